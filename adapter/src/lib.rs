@@ -1,0 +1,45 @@
+//! dlwit lifts native C libraries into WebAssembly component-model worlds.
+//!
+//! A `.wit` file describes a C library (records, strings, enums, flags, and
+//! `@ffi(...)` annotations in doc comments); [`Bindings::load`] plans every
+//! function's C signature and struct layout once, opens the libraries and
+//! resolves every symbol; [`add_to_linker`] installs one host function per
+//! WIT function in a [`wasmtime::component::Linker`]. A guest that imports
+//! the interface then calls the real library.
+//!
+//! The pipeline runs one way: WIT → [`world`] → [`plan`] → `link` → per
+//! call, `marshal` and `native`. Only `native` contains `unsafe` code.
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use wasmtime::component::Linker;
+//! let engine = wasmtime::Engine::default();
+//! let mut linker: Linker<()> = Linker::new(&engine);
+//! // SAFETY: wit/libm.wit describes libm's real C signatures.
+//! let bindings = unsafe { dlwit::Bindings::load("wit/libm.wit", &dlwit::Libraries::default())? };
+//! dlwit::add_to_linker(&mut linker, &bindings)?;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_endian = "little",
+    target_pointer_width = "64"
+)))]
+compile_error!("dlwit's C layout and value marshaling are written for x86-64 (SysV, LP64)");
+
+pub mod annotations;
+pub mod error;
+mod link;
+mod marshal;
+mod native;
+pub mod plan;
+pub mod world;
+
+pub use error::{Diagnostic, Error, Location};
+pub use link::add_to_linker;
+pub use native::{Bindings, Libraries, libffi_struct_offsets};
+pub use plan::Plan;
+pub use world::WitSource;

@@ -1,0 +1,257 @@
+//! The `dlwit` command: run a component against native libraries, print a
+//! WIT's C plan, or check that a WIT binds.
+
+use anyhow::{Context, Result};
+use dlwit::{Bindings, Libraries, Plan, WitSource, world::World};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+const USAGE: &str = "\
+dlwit: lift native C libraries into WebAssembly component-model worlds
+
+usage:
+  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... COMPONENT [ARGS...]
+      run a component (a wasi:cli command) with WASI and the WIT's C
+      libraries linked; exits with the component's exit code
+  dlwit plan WIT
+      print each function's C prototype and each struct's C layout
+  dlwit check WIT [--lib PATH | --lib SONAME=PATH]...
+      check the WIT, open its libraries and resolve every symbol
+
+WIT is a .wit file (its sibling deps/ folder is loaded too) or a WIT
+package directory. `--lib PATH` replaces the WIT's library when it names
+one or none; `--lib SONAME=PATH` replaces the library named SONAME.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            match e.downcast_ref::<dlwit::Error>() {
+                // Diagnostics are already rendered in full.
+                Some(err) => eprintln!("{err}"),
+                None => eprintln!("error: {e:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Usage(String);
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let parsed = match parse(args) {
+        Ok(p) => p,
+        Err(Usage(msg)) if msg.is_empty() => {
+            print!("{USAGE}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(Usage(msg)) => {
+            eprintln!("error: {msg}\n\n{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match parsed {
+        Cmd::Plan { wit } => {
+            let world = World::load(&WitSource::Path(wit))?;
+            let plan = Plan::new(&world)?;
+            print!("{}", dlwit::plan::render_plan(&plan));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check { wit, libs } => {
+            let bindings = load(&wit, &libs)?;
+            let n: usize = bindings
+                .plan()
+                .interfaces
+                .iter()
+                .map(|i| i.functions.len())
+                .sum();
+            println!(
+                "ok: {n} function{} in {} interface{}, every symbol resolved",
+                if n == 1 { "" } else { "s" },
+                bindings.plan().interfaces.len(),
+                if bindings.plan().interfaces.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run {
+            wit,
+            libs,
+            component,
+            args,
+        } => run_component(&wit, &libs, &component, &args),
+    }
+}
+
+fn load(wit: &std::path::Path, libs: &Libraries) -> Result<Bindings> {
+    // SAFETY: the user running `dlwit` asserts that the WIT describes the
+    // libraries' real C signatures: the one contract dlwit cannot check.
+    #[expect(
+        unsafe_code,
+        reason = "the load contract is accepted by the user of the CLI"
+    )]
+    let bindings = unsafe { Bindings::load(wit, libs) }?;
+    Ok(bindings)
+}
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+fn run_component(
+    wit: &std::path::Path,
+    libs: &Libraries,
+    path: &std::path::Path,
+    args: &[String],
+) -> Result<ExitCode> {
+    let bindings = load(wit, libs)?;
+    let mut config = Config::new();
+    // Nothing here is async: without concurrency support every host call is
+    // cheaper (see docs/embedding.md).
+    config.concurrency_support(false);
+    let engine = Engine::new(&config)?;
+    let component = Component::from_file(&engine, path).map_err(|e| {
+        anyhow::Error::from(e).context(format!("cannot load component `{}`", path.display()))
+    })?;
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    dlwit::add_to_linker(&mut linker, &bindings)?;
+    let name = path
+        .file_name()
+        .map_or("component".into(), |n| n.to_string_lossy().into_owned());
+    let ctx = WasiCtx::builder()
+        .inherit_stdio()
+        .inherit_env()
+        .args(
+            &std::iter::once(name)
+                .chain(args.iter().cloned())
+                .collect::<Vec<_>>(),
+        )
+        .build();
+    let mut store = Store::new(
+        &engine,
+        Host {
+            ctx,
+            table: ResourceTable::new(),
+        },
+    );
+    let command = Command::instantiate(&mut store, &component, &linker).map_err(|e| {
+        anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
+    })?;
+    match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Ok(ExitCode::SUCCESS),
+        Ok(Err(())) => Ok(ExitCode::FAILURE),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(ExitCode::from(exit.0 as u8)),
+            None => Err(anyhow::Error::from(e)).context(format!("`{}` trapped", path.display())),
+        },
+    }
+}
+
+enum Cmd {
+    Plan {
+        wit: PathBuf,
+    },
+    Check {
+        wit: PathBuf,
+        libs: Libraries,
+    },
+    Run {
+        wit: PathBuf,
+        libs: Libraries,
+        component: PathBuf,
+        args: Vec<String>,
+    },
+}
+
+fn parse(args: &[String]) -> Result<Cmd, Usage> {
+    let usage = |m: &str| Usage(m.to_string());
+    let (cmd, rest) = args.split_first().ok_or_else(|| usage(""))?;
+    let mut wit = None;
+    let mut libs = Libraries::default();
+    let mut positional = Vec::new();
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        // After the component, everything belongs to it.
+        if cmd == "run" && !positional.is_empty() {
+            positional.push(a.clone());
+            continue;
+        }
+        match a.as_str() {
+            "-h" | "--help" => return Err(usage("")),
+            "--wit" if cmd == "run" => {
+                wit = Some(PathBuf::from(
+                    it.next().ok_or_else(|| usage("`--wit` needs a path"))?,
+                ));
+            }
+            "--lib" if cmd != "plan" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("`--lib` needs PATH or SONAME=PATH"))?;
+                match v.split_once('=') {
+                    Some((soname, path)) => libs.by_name.push((soname.into(), path.into())),
+                    None if libs.default.is_some() => {
+                        return Err(usage(
+                            "`--lib PATH` is given twice; name each library with `--lib SONAME=PATH`",
+                        ));
+                    }
+                    None => libs.default = Some(v.into()),
+                }
+            }
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Usage(format!("unknown option `{s}` for `dlwit {cmd}`")));
+            }
+            s => positional.push(s.to_string()),
+        }
+    }
+    match cmd.as_str() {
+        "plan" | "check" => {
+            let [wit] = positional.as_slice() else {
+                return Err(Usage(format!("`dlwit {cmd}` takes one WIT path")));
+            };
+            let wit = PathBuf::from(wit);
+            Ok(if cmd == "plan" {
+                Cmd::Plan { wit }
+            } else {
+                Cmd::Check { wit, libs }
+            })
+        }
+        "run" => {
+            let wit = wit.ok_or_else(|| usage("`dlwit run` needs `--wit WIT`"))?;
+            let (component, args) = positional
+                .split_first()
+                .ok_or_else(|| usage("`dlwit run` needs a component"))?;
+            Ok(Cmd::Run {
+                wit,
+                libs,
+                component: component.into(),
+                args: args.to_vec(),
+            })
+        }
+        "help" | "-h" | "--help" => Err(usage("")),
+        "-V" | "--version" => {
+            println!("dlwit {}", env!("CARGO_PKG_VERSION"));
+            std::process::exit(0)
+        }
+        other => Err(Usage(format!("unknown command `{other}`"))),
+    }
+}

@@ -1,0 +1,216 @@
+//! Loading: WIT → plan → open libraries → resolve symbols → prepare CIFs.
+//! Everything that can fail before a guest runs fails here.
+
+use super::{Callable, Library};
+use crate::error::{Diagnostic, Error};
+use crate::plan::{CType, Plan};
+use crate::world::{WitSource, World};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where to find the libraries a WIT names.
+#[derive(Debug, Clone, Default)]
+pub struct Libraries {
+    /// Used for the WIT's library when it names exactly one, or none
+    /// (`dlwit run --lib PATH`).
+    pub default: Option<PathBuf>,
+    /// Replaces the library the WIT names `soname` in `@ffi(lib = ...)`
+    /// (`dlwit run --lib SONAME=PATH`).
+    pub by_name: Vec<(String, PathBuf)>,
+}
+
+impl Libraries {
+    /// Uses `path` for the WIT's one library.
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        Libraries {
+            default: Some(path.into()),
+            by_name: Vec::new(),
+        }
+    }
+}
+
+/// One planned function, ready to call.
+pub(crate) struct Bound {
+    pub interface: usize,
+    pub function: usize,
+    pub callable: Arc<Callable>,
+    /// `` `iface#func` (C `symbol` in `lib`) ``, for messages.
+    pub context: String,
+}
+
+/// A WIT world bound to its native libraries: planned, opened and resolved.
+/// Add it to a linker with [`crate::add_to_linker`].
+pub struct Bindings {
+    pub(crate) plan: Arc<Plan>,
+    pub(crate) bound: Vec<Bound>,
+}
+
+impl Bindings {
+    /// Loads the WIT, plans it, opens its libraries and resolves every
+    /// symbol. All problems found are reported at once.
+    ///
+    /// # Safety
+    /// The WIT must describe the libraries' real C signatures and the
+    /// ownership the annotations claim. dlwit checks everything it can (types
+    /// it can map, symbols that exist, the optional `c` prototype against the
+    /// WIT), but cannot see a C function's real signature: a WIT that lies
+    /// about one makes calling it undefined behaviour, as a wrong `extern`
+    /// block does in Rust. Opening a library also runs its initialisers.
+    pub unsafe fn load(
+        wit: impl Into<WitSource>,
+        libraries: &Libraries,
+    ) -> Result<Bindings, Error> {
+        let world = World::load(&wit.into())?;
+        let plan = Plan::new(&world)?;
+        // SAFETY: forwarded from this function's contract.
+        unsafe { Self::bind(plan, libraries) }
+    }
+
+    /// Binds an already computed plan.
+    ///
+    /// # Safety
+    /// As for [`Bindings::load`].
+    pub unsafe fn bind(plan: Plan, libraries: &Libraries) -> Result<Bindings, Error> {
+        let mut diags = Vec::new();
+        let paths = library_paths(&plan, libraries, &mut diags);
+        let mut opened = Vec::new();
+        for (lib, path) in plan.libraries.iter().zip(&paths) {
+            let Some(path) = path else {
+                opened.push(None);
+                continue;
+            };
+            // SAFETY: the caller trusts the libraries the WIT names.
+            match unsafe { Library::open(path) } {
+                Ok(l) => opened.push(Some(Arc::new(l))),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::new(format!("cannot open library `{path}`: {e}"))
+                            .at(lib.location.clone())
+                            .hint("install the library, or give its path with `--lib PATH` or `--lib SONAME=PATH`"),
+                    );
+                    opened.push(None);
+                }
+            }
+        }
+        let mut bound = Vec::new();
+        for (ii, iface) in plan.interfaces.iter().enumerate() {
+            for (fi, f) in iface.functions.iter().enumerate() {
+                let (Some(lib), Some(path)) = (&opened[f.library], &paths[f.library]) else {
+                    continue;
+                };
+                let context = format!(
+                    "`{}#{}` (C `{}` in `{}`)",
+                    iface.name, f.name, f.symbol, path
+                );
+                let addr = match lib.symbol(&f.symbol) {
+                    Ok(a) => a,
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::new(format!(
+                                "symbol `{}` not found in `{path}`, for WIT function `{}#{}`",
+                                f.symbol, iface.name, f.name
+                            ))
+                            .at(f.location.clone())
+                            .hint("check the interface's `prefix` and `case`, or name the symbol with `@ffi(symbol = \"...\")`"),
+                        );
+                        continue;
+                    }
+                };
+                let args: Vec<CType> = f.args.iter().map(|a| a.ty).collect();
+                // SAFETY: `addr` is the symbol the WIT declares with these C
+                // types; that they are its real types is the load contract.
+                match unsafe { Callable::new(&plan, lib.clone(), addr, &args, f.ret_type) } {
+                    Ok(callable) => bound.push(Bound {
+                        interface: ii,
+                        function: fi,
+                        callable: Arc::new(callable),
+                        context,
+                    }),
+                    Err(e) => diags
+                        .push(Diagnostic::new(format!("{context}: {e}")).at(f.location.clone())),
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(Bindings {
+                plan: Arc::new(plan),
+                bound,
+            })
+        } else {
+            Err(Error::Load(diags))
+        }
+    }
+
+    /// The plan these bindings were made from.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+/// Decides which file each library of the plan is opened from.
+fn library_paths(
+    plan: &Plan,
+    libs: &Libraries,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Option<String>> {
+    let named: Vec<&str> = plan
+        .libraries
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    for (soname, path) in &libs.by_name {
+        if !named.contains(&soname.as_str()) {
+            diags.push(
+                Diagnostic::new(format!(
+                    "`--lib {soname}={}` replaces no library: the WIT names {}",
+                    path.display(),
+                    if named.is_empty() {
+                        "none".to_string()
+                    } else {
+                        named
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ))
+                .hint("use `--lib PATH` when the WIT names one library or none"),
+            );
+        }
+    }
+    if libs.default.is_some() && named.len() > 1 {
+        diags.push(
+            Diagnostic::new(format!(
+                "`--lib PATH` is ambiguous: the WIT names {} libraries ({})",
+                named.len(),
+                named
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .hint("say which one it replaces with `--lib SONAME=PATH`"),
+        );
+    }
+    plan.libraries
+        .iter()
+        .map(|lib| {
+            if let Some((_, p)) = libs.by_name.iter().find(|(n, _)| *n == lib.name) {
+                return Some(p.display().to_string());
+            }
+            if let Some(p) = &libs.default {
+                return Some(p.display().to_string());
+            }
+            if lib.name.is_empty() {
+                diags.push(
+                    Diagnostic::new("the WIT names no library for its functions")
+                        .at(lib.location.clone())
+                        .hint("add `/// @ffi(lib = \"libfoo.so.1\")` above the interface, or pass `--lib PATH`"),
+                );
+                return None;
+            }
+            Some(lib.name.clone())
+        })
+        .collect()
+}

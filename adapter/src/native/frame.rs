@@ -1,0 +1,129 @@
+//! A reusable argument arena for one C function: argument slots, a result
+//! slot, a scratch area for strings and lists, and the pointer array libffi
+//! reads. Made once per function; a call reuses it and allocates nothing once
+//! the scratch area has grown to the largest call seen.
+
+use std::ffi::{CStr, c_void};
+
+/// Argument and result storage for calls to one function.
+pub struct Frame {
+    args: Box<[u64]>,
+    argv: Box<[*mut c_void]>,
+    offsets: Box<[usize]>,
+    sizes: Box<[usize]>,
+    ret: Box<[u64]>,
+    scratch: Vec<u64>,
+    scratch_used: usize,
+    /// (argument index, scratch byte offset) of pointer arguments to patch.
+    pointers: Vec<(usize, usize)>,
+}
+
+// SAFETY: `argv` only ever holds addresses inside `args`, which the frame owns
+// (a heap buffer that moves with it); no pointer escapes the frame except
+// during `Callable::call`, which holds `&mut Frame`.
+unsafe impl Send for Frame {}
+
+fn words(bytes: usize) -> usize {
+    bytes.div_ceil(8)
+}
+
+impl Frame {
+    pub(super) fn new(
+        offsets: &[usize],
+        sizes: &[usize],
+        arg_bytes: usize,
+        ret_bytes: usize,
+    ) -> Frame {
+        let mut args = vec![0u64; words(arg_bytes).max(1)].into_boxed_slice();
+        let base = args.as_mut_ptr().cast::<u8>();
+        let argv = offsets
+            .iter()
+            // `wrapping_add` keeps this safe code; offsets are within `args`.
+            .map(|o| base.wrapping_add(*o).cast::<c_void>())
+            .collect();
+        Frame {
+            args,
+            argv,
+            offsets: offsets.into(),
+            sizes: sizes.into(),
+            ret: vec![0u64; words(ret_bytes)].into_boxed_slice(),
+            scratch: Vec::new(),
+            scratch_used: 0,
+            pointers: Vec::new(),
+        }
+    }
+
+    /// Forgets the previous call's scratch data and pointer arguments.
+    pub fn clear(&mut self) {
+        self.scratch_used = 0;
+        self.pointers.clear();
+    }
+
+    /// The bytes of argument `i`.
+    pub fn arg(&mut self, i: usize) -> &mut [u8] {
+        let (o, n) = (self.offsets[i], self.sizes[i]);
+        &mut as_bytes_mut(&mut self.args)[o..o + n]
+    }
+
+    /// Reserves `len` bytes of 8-aligned scratch; returns its offset.
+    pub fn alloc(&mut self, len: usize) -> usize {
+        let at = self.scratch_used;
+        self.scratch_used += len.next_multiple_of(8).max(8);
+        if self.scratch.len() < words(self.scratch_used) {
+            self.scratch.resize(words(self.scratch_used), 0);
+        }
+        at
+    }
+
+    /// The scratch bytes `at..at + len` reserved by [`Frame::alloc`].
+    pub fn scratch(&mut self, at: usize, len: usize) -> &mut [u8] {
+        &mut as_bytes_mut(&mut self.scratch)[at..at + len]
+    }
+
+    /// Makes pointer argument `i` point at scratch offset `at` when called.
+    pub fn point_at(&mut self, i: usize, at: usize) {
+        self.pointers.push((i, at));
+    }
+
+    /// The result bytes of the last call.
+    pub fn ret(&self) -> &[u8] {
+        as_bytes(&self.ret)
+    }
+
+    /// The C string the last call returned, or `None` for NULL.
+    ///
+    /// Only for functions whose C result is a `const char *` that points to a
+    /// NUL-terminated string or is NULL: the load contract.
+    pub fn returned_c_str(&self) -> Option<&CStr> {
+        let addr = u64::from_ne_bytes(self.ret()[..8].try_into().expect("8-byte result slot"));
+        if addr == 0 {
+            return None;
+        }
+        // SAFETY: the function's declared C result is `const char *` to a
+        // NUL-terminated string (the load contract on `Bindings::load`), and
+        // it was non-NULL; the string is copied before anything else runs.
+        Some(unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
+    }
+
+    /// Patches pointer arguments and hands out what `ffi_call` needs.
+    pub(super) fn prepare_call(&mut self) -> (*mut c_void, *mut *mut c_void) {
+        let base = self.scratch.as_mut_ptr().cast::<u8>();
+        for k in 0..self.pointers.len() {
+            let (i, at) = self.pointers[k];
+            let addr = base.wrapping_add(at) as usize as u64;
+            self.arg(i).copy_from_slice(&addr.to_ne_bytes());
+        }
+        (self.ret.as_mut_ptr().cast(), self.argv.as_mut_ptr())
+    }
+}
+
+fn as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: u64 has no padding and every byte pattern is a valid u8; the
+    // length covers exactly the words' bytes and the borrow is carried over.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), words.len() * 8) }
+}
+
+fn as_bytes(words: &[u64]) -> &[u8] {
+    // SAFETY: as in `as_bytes_mut`, read-only.
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) }
+}

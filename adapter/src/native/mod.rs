@@ -1,0 +1,169 @@
+//! The only `unsafe` code: opening libraries (libloading), preparing libffi
+//! call interfaces, and calling C. The rest of the crate uses it through the
+//! safe types here.
+//!
+//! The single contract that cannot be checked — that the WIT describes the
+//! library's real C signatures — is stated on [`crate::Bindings::load`].
+//! Everything here relies on it and on the plan's layouts, which are tested
+//! against libffi and the C compiler.
+
+#![allow(unsafe_code)]
+
+mod bindings;
+mod frame;
+
+pub(crate) use bindings::Bound;
+pub use bindings::{Bindings, Libraries};
+pub use frame::Frame;
+
+use crate::plan::{CType, Plan, Scalar};
+use libffi::middle::{Cif, CodePtr, Type};
+use std::ffi::c_void;
+use std::sync::Arc;
+
+/// An open shared library.
+pub struct Library {
+    lib: libloading::Library,
+}
+
+impl Library {
+    /// Opens the library at `path` (a path or a soname the loader searches for).
+    ///
+    /// # Safety
+    /// Opening a library runs its initialisers; the caller trusts the library.
+    pub unsafe fn open(path: &str) -> Result<Library, String> {
+        // SAFETY: the caller accepts running the library's initialisers.
+        let lib = unsafe { libloading::Library::new(path) }.map_err(|e| e.to_string())?;
+        Ok(Library { lib })
+    }
+
+    /// The address of `symbol`.
+    pub fn symbol(&self, symbol: &str) -> Result<*mut c_void, String> {
+        // SAFETY: the symbol is only read as an address here; it is called
+        // later through a CIF built from its declared C signature.
+        let sym =
+            unsafe { self.lib.get::<*mut c_void>(symbol.as_bytes()) }.map_err(|e| e.to_string())?;
+        Ok(*sym)
+    }
+}
+
+/// A C function ready to call: its prepared libffi CIF, its address, and
+/// where each argument lives in a [`Frame`].
+pub struct Callable {
+    cif: Cif,
+    fun: CodePtr,
+    /// Byte offset of each argument in the frame's argument buffer.
+    arg_offsets: Box<[usize]>,
+    /// Size of each argument.
+    arg_sizes: Box<[usize]>,
+    arg_bytes: usize,
+    ret_bytes: usize,
+    _lib: Arc<Library>,
+}
+
+// SAFETY: the CIF and the type descriptions it points to are written once by
+// `ffi_prep_cif` in `Callable::new` and only read afterwards (ffi_call reads
+// the CIF); the code pointer is an immutable address. Sharing them between
+// threads is as safe as calling the C function from several threads, which
+// the load contract leaves to the library.
+unsafe impl Send for Callable {}
+// SAFETY: as above: nothing in a `Callable` is mutated after construction.
+unsafe impl Sync for Callable {}
+
+fn ffi_type(plan: &Plan, ty: CType) -> Type {
+    match ty {
+        CType::Void => Type::void(),
+        CType::Scalar(s) => match s {
+            Scalar::Bool | Scalar::U8 => Type::u8(),
+            Scalar::I8 => Type::i8(),
+            Scalar::I16 => Type::i16(),
+            Scalar::U16 => Type::u16(),
+            Scalar::I32 => Type::i32(),
+            Scalar::U32 => Type::u32(),
+            Scalar::I64 => Type::i64(),
+            Scalar::U64 => Type::u64(),
+            Scalar::F32 => Type::f32(),
+            Scalar::F64 => Type::f64(),
+            Scalar::Ptr => Type::pointer(),
+        },
+        CType::Struct(id) => Type::structure(
+            plan.struct_(id)
+                .fields
+                .iter()
+                .map(|f| ffi_type(plan, f.shape.ctype())),
+        ),
+    }
+}
+
+/// libffi's offsets for the fields of struct `id` (for cross-checking the
+/// plan's layout).
+pub fn libffi_struct_offsets(plan: &Plan, id: crate::plan::StructId) -> Result<Vec<usize>, String> {
+    let mut ty = ffi_type(plan, CType::Struct(id));
+    ty.struct_offsets(libffi::middle::ffi_abi_FFI_DEFAULT_ABI)
+        .map_err(|e| format!("{e:?}"))
+}
+
+impl Callable {
+    /// Prepares a call to `fun` with the given C signature.
+    ///
+    /// # Safety
+    /// `fun` must be the address of a C function whose real signature is
+    /// `ret (args...)` as the plan spells them.
+    pub unsafe fn new(
+        plan: &Plan,
+        lib: Arc<Library>,
+        fun: *mut c_void,
+        args: &[CType],
+        ret: CType,
+    ) -> Result<Callable, String> {
+        let cif = Cif::try_new(args.iter().map(|t| ffi_type(plan, *t)), ffi_type(plan, ret))
+            .map_err(|e| format!("libffi cannot prepare the signature: {e:?}"))?;
+        let mut arg_offsets = Vec::with_capacity(args.len());
+        let mut arg_sizes = Vec::with_capacity(args.len());
+        let mut end = 0usize;
+        for ty in args {
+            let (size, align) = plan.size_align(*ty);
+            let offset = end.next_multiple_of(align.max(8));
+            arg_offsets.push(offset);
+            arg_sizes.push(size);
+            end = offset + size;
+        }
+        // libffi widens small integer results to a full register (ffi_arg).
+        let ret_bytes = plan.size_align(ret).0.max(8);
+        Ok(Callable {
+            cif,
+            fun: CodePtr::from_ptr(fun),
+            arg_offsets: arg_offsets.into(),
+            arg_sizes: arg_sizes.into(),
+            arg_bytes: end,
+            ret_bytes,
+            _lib: lib,
+        })
+    }
+
+    /// A frame sized for this function's arguments and result.
+    pub fn frame(&self) -> Frame {
+        Frame::new(
+            &self.arg_offsets,
+            &self.arg_sizes,
+            self.arg_bytes,
+            self.ret_bytes,
+        )
+    }
+
+    /// Calls the C function with the arguments in `frame`; the result is in
+    /// [`Frame::ret`] afterwards.
+    pub fn call(&self, frame: &mut Frame) {
+        let (ret, argv) = frame.prepare_call();
+        // SAFETY: the CIF was prepared from the function's declared signature
+        // (the load contract says it is the real one); `argv` has one pointer
+        // per argument, each to a buffer of that argument's size and at least
+        // 8-byte alignment inside the frame, which was made by `self.frame()`;
+        // pointer arguments were either set to NULL or patched by the frame to
+        // point into its own scratch buffer, which lives until the frame is
+        // next cleared; `ret` holds at least `max(size, 8)` bytes, 8-aligned.
+        unsafe {
+            libffi::raw::ffi_call(self.cif.as_raw_ptr(), Some(*self.fun.as_fun()), ret, argv);
+        }
+    }
+}

@@ -1,0 +1,798 @@
+//! WIT → plan: annotations, the WIT-to-C type mapping, symbol names and
+//! layouts. Every problem in the WIT is collected, not only the first.
+
+use super::cproto;
+use super::layout::lay_out;
+use super::{
+    CArg, CStruct, CType, EnumPlan, Field, FlagsPlan, Function, Interface, Library, Param, Plan,
+    Ret, Scalar, Shape, StructId,
+};
+use crate::annotations::{self, Annotation, Value};
+use crate::error::{Diagnostic, Error};
+use crate::world::{PRELUDE_PACKAGE, World};
+use std::collections::HashMap;
+use wit_parser::{
+    Docs, FunctionKind, Handle, InterfaceId, Span, Type, TypeDefKind, TypeId, TypeOwner,
+};
+
+/// Plans every interface of the main package that declares functions.
+pub(super) fn plan(world: &World) -> Result<Plan, Error> {
+    let mut b = Builder {
+        world,
+        diags: Vec::new(),
+        plan: Plan {
+            libraries: Vec::new(),
+            interfaces: Vec::new(),
+            structs: Vec::new(),
+        },
+        struct_ids: HashMap::new(),
+    };
+    for id in world.interfaces() {
+        b.interface(id);
+    }
+    if b.diags.is_empty() {
+        Ok(b.plan)
+    } else {
+        Err(Error::Plan(b.diags))
+    }
+}
+
+struct Builder<'a> {
+    world: &'a World,
+    diags: Vec<Diagnostic>,
+    plan: Plan,
+    struct_ids: HashMap<TypeId, StructId>,
+}
+
+/// How WIT names become C symbols: kebab → snake (default), pascal, camel, exact.
+#[derive(Clone, Copy)]
+enum Case {
+    Snake,
+    Pascal,
+    Camel,
+    Exact,
+}
+
+impl Case {
+    fn apply(self, kebab: &str) -> String {
+        let words = kebab.split('-');
+        match self {
+            Case::Snake => kebab.replace('-', "_"),
+            Case::Exact => kebab.to_string(),
+            Case::Pascal => words.map(capitalize).collect(),
+            Case::Camel => words
+                .enumerate()
+                .map(|(i, w)| if i == 0 { w.to_string() } else { capitalize(w) })
+                .collect(),
+        }
+    }
+}
+
+fn capitalize(w: &str) -> String {
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A prelude alias: (name, shape, C spelling).
+fn prelude_alias(name: &str) -> Option<(Shape, &'static str)> {
+    use Scalar::*;
+    Some(match name {
+        "c-char" => (Shape::Int(I8), "char"),
+        "c-schar" => (Shape::Int(I8), "signed char"),
+        "c-uchar" => (Shape::Int(U8), "unsigned char"),
+        "c-short" => (Shape::Int(I16), "short"),
+        "c-ushort" => (Shape::Int(U16), "unsigned short"),
+        "c-int" => (Shape::Int(I32), "int"),
+        "c-uint" => (Shape::Int(U32), "unsigned int"),
+        "c-long" => (Shape::Int(I64), "long"),
+        "c-ulong" => (Shape::Int(U64), "unsigned long"),
+        "c-longlong" => (Shape::Int(I64), "long long"),
+        "c-ulonglong" => (Shape::Int(U64), "unsigned long long"),
+        "size" => (Shape::Int(U64), "size_t"),
+        "ssize" => (Shape::Int(I64), "ssize_t"),
+        "c-bool" => (Shape::Bool(I32), "int"),
+        "ptr" => (Shape::Int(Ptr), "void *"),
+        _ => return None,
+    })
+}
+
+impl Builder<'_> {
+    fn resolve(&self) -> &wit_parser::Resolve {
+        &self.world.resolve
+    }
+
+    /// Reads the annotations of one item; reports malformed, unknown and
+    /// repeated keys.
+    fn annotations(
+        &mut self,
+        docs: &Docs,
+        span: Span,
+        allowed: &[&str],
+        what: &str,
+    ) -> Vec<Annotation> {
+        let (anns, bad) = annotations::parse(docs.contents.as_deref());
+        for m in bad {
+            let loc = self.world.locate_doc(span, m.line, &m.near);
+            self.diags.push(
+                Diagnostic::new(format!("malformed `@ffi` annotation: {}", m.message))
+                    .at(loc)
+                    .hint("write `/// @ffi(key = value, ...)` with string values in double quotes"),
+            );
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let mut ok = Vec::new();
+        for ann in &anns {
+            let loc = || self.world.locate_doc(span, ann.line, &ann.key);
+            if !allowed.contains(&ann.key.as_str()) {
+                let hint = if allowed.is_empty() {
+                    format!("{what} takes no `@ffi` keys")
+                } else {
+                    format!("{what} takes: {}", allowed.join(", "))
+                };
+                let d = Diagnostic::new(format!("unknown `@ffi` key `{}` on {what}", ann.key))
+                    .at(loc())
+                    .hint(hint);
+                self.diags.push(d);
+            } else if seen.contains(&ann.key.as_str()) {
+                let d =
+                    Diagnostic::new(format!("`@ffi` key `{}` is given twice", ann.key)).at(loc());
+                self.diags.push(d);
+            } else {
+                seen.push(&ann.key);
+                ok.push(ann.clone());
+            }
+        }
+        ok
+    }
+
+    fn expect_str(&mut self, ann: &Annotation, span: Span) -> Option<String> {
+        match &ann.value {
+            Value::Str(s) => Some(s.clone()),
+            other => {
+                let loc = self.world.locate_doc(span, ann.line, &ann.key);
+                let d = Diagnostic::new(format!(
+                    "`{}` takes a string, got {}",
+                    ann.key,
+                    other.describe()
+                ))
+                .at(loc)
+                .hint(format!("write `{} = \"...\"`", ann.key));
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn expect_int(&mut self, ann: &Annotation, span: Span) -> Option<i128> {
+        match &ann.value {
+            Value::Int(i) => Some(*i),
+            other => {
+                let loc = self.world.locate_doc(span, ann.line, &ann.key);
+                let d = Diagnostic::new(format!(
+                    "`{}` takes an integer, got {}",
+                    ann.key,
+                    other.describe()
+                ))
+                .at(loc);
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn library(&mut self, name: String, span: Span, ann: Option<&Annotation>) -> usize {
+        if let Some(i) = self.plan.libraries.iter().position(|l| l.name == name) {
+            return i;
+        }
+        let location = match ann {
+            Some(a) => self.world.locate_doc(span, a.line, "lib"),
+            None => self.world.locate(span),
+        };
+        self.plan.libraries.push(Library { name, location });
+        self.plan.libraries.len() - 1
+    }
+
+    fn interface(&mut self, id: InterfaceId) {
+        let resolve = self.resolve();
+        let iface = &resolve.interfaces[id];
+        let Some(instance) = resolve.id_of(id) else {
+            return;
+        };
+        if iface.functions.is_empty() {
+            // Types only: still check their annotations, so nothing is
+            // silently ignored.
+            self.type_annotations(id);
+            return;
+        }
+        let (docs, span) = (iface.docs.clone(), iface.span);
+        let mut lib = None;
+        let mut prefix = String::new();
+        let mut case = Case::Snake;
+        for ann in self.annotations(&docs, span, &["lib", "prefix", "case"], "an interface") {
+            match ann.key.as_str() {
+                "lib" => lib = self.expect_str(&ann, span).map(|s| (s, ann)),
+                "prefix" => prefix = self.expect_str(&ann, span).unwrap_or_default(),
+                _ => {
+                    let name = match &ann.value {
+                        Value::Ident(s) | Value::Str(s) => s.as_str(),
+                        Value::Int(_) => "",
+                    };
+                    case = match name {
+                        "snake" => Case::Snake,
+                        "pascal" => Case::Pascal,
+                        "camel" => Case::Camel,
+                        "exact" => Case::Exact,
+                        _ => {
+                            let loc = self.world.locate_doc(span, ann.line, "case");
+                            self.diags.push(
+                                Diagnostic::new(format!(
+                                    "`case` must be snake, pascal, camel or exact, got {}",
+                                    ann.value.describe()
+                                ))
+                                .at(loc),
+                            );
+                            Case::Snake
+                        }
+                    };
+                }
+            }
+        }
+        let library = match lib {
+            Some((name, ann)) => self.library(name, span, Some(&ann)),
+            None => self.library(String::new(), span, None),
+        };
+        self.type_annotations(id);
+        let mut functions = Vec::new();
+        let funcs: Vec<_> = self.resolve().interfaces[id]
+            .functions
+            .values()
+            .cloned()
+            .collect();
+        for func in &funcs {
+            if let Some(f) = self.function(func, library, &prefix, case) {
+                functions.push(f);
+            }
+        }
+        self.plan.interfaces.push(Interface {
+            name: instance,
+            functions,
+        });
+    }
+
+    /// Checks annotations on the interface's own types that no function
+    /// uses (used ones are checked when they are planned).
+    fn type_annotations(&mut self, id: InterfaceId) {
+        let types: Vec<TypeId> = self.resolve().interfaces[id]
+            .types
+            .values()
+            .copied()
+            .collect();
+        for ty in types {
+            let def = &self.resolve().types[ty];
+            if let TypeDefKind::Record(_) | TypeDefKind::Enum(_) | TypeDefKind::Flags(_) = def.kind
+            {
+                let at = def.span;
+                let _ = self.shape(&Type::Id(ty), at);
+            }
+        }
+    }
+
+    fn function(
+        &mut self,
+        func: &wit_parser::Function,
+        library: usize,
+        prefix: &str,
+        case: Case,
+    ) -> Option<Function> {
+        let span = func.span;
+        let location = self.world.locate(span);
+        if !matches!(func.kind, FunctionKind::Freestanding) {
+            self.diags.push(
+                Diagnostic::new(format!(
+                    "`{}`: resource methods and constructors have no C mapping yet",
+                    func.name
+                ))
+                .at(location)
+                .hint("declare it as a freestanding function"),
+            );
+            return None;
+        }
+        let mut symbol = None;
+        let mut proto = None;
+        for ann in self.annotations(&func.docs, span, &["symbol", "c"], "a function") {
+            let value = self.expect_str(&ann, span);
+            match ann.key.as_str() {
+                "symbol" => symbol = value,
+                _ => proto = value.map(|v| (v, ann)),
+            }
+        }
+        let errors_before = self.diags.len();
+        let mut args = Vec::new();
+        let mut params = Vec::new();
+        for p in &func.params {
+            let cname = p.name.replace('-', "_");
+            let Some(param) = self.param(&p.ty, p.span, &cname, &mut args) else {
+                continue;
+            };
+            params.push(param);
+        }
+        let (ret, ret_type, ret_spelling) = match &func.result {
+            None => (Ret::Void, CType::Void, "void".to_string()),
+            Some(ty) => self.result(ty, span)?,
+        };
+        if self.diags.len() > errors_before {
+            return None;
+        }
+        let parsed = proto
+            .as_ref()
+            .map(|(text, ann)| (cproto::parse(text), ann.clone()));
+        let symbol = match (&symbol, &parsed) {
+            (Some(s), _) => s.clone(),
+            (None, Some((Ok(p), _))) => p.name.clone(),
+            _ => format!("{prefix}{}", case.apply(&func.name)),
+        };
+        let f = Function {
+            name: func.name.clone(),
+            symbol,
+            library,
+            args,
+            ret_type,
+            ret_spelling,
+            params,
+            ret,
+            location,
+        };
+        if let Some((parsed, ann)) = parsed {
+            self.check_prototype(&f, parsed, &ann, span);
+        }
+        Some(f)
+    }
+
+    fn check_prototype(
+        &mut self,
+        f: &Function,
+        parsed: Result<cproto::Prototype, String>,
+        ann: &Annotation,
+        span: Span,
+    ) {
+        let loc = self.world.locate_doc(span, ann.line, "c");
+        let mut problem = |message: String, hint: &str| {
+            self.diags.push(
+                Diagnostic::new(format!("`{}`: {message}", f.name))
+                    .at(loc.clone())
+                    .hint(hint),
+            );
+        };
+        let proto = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                return problem(
+                    format!("cannot read the C prototype: {e}"),
+                    "copy the prototype from the header, e.g. `c = \"double hypot(double x, double y)\"`",
+                );
+            }
+        };
+        if proto.name != f.symbol {
+            problem(
+                format!(
+                    "the C prototype names `{}` but the symbol is `{}`",
+                    proto.name, f.symbol
+                ),
+                "make `symbol` and the prototype agree",
+            );
+        }
+        if proto.params.len() != f.args.len() {
+            let msg = format!(
+                "the C prototype has {} parameters, but the WIT function passes {} C arguments",
+                proto.params.len(),
+                f.args.len()
+            );
+            return problem(
+                msg,
+                "a `list<T>` parameter passes two C arguments: `const T *` and `size_t`",
+            );
+        }
+        for (i, (arg, class)) in f.args.iter().zip(&proto.params).enumerate() {
+            if let Some(says) = cproto::mismatch(&self.plan, arg.ty, class) {
+                problem(
+                    format!(
+                        "C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
+                        i + 1,
+                        arg.name,
+                        arg.spelling
+                    ),
+                    "change the WIT type to match the header",
+                );
+            }
+        }
+        if let Some(says) = cproto::mismatch(&self.plan, f.ret_type, &proto.ret) {
+            problem(
+                format!(
+                    "the C prototype returns {says}, but the WIT returns `{}`",
+                    f.ret_spelling
+                ),
+                "change the WIT result to match the header",
+            );
+        }
+    }
+
+    fn param(&mut self, ty: &Type, span: Span, name: &str, args: &mut Vec<CArg>) -> Option<Param> {
+        let arg = args.len();
+        let mut push = |ty, spelling: String, name: String| args.push(CArg { ty, spelling, name });
+        let ptr = CType::Scalar(Scalar::Ptr);
+        match self.peel(ty) {
+            Peeled::String => {
+                push(ptr, "const char *".into(), name.into());
+                Some(Param::String { arg })
+            }
+            Peeled::List(elem) => {
+                let (elem, spelling) = self.shape(&elem, span).ok()?;
+                push(ptr, format!("const {spelling} *"), name.into());
+                push(
+                    CType::Scalar(Scalar::U64),
+                    "size_t".into(),
+                    format!("{name}_len"),
+                );
+                Some(Param::List { arg, elem })
+            }
+            Peeled::Option(inner) => {
+                let (shape, spelling) = self.shape(&inner, span).ok()?;
+                if !matches!(shape, Shape::Struct(_)) {
+                    let d = Diagnostic::new(format!(
+                        "parameter `{name}`: `option<T>` passes a nullable pointer, so `T` must be a record or tuple, got `{spelling}`"
+                    ))
+                    .at(self.world.locate(span));
+                    self.diags.push(d);
+                    return None;
+                }
+                push(ptr, format!("const {spelling} *"), name.into());
+                Some(Param::Nullable { arg, shape })
+            }
+            Peeled::Other => {
+                let (shape, spelling) = self.shape(ty, span).ok()?;
+                push(shape.ctype(), spelling, name.into());
+                Some(Param::Value { arg, shape })
+            }
+        }
+    }
+
+    fn result(&mut self, ty: &Type, span: Span) -> Option<(Ret, CType, String)> {
+        let ptr = CType::Scalar(Scalar::Ptr);
+        match self.peel(ty) {
+            Peeled::String => Some((Ret::String { nullable: false }, ptr, "const char *".into())),
+            Peeled::Option(inner) if matches!(self.peel(&inner), Peeled::String) => {
+                Some((Ret::String { nullable: true }, ptr, "const char *".into()))
+            }
+            Peeled::List(_) | Peeled::Option(_) => {
+                let d = Diagnostic::new(format!(
+                    "result type `{}` has no C mapping yet",
+                    self.wit_name(ty)
+                ))
+                .at(self.world.locate(span))
+                .hint("results may be scalars, records, tuples, enums, flags, `string` or `option<string>`");
+                self.diags.push(d);
+                None
+            }
+            Peeled::Other => {
+                let (shape, spelling) = self.shape(ty, span).ok()?;
+                Some((Ret::Value(shape.clone()), shape.ctype(), spelling))
+            }
+        }
+    }
+
+    /// Looks through plain aliases to see whether `ty` is a string, list or option.
+    fn peel(&self, ty: &Type) -> Peeled {
+        match ty {
+            Type::String => Peeled::String,
+            Type::Id(id) => match &self.resolve().types[*id].kind {
+                TypeDefKind::Type(inner) if self.prelude_name(*id).is_none() => self.peel(inner),
+                TypeDefKind::List(elem) => Peeled::List(*elem),
+                TypeDefKind::Option(inner) => Peeled::Option(*inner),
+                _ => Peeled::Other,
+            },
+            _ => Peeled::Other,
+        }
+    }
+
+    /// The alias name if `id` is one of the prelude's aliases.
+    fn prelude_name(&self, id: TypeId) -> Option<&str> {
+        let resolve = self.resolve();
+        let def = &resolve.types[id];
+        let TypeOwner::Interface(owner) = def.owner else {
+            return None;
+        };
+        let pkg = resolve.interfaces[owner].package?;
+        let name = &resolve.packages[pkg].name;
+        let is_prelude = format!("{}:{}", name.namespace, name.name) == PRELUDE_PACKAGE;
+        let alias = def.name.as_deref()?;
+        (is_prelude && prelude_alias(alias).is_some()).then_some(alias)
+    }
+
+    fn wit_name(&self, ty: &Type) -> String {
+        match ty {
+            Type::Id(id) => {
+                let def = &self.resolve().types[*id];
+                match &def.name {
+                    Some(n) => n.clone(),
+                    None => match &def.kind {
+                        TypeDefKind::List(t) => format!("list<{}>", self.wit_name(t)),
+                        TypeDefKind::Option(t) => format!("option<{}>", self.wit_name(t)),
+                        TypeDefKind::Tuple(t) => format!(
+                            "tuple<{}>",
+                            t.types
+                                .iter()
+                                .map(|t| self.wit_name(t))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        TypeDefKind::Result(_) => "result<...>".into(),
+                        TypeDefKind::Handle(Handle::Own(_)) => "own<...>".into(),
+                        TypeDefKind::Handle(Handle::Borrow(_)) => "borrow<...>".into(),
+                        _ => "an anonymous type".into(),
+                    },
+                }
+            }
+            Type::String => "string".into(),
+            Type::Bool => "bool".into(),
+            Type::Char => "char".into(),
+            Type::U8 => "u8".into(),
+            Type::S8 => "s8".into(),
+            Type::U16 => "u16".into(),
+            Type::S16 => "s16".into(),
+            Type::U32 => "u32".into(),
+            Type::S32 => "s32".into(),
+            Type::U64 => "u64".into(),
+            Type::S64 => "s64".into(),
+            Type::F32 => "f32".into(),
+            Type::F64 => "f64".into(),
+            Type::ErrorContext => "error-context".into(),
+        }
+    }
+
+    /// The C storage of a value of `ty`, and its C spelling.
+    fn shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
+        use Scalar::*;
+        let scalar = |s: Scalar| Ok((Shape::Int(s), s.spelling().to_string()));
+        match ty {
+            Type::Bool => Ok((Shape::Bool(Bool), "_Bool".into())),
+            Type::S8 => scalar(I8),
+            Type::U8 => scalar(U8),
+            Type::S16 => scalar(I16),
+            Type::U16 => scalar(U16),
+            Type::S32 => scalar(I32),
+            Type::U32 => scalar(U32),
+            Type::S64 => scalar(I64),
+            Type::U64 => scalar(U64),
+            Type::F32 => Ok((Shape::F32, "float".into())),
+            Type::F64 => Ok((Shape::F64, "double".into())),
+            Type::Char => Ok((Shape::Char, "uint32_t".into())),
+            Type::Id(id) => self.shape_id(*id, span),
+            Type::String | Type::ErrorContext => self.unmapped(ty, span),
+        }
+    }
+
+    fn unmapped<T>(&mut self, ty: &Type, span: Span) -> Result<T, ()> {
+        let name = self.wit_name(ty);
+        let hint = match self.peel(ty) {
+            Peeled::String => {
+                "strings are `const char *` parameters and results, not struct fields"
+            }
+            Peeled::List(_) => "`list<T>` is a parameter only: `(const T *, size_t)`",
+            Peeled::Option(_) => "`option<record>` is a parameter only (a nullable pointer)",
+            Peeled::Other => "see the type-mapping table in docs/wit-authors.md",
+        };
+        let d = Diagnostic::new(format!("WIT type `{name}` has no C mapping here"))
+            .at(self.world.locate(span))
+            .hint(hint);
+        self.diags.push(d);
+        Err(())
+    }
+
+    fn shape_id(&mut self, id: TypeId, span: Span) -> Result<(Shape, String), ()> {
+        if let Some(alias) = self.prelude_name(id) {
+            let (shape, spelling) = prelude_alias(alias).expect("checked by prelude_name");
+            return Ok((shape, spelling.into()));
+        }
+        if let Some(&sid) = self.struct_ids.get(&id) {
+            return Ok((Shape::Struct(sid), self.plan.struct_(sid).c_name.clone()));
+        }
+        let def = self.resolve().types[id].clone();
+        let name = def.name.clone().unwrap_or_default();
+        let c_name = self.c_name(&def, &format!("struct {}", name.replace('-', "_")));
+        match &def.kind {
+            TypeDefKind::Type(inner) => self.shape(inner, span),
+            TypeDefKind::Record(r) => {
+                let fields: Vec<_> = r
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.ty, f.span, f.docs.clone()))
+                    .collect();
+                for (_, _, fspan, docs) in &fields {
+                    self.annotations(docs, *fspan, &[], "a record field");
+                }
+                let fields = fields.into_iter().map(|(n, t, s, _)| (n, t, s)).collect();
+                self.new_struct(id, name, c_name, fields, def.span)
+            }
+            TypeDefKind::Tuple(t) => {
+                let fields = t
+                    .types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (i.to_string(), *t, span))
+                    .collect();
+                let wit = self.wit_name(&Type::Id(id));
+                let spelled = format!("struct /* {wit} */");
+                self.new_struct(id, wit, spelled, fields, span)
+            }
+            TypeDefKind::Enum(e) => {
+                let mut values = Vec::new();
+                for (i, case) in e.cases.iter().enumerate() {
+                    let mut v = i as i128;
+                    for ann in self.annotations(&case.docs, case.span, &["value"], "an enum case") {
+                        v = self.expect_int(&ann, case.span).unwrap_or(v);
+                    }
+                    if let Some(j) = values.iter().position(|w| *w == v) {
+                        let d = Diagnostic::new(format!(
+                            "enum `{name}`: cases `{}` and `{}` have the same C value {v}",
+                            e.cases[j].name, case.name
+                        ))
+                        .at(self.world.locate(case.span))
+                        .hint("a C value must name one case, or values coming back from C are ambiguous");
+                        self.diags.push(d);
+                    }
+                    values.push(v);
+                }
+                use Scalar::{I32, U32};
+                let repr = if values.iter().all(|v| i32::try_from(*v).is_ok()) {
+                    I32
+                } else if values.iter().all(|v| u32::try_from(*v).is_ok()) {
+                    U32
+                } else {
+                    let d = Diagnostic::new(format!(
+                        "enum `{name}`: C values must fit in `int` or `unsigned int`"
+                    ))
+                    .at(self.world.locate(def.span));
+                    self.diags.push(d);
+                    return Err(());
+                };
+                let values = values.into_iter().map(|v| v as i64).collect();
+                let spelling = self.c_name(&def, &format!("enum {}", name.replace('-', "_")));
+                Ok((
+                    Shape::Enum(Box::new(EnumPlan {
+                        repr,
+                        values,
+                        names: e.cases.iter().map(|c| c.name.clone()).collect(),
+                    })),
+                    spelling,
+                ))
+            }
+            TypeDefKind::Flags(f) => {
+                let mut bits = Vec::new();
+                for (i, flag) in f.flags.iter().enumerate() {
+                    let mut v = 1i128.checked_shl(i as u32).unwrap_or(0);
+                    for ann in self.annotations(&flag.docs, flag.span, &["value"], "a flags member")
+                    {
+                        v = self.expect_int(&ann, flag.span).unwrap_or(v);
+                    }
+                    match u64::try_from(v) {
+                        Ok(b) if b != 0 => bits.push(b),
+                        _ => {
+                            let d = Diagnostic::new(format!(
+                                "flags `{name}`: member `{}` needs a non-zero C mask that fits in 64 bits, got {v}",
+                                flag.name
+                            ))
+                            .at(self.world.locate(flag.span))
+                            .hint("give it `@ffi(value = 0x...)`");
+                            self.diags.push(d);
+                            return Err(());
+                        }
+                    }
+                }
+                let repr = if bits.iter().all(|b| *b <= u64::from(u32::MAX)) {
+                    Scalar::U32
+                } else {
+                    Scalar::U64
+                };
+                Ok((
+                    Shape::Flags(Box::new(FlagsPlan {
+                        repr,
+                        bits,
+                        names: f.flags.iter().map(|c| c.name.clone()).collect(),
+                    })),
+                    repr.spelling().into(),
+                ))
+            }
+            _ => self.unmapped(&Type::Id(id), span),
+        }
+    }
+
+    /// The `@ffi(c = "...")` name of a record or enum, or `default`.
+    fn c_name(&mut self, def: &wit_parser::TypeDef, default: &str) -> String {
+        let what = match def.kind {
+            TypeDefKind::Record(_) => "a record",
+            TypeDefKind::Enum(_) => "an enum",
+            TypeDefKind::Flags(_) => "flags",
+            _ => "this type",
+        };
+        let allowed: &[&str] = if def.name.is_some() && !matches!(def.kind, TypeDefKind::Flags(_)) {
+            &["c"]
+        } else {
+            &[]
+        };
+        let mut name = default.to_string();
+        if def.name.is_some() {
+            for ann in self.annotations(&def.docs, def.span, allowed, what) {
+                if let Some(s) = self.expect_str(&ann, def.span) {
+                    name = s;
+                }
+            }
+        }
+        name
+    }
+
+    fn new_struct(
+        &mut self,
+        id: TypeId,
+        wit_name: String,
+        c_name: String,
+        fields: Vec<(String, Type, Span)>,
+        span: Span,
+    ) -> Result<(Shape, String), ()> {
+        if fields.is_empty() {
+            let d = Diagnostic::new(format!(
+                "`{wit_name}` has no fields, and a C struct cannot be empty"
+            ))
+            .at(self.world.locate(span));
+            self.diags.push(d);
+            return Err(());
+        }
+        let mut planned = Vec::new();
+        let mut failed = false;
+        for (name, ty, fspan) in fields {
+            match self.shape(&ty, fspan) {
+                Ok((shape, spelling)) => planned.push((name, shape, spelling)),
+                Err(()) => failed = true,
+            }
+        }
+        if failed {
+            return Err(());
+        }
+        let sizes: Vec<_> = planned
+            .iter()
+            .map(|(_, s, _)| self.plan.size_align(s.ctype()))
+            .collect();
+        let (offsets, size, align) = lay_out(&sizes);
+        let fields = planned
+            .into_iter()
+            .zip(offsets)
+            .map(|((name, shape, spelling), offset)| Field {
+                name,
+                shape,
+                spelling,
+                offset,
+            })
+            .collect();
+        let sid = StructId(self.plan.structs.len());
+        let tuple = wit_name.starts_with("tuple<");
+        self.plan.structs.push(CStruct {
+            c_name: c_name.clone(),
+            wit_name,
+            fields,
+            size,
+            align,
+            tuple,
+        });
+        self.struct_ids.insert(id, sid);
+        Ok((Shape::Struct(sid), c_name))
+    }
+}
+
+enum Peeled {
+    String,
+    List(Type),
+    Option(Type),
+    Other,
+}

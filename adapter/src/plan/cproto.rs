@@ -1,0 +1,280 @@
+//! The optional `@ffi(c = "...")` prototype, copied from the C header: parsed
+//! just enough to check that the WIT describes the same C signature.
+
+use super::{CType, Plan, Scalar};
+
+/// What the ABI needs to know of one C type in a prototype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Class {
+    /// `void`
+    Void,
+    /// An integer of this many bytes.
+    Int(usize),
+    /// A floating-point type of this many bytes.
+    Float(usize),
+    /// Any pointer.
+    Ptr,
+    /// A struct, enum or typedef name that only the header defines.
+    Named(String),
+}
+
+impl Class {
+    fn describe(&self) -> String {
+        match self {
+            Class::Void => "`void`".into(),
+            Class::Int(n) => format!("a {n}-byte integer"),
+            Class::Float(n) => format!("a {n}-byte float"),
+            Class::Ptr => "a pointer".into(),
+            Class::Named(n) => format!("`{n}`"),
+        }
+    }
+}
+
+/// A parsed prototype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prototype {
+    /// The function's name.
+    pub name: String,
+    /// The return type.
+    pub ret: Class,
+    /// Parameter types.
+    pub params: Vec<Class>,
+}
+
+/// Parses `ret name(params)`.
+pub fn parse(text: &str) -> Result<Prototype, String> {
+    let tokens = tokenize(text)?;
+    let open = tokens
+        .iter()
+        .position(|t| t == "(")
+        .ok_or("expected `(` after the function name")?;
+    let close = tokens
+        .iter()
+        .rposition(|t| t == ")")
+        .ok_or("expected `)` closing the parameter list")?;
+    if close < open || tokens[close + 1..].iter().any(|t| t != ";") {
+        return Err("expected the prototype to end with `)`".into());
+    }
+    let (name, ret) = tokens[..open]
+        .split_last()
+        .ok_or("expected a return type and a name before `(`")?;
+    if !is_ident(name) {
+        return Err(format!(
+            "expected the function name before `(`, got `{name}`"
+        ));
+    }
+    let ret = classify(ret)?;
+    let inner = &tokens[open + 1..close];
+    let mut params = Vec::new();
+    if !(inner.is_empty() || inner == ["void"]) {
+        for param in inner.split(|t| t == ",") {
+            if param == ["..."] {
+                return Err("variadic prototypes (`...`) are not supported yet".into());
+            }
+            params.push(classify(strip_name(param))?);
+        }
+    }
+    Ok(Prototype {
+        name: name.clone(),
+        ret,
+        params,
+    })
+}
+
+/// Checks one planned C type against the prototype's class; returns what
+/// the prototype says when they differ.
+pub fn mismatch(plan: &Plan, ty: CType, class: &Class) -> Option<String> {
+    let ok = match (ty, class) {
+        (CType::Void, Class::Void) => true,
+        (CType::Scalar(Scalar::Ptr), Class::Ptr) => true,
+        (CType::Scalar(s), Class::Float(n)) => s.is_float() && s.size() == *n,
+        (CType::Scalar(s), Class::Int(n)) => !s.is_float() && s != Scalar::Ptr && s.size() == *n,
+        // A typedef the header defines: only the header knows its width.
+        (CType::Scalar(s), Class::Named(_)) => s != Scalar::Ptr,
+        (CType::Struct(id), Class::Named(n)) => {
+            let s = plan.struct_(id);
+            let norm = |x: &str| {
+                x.trim_start_matches("struct ")
+                    .replace(['_', '-'], "")
+                    .to_lowercase()
+            };
+            norm(&s.c_name) == norm(n) || norm(&s.wit_name) == norm(n)
+        }
+        _ => false,
+    };
+    (!ok).then(|| class.describe())
+}
+
+fn tokenize(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            let mut end = i;
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_ascii_alphanumeric() || d == '_' {
+                    end = j + d.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(text[i..end].to_string());
+        } else if text[i..].starts_with("...") {
+            out.push("...".into());
+            chars.nth(2);
+        } else if "*(),[];".contains(c) {
+            out.push(c.to_string());
+            chars.next();
+        } else {
+            return Err(format!("unexpected `{c}` in C prototype"));
+        }
+    }
+    Ok(out)
+}
+
+fn is_ident(t: &str) -> bool {
+    t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+}
+
+const QUALIFIERS: &[&str] = &["const", "volatile", "restrict", "__restrict", "extern"];
+const BUILTIN: &[&str] = &[
+    "void", "char", "short", "int", "long", "signed", "unsigned", "float", "double", "_Bool",
+    "bool",
+];
+
+/// Drops a trailing parameter name (`const char *s` → `const char *`).
+fn strip_name(param: &[String]) -> &[String] {
+    let words = param
+        .iter()
+        .filter(|t| is_ident(t) && !QUALIFIERS.contains(&t.as_str()))
+        .count();
+    match param.split_last() {
+        Some((last, rest))
+            if is_ident(last)
+                && !BUILTIN.contains(&last.as_str())
+                && !QUALIFIERS.contains(&last.as_str())
+                && (words > 1 || rest.iter().any(|t| t == "*")) =>
+        {
+            rest
+        }
+        _ => param,
+    }
+}
+
+fn classify(tokens: &[String]) -> Result<Class, String> {
+    if tokens.iter().any(|t| t == "*" || t == "[") {
+        return Ok(Class::Ptr);
+    }
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !QUALIFIERS.contains(t))
+        .collect();
+    if let [kw @ ("struct" | "enum" | "union"), name] = words.as_slice() {
+        return match *kw {
+            "union" => Err("unions have no C mapping in dlwit".into()),
+            "enum" => Ok(Class::Int(4)),
+            _ => Ok(Class::Named(format!("struct {name}"))),
+        };
+    }
+    if words.is_empty() {
+        return Err("expected a type".into());
+    }
+    if words.iter().all(|w| BUILTIN.contains(w)) {
+        return builtin(&words);
+    }
+    if let [one] = words.as_slice() {
+        return Ok(typedef(one));
+    }
+    Err(format!("cannot read the C type `{}`", words.join(" ")))
+}
+
+fn builtin(words: &[&str]) -> Result<Class, String> {
+    let count = |w: &str| words.iter().filter(|x| **x == w).count();
+    let longs = count("long");
+    Ok(if count("void") == 1 && words.len() == 1 {
+        Class::Void
+    } else if count("float") == 1 {
+        Class::Float(4)
+    } else if count("double") == 1 {
+        if longs > 0 {
+            return Err("`long double` has no C mapping in dlwit".into());
+        }
+        Class::Float(8)
+    } else if count("_Bool") + count("bool") + count("char") == 1 {
+        Class::Int(1)
+    } else if count("short") == 1 {
+        Class::Int(2)
+    } else if longs > 0 {
+        Class::Int(8)
+    } else {
+        Class::Int(4)
+    })
+}
+
+fn typedef(name: &str) -> Class {
+    match name {
+        "int8_t" | "uint8_t" | "Bytef" | "Byte" => Class::Int(1),
+        "int16_t" | "uint16_t" => Class::Int(2),
+        "int32_t" | "uint32_t" | "mode_t" | "pid_t" | "uid_t" | "gid_t" | "wchar_t" | "uInt"
+        | "wint_t" => Class::Int(4),
+        "int64_t" | "uint64_t" | "size_t" | "ssize_t" | "ptrdiff_t" | "intptr_t" | "uintptr_t"
+        | "off_t" | "time_t" | "uLong" | "uLongf" | "z_size_t" | "sqlite3_int64"
+        | "sqlite_int64" | "sqlite3_uint64" | "intmax_t" | "uintmax_t" => Class::Int(8),
+        other => Class::Named(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_real_prototypes() {
+        let p = parse("double hypot(double x, double y);").unwrap();
+        assert_eq!(p.name, "hypot");
+        assert_eq!(p.ret, Class::Float(8));
+        assert_eq!(p.params, vec![Class::Float(8), Class::Float(8)]);
+
+        let p = parse("const char *zlibVersion(void)").unwrap();
+        assert_eq!((p.ret, p.params.len()), (Class::Ptr, 0));
+
+        let p = parse("uLong crc32(uLong crc, const Bytef *buf, uInt len)").unwrap();
+        assert_eq!(p.params, vec![Class::Int(8), Class::Ptr, Class::Int(4)]);
+
+        let p = parse("Color Fade(Color color, float alpha)").unwrap();
+        assert_eq!(p.params[0], Class::Named("Color".into()));
+
+        let p =
+            parse("unsigned long long f(unsigned, long int n, struct rgba c, char s[])").unwrap();
+        assert_eq!(p.ret, Class::Int(8));
+        assert_eq!(
+            p.params,
+            vec![
+                Class::Int(4),
+                Class::Int(8),
+                Class::Named("struct rgba".into()),
+                Class::Ptr
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_map() {
+        assert!(
+            parse("int printf(const char *fmt, ...)")
+                .unwrap_err()
+                .contains("variadic")
+        );
+        assert!(
+            parse("long double f(void)")
+                .unwrap_err()
+                .contains("long double")
+        );
+        assert!(parse("int f(union u x)").unwrap_err().contains("unions"));
+        assert!(parse("int f").unwrap_err().contains("`(`"));
+    }
+}

@@ -1,0 +1,146 @@
+//! C types and their layout on the target (x86-64 SysV, LP64): natural
+//! alignment, fields in order, size rounded up to the alignment.
+
+use super::Shape;
+
+/// A C scalar type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// `_Bool`
+    Bool,
+    /// `int8_t`
+    I8,
+    /// `uint8_t`
+    U8,
+    /// `int16_t`
+    I16,
+    /// `uint16_t`
+    U16,
+    /// `int32_t`
+    I32,
+    /// `uint32_t`
+    U32,
+    /// `int64_t`
+    I64,
+    /// `uint64_t`
+    U64,
+    /// `float`
+    F32,
+    /// `double`
+    F64,
+    /// `void *`
+    Ptr,
+}
+
+impl Scalar {
+    /// Size in bytes (equal to the alignment for every scalar here).
+    pub fn size(self) -> usize {
+        match self {
+            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
+            Scalar::I16 | Scalar::U16 => 2,
+            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
+            Scalar::I64 | Scalar::U64 | Scalar::F64 | Scalar::Ptr => 8,
+        }
+    }
+
+    /// Whether it is a floating-point type.
+    pub fn is_float(self) -> bool {
+        matches!(self, Scalar::F32 | Scalar::F64)
+    }
+
+    /// The fixed-width C spelling.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            Scalar::Bool => "_Bool",
+            Scalar::I8 => "int8_t",
+            Scalar::U8 => "uint8_t",
+            Scalar::I16 => "int16_t",
+            Scalar::U16 => "uint16_t",
+            Scalar::I32 => "int32_t",
+            Scalar::U32 => "uint32_t",
+            Scalar::I64 => "int64_t",
+            Scalar::U64 => "uint64_t",
+            Scalar::F32 => "float",
+            Scalar::F64 => "double",
+            Scalar::Ptr => "void *",
+        }
+    }
+}
+
+/// Index of a struct in [`super::Plan::structs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StructId(pub usize);
+
+/// A C type as the ABI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CType {
+    /// `void` (results only).
+    Void,
+    /// A scalar.
+    Scalar(Scalar),
+    /// A struct, by value.
+    Struct(StructId),
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The WIT field name (`0`, `1`, ... for tuples).
+    pub name: String,
+    /// How the field's value is stored.
+    pub shape: Shape,
+    /// The field's C type as C spells it.
+    pub spelling: String,
+    /// Byte offset from the start of the struct.
+    pub offset: usize,
+}
+
+/// A C struct with its layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CStruct {
+    /// The C name (`struct rgba`, or the `@ffi(c = ...)` name).
+    pub c_name: String,
+    /// The WIT name (`rgba`, or `tuple<s32, f64>`).
+    pub wit_name: String,
+    /// Fields in order, with offsets.
+    pub fields: Vec<Field>,
+    /// `sizeof`
+    pub size: usize,
+    /// `_Alignof`
+    pub align: usize,
+    /// A WIT tuple (fields are positional) rather than a record.
+    pub tuple: bool,
+}
+
+/// Lays out fields of the given (size, align) in order; returns offsets,
+/// size and alignment.
+pub fn lay_out(fields: &[(usize, usize)]) -> (Vec<usize>, usize, usize) {
+    let mut offsets = Vec::with_capacity(fields.len());
+    let mut end = 0usize;
+    let mut align = 1usize;
+    for &(size, a) in fields {
+        let offset = end.next_multiple_of(a);
+        offsets.push(offset);
+        end = offset + size;
+        align = align.max(a);
+    }
+    (offsets, end.next_multiple_of(align), align)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lay_out;
+
+    #[test]
+    fn natural_alignment() {
+        // struct { char a; double b; short c; } -> 0, 8, 16; size 24
+        assert_eq!(lay_out(&[(1, 1), (8, 8), (2, 2)]), (vec![0, 8, 16], 24, 8));
+        // struct { float x, y, z; } -> size 12, align 4
+        assert_eq!(lay_out(&[(4, 4); 3]), (vec![0, 4, 8], 12, 4));
+        // struct { uint8_t a; uint16_t b; uint32_t c; uint64_t d; }
+        assert_eq!(
+            lay_out(&[(1, 1), (2, 2), (4, 4), (8, 8)]),
+            (vec![0, 2, 4, 8], 16, 8)
+        );
+    }
+}
