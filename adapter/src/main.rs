@@ -185,7 +185,7 @@ enum Cmd {
 
 fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let usage = |m: &str| Usage(m.to_string());
-    let (cmd, rest) = args.split_first().ok_or_else(|| usage(""))?;
+    let (cmd, rest) = args.split_first().ok_or_else(|| usage("missing command"))?;
     let mut wit = None;
     let mut libs = Libraries::default();
     let mut positional = Vec::new();
