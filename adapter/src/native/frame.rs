@@ -34,16 +34,10 @@ impl Frame {
         arg_bytes: usize,
         ret_bytes: usize,
     ) -> Frame {
-        let mut args = vec![0u64; words(arg_bytes).max(1)].into_boxed_slice();
-        let base = args.as_mut_ptr().cast::<u8>();
-        let argv = offsets
-            .iter()
-            // `wrapping_add` keeps this safe code; offsets are within `args`.
-            .map(|o| base.wrapping_add(*o).cast::<c_void>())
-            .collect();
         Frame {
-            args,
-            argv,
+            args: vec![0u64; words(arg_bytes).max(1)].into_boxed_slice(),
+            // Pointed at `args` by `prepare_call`, before every call.
+            argv: vec![std::ptr::null_mut(); offsets.len()].into_boxed_slice(),
             offsets: offsets.into(),
             sizes: sizes.into(),
             ret: vec![0u64; words(ret_bytes)].into_boxed_slice(),
@@ -107,6 +101,14 @@ impl Frame {
 
     /// Patches pointer arguments and hands out what `ffi_call` needs.
     pub(super) fn prepare_call(&mut self) -> (*mut c_void, *mut *mut c_void) {
+        // libffi may replace `avalue[i]` with a pointer to its own stack copy
+        // of a large struct argument (x86-64 does for structs over 16 bytes),
+        // which is dead after the call: re-point every slot before each call.
+        let args = self.args.as_mut_ptr().cast::<u8>();
+        for (slot, offset) in self.argv.iter_mut().zip(&self.offsets) {
+            // `wrapping_add` keeps this safe code; offsets are within `args`.
+            *slot = args.wrapping_add(*offset).cast();
+        }
         let base = self.scratch.as_mut_ptr().cast::<u8>();
         for k in 0..self.pointers.len() {
             let (i, at) = self.pointers[k];

@@ -33,7 +33,13 @@ impl Library {
     /// Opening a library runs its initialisers; the caller trusts the library.
     pub unsafe fn open(path: &str) -> Result<Library, String> {
         // SAFETY: the caller accepts running the library's initialisers.
-        let lib = unsafe { libloading::Library::new(path) }.map_err(|e| e.to_string())?;
+        let lib = unsafe { libloading::Library::new(path) }.map_err(|e| {
+            // libloading keeps dlerror()'s text, the useful part, as the source.
+            match std::error::Error::source(&e) {
+                Some(cause) => cause.to_string(),
+                None => e.to_string(),
+            }
+        })?;
         Ok(Library { lib })
     }
 

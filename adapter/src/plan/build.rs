@@ -8,7 +8,7 @@ use super::{
     Ret, Scalar, Shape, StructId,
 };
 use crate::annotations::{self, Annotation, Value};
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, plural};
 use crate::world::{PRELUDE_PACKAGE, World};
 use std::collections::HashMap;
 use wit_parser::{
@@ -25,7 +25,7 @@ pub(super) fn plan(world: &World) -> Result<Plan, Error> {
             interfaces: Vec::new(),
             structs: Vec::new(),
         },
-        struct_ids: HashMap::new(),
+        shapes: HashMap::new(),
     };
     for id in world.interfaces() {
         b.interface(id);
@@ -41,7 +41,9 @@ struct Builder<'a> {
     world: &'a World,
     diags: Vec<Diagnostic>,
     plan: Plan,
-    struct_ids: HashMap<TypeId, StructId>,
+    /// Every named or anonymous type planned so far (`None`: it failed and
+    /// was reported), so each is planned and reported once.
+    shapes: HashMap<TypeId, Option<(Shape, String)>>,
 }
 
 /// How WIT names become C symbols: kebab → snake (default), pascal, camel, exact.
@@ -386,9 +388,11 @@ impl Builder<'_> {
         }
         if proto.params.len() != f.args.len() {
             let msg = format!(
-                "the C prototype has {} parameters, but the WIT function passes {} C arguments",
+                "the C prototype has {} parameter{}, but the WIT function passes {} C argument{}",
                 proto.params.len(),
-                f.args.len()
+                plural(proto.params.len()),
+                f.args.len(),
+                plural(f.args.len())
             );
             return problem(
                 msg,
@@ -596,9 +600,15 @@ impl Builder<'_> {
             let (shape, spelling) = prelude_alias(alias).expect("checked by prelude_name");
             return Ok((shape, spelling.into()));
         }
-        if let Some(&sid) = self.struct_ids.get(&id) {
-            return Ok((Shape::Struct(sid), self.plan.struct_(sid).c_name.clone()));
+        if let Some(done) = self.shapes.get(&id) {
+            return done.clone().ok_or(());
         }
+        let planned = self.plan_type(id, span);
+        self.shapes.insert(id, planned.clone().ok());
+        planned
+    }
+
+    fn plan_type(&mut self, id: TypeId, span: Span) -> Result<(Shape, String), ()> {
         let def = self.resolve().types[id].clone();
         let name = def.name.clone().unwrap_or_default();
         let c_name = self.c_name(&def, &format!("struct {}", name.replace('-', "_")));
@@ -614,7 +624,7 @@ impl Builder<'_> {
                     self.annotations(docs, *fspan, &[], "a record field");
                 }
                 let fields = fields.into_iter().map(|(n, t, s, _)| (n, t, s)).collect();
-                self.new_struct(id, name, c_name, fields, def.span)
+                self.new_struct(name, c_name, fields, def.span)
             }
             TypeDefKind::Tuple(t) => {
                 let fields = t
@@ -625,7 +635,7 @@ impl Builder<'_> {
                     .collect();
                 let wit = self.wit_name(&Type::Id(id));
                 let spelled = format!("struct /* {wit} */");
-                self.new_struct(id, wit, spelled, fields, span)
+                self.new_struct(wit, spelled, fields, span)
             }
             TypeDefKind::Enum(e) => {
                 let mut values = Vec::new();
@@ -735,7 +745,6 @@ impl Builder<'_> {
 
     fn new_struct(
         &mut self,
-        id: TypeId,
         wit_name: String,
         c_name: String,
         fields: Vec<(String, Type, Span)>,
@@ -785,7 +794,6 @@ impl Builder<'_> {
             align,
             tuple,
         });
-        self.struct_ids.insert(id, sid);
         Ok((Shape::Struct(sid), c_name))
     }
 }

@@ -782,7 +782,7 @@ fn many(c: &mut Checks) {
     for m in [distinct, extreme, distinct] {
         call_many(&m);
         c.expect(
-            format_args!("last-many after many{}", m.show()),
+            format_args!("last-many after many({})", m.show()),
             echo::last_many(),
             m,
         );

@@ -11,7 +11,10 @@ use dlwit::libm::libm;
 fn main() {
     println!("hypot(3, 4)        = {}", libm::hypot(3.0, 4.0));
     println!("cos(0)             = {}", libm::cos(0.0));
-    println!("sin(pi/2)          = {}", libm::sin(std::f64::consts::FRAC_PI_2));
+    println!(
+        "sin(pi/2)          = {}",
+        libm::sin(std::f64::consts::FRAC_PI_2)
+    );
     println!("sqrtf(2)           = {}", libm::sqrtf(2.0));
     println!("pow(2, 10)         = {}", libm::pow(2.0, 10.0));
     println!("fmod(10, 3)        = {}", libm::fmod(10.0, 3.0));

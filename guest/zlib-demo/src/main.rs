@@ -12,7 +12,10 @@ fn main() {
     let data = b"The quick brown fox jumps over the lazy dog";
     println!("zlibVersion()          = {}", zlib::zlib_version());
     println!("crc32(fox)             = {:#010x}", zlib::crc32_z(0, data));
-    println!("adler32(fox)           = {:#010x}", zlib::adler32_z(1, data));
+    println!(
+        "adler32(fox)           = {:#010x}",
+        zlib::adler32_z(1, data)
+    );
     let (a, b) = data.split_at(10);
     let combined = zlib::crc32_combine(zlib::crc32_z(0, a), zlib::crc32_z(0, b), b.len() as i64);
     println!("crc32_combine(pieces)  = {combined:#010x}");

@@ -1,0 +1,44 @@
+//! Builds the C fixture library and the layout probe with the system C
+//! compiler, once per build, into OUT_DIR.
+
+use std::path::PathBuf;
+
+fn main() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("fixture");
+    for f in ["fixture.c", "fixture.h", "layout_probe.c"] {
+        println!("cargo:rerun-if-changed={}", dir.join(f).display());
+    }
+    let compiler = cc::Build::new().get_compiler();
+    let cc = |args: &[&str], what: &str| {
+        let status = compiler
+            .to_command()
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
+            .args(args)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run the C compiler for {what}: {e}"));
+        assert!(status.success(), "the C compiler failed on {what}");
+    };
+    let lib = out.join("libdlwit_fixture.so");
+    let probe = out.join("layout_probe");
+    cc(
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            lib.to_str().unwrap(),
+            dir.join("fixture.c").to_str().unwrap(),
+        ],
+        "fixture.c",
+    );
+    cc(
+        &[
+            "-o",
+            probe.to_str().unwrap(),
+            dir.join("layout_probe.c").to_str().unwrap(),
+        ],
+        "layout_probe.c",
+    );
+    println!("cargo:rustc-env=DLWIT_FIXTURE_LIB={}", lib.display());
+    println!("cargo:rustc-env=DLWIT_LAYOUT_PROBE={}", probe.display());
+}

@@ -1,0 +1,198 @@
+//! Shared harness for dlwit's integration tests: paths, building the guest
+//! components and the CLI once, and running a guest in-process with its
+//! output captured.
+
+use dlwit::{Bindings, Libraries};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command as WasiCommand;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The C fixture library built by build.rs.
+pub const FIXTURE_LIB: &str = env!("DLWIT_FIXTURE_LIB");
+/// The layout probe built by build.rs.
+pub const LAYOUT_PROBE: &str = env!("DLWIT_LAYOUT_PROBE");
+
+fn run_cargo(args: &[&str], dir: &Path, what: &str) {
+    eprintln!("building {what} (once per test run)...");
+    let out = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "building {what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The path of guest component `name`, building every guest once.
+pub fn guest(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        run_cargo(
+            &["build", "--release", "--target", "wasm32-wasip2"],
+            &root().join("guest"),
+            "the guest components",
+        )
+    });
+    root().join(format!("guest/target/wasm32-wasip2/release/{name}.wasm"))
+}
+
+/// The `dlwit` binary, built once.
+pub fn cli() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        run_cargo(
+            &["build", "-p", "dlwit", "--bin", "dlwit"],
+            &root(),
+            "the dlwit CLI",
+        )
+    });
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root().join("target"), PathBuf::from);
+    target.join("debug/dlwit")
+}
+
+/// The engine every in-process run shares (concurrency support off, as the
+/// CLI runs it).
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.concurrency_support(false);
+        Engine::new(&config).unwrap()
+    })
+}
+
+/// Loads bindings for a WIT, relative to the repository root.
+pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
+    // SAFETY: the WITs in this repository describe their libraries' real
+    // signatures; the tests check that they do.
+    #[expect(
+        unsafe_code,
+        reason = "the load contract, accepted for the repo's own WITs"
+    )]
+    unsafe {
+        Bindings::load(root().join(wit), libs)
+    }
+}
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A linker with WASI and `bindings`, ready to instantiate guests.
+pub struct Runner {
+    linker: Linker<Host>,
+}
+
+/// What a guest run did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Everything it printed.
+    pub stdout: String,
+    /// `Ok` when `run` returned normally; the error chain when it trapped.
+    pub result: Result<(), String>,
+}
+
+impl Runner {
+    /// A runner with WASI and these bindings.
+    pub fn new(bindings: &Bindings) -> Runner {
+        let mut linker = Linker::new(engine());
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+        dlwit::add_to_linker(&mut linker, bindings).unwrap();
+        Runner { linker }
+    }
+
+    /// Runs guest `name` with `args`, capturing its output.
+    pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
+        let component = component(name);
+        let stdout = MemoryOutputPipe::new(1 << 20);
+        let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
+        let ctx = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .inherit_stderr()
+            .args(&argv)
+            .build();
+        let mut store = Store::new(
+            engine(),
+            Host {
+                ctx,
+                table: ResourceTable::new(),
+            },
+        );
+        let result = WasiCommand::instantiate(&mut store, &component, &self.linker)
+            .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|r| r.map_err(|()| "the guest returned an error".to_string()));
+        Outcome {
+            stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
+            result,
+        }
+    }
+}
+
+/// Compiles guest `name` once per test process.
+fn component(name: &str) -> Component {
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Component)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((_, c)) = cache.lock().unwrap().iter().find(|(n, _)| n == name) {
+        return c.clone();
+    }
+    let c = Component::from_file(engine(), guest(name))
+        .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"));
+    cache.lock().unwrap().push((name.to_string(), c.clone()));
+    c
+}
+
+/// Compares `actual` with the golden file at `path` (relative to tests/);
+/// `BLESS=1` rewrites it.
+pub fn golden(path: &str, actual: &str) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&file, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!("golden file tests/{path} is missing: run the tests with BLESS=1 to create it")
+    });
+    if expected != actual {
+        let mut diff = String::new();
+        for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+            if e != a {
+                diff.push_str(&format!("line {}:\n  - {e}\n  + {a}\n", i + 1));
+            }
+        }
+        let (ne, na) = (expected.lines().count(), actual.lines().count());
+        if ne != na {
+            diff.push_str(&format!("expected {ne} lines, got {na}\n"));
+        }
+        panic!(
+            "tests/{path} differs from the output:\n{diff}\nif the new output is right, run the tests with BLESS=1"
+        );
+    }
+}

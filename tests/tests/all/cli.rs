@@ -1,0 +1,121 @@
+//! The `dlwit` command as a shell user meets it: exit codes and messages.
+
+use dlwit_tests::{FIXTURE_LIB, cli, guest, root};
+use std::process::{Command, Output};
+
+fn dlwit(args: &[&str]) -> Output {
+    Command::new(cli())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn run_a_guest_against_libm() {
+    let wasm = guest("libm-demo");
+    let out = dlwit(&["run", "--wit", "wit/libm.wit", wasm.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("hypot(3, 4)        = 5"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn run_passes_arguments_and_lib_overrides() {
+    let wasm = guest("echo");
+    let lib = format!("libdlwit_fixture.so={FIXTURE_LIB}");
+    let out = dlwit(&[
+        "run",
+        "--wit",
+        "tests/wit/echo.wit",
+        "--lib",
+        &lib,
+        wasm.to_str().unwrap(),
+        "after-error",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("still fine"));
+}
+
+#[test]
+fn a_trap_fails_the_run_with_the_reason() {
+    let wasm = guest("echo");
+    let out = dlwit(&[
+        "run",
+        "--wit",
+        "tests/wit/echo.wit",
+        "--lib",
+        FIXTURE_LIB,
+        wasm.to_str().unwrap(),
+        "bad-kind",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("C returned 42 for an enum"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_and_plan() {
+    let out = dlwit(&["check", "wit/zlib.wit"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: 6 functions in 1 interface, every symbol resolved\n"
+    );
+    let out = dlwit(&["plan", "wit/libc.wit"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("div_t div(int numer, int denom);"));
+}
+
+#[test]
+fn sad_usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["run", "x.wasm"],
+        &["plan"],
+        &["plan", "--bogus", "x.wit"],
+    ] {
+        let out = dlwit(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains("usage:"), "{args:?}");
+    }
+    let out = dlwit(&["--help"]);
+    assert!(out.status.success() && text(&out.stdout).contains("usage:"));
+}
+
+#[test]
+fn sad_load_errors_exit_1_and_point_at_the_wit() {
+    let out = dlwit(&["check", "tests/golden/fail/missing_symbol.wit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("symbol `no_such_function` not found in `libm.so.6`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--> tests/golden/fail/missing_symbol.wit:"),
+        "{err}"
+    );
+    let out = dlwit(&["check", "wit/libm.wit", "--lib", "/nonexistent/libm.so"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot open library `/nonexistent/libm.so`"));
+    let out = dlwit(&["plan", "no/such.wit"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no WIT file or directory at `no/such.wit`"));
+}

@@ -1,0 +1,101 @@
+//! The echo oracle: a guest round-trips every WIT shape through the C
+//! fixture, and the sad paths trap with clear messages while the host goes on.
+
+use dlwit::Libraries;
+use dlwit_tests::{FIXTURE_LIB, Outcome, Runner, bindings};
+use std::sync::OnceLock;
+
+fn runner() -> &'static Runner {
+    static RUNNER: OnceLock<Runner> = OnceLock::new();
+    RUNNER.get_or_init(|| {
+        let b = bindings("tests/wit/echo.wit", &Libraries::path(FIXTURE_LIB))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Runner::new(&b)
+    })
+}
+
+fn expect_trap(out: &Outcome, needles: &[&str]) {
+    let err = out
+        .result
+        .as_ref()
+        .expect_err("the call should have trapped");
+    for n in needles {
+        assert!(err.contains(n), "trap message lacks `{n}`:\n{err}");
+    }
+    assert!(
+        !out.stdout.contains("unreachable"),
+        "the guest went on after the bad call:\n{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn every_shape_round_trips() {
+    let out = runner().run("echo", &["all"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert!(
+        out.stdout.contains("echo: all checks passed"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn random_values_round_trip_with_other_seeds() {
+    for seed in ["7", "123456789"] {
+        let out = runner().run("echo", &["all", seed]);
+        assert!(
+            out.result.is_ok(),
+            "seed {seed}: {:?}\n{}",
+            out.result,
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn sad_interior_nul_is_an_error_naming_the_function() {
+    let out = runner().run("echo", &["interior-nul"]);
+    expect_trap(
+        &out,
+        &[
+            "NUL byte at offset 2",
+            "echo#string-length`",
+            "fx_string_length",
+            "libdlwit_fixture.so",
+        ],
+    );
+    // The host is fine: the same linker runs other calls afterwards.
+    let after = runner().run("echo", &["after-error"]);
+    assert!(
+        after.result.is_ok() && after.stdout.contains("still fine"),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn sad_unknown_enum_value_from_c_is_an_error() {
+    let out = runner().run("echo", &["bad-kind"]);
+    expect_trap(
+        &out,
+        &["C returned 42 for an enum", "none = -1", "fx_bad_kind"],
+    );
+    let after = runner().run("echo", &["after-error"]);
+    assert!(
+        after.result.is_ok() && after.stdout.contains("still fine"),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn sad_null_string_result_is_an_error() {
+    let out = runner().run("echo", &["null-string"]);
+    expect_trap(
+        &out,
+        &[
+            "C returned NULL for a `string` result",
+            "option<string>",
+            "fx_null_string",
+        ],
+    );
+}

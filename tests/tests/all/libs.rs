@@ -1,0 +1,108 @@
+//! End to end on real libraries: the demo guests call libm, libc and zlib,
+//! and what they print is checked against values computed here.
+
+use dlwit::Libraries;
+use dlwit_tests::{Runner, bindings};
+
+fn run(lib: &str) -> String {
+    let b = bindings(&format!("wit/{lib}.wit"), &Libraries::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = Runner::new(&b).run(&format!("{lib}-demo"), &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    out.stdout
+}
+
+/// The value printed after `label ... = `.
+fn value<'a>(out: &'a str, label: &str) -> &'a str {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no line `{label}` in:\n{out}"));
+    line.split_once("= ").unwrap().1.trim()
+}
+
+#[test]
+fn libm() {
+    let out = run("libm");
+    assert_eq!(value(&out, "hypot(3, 4)"), 3f64.hypot(4.0).to_string());
+    assert_eq!(value(&out, "cos(0)"), 0f64.cos().to_string());
+    assert_eq!(value(&out, "sqrtf(2)"), 2f32.sqrt().to_string());
+    assert_eq!(value(&out, "pow(2, 10)"), 2f64.powf(10.0).to_string());
+    assert_eq!(value(&out, "fmod(10, 3)"), (10f64 % 3.0).to_string());
+    assert_eq!(value(&out, "ldexp(0.75, 4)"), (0.75 * 16.0f64).to_string());
+    assert_eq!(
+        value(&out, "lround(-2.5)"),
+        ((-2.5f64).round() as i64).to_string()
+    );
+    assert_eq!(
+        value(&out, "fmaf(2, 3, 0.5)"),
+        2f32.mul_add(3.0, 0.5).to_string()
+    );
+    assert_eq!(value(&out, "floor(-1.5)"), (-1.5f64).floor().to_string());
+    assert_eq!(value(&out, "atan2(1, 1)"), 1f64.atan2(1.0).to_string());
+}
+
+#[test]
+fn libc() {
+    let out = run("libc");
+    let q = |a: i64, b: i64| format!("{{ quot: {}, rem: {} }}", a / b, a % b);
+    assert_eq!(value(&out, "div(17, 5)"), q(17, 5));
+    assert_eq!(
+        value(&out, "ldiv(-1000000000007, 1000)"),
+        q(-1_000_000_000_007, 1000)
+    );
+    assert_eq!(value(&out, "lldiv(i64::MAX, 3)"), q(i64::MAX, 3));
+    assert_eq!(value(&out, "abs(-42)"), "42");
+    assert_eq!(value(&out, "strlen(\"héllo\")"), "héllo".len().to_string());
+    assert_eq!(value(&out, "strcmp(\"abc\", \"abd\")"), "-1");
+    assert_eq!(value(&out, "atoi(\"  -123xyz\")"), "-123");
+    assert_eq!(value(&out, "toupper('q')"), "Q");
+    assert_eq!(
+        value(&out, "strstr(\"haystack\", \"st\")"),
+        "Some(\"stack\")"
+    );
+    assert_eq!(value(&out, "strstr(\"haystack\", \"xy\")"), "None");
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
+#[test]
+fn zlib() {
+    let out = run("zlib");
+    let fox = b"The quick brown fox jumps over the lazy dog";
+    assert!(value(&out, "zlibVersion()").starts_with("1."), "{out}");
+    assert_eq!(value(&out, "crc32(fox)"), format!("{:#010x}", crc32(fox)));
+    assert_eq!(
+        value(&out, "adler32(fox)"),
+        format!("{:#010x}", adler32(fox))
+    );
+    assert_eq!(
+        value(&out, "crc32_combine(pieces)"),
+        format!("{:#010x}", crc32(fox))
+    );
+    let n = 1u64 << 20;
+    let bound = n + (n >> 12) + (n >> 14) + (n >> 25) + 13;
+    assert_eq!(value(&out, "compressBound(1 MiB)"), bound.to_string());
+}

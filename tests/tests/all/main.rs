@@ -1,0 +1,8 @@
+//! dlwit's integration tests, one binary: the fixture library and the guest
+//! components are built once and shared.
+
+mod cli;
+mod echo;
+mod layout;
+mod libs;
+mod plan;

@@ -1,0 +1,71 @@
+//! Golden files: `dlwit plan` for every WIT in the repository, and the
+//! rendered errors for bad WIT (`BLESS=1` rewrites them).
+
+use dlwit::{Libraries, Plan, world::World};
+use dlwit_tests::{bindings, golden, root};
+
+fn plan_text(wit: &str) -> String {
+    let world = World::load(&root().join(wit).into()).unwrap_or_else(|e| panic!("{e}"));
+    let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{wit}: {e}"));
+    dlwit::plan::render_plan(&plan)
+}
+
+#[test]
+fn golden_plans() {
+    for name in ["libm", "libc", "zlib"] {
+        golden(
+            &format!("golden/plan/{name}.plan"),
+            &plan_text(&format!("wit/{name}.wit")),
+        );
+    }
+    golden("golden/plan/echo.plan", &plan_text("tests/wit/echo.wit"));
+}
+
+/// Loads a bad WIT all the way (plan, then libraries and symbols) and
+/// returns the rendered error, with paths relative to the repository.
+fn error_text(wit: &str) -> String {
+    let err = match bindings(wit, &Libraries::default()) {
+        Ok(_) => panic!("{wit} should not load"),
+        Err(e) => e.to_string(),
+    };
+    err.replace(&format!("{}/", root().display()), "")
+}
+
+#[test]
+fn golden_errors() {
+    let dir = root().join("tests/golden/fail");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wit"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 6,
+        "expected the bad-WIT cases in {}",
+        dir.display()
+    );
+    for path in names {
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let text = error_text(&format!("tests/golden/fail/{stem}.wit"));
+        golden(&format!("golden/fail/{stem}.err"), &text);
+    }
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    let text = error_text("tests/golden/fail/unmapped_type.wit");
+    assert!(text.matches("error: ").count() >= 3, "{text}");
+}
+
+#[test]
+fn wit_given_as_text_uses_the_built_in_prelude() {
+    let wit = "package t:t;\n/// @ffi(lib = \"libm.so.6\")\ninterface m {\n  use dlwit:c/types.{c-int};\n  /// @ffi(c = \"double ldexp(double x, int e)\")\n  ldexp: func(x: f64, e: c-int) -> f64;\n}\n";
+    let world = World::load(&dlwit::WitSource::Text {
+        name: "inline.wit".into(),
+        text: wit.into(),
+    })
+    .unwrap();
+    let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{e}"));
+    assert!(dlwit::plan::render_plan(&plan).contains("double ldexp(double x, int e);"));
+}
