@@ -93,12 +93,12 @@ fn run(args: &[String]) -> Result<ExitCode> {
 }
 
 fn load(wit: &std::path::Path, libs: &Libraries) -> Result<Bindings> {
-    // SAFETY: the user running `dlwit` asserts that the WIT describes the
-    // libraries' real C signatures: the one contract dlwit cannot check.
     #[expect(
         unsafe_code,
         reason = "the load contract is accepted by the user of the CLI"
     )]
+    // SAFETY: the user running `dlwit` asserts that the WIT describes the
+    // libraries' real C signatures: the one contract dlwit cannot check.
     let bindings = unsafe { Bindings::load(wit, libs) }?;
     Ok(bindings)
 }

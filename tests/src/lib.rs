@@ -80,15 +80,14 @@ pub fn engine() -> &'static Engine {
 
 /// Loads bindings for a WIT, relative to the repository root.
 pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
-    // SAFETY: the WITs in this repository describe their libraries' real
-    // signatures; the tests check that they do.
     #[expect(
         unsafe_code,
         reason = "the load contract, accepted for the repo's own WITs"
     )]
-    unsafe {
-        Bindings::load(root().join(wit), libs)
-    }
+    // SAFETY: the WITs in this repository describe their libraries' real
+    // signatures; the tests check that they do.
+    let bindings = unsafe { Bindings::load(root().join(wit), libs) };
+    bindings
 }
 
 struct Host {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what dlwit's demo and tests need on a fresh Debian machine with
+# rustup: the C libraries they bind, libffi, and the wasm32-wasip2 target.
+set -euo pipefail
+
+packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+  echo "setup: adding the wasm32-wasip2 target" >&2
+  rustup target add wasm32-wasip2
+fi
