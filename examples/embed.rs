@@ -47,7 +47,13 @@ fn main() -> Result<()> {
 
     let component = Component::from_file(&engine, &guest).map_err(|e| anyhow!("{e}"))?;
     let wasi = WasiCtx::builder().inherit_stdio().build();
-    let mut store = Store::new(&engine, Host { wasi, table: ResourceTable::new() });
+    let mut store = Store::new(
+        &engine,
+        Host {
+            wasi,
+            table: ResourceTable::new(),
+        },
+    );
     let command = Command::instantiate(&mut store, &component, &linker)?;
     command
         .wasi_cli_run()
