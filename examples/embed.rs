@@ -12,10 +12,17 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-/// The store's data: WASI's state. dlwit keeps none in the store.
+/// The store's data: WASI's state, and dlwit's table of C handles.
 struct Host {
     wasi: WasiCtx,
     table: ResourceTable,
+    handles: dlwit::Handles,
+}
+
+impl dlwit::DlwitView for Host {
+    fn handles(&mut self) -> &mut dlwit::Handles {
+        &mut self.handles
+    }
 }
 
 impl WasiView for Host {
@@ -52,6 +59,7 @@ fn main() -> Result<()> {
         Host {
             wasi,
             table: ResourceTable::new(),
+            handles: dlwit::Handles::default(),
         },
     );
     let command = Command::instantiate(&mut store, &component, &linker)?;

@@ -1,12 +1,19 @@
-//! Builds the C fixture library and the layout probe with the system C
-//! compiler, once per build, into OUT_DIR.
+//! Builds the C fixture library (fixture.c and handles.c, one shared
+//! library) and the layout probe with the system C compiler, once per build,
+//! into OUT_DIR.
 
 use std::path::PathBuf;
 
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("fixture");
-    for f in ["fixture.c", "fixture.h", "layout_probe.c"] {
+    for f in [
+        "fixture.c",
+        "fixture.h",
+        "handles.c",
+        "handles.h",
+        "layout_probe.c",
+    ] {
         println!("cargo:rerun-if-changed={}", dir.join(f).display());
     }
     let compiler = cc::Build::new().get_compiler();
@@ -28,8 +35,9 @@ fn main() {
             "-o",
             lib.to_str().unwrap(),
             dir.join("fixture.c").to_str().unwrap(),
+            dir.join("handles.c").to_str().unwrap(),
         ],
-        "fixture.c",
+        "fixture.c and handles.c",
     );
     cc(
         &[

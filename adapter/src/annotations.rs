@@ -157,7 +157,8 @@ fn parse_value(s: &str) -> Result<(Value, usize), String> {
     ))
 }
 
-fn parse_int(word: &str) -> Option<i128> {
+/// Parses a decimal or `0x` hexadecimal integer, optionally negative.
+pub fn parse_int(word: &str) -> Option<i128> {
     let (neg, digits) = match word.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, word),

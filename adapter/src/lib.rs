@@ -13,8 +13,13 @@
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
 //! use wasmtime::component::Linker;
+//! #[derive(Default)]
+//! struct Host { handles: dlwit::Handles }
+//! impl dlwit::DlwitView for Host {
+//!     fn handles(&mut self) -> &mut dlwit::Handles { &mut self.handles }
+//! }
 //! let engine = wasmtime::Engine::default();
-//! let mut linker: Linker<()> = Linker::new(&engine);
+//! let mut linker: Linker<Host> = Linker::new(&engine);
 //! // SAFETY: wit/libm.wit describes libm's real C signatures.
 //! let bindings = unsafe { dlwit::Bindings::load("wit/libm.wit", &dlwit::Libraries::default())? };
 //! dlwit::add_to_linker(&mut linker, &bindings)?;
@@ -36,10 +41,12 @@ mod link;
 mod marshal;
 mod native;
 pub mod plan;
+mod resources;
 pub mod world;
 
 pub use error::{Diagnostic, Error, Location};
 pub use link::add_to_linker;
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;
+pub use resources::{DlwitView, Handles};
 pub use world::WitSource;

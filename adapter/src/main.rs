@@ -106,6 +106,13 @@ fn load(wit: &std::path::Path, libs: &Libraries) -> Result<Bindings> {
 struct Host {
     ctx: WasiCtx,
     table: ResourceTable,
+    handles: dlwit::Handles,
+}
+
+impl dlwit::DlwitView for Host {
+    fn handles(&mut self) -> &mut dlwit::Handles {
+        &mut self.handles
+    }
 }
 
 impl WasiView for Host {
@@ -152,6 +159,7 @@ fn run_component(
         Host {
             ctx,
             table: ResourceTable::new(),
+            handles: dlwit::Handles::default(),
         },
     );
     let command = Command::instantiate(&mut store, &component, &linker).map_err(|e| {

@@ -39,6 +39,12 @@ impl From<PathBuf> for WitSource {
     }
 }
 
+impl From<&PathBuf> for WitSource {
+    fn from(p: &PathBuf) -> Self {
+        WitSource::Path(p.clone())
+    }
+}
+
 impl From<&str> for WitSource {
     fn from(p: &str) -> Self {
         WitSource::Path(PathBuf::from(p))

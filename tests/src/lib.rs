@@ -93,6 +93,13 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 struct Host {
     ctx: WasiCtx,
     table: ResourceTable,
+    handles: dlwit::Handles,
+}
+
+impl dlwit::DlwitView for Host {
+    fn handles(&mut self) -> &mut dlwit::Handles {
+        &mut self.handles
+    }
 }
 
 impl WasiView for Host {
@@ -142,6 +149,7 @@ impl Runner {
             Host {
                 ctx,
                 table: ResourceTable::new(),
+                handles: dlwit::Handles::default(),
             },
         );
         let result = WasiCommand::instantiate(&mut store, &component, &self.linker)

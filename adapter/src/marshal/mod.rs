@@ -1,27 +1,87 @@
 //! Per call: lower guest values into a function's C frame, and lift the C
-//! result back into guest values, following the plan's shapes.
+//! results (return value, out-parameters, error convention) back into guest
+//! values, following the plan.
 //!
 //! Errors are plain messages; the caller adds which function and symbol.
 
-use crate::native::Frame;
-use crate::plan::{Function, Param, Plan, Ret, Scalar, Shape};
-use wasmtime::component::Val;
+mod value;
 
-/// Writes the guest's `params` into `frame` as the C arguments of `func`.
-pub fn lower(
-    plan: &Plan,
-    func: &Function,
+use crate::native::{Callable, Frame};
+use crate::plan::{
+    Capacity, Convention, Expr, Form, Function, OutKind, Param, Plan, Ret, Scalar, Shape, Source,
+};
+use crate::resources::DlwitView;
+use std::sync::Arc;
+use value::{get, put, read_val, signed, write_val};
+use wasmtime::StoreContextMut;
+use wasmtime::component::{ResourceDynamic, Val};
+
+/// What a call needs besides the frame: the plan, the bound auxiliary calls
+/// and the resource type tags.
+pub struct Ctx<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The function being called.
+    pub func: &'a Function,
+    /// Bound `plan.calls`.
+    pub calls: &'a [Arc<Callable>],
+    /// Resource type tags, by resource index.
+    pub payloads: &'a [u32],
+}
+
+/// Handles to take out of the table once lowering has succeeded (passed as
+/// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
+pub type Consumed = Vec<(u32, u32)>;
+
+/// Writes the guest's `params` into `frame` as the C arguments.
+pub fn lower<T: DlwitView>(
+    cx: &Ctx<'_>,
     params: &[Val],
     frame: &mut Frame,
+    store: &mut StoreContextMut<'_, T>,
+    consumed: &mut Consumed,
 ) -> Result<(), String> {
+    let func = cx.func;
     frame.clear();
-    for ((p, v), name) in func.params.iter().zip(params).zip(param_names(func)) {
+    consumed.clear();
+    for &(arg, v) in &func.fixed {
+        put(frame.arg(arg), v as u64);
+    }
+    for (i, (p, v)) in func.params.iter().zip(params).enumerate() {
+        let name = || param_name(func, i);
         match (p, v) {
-            (Param::Value { arg, shape }, v) => store(plan, shape, v, frame.arg(*arg))?,
+            (
+                Param::Value {
+                    arg,
+                    shape: Shape::Handle { resource, own },
+                },
+                Val::Resource(any),
+            ) => {
+                let tag = cx.payloads[*resource];
+                let res = ResourceDynamic::try_from_resource_any(*any, &mut *store)
+                    .map_err(|e| format!("argument `{}`: {e}", name()))?;
+                if res.ty() != tag {
+                    return Err(format!(
+                        "argument `{}`: a handle of another resource type",
+                        name()
+                    ));
+                }
+                let ptr = store
+                    .data_mut()
+                    .handles()
+                    .get(res.rep(), tag)
+                    .map_err(|e| format!("argument `{}`: {e}", name()))?;
+                if *own {
+                    consumed.push((res.rep(), tag));
+                }
+                put(frame.arg(*arg), ptr);
+            }
+            (Param::Value { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
             (Param::String { arg }, Val::String(s)) => {
                 if let Some(at) = s.bytes().position(|b| b == 0) {
                     return Err(format!(
-                        "string argument `{name}` contains a NUL byte at offset {at}; C strings end at the first NUL"
+                        "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
+                        name()
                     ));
                 }
                 let at = frame.alloc(s.len() + 1);
@@ -31,227 +91,421 @@ pub fn lower(
                 frame.point_at(*arg, at);
             }
             (Param::List { arg, elem }, Val::List(items)) => {
-                let size = plan.size_align(elem.ctype()).0;
+                let size = cx.plan.size_align(elem.ctype()).0;
                 let at = frame.alloc(items.len() * size);
-                for (i, item) in items.iter().enumerate() {
-                    store(plan, elem, item, frame.scratch(at + i * size, size))?;
+                for (k, item) in items.iter().enumerate() {
+                    write_val(cx.plan, elem, item, frame.scratch(at + k * size, size))?;
                 }
                 frame.point_at(*arg, at);
                 put(frame.arg(arg + 1), items.len() as u64);
             }
             (Param::Nullable { arg, .. }, Val::Option(None)) => put(frame.arg(*arg), 0),
             (Param::Nullable { arg, shape }, Val::Option(Some(v))) => {
-                let size = plan.size_align(shape.ctype()).0;
+                let size = cx.plan.size_align(shape.ctype()).0;
                 let at = frame.alloc(size);
-                store(plan, shape, v, frame.scratch(at, size))?;
+                write_val(cx.plan, shape, v, frame.scratch(at, size))?;
                 frame.point_at(*arg, at);
             }
-            (_, v) => return Err(format!("argument `{name}`: unexpected value {v:?}")),
+            (Param::Capacity, _) => {}
+            (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
         }
+    }
+    for out in &func.outs {
+        let size = match &out.kind {
+            OutKind::Value(shape) => cx.plan.size_align(shape.ctype()).0,
+            OutKind::String | OutKind::Index { .. } => 8,
+            // The pointee is unknown: a generous zeroed slot.
+            OutKind::Discard => 64,
+            OutKind::Buffer {
+                len_arg, capacity, ..
+            } => {
+                let cap = match capacity {
+                    Capacity::Fixed(n) => *n,
+                    Capacity::Param(p) => int_value(&params[*p])
+                        .ok_or("the buffer capacity must be a non-negative integer")?,
+                };
+                if cap > 1 << 31 {
+                    return Err(format!("buffer capacity {cap} is larger than 2 GiB"));
+                }
+                let len_at = frame.alloc(8);
+                put(frame.scratch(len_at, 8), cap);
+                frame.point_at(*len_arg, len_at);
+                // The capacity is kept in the 8 bytes before the buffer.
+                let at = frame.alloc(8 + cap as usize);
+                put(frame.scratch(at, 8), cap);
+                frame.scratch(at + 8, cap as usize).fill(0);
+                frame.point_at(out.arg, at + 8);
+                continue;
+            }
+        };
+        let at = frame.alloc(size);
+        frame.scratch(at, size).fill(0);
+        frame.point_at(out.arg, at);
+    }
+    // Lowering succeeded: `own` handles now belong to C.
+    for &(rep, tag) in consumed.iter() {
+        store.data_mut().handles().take(rep, tag)?;
     }
     Ok(())
 }
 
-/// Reads the C result of `func` from `frame` into `results`.
-pub fn lift(
-    plan: &Plan,
-    func: &Function,
-    frame: &Frame,
-    results: &mut [Val],
-) -> Result<(), String> {
-    let val = match &func.ret {
-        Ret::Void => return Ok(()),
-        Ret::Value(shape) => load(plan, shape, frame.ret())?,
-        Ret::String { nullable } => match (frame.returned_c_str(), nullable) {
-            (None, true) => Val::Option(None),
-            (None, false) => {
-                return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
-            }
-            (Some(s), _) => {
-                let s = std::str::from_utf8(s.to_bytes())
-                    .map_err(|e| format!("C returned a string that is not UTF-8 ({e})"))?;
-                let s = Val::String(s.to_string());
-                if *nullable {
-                    Val::Option(Some(Box::new(s)))
-                } else {
-                    s
-                }
-            }
-        },
-    };
-    results[0] = val;
-    Ok(())
-}
-
-fn param_names(func: &Function) -> impl Iterator<Item = &str> {
-    func.params.iter().map(|p| {
-        let (Param::Value { arg, .. }
-        | Param::String { arg }
-        | Param::List { arg, .. }
-        | Param::Nullable { arg, .. }) = p;
-        func.args[*arg].name.as_str()
+fn int_value(v: &Val) -> Option<u64> {
+    Some(match v {
+        Val::U8(x) => u64::from(*x),
+        Val::U16(x) => u64::from(*x),
+        Val::U32(x) => u64::from(*x),
+        Val::U64(x) => *x,
+        Val::S8(x) => u64::try_from(*x).ok()?,
+        Val::S16(x) => u64::try_from(*x).ok()?,
+        Val::S32(x) => u64::try_from(*x).ok()?,
+        Val::S64(x) => u64::try_from(*x).ok()?,
+        _ => return None,
     })
 }
 
-/// Writes the low `dst.len()` bytes of `v` (x86-64 is little-endian).
-fn put(dst: &mut [u8], v: u64) {
-    let n = dst.len();
-    dst.copy_from_slice(&v.to_le_bytes()[..n]);
-}
-
-fn get(src: &[u8], n: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b[..n].copy_from_slice(&src[..n]);
-    u64::from_le_bytes(b)
-}
-
-/// Sign-extends the low `n` bytes of `v`.
-fn signed(v: u64, n: usize) -> i64 {
-    let shift = 64 - 8 * n as u32;
-    ((v << shift) as i64) >> shift
-}
-
-fn store(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<(), String> {
-    match (shape, v) {
-        (Shape::Bool(_), Val::Bool(b)) => put(dst, u64::from(*b)),
-        (Shape::Int(_), Val::S8(x)) => put(dst, *x as u64),
-        (Shape::Int(_), Val::U8(x)) => put(dst, u64::from(*x)),
-        (Shape::Int(_), Val::S16(x)) => put(dst, *x as u64),
-        (Shape::Int(_), Val::U16(x)) => put(dst, u64::from(*x)),
-        (Shape::Int(_), Val::S32(x)) => put(dst, *x as u64),
-        (Shape::Int(_), Val::U32(x)) => put(dst, u64::from(*x)),
-        (Shape::Int(_), Val::S64(x)) => put(dst, *x as u64),
-        (Shape::Int(_), Val::U64(x)) => put(dst, *x),
-        (Shape::F32, Val::Float32(x)) => put(dst, u64::from(x.to_bits())),
-        (Shape::F64, Val::Float64(x)) => put(dst, x.to_bits()),
-        (Shape::Char, Val::Char(c)) => put(dst, u64::from(u32::from(*c))),
-        (Shape::Enum(e), Val::Enum(name)) => {
-            let i = e
-                .names
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| format!("unknown enum case `{name}`"))?;
-            put(dst, e.values[i] as u64);
-        }
-        (Shape::Flags(f), Val::Flags(names)) => {
-            let mut bits = 0;
-            for name in names {
-                let i = f
-                    .names
-                    .iter()
-                    .position(|n| n == name)
-                    .ok_or_else(|| format!("unknown flag `{name}`"))?;
-                bits |= f.bits[i];
-            }
-            put(dst, bits);
-        }
-        (Shape::Struct(id), Val::Record(fields)) => {
-            for (field, (_, v)) in plan.struct_(*id).fields.iter().zip(fields) {
-                let n = plan.size_align(field.shape.ctype()).0;
-                store(
-                    plan,
-                    &field.shape,
-                    v,
-                    &mut dst[field.offset..field.offset + n],
-                )?;
-            }
-        }
-        (Shape::Struct(id), Val::Tuple(items)) => {
-            for (field, v) in plan.struct_(*id).fields.iter().zip(items) {
-                let n = plan.size_align(field.shape.ctype()).0;
-                store(
-                    plan,
-                    &field.shape,
-                    v,
-                    &mut dst[field.offset..field.offset + n],
-                )?;
-            }
-        }
-        (shape, v) => {
-            return Err(format!(
-                "value {v:?} does not fit the planned C type {:?}",
-                shape.ctype()
-            ));
-        }
+fn param_name(func: &Function, i: usize) -> String {
+    match &func.params[i] {
+        Param::Value { arg, .. }
+        | Param::String { arg }
+        | Param::List { arg, .. }
+        | Param::Nullable { arg, .. } => func.args[*arg].name.clone(),
+        Param::Capacity => "capacity".into(),
     }
-    Ok(())
 }
 
-fn load(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
-    Ok(match shape {
-        Shape::Bool(s) => Val::Bool(get(src, s.size()) != 0),
-        Shape::Int(s) => {
-            let raw = get(src, s.size());
+/// The integer (or pointer) the C function returned.
+fn returned(func: &Function, frame: &Frame) -> u64 {
+    match func.ret_type {
+        crate::plan::CType::Scalar(s) => {
+            let raw = get(frame.ret(), s.size());
             match s {
-                Scalar::I8 => Val::S8(signed(raw, 1) as i8),
-                Scalar::U8 => Val::U8(raw as u8),
-                Scalar::I16 => Val::S16(signed(raw, 2) as i16),
-                Scalar::U16 => Val::U16(raw as u16),
-                Scalar::I32 => Val::S32(signed(raw, 4) as i32),
-                Scalar::U32 => Val::U32(raw as u32),
-                Scalar::I64 => Val::S64(raw as i64),
-                Scalar::U64 | Scalar::Ptr => Val::U64(raw),
-                Scalar::Bool | Scalar::F32 | Scalar::F64 => unreachable!("not an integer shape"),
+                Scalar::I8 | Scalar::I16 | Scalar::I32 => signed(raw, s.size()) as u64,
+                _ => raw,
             }
         }
-        Shape::F32 => Val::Float32(f32::from_bits(get(src, 4) as u32)),
-        Shape::F64 => Val::Float64(f64::from_bits(get(src, 8))),
-        Shape::Char => {
-            let raw = get(src, 4) as u32;
-            Val::Char(char::from_u32(raw).ok_or_else(|| {
-                format!("C returned {raw:#x}, which is not a Unicode scalar value, for a `char`")
-            })?)
-        }
-        Shape::Enum(e) => {
-            let raw = get(src, e.repr.size());
-            let v = if e.repr == Scalar::I32 {
-                signed(raw, 4)
+        _ => 0,
+    }
+}
+
+/// Reads the results of the call just made into `results`.
+pub fn lift<T: DlwitView>(
+    cx: &Ctx<'_>,
+    frame: &Frame,
+    errno: i32,
+    results: &mut [Val],
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<(), String> {
+    let func = cx.func;
+    let raw = returned(func, frame);
+    if let Some(err) = &func.results.error {
+        let failed = match err.convention {
+            Convention::Nonzero => raw != 0,
+            Convention::Negative => (raw as i64) < 0,
+            Convention::MinusOne => raw as i64 == -1,
+            Convention::Null | Convention::False => raw == 0,
+        };
+        if failed {
+            let code = if func.errno {
+                i64::from(errno)
             } else {
                 raw as i64
             };
-            let i = e.values.iter().position(|x| *x == v).ok_or_else(|| {
-                let known: Vec<String> = e
-                    .names
+            let mut parts = Vec::with_capacity(2);
+            if let Some(shape) = &err.code {
+                parts.push(code_value(shape, code)?);
+            }
+            if let Some(expr) = &err.message {
+                let text = eval_string(cx, frame, expr, code, errno);
+                parts.push(Val::String(text));
+            }
+            release_outs(cx, frame);
+            let e = assemble(&err.form, parts);
+            results[0] = Val::Result(Err(e.map(Box::new)));
+            return Ok(());
+        }
+    }
+    let mut vals = Vec::with_capacity(func.results.values.len());
+    for source in &func.results.values {
+        vals.push(match source {
+            Source::Return => lift_return(cx, frame, raw, store)?,
+            Source::Out(i) => lift_out(cx, frame, *i, store)?,
+        });
+    }
+    free_string_outs(cx, frame, &func.results.values);
+    let v = assemble(&func.results.form, vals);
+    if func.results.error.is_some() {
+        results[0] = Val::Result(Ok(v.map(Box::new)));
+    } else if let Some(v) = v {
+        results[0] = v;
+    }
+    Ok(())
+}
+
+fn assemble(form: &Form, mut vals: Vec<Val>) -> Option<Val> {
+    match form {
+        Form::Unit => None,
+        Form::Single => vals.pop(),
+        Form::Tuple => Some(Val::Tuple(vals)),
+        Form::Record(names) => Some(Val::Record(names.iter().cloned().zip(vals).collect())),
+    }
+}
+
+fn code_value(shape: &Shape, code: i64) -> Result<Val, String> {
+    let mut bytes = [0u8; 8];
+    put(&mut bytes, code as u64);
+    let n = shape.ctype();
+    let size = match n {
+        crate::plan::CType::Scalar(s) => s.size(),
+        _ => 8,
+    };
+    load_plain(shape, &bytes[..size.max(1)]).map_err(|e| format!("error code {code}: {e}"))
+}
+
+fn load_plain(shape: &Shape, bytes: &[u8]) -> Result<Val, String> {
+    // Codes are integers or enums: no struct table needed.
+    let empty = Plan {
+        libraries: vec![],
+        interfaces: vec![],
+        structs: vec![],
+        resources: vec![],
+        calls: vec![],
+    };
+    read_val(&empty, shape, bytes)
+}
+
+fn new_handle<T: DlwitView>(
+    cx: &Ctx<'_>,
+    resource: usize,
+    ptr: u64,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<Val, String> {
+    let tag = cx.payloads[resource];
+    let drop = cx.plan.resources[resource]
+        .drop
+        .map(|d| cx.calls[d].clone());
+    let rep = store.data_mut().handles().insert(ptr, tag, drop);
+    let any = ResourceDynamic::new_own(rep, tag)
+        .try_into_resource_any(&mut *store)
+        .map_err(|e| format!("cannot make a handle: {e}"))?;
+    Ok(Val::Resource(any))
+}
+
+fn null_handle(cx: &Ctx<'_>, resource: usize) -> String {
+    format!(
+        "C returned NULL for a `{}` handle; declare the result `option<{0}>` or give an `error` convention if NULL is expected",
+        cx.plan.resources[resource].name
+    )
+}
+
+fn lift_return<T: DlwitView>(
+    cx: &Ctx<'_>,
+    frame: &Frame,
+    raw: u64,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<Val, String> {
+    Ok(match &cx.func.ret {
+        Ret::Void => return Err("no return value to read".into()),
+        Ret::Value(Shape::Handle { resource, .. }) => {
+            if raw == 0 {
+                return Err(null_handle(cx, *resource));
+            }
+            new_handle(cx, *resource, raw, store)?
+        }
+        Ret::Value(shape) => read_val(cx.plan, shape, frame.ret())?,
+        Ret::NullableHandle(Shape::Handle { resource, .. }) => match raw {
+            0 => Val::Option(None),
+            p => Val::Option(Some(Box::new(new_handle(cx, *resource, p, store)?))),
+        },
+        Ret::NullableHandle(_) => unreachable!("planned as a handle"),
+        Ret::String { nullable } => {
+            let s = frame.c_str_at(raw);
+            let v = match (s, nullable) {
+                (None, true) => Val::Option(None),
+                (None, false) => {
+                    return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
+                }
+                (Some(s), _) => {
+                    let s = utf8(s.to_bytes())?;
+                    if *nullable {
+                        Val::Option(Some(Box::new(s)))
+                    } else {
+                        s
+                    }
+                }
+            };
+            if let Some(free) = cx.func.free {
+                if raw != 0 {
+                    cx.calls[free].call_with(&[raw]);
+                }
+            }
+            v
+        }
+        Ret::Bytes { length } => {
+            let len = eval(cx, frame, length, 0, 0);
+            let len = usize::try_from(len as i64)
+                .map_err(|_| format!("the length call returned {}", len as i64))?;
+            Val::List(
+                frame
+                    .bytes_at(raw, len)
                     .iter()
-                    .zip(&e.values)
-                    .map(|(n, v)| format!("{n} = {v}"))
-                    .collect();
-                format!(
-                    "C returned {v} for an enum, which no case has (cases: {})",
-                    known.join(", ")
-                )
-            })?;
-            Val::Enum(e.names[i].clone())
-        }
-        Shape::Flags(f) => {
-            let bits = get(src, f.repr.size());
-            let known = f.bits.iter().fold(0, |a, b| a | b);
-            if bits & !known != 0 {
-                return Err(format!(
-                    "C returned flag bits {:#x} that no flag has (known bits: {known:#x})",
-                    bits & !known
-                ));
-            }
-            let names = f
-                .names
-                .iter()
-                .zip(&f.bits)
-                .filter(|(_, b)| bits & **b == **b)
-                .map(|(n, _)| n.clone())
-                .collect();
-            Val::Flags(names)
-        }
-        Shape::Struct(id) => {
-            let s = plan.struct_(*id);
-            let mut vals = Vec::with_capacity(s.fields.len());
-            for field in &s.fields {
-                vals.push(load(plan, &field.shape, &src[field.offset..])?);
-            }
-            if s.tuple {
-                Val::Tuple(vals)
-            } else {
-                Val::Record(s.fields.iter().map(|f| f.name.clone()).zip(vals).collect())
-            }
+                    .map(|b| Val::U8(*b))
+                    .collect(),
+            )
         }
     })
+}
+
+fn utf8(bytes: &[u8]) -> Result<Val, String> {
+    std::str::from_utf8(bytes)
+        .map(|s| Val::String(s.to_string()))
+        .map_err(|e| format!("C returned a string that is not UTF-8 ({e})"))
+}
+
+/// What C wrote into the 8-byte slot of out-parameter `arg`.
+fn slot_u64(frame: &Frame, arg: usize) -> u64 {
+    frame.read(
+        frame
+            .pointee_of(arg)
+            .expect("out-parameters point at a slot"),
+        8,
+    )
+}
+
+fn lift_out<T: DlwitView>(
+    cx: &Ctx<'_>,
+    frame: &Frame,
+    i: usize,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<Val, String> {
+    let out = &cx.func.outs[i];
+    let name = &cx.func.args[out.arg].name;
+    Ok(match &out.kind {
+        OutKind::Value(Shape::Handle { resource, .. }) => {
+            let ptr = slot_u64(frame, out.arg);
+            if ptr == 0 {
+                return Err(format!(
+                    "out-parameter `{name}`: {}",
+                    null_handle(cx, *resource)
+                ));
+            }
+            new_handle(cx, *resource, ptr, store)?
+        }
+        OutKind::Value(shape) => {
+            let size = cx.plan.size_align(shape.ctype()).0;
+            let at = frame.pointee_of(out.arg).expect("slot");
+            read_val(cx.plan, shape, frame.bytes(at, size))?
+        }
+        OutKind::String => {
+            let ptr = slot_u64(frame, out.arg);
+            match frame.c_str_at(ptr) {
+                Some(s) => utf8(s.to_bytes())?,
+                None => {
+                    return Err(format!(
+                        "C left out-parameter `{name}` NULL where a string was expected"
+                    ));
+                }
+            }
+        }
+        OutKind::Index { string_arg, int } => {
+            let ptr = slot_u64(frame, out.arg);
+            let base = frame.address_of(frame.pointee_of(*string_arg).expect("string slot"));
+            let offset = ptr.wrapping_sub(base);
+            let mut bytes = [0u8; 8];
+            put(&mut bytes, offset);
+            load_plain(&Shape::Int(*int), &bytes[..int.size()])?
+        }
+        OutKind::Buffer { len_arg, .. } => {
+            let len = frame.read(frame.pointee_of(*len_arg).expect("length slot"), 8);
+            let at = frame.pointee_of(out.arg).expect("buffer");
+            let cap = frame.read(at - 8, 8);
+            if len > cap {
+                return Err(format!("C reported {len} bytes in a buffer of {cap}"));
+            }
+            Val::List(
+                frame
+                    .bytes(at, len as usize)
+                    .iter()
+                    .map(|b| Val::U8(*b))
+                    .collect(),
+            )
+        }
+        OutKind::Discard => return Err("a discarded out-parameter is not a value".into()),
+    })
+}
+
+/// After a successful call: frees string out-parameters (with `free`).
+fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
+    let Some(free) = cx.func.free else { return };
+    for source in values {
+        if let Source::Out(i) = source {
+            let out = &cx.func.outs[*i];
+            if matches!(out.kind, OutKind::String) {
+                let ptr = slot_u64(frame, out.arg);
+                if ptr != 0 {
+                    cx.calls[free].call_with(&[ptr]);
+                }
+            }
+        }
+    }
+}
+
+/// After a failed call: destroys handles and frees strings C did write.
+fn release_outs(cx: &Ctx<'_>, frame: &Frame) {
+    for out in &cx.func.outs {
+        let ptr = match out.kind {
+            OutKind::Value(Shape::Handle { .. }) | OutKind::String => slot_u64(frame, out.arg),
+            _ => continue,
+        };
+        if ptr == 0 {
+            continue;
+        }
+        match &out.kind {
+            OutKind::Value(Shape::Handle { resource, .. }) => {
+                if let Some(d) = cx.plan.resources[*resource].drop {
+                    cx.calls[d].call_with(&[ptr]);
+                }
+            }
+            _ => {
+                if let Some(free) = cx.func.free {
+                    cx.calls[free].call_with(&[ptr]);
+                }
+            }
+        }
+    }
+}
+
+fn eval(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> u64 {
+    match e {
+        Expr::Code => code as u64,
+        Expr::Errno => errno as i64 as u64,
+        Expr::Arg(j) => match frame.pointee_of(*j) {
+            // An out-parameter: what C wrote there.
+            Some(at) if cx.func.outs.iter().any(|o| o.arg == *j) => frame.read(at, 8),
+            _ => frame.read_arg(*j),
+        },
+        Expr::Call { callee, args } => {
+            let vals: Vec<u64> = args
+                .iter()
+                .map(|a| eval(cx, frame, a, code, errno))
+                .collect();
+            cx.calls[*callee].call_with(&vals)
+        }
+    }
+}
+
+fn eval_string(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> String {
+    let bytes = match e {
+        Expr::Call { callee, args } => {
+            let vals: Vec<u64> = args
+                .iter()
+                .map(|a| eval(cx, frame, a, code, errno))
+                .collect();
+            cx.calls[*callee].call_for_string(&vals)
+        }
+        _ => None,
+    };
+    match bytes {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => String::new(),
+    }
 }

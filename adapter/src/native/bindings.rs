@@ -30,6 +30,7 @@ impl Libraries {
 }
 
 /// One planned function, ready to call.
+#[derive(Clone)]
 pub(crate) struct Bound {
     pub interface: usize,
     pub function: usize,
@@ -43,7 +44,16 @@ pub(crate) struct Bound {
 pub struct Bindings {
     pub(crate) plan: Arc<Plan>,
     pub(crate) bound: Vec<Bound>,
+    /// The plan's auxiliary calls (destructors, `free`, message and length
+    /// functions), bound like `plan.calls`.
+    pub(crate) calls: Arc<[Arc<Callable>]>,
+    /// Each resource's type tag (`ResourceType::host_dynamic`), unique in
+    /// the process so that resources of different bindings never mix.
+    pub(crate) payloads: Arc<[u32]>,
 }
+
+/// The next resource type tag.
+static NEXT_PAYLOAD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 impl Bindings {
     /// Loads the WIT, plans it, opens its libraries and resolves every
@@ -131,10 +141,41 @@ impl Bindings {
                 }
             }
         }
+        let mut calls = Vec::new();
+        for c in &plan.calls {
+            let (Some(lib), Some(path)) = (&opened[c.library], &paths[c.library]) else {
+                continue;
+            };
+            let addr = match lib.symbol(&c.symbol) {
+                Ok(a) => a,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::new(format!("symbol `{}` not found in `{path}`", c.symbol))
+                            .at(c.location.clone())
+                            .hint("check the spelling of the function named in the annotation"),
+                    );
+                    continue;
+                }
+            };
+            // SAFETY: the annotation names this symbol as a destructor, a
+            // `free` or a message/length function with these C types.
+            match unsafe { Callable::new(&plan, lib.clone(), addr, &c.args, c.ret) } {
+                Ok(callable) => calls.push(Arc::new(callable)),
+                Err(e) => diags
+                    .push(Diagnostic::new(format!("`{}`: {e}", c.symbol)).at(c.location.clone())),
+            }
+        }
+        let payloads = plan
+            .resources
+            .iter()
+            .map(|_| NEXT_PAYLOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+            .collect();
         if diags.is_empty() {
             Ok(Bindings {
                 plan: Arc::new(plan),
                 bound,
+                calls: calls.into(),
+                payloads,
             })
         } else {
             Err(Error::Load(diags))

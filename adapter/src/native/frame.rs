@@ -79,24 +79,62 @@ impl Frame {
         self.pointers.push((i, at));
     }
 
+    /// The scratch bytes `at..at + len`, read-only.
+    pub fn bytes(&self, at: usize, len: usize) -> &[u8] {
+        &as_bytes(&self.scratch)[at..at + len]
+    }
+
+    /// Up to 8 scratch bytes at `at`, as a little-endian integer.
+    pub fn read(&self, at: usize, len: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b[..len].copy_from_slice(self.bytes(at, len));
+        u64::from_le_bytes(b)
+    }
+
+    /// Argument `i`'s bytes (up to 8) as a little-endian integer.
+    pub fn read_arg(&self, i: usize) -> u64 {
+        let (o, n) = (self.offsets[i], self.sizes[i].min(8));
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&as_bytes(&self.args)[o..o + n]);
+        u64::from_le_bytes(b)
+    }
+
+    /// The scratch offset pointer argument `i` points at, if it does.
+    pub fn pointee_of(&self, i: usize) -> Option<usize> {
+        self.pointers
+            .iter()
+            .find(|(a, _)| *a == i)
+            .map(|(_, at)| *at)
+    }
+
+    /// The address scratch offset `at` had during the last call.
+    pub fn address_of(&self, at: usize) -> u64 {
+        self.scratch.as_ptr().cast::<u8>().wrapping_add(at) as usize as u64
+    }
+
+    /// The C string at `addr`, which C wrote into an out-parameter slot whose
+    /// declared type is `char **`; `None` for NULL.
+    pub fn c_str_at(&self, addr: u64) -> Option<&CStr> {
+        // SAFETY: `addr` was written by a C function into a `char **`
+        // out-parameter (or returned as `const char *`): by the load contract
+        // it is NULL or a NUL-terminated string, copied before anything else
+        // runs. The borrow is tied to the frame, whose call produced it.
+        (addr != 0).then(|| unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
+    }
+
+    /// The `len` bytes at `addr`, which C returned as a buffer of that length.
+    pub fn bytes_at(&self, addr: u64, len: usize) -> &[u8] {
+        if addr == 0 || len == 0 {
+            return &[];
+        }
+        // SAFETY: the function's result is declared as a buffer whose length
+        // is given by the `length` call (the load contract); it is copied at once.
+        unsafe { std::slice::from_raw_parts(addr as usize as *const u8, len) }
+    }
+
     /// The result bytes of the last call.
     pub fn ret(&self) -> &[u8] {
         as_bytes(&self.ret)
-    }
-
-    /// The C string the last call returned, or `None` for NULL.
-    ///
-    /// Only for functions whose C result is a `const char *` that points to a
-    /// NUL-terminated string or is NULL: the load contract.
-    pub fn returned_c_str(&self) -> Option<&CStr> {
-        let addr = u64::from_ne_bytes(self.ret()[..8].try_into().expect("8-byte result slot"));
-        if addr == 0 {
-            return None;
-        }
-        // SAFETY: the function's declared C result is `const char *` to a
-        // NUL-terminated string (the load contract on `Bindings::load`), and
-        // it was non-NULL; the string is copied before anything else runs.
-        Some(unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
     }
 
     /// Patches pointer arguments and hands out what `ffi_call` needs.

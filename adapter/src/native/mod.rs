@@ -12,7 +12,6 @@
 mod bindings;
 mod frame;
 
-pub(crate) use bindings::Bound;
 pub use bindings::{Bindings, Libraries};
 pub use frame::Frame;
 
@@ -64,6 +63,8 @@ pub struct Callable {
     arg_sizes: Box<[usize]>,
     arg_bytes: usize,
     ret_bytes: usize,
+    ret_size: usize,
+    ret_signed: bool,
     _lib: Arc<Library>,
 }
 
@@ -143,6 +144,11 @@ impl Callable {
             arg_sizes: arg_sizes.into(),
             arg_bytes: end,
             ret_bytes,
+            ret_size: plan.size_align(ret).0,
+            ret_signed: matches!(
+                ret,
+                CType::Scalar(Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64)
+            ),
             _lib: lib,
         })
     }
@@ -155,6 +161,51 @@ impl Callable {
             self.arg_bytes,
             self.ret_bytes,
         )
+    }
+
+    /// Calls the C function and returns `errno` as it was right after the
+    /// call, before any other code could change it.
+    pub fn call_errno(&self, frame: &mut Frame) -> i32 {
+        self.call(frame);
+        // Reads errno without allocating; nothing ran since the C function.
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    }
+
+    /// Calls a function whose arguments are all integers or pointers, with
+    /// `args` as their values; returns the result's low 64 bits (or 0).
+    /// For destructors, `free`, and message and length calls.
+    pub fn call_with(&self, args: &[u64]) -> u64 {
+        let mut frame = self.frame();
+        frame.clear();
+        for (i, v) in args.iter().enumerate() {
+            let slot = frame.arg(i);
+            let n = slot.len();
+            slot.copy_from_slice(&v.to_le_bytes()[..n]);
+        }
+        self.call(&mut frame);
+        let r = frame.ret();
+        let mut b = [0u8; 8];
+        let n = self.ret_size.min(8);
+        b[..n].copy_from_slice(&r[..n]);
+        let v = u64::from_le_bytes(b);
+        // Sign-extend `int` results (-1 stays -1).
+        match n {
+            4 if self.ret_signed => v as u32 as i32 as i64 as u64,
+            _ => v,
+        }
+    }
+
+    /// Calls a function returning `const char *` (see [`Callable::call_with`])
+    /// and copies the string; `None` for NULL.
+    pub fn call_for_string(&self, args: &[u64]) -> Option<Vec<u8>> {
+        let addr = self.call_with(args);
+        // SAFETY: the function's declared C result is a `const char *` to a
+        // NUL-terminated string or NULL (the load contract); it is copied at once.
+        (addr != 0).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(addr as usize as *const std::ffi::c_char) }
+                .to_bytes()
+                .to_vec()
+        })
     }
 
     /// Calls the C function with the arguments in `frame`; the result is in

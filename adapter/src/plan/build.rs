@@ -1,19 +1,15 @@
 //! WIT → plan: annotations, the WIT-to-C type mapping, symbol names and
 //! layouts. Every problem in the WIT is collected, not only the first.
 
-use super::cproto;
 use super::layout::lay_out;
 use super::{
-    CArg, CStruct, CType, EnumPlan, Field, FlagsPlan, Function, Interface, Library, Param, Plan,
-    Ret, Scalar, Shape, StructId,
+    CStruct, CType, EnumPlan, Field, FlagsPlan, Interface, Library, Plan, Scalar, Shape, StructId,
 };
 use crate::annotations::{self, Annotation, Value};
-use crate::error::{Diagnostic, Error, plural};
+use crate::error::{Diagnostic, Error};
 use crate::world::{PRELUDE_PACKAGE, World};
 use std::collections::HashMap;
-use wit_parser::{
-    Docs, FunctionKind, Handle, InterfaceId, Span, Type, TypeDefKind, TypeId, TypeOwner,
-};
+use wit_parser::{Docs, Handle, InterfaceId, Span, Type, TypeDefKind, TypeId, TypeOwner};
 
 /// Plans every interface of the main package that declares functions.
 pub(super) fn plan(world: &World) -> Result<Plan, Error> {
@@ -24,8 +20,12 @@ pub(super) fn plan(world: &World) -> Result<Plan, Error> {
             libraries: Vec::new(),
             interfaces: Vec::new(),
             structs: Vec::new(),
+            resources: Vec::new(),
+            calls: Vec::new(),
         },
         shapes: HashMap::new(),
+        library: 0,
+        resource_ids: HashMap::new(),
     };
     for id in world.interfaces() {
         b.interface(id);
@@ -37,18 +37,28 @@ pub(super) fn plan(world: &World) -> Result<Plan, Error> {
     }
 }
 
-struct Builder<'a> {
-    world: &'a World,
-    diags: Vec<Diagnostic>,
-    plan: Plan,
+pub(super) struct Builder<'a> {
+    pub(super) world: &'a World,
+    pub(super) diags: Vec<Diagnostic>,
+    pub(super) plan: Plan,
+    /// The library of the interface being planned.
+    pub(super) library: usize,
+    /// Resources planned so far, by WIT type.
+    resource_ids: HashMap<TypeId, usize>,
     /// Every named or anonymous type planned so far (`None`: it failed and
     /// was reported), so each is planned and reported once.
     shapes: HashMap<TypeId, Option<(Shape, String)>>,
 }
 
+/// What a function needs from its interface.
+pub(super) struct Naming<'a> {
+    pub(super) prefix: &'a str,
+    pub(super) case: Case,
+}
+
 /// How WIT names become C symbols: kebab → snake (default), pascal, camel, exact.
 #[derive(Clone, Copy)]
-enum Case {
+pub(super) enum Case {
     Snake,
     Pascal,
     Camel,
@@ -56,7 +66,7 @@ enum Case {
 }
 
 impl Case {
-    fn apply(self, kebab: &str) -> String {
+    pub(super) fn apply(self, kebab: &str) -> String {
         let words = kebab.split('-');
         match self {
             Case::Snake => kebab.replace('-', "_"),
@@ -102,13 +112,13 @@ fn prelude_alias(name: &str) -> Option<(Shape, &'static str)> {
 }
 
 impl Builder<'_> {
-    fn resolve(&self) -> &wit_parser::Resolve {
+    pub(super) fn resolve(&self) -> &wit_parser::Resolve {
         &self.world.resolve
     }
 
     /// Reads the annotations of one item; reports malformed, unknown and
     /// repeated keys.
-    fn annotations(
+    pub(super) fn annotations(
         &mut self,
         docs: &Docs,
         span: Span,
@@ -150,7 +160,7 @@ impl Builder<'_> {
         ok
     }
 
-    fn expect_str(&mut self, ann: &Annotation, span: Span) -> Option<String> {
+    pub(super) fn expect_str(&mut self, ann: &Annotation, span: Span) -> Option<String> {
         match &ann.value {
             Value::Str(s) => Some(s.clone()),
             other => {
@@ -168,7 +178,7 @@ impl Builder<'_> {
         }
     }
 
-    fn expect_int(&mut self, ann: &Annotation, span: Span) -> Option<i128> {
+    pub(super) fn expect_int(&mut self, ann: &Annotation, span: Span) -> Option<i128> {
         match &ann.value {
             Value::Int(i) => Some(*i),
             other => {
@@ -242,7 +252,7 @@ impl Builder<'_> {
                 }
             }
         }
-        let library = match lib {
+        self.library = match lib {
             Some((name, ann)) => self.library(name, span, Some(&ann)),
             None => self.library(String::new(), span, None),
         };
@@ -253,8 +263,12 @@ impl Builder<'_> {
             .values()
             .cloned()
             .collect();
+        let naming = Naming {
+            prefix: &prefix,
+            case,
+        };
         for func in &funcs {
-            if let Some(f) = self.function(func, library, &prefix, case) {
+            if let Some(f) = self.function(func, &naming) {
                 functions.push(f);
             }
         }
@@ -282,219 +296,18 @@ impl Builder<'_> {
         }
     }
 
-    fn function(
-        &mut self,
-        func: &wit_parser::Function,
-        library: usize,
-        prefix: &str,
-        case: Case,
-    ) -> Option<Function> {
-        let span = func.span;
-        let location = self.world.locate(span);
-        if !matches!(func.kind, FunctionKind::Freestanding) {
-            self.diags.push(
-                Diagnostic::new(format!(
-                    "`{}`: resource methods and constructors have no C mapping yet",
-                    func.name
-                ))
-                .at(location)
-                .hint("declare it as a freestanding function"),
-            );
-            return None;
-        }
-        let mut symbol = None;
-        let mut proto = None;
-        for ann in self.annotations(&func.docs, span, &["symbol", "c"], "a function") {
-            let value = self.expect_str(&ann, span);
-            match ann.key.as_str() {
-                "symbol" => symbol = value,
-                _ => proto = value.map(|v| (v, ann)),
-            }
-        }
-        let errors_before = self.diags.len();
-        let mut args = Vec::new();
-        let mut params = Vec::new();
-        for p in &func.params {
-            let cname = p.name.replace('-', "_");
-            let Some(param) = self.param(&p.ty, p.span, &cname, &mut args) else {
-                continue;
-            };
-            params.push(param);
-        }
-        let (ret, ret_type, ret_spelling) = match &func.result {
-            None => (Ret::Void, CType::Void, "void".to_string()),
-            Some(ty) => self.result(ty, span)?,
-        };
-        if self.diags.len() > errors_before {
-            return None;
-        }
-        let parsed = proto
-            .as_ref()
-            .map(|(text, ann)| (cproto::parse(text), ann.clone()));
-        let symbol = match (&symbol, &parsed) {
-            (Some(s), _) => s.clone(),
-            (None, Some((Ok(p), _))) => p.name.clone(),
-            _ => format!("{prefix}{}", case.apply(&func.name)),
-        };
-        let f = Function {
-            name: func.name.clone(),
-            symbol,
-            library,
-            args,
-            ret_type,
-            ret_spelling,
-            params,
-            ret,
-            location,
-        };
-        if let Some((parsed, ann)) = parsed {
-            self.check_prototype(&f, parsed, &ann, span);
-        }
-        Some(f)
-    }
-
-    fn check_prototype(
-        &mut self,
-        f: &Function,
-        parsed: Result<cproto::Prototype, String>,
-        ann: &Annotation,
-        span: Span,
-    ) {
-        let loc = self.world.locate_doc(span, ann.line, "c");
-        let mut problem = |message: String, hint: &str| {
-            self.diags.push(
-                Diagnostic::new(format!("`{}`: {message}", f.name))
-                    .at(loc.clone())
-                    .hint(hint),
-            );
-        };
-        let proto = match parsed {
-            Ok(p) => p,
-            Err(e) => {
-                return problem(
-                    format!("cannot read the C prototype: {e}"),
-                    "copy the prototype from the header, e.g. `c = \"double hypot(double x, double y)\"`",
-                );
-            }
-        };
-        if proto.name != f.symbol {
-            problem(
-                format!(
-                    "the C prototype names `{}` but the symbol is `{}`",
-                    proto.name, f.symbol
-                ),
-                "make `symbol` and the prototype agree",
-            );
-        }
-        if proto.params.len() != f.args.len() {
-            let msg = format!(
-                "the C prototype has {} parameter{}, but the WIT function passes {} C argument{}",
-                proto.params.len(),
-                plural(proto.params.len()),
-                f.args.len(),
-                plural(f.args.len())
-            );
-            return problem(
-                msg,
-                "a `list<T>` parameter passes two C arguments: `const T *` and `size_t`",
-            );
-        }
-        for (i, (arg, class)) in f.args.iter().zip(&proto.params).enumerate() {
-            if let Some(says) = cproto::mismatch(&self.plan, arg.ty, class) {
-                problem(
-                    format!(
-                        "C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
-                        i + 1,
-                        arg.name,
-                        arg.spelling
-                    ),
-                    "change the WIT type to match the header",
-                );
-            }
-        }
-        if let Some(says) = cproto::mismatch(&self.plan, f.ret_type, &proto.ret) {
-            problem(
-                format!(
-                    "the C prototype returns {says}, but the WIT returns `{}`",
-                    f.ret_spelling
-                ),
-                "change the WIT result to match the header",
-            );
-        }
-    }
-
-    fn param(&mut self, ty: &Type, span: Span, name: &str, args: &mut Vec<CArg>) -> Option<Param> {
-        let arg = args.len();
-        let mut push = |ty, spelling: String, name: String| args.push(CArg { ty, spelling, name });
-        let ptr = CType::Scalar(Scalar::Ptr);
-        match self.peel(ty) {
-            Peeled::String => {
-                push(ptr, "const char *".into(), name.into());
-                Some(Param::String { arg })
-            }
-            Peeled::List(elem) => {
-                let (elem, spelling) = self.shape(&elem, span).ok()?;
-                push(ptr, format!("const {spelling} *"), name.into());
-                push(
-                    CType::Scalar(Scalar::U64),
-                    "size_t".into(),
-                    format!("{name}_len"),
-                );
-                Some(Param::List { arg, elem })
-            }
-            Peeled::Option(inner) => {
-                let (shape, spelling) = self.shape(&inner, span).ok()?;
-                if !matches!(shape, Shape::Struct(_)) {
-                    let d = Diagnostic::new(format!(
-                        "parameter `{name}`: `option<T>` passes a nullable pointer, so `T` must be a record or tuple, got `{spelling}`"
-                    ))
-                    .at(self.world.locate(span));
-                    self.diags.push(d);
-                    return None;
-                }
-                push(ptr, format!("const {spelling} *"), name.into());
-                Some(Param::Nullable { arg, shape })
-            }
-            Peeled::Other => {
-                let (shape, spelling) = self.shape(ty, span).ok()?;
-                push(shape.ctype(), spelling, name.into());
-                Some(Param::Value { arg, shape })
-            }
-        }
-    }
-
-    fn result(&mut self, ty: &Type, span: Span) -> Option<(Ret, CType, String)> {
-        let ptr = CType::Scalar(Scalar::Ptr);
-        match self.peel(ty) {
-            Peeled::String => Some((Ret::String { nullable: false }, ptr, "const char *".into())),
-            Peeled::Option(inner) if matches!(self.peel(&inner), Peeled::String) => {
-                Some((Ret::String { nullable: true }, ptr, "const char *".into()))
-            }
-            Peeled::List(_) | Peeled::Option(_) => {
-                let d = Diagnostic::new(format!(
-                    "result type `{}` has no C mapping yet",
-                    self.wit_name(ty)
-                ))
-                .at(self.world.locate(span))
-                .hint("results may be scalars, records, tuples, enums, flags, `string` or `option<string>`");
-                self.diags.push(d);
-                None
-            }
-            Peeled::Other => {
-                let (shape, spelling) = self.shape(ty, span).ok()?;
-                Some((Ret::Value(shape.clone()), shape.ctype(), spelling))
-            }
-        }
-    }
-
     /// Looks through plain aliases to see whether `ty` is a string, list or option.
-    fn peel(&self, ty: &Type) -> Peeled {
+    pub(super) fn peel(&self, ty: &Type) -> Peeled {
         match ty {
             Type::String => Peeled::String,
             Type::Id(id) => match &self.resolve().types[*id].kind {
                 TypeDefKind::Type(inner) if self.prelude_name(*id).is_none() => self.peel(inner),
                 TypeDefKind::List(elem) => Peeled::List(*elem),
                 TypeDefKind::Option(inner) => Peeled::Option(*inner),
+                TypeDefKind::Result(r) => Peeled::Result(r.ok, r.err),
+                TypeDefKind::Handle(Handle::Own(r)) => Peeled::Handle(*r),
+                TypeDefKind::Handle(Handle::Borrow(r)) => Peeled::Handle(*r),
+                TypeDefKind::Resource => Peeled::Handle(*id),
                 _ => Peeled::Other,
             },
             _ => Peeled::Other,
@@ -502,7 +315,7 @@ impl Builder<'_> {
     }
 
     /// The alias name if `id` is one of the prelude's aliases.
-    fn prelude_name(&self, id: TypeId) -> Option<&str> {
+    pub(super) fn prelude_name(&self, id: TypeId) -> Option<&str> {
         let resolve = self.resolve();
         let def = &resolve.types[id];
         let TypeOwner::Interface(owner) = def.owner else {
@@ -515,7 +328,7 @@ impl Builder<'_> {
         (is_prelude && prelude_alias(alias).is_some()).then_some(alias)
     }
 
-    fn wit_name(&self, ty: &Type) -> String {
+    pub(super) fn wit_name(&self, ty: &Type) -> String {
         match ty {
             Type::Id(id) => {
                 let def = &self.resolve().types[*id];
@@ -557,7 +370,7 @@ impl Builder<'_> {
     }
 
     /// The C storage of a value of `ty`, and its C spelling.
-    fn shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
+    pub(super) fn shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
         use Scalar::*;
         let scalar = |s: Scalar| Ok((Shape::Int(s), s.spelling().to_string()));
         match ty {
@@ -578,7 +391,7 @@ impl Builder<'_> {
         }
     }
 
-    fn unmapped<T>(&mut self, ty: &Type, span: Span) -> Result<T, ()> {
+    pub(super) fn unmapped<T>(&mut self, ty: &Type, span: Span) -> Result<T, ()> {
         let name = self.wit_name(ty);
         let hint = match self.peel(ty) {
             Peeled::String => {
@@ -586,6 +399,10 @@ impl Builder<'_> {
             }
             Peeled::List(_) => "`list<T>` is a parameter only: `(const T *, size_t)`",
             Peeled::Option(_) => "`option<record>` is a parameter only (a nullable pointer)",
+            Peeled::Result(..) => {
+                "`result<T, E>` is a function result, with an `@ffi(error = ...)` convention"
+            }
+            Peeled::Handle(..) => "resource handles are parameters and results, not struct fields",
             Peeled::Other => "see the type-mapping table in docs/wit-authors.md",
         };
         let d = Diagnostic::new(format!("WIT type `{name}` has no C mapping here"))
@@ -715,8 +532,85 @@ impl Builder<'_> {
                     repr.spelling().into(),
                 ))
             }
+            TypeDefKind::Handle(Handle::Own(r)) | TypeDefKind::Handle(Handle::Borrow(r)) => {
+                let own = matches!(def.kind, TypeDefKind::Handle(Handle::Own(_)));
+                let resource = self.resource(*r)?;
+                Ok((
+                    Shape::Handle { resource, own },
+                    self.plan.resources[resource].c_name.clone(),
+                ))
+            }
+            TypeDefKind::Resource => {
+                let resource = self.resource(id)?;
+                Ok((
+                    Shape::Handle {
+                        resource,
+                        own: true,
+                    },
+                    self.plan.resources[resource].c_name.clone(),
+                ))
+            }
             _ => self.unmapped(&Type::Id(id), span),
         }
+    }
+
+    /// Plans resource `id` once: its C name and destructor.
+    pub(super) fn resource(&mut self, id: TypeId) -> Result<usize, ()> {
+        if let Some(&r) = self.resource_ids.get(&id) {
+            return Ok(r);
+        }
+        let def = self.resolve().types[id].clone();
+        let name = def.name.clone().unwrap_or_default();
+        let interface = match def.owner {
+            TypeOwner::Interface(i) => self.resolve().id_of(i).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let mut c_name = format!("struct {} *", name.replace('-', "_"));
+        let mut drop = None;
+        for ann in self.annotations(&def.docs, def.span, &["drop", "c"], "a resource") {
+            let Some(v) = self.expect_str(&ann, def.span) else {
+                continue;
+            };
+            if ann.key == "c" {
+                c_name = v;
+            } else {
+                let location = self.world.locate_doc(def.span, ann.line, "drop");
+                drop = Some(self.call(v, vec![CType::Scalar(Scalar::Ptr)], CType::Void, location));
+            }
+        }
+        self.plan.resources.push(super::Resource {
+            name,
+            interface,
+            c_name,
+            drop,
+        });
+        let r = self.plan.resources.len() - 1;
+        self.resource_ids.insert(id, r);
+        Ok(r)
+    }
+
+    /// Registers an auxiliary C function of the current library.
+    pub(super) fn call(
+        &mut self,
+        symbol: String,
+        args: Vec<CType>,
+        ret: CType,
+        location: Option<crate::error::Location>,
+    ) -> usize {
+        let library = self.library;
+        if let Some(i) = self.plan.calls.iter().position(|c| {
+            c.symbol == symbol && c.library == library && c.args == args && c.ret == ret
+        }) {
+            return i;
+        }
+        self.plan.calls.push(super::Call {
+            symbol,
+            library,
+            args,
+            ret,
+            location,
+        });
+        self.plan.calls.len() - 1
     }
 
     /// The `@ffi(c = "...")` name of a record or enum, or `default`.
@@ -762,6 +656,15 @@ impl Builder<'_> {
         let mut failed = false;
         for (name, ty, fspan) in fields {
             match self.shape(&ty, fspan) {
+                Ok((Shape::Handle { .. }, _)) => {
+                    let d = Diagnostic::new(format!(
+                        "field `{name}` of `{wit_name}`: a resource handle cannot be a struct field"
+                    ))
+                    .at(self.world.locate(fspan))
+                    .hint("pass handles as parameters and results");
+                    self.diags.push(d);
+                    failed = true;
+                }
                 Ok((shape, spelling)) => planned.push((name, shape, spelling)),
                 Err(()) => failed = true,
             }
@@ -798,9 +701,13 @@ impl Builder<'_> {
     }
 }
 
-enum Peeled {
+pub(super) enum Peeled {
     String,
     List(Type),
     Option(Type),
+    /// `result<T, E>`
+    Result(Option<Type>, Option<Type>),
+    /// A resource handle (own or borrow): the resource's type.
+    Handle(TypeId),
     Other,
 }

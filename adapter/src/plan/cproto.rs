@@ -12,8 +12,12 @@ pub enum Class {
     Int(usize),
     /// A floating-point type of this many bytes.
     Float(usize),
-    /// Any pointer.
-    Ptr,
+    /// A pointer; `input` when it is `const T *` (one level, const pointee):
+    /// C reads through it but does not write.
+    Ptr {
+        /// `const T *` with a single `*`.
+        input: bool,
+    },
     /// A struct, enum or typedef name that only the header defines.
     Named(String),
 }
@@ -24,7 +28,7 @@ impl Class {
             Class::Void => "`void`".into(),
             Class::Int(n) => format!("a {n}-byte integer"),
             Class::Float(n) => format!("a {n}-byte float"),
-            Class::Ptr => "a pointer".into(),
+            Class::Ptr { .. } => "a pointer".into(),
             Class::Named(n) => format!("`{n}`"),
         }
     }
@@ -37,8 +41,8 @@ pub struct Prototype {
     pub name: String,
     /// The return type.
     pub ret: Class,
-    /// Parameter types.
-    pub params: Vec<Class>,
+    /// Parameters: type and name (when the prototype names it).
+    pub params: Vec<(Class, Option<String>)>,
 }
 
 /// Parses `ret name(params)`.
@@ -71,7 +75,8 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
             if param == ["..."] {
                 return Err("variadic prototypes (`...`) are not supported yet".into());
             }
-            params.push(classify(strip_name(param))?);
+            let (ty, name) = strip_name(param);
+            params.push((classify(&ty)?, name));
         }
     }
     Ok(Prototype {
@@ -86,7 +91,7 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
 pub fn mismatch(plan: &Plan, ty: CType, class: &Class) -> Option<String> {
     let ok = match (ty, class) {
         (CType::Void, Class::Void) => true,
-        (CType::Scalar(Scalar::Ptr), Class::Ptr) => true,
+        (CType::Scalar(Scalar::Ptr), Class::Ptr { .. }) => true,
         (CType::Scalar(s), Class::Float(n)) => s.is_float() && s.size() == *n,
         (CType::Scalar(s), Class::Int(n)) => !s.is_float() && s != Scalar::Ptr && s.size() == *n,
         // A typedef the header defines: only the header knows its width.
@@ -145,8 +150,8 @@ const BUILTIN: &[&str] = &[
     "bool",
 ];
 
-/// Drops a trailing parameter name (`const char *s` → `const char *`).
-fn strip_name(param: &[String]) -> &[String] {
+/// Splits off a trailing parameter name (`const char *s` → `const char *`, `s`).
+fn strip_name(param: &[String]) -> (Vec<String>, Option<String>) {
     let words = param
         .iter()
         .filter(|t| is_ident(t) && !QUALIFIERS.contains(&t.as_str()))
@@ -158,15 +163,24 @@ fn strip_name(param: &[String]) -> &[String] {
                 && !QUALIFIERS.contains(&last.as_str())
                 && (words > 1 || rest.iter().any(|t| t == "*")) =>
         {
-            rest
+            (rest.to_vec(), Some(last.clone()))
         }
-        _ => param,
+        // `char s[]`: the name sits before the brackets; it is a pointer.
+        Some(_) if param.ends_with(&["[".to_string(), "]".to_string()]) => {
+            let (mut ty, name) = strip_name(&param[..param.len() - 2]);
+            ty.push("*".into());
+            (ty, name)
+        }
+        _ => (param.to_vec(), None),
     }
 }
 
 fn classify(tokens: &[String]) -> Result<Class, String> {
-    if tokens.iter().any(|t| t == "*" || t == "[") {
-        return Ok(Class::Ptr);
+    if let Some(first) = tokens.iter().position(|t| t == "*") {
+        let stars = tokens.iter().filter(|t| *t == "*").count();
+        // `const T *`: const before the first `*` (and none after it).
+        let input = stars == 1 && tokens[..first].iter().any(|t| t == "const");
+        return Ok(Class::Ptr { input });
     }
     let words: Vec<&str> = tokens
         .iter()
@@ -232,33 +246,45 @@ fn typedef(name: &str) -> Class {
 mod tests {
     use super::*;
 
+    fn classes(p: &Prototype) -> Vec<Class> {
+        p.params.iter().map(|p| p.0.clone()).collect()
+    }
+
     #[test]
     fn reads_real_prototypes() {
         let p = parse("double hypot(double x, double y);").unwrap();
         assert_eq!(p.name, "hypot");
         assert_eq!(p.ret, Class::Float(8));
-        assert_eq!(p.params, vec![Class::Float(8), Class::Float(8)]);
+        assert_eq!(classes(&p), vec![Class::Float(8), Class::Float(8)]);
 
         let p = parse("const char *zlibVersion(void)").unwrap();
-        assert_eq!((p.ret, p.params.len()), (Class::Ptr, 0));
+        assert_eq!((p.ret, p.params.len()), (Class::Ptr { input: true }, 0));
 
         let p = parse("uLong crc32(uLong crc, const Bytef *buf, uInt len)").unwrap();
-        assert_eq!(p.params, vec![Class::Int(8), Class::Ptr, Class::Int(4)]);
+        let input = Class::Ptr { input: true };
+        assert_eq!(classes(&p), vec![Class::Int(8), input, Class::Int(4)]);
+        assert_eq!(p.params[1].1.as_deref(), Some("buf"));
 
         let p = parse("Color Fade(Color color, float alpha)").unwrap();
-        assert_eq!(p.params[0], Class::Named("Color".into()));
+        assert_eq!(p.params[0].0, Class::Named("Color".into()));
 
         let p =
             parse("unsigned long long f(unsigned, long int n, struct rgba c, char s[])").unwrap();
         assert_eq!(p.ret, Class::Int(8));
+        let names: Vec<_> = p.params.iter().map(|p| p.1.as_deref()).collect();
+        assert_eq!(names, vec![None, Some("n"), Some("c"), Some("s")]);
+        assert_eq!(p.params[2].0, Class::Named("struct rgba".into()));
+        assert_eq!(p.params[3].0, Class::Ptr { input: false });
+
+        let p = parse(
+            "int sqlite3_prepare_v2(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppStmt, const char **pzTail)",
+        )
+        .unwrap();
+        let out = Class::Ptr { input: false };
+        let input = Class::Ptr { input: true };
         assert_eq!(
-            p.params,
-            vec![
-                Class::Int(4),
-                Class::Int(8),
-                Class::Named("struct rgba".into()),
-                Class::Ptr
-            ]
+            classes(&p),
+            vec![out.clone(), input, Class::Int(4), out.clone(), out]
         );
     }
 

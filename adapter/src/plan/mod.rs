@@ -4,6 +4,7 @@
 
 mod build;
 mod cproto;
+mod func;
 mod layout;
 mod print;
 
@@ -30,6 +31,13 @@ pub enum Shape {
     Flags(Box<FlagsPlan>),
     /// A record or tuple as a C struct, by value.
     Struct(StructId),
+    /// A resource handle: the C pointer behind it.
+    Handle {
+        /// Index into [`Plan::resources`].
+        resource: usize,
+        /// `own<T>`: the handle moves (to C as a parameter, to the guest as a result).
+        own: bool,
+    },
 }
 
 /// A WIT enum's C representation.
@@ -65,6 +73,7 @@ impl Shape {
             Shape::Enum(e) => CType::Scalar(e.repr),
             Shape::Flags(f) => CType::Scalar(f.repr),
             Shape::Struct(id) => CType::Struct(*id),
+            Shape::Handle { .. } => CType::Scalar(Scalar::Ptr),
         }
     }
 }
@@ -84,7 +93,7 @@ pub enum Param {
         /// C argument index.
         arg: usize,
     },
-    /// `list<T>`: `(const T *, size_t)`, a C-layout copy of the elements.
+    /// `list<T>`: `(const T *, length)`, a C-layout copy of the elements.
     List {
         /// C argument index of the pointer; the length follows it.
         arg: usize,
@@ -98,21 +107,206 @@ pub enum Param {
         /// The pointee.
         shape: Shape,
     },
+    /// A WIT parameter C never sees (the capacity of a buffer out-parameter).
+    Capacity,
 }
 
-/// How the C return value becomes the WIT result.
+/// What an out-parameter's slot holds, and how it is read after the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutKind {
+    /// A value of this shape (scalar, struct, or a handle C created).
+    Value(Shape),
+    /// `char **`: a string copied out (and freed with `free`, if given).
+    String,
+    /// `char **` pointing into the string parameter with this C argument
+    /// index: read as a byte offset into it, of this integer type.
+    Index {
+        /// The string's C argument.
+        string_arg: usize,
+        /// The WIT integer the offset is given as.
+        int: Scalar,
+    },
+    /// A caller-provided buffer: `capacity` bytes, with its length in
+    /// `len_arg` (a pointer to an integer of type `len`, in and out).
+    Buffer {
+        /// The C argument of the length pointer.
+        len_arg: usize,
+        /// The length's C type.
+        len: Scalar,
+        /// Where the capacity comes from.
+        capacity: Capacity,
+    },
+    /// Written by C, not read.
+    Discard,
+}
+
+/// The capacity of a buffer out-parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Capacity {
+    /// A fixed number of bytes.
+    Fixed(u64),
+    /// The value of the WIT parameter with this index (an integer).
+    Param(usize),
+}
+
+/// One out-parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Out {
+    /// Its C argument index.
+    pub arg: usize,
+    /// What it holds.
+    pub kind: OutKind,
+}
+
+/// What the C return value is, read as data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ret {
-    /// No result (`void`).
+    /// No result (`void`), or a status only an error convention reads.
     Void,
     /// A value.
     Value(Shape),
     /// `const char *` copied into the guest; NULL is `none` when `nullable`,
-    /// an error otherwise.
+    /// an error otherwise (unless an error convention handles it).
     String {
         /// Declared as `option<string>`.
         nullable: bool,
     },
+    /// A `handle` that may be NULL (`option<T>`): NULL is `none`.
+    NullableHandle(Shape),
+    /// A pointer to `length` bytes, copied into a `list<u8>`.
+    Bytes {
+        /// Index into [`Plan::calls`]-based expressions: the length.
+        length: Expr,
+    },
+}
+
+/// A C error convention: when the C return value means failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convention {
+    /// Failure when not 0; the return value is a status.
+    Nonzero,
+    /// Failure when below 0.
+    Negative,
+    /// Failure when -1.
+    MinusOne,
+    /// Failure when NULL.
+    Null,
+    /// Failure when 0; the return value is a status.
+    False,
+}
+
+impl Convention {
+    /// The name `@ffi(error = ...)` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Nonzero => "nonzero",
+            Convention::Negative => "negative",
+            Convention::MinusOne => "minus-one",
+            Convention::Null => "null",
+            Convention::False => "false",
+        }
+    }
+
+    /// Whether the return value is data when the call succeeds.
+    pub fn returns_data(self) -> bool {
+        matches!(
+            self,
+            Convention::Negative | Convention::MinusOne | Convention::Null
+        )
+    }
+}
+
+/// A value computed for an error message or a length.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// The value of C argument `i` (for an out-parameter: what C wrote).
+    Arg(usize),
+    /// The error code (errno or the return value).
+    Code,
+    /// errno, read right after the call.
+    Errno,
+    /// A call of [`Plan::calls`]`[callee]` with these arguments.
+    Call {
+        /// Index into [`Plan::calls`].
+        callee: usize,
+        /// Its arguments.
+        args: Vec<Expr>,
+    },
+}
+
+/// Where one value of the WIT result comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// The C return value, read as [`Function::ret`] says.
+    Return,
+    /// Out-parameter number `i` of [`Function::outs`].
+    Out(usize),
+}
+
+/// How several values make one WIT value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// No value (`_`, or no result).
+    Unit,
+    /// Exactly one value.
+    Single,
+    /// A tuple of the values.
+    Tuple,
+    /// A record of the values, with these field names.
+    Record(Vec<String>),
+}
+
+/// How the WIT error value is made when the convention says the call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorPlan {
+    /// The convention.
+    pub convention: Convention,
+    /// The code's shape (integer or enum), if `E` has a code.
+    pub code: Option<Shape>,
+    /// The message expression, if `E` has a message.
+    pub message: Option<Expr>,
+    /// How code and message make `E`.
+    pub form: Form,
+}
+
+/// How the WIT result is assembled after the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    /// The values, in order.
+    pub values: Vec<Source>,
+    /// How they make the (ok) value.
+    pub form: Form,
+    /// With an error convention: the result is `result<ok, E>`.
+    pub error: Option<ErrorPlan>,
+}
+
+/// An auxiliary C function: a destructor, a `free`, or a function called
+/// in a `message` or `length` expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The symbol.
+    pub symbol: String,
+    /// Index into [`Plan::libraries`].
+    pub library: usize,
+    /// Parameter types.
+    pub args: Vec<CType>,
+    /// Return type.
+    pub ret: CType,
+    /// Where it is named.
+    pub location: Option<Location>,
+}
+
+/// A WIT resource: an opaque C pointer with an optional destructor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// The WIT name.
+    pub name: String,
+    /// The instance (interface) that defines it.
+    pub interface: String,
+    /// The C type as C spells it (`sqlite3 *`).
+    pub c_name: String,
+    /// The destructor: index into [`Plan::calls`].
+    pub drop: Option<usize>,
 }
 
 /// One C parameter as printed: its type spelled in C, and a name.
@@ -129,7 +323,7 @@ pub struct CArg {
 /// One WIT function bound to one C symbol.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
-    /// The WIT name (`pass-u8`).
+    /// The WIT name (`pass-u8`, `[method]connection.prepare`).
     pub name: String,
     /// The C symbol (`fx_pass_u8`).
     pub symbol: String,
@@ -143,8 +337,18 @@ pub struct Function {
     pub ret_spelling: String,
     /// WIT parameters, in order, and their C arguments.
     pub params: Vec<Param>,
-    /// The WIT result.
+    /// C arguments with fixed values (`set`, and NULL for unused `const T *`).
+    pub fixed: Vec<(usize, i64)>,
+    /// Out-parameters, in C order.
+    pub outs: Vec<Out>,
+    /// The C return value as data.
     pub ret: Ret,
+    /// How the WIT result is made.
+    pub results: Results,
+    /// Releases returned strings: index into [`Plan::calls`].
+    pub free: Option<usize>,
+    /// Whether errno is read right after the call.
+    pub errno: bool,
     /// Where the function is declared.
     pub location: Option<Location>,
 }
@@ -176,6 +380,10 @@ pub struct Plan {
     pub interfaces: Vec<Interface>,
     /// Every C struct, indexed by [`StructId`].
     pub structs: Vec<CStruct>,
+    /// Every resource.
+    pub resources: Vec<Resource>,
+    /// Auxiliary C functions (destructors, `free`, message and length calls).
+    pub calls: Vec<Call>,
 }
 
 impl Plan {

@@ -1,7 +1,7 @@
 //! The plan as `dlwit plan` prints it: each function's C prototype and how
 //! its WIT parameters map onto C arguments, then every struct's layout.
 
-use super::{Param, Plan, Ret};
+use super::{CType, Convention, OutKind, Param, Plan, Ret, Scalar, Shape};
 use std::fmt::Write;
 
 /// Renders the plan as text.
@@ -34,7 +34,7 @@ pub fn render(plan: &Plan) -> String {
             );
             for p in &f.params {
                 let note = match p {
-                    Param::Value { .. } => continue,
+                    Param::Value { .. } | Param::Capacity => continue,
                     Param::String { arg } => {
                         format!("`{}`: NUL-terminated copy", f.args[*arg].name)
                     }
@@ -49,17 +49,90 @@ pub fn render(plan: &Plan) -> String {
                 };
                 let _ = writeln!(out, "    {note}");
             }
+            for (arg, v) in &f.fixed {
+                let v = if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
+                    "NULL".to_string()
+                } else {
+                    v.to_string()
+                };
+                let _ = writeln!(out, "    `{}` = {v}", f.args[*arg].name);
+            }
+            for o in &f.outs {
+                let what = match &o.kind {
+                    OutKind::Value(Shape::Handle { resource, .. }) => {
+                        format!("a new `{}` handle", plan.resources[*resource].name)
+                    }
+                    OutKind::Value(_) => "a value".into(),
+                    OutKind::String => "a string, copied".into(),
+                    OutKind::Index { string_arg, .. } => {
+                        format!("an offset into `{}`", f.args[*string_arg].name)
+                    }
+                    OutKind::Buffer { len_arg, .. } => {
+                        format!("a buffer, its length in `{}`", f.args[*len_arg].name)
+                    }
+                    OutKind::Discard => "discarded".into(),
+                };
+                let _ = writeln!(out, "    out `{}`: {what}", f.args[o.arg].name);
+            }
+            let null_is_err = f
+                .results
+                .error
+                .as_ref()
+                .is_some_and(|e| e.convention == Convention::Null);
             match &f.ret {
+                Ret::String { .. } | Ret::Value(Shape::Handle { .. }) if null_is_err => {
+                    let _ = writeln!(out, "    returns: a new value; NULL is the error");
+                }
                 Ret::String { nullable: false } => {
-                    let _ = writeln!(out, "    result: string copied out; NULL is an error");
+                    let _ = writeln!(out, "    returns: string copied out; NULL is an error");
                 }
                 Ret::String { nullable: true } => {
-                    let _ = writeln!(out, "    result: string copied out; NULL is none");
+                    let _ = writeln!(out, "    returns: string copied out; NULL is none");
+                }
+                Ret::Value(Shape::Handle { resource, .. }) => {
+                    let _ = writeln!(
+                        out,
+                        "    returns: a new `{}` handle; NULL is an error",
+                        plan.resources[*resource].name
+                    );
+                }
+                Ret::NullableHandle(_) => {
+                    let _ = writeln!(out, "    returns: a new handle; NULL is none");
+                }
+                Ret::Bytes { .. } => {
+                    let _ = writeln!(out, "    returns: bytes, copied; length from a call");
                 }
                 Ret::Value(_) | Ret::Void => {}
             }
+            if let Some(free) = f.free {
+                let _ = writeln!(
+                    out,
+                    "    frees returned strings with `{}`",
+                    plan.calls[free].symbol
+                );
+            }
+            if let Some(e) = &f.results.error {
+                let code = match (&e.code, f.errno) {
+                    (None, _) => "",
+                    (Some(_), true) => ", code from errno",
+                    (Some(_), false) => ", code is the return value",
+                };
+                let msg = if e.message.is_some() {
+                    ", message from a call"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "    error: {}{code}{msg}", e.convention.name());
+            }
         }
         out.push('\n');
+    }
+    for r in &plan.resources {
+        let drop = match r.drop {
+            Some(d) => format!("destroyed by `{}`", plan.calls[d].symbol),
+            None => "no destructor".into(),
+        };
+        let _ = writeln!(out, "resource {} ({}): {drop}", r.name, r.c_name);
     }
     for s in &plan.structs {
         let _ = writeln!(

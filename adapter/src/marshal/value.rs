@@ -1,0 +1,168 @@
+//! One value at a time: WIT values to C bytes and back, by shape.
+
+use crate::plan::{Plan, Scalar, Shape};
+use wasmtime::component::Val;
+
+/// Writes the low `dst.len()` bytes of `v` (x86-64 is little-endian).
+pub fn put(dst: &mut [u8], v: u64) {
+    let n = dst.len();
+    dst.copy_from_slice(&v.to_le_bytes()[..n]);
+}
+
+pub fn get(src: &[u8], n: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b[..n].copy_from_slice(&src[..n]);
+    u64::from_le_bytes(b)
+}
+
+/// Sign-extends the low `n` bytes of `v`.
+pub fn signed(v: u64, n: usize) -> i64 {
+    let shift = 64 - 8 * n as u32;
+    ((v << shift) as i64) >> shift
+}
+
+pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<(), String> {
+    match (shape, v) {
+        (Shape::Bool(_), Val::Bool(b)) => put(dst, u64::from(*b)),
+        (Shape::Int(_), Val::S8(x)) => put(dst, *x as u64),
+        (Shape::Int(_), Val::U8(x)) => put(dst, u64::from(*x)),
+        (Shape::Int(_), Val::S16(x)) => put(dst, *x as u64),
+        (Shape::Int(_), Val::U16(x)) => put(dst, u64::from(*x)),
+        (Shape::Int(_), Val::S32(x)) => put(dst, *x as u64),
+        (Shape::Int(_), Val::U32(x)) => put(dst, u64::from(*x)),
+        (Shape::Int(_), Val::S64(x)) => put(dst, *x as u64),
+        (Shape::Int(_), Val::U64(x)) => put(dst, *x),
+        (Shape::F32, Val::Float32(x)) => put(dst, u64::from(x.to_bits())),
+        (Shape::F64, Val::Float64(x)) => put(dst, x.to_bits()),
+        (Shape::Char, Val::Char(c)) => put(dst, u64::from(u32::from(*c))),
+        (Shape::Enum(e), Val::Enum(name)) => {
+            let i = e
+                .names
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| format!("unknown enum case `{name}`"))?;
+            put(dst, e.values[i] as u64);
+        }
+        (Shape::Flags(f), Val::Flags(names)) => {
+            let mut bits = 0;
+            for name in names {
+                let i = f
+                    .names
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| format!("unknown flag `{name}`"))?;
+                bits |= f.bits[i];
+            }
+            put(dst, bits);
+        }
+        (Shape::Struct(id), Val::Record(fields)) => {
+            for (field, (_, v)) in plan.struct_(*id).fields.iter().zip(fields) {
+                let n = plan.size_align(field.shape.ctype()).0;
+                write_val(
+                    plan,
+                    &field.shape,
+                    v,
+                    &mut dst[field.offset..field.offset + n],
+                )?;
+            }
+        }
+        (Shape::Struct(id), Val::Tuple(items)) => {
+            for (field, v) in plan.struct_(*id).fields.iter().zip(items) {
+                let n = plan.size_align(field.shape.ctype()).0;
+                write_val(
+                    plan,
+                    &field.shape,
+                    v,
+                    &mut dst[field.offset..field.offset + n],
+                )?;
+            }
+        }
+        (shape, v) => {
+            return Err(format!(
+                "value {v:?} does not fit the planned C type {:?}",
+                shape.ctype()
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
+    Ok(match shape {
+        Shape::Bool(s) => Val::Bool(get(src, s.size()) != 0),
+        Shape::Int(s) => {
+            let raw = get(src, s.size());
+            match s {
+                Scalar::I8 => Val::S8(signed(raw, 1) as i8),
+                Scalar::U8 => Val::U8(raw as u8),
+                Scalar::I16 => Val::S16(signed(raw, 2) as i16),
+                Scalar::U16 => Val::U16(raw as u16),
+                Scalar::I32 => Val::S32(signed(raw, 4) as i32),
+                Scalar::U32 => Val::U32(raw as u32),
+                Scalar::I64 => Val::S64(raw as i64),
+                Scalar::U64 | Scalar::Ptr => Val::U64(raw),
+                Scalar::Bool | Scalar::F32 | Scalar::F64 => unreachable!("not an integer shape"),
+            }
+        }
+        Shape::F32 => Val::Float32(f32::from_bits(get(src, 4) as u32)),
+        Shape::F64 => Val::Float64(f64::from_bits(get(src, 8))),
+        Shape::Char => {
+            let raw = get(src, 4) as u32;
+            Val::Char(char::from_u32(raw).ok_or_else(|| {
+                format!("C returned {raw:#x}, which is not a Unicode scalar value, for a `char`")
+            })?)
+        }
+        Shape::Enum(e) => {
+            let raw = get(src, e.repr.size());
+            let v = if e.repr == Scalar::I32 {
+                signed(raw, 4)
+            } else {
+                raw as i64
+            };
+            let i = e.values.iter().position(|x| *x == v).ok_or_else(|| {
+                let known: Vec<String> = e
+                    .names
+                    .iter()
+                    .zip(&e.values)
+                    .map(|(n, v)| format!("{n} = {v}"))
+                    .collect();
+                format!(
+                    "C returned {v} for an enum, which no case has (cases: {})",
+                    known.join(", ")
+                )
+            })?;
+            Val::Enum(e.names[i].clone())
+        }
+        Shape::Flags(f) => {
+            let bits = get(src, f.repr.size());
+            let known = f.bits.iter().fold(0, |a, b| a | b);
+            if bits & !known != 0 {
+                return Err(format!(
+                    "C returned flag bits {:#x} that no flag has (known bits: {known:#x})",
+                    bits & !known
+                ));
+            }
+            let names = f
+                .names
+                .iter()
+                .zip(&f.bits)
+                .filter(|(_, b)| bits & **b == **b)
+                .map(|(n, _)| n.clone())
+                .collect();
+            Val::Flags(names)
+        }
+        Shape::Handle { .. } => unreachable!("handles are lifted with the store"),
+        Shape::Struct(id) => {
+            let s = plan.struct_(*id);
+            let mut vals = Vec::with_capacity(s.fields.len());
+            for field in &s.fields {
+                vals.push(read_val(plan, &field.shape, &src[field.offset..])?);
+            }
+            if s.tuple {
+                Val::Tuple(vals)
+            } else {
+                Val::Record(s.fields.iter().map(|f| f.name.clone()).zip(vals).collect())
+            }
+        }
+    })
+}

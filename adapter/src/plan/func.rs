@@ -1,0 +1,1067 @@
+//! Planning one WIT function: which C argument each WIT parameter fills
+//! (by name, with the `c` prototype), fixed values and out-parameters, what
+//! the C return value means, and how the WIT result is assembled.
+
+use super::build::{Builder, Naming, Peeled};
+use super::cproto::{self, Class, Prototype};
+use super::{
+    CArg, CType, Capacity, Convention, ErrorPlan, Expr, Form, Function, Out, OutKind, Param,
+    Results, Ret, Scalar, Shape, Source,
+};
+use crate::annotations::{Annotation, Value};
+use crate::error::{Diagnostic, plural};
+use wit_parser::{FunctionKind, Span, Type, TypeDefKind};
+
+const KEYS: &[&str] = &[
+    "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
+];
+
+/// The annotations of one function, read.
+#[derive(Default)]
+struct Notes {
+    symbol: Option<String>,
+    proto: Option<(String, Annotation)>,
+    error: Option<(Convention, Annotation)>,
+    errno: bool,
+    message: Option<(String, Annotation)>,
+    free: Option<(String, Annotation)>,
+    set: Vec<(String, i64)>,
+    index: Vec<(String, String)>,
+    buffer: Option<(String, String, String)>,
+    length: Option<(String, Annotation)>,
+    /// The annotation line of each key, for locations.
+    lines: Vec<(String, usize)>,
+}
+
+/// `a = 1, b = null` → pairs; `null` is 0.
+fn assignments(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| format!("expected `name = value`, got `{}`", p.trim()))?;
+            Ok((k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+fn norm(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The C scalar for an integer class of `n` bytes.
+fn int_of(n: usize) -> Scalar {
+    match n {
+        1 => Scalar::I8,
+        2 => Scalar::I16,
+        4 => Scalar::I32,
+        _ => Scalar::I64,
+    }
+}
+
+fn class_ctype(class: &Class) -> Option<CType> {
+    Some(match class {
+        Class::Void => CType::Void,
+        Class::Int(n) => CType::Scalar(int_of(*n)),
+        Class::Float(4) => CType::Scalar(Scalar::F32),
+        Class::Float(_) => CType::Scalar(Scalar::F64),
+        Class::Ptr { .. } => CType::Scalar(Scalar::Ptr),
+        Class::Named(_) => return None,
+    })
+}
+
+impl Builder<'_> {
+    fn fail(&mut self, message: String, location: Option<crate::Location>, hint: &str) {
+        let mut d = Diagnostic::new(message).at(location);
+        if !hint.is_empty() {
+            d = d.hint(hint);
+        }
+        self.diags.push(d);
+    }
+
+    fn notes(&mut self, func: &wit_parser::Function) -> Notes {
+        let span = func.span;
+        let mut n = Notes::default();
+        for ann in self.annotations(&func.docs, span, KEYS, "a function") {
+            n.lines.push((ann.key.clone(), ann.line));
+            let loc = || self.world.locate_doc(span, ann.line, &ann.key);
+            if ann.key == "errno" {
+                n.errno = match &ann.value {
+                    Value::Ident(v) if v == "true" => true,
+                    Value::Ident(v) if v == "false" => false,
+                    other => {
+                        let m =
+                            format!("`errno` takes `true` or `false`, got {}", other.describe());
+                        self.fail(m, loc(), "");
+                        false
+                    }
+                };
+                continue;
+            }
+            let Some(v) = self.expect_str(&ann, span) else {
+                continue;
+            };
+            match ann.key.as_str() {
+                "symbol" => n.symbol = Some(v),
+                "c" => n.proto = Some((v, ann)),
+                "message" => n.message = Some((v, ann)),
+                "free" => n.free = Some((v, ann)),
+                "length" => n.length = Some((v, ann)),
+                "error" => {
+                    let conv = match v.as_str() {
+                        "nonzero" => Convention::Nonzero,
+                        "negative" => Convention::Negative,
+                        "minus-one" => Convention::MinusOne,
+                        "null" => Convention::Null,
+                        "false" => Convention::False,
+                        _ => {
+                            let m = format!(
+                                "`error` must be nonzero, negative, minus-one, null or false, got {v:?}"
+                            );
+                            self.fail(m, loc(), "");
+                            continue;
+                        }
+                    };
+                    n.error = Some((conv, ann));
+                }
+                "set" | "index" | "buffer" => {
+                    let pairs = if ann.key == "buffer" {
+                        let parts: Vec<String> =
+                            v.split(',').map(|p| p.trim().to_string()).collect();
+                        match parts.as_slice() {
+                            [d, l, c] => {
+                                n.buffer = Some((d.clone(), l.clone(), c.clone()));
+                                continue;
+                            }
+                            _ => Err("expected `buffer = \"dest, destLen, capacity\"`".to_string()),
+                        }
+                    } else {
+                        assignments(&v)
+                    };
+                    match (ann.key.as_str(), pairs) {
+                        (_, Err(m)) => self.fail(format!("`{}`: {m}", ann.key), loc(), ""),
+                        ("index", Ok(p)) => n.index = p,
+                        (_, Ok(p)) => {
+                            for (k, val) in p {
+                                let parsed = if val == "null" {
+                                    Some(0)
+                                } else {
+                                    crate::annotations::parse_int(&val)
+                                };
+                                match parsed.and_then(|i| i64::try_from(i).ok()) {
+                                    Some(i) => n.set.push((k, i)),
+                                    None => self.fail(
+                                        format!(
+                                            "`set`: `{k}` needs an integer or `null`, got `{val}`"
+                                        ),
+                                        loc(),
+                                        "",
+                                    ),
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => unreachable!("checked by annotations()"),
+            }
+        }
+        n
+    }
+
+    fn note_loc(&self, n: &Notes, key: &str, span: Span) -> Option<crate::Location> {
+        let line = n.lines.iter().find(|(k, _)| k == key)?.1;
+        self.world.locate_doc(span, line, key)
+    }
+
+    pub(super) fn function(
+        &mut self,
+        func: &wit_parser::Function,
+        naming: &Naming<'_>,
+    ) -> Option<Function> {
+        let span = func.span;
+        let location = self.world.locate(span);
+        let (base, method) = match &func.kind {
+            FunctionKind::Freestanding => (func.name.clone(), false),
+            FunctionKind::Method(r) | FunctionKind::Static(r) => {
+                let res = self.resolve().types[*r].name.clone().unwrap_or_default();
+                let m = func
+                    .name
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(&func.name)
+                    .to_string();
+                (
+                    format!("{res}-{m}"),
+                    matches!(func.kind, FunctionKind::Method(_)),
+                )
+            }
+            FunctionKind::Constructor(r) => {
+                let res = self.resolve().types[*r].name.clone().unwrap_or_default();
+                (format!("{res}-new"), false)
+            }
+            _ => {
+                self.fail(
+                    format!("`{}`: async functions have no C mapping", func.name),
+                    location,
+                    "",
+                );
+                return None;
+            }
+        };
+        let errors_before = self.diags.len();
+        let notes = self.notes(func);
+        let proto = match &notes.proto {
+            None => None,
+            Some((text, ann)) => match cproto::parse(text) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    let loc = self.world.locate_doc(span, ann.line, "c");
+                    self.fail(format!("`{}`: cannot read the C prototype: {e}", func.name), loc, "copy the prototype from the header, e.g. `c = \"double hypot(double x, double y)\"`");
+                    return None;
+                }
+            },
+        };
+        let symbol = match (&notes.symbol, &proto) {
+            (Some(s), _) => s.clone(),
+            (None, Some(p)) => p.name.clone(),
+            _ => format!("{}{}", naming.prefix, naming.case.apply(&base)),
+        };
+        if let (Some(p), Some(s)) = (&proto, &notes.symbol) {
+            if p.name != *s {
+                let loc = self.note_loc(&notes, "c", span);
+                self.fail(
+                    format!(
+                        "`{}`: the C prototype names `{}` but the symbol is `{s}`",
+                        func.name, p.name
+                    ),
+                    loc,
+                    "make `symbol` and the prototype agree",
+                );
+            }
+        }
+        let needs_proto = [
+            ("error", notes.error.is_some()),
+            ("set", !notes.set.is_empty()),
+            ("index", !notes.index.is_empty()),
+            ("buffer", notes.buffer.is_some()),
+        ];
+        if proto.is_none() {
+            for (key, given) in needs_proto {
+                if given {
+                    let loc = self.note_loc(&notes, key, span);
+                    self.fail(format!("`{}`: `{key}` needs the C prototype", func.name), loc, "add `@ffi(c = \"...\")` with the prototype from the header: it says which C parameters are out-parameters");
+                }
+            }
+        }
+        let mut f = Function {
+            name: func.name.clone(),
+            symbol,
+            library: self.library,
+            args: Vec::new(),
+            ret_type: CType::Void,
+            ret_spelling: "void".into(),
+            params: Vec::new(),
+            fixed: Vec::new(),
+            outs: Vec::new(),
+            ret: Ret::Void,
+            results: Results {
+                values: Vec::new(),
+                form: Form::Unit,
+                error: None,
+            },
+            free: None,
+            errno: notes.errno,
+            location,
+        };
+        if let Some((sym, ann)) = &notes.free {
+            let loc = self.world.locate_doc(span, ann.line, "free");
+            f.free = Some(self.call(
+                sym.clone(),
+                vec![CType::Scalar(Scalar::Ptr)],
+                CType::Void,
+                loc,
+            ));
+        }
+        let params: Vec<(String, Type, Span)> = func
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.ty, p.span))
+            .collect();
+        match &proto {
+            None => self.positional(&mut f, &params),
+            Some(p) => self.by_name(&mut f, &params, p, &notes, method, span),
+        }
+        if self.diags.len() > errors_before {
+            return None;
+        }
+        self.results(&mut f, func, proto.as_ref(), &notes, span);
+        if self.diags.len() > errors_before {
+            return None;
+        }
+        Some(f)
+    }
+
+    /// Without a prototype: WIT parameters in order, `self` first.
+    fn positional(&mut self, f: &mut Function, params: &[(String, Type, Span)]) {
+        for (name, ty, span) in params {
+            let arg = f.args.len();
+            let cname = name.replace('-', "_");
+            if let Some(p) = self.param(ty, *span, &cname, arg, &mut f.args, None) {
+                f.params.push(p);
+            }
+        }
+    }
+
+    /// Plans one WIT parameter at C argument `arg` (and `arg + 1` for a
+    /// list's length, typed by `len_class` when the prototype gives it).
+    fn param(
+        &mut self,
+        ty: &Type,
+        span: Span,
+        name: &str,
+        arg: usize,
+        args: &mut Vec<CArg>,
+        len_class: Option<&Class>,
+    ) -> Option<Param> {
+        let ptr = CType::Scalar(Scalar::Ptr);
+        let mut put = |i: usize, ty: CType, spelling: String, name: String| {
+            if args.len() <= i {
+                args.resize(
+                    i + 1,
+                    CArg {
+                        ty: CType::Void,
+                        spelling: String::new(),
+                        name: String::new(),
+                    },
+                );
+            }
+            args[i] = CArg { ty, spelling, name };
+        };
+        match self.peel(ty) {
+            Peeled::String => {
+                put(arg, ptr, "const char *".into(), name.into());
+                Some(Param::String { arg })
+            }
+            Peeled::List(elem) => {
+                let (elem, spelling) = self.shape(&elem, span).ok()?;
+                if matches!(elem, Shape::Handle { .. }) {
+                    self.fail(
+                        format!("parameter `{name}`: a list of handles has no C mapping"),
+                        self.world.locate(span),
+                        "",
+                    );
+                    return None;
+                }
+                put(arg, ptr, format!("const {spelling} *"), name.into());
+                let len = match len_class {
+                    Some(Class::Int(n)) => int_of(*n),
+                    _ => Scalar::U64,
+                };
+                let spelled = if len == Scalar::U64 {
+                    "size_t".to_string()
+                } else {
+                    len.spelling().to_string()
+                };
+                put(arg + 1, CType::Scalar(len), spelled, format!("{name}_len"));
+                Some(Param::List { arg, elem })
+            }
+            Peeled::Option(inner) => {
+                let (shape, spelling) = self.shape(&inner, span).ok()?;
+                if !matches!(shape, Shape::Struct(_)) {
+                    self.fail(format!("parameter `{name}`: `option<T>` passes a nullable pointer, so `T` must be a record or tuple, got `{spelling}`"), self.world.locate(span), "");
+                    return None;
+                }
+                put(arg, ptr, format!("const {spelling} *"), name.into());
+                Some(Param::Nullable { arg, shape })
+            }
+            Peeled::Result(..) => {
+                self.unmapped::<()>(ty, span).ok();
+                None
+            }
+            Peeled::Handle(..) | Peeled::Other => {
+                let (shape, spelling) = self.shape(ty, span).ok()?;
+                put(arg, shape.ctype(), spelling, name.into());
+                Some(Param::Value { arg, shape })
+            }
+        }
+    }
+
+    /// With a prototype: every C parameter filled by name.
+    fn by_name(
+        &mut self,
+        f: &mut Function,
+        params: &[(String, Type, Span)],
+        proto: &Prototype,
+        n: &Notes,
+        method: bool,
+        span: Span,
+    ) {
+        let c_loc = self.note_loc(n, "c", span);
+        let count = proto.params.len();
+        let mut filled = vec![false; count];
+        f.args = vec![
+            CArg {
+                ty: CType::Void,
+                spelling: String::new(),
+                name: String::new()
+            };
+            count
+        ];
+        let c_name = |j: usize| {
+            proto.params[j]
+                .1
+                .clone()
+                .unwrap_or_else(|| format!("arg{}", j + 1))
+        };
+        let find = |name: &str, filled: &[bool]| {
+            (0..count).find(|&j| {
+                !filled[j]
+                    && proto.params[j]
+                        .1
+                        .as_deref()
+                        .is_some_and(|c| norm(c) == norm(name))
+            })
+        };
+        let capacity_name = n.buffer.as_ref().map(|b| b.2.clone());
+        for (wi, (name, ty, pspan)) in params.iter().enumerate() {
+            if capacity_name
+                .as_deref()
+                .is_some_and(|c| norm(c) == norm(name))
+                && find(name, &filled).is_none()
+            {
+                f.params.push(Param::Capacity);
+                continue;
+            }
+            let j = if wi == 0 && method {
+                Some(0)
+            } else {
+                find(name, &filled)
+            };
+            let Some(j) = j else {
+                let names: Vec<String> = (0..count).map(c_name).collect();
+                self.fail(
+                    format!(
+                        "`{}`: WIT parameter `{name}` matches no parameter of the C prototype ({})",
+                        f.name,
+                        names.join(", ")
+                    ),
+                    self.world.locate(*pspan),
+                    "name the WIT parameter like the C parameter (case, `-` and `_` do not matter)",
+                );
+                continue;
+            };
+            let len_class = proto.params.get(j + 1).map(|p| &p.0);
+            let Some(param) = self.param(ty, *pspan, &c_name(j), j, &mut f.args, len_class) else {
+                continue;
+            };
+            filled[j] = true;
+            if let Param::List { .. } = param {
+                match proto.params.get(j + 1) {
+                    Some((Class::Int(_), _)) if !filled[j + 1] => filled[j + 1] = true,
+                    _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter, an integer", f.name), c_loc.clone(), ""),
+                }
+            }
+            f.params.push(param);
+        }
+        // What the WIT does not give: fixed values, buffers, NULLs, outs.
+        let buffer = n.buffer.as_ref().map(|(d, l, c)| {
+            let dest = find(d, &filled);
+            let len = find(l, &filled);
+            let capacity = match crate::annotations::parse_int(c) {
+                Some(v) => Some(Capacity::Fixed(v as u64)),
+                None => params
+                    .iter()
+                    .position(|(pn, _, _)| norm(pn) == norm(c))
+                    .map(Capacity::Param),
+            };
+            (d.clone(), l.clone(), c.clone(), dest, len, capacity)
+        });
+        if let Some((d, l, c, dest, len, capacity)) = &buffer {
+            let loc = self.note_loc(n, "buffer", span);
+            match (dest, len, capacity) {
+                (Some(dest), Some(len), Some(capacity)) => match &proto.params[*len].0 {
+                    Class::Ptr { input: false } => {
+                        filled[*dest] = true;
+                        filled[*len] = true;
+                        let len_scalar = Scalar::U64;
+                        f.args[*dest] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: "void *".into(), name: d.clone() };
+                        f.args[*len] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: "size_t *".into(), name: l.clone() };
+                        f.outs.push(Out { arg: *dest, kind: OutKind::Buffer { len_arg: *len, len: len_scalar, capacity: *capacity } });
+                    }
+                    _ => self.fail(format!("`{}`: buffer length `{l}` must be a pointer to the length", f.name), loc, ""),
+                },
+                _ => self.fail(
+                    format!("`{}`: `buffer` names `{d}`, `{l}` and `{c}`, but the prototype or the WIT lacks one of them", f.name),
+                    loc,
+                    "the first two are C parameters, the capacity a WIT parameter or an integer",
+                ),
+            }
+        }
+        for (name, value) in &n.set {
+            match find(name, &filled) {
+                Some(j) => match class_ctype(&proto.params[j].0) {
+                    Some(ty @ CType::Scalar(s)) if !s.is_float() => {
+                        filled[j] = true;
+                        f.args[j] = CArg { ty, spelling: s.spelling().into(), name: c_name(j) };
+                        f.fixed.push((j, *value));
+                    }
+                    _ => self.fail(format!("`{}`: `set` can only fix integer and pointer parameters, not `{name}`", f.name), self.note_loc(n, "set", span), ""),
+                },
+                None => self.fail(format!("`{}`: `set` names `{name}`, which is not a free parameter of the C prototype", f.name), self.note_loc(n, "set", span), ""),
+            }
+        }
+        for j in 0..count {
+            if filled[j] {
+                continue;
+            }
+            match &proto.params[j].0 {
+                Class::Ptr { input: true } => {
+                    f.args[j] = CArg {
+                        ty: CType::Scalar(Scalar::Ptr),
+                        spelling: "const void *".into(),
+                        name: c_name(j),
+                    };
+                    f.fixed.push((j, 0));
+                }
+                Class::Ptr { input: false } => {
+                    f.args[j] = CArg {
+                        ty: CType::Scalar(Scalar::Ptr),
+                        spelling: "void *".into(),
+                        name: c_name(j),
+                    };
+                    f.outs.push(Out {
+                        arg: j,
+                        kind: OutKind::Discard,
+                    });
+                }
+                other => self.fail(
+                    format!(
+                        "`{}`: C parameter {} (`{}`, {}) gets no value",
+                        f.name,
+                        j + 1,
+                        c_name(j),
+                        class_describe(other)
+                    ),
+                    c_loc.clone(),
+                    "add a WIT parameter with its name, or fix it with `set = \"name = value\"`",
+                ),
+            }
+        }
+        f.outs.sort_by_key(|o| o.arg);
+        // Each WIT-filled argument must agree with the prototype.
+        for (j, (class, _)) in proto.params.iter().enumerate() {
+            if let Some(says) = cproto::mismatch(&self.plan, f.args[j].ty, class) {
+                if f.args[j].ty != CType::Void {
+                    let m = format!(
+                        "`{}`: C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
+                        f.name,
+                        j + 1,
+                        c_name(j),
+                        f.args[j].spelling
+                    );
+                    self.fail(m, c_loc.clone(), "change the WIT type to match the header");
+                }
+            }
+        }
+    }
+
+    /// Plans the C return value and the WIT result.
+    fn results(
+        &mut self,
+        f: &mut Function,
+        func: &wit_parser::Function,
+        proto: Option<&Prototype>,
+        n: &Notes,
+        span: Span,
+    ) {
+        let conv = n.error.as_ref().map(|e| e.0);
+        let (ok_ty, err_ty) = match (&conv, func.result) {
+            (Some(_), Some(ty)) => {
+                match self.peel(&ty) {
+                    Peeled::Result(ok, err) => (ok, err),
+                    _ => {
+                        let loc = self.note_loc(n, "error", span);
+                        self.fail(format!("`{}`: with an `error` convention the result must be `result<T, E>`", f.name), loc, "");
+                        return;
+                    }
+                }
+            }
+            (Some(_), None) => {
+                let loc = self.note_loc(n, "error", span);
+                self.fail(
+                    format!(
+                        "`{}`: with an `error` convention the result must be `result<T, E>`",
+                        f.name
+                    ),
+                    loc,
+                    "",
+                );
+                return;
+            }
+            (None, ty) => (ty, None),
+        };
+        let ret_class = proto.map(|p| p.ret.clone());
+        let data_ret = match (&ret_class, conv) {
+            (Some(Class::Void), _) => false,
+            (_, Some(c)) => c.returns_data(),
+            (Some(_), None) => true,
+            (None, None) => ok_ty.is_some(),
+        };
+        let mut sources: Vec<Source> = Vec::new();
+        if data_ret {
+            sources.push(Source::Return);
+        }
+        sources.extend((0..f.outs.len()).map(Source::Out));
+        // The ok value's elements.
+        let (elems, form): (Vec<(Type, Option<String>)>, Form) = match ok_ty {
+            None => (Vec::new(), Form::Unit),
+            Some(t) if sources.len() > 1 => match self.elements(&t) {
+                Some((elems, form)) => (elems, form),
+                None => (vec![(t, None)], Form::Single),
+            },
+            Some(t) => (vec![(t, None)], Form::Single),
+        };
+        if elems.len() > sources.len() {
+            let m = format!(
+                "`{}`: the result has {} value{}, but C gives only {} (the return value{} and {} out-parameter{})",
+                f.name,
+                elems.len(),
+                plural(elems.len()),
+                sources.len(),
+                if data_ret {
+                    ""
+                } else {
+                    ", which is a status here,"
+                },
+                f.outs.len(),
+                plural(f.outs.len())
+            );
+            self.fail(m, f.location.clone(), "a C pointer parameter that no WIT parameter names is an out-parameter; see docs/wit-authors.md");
+            return;
+        }
+        f.results.form = form;
+        let mut ret_elem = None;
+        for ((ty, _), source) in elems.iter().zip(&sources) {
+            match source {
+                Source::Return => ret_elem = Some(*ty),
+                Source::Out(i) => {
+                    let arg = f.outs[*i].arg;
+                    if let Some(kind) = self.out_kind(f, ty, arg, n, span) {
+                        if !matches!(f.outs[*i].kind, OutKind::Buffer { .. })
+                            || matches!(kind, OutKind::Buffer { .. })
+                        {
+                            f.outs[*i].kind = kind;
+                        }
+                    }
+                }
+            }
+            f.results.values.push(source.clone());
+        }
+        // The C return type.
+        let (ret, ret_type, spelling) = match ret_elem {
+            Some(ty) => match self.ret(
+                &ty,
+                span,
+                n,
+                &f.args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+            ) {
+                Some(r) => r,
+                None => return,
+            },
+            None => (Ret::Void, CType::Void, "void".to_string()),
+        };
+        f.ret = ret;
+        match &ret_class {
+            Some(class) => {
+                match class_ctype(class) {
+                    Some(ct) => {
+                        if ret_type != CType::Void {
+                            if let Some(says) = cproto::mismatch(&self.plan, ret_type, class) {
+                                let loc = self.note_loc(n, "c", span);
+                                self.fail(format!("`{}`: the C prototype returns {says}, but the WIT returns `{spelling}`", f.name), loc, "change the WIT result to match the header");
+                            }
+                            f.ret_type = ret_type;
+                            f.ret_spelling = spelling;
+                        } else {
+                            f.ret_type = ct;
+                            f.ret_spelling = match ct {
+                                CType::Scalar(Scalar::I32) => "int".into(),
+                                CType::Scalar(s) => s.spelling().into(),
+                                _ => "void".into(),
+                            };
+                        }
+                    }
+                    None if ret_type != CType::Void => {
+                        if let Some(says) = cproto::mismatch(&self.plan, ret_type, class) {
+                            let loc = self.note_loc(n, "c", span);
+                            self.fail(format!("`{}`: the C prototype returns {says}, but the WIT returns `{spelling}`", f.name), loc, "change the WIT result to match the header");
+                        }
+                        f.ret_type = ret_type;
+                        f.ret_spelling = spelling;
+                    }
+                    None => {
+                        let loc = self.note_loc(n, "c", span);
+                        self.fail(format!("`{}`: the C prototype returns {}, which the WIT result does not read", f.name, class_describe(class)), loc, "");
+                    }
+                }
+            }
+            None => {
+                f.ret_type = ret_type;
+                f.ret_spelling = spelling;
+            }
+        }
+        if let Some(conv) = conv {
+            let ok = match conv {
+                Convention::Null => matches!(f.ret_type, CType::Scalar(Scalar::Ptr)),
+                _ => matches!(f.ret_type, CType::Scalar(s) if !s.is_float() && s != Scalar::Ptr),
+            };
+            if !ok {
+                let loc = self.note_loc(n, "error", span);
+                self.fail(
+                    format!(
+                        "`{}`: `error = \"{}\"` needs C to return {}",
+                        f.name,
+                        conv.name(),
+                        if conv == Convention::Null {
+                            "a pointer"
+                        } else {
+                            "an integer"
+                        }
+                    ),
+                    loc,
+                    "",
+                );
+            }
+            f.results.error = self.error_plan(f, conv, err_ty, n, span);
+        }
+        if n.message.is_some() && f.results.error.as_ref().is_none_or(|e| e.message.is_none()) {
+            let loc = self.note_loc(n, "message", span);
+            self.fail(
+                format!(
+                    "`{}`: `message` is given, but the error type has no `string` for it",
+                    f.name
+                ),
+                loc,
+                "",
+            );
+        }
+    }
+
+    /// The fields of a tuple or record type, and the form they make.
+    fn elements(&self, ty: &Type) -> Option<(Vec<(Type, Option<String>)>, Form)> {
+        let Type::Id(id) = ty else { return None };
+        match &self.resolve().types[*id].kind {
+            TypeDefKind::Type(inner) if self.prelude_name(*id).is_none() => self.elements(inner),
+            TypeDefKind::Tuple(t) => {
+                Some((t.types.iter().map(|t| (*t, None)).collect(), Form::Tuple))
+            }
+            TypeDefKind::Record(r) => Some((
+                r.fields
+                    .iter()
+                    .map(|f| (f.ty, Some(f.name.clone())))
+                    .collect(),
+                Form::Record(r.fields.iter().map(|f| f.name.clone()).collect()),
+            )),
+            _ => None,
+        }
+    }
+
+    fn out_kind(
+        &mut self,
+        f: &Function,
+        ty: &Type,
+        arg: usize,
+        n: &Notes,
+        span: Span,
+    ) -> Option<OutKind> {
+        let name = f.args[arg].name.clone();
+        if let Some((_, target)) = n.index.iter().find(|(k, _)| norm(k) == norm(&name)) {
+            let string_arg = f.params.iter().find_map(|p| match p {
+                Param::String { arg } if norm(&f.args[*arg].name) == norm(target) => Some(*arg),
+                _ => None,
+            });
+            let int = match self.shape(ty, span) {
+                Ok((Shape::Int(s), _)) if s != Scalar::Ptr => Some(s),
+                _ => None,
+            };
+            return match (string_arg, int) {
+                (Some(string_arg), Some(int)) => Some(OutKind::Index { string_arg, int }),
+                _ => {
+                    self.fail(format!("`{}`: `index = \"{name} = {target}\"` needs `{target}` to be a string parameter and the result value an integer", f.name), self.note_loc(n, "index", span), "");
+                    None
+                }
+            };
+        }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg) {
+            if let OutKind::Buffer { .. } = o.kind {
+                return match self.peel(ty) {
+                    Peeled::List(e)
+                        if matches!(self.shape(&e, span), Ok((Shape::Int(Scalar::U8), _))) =>
+                    {
+                        Some(o.kind.clone())
+                    }
+                    _ => {
+                        self.fail(
+                            format!("`{}`: the buffer `{name}` is read as `list<u8>`", f.name),
+                            self.note_loc(n, "buffer", span),
+                            "",
+                        );
+                        None
+                    }
+                };
+            }
+        }
+        match self.peel(ty) {
+            Peeled::String => Some(OutKind::String),
+            Peeled::Handle(r) => {
+                let resource = self.resource(r).ok()?;
+                Some(OutKind::Value(Shape::Handle {
+                    resource,
+                    own: true,
+                }))
+            }
+            Peeled::Other => Some(OutKind::Value(self.shape(ty, span).ok()?.0)),
+            _ => {
+                self.fail(
+                    format!(
+                        "`{}`: out-parameter `{name}` cannot be read as `{}`",
+                        f.name,
+                        self.wit_name(ty)
+                    ),
+                    f.location.clone(),
+                    "",
+                );
+                None
+            }
+        }
+    }
+
+    fn ret(
+        &mut self,
+        ty: &Type,
+        span: Span,
+        n: &Notes,
+        names: &[String],
+    ) -> Option<(Ret, CType, String)> {
+        let ptr = CType::Scalar(Scalar::Ptr);
+        match self.peel(ty) {
+            Peeled::String => Some((Ret::String { nullable: false }, ptr, "const char *".into())),
+            Peeled::Option(inner) => match self.peel(&inner) {
+                Peeled::String => {
+                    Some((Ret::String { nullable: true }, ptr, "const char *".into()))
+                }
+                Peeled::Handle(r) => {
+                    let resource = self.resource(r).ok()?;
+                    let c = self.plan.resources[resource].c_name.clone();
+                    Some((
+                        Ret::NullableHandle(Shape::Handle {
+                            resource,
+                            own: true,
+                        }),
+                        ptr,
+                        c,
+                    ))
+                }
+                _ => self.unmapped(ty, span).ok(),
+            },
+            Peeled::List(elem) => {
+                let byte = matches!(self.shape(&elem, span), Ok((Shape::Int(Scalar::U8), _)));
+                match (&n.length, byte) {
+                    (Some((text, ann)), true) => {
+                        let loc = self.world.locate_doc(span, ann.line, "length");
+                        let length = self.expr(text, loc, CType::Scalar(Scalar::I32), names)?;
+                        Some((Ret::Bytes { length }, ptr, "const void *".into()))
+                    }
+                    _ => {
+                        let d = Diagnostic::new(format!("result type `{}` needs `@ffi(length = \"fn(args)\")` and `list<u8>`", self.wit_name(ty)))
+                            .at(self.world.locate(span))
+                            .hint("a returned buffer's length comes from a call, e.g. `length = \"sqlite3_column_bytes(pStmt, iCol)\"`");
+                        self.diags.push(d);
+                        None
+                    }
+                }
+            }
+            Peeled::Result(..) => self.unmapped(ty, span).ok(),
+            Peeled::Handle(..) | Peeled::Other => {
+                let (shape, spelling) = self.shape(ty, span).ok()?;
+                Some((Ret::Value(shape.clone()), shape.ctype(), spelling))
+            }
+        }
+    }
+
+    fn error_plan(
+        &mut self,
+        f: &Function,
+        convention: Convention,
+        err: Option<Type>,
+        n: &Notes,
+        span: Span,
+    ) -> Option<ErrorPlan> {
+        let (elems, form) = match err {
+            None => (Vec::new(), Form::Unit),
+            Some(t) => match self.elements(&t) {
+                Some(e) => e,
+                None => (vec![(t, None)], Form::Single),
+            },
+        };
+        let mut code = None;
+        let mut message = None;
+        for (k, (ty, _)) in elems.iter().enumerate() {
+            match self.peel(ty) {
+                Peeled::String if message.is_none() => {
+                    let Some((text, ann)) = &n.message else {
+                        self.fail(format!("`{}`: the error type has a `string`, which needs `@ffi(message = \"fn(args)\")`", f.name), self.note_loc(n, "error", span), "e.g. `message = \"strerror(errno)\"`");
+                        return None;
+                    };
+                    let loc = self.world.locate_doc(span, ann.line, "message");
+                    let names: Vec<String> = f.args.iter().map(|a| a.name.clone()).collect();
+                    message = Some(self.expr(text, loc, CType::Scalar(Scalar::Ptr), &names)?);
+                }
+                Peeled::Other if code.is_none() && k == 0 => {
+                    let (shape, spelling) = self.shape(ty, span).ok()?;
+                    match shape {
+                        Shape::Int(s) if s != Scalar::Ptr => code = Some(shape),
+                        Shape::Enum(_) => code = Some(shape),
+                        _ => {
+                            self.fail(format!("`{}`: an error code must be an integer or enum, got `{spelling}`", f.name), f.location.clone(), "");
+                            return None;
+                        }
+                    }
+                }
+                _ => {
+                    self.fail(format!("`{}`: the error type must be a code (integer or enum), a message (`string`), or both in that order", f.name), f.location.clone(), "");
+                    return None;
+                }
+            }
+        }
+        Some(ErrorPlan {
+            convention,
+            code,
+            message,
+            form,
+        })
+    }
+
+    /// Parses `fn(arg, ...)`, `code`, `errno` or a C parameter name.
+    fn expr(
+        &mut self,
+        text: &str,
+        loc: Option<crate::Location>,
+        ret: CType,
+        names: &[String],
+    ) -> Option<Expr> {
+        match parse_expr(text) {
+            Ok(e) => self.bind_expr(&e, loc, ret, names),
+            Err(m) => {
+                self.fail(format!("cannot read `{text}`: {m}"), loc, "write `fn(arg)`, where arg is a C parameter name, `code`, `errno` or another call");
+                None
+            }
+        }
+    }
+
+    fn bind_expr(
+        &mut self,
+        e: &RawExpr,
+        loc: Option<crate::Location>,
+        ret: CType,
+        names: &[String],
+    ) -> Option<Expr> {
+        match e {
+            RawExpr::Name(n) if n == "code" => Some(Expr::Code),
+            RawExpr::Name(n) if n == "errno" => Some(Expr::Errno),
+            RawExpr::Name(n) => match names.iter().position(|a| norm(a) == norm(n)) {
+                Some(j) => Some(Expr::Arg(j)),
+                None => {
+                    self.fail(
+                        format!("`{n}` is not a C parameter of this function, `code` or `errno`"),
+                        loc,
+                        &format!("its C parameters: {}", names.join(", ")),
+                    );
+                    None
+                }
+            },
+            RawExpr::Call(sym, args) => {
+                let mut bound = Vec::new();
+                let mut types = Vec::new();
+                for a in args {
+                    let t = match a {
+                        RawExpr::Name(n) if n == "code" || n == "errno" => {
+                            CType::Scalar(Scalar::I32)
+                        }
+                        _ => CType::Scalar(Scalar::Ptr),
+                    };
+                    types.push(t);
+                    bound.push(self.bind_expr(
+                        a,
+                        loc.clone(),
+                        CType::Scalar(Scalar::Ptr),
+                        names,
+                    )?);
+                }
+                let callee = self.call(sym.clone(), types, ret, loc);
+                Some(Expr::Call {
+                    callee,
+                    args: bound,
+                })
+            }
+        }
+    }
+}
+
+fn class_describe(c: &Class) -> String {
+    match c {
+        Class::Void => "void".into(),
+        Class::Int(n) => format!("a {n}-byte integer"),
+        Class::Float(n) => format!("a {n}-byte float"),
+        Class::Ptr { .. } => "a pointer".into(),
+        Class::Named(n) => format!("`{n}`"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum RawExpr {
+    Name(String),
+    Call(String, Vec<RawExpr>),
+}
+
+fn parse_expr(text: &str) -> Result<RawExpr, String> {
+    let (e, rest) = expr_at(text.trim())?;
+    if !rest.trim().is_empty() {
+        return Err(format!("unexpected `{}`", rest.trim()));
+    }
+    Ok(e)
+}
+
+fn expr_at(s: &str) -> Result<(RawExpr, &str), String> {
+    let s = s.trim_start();
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    if end == 0 {
+        return Err(format!("expected a name, got `{s}`"));
+    }
+    let (name, mut rest) = (s[..end].to_string(), s[end..].trim_start());
+    let Some(after) = rest.strip_prefix('(') else {
+        return Ok((RawExpr::Name(name), rest));
+    };
+    rest = after;
+    let mut args = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix(')') {
+            return Ok((RawExpr::Call(name, args), r));
+        }
+        let (a, r) = expr_at(rest)?;
+        args.push(a);
+        rest = r.trim_start();
+        if let Some(r) = rest.strip_prefix(',') {
+            rest = r;
+        } else if !rest.starts_with(')') {
+            return Err("expected `,` or `)`".into());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! C handles as WIT resources: a per-store table from the `rep` a guest's
+//! handle carries to the C pointer, with the destructor to run.
+//!
+//! wasmtime checks handle indices and resource types; this table is what a
+//! `rep` means. Entries leave it when the guest drops the handle (the
+//! destructor runs), when an `own` handle is passed to a consuming C
+//! function (it does not), or when the store — and with it this table — is
+//! dropped: then every live handle is destroyed, newest first, so that
+//! children made from a parent go before it.
+
+use crate::native::Callable;
+use std::sync::Arc;
+
+/// Gives dlwit its handle table inside a store's data, as `WasiView` gives
+/// WASI its context.
+pub trait DlwitView {
+    /// The store's handle table.
+    fn handles(&mut self) -> &mut Handles;
+}
+
+/// The C handles a store's guests hold. Put one in the store data and
+/// implement [`DlwitView`]; dropping it destroys every handle still alive.
+#[derive(Default)]
+pub struct Handles {
+    entries: Vec<Option<Entry>>,
+    vacant: Vec<u32>,
+    next_seq: u64,
+}
+
+struct Entry {
+    ptr: u64,
+    resource: u32,
+    drop: Option<Arc<Callable>>,
+    seq: u64,
+}
+
+impl Handles {
+    /// How many handles are alive.
+    pub fn live(&self) -> usize {
+        self.entries.iter().filter(|e| e.is_some()).count()
+    }
+
+    pub(crate) fn insert(&mut self, ptr: u64, resource: u32, drop: Option<Arc<Callable>>) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let entry = Some(Entry {
+            ptr,
+            resource,
+            drop,
+            seq,
+        });
+        match self.vacant.pop() {
+            Some(rep) => {
+                self.entries[rep as usize] = entry;
+                rep
+            }
+            None => {
+                self.entries.push(entry);
+                (self.entries.len() - 1) as u32
+            }
+        }
+    }
+
+    fn entry(&self, rep: u32, resource: u32) -> Result<&Entry, String> {
+        match self.entries.get(rep as usize) {
+            Some(Some(e)) if e.resource == resource => Ok(e),
+            Some(Some(_)) => Err(format!("handle {rep} belongs to another resource type")),
+            _ => Err(format!("handle {rep} is not alive")),
+        }
+    }
+
+    /// The C pointer behind `rep`.
+    pub(crate) fn get(&self, rep: u32, resource: u32) -> Result<u64, String> {
+        self.entry(rep, resource).map(|e| e.ptr)
+    }
+
+    /// Takes `rep` out of the table without destroying it (C consumed it).
+    pub(crate) fn take(&mut self, rep: u32, resource: u32) -> Result<u64, String> {
+        let ptr = self.entry(rep, resource)?.ptr;
+        self.entries[rep as usize] = None;
+        self.vacant.push(rep);
+        Ok(ptr)
+    }
+
+    /// Destroys `rep`: takes it out and runs its destructor.
+    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
+        let drop = self.entry(rep, resource)?.drop.clone();
+        let ptr = self.take(rep, resource)?;
+        if let Some(d) = drop {
+            d.call_with(&[ptr]);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Handles {
+    fn drop(&mut self) {
+        let mut live: Vec<Entry> = self.entries.drain(..).flatten().collect();
+        live.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        for e in live {
+            if let Some(d) = &e.drop {
+                d.call_with(&[e.ptr]);
+            }
+        }
+    }
+}
