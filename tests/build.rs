@@ -1,6 +1,6 @@
-//! Builds the C fixture library (fixture.c and handles.c, one shared
-//! library) and the layout probe with the system C compiler, once per build,
-//! into OUT_DIR.
+//! Builds the C fixture library (fixture.c, handles.c and bench.c, one
+//! shared library, linked with libm) and the layout probe with the system C
+//! compiler, once per build, into OUT_DIR.
 
 use std::path::PathBuf;
 
@@ -12,6 +12,8 @@ fn main() {
         "fixture.h",
         "handles.c",
         "handles.h",
+        "bench.c",
+        "bench.h",
         "layout_probe.c",
     ] {
         println!("cargo:rerun-if-changed={}", dir.join(f).display());
@@ -36,8 +38,10 @@ fn main() {
             lib.to_str().unwrap(),
             dir.join("fixture.c").to_str().unwrap(),
             dir.join("handles.c").to_str().unwrap(),
+            dir.join("bench.c").to_str().unwrap(),
+            "-lm",
         ],
-        "fixture.c and handles.c",
+        "fixture.c, handles.c and bench.c",
     );
     cc(
         &[

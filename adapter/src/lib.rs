@@ -45,7 +45,7 @@ mod resources;
 pub mod world;
 
 pub use error::{Diagnostic, Error, Location};
-pub use link::add_to_linker;
+pub use link::{LinkOptions, add_to_linker, add_to_linker_with};
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;
 pub use resources::{DlwitView, Handles};

@@ -1,15 +1,33 @@
-//! Stage 3: one host function per planned function, and one resource type
-//! per planned resource, installed in a component linker under the
-//! interface's instance name.
+//! Stage 3: one resource type per planned resource, and one host function
+//! per planned function, installed in a component linker under the
+//! interface's instance name. Eligible functions get the fast path (typed
+//! raw parameters, a precomputed step program); the rest the general `Val`
+//! path.
 
 use crate::error::Error;
+use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::{self, Consumed, Ctx};
+use crate::native::raw::RawArgs;
 use crate::native::{Bindings, Callable, Frame};
-use crate::plan::Plan;
+use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
 use std::sync::{Arc, Mutex};
 use wasmtime::StoreContextMut;
-use wasmtime::component::{Linker, ResourceType, Val};
+use wasmtime::component::{Linker, LinkerInstance, ResourceType, Val};
+
+/// How [`add_to_linker_with`] installs functions.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkOptions {
+    /// Use the fast path for eligible functions (the default); `false` sends
+    /// every call through the general `Val` path.
+    pub fast_path: bool,
+}
+
+impl Default for LinkOptions {
+    fn default() -> Self {
+        LinkOptions { fast_path: true }
+    }
+}
 
 /// Adds every resource and function of `bindings` to `linker`, beside
 /// whatever else it holds (typically WASI). The store data gives dlwit its
@@ -17,6 +35,15 @@ use wasmtime::component::{Linker, ResourceType, Val};
 pub fn add_to_linker<T: DlwitView + 'static>(
     linker: &mut Linker<T>,
     bindings: &Bindings,
+) -> Result<(), Error> {
+    add_to_linker_with(linker, bindings, LinkOptions::default())
+}
+
+/// [`add_to_linker`] with options.
+pub fn add_to_linker_with<T: DlwitView + 'static>(
+    linker: &mut Linker<T>,
+    bindings: &Bindings,
+    options: LinkOptions,
 ) -> Result<(), Error> {
     let plan = &bindings.plan;
     for (ii, iface) in plan.interfaces.iter().enumerate() {
@@ -43,7 +70,9 @@ pub fn add_to_linker<T: DlwitView + 'static>(
             .map_err(|e| Error::Link(format!("resource `{}`: {e}", res.name)))?;
         }
         for b in bindings.bound.iter().filter(|b| b.interface == ii) {
-            let host = HostFn {
+            let func = &iface.functions[b.function];
+            let fast = options.fast_path.then(|| fast::plan(plan, func)).flatten();
+            let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
                 payloads: bindings.payloads.clone(),
@@ -52,17 +81,74 @@ pub fn add_to_linker<T: DlwitView + 'static>(
                 callable: b.callable.clone(),
                 context: b.context.clone(),
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
+                fast,
+            });
+            let name = &func.name;
+            let defined = match &host.fast {
+                Some(f) => wrap_fast(&mut inst, name, host.clone(), f.flat),
+                None => inst.func_new(name, move |store, _ty, params, results| {
+                    host.call(store, params, results)
+                }),
             };
-            let name = &iface.functions[b.function].name;
-            inst.func_new(name, move |store, _ty, params, results| {
-                host.call(store, params, results)
-            })
-            .map_err(|e| Error::Link(format!("`{}#{name}`: {e}", iface.name)))?;
+            defined.map_err(|e| Error::Link(format!("`{}#{name}`: {e}", iface.name)))?;
         }
     }
     Ok(())
 }
 
+/// Instantiates the typed host function for `N` flat parameters.
+macro_rules! dispatch {
+    ($inst:expr, $name:expr, $host:expr, $n:expr; $($k:literal)*) => {
+        match $n {
+            $($k => wrap_n::<T, $k>($inst, $name, $host),)*
+            _ => unreachable!("the fast path takes at most 16 flat parameters"),
+        }
+    };
+}
+
+fn wrap_fast<T: DlwitView + 'static>(
+    inst: &mut LinkerInstance<'_, T>,
+    name: &str,
+    host: Arc<HostFn>,
+    flat: usize,
+) -> wasmtime::Result<()> {
+    dispatch!(inst, name, host, flat; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
+
+fn wrap_n<T: DlwitView + 'static, const N: usize>(
+    inst: &mut LinkerInstance<'_, T>,
+    name: &str,
+    host: Arc<HostFn>,
+) -> wasmtime::Result<()> {
+    let ret = host.fast.as_ref().map(|f| f.ret.clone());
+    match ret {
+        Some(FastRet::Unit) => inst.func_wrap(
+            name,
+            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+                host.fast_call(&mut store, &args, |_, _, _, _| Ok(()))
+            },
+        ),
+        Some(FastRet::Scalar(_) | FastRet::Handle(_)) => inst.func_wrap(
+            name,
+            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+                host.fast_call(&mut store, &args, |cx, fast, frame, store| {
+                    fast::lift_flat(cx, fast, frame, store)
+                })
+            },
+        ),
+        Some(FastRet::Struct { .. } | FastRet::Str) => inst.func_wrap(
+            name,
+            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+                host.fast_call(&mut store, &args, |cx, fast, frame, _| {
+                    fast::lift_mem(cx, fast, frame)
+                })
+            },
+        ),
+        None => unreachable!("only called with a fast plan"),
+    }
+}
+
+/// One planned function, installed.
 struct HostFn {
     plan: Arc<Plan>,
     calls: Arc<[Arc<Callable>]>,
@@ -75,42 +161,70 @@ struct HostFn {
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
     scratch: Mutex<(Frame, Consumed)>,
+    /// The fast-path program, when the function is eligible.
+    fast: Option<FastPlan>,
 }
 
 impl HostFn {
+    fn func(&self) -> &Function {
+        &self.plan.interfaces[self.interface].functions[self.function]
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            plan: &self.plan,
+            func: self.func(),
+            calls: &self.calls,
+            payloads: &self.payloads,
+        }
+    }
+
+    fn fail(&self, e: String) -> wasmtime::Error {
+        wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
+    }
+
+    /// Runs `f` with the reusable frame, or a fresh one when it is busy.
+    fn with_frame<R>(&self, f: impl FnOnce(&mut Frame, &mut Consumed) -> R) -> R {
+        match self.scratch.try_lock() {
+            Ok(mut g) => {
+                let (frame, consumed) = &mut *g;
+                f(frame, consumed)
+            }
+            Err(_) => f(&mut self.callable.frame(), &mut Vec::new()),
+        }
+    }
+
     fn call<T: DlwitView>(
         &self,
         mut store: StoreContextMut<'_, T>,
         params: &[Val],
         results: &mut [Val],
     ) -> wasmtime::Result<()> {
-        let func = &self.plan.interfaces[self.interface].functions[self.function];
-        let cx = Ctx {
-            plan: &self.plan,
-            func,
-            calls: &self.calls,
-            payloads: &self.payloads,
-        };
-        let mut spare;
-        let mut guard = self.scratch.try_lock();
-        let (frame, consumed) = match &mut guard {
-            Ok(g) => {
-                let (f, c) = &mut **g;
-                (f, c)
-            }
-            Err(_) => {
-                spare = (self.callable.frame(), Vec::new());
-                (&mut spare.0, &mut spare.1)
-            }
-        };
-        let fail = |e: String| wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context));
-        marshal::lower(&cx, params, frame, &mut store, consumed).map_err(fail)?;
-        let errno = if func.errno {
-            self.callable.call_errno(frame)
-        } else {
+        let cx = self.ctx();
+        self.with_frame(|frame, consumed| {
+            marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;
+            let errno = if cx.func.errno {
+                self.callable.call_errno(frame)
+            } else {
+                self.callable.call(frame);
+                0
+            };
+            marshal::lift(&cx, frame, errno, results, &mut store).map_err(|e| self.fail(e))
+        })
+    }
+
+    fn fast_call<T: DlwitView, const N: usize, R>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        args: &RawArgs<N>,
+        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &Frame, &mut StoreContextMut<'_, T>) -> Result<R, String>,
+    ) -> wasmtime::Result<R> {
+        let cx = self.ctx();
+        let fast = self.fast.as_ref().expect("only called with a fast plan");
+        self.with_frame(|frame, consumed| {
+            fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
             self.callable.call(frame);
-            0
-        };
-        marshal::lift(&cx, frame, errno, results, &mut store).map_err(fail)
+            lift(&cx, fast, frame, store).map_err(|e| self.fail(e))
+        })
     }
 }

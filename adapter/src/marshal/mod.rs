@@ -4,6 +4,7 @@
 //!
 //! Errors are plain messages; the caller adds which function and symbol.
 
+pub mod fast;
 mod value;
 
 use crate::native::{Callable, Frame};
@@ -290,7 +291,7 @@ fn new_handle<T: DlwitView>(
     Ok(Val::Resource(any))
 }
 
-fn null_handle(cx: &Ctx<'_>, resource: usize) -> String {
+pub(super) fn null_handle(cx: &Ctx<'_>, resource: usize) -> String {
     format!(
         "C returned NULL for a `{}` handle; declare the result `option<{0}>` or give an `error` convention if NULL is expected",
         cx.plan.resources[resource].name

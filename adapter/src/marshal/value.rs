@@ -1,9 +1,23 @@
 //! One value at a time: WIT values to C bytes and back, by shape.
 
-use crate::plan::{Plan, Scalar, Shape};
+use crate::plan::{EnumPlan, Plan, Scalar, Shape};
 use wasmtime::component::Val;
 
 /// Writes the low `dst.len()` bytes of `v` (x86-64 is little-endian).
+/// The error for an enum value C returned that no case has.
+pub fn unknown_enum(e: &EnumPlan, v: i64) -> String {
+    let known: Vec<String> = e
+        .names
+        .iter()
+        .zip(&e.values)
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
+    format!(
+        "C returned {v} for an enum, which no case has (cases: {})",
+        known.join(", ")
+    )
+}
+
 pub fn put(dst: &mut [u8], v: u64) {
     let n = dst.len();
     dst.copy_from_slice(&v.to_le_bytes()[..n]);

@@ -11,6 +11,7 @@
 
 mod bindings;
 mod frame;
+pub mod raw;
 
 pub use bindings::{Bindings, Libraries};
 pub use frame::Frame;

@@ -256,7 +256,6 @@ impl Builder<'_> {
             Some((name, ann)) => self.library(name, span, Some(&ann)),
             None => self.library(String::new(), span, None),
         };
-        self.type_annotations(id);
         let mut functions = Vec::new();
         let funcs: Vec<_> = self.resolve().interfaces[id]
             .functions
@@ -272,6 +271,7 @@ impl Builder<'_> {
                 functions.push(f);
             }
         }
+        self.type_annotations(id);
         self.plan.interfaces.push(Interface {
             name: instance,
             functions,
@@ -279,7 +279,10 @@ impl Builder<'_> {
     }
 
     /// Checks annotations on the interface's own types that no function
-    /// uses (used ones are checked when they are planned).
+    /// uses as C (used ones are checked when they are planned): enums and
+    /// flags are planned (always mappable); records only have their
+    /// annotations read, since a record may be a WIT-only value such as an
+    /// error type with a message.
     fn type_annotations(&mut self, id: InterfaceId) {
         let types: Vec<TypeId> = self.resolve().interfaces[id]
             .types
@@ -287,11 +290,18 @@ impl Builder<'_> {
             .copied()
             .collect();
         for ty in types {
-            let def = &self.resolve().types[ty];
-            if let TypeDefKind::Record(_) | TypeDefKind::Enum(_) | TypeDefKind::Flags(_) = def.kind
-            {
-                let at = def.span;
-                let _ = self.shape(&Type::Id(ty), at);
+            let def = self.resolve().types[ty].clone();
+            match &def.kind {
+                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {
+                    let _ = self.shape(&Type::Id(ty), def.span);
+                }
+                TypeDefKind::Record(r) if !self.shapes.contains_key(&ty) => {
+                    self.annotations(&def.docs, def.span, &["c"], "a record");
+                    for f in &r.fields {
+                        self.annotations(&f.docs, f.span, &[], "a record field");
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -20,6 +20,9 @@ pub enum Class {
     },
     /// A struct, enum or typedef name that only the header defines.
     Named(String),
+    /// A function pointer (`int (*cb)(void *, int)`): only `set = "cb = null"`
+    /// can fill it until callbacks are supported.
+    FnPtr,
 }
 
 impl Class {
@@ -30,6 +33,7 @@ impl Class {
             Class::Float(n) => format!("a {n}-byte float"),
             Class::Ptr { .. } => "a pointer".into(),
             Class::Named(n) => format!("`{n}`"),
+            Class::FnPtr => "a function pointer".into(),
         }
     }
 }
@@ -71,7 +75,7 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
     let inner = &tokens[open + 1..close];
     let mut params = Vec::new();
     if !(inner.is_empty() || inner == ["void"]) {
-        for param in inner.split(|t| t == ",") {
+        for param in split_top(inner) {
             if param == ["..."] {
                 return Err("variadic prototypes (`...`) are not supported yet".into());
             }
@@ -91,7 +95,7 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
 pub fn mismatch(plan: &Plan, ty: CType, class: &Class) -> Option<String> {
     let ok = match (ty, class) {
         (CType::Void, Class::Void) => true,
-        (CType::Scalar(Scalar::Ptr), Class::Ptr { .. }) => true,
+        (CType::Scalar(Scalar::Ptr), Class::Ptr { .. } | Class::FnPtr) => true,
         (CType::Scalar(s), Class::Float(n)) => s.is_float() && s.size() == *n,
         (CType::Scalar(s), Class::Int(n)) => !s.is_float() && s != Scalar::Ptr && s.size() == *n,
         // A typedef the header defines: only the header knows its width.
@@ -150,8 +154,32 @@ const BUILTIN: &[&str] = &[
     "bool",
 ];
 
+/// Splits a parameter list at the commas outside parentheses.
+fn split_top(tokens: &[String]) -> Vec<&[String]> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, t) in tokens.iter().enumerate() {
+        match t.as_str() {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                out.push(&tokens[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&tokens[start..]);
+    out
+}
+
 /// Splits off a trailing parameter name (`const char *s` → `const char *`, `s`).
 fn strip_name(param: &[String]) -> (Vec<String>, Option<String>) {
+    // `ret (*name)(args)`: a function pointer, named inside the parentheses.
+    if let Some(open) = param.windows(2).position(|w| w[0] == "(" && w[1] == "*") {
+        let name = param.get(open + 2).filter(|t| is_ident(t)).cloned();
+        return (vec!["(".into(), "*".into(), ")".into()], name);
+    }
     let words = param
         .iter()
         .filter(|t| is_ident(t) && !QUALIFIERS.contains(&t.as_str()))
@@ -176,6 +204,9 @@ fn strip_name(param: &[String]) -> (Vec<String>, Option<String>) {
 }
 
 fn classify(tokens: &[String]) -> Result<Class, String> {
+    if tokens.first().is_some_and(|t| t == "(") {
+        return Ok(Class::FnPtr);
+    }
     if let Some(first) = tokens.iter().position(|t| t == "*") {
         let stars = tokens.iter().filter(|t| *t == "*").count();
         // `const T *`: const before the first `*` (and none after it).
@@ -302,5 +333,8 @@ mod tests {
         );
         assert!(parse("int f(union u x)").unwrap_err().contains("unions"));
         assert!(parse("int f").unwrap_err().contains("`(`"));
+        let p = parse("int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg)").unwrap();
+        assert_eq!(p.params.len(), 5);
+        assert_eq!(p.params[2], (Class::FnPtr, Some("callback".into())));
     }
 }

@@ -69,7 +69,7 @@ fn class_ctype(class: &Class) -> Option<CType> {
         Class::Int(n) => CType::Scalar(int_of(*n)),
         Class::Float(4) => CType::Scalar(Scalar::F32),
         Class::Float(_) => CType::Scalar(Scalar::F64),
-        Class::Ptr { .. } => CType::Scalar(Scalar::Ptr),
+        Class::Ptr { .. } | Class::FnPtr => CType::Scalar(Scalar::Ptr),
         Class::Named(_) => return None,
     })
 }
@@ -1019,6 +1019,9 @@ fn class_describe(c: &Class) -> String {
         Class::Float(n) => format!("a {n}-byte float"),
         Class::Ptr { .. } => "a pointer".into(),
         Class::Named(n) => format!("`{n}`"),
+        Class::FnPtr => {
+            "a function pointer (callbacks are not supported yet: `set` it to null)".into()
+        }
     }
 }
 

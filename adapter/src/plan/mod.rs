@@ -5,7 +5,7 @@
 mod build;
 mod cproto;
 mod func;
-mod layout;
+pub(crate) mod layout;
 mod print;
 
 pub use layout::{CStruct, CType, Field, Scalar, StructId};

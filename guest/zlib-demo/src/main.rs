@@ -20,4 +20,51 @@ fn main() {
     let combined = zlib::crc32_combine(zlib::crc32_z(0, a), zlib::crc32_z(0, b), b.len() as i64);
     println!("crc32_combine(pieces)  = {combined:#010x}");
     println!("compressBound(1 MiB)   = {}", zlib::compress_bound(1 << 20));
+
+    // Compression into caller-sized buffers, and zlib's error codes.
+    let input = pseudo_random(64 * 1024);
+    let bound = zlib::compress_bound(input.len() as u64);
+    let packed = zlib::compress(&input, bound).expect("compressBound is enough");
+    println!("compress(64 KiB)       = {} bytes", packed.len());
+    assert!(packed.len() < input.len() * 2 / 3, "{}", packed.len());
+    let unpacked = zlib::uncompress(&packed, input.len() as u64).expect("round trip");
+    println!("uncompress(compressed) = {} bytes", unpacked.len());
+    assert!(unpacked == input, "the round trip changed the data");
+    println!("round trip equal       = {}", unpacked == input);
+    let best = zlib::compress2(&input, bound, 9).expect("level 9");
+    assert_eq!(
+        zlib::uncompress(&best, input.len() as u64).as_deref(),
+        Ok(&input[..])
+    );
+    println!("compress2(level 9)     = {} bytes", best.len());
+    let r = zlib::compress2(&input, bound, 42);
+    println!("compress2(level 42)    = {r:?}");
+    assert_eq!(r, Err(-2));
+    let r = zlib::uncompress(&packed, input.len() as u64 - 1);
+    println!("uncompress(too small)  = {r:?}");
+    assert_eq!(r, Err(-5));
+    let r = zlib::compress(&input, 16);
+    println!("compress(capacity 16)  = {r:?}");
+    assert_eq!(r, Err(-5));
+    let r = zlib::uncompress(b"not zlib data", 100);
+    println!("uncompress(garbage)    = {r:?}");
+    assert_eq!(r, Err(-3));
+    let r = zlib::compress(&[], bound);
+    let empty = zlib::uncompress(r.as_deref().expect("empty input"), 0);
+    println!("uncompress(compress([])) = {empty:?}");
+    assert_eq!(empty, Ok(Vec::new()));
+}
+
+/// `n` bytes from a fixed xorshift sequence, drawn from 16 symbols so that
+/// they compress to a little over half.
+fn pseudo_random(n: usize) -> Vec<u8> {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b"abcdefghijklmnop"[(x >> 60) as usize]
+        })
+        .collect()
 }

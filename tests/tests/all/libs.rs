@@ -62,6 +62,27 @@ fn libc() {
         "Some(\"stack\")"
     );
     assert_eq!(value(&out, "strstr(\"haystack\", \"xy\")"), "None");
+
+    // Owned strings, pointers into a parameter, errno as `result`.
+    assert_eq!(value(&out, "strdup(\"héllo wörld\")"), "\"héllo wörld\"");
+    assert_eq!(value(&out, "strtol(\"  -123xyz\", 10)"), "(-123, 6)");
+    assert_eq!(value(&out, "strtol(\"0x1fZ\", 16)"), "(31, 4)");
+    assert_eq!(value(&out, "strtol(\"zzz\", 10)"), "(0, 0)");
+    assert_eq!(value(&out, "strtol(\"ü99\", 10)"), "(0, 0)");
+    // The offset counts bytes: "99" stops before the 2-byte "ü".
+    assert_eq!(value(&out, "strtol(\"99ü\", 10)"), "(99, 2)");
+    assert_eq!(value(&out, "strtod(\"3.5e2 rest\")"), "(350.0, 5)");
+    assert_eq!(value(&out, "getenv(unset)"), "None");
+    assert_eq!(value(&out, "mkdir(\"/\")"), "Err(EEXIST)");
+    assert_eq!(value(&out, "mkdir(missing parent)"), "Err(ENOENT)");
+    assert_eq!(value(&out, "mkdir(new dir)"), "Ok(())");
+    assert_eq!(value(&out, "rmdir(new dir)"), "Ok(())");
+    assert_eq!(value(&out, "rmdir(missing)"), "Err(ENOENT)");
+    assert_eq!(value(&out, "open(missing)"), "Err(ENOENT)");
+    assert_eq!(value(&out, "open(\"/\", write-only)"), "Err(EISDIR)");
+    assert_eq!(value(&out, "open(\"/\", directory)"), "Ok(fd)");
+    assert_eq!(value(&out, "close(fd)"), "Ok(())");
+    assert_eq!(value(&out, "close(-1)"), "Err(EBADF)");
 }
 
 fn crc32(data: &[u8]) -> u32 {
@@ -105,4 +126,23 @@ fn zlib() {
     let n = 1u64 << 20;
     let bound = n + (n >> 12) + (n >> 14) + (n >> 25) + 13;
     assert_eq!(value(&out, "compressBound(1 MiB)"), bound.to_string());
+
+    // Buffers out: the bytes C wrote, and zlib's codes as `err`.
+    let bytes = |label: &str| -> usize {
+        let v = value(&out, label);
+        let n = v
+            .strip_suffix(" bytes")
+            .unwrap_or_else(|| panic!("{label}: {v}"));
+        n.parse().unwrap()
+    };
+    let packed = bytes("compress(64 KiB)");
+    assert!(packed > 0 && packed < 65536 * 2 / 3, "{out}");
+    assert_eq!(bytes("uncompress(compressed)"), 65536);
+    assert_eq!(value(&out, "round trip equal"), "true");
+    assert!(bytes("compress2(level 9)") <= packed + 64, "{out}");
+    assert_eq!(value(&out, "compress2(level 42)"), "Err(-2)");
+    assert_eq!(value(&out, "uncompress(too small)"), "Err(-5)");
+    assert_eq!(value(&out, "compress(capacity 16)"), "Err(-5)");
+    assert_eq!(value(&out, "uncompress(garbage)"), "Err(-3)");
+    assert_eq!(value(&out, "uncompress(compress([]))"), "Ok([])");
 }

@@ -3,6 +3,8 @@
 
 mod cli;
 mod echo;
+mod handles;
 mod layout;
 mod libs;
 mod plan;
+mod sqlite;

@@ -1,0 +1,342 @@
+//! Raw parameter and result types for wasmtime's typed host functions, so
+//! that a signature known only at run time gets the speed of `func_wrap`:
+//! one parameter type per flat parameter count (`RawArgs<N>`, N ≤ 16) and
+//! three result types (none: `()`, one flat value: [`RawFlat`], through the
+//! return pointer: [`RawMem`]).
+//!
+//! These implement wasmtime 48's public but doc-hidden `ComponentType`,
+//! `Lift` and `Lower` traits (the ones `#[derive(ComponentType)]` and
+//! `bindgen!` implement outside wasmtime). wasmtime is pinned exactly, since
+//! these are outside semver.
+//!
+//! What makes them sound: `Lower` types are arrays of `ValRaw` (any byte
+//! pattern); parameters are copied as flat values and every string, byte
+//! list and handle among them is lifted by wasmtime's own `Lift` impls
+//! (`WasmStr`, `WasmList<u8>`, `ResourceDynamic`), which check bounds and
+//! handle tables; results are written flat, or into guest memory at a return
+//! pointer wasmtime validated for the result type, after checking that the
+//! bytes written are exactly that type's size. A signature that differs from
+//! the plan can therefore give wrong values, never host memory unsafety.
+
+use wasmtime::component::__internal::{
+    CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext,
+};
+use wasmtime::component::{
+    ComponentNamedList, ComponentType, Lift, Lower, ResourceDynamic, WasmList, WasmStr,
+};
+use wasmtime::{Result, ValRaw, bail};
+
+use std::mem::MaybeUninit;
+
+/// How many strings, byte lists and handles a fast-path call may take.
+pub const MAX_SPECIAL: usize = 4;
+
+/// The parameters of a call that flattens to `N` core values.
+pub struct RawArgs<const N: usize> {
+    /// The flat values, as the guest passed them.
+    pub flat: [ValRaw; N],
+    /// The `string` parameters, in order.
+    pub strings: [Option<WasmStr>; MAX_SPECIAL],
+    /// The `list<u8>` parameters, in order.
+    pub bytes: [Option<WasmList<u8>>; MAX_SPECIAL],
+    /// The handle parameters (own or borrow), in order.
+    pub handles: [Option<ResourceDynamic>; MAX_SPECIAL],
+}
+
+fn tuple_types<'a>(
+    ty: &InterfaceType,
+    types: &'a wasmtime::component::__internal::ComponentTypes,
+) -> Result<&'a [InterfaceType]> {
+    match ty {
+        InterfaceType::Tuple(t) => Ok(&types[*t].types),
+        _ => bail!("dlwit: expected a parameter or result tuple"),
+    }
+}
+
+fn flat_count(
+    ty: &InterfaceType,
+    types: &wasmtime::component::__internal::ComponentTypes,
+) -> Option<usize> {
+    types.canonical_abi(ty).flat_count.map(usize::from)
+}
+
+// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
+// exactly `N` flat values, which `typecheck` requires the parameters to be.
+unsafe impl<const N: usize> ComponentType for RawArgs<N> {
+    type Lower = [ValRaw; N];
+    // Only used for parameters passed in memory (more than 16 flat values),
+    // which `typecheck` refuses.
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        match flat_count(ty, types.types) {
+            Some(n) if n == N => Ok(()),
+            other => bail!("dlwit fast path: parameters flatten to {other:?} values, expected {N}"),
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a parameter list.
+unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
+
+struct Walk<'a, 'b, const N: usize> {
+    cx: &'a mut LiftContext<'b>,
+    src: &'a [ValRaw; N],
+    args: RawArgs<N>,
+    pos: usize,
+    counts: [usize; 3],
+}
+
+impl<const N: usize> Walk<'_, '_, N> {
+    fn pair(&self) -> Result<[ValRaw; 2]> {
+        match self.src.get(self.pos..self.pos + 2) {
+            Some(&[a, b]) => Ok([a, b]),
+            _ => bail!("dlwit fast path: parameters shorter than their types"),
+        }
+    }
+
+    fn slot<T>(slots: &mut [Option<T>; MAX_SPECIAL], count: &mut usize, v: T) -> Result<()> {
+        let Some(s) = slots.get_mut(*count) else {
+            bail!("dlwit fast path: more than {MAX_SPECIAL} strings, lists or handles");
+        };
+        *s = Some(v);
+        *count += 1;
+        Ok(())
+    }
+
+    fn visit(&mut self, ty: InterfaceType) -> Result<()> {
+        let types = self.cx.types.clone();
+        match ty {
+            InterfaceType::String => {
+                let pair = self.pair()?;
+                let s = WasmStr::linear_lift_from_flat(self.cx, ty, &pair)?;
+                Self::slot(&mut self.args.strings, &mut self.counts[0], s)?;
+                self.pos += 2;
+            }
+            InterfaceType::List(l) if matches!(types[l].element, InterfaceType::U8) => {
+                let pair = self.pair()?;
+                let list = WasmList::<u8>::linear_lift_from_flat(self.cx, ty, &pair)?;
+                Self::slot(&mut self.args.bytes, &mut self.counts[1], list)?;
+                self.pos += 2;
+            }
+            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
+                let Some(v) = self.src.get(self.pos) else {
+                    bail!("dlwit fast path: parameters shorter than their types");
+                };
+                let h = ResourceDynamic::linear_lift_from_flat(self.cx, ty, v)?;
+                Self::slot(&mut self.args.handles, &mut self.counts[2], h)?;
+                self.pos += 1;
+            }
+            InterfaceType::Record(r) => {
+                for f in types[r].fields.iter() {
+                    self.visit(f.ty)?;
+                }
+            }
+            InterfaceType::Tuple(t) => {
+                for t in types[t].types.iter() {
+                    self.visit(*t)?;
+                }
+            }
+            other => match flat_count(&other, &types) {
+                Some(n) => self.pos += n,
+                None => bail!("dlwit fast path: a parameter type with no flat form"),
+            },
+        }
+        Ok(())
+    }
+}
+
+// SAFETY: lifting copies the flat values and lifts strings, byte lists and
+// handles with wasmtime's own `Lift` impls, which validate them.
+unsafe impl<const N: usize> Lift for RawArgs<N> {
+    fn linear_lift_from_flat(
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        src: &Self::Lower,
+    ) -> Result<Self> {
+        let types = cx.types.clone();
+        let params = tuple_types(&ty, &types)?;
+        let mut walk = Walk {
+            cx,
+            src,
+            args: RawArgs {
+                flat: *src,
+                strings: [const { None }; MAX_SPECIAL],
+                bytes: [const { None }; MAX_SPECIAL],
+                handles: [const { None }; MAX_SPECIAL],
+            },
+            pos: 0,
+            counts: [0; 3],
+        };
+        // Scalars only: the flat copy is all there is to lift.
+        if params.iter().all(|p| is_plain(p, &types)) {
+            return Ok(walk.args);
+        }
+        for p in params {
+            walk.visit(*p)?;
+        }
+        Ok(walk.args)
+    }
+
+    fn linear_lift_from_memory(
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
+        _: &[u8],
+    ) -> Result<Self> {
+        bail!("dlwit fast path: parameters in memory are not supported")
+    }
+}
+
+/// Whether a type is made of plain scalars only (no strings, lists, handles).
+fn is_plain(ty: &InterfaceType, types: &wasmtime::component::__internal::ComponentTypes) -> bool {
+    match ty {
+        InterfaceType::String
+        | InterfaceType::List(_)
+        | InterfaceType::Own(_)
+        | InterfaceType::Borrow(_) => false,
+        InterfaceType::Record(r) => types[*r].fields.iter().all(|f| is_plain(&f.ty, types)),
+        InterfaceType::Tuple(t) => types[*t].types.iter().all(|t| is_plain(t, types)),
+        InterfaceType::Option(_)
+        | InterfaceType::Result(_)
+        | InterfaceType::Variant(_)
+        | InterfaceType::Map(_)
+        | InterfaceType::Future(_)
+        | InterfaceType::Stream(_)
+        | InterfaceType::ErrorContext(_)
+        | InterfaceType::FixedLengthList(_) => false,
+        _ => true,
+    }
+}
+
+/// A result of one flat value: a scalar, or a handle C made.
+pub enum RawFlat {
+    /// A scalar, already in its canonical flat form.
+    Value(ValRaw),
+    /// A new `own` handle.
+    Handle(ResourceDynamic),
+}
+
+// SAFETY: `Lower` is one `ValRaw`; `typecheck` requires exactly one result
+// that flattens to one value.
+unsafe impl ComponentType for RawFlat {
+    type Lower = ValRaw;
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        match tuple_types(ty, types.types)? {
+            [one] if flat_count(one, types.types) == Some(1) => Ok(()),
+            _ => bail!("dlwit fast path: expected one result of one flat value"),
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a result list.
+unsafe impl ComponentNamedList for RawFlat {}
+
+// SAFETY: writes exactly one initialized `ValRaw`, or delegates to
+// `ResourceDynamic`'s own `Lower`.
+unsafe impl Lower for RawFlat {
+    fn linear_lower_to_flat<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        dst: &mut MaybeUninit<ValRaw>,
+    ) -> Result<()> {
+        match self {
+            RawFlat::Value(v) => {
+                dst.write(*v);
+                Ok(())
+            }
+            RawFlat::Handle(h) => {
+                let types = cx.types;
+                let elem = tuple_types(&ty, types)?[0];
+                h.linear_lower_to_flat(cx, elem, dst)
+            }
+        }
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        _: usize,
+    ) -> Result<()> {
+        bail!("dlwit fast path: a flat result cannot be stored in memory")
+    }
+}
+
+/// How large a struct result the fast path carries inline.
+pub const MAX_BYTES: usize = 128;
+
+/// A result stored through the return pointer: canonical-ABI bytes of a
+/// record, or a string.
+pub enum RawMem {
+    /// The record's bytes in canonical-ABI layout.
+    Bytes {
+        /// Storage.
+        buf: [u8; MAX_BYTES],
+        /// How many bytes of `buf` are the record.
+        len: usize,
+    },
+    /// A string, copied from C.
+    Str(String),
+}
+
+// SAFETY: never lowered flat (`typecheck` requires a result that does not
+// flatten to one value, so wasmtime passes a return pointer).
+unsafe impl ComponentType for RawMem {
+    type Lower = [ValRaw; 2];
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        match tuple_types(ty, types.types)? {
+            [one] if flat_count(one, types.types).is_none_or(|n| n > 1) => Ok(()),
+            _ => bail!("dlwit fast path: expected one result passed through memory"),
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a result list.
+unsafe impl ComponentNamedList for RawMem {}
+
+// SAFETY: writes only inside the guest memory slice, at the return pointer
+// wasmtime validated for the result type, and only after checking that the
+// bytes are exactly the result type's canonical size; strings go through
+// `str`'s own `Lower`.
+unsafe impl Lower for RawMem {
+    fn linear_lower_to_flat<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        _: &mut MaybeUninit<[ValRaw; 2]>,
+    ) -> Result<()> {
+        bail!("dlwit fast path: a memory result cannot be flat")
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        offset: usize,
+    ) -> Result<()> {
+        let types = cx.types;
+        let elem = tuple_types(&ty, types)?[0];
+        match self {
+            RawMem::Bytes { buf, len } => {
+                let size = types.canonical_abi(&elem).size32 as usize;
+                if size != *len {
+                    bail!("dlwit fast path: result is {len} bytes, the guest expects {size}");
+                }
+                let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
+                    bail!("dlwit fast path: result pointer out of bounds");
+                };
+                dst.copy_from_slice(&buf[..size]);
+                Ok(())
+            }
+            RawMem::Str(s) => match elem {
+                InterfaceType::String => s.as_str().linear_lower_to_memory(cx, elem, offset),
+                _ => bail!("dlwit fast path: the guest does not expect a string"),
+            },
+        }
+    }
+}

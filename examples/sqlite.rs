@@ -1,0 +1,99 @@
+//! A host that runs the SQLite guest: dlwit's handle table lives in the
+//! store data beside WASI's state, and a temporary database file is passed
+//! to the guest as its argument (the native sqlite opens it: a host path).
+//!
+//! ```sh
+//! (cd guest && cargo build --release --target wasm32-wasip2 -p sqlite-demo)
+//! cargo run -p dlwit-examples --example sqlite
+//! cargo run -p dlwit-examples --example sqlite -- wit/sqlite.wit guest/target/wasm32-wasip2/release/sqlite-demo.wasm
+//! ```
+
+use anyhow::{Context, Result, anyhow};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The store's data: WASI's state, and the C handles (sqlite connections
+/// and statements) the guest holds.
+struct Host {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    handles: dlwit::Handles,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl dlwit::DlwitView for Host {
+    fn handles(&mut self) -> &mut dlwit::Handles {
+        &mut self.handles
+    }
+}
+
+/// A database path under the temporary directory, removed when dropped.
+struct TempDb(std::path::PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn main() -> Result<()> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the examples live in the repository")?;
+    let mut args = std::env::args().skip(1);
+    let wit = args
+        .next()
+        .map_or_else(|| root.join("wit/sqlite.wit"), Into::into);
+    let guest = args.next().map_or_else(
+        || root.join("guest/target/wasm32-wasip2/release/sqlite-demo.wasm"),
+        Into::into,
+    );
+
+    #[expect(unsafe_code, reason = "the one contract dlwit cannot check")]
+    // SAFETY: wit/sqlite.wit describes libsqlite3's real C signatures.
+    let bindings = unsafe { dlwit::Bindings::load(&wit, &dlwit::Libraries::default()) }?;
+
+    let mut config = Config::new();
+    config.concurrency_support(false);
+    let engine = Engine::new(&config)?;
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    dlwit::add_to_linker(&mut linker, &bindings)?;
+
+    let component = Component::from_file(&engine, &guest)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| format!("cannot load `{}`", guest.display()))?;
+    let db = TempDb(std::env::temp_dir().join(format!("dlwit-sqlite-{}.db", std::process::id())));
+    let wasi = WasiCtx::builder()
+        .inherit_stdio()
+        .args(&["sqlite-demo", &db.0.to_string_lossy()])
+        .build();
+    let mut store = Store::new(
+        &engine,
+        Host {
+            wasi,
+            table: ResourceTable::new(),
+            handles: dlwit::Handles::default(),
+        },
+    );
+    let command = Command::instantiate(&mut store, &component, &linker)?;
+    let result = command.wasi_cli_run().call_run(&mut store);
+    // Handles the guest left alive are closed when the store is dropped.
+    let live = store.data().handles.live();
+    drop(store);
+    result?
+        .map_err(|()| anyhow!("the guest failed"))
+        .with_context(|| guest.display().to_string())?;
+    println!("host: {live} handles were alive when the guest returned");
+    Ok(())
+}

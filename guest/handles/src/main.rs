@@ -1,0 +1,360 @@
+//! Guest component for dlwit's handle, ownership and error-convention tests.
+//!
+//! It imports `dlwit:fixture/handles` (tests/wit/handles.wit), which the host
+//! serves by calling the C fixture library (tests/fixture/handles.c). The C
+//! side counts every object it creates and destroys and every string it
+//! hands out and frees; these counts are global to the host process, so the
+//! checks here compare differences. The first argument picks a case:
+//!
+//! * `lifecycle`: handles dropped explicitly, by scope, consumed by an `own`
+//!   parameter, and a pool with items; then 3 counters and a pool with 2
+//!   items are leaked on purpose, for the host to destroy when the store is
+//!   dropped. Prints `created N destroyed M live K` and `lifecycle: ok`.
+//! * `counts`: prints
+//!   `created N destroyed M live K string-allocs A string-frees F`.
+//! * `errors`: every C error convention, returned memory and the buffer
+//!   out-parameter; prints `errors: ok`.
+//! * `forged`, `after-drop`, `after-finish`, `wrong-type`, `null-handle`:
+//!   make a call the host must refuse with a trap; `unreachable` is printed
+//!   only if it did not.
+//! * `soak N`: N rounds of mixed calls; prints `soak: ok`.
+//!
+//! A wrong value panics, so the component traps with a message saying what
+//! was expected.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+
+wit_bindgen::generate!({
+    path: "../../tests/wit",
+    world: "dlwit:fixture/handles-guest",
+    generate_all,
+});
+
+use dlwit::fixture::handles::{
+    Counter, Item, Pool, checked_div, code_message, counter_maybe, counter_or_none, created,
+    describe, destroyed, fail_errno, fill, live, make_counter, parse, strdup_count, string_allocs,
+    string_frees,
+};
+
+/// EINVAL on Linux, and the fixture's code for an invalid argument.
+const EINVAL: i32 = 22;
+/// The fixture's code for an overflowing result (ERANGE).
+const ERANGE: i32 = 34;
+/// The fixture's code for a buffer that is too small (EIO).
+const EIO: i32 = 5;
+
+const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
+                     | forged | after-drop | after-finish | wrong-type | null-handle";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["lifecycle"] => lifecycle(),
+        ["counts"] => {
+            let c = Counts::now();
+            println!(
+                "created {} destroyed {} live {} string-allocs {} string-frees {}",
+                c.created,
+                c.destroyed,
+                live(),
+                c.allocs,
+                c.frees
+            );
+        }
+        ["errors"] => errors(),
+        ["soak", n] => match n.parse::<u32>() {
+            Ok(n) => soak(n),
+            Err(_) => {
+                eprintln!("handles: N must be an unsigned integer\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        ["forged"] => {
+            // A handle number the guest was never given: the host must trap.
+            // SAFETY: not memory safety but the bindings' contract, broken on
+            // purpose; the canonical ABI checks handle numbers.
+            let c = unsafe { Counter::from_handle(12345) };
+            black_box(c.get());
+            println!("unreachable");
+            std::mem::forget(c);
+        }
+        ["after-drop"] => {
+            let c = Counter::new(1);
+            let h = c.handle();
+            drop(c);
+            // The handle was dropped (and C freed the counter): using its
+            // old number must trap, not reach freed memory.
+            // SAFETY: a stale number on purpose; the canonical ABI checks it.
+            let stale = unsafe { Counter::from_handle(h) };
+            black_box(stale.get());
+            println!("unreachable");
+            std::mem::forget(stale);
+        }
+        ["after-finish"] => {
+            let c = Counter::new(2);
+            let h = c.handle();
+            assert_eq!(Counter::finish(c), 2);
+            // `finish` took the handle (C consumed the counter): its old
+            // number must be gone too.
+            // SAFETY: a stale number on purpose; the canonical ABI checks it.
+            let stale = unsafe { Counter::from_handle(h) };
+            black_box(stale.get());
+            println!("unreachable");
+            std::mem::forget(stale);
+        }
+        ["wrong-type"] => {
+            let pool = Pool::new();
+            // A pool's handle used as a counter: the types must not mix.
+            // SAFETY: a wrong type on purpose; the canonical ABI checks it.
+            let fake = unsafe { Counter::from_handle(pool.handle()) };
+            black_box(fake.get());
+            println!("unreachable");
+            std::mem::forget(fake);
+        }
+        ["null-handle"] => {
+            // C returns NULL from the constructor: there is no handle to give.
+            let c = Counter::new(-1);
+            black_box(&c);
+            println!("unreachable");
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The fixture's counts at one moment.
+#[derive(Clone, Copy, Debug)]
+struct Counts {
+    created: i64,
+    destroyed: i64,
+    allocs: i64,
+    frees: i64,
+}
+
+impl Counts {
+    fn now() -> Counts {
+        Counts {
+            created: created(),
+            destroyed: destroyed(),
+            allocs: string_allocs(),
+            frees: string_frees(),
+        }
+    }
+
+    /// Asserts that since `self`, C created and destroyed these many objects.
+    #[track_caller]
+    fn objects(&self, created: i64, destroyed: i64) {
+        let now = Counts::now();
+        assert_eq!(
+            (now.created - self.created, now.destroyed - self.destroyed),
+            (created, destroyed),
+            "objects (created, destroyed) since {self:?}, now {now:?}"
+        );
+    }
+
+    /// Asserts that since `self`, every object created was destroyed and
+    /// every string handed out was freed.
+    #[track_caller]
+    fn balanced(&self) {
+        let now = Counts::now();
+        assert_eq!(
+            now.created - self.created,
+            now.destroyed - self.destroyed,
+            "objects created and destroyed since {self:?}, now {now:?}"
+        );
+        assert_eq!(
+            now.allocs - self.allocs,
+            now.frees - self.frees,
+            "strings allocated and freed since {self:?}, now {now:?}"
+        );
+    }
+}
+
+/// Handles the guest never drops: the host destroys them with the store.
+struct Leaked {
+    _counters: [Counter; 3],
+    _pool: Pool,
+    _items: [Item; 2],
+}
+
+fn lifecycle() {
+    let base = Counts::now();
+
+    // Dropped explicitly.
+    let c = Counter::new(5);
+    assert_eq!(c.get(), 5);
+    c.add(3);
+    assert_eq!(c.get(), 8);
+    assert_eq!(Counter::peek(&c), 8, "a borrow<counter> parameter");
+    base.objects(1, 0);
+    drop(c);
+    base.objects(1, 1);
+
+    // Dropped at the end of a scope.
+    {
+        let a = Counter::new(1);
+        let b = Counter::new(2);
+        a.add(b.get());
+        assert_eq!((a.get(), b.get()), (3, 2));
+        base.objects(3, 1);
+    }
+    base.objects(3, 3);
+
+    // Consumed by an `own` parameter: C frees it, the host must not again.
+    let c = Counter::new(40);
+    c.add(2);
+    assert_eq!(Counter::finish(c), 42);
+    base.objects(4, 4);
+
+    // Handles from a `result`, an `option` and an out-parameter.
+    let m = counter_maybe(9).expect("counter-maybe(9)");
+    let n = counter_or_none(10).expect("counter-or-none(10)");
+    assert!(counter_or_none(-1).is_none(), "counter-or-none(-1)");
+    let k = make_counter(11).expect("make-counter(11)");
+    assert_eq!((m.get(), n.get(), k.get()), (9, 10, 11));
+    base.objects(7, 4);
+    drop((m, n, k));
+    base.objects(7, 7);
+
+    // A parent and its children, children dropped first.
+    let pool = Pool::new();
+    let items: Vec<Item> = (0..3).map(|v| pool.item(v * 10)).collect();
+    let values: Vec<i32> = items.iter().map(Item::value).collect();
+    assert_eq!(values, [0, 10, 20]);
+    base.objects(11, 7);
+    drop(items);
+    drop(pool);
+    base.objects(11, 11);
+
+    // Leaked on purpose, interleaved so that only destroying in reverse
+    // order of creation frees the items before their pool.
+    let first = Counter::new(100);
+    let pool = Pool::new();
+    let second = Counter::new(200);
+    let items = [pool.item(1), pool.item(2)];
+    let third = Counter::new(300);
+    assert_eq!(items[0].value() + items[1].value(), 3);
+    let leaked: &'static Leaked = Box::leak(Box::new(Leaked {
+        _counters: [first, second, third],
+        _pool: pool,
+        _items: items,
+    }));
+    black_box(leaked);
+    base.objects(17, 11);
+    assert_eq!(live() - (base.created - base.destroyed), 6);
+    println!("leaked 3 counters, 1 pool and 2 items");
+    println!(
+        "created {} destroyed {} live {}",
+        created(),
+        destroyed(),
+        live()
+    );
+    println!("lifecycle: ok");
+}
+
+fn errors() {
+    let base = Counts::now();
+
+    // nonzero, with an out-parameter and a message.
+    assert_eq!(checked_div(7, 2), Ok(3));
+    assert_eq!(checked_div(-9, 3), Ok(-3));
+    assert_eq!(
+        checked_div(1, 0),
+        Err((EINVAL, "invalid argument".to_string()))
+    );
+    assert_eq!(
+        checked_div(i32::MIN, -1),
+        Err((ERANGE, "result out of range".to_string()))
+    );
+    assert_eq!(code_message(EIO), "buffer too small");
+    assert_eq!(code_message(-3), "unknown error");
+
+    // minus-one with errno.
+    assert_eq!(fail_errno(17), Err(17));
+    assert_eq!(fail_errno(EINVAL), Err(EINVAL));
+    assert_eq!(fail_errno(0), Ok(7));
+
+    // null with errno.
+    match counter_maybe(-1) {
+        Err(code) => assert_eq!(code, EINVAL, "counter-maybe(-1)"),
+        Ok(c) => panic!("counter-maybe(-1) gave a counter holding {}", c.get()),
+    }
+    base.objects(0, 0);
+
+    // nonzero with a handle out-parameter that C set anyway: the host
+    // destroys it.
+    match make_counter(-1) {
+        Err(code) => assert_eq!(code, EINVAL, "make-counter(-1)"),
+        Ok(c) => panic!("make-counter(-1) gave a counter holding {}", c.get()),
+    }
+    base.objects(1, 1);
+    let c = make_counter(5).expect("make-counter(5)");
+    assert_eq!(c.get(), 5);
+    drop(c);
+    base.objects(2, 2);
+
+    // Returned memory with an owner.
+    for s in [
+        "",
+        "plain",
+        "héllo wörld ✓ 🦀",
+        "ünïcödé\u{10FFFF}",
+        &"long ".repeat(2000),
+    ] {
+        assert_eq!(strdup_count(s), s);
+    }
+    assert_eq!(describe(42), Ok("number 42".to_string()));
+    assert_eq!(describe(0), Ok("number 0".to_string()));
+    assert_eq!(describe(-1), Err(EINVAL));
+    let now = Counts::now();
+    assert_eq!(now.allocs - base.allocs, 7, "strings handed out");
+    assert_eq!(now.frees - base.frees, 7, "strings freed");
+
+    // An index into the string parameter (byte offsets).
+    assert_eq!(parse("  123abc"), (123, 5));
+    assert_eq!(parse("-42"), (-42, 3));
+    assert_eq!(parse("xyz"), (0, 0));
+    assert_eq!(parse(""), (0, 0));
+    assert_eq!(parse("é7"), (0, 0));
+    assert_eq!(parse("7é"), (7, 1));
+    assert_eq!(parse("9223372036854775807!"), (i64::MAX, 19));
+
+    // A caller-provided buffer.
+    assert_eq!(fill(0xAB, 4, 16), Ok(vec![0xAB; 4]));
+    assert_eq!(fill(7, 8, 8), Ok(vec![7; 8]));
+    assert_eq!(fill(1, 0, 8), Ok(vec![]));
+    assert_eq!(fill(1, 0, 0), Ok(vec![]));
+    assert_eq!(fill(-1, 2, 2), Ok(vec![0xFF, 0xFF]));
+    assert_eq!(fill(7, 20, 8), Err(EIO));
+    assert_eq!(fill(7, 1, 0), Err(EIO));
+
+    base.balanced();
+    println!("errors: ok");
+}
+
+fn soak(n: u32) {
+    let base = Counts::now();
+    for i in 0..n {
+        let i = i32::try_from(i).expect("N fits in an int");
+        assert_eq!(strdup_count("soak"), "soak");
+        let c = Counter::new(i % 1000);
+        c.add(1);
+        assert_eq!(c.get(), i % 1000 + 1);
+        drop(c);
+        assert_eq!(describe(i), Ok(format!("number {i}")));
+        assert_eq!(parse("  77x"), (77, 4));
+        if i % 16 == 0 {
+            // The error paths, including an out-parameter handle the host
+            // must destroy.
+            assert_eq!(checked_div(i, 0), Err((EINVAL, "invalid argument".into())));
+            assert!(make_counter(-1).is_err());
+        }
+    }
+    base.balanced();
+    println!("soak: ok");
+}

@@ -1,0 +1,804 @@
+//! The cost of one guest → native call, per call shape, for three bindings
+//! of the same C functions (tests/fixture/bench.c and handles.c):
+//!
+//! * **native direct**: Rust calls the C functions through function pointers
+//!   from libloading, in a loop that mirrors the guest's (no wasm at all);
+//! * **hand-written**: the guest component (guest/bench) calls a typed
+//!   `Linker::func_wrap` binding per function, written as a user would
+//!   (derived record types, `WasmStr`, a host resource with a small table);
+//! * **dlwit**: the same guest, the same loop, bound by `dlwit::Bindings::load`
+//!   and `dlwit::add_to_linker` from tests/wit.
+//!
+//! For each shape, one N (calibrated so that the slowest binding takes about
+//! 0.25 s) is used for all three; each binding runs `run(shape, N)` three
+//! times, interleaved, and the best time divided by N is reported, raw (the
+//! loop's own cost is included and nothing is subtracted). The three
+//! checksums must agree, which also checks that the bindings compute the same
+//! thing. It then times `Bindings::load` and `add_to_linker` for a generated
+//! 500-function world, and the compilation of the guest component.
+//!
+//! `cargo bench -p dlwit-tests --bench calls`; the table is printed and
+//! written to `target/bench/calls.md`.
+
+#![expect(
+    unsafe_code,
+    reason = "the native baseline and the hand-written binding call C through function pointers, and loading bindings is unsafe by contract"
+)]
+
+use dlwit::{Bindings, Libraries, WitSource};
+use dlwit_tests::{FIXTURE_LIB, root};
+use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_void};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use wasmtime::component::{
+    Component, ComponentType, Lift, Linker, Lower, Resource, ResourceType, TypedFunc, WasmStr,
+};
+use wasmtime::{Config, Engine, Result, Store, bail, format_err};
+
+/// The shapes, numbered as `run`'s `shape` argument in guest/bench.
+const SHAPES: [&str; 9] = [
+    "add (2 int → int)",
+    "rect-grow (16-byte float struct in/out)",
+    "make-color (4 int → 4-byte struct)",
+    "bench-strlen (string param)",
+    "hypot (2 double → double)",
+    "mixed10 (10 mixed scalars)",
+    "big-twice (24-byte struct in/out, memory)",
+    "counter.get (method on a handle)",
+    "strdup-count (string result, freed)",
+];
+/// Must equal the guest's `STRLEN_TEXT`.
+const STRLEN_TEXT: &CStr = c"the quick brown fox jumps over the lazy dog";
+/// Must equal the guest's `STRDUP_TEXT`.
+const STRDUP_TEXT: &CStr = c"hello, benchmark";
+/// What the slowest binding's measurement of a shape should take.
+const TARGET: Duration = Duration::from_millis(250);
+/// Measurements per binding and shape; the best one counts.
+const REPEATS: usize = 3;
+
+// ---- the C functions ---------------------------------------------------
+
+/// `struct rect`; also the WIT record `rect`, as a user would bind it.
+#[derive(Clone, Copy, ComponentType, Lift, Lower)]
+#[component(record)]
+#[repr(C)]
+struct Rect {
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+}
+
+/// `struct rgba`; also the WIT record `rgba`.
+#[derive(Clone, Copy, ComponentType, Lift, Lower)]
+#[component(record)]
+#[repr(C)]
+struct Rgba {
+    r: u8,
+    g: u8,
+    b: u8,
+    a: u8,
+}
+
+/// `struct big`; also the WIT record `big`.
+#[derive(Clone, Copy, ComponentType, Lift, Lower)]
+#[component(record)]
+#[repr(C)]
+struct Big {
+    a: f64,
+    b: i64,
+    c: f32,
+    d: u8,
+}
+
+type Mixed10 =
+    unsafe extern "C" fn(c_int, f64, c_long, f32, c_int, f64, c_uint, f32, c_long, f64) -> f64;
+
+/// The fixture library's functions, resolved once; the library stays loaded
+/// for the whole process.
+struct C {
+    _lib: libloading::Library,
+    add: unsafe extern "C" fn(c_int, c_int) -> c_int,
+    rect_grow: unsafe extern "C" fn(Rect) -> Rect,
+    make_color: unsafe extern "C" fn(c_int, c_int, c_int, c_int) -> Rgba,
+    bench_strlen: unsafe extern "C" fn(*const c_char) -> usize,
+    hypot: unsafe extern "C" fn(f64, f64) -> f64,
+    mixed10: Mixed10,
+    big_twice: unsafe extern "C" fn(Big) -> Big,
+    counter_new: unsafe extern "C" fn(c_int) -> *mut c_void,
+    counter_get: unsafe extern "C" fn(*const c_void) -> c_int,
+    counter_free: unsafe extern "C" fn(*mut c_void),
+    strdup_count: unsafe extern "C" fn(*const c_char) -> *mut c_char,
+    free_count: unsafe extern "C" fn(*mut c_void),
+}
+
+/// The fixture library, opened once.
+fn c() -> &'static C {
+    static C: OnceLock<C> = OnceLock::new();
+    C.get_or_init(|| {
+        // SAFETY: the fixture library's initialisers are harmless (it has
+        // none but libc's).
+        let lib = unsafe { libloading::Library::new(FIXTURE_LIB) }
+            .unwrap_or_else(|e| panic!("cannot open {FIXTURE_LIB}: {e}"));
+        macro_rules! sym {
+            ($name:literal) => {
+                // SAFETY: each type below is the function's prototype in
+                // tests/fixture/bench.h and handles.h (`struct counter *` as
+                // `void *`, `struct rect`, `rgba`, `big` as the repr(C)
+                // structs above), and the library is never unloaded.
+                *unsafe { lib.get($name) }.unwrap_or_else(|e| panic!("{e}"))
+            };
+        }
+        C {
+            add: sym!(b"fx_add"),
+            rect_grow: sym!(b"fx_rect_grow"),
+            make_color: sym!(b"fx_make_color"),
+            bench_strlen: sym!(b"fx_bench_strlen"),
+            hypot: sym!(b"fx_hypot"),
+            mixed10: sym!(b"fx_mixed10"),
+            big_twice: sym!(b"fx_big_twice"),
+            counter_new: sym!(b"fx_counter_new"),
+            counter_get: sym!(b"fx_counter_get"),
+            counter_free: sym!(b"fx_counter_free"),
+            strdup_count: sym!(b"fx_strdup_count"),
+            free_count: sym!(b"fx_free_count"),
+            _lib: lib,
+        }
+    })
+}
+
+/// Safe wrappers, each a direct call through the function pointer.
+impl C {
+    #[inline]
+    fn add(&self, a: i32, b: i32) -> i32 {
+        // SAFETY: plain integers in and out.
+        unsafe { (self.add)(a, b) }
+    }
+    #[inline]
+    fn rect_grow(&self, r: Rect) -> Rect {
+        // SAFETY: a struct by value in and out.
+        unsafe { (self.rect_grow)(r) }
+    }
+    #[inline]
+    fn make_color(&self, r: i32, g: i32, b: i32, a: i32) -> Rgba {
+        // SAFETY: integers in, a struct by value out.
+        unsafe { (self.make_color)(r, g, b, a) }
+    }
+    #[inline]
+    fn bench_strlen(&self, s: &CStr) -> usize {
+        // SAFETY: `s` is NUL-terminated and outlives the call.
+        unsafe { (self.bench_strlen)(s.as_ptr()) }
+    }
+    #[inline]
+    fn hypot(&self, x: f64, y: f64) -> f64 {
+        // SAFETY: doubles in and out.
+        unsafe { (self.hypot)(x, y) }
+    }
+    #[inline]
+    #[expect(clippy::too_many_arguments, reason = "the C function has ten")]
+    fn mixed10(
+        &self,
+        a: i32,
+        b: f64,
+        c: i64,
+        d: f32,
+        e: i32,
+        f: f64,
+        g: u32,
+        h: f32,
+        i: i64,
+        j: f64,
+    ) -> f64 {
+        // SAFETY: scalars in and out.
+        unsafe { (self.mixed10)(a, b, c, d, e, f, g, h, i, j) }
+    }
+    #[inline]
+    fn big_twice(&self, b: Big) -> Big {
+        // SAFETY: a struct by value in and out.
+        unsafe { (self.big_twice)(b) }
+    }
+    /// A new counter (NULL when `start < 0`).
+    fn counter_new(&self, start: i32) -> *mut c_void {
+        // SAFETY: an integer in, a new object (or NULL) out.
+        unsafe { (self.counter_new)(start) }
+    }
+    /// # Safety
+    /// `counter` is a live counter from `counter_new`.
+    #[inline]
+    unsafe fn counter_get(&self, counter: *const c_void) -> i32 {
+        // SAFETY: the caller's promise.
+        unsafe { (self.counter_get)(counter) }
+    }
+    /// # Safety
+    /// `counter` is a live counter from `counter_new`, never used again.
+    unsafe fn counter_free(&self, counter: *mut c_void) {
+        // SAFETY: the caller's promise.
+        unsafe { (self.counter_free)(counter) }
+    }
+    /// `fx_strdup_count(s)`, copied into a `String` and freed with
+    /// `fx_free_count`.
+    #[inline]
+    fn strdup_count(&self, s: &CStr) -> Result<String> {
+        // SAFETY: `s` is NUL-terminated; C returns a malloc'd copy or NULL.
+        let p = unsafe { (self.strdup_count)(s.as_ptr()) };
+        if p.is_null() {
+            bail!("fx_strdup_count returned NULL");
+        }
+        // SAFETY: `p` is the NUL-terminated string C just made; it is read
+        // before it is freed, once.
+        let copy = unsafe { CStr::from_ptr(p) }.to_str().map(str::to_owned);
+        // SAFETY: `p` came from fx_strdup_count and is not used again.
+        unsafe { (self.free_count)(p.cast()) };
+        Ok(copy?)
+    }
+}
+
+// ---- native direct: the guest's loop, in Rust ---------------------------
+
+/// guest/bench's `run`, line for line, calling C directly.
+fn native_run(shape: u32, iterations: u32) -> Result<u64> {
+    let c = c();
+    let mut sum: u64 = 0;
+    match shape {
+        0 => {
+            for i in 0..iterations {
+                let r = c.add(black_box(i as i32), black_box(7));
+                sum = sum.wrapping_add(black_box(r) as u32 as u64);
+            }
+        }
+        1 => {
+            for i in 0..iterations {
+                let r = c.rect_grow(black_box(Rect {
+                    x: i as f32,
+                    y: 1.0,
+                    width: 2.0,
+                    height: 3.0,
+                }));
+                let r = black_box(r);
+                sum = sum.wrapping_add(u64::from(r.x.to_bits() ^ r.height.to_bits()));
+            }
+        }
+        2 => {
+            for i in 0..iterations {
+                let col = c.make_color(
+                    black_box(i as i32),
+                    black_box((i >> 8) as i32),
+                    black_box(3),
+                    black_box(255),
+                );
+                let col = black_box(col);
+                sum = sum.wrapping_add(
+                    u64::from(col.r) + u64::from(col.g) + u64::from(col.b) + u64::from(col.a),
+                );
+            }
+        }
+        3 => {
+            for _ in 0..iterations {
+                let n = c.bench_strlen(black_box(STRLEN_TEXT));
+                sum = sum.wrapping_add(black_box(n) as u64);
+            }
+        }
+        4 => {
+            for i in 0..iterations {
+                let r = c.hypot(black_box(f64::from(i)), black_box(4.0));
+                sum = sum.wrapping_add(black_box(r).to_bits());
+            }
+        }
+        5 => {
+            for i in 0..iterations {
+                let r = c.mixed10(
+                    black_box(i as i32),
+                    black_box(1.5),
+                    black_box(i64::from(i)),
+                    black_box(2.5),
+                    black_box(3),
+                    black_box(4.5),
+                    black_box(i),
+                    black_box(5.5),
+                    black_box(-6),
+                    black_box(7.5),
+                );
+                sum = sum.wrapping_add(black_box(r).to_bits());
+            }
+        }
+        6 => {
+            for i in 0..iterations {
+                let b = c.big_twice(black_box(Big {
+                    a: f64::from(i),
+                    b: i64::from(i),
+                    c: 1.5,
+                    d: i as u8,
+                }));
+                let b = black_box(b);
+                sum = sum
+                    .wrapping_add(b.a.to_bits())
+                    .wrapping_add(b.b as u64)
+                    .wrapping_add(u64::from(b.c.to_bits()))
+                    .wrapping_add(u64::from(b.d));
+            }
+        }
+        7 => {
+            let counter = c.counter_new(42);
+            assert!(!counter.is_null());
+            for _ in 0..iterations {
+                // SAFETY: `counter` is alive until the free below.
+                let v = unsafe { c.counter_get(black_box(counter)) };
+                sum = sum.wrapping_add(black_box(v) as u32 as u64);
+            }
+            // SAFETY: made above, not used again.
+            unsafe { c.counter_free(counter) };
+        }
+        8 => {
+            for _ in 0..iterations {
+                let s = c.strdup_count(black_box(STRDUP_TEXT))?;
+                sum = sum.wrapping_add(black_box(s).len() as u64);
+            }
+        }
+        _ => bail!("no shape {shape}"),
+    }
+    Ok(sum)
+}
+
+// ---- the store: dlwit's handle table and the hand-written one -----------
+
+/// The guest handle of a counter in the hand-written binding.
+struct Counter;
+
+/// The hand-written binding's handle table: `rep` indexes `slots`.
+#[derive(Default)]
+struct Counters {
+    slots: Vec<Option<*mut c_void>>,
+    free: Vec<u32>,
+}
+
+impl Counters {
+    fn insert(&mut self, p: *mut c_void) -> u32 {
+        match self.free.pop() {
+            Some(rep) => {
+                self.slots[rep as usize] = Some(p);
+                rep
+            }
+            None => {
+                self.slots.push(Some(p));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+    fn get(&self, rep: u32) -> Result<*mut c_void> {
+        self.slots
+            .get(rep as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| format_err!("no counter {rep}"))
+    }
+    fn remove(&mut self, rep: u32) -> Result<*mut c_void> {
+        let p = self
+            .slots
+            .get_mut(rep as usize)
+            .and_then(Option::take)
+            .ok_or_else(|| format_err!("no counter {rep}"))?;
+        self.free.push(rep);
+        Ok(p)
+    }
+}
+
+#[derive(Default)]
+struct Host {
+    handles: dlwit::Handles,
+    counters: Counters,
+}
+
+impl dlwit::DlwitView for Host {
+    fn handles(&mut self) -> &mut dlwit::Handles {
+        &mut self.handles
+    }
+}
+
+// ---- the hand-written binding -------------------------------------------
+
+/// `dlwit:fixture/bench` and the part of `dlwit:fixture/handles` the guest
+/// imports, written by hand.
+fn hand_written(engine: &Engine) -> Result<Linker<Host>> {
+    let c = c();
+    let mut linker = Linker::<Host>::new(engine);
+
+    let mut bench = linker.instance("dlwit:fixture/bench")?;
+    bench.func_wrap("add", move |_, (a, b): (i32, i32)| Ok((c.add(a, b),)))?;
+    bench.func_wrap("rect-grow", move |_, (r,): (Rect,)| Ok((c.rect_grow(r),)))?;
+    bench.func_wrap(
+        "make-color",
+        move |_, (r, g, b, a): (i32, i32, i32, i32)| Ok((c.make_color(r, g, b, a),)),
+    )?;
+    bench.func_wrap("bench-strlen", move |store, (s,): (WasmStr,)| {
+        let s = CString::new(s.to_str(&store)?.as_bytes())?;
+        Ok((c.bench_strlen(&s) as u64,))
+    })?;
+    bench.func_wrap("hypot", move |_, (x, y): (f64, f64)| Ok((c.hypot(x, y),)))?;
+    bench.func_wrap(
+        "mixed10",
+        move |_,
+              (a, b, c_, d, e, f, g, h, i, j): (
+            i32,
+            f64,
+            i64,
+            f32,
+            i32,
+            f64,
+            u32,
+            f32,
+            i64,
+            f64,
+        )| Ok((c.mixed10(a, b, c_, d, e, f, g, h, i, j),)),
+    )?;
+    bench.func_wrap("big-twice", move |_, (b,): (Big,)| Ok((c.big_twice(b),)))?;
+
+    let mut handles = linker.instance("dlwit:fixture/handles")?;
+    handles.resource(
+        "counter",
+        ResourceType::host::<Counter>(),
+        move |mut store, rep| {
+            let p = store.data_mut().counters.remove(rep)?;
+            // SAFETY: the table held it, so it is alive; it has left the
+            // table, so it is not used again.
+            unsafe { c.counter_free(p) };
+            Ok(())
+        },
+    )?;
+    handles.func_wrap(
+        "[constructor]counter",
+        move |mut store, (start,): (i32,)| {
+            let p = c.counter_new(start);
+            if p.is_null() {
+                bail!("fx_counter_new({start}) returned NULL");
+            }
+            let rep = store.data_mut().counters.insert(p);
+            Ok((Resource::<Counter>::new_own(rep),))
+        },
+    )?;
+    handles.func_wrap(
+        "[method]counter.get",
+        move |store, (this,): (Resource<Counter>,)| {
+            let p = store.data().counters.get(this.rep())?;
+            // SAFETY: counters in the table are alive.
+            Ok((unsafe { c.counter_get(p) },))
+        },
+    )?;
+    handles.func_wrap("strdup-count", move |store, (s,): (WasmStr,)| {
+        let s = CString::new(s.to_str(&store)?.as_bytes())?;
+        Ok((c.strdup_count(&s)?,))
+    })?;
+    Ok(linker)
+}
+
+// ---- running ------------------------------------------------------------
+
+/// An instance of the guest and its `run` export.
+struct Guest {
+    store: Store<Host>,
+    run: TypedFunc<(u32, u32), (u64,)>,
+}
+
+impl Guest {
+    fn new(engine: &Engine, linker: &Linker<Host>, component: &Component) -> Result<Guest> {
+        let mut store = Store::new(engine, Host::default());
+        let instance = linker.instantiate(&mut store, component)?;
+        let run = instance.get_typed_func::<(u32, u32), (u64,)>(&mut store, "run")?;
+        Ok(Guest { store, run })
+    }
+
+    fn run(&mut self, shape: u32, iterations: u32) -> Result<u64> {
+        Ok(self.run.call(&mut self.store, (shape, iterations))?.0)
+    }
+}
+
+/// The three bindings, in table order.
+enum Binding<'a> {
+    Native,
+    Guest(&'a mut Guest),
+}
+
+impl Binding<'_> {
+    fn run(&mut self, shape: u32, iterations: u32) -> Result<(Duration, u64)> {
+        let start = Instant::now();
+        let sum = match self {
+            Binding::Native => native_run(shape, iterations)?,
+            Binding::Guest(g) => g.run(shape, iterations)?,
+        };
+        Ok((start.elapsed(), sum))
+    }
+}
+
+/// Best ns/call per binding for one shape, and the N used.
+fn measure(shape: u32, bindings: &mut [Binding<'_>; 3]) -> Result<([f64; 3], u32)> {
+    // Warm up (caches, frames, the guest's allocator), then calibrate on the
+    // slowest binding.
+    let probe = 20_000;
+    let mut slowest = Duration::ZERO;
+    for b in bindings.iter_mut() {
+        b.run(shape, probe / 4)?;
+        slowest = slowest.max(b.run(shape, probe)?.0);
+    }
+    let per_call = slowest.as_secs_f64() / f64::from(probe);
+    let n = (TARGET.as_secs_f64() / per_call).clamp(10_000.0, 200_000_000.0) as u32;
+
+    let mut best = [Duration::MAX; 3];
+    for _ in 0..REPEATS {
+        let mut sums = [0u64; 3];
+        for (k, b) in bindings.iter_mut().enumerate() {
+            let (t, sum) = b.run(shape, n)?;
+            best[k] = best[k].min(t);
+            sums[k] = sum;
+        }
+        if sums[1] != sums[0] || sums[2] != sums[0] {
+            bail!(
+                "shape {shape} ({}): checksums differ: native {:#x}, hand-written {:#x}, dlwit {:#x}",
+                SHAPES[shape as usize],
+                sums[0],
+                sums[1],
+                sums[2]
+            );
+        }
+    }
+    Ok((best.map(|t| t.as_nanos() as f64 / f64::from(n)), n))
+}
+
+/// Best of `REPEATS` runs of `f`.
+fn best_of<R>(mut f: impl FnMut() -> Result<R>) -> Result<Duration> {
+    let mut best = Duration::MAX;
+    for _ in 0..REPEATS {
+        let start = Instant::now();
+        black_box(f()?);
+        best = best.min(start.elapsed());
+    }
+    Ok(best)
+}
+
+/// A WIT package with `count` functions, each bound with `symbol` to one of
+/// the fixture's echo functions (cycling through them).
+fn generated_world(count: usize) -> String {
+    const SIGS: [(&str, &str); 30] = [
+        ("fx_pass_bool", "(x: bool) -> bool"),
+        ("fx_pass_s8", "(x: s8) -> s8"),
+        ("fx_pass_u8", "(x: u8) -> u8"),
+        ("fx_pass_s16", "(x: s16) -> s16"),
+        ("fx_pass_u16", "(x: u16) -> u16"),
+        ("fx_pass_s32", "(x: s32) -> s32"),
+        ("fx_pass_u32", "(x: u32) -> u32"),
+        ("fx_pass_s64", "(x: s64) -> s64"),
+        ("fx_pass_u64", "(x: u64) -> u64"),
+        ("fx_pass_f32", "(x: f32) -> f32"),
+        ("fx_pass_f64", "(x: f64) -> f64"),
+        ("fx_pass_char", "(x: char) -> char"),
+        ("fx_pass_cint", "(x: c-int) -> c-int"),
+        ("fx_pass_cuint", "(x: c-uint) -> c-uint"),
+        ("fx_pass_clong", "(x: c-long) -> c-long"),
+        ("fx_pass_size", "(x: size) -> size"),
+        ("fx_pass_cbool", "(x: c-bool) -> c-bool"),
+        ("fx_pass_rgba", "(x: rgba) -> rgba"),
+        ("fx_pass_vec2", "(x: vec2) -> vec2"),
+        ("fx_pass_vec3", "(x: vec3) -> vec3"),
+        ("fx_pass_rect", "(x: rect) -> rect"),
+        ("fx_pass_mixed", "(x: mixed) -> mixed"),
+        ("fx_pass_tagged", "(x: tagged) -> tagged"),
+        ("fx_pass_big", "(x: big) -> big"),
+        ("fx_pass_line", "(x: line) -> line"),
+        ("fx_pass_pair", "(x: tuple<s32, f64>) -> tuple<s32, f64>"),
+        ("fx_pass_string", "(s: string) -> string"),
+        ("fx_string_length", "(s: string) -> size"),
+        ("fx_sum_bytes", "(data: list<u8>) -> u64"),
+        ("fx_rect_area", "(r: option<rect>) -> f32"),
+    ];
+    let mut wit = String::from(
+        "package dlwit:generated;\n\n\
+         /// @ffi(lib = \"libdlwit_fixture.so\")\n\
+         interface many {\n\
+         \x20 use dlwit:c/types.{c-int, c-uint, c-long, size, c-bool};\n\
+         \x20 record rgba { r: u8, g: u8, b: u8, a: u8 }\n\
+         \x20 record vec2 { x: f32, y: f32 }\n\
+         \x20 record vec3 { x: f32, y: f32, z: f32 }\n\
+         \x20 record rect { x: f32, y: f32, width: f32, height: f32 }\n\
+         \x20 record mixed { id: s32, scale: f32, weight: f64 }\n\
+         \x20 record tagged { value: f64, tag: u8 }\n\
+         \x20 record big { a: f64, b: s64, c: f32, d: u8 }\n\
+         \x20 record line { start: vec2, end: vec2, color: rgba, width: f32 }\n\n",
+    );
+    for i in 0..count {
+        let (symbol, sig) = SIGS[i % SIGS.len()];
+        let _ = writeln!(wit, "  /// @ffi(symbol = \"{symbol}\")\n  f{i}: func{sig};");
+    }
+    wit.push_str("}\n");
+    wit
+}
+
+/// Builds guest/bench (in its own workspace) and returns the component's path.
+fn build_guest() -> PathBuf {
+    let dir = root().join("guest");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "bench",
+        ])
+        .current_dir(&dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cannot run cargo to build guest/bench");
+    assert!(status.success(), "building guest/bench failed");
+    dir.join("target/wasm32-wasip2/release/bench.wasm")
+}
+
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn main() -> Result<()> {
+    let total = Instant::now();
+    let guest_wasm = build_guest();
+
+    let mut config = Config::new();
+    config.concurrency_support(false);
+    let engine = Engine::new(&config)?;
+    let component = Component::from_file(&engine, &guest_wasm)?;
+
+    // The guest must import exactly the two interfaces (and the C prelude's
+    // types, an instance without functions), and no WASI.
+    let mut imports: Vec<String> = component
+        .component_type()
+        .imports(&engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    imports.sort();
+    if imports
+        != [
+            "dlwit:c/types",
+            "dlwit:fixture/bench",
+            "dlwit:fixture/handles",
+        ]
+    {
+        bail!("guest/bench imports {imports:?}, expected only the bench and handles interfaces");
+    }
+
+    let hand_linker = hand_written(&engine)?;
+    let mut dlwit_linker = Linker::<Host>::new(&engine);
+    // SAFETY: tests/wit describes the fixture library's real signatures
+    // (and the `c` prototypes on every bench function are checked).
+    let bindings =
+        unsafe { Bindings::load(root().join("tests/wit"), &Libraries::path(FIXTURE_LIB)) }
+            .map_err(|e| format_err!("{e}"))?;
+    dlwit::add_to_linker(&mut dlwit_linker, &bindings)?;
+    let mut hand = Guest::new(&engine, &hand_linker, &component)?;
+    let mut dl = Guest::new(&engine, &dlwit_linker, &component)?;
+
+    let mut rows = Vec::new();
+    for (shape, name) in SHAPES.iter().enumerate() {
+        let mut bindings = [
+            Binding::Native,
+            Binding::Guest(&mut hand),
+            Binding::Guest(&mut dl),
+        ];
+        let (ns, n) = measure(shape as u32, &mut bindings)?;
+        eprintln!(
+            "{name}: N = {n}, {:.1} / {:.1} / {:.1} ns",
+            ns[0], ns[1], ns[2]
+        );
+        rows.push((*name, ns, n));
+    }
+
+    // One-time costs: a 500-function world, and compiling the component.
+    let wit = generated_world(500);
+    let source = || WitSource::Text {
+        name: "generated-500.wit".into(),
+        text: wit.clone(),
+    };
+    let libs = Libraries::path(FIXTURE_LIB);
+    let load = best_of(|| {
+        // SAFETY: every generated function has its symbol's real signature
+        // (echo.wit's, which the echo tests check).
+        unsafe { Bindings::load(source(), &libs) }.map_err(|e| format_err!("{e}"))
+    })?;
+    // SAFETY: as above.
+    let big = unsafe { Bindings::load(source(), &libs) }.map_err(|e| format_err!("{e}"))?;
+    let link = best_of(|| {
+        let mut linker = Linker::<Host>::new(&engine);
+        dlwit::add_to_linker(&mut linker, &big)?;
+        Ok(linker)
+    })?;
+    let load_and_link = best_of(|| {
+        // SAFETY: as above.
+        let b = unsafe { Bindings::load(source(), &libs) }.map_err(|e| format_err!("{e}"))?;
+        let mut linker = Linker::<Host>::new(&engine);
+        dlwit::add_to_linker(&mut linker, &b)?;
+        Ok(linker)
+    })?;
+    let compile = best_of(|| Component::from_file(&engine, &guest_wasm))?;
+    let wasm_size = std::fs::metadata(&guest_wasm)?.len();
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut md = String::new();
+    let _ = writeln!(md, "# Call speed: native, hand-written, dlwit\n");
+    let _ = writeln!(
+        md,
+        "`cargo bench -p dlwit-tests --bench calls` on {} ({} threads available); \
+         ns per call, best of {REPEATS}, the guest loop's own cost included.\n",
+        cpu(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+    let _ = writeln!(
+        md,
+        "| shape | native direct | hand-written | dlwit | dlwit / hand-written |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+    for (name, ns, _) in &rows {
+        let _ = writeln!(
+            md,
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} |",
+            ns[0],
+            ns[1],
+            ns[2],
+            ns[2] / ns[1]
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nCalls per measurement (N, the same for the three bindings of a shape): {}.",
+        rows.iter()
+            .map(|(_, _, n)| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "\nNative direct is the same loop in Rust through libloading function pointers; \
+         its string result is copied into a `String` and freed, like the guest's. \
+         The hand-written binding copies each string parameter into a `CString`.\n"
+    );
+    let _ = writeln!(md, "## One-time costs\n");
+    let _ = writeln!(md, "| what | ms |");
+    let _ = writeln!(md, "|---|---:|");
+    let _ = writeln!(
+        md,
+        "| `Bindings::load`, generated world of 500 functions | {:.2} |",
+        ms(load)
+    );
+    let _ = writeln!(
+        md,
+        "| `add_to_linker`, the same 500 functions | {:.2} |",
+        ms(link)
+    );
+    let _ = writeln!(md, "| both, in one go | {:.2} |", ms(load_and_link));
+    let _ = writeln!(
+        md,
+        "| for comparison: `Component::from_file` of guest/bench ({} KiB) | {:.2} |",
+        wasm_size / 1024,
+        ms(compile)
+    );
+
+    println!("\n{md}");
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), |d| root().join(d))
+        .join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("calls.md");
+    std::fs::write(&file, &md)?;
+    println!(
+        "written to {} in {:.1} s",
+        file.display(),
+        total.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

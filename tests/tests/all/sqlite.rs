@@ -1,0 +1,142 @@
+//! End to end on the real SQLite: the sqlite-demo guest opens a database
+//! file on the host (the path is its argument), inserts rows with bound
+//! parameters, reads them back and prints sqlite's errors; its output is
+//! checked here line by line.
+
+use dlwit::Libraries;
+use dlwit_tests::{Runner, bindings};
+use std::path::PathBuf;
+
+/// A database path under the temporary directory, unique to this run,
+/// removed when dropped.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> TempDb {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        TempDb(std::env::temp_dir().join(format!(
+            "dlwit-test-{name}-{}-{nanos}.db",
+            std::process::id()
+        )))
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The value printed after `label`, padding and `= `.
+fn value<'a>(out: &'a str, label: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix(label)?.trim_start();
+            Some(rest.strip_prefix('=')?.trim())
+        })
+        .unwrap_or_else(|| panic!("no line `{label} = ...` in:\n{out}"))
+}
+
+/// The guest checks with `sqlite3_memory_used` that every handle gave its
+/// memory back; that counter is process-wide, so this is the only test that
+/// uses sqlite, and its runs are sequential.
+#[test]
+fn sqlite() {
+    let db = TempDb::new("sqlite");
+    let b = bindings("wit/sqlite.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let out = runner.run("sqlite-demo", &[db.0.to_str().unwrap()]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(&out.stdout);
+
+    // The native library wrote a real database file on the host.
+    let file = std::fs::read(&db.0).expect("the guest created the database file");
+    assert!(file.starts_with(b"SQLite format 3\0"), "{:?}", &file[..16]);
+
+    // Again on the same file, in a new store with its own handles: the
+    // guest drops and recreates the table.
+    let again = runner.run("sqlite-demo", &[db.0.to_str().unwrap()]);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+    check(&again.stdout);
+}
+
+/// Checks the guest's output line by line.
+fn check(out: &str) {
+    let v = |label: &str| value(out, label);
+
+    assert!(v("sqlite3_libversion()").starts_with("3."), "{out}");
+    assert_eq!(v("exec(create table)"), "ok");
+    assert_eq!(v("bind_parameter_count"), "5");
+    for n in 1..=3 {
+        assert_eq!(v(&format!("insert {n}")), format!("rowid {n}, changes 1"));
+    }
+    assert_eq!(v("total_changes"), "3");
+
+    // The rows as stored and read back: text with non-ASCII, the i64
+    // limits, doubles, blobs with NUL bytes, NULL.
+    assert_eq!(v("columns"), "id, name, qty, price, data, note");
+    assert_eq!(
+        v("row 1"),
+        format!(
+            "1, {:?}, {}, 3.25, x'000102ff00', NULL",
+            "Zoë — 日本語 🦀",
+            i64::MIN
+        )
+    );
+    assert_eq!(
+        v("row 2"),
+        format!(
+            "2, \"plain\", {}, -0.5, x'00626c6f6200', \"a note\"",
+            i64::MAX
+        )
+    );
+    assert_eq!(
+        v("row 3"),
+        format!("3, \"\", 0, 1e300, NULL, {:?}", "ünïcödé\n\t\"quoted\"")
+    );
+    assert_eq!(v("column_text(note)"), "None");
+    assert_eq!(v("column_text(qty)"), format!("Some(\"{}\")", i64::MIN));
+    assert_eq!(v("column_double(qty)"), format!("{:?}", i64::MIN as f64));
+    assert_eq!(v("column_int64(price)"), "3");
+    assert_eq!(
+        v("where qty is i64::MIN"),
+        format!("{:?}", "Zoë — 日本語 🦀")
+    );
+    assert_eq!(v("sql()"), "SELECT name FROM items WHERE qty = ?1");
+    assert_eq!(v("typeof(empty blob)"), "blob");
+    assert_eq!(v("column_blob(NULL)"), "[]");
+    assert_eq!(v("column_blob(x'')"), "[]");
+
+    // Errors: sqlite's code and its message, read through the connection
+    // (`sqlite3_errmsg(db)`, `sqlite3_errmsg(sqlite3_db_handle(pStmt))`, or
+    // the handle `sqlite3_open_v2` made before failing).
+    assert_eq!(
+        v("prepare(bad sql)"),
+        "error 1: near \"SELEC\": syntax error"
+    );
+    assert_eq!(v("exec(no such table)"), "error 1: no such table: nope");
+    assert_eq!(v("bind_int64(99)"), "error 25: column index out of range");
+    assert_eq!(
+        v("step(duplicate id)"),
+        "19: UNIQUE constraint failed: items.id"
+    );
+    assert_eq!(
+        v("reset(after NOT NULL)"),
+        "error 19: NOT NULL constraint failed: items.name"
+    );
+    assert_eq!(v("errstr(19)"), "constraint failed");
+    assert_eq!(v("open(missing)"), "error 14: unable to open database file");
+    // Every handle gave its memory back: the connection a failed open made
+    // for its message, statements, and a connection dropped before them.
+    assert_eq!(v("open(missing) leaked"), "0 bytes");
+    assert_eq!(v("drop(connection first)"), "ok, 0 bytes left");
+    assert_eq!(v("closed everything"), "0 bytes left");
+    assert_eq!(v("reopen: count(*)"), "3");
+    assert_eq!(
+        v("exec(read-only)"),
+        "error 8: attempt to write a readonly database"
+    );
+    assert_eq!(out.lines().last(), Some("sqlite: ok"), "{out}");
+}
