@@ -7,7 +7,7 @@
 use crate::error::Error;
 use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::{self, Consumed, Ctx};
-use crate::native::raw::RawArgs;
+use crate::native::raw::{Args, RawArgs, RichArgs};
 use crate::native::{Bindings, Callable, Frame};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
@@ -100,7 +100,8 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
 macro_rules! dispatch {
     ($inst:expr, $name:expr, $host:expr, $n:expr; $($k:literal)*) => {
         match $n {
-            $($k => wrap_n::<T, $k>($inst, $name, $host),)*
+            $($k if $host.fast.as_ref().is_some_and(|f| f.rich) => wrap_n::<T, RichArgs<$k>>($inst, $name, $host),
+              $k => wrap_n::<T, RawArgs<$k>>($inst, $name, $host),)*
             _ => unreachable!("the fast path takes at most 16 flat parameters"),
         }
     };
@@ -115,35 +116,36 @@ fn wrap_fast<T: DlwitView + 'static>(
     dispatch!(inst, name, host, flat; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
-fn wrap_n<T: DlwitView + 'static, const N: usize>(
+fn wrap_n<T, A>(
     inst: &mut LinkerInstance<'_, T>,
     name: &str,
     host: Arc<HostFn>,
-) -> wasmtime::Result<()> {
+) -> wasmtime::Result<()>
+where
+    T: DlwitView + 'static,
+    A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
+{
     let ret = host.fast.as_ref().map(|f| f.ret.clone());
     match ret {
-        Some(FastRet::Unit) => inst.func_wrap(
-            name,
-            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+        Some(FastRet::Unit) => {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |_, _, _, _| Ok(()))
-            },
-        ),
-        Some(FastRet::Scalar(_) | FastRet::Handle(_)) => inst.func_wrap(
-            name,
-            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+            })
+        }
+        Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |cx, fast, frame, store| {
                     fast::lift_flat(cx, fast, frame, store)
                 })
-            },
-        ),
-        Some(FastRet::Struct { .. } | FastRet::Str) => inst.func_wrap(
-            name,
-            move |mut store: StoreContextMut<'_, T>, args: RawArgs<N>| {
+            })
+        }
+        Some(FastRet::Struct { .. } | FastRet::Str) => {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |cx, fast, frame, _| {
                     fast::lift_mem(cx, fast, frame)
                 })
-            },
-        ),
+            })
+        }
         None => unreachable!("only called with a fast plan"),
     }
 }
@@ -213,10 +215,10 @@ impl HostFn {
         })
     }
 
-    fn fast_call<T: DlwitView, const N: usize, R>(
+    fn fast_call<T: DlwitView, R>(
         &self,
         store: &mut StoreContextMut<'_, T>,
-        args: &RawArgs<N>,
+        args: &impl Args,
         lift: impl FnOnce(&Ctx<'_>, &FastPlan, &Frame, &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
         let cx = self.ctx();

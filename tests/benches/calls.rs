@@ -7,14 +7,17 @@
 //!   `Linker::func_wrap` binding per function, written as a user would
 //!   (derived record types, `WasmStr`, a host resource with a small table);
 //! * **dlwit**: the same guest, the same loop, bound by `dlwit::Bindings::load`
-//!   and `dlwit::add_to_linker` from tests/wit.
+//!   and `dlwit::add_to_linker` from tests/wit; and, for comparison, the same
+//!   bindings with the fast path off (`LinkOptions { fast_path: false }`,
+//!   every call through `func_new` and `Val`s).
 //!
 //! For each shape, one N (calibrated so that the slowest binding takes about
-//! 0.25 s) is used for all three; each binding runs `run(shape, N)` three
+//! 0.25 s) is used for all of them; each binding runs `run(shape, N)` three
 //! times, interleaved, and the best time divided by N is reported, raw (the
-//! loop's own cost is included and nothing is subtracted). The three
-//! checksums must agree, which also checks that the bindings compute the same
-//! thing. It then times `Bindings::load` and `add_to_linker` for a generated
+//! loop's own cost is included and nothing is subtracted). Times are the
+//! thread's CPU time, so that other processes on a busy machine do not
+//! count. The checksums must agree, which also checks that the bindings
+//! compute the same thing. It then times `Bindings::load` and `add_to_linker` for a generated
 //! 500-function world, and the compilation of the guest component.
 //!
 //! `cargo bench -p dlwit-tests --bench calls`; the table is printed and
@@ -59,6 +62,8 @@ const STRDUP_TEXT: &CStr = c"hello, benchmark";
 const TARGET: Duration = Duration::from_millis(250);
 /// Measurements per binding and shape; the best one counts.
 const REPEATS: usize = 3;
+/// Measurements of each one-time cost (each takes milliseconds).
+const ONE_TIME_REPEATS: usize = 7;
 
 // ---- the C functions ---------------------------------------------------
 
@@ -488,25 +493,56 @@ impl Guest {
     }
 }
 
-/// The three bindings, in table order.
+/// The bindings, in table order: native, hand-written, dlwit, dlwit `Val`.
+const BINDINGS: usize = 4;
+
+/// The bindings, in table order.
 enum Binding<'a> {
     Native,
     Guest(&'a mut Guest),
 }
 
 impl Binding<'_> {
+    /// Runs the loop; returns the CPU time this thread spent in it.
     fn run(&mut self, shape: u32, iterations: u32) -> Result<(Duration, u64)> {
-        let start = Instant::now();
+        let start = thread_cpu_time();
         let sum = match self {
             Binding::Native => native_run(shape, iterations)?,
             Binding::Guest(g) => g.run(shape, iterations)?,
         };
-        Ok((start.elapsed(), sum))
+        Ok((thread_cpu_time() - start, sum))
     }
 }
 
+/// `struct timespec` on x86-64 Linux.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+unsafe extern "C" {
+    fn clock_gettime(clock: c_int, ts: *mut Timespec) -> c_int;
+}
+
+/// The CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): unlike
+/// wall time, it does not count time the thread was preempted, so the
+/// numbers hold on a busy machine.
+fn thread_cpu_time() -> Duration {
+    const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid `struct timespec` to write to, and the clock
+    // id is Linux's.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// Best ns/call per binding for one shape, and the N used.
-fn measure(shape: u32, bindings: &mut [Binding<'_>; 3]) -> Result<([f64; 3], u32)> {
+fn measure(shape: u32, bindings: &mut [Binding<'_>; BINDINGS]) -> Result<([f64; BINDINGS], u32)> {
     // Warm up (caches, frames, the guest's allocator), then calibrate on the
     // slowest binding.
     let probe = 20_000;
@@ -518,31 +554,29 @@ fn measure(shape: u32, bindings: &mut [Binding<'_>; 3]) -> Result<([f64; 3], u32
     let per_call = slowest.as_secs_f64() / f64::from(probe);
     let n = (TARGET.as_secs_f64() / per_call).clamp(10_000.0, 200_000_000.0) as u32;
 
-    let mut best = [Duration::MAX; 3];
+    let mut best = [Duration::MAX; BINDINGS];
     for _ in 0..REPEATS {
-        let mut sums = [0u64; 3];
+        let mut sums = [0u64; BINDINGS];
         for (k, b) in bindings.iter_mut().enumerate() {
             let (t, sum) = b.run(shape, n)?;
             best[k] = best[k].min(t);
             sums[k] = sum;
         }
-        if sums[1] != sums[0] || sums[2] != sums[0] {
+        if sums.iter().any(|&sum| sum != sums[0]) {
             bail!(
-                "shape {shape} ({}): checksums differ: native {:#x}, hand-written {:#x}, dlwit {:#x}",
+                "shape {shape} ({}): checksums differ (native, hand-written, dlwit, dlwit Val path): {sums:#x?}",
                 SHAPES[shape as usize],
-                sums[0],
-                sums[1],
-                sums[2]
             );
         }
     }
     Ok((best.map(|t| t.as_nanos() as f64 / f64::from(n)), n))
 }
 
-/// Best of `REPEATS` runs of `f` (dropping what it made is not timed).
+/// Best of `ONE_TIME_REPEATS` runs of `f`, in wall time (dropping what it
+/// made is not timed).
 fn best_of<R>(mut f: impl FnMut() -> Result<R>) -> Result<Duration> {
     let mut best = Duration::MAX;
-    for _ in 0..REPEATS {
+    for _ in 0..ONE_TIME_REPEATS {
         let start = Instant::now();
         let made = black_box(f()?);
         best = best.min(start.elapsed());
@@ -644,6 +678,12 @@ fn cpu() -> String {
 }
 
 fn main() -> Result<()> {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench
+    // binaries without it, and should not spend a minute here.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("calls: skipped (run it with `cargo bench -p dlwit-tests --bench calls`)");
+        return Ok(());
+    }
     let total = Instant::now();
     let guest_wasm = build_guest();
 
@@ -678,8 +718,16 @@ fn main() -> Result<()> {
         unsafe { Bindings::load(root().join("tests/wit"), &Libraries::path(FIXTURE_LIB)) }
             .map_err(|e| format_err!("{e}"))?;
     dlwit::add_to_linker(&mut dlwit_linker, &bindings)?;
+    // The same bindings through the general `Val` path only, for comparison.
+    let mut val_linker = Linker::<Host>::new(&engine);
+    dlwit::add_to_linker_with(
+        &mut val_linker,
+        &bindings,
+        dlwit::LinkOptions { fast_path: false },
+    )?;
     let mut hand = Guest::new(&engine, &hand_linker, &component)?;
     let mut dl = Guest::new(&engine, &dlwit_linker, &component)?;
+    let mut dl_val = Guest::new(&engine, &val_linker, &component)?;
 
     let mut rows = Vec::new();
     for (shape, name) in SHAPES.iter().enumerate() {
@@ -687,11 +735,12 @@ fn main() -> Result<()> {
             Binding::Native,
             Binding::Guest(&mut hand),
             Binding::Guest(&mut dl),
+            Binding::Guest(&mut dl_val),
         ];
         let (ns, n) = measure(shape as u32, &mut bindings)?;
         eprintln!(
-            "{name}: N = {n}, {:.1} / {:.1} / {:.1} ns",
-            ns[0], ns[1], ns[2]
+            "{name}: N = {n}, {:.1} / {:.1} / {:.1} / {:.1} ns",
+            ns[0], ns[1], ns[2], ns[3]
         );
         rows.push((*name, ns, n));
     }
@@ -731,28 +780,29 @@ fn main() -> Result<()> {
     let _ = writeln!(
         md,
         "`cargo bench -p dlwit-tests --bench calls` on {} ({} threads available); \
-         ns per call, best of {REPEATS}, the guest loop's own cost included.\n",
+         ns per call (thread CPU time), best of {REPEATS}, the guest loop's own cost included.\n",
         cpu(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
     );
     let _ = writeln!(
         md,
-        "| shape | native direct | hand-written | dlwit | dlwit / hand-written |"
+        "| shape | native direct | hand-written | dlwit | dlwit / hand-written | dlwit, `Val` path only |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
     for (name, ns, _) in &rows {
         let _ = writeln!(
             md,
-            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} |",
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} |",
             ns[0],
             ns[1],
             ns[2],
-            ns[2] / ns[1]
+            ns[2] / ns[1],
+            ns[3]
         );
     }
     let _ = writeln!(
         md,
-        "\nCalls per measurement (N, the same for the three bindings of a shape): {}.",
+        "\nCalls per measurement (N, the same for every binding of a shape): {}.",
         rows.iter()
             .map(|(_, _, n)| n.to_string())
             .collect::<Vec<_>>()
@@ -762,9 +812,14 @@ fn main() -> Result<()> {
         md,
         "\nNative direct is the same loop in Rust through libloading function pointers; \
          its string result is copied into a `String` and freed, like the guest's. \
-         The hand-written binding copies each string parameter into a `CString`.\n"
+         The hand-written binding copies each string parameter into a `CString`. \
+         The last column is dlwit with `LinkOptions {{ fast_path: false }}`: every call \
+         through wasmtime's `func_new` and `Val`s.\n"
     );
-    let _ = writeln!(md, "## One-time costs\n");
+    let _ = writeln!(
+        md,
+        "## One-time costs\n\nWall time, best of {ONE_TIME_REPEATS}.\n"
+    );
     let _ = writeln!(md, "| what | ms |");
     let _ = writeln!(md, "|---|---:|");
     let _ = writeln!(

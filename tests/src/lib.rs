@@ -141,13 +141,6 @@ impl Runner {
 
     /// Runs guest `name` with `args`, capturing its output.
     pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
-        let _shared = RUNS.read().unwrap_or_else(|e| e.into_inner());
-        self.run_alone(name, args)
-    }
-
-    /// Runs guest `name` while no other guest runs in this process (see
-    /// [`exclusive`]); the caller holds the exclusive guard.
-    pub fn run_alone(&self, name: &str, args: &[&str]) -> Outcome {
         let component = component(name);
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
@@ -173,16 +166,6 @@ impl Runner {
             result,
         }
     }
-}
-
-/// Guest runs share this lock; [`exclusive`] takes it alone, so that a test
-/// measuring the process's memory sees only its own guest.
-static RUNS: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-/// Waits until no guest runs in this process, and keeps others out until
-/// the guard is dropped. Use [`Runner::run_alone`] while holding it.
-pub fn exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
-    RUNS.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Compiles guest `name` once per test process.

@@ -50,7 +50,10 @@ struct Host {
 
 impl WasiView for Host {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -60,8 +63,16 @@ impl dlwit::DlwitView for Host {
     }
 }
 
-const SHAPES: [&str; 8] =
-    ["add", "rect-grow", "make-color", "bench-strlen", "hypot", "mixed10", "big-twice", "counter.get"];
+const SHAPES: [&str; 8] = [
+    "add",
+    "rect-grow",
+    "make-color",
+    "bench-strlen",
+    "hypot",
+    "mixed10",
+    "big-twice",
+    "counter.get",
+];
 
 #[test]
 fn fast_path_calls_allocate_nothing() {
@@ -70,10 +81,16 @@ fn fast_path_calls_allocate_nothing() {
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     dlwit::add_to_linker(&mut linker, &b).unwrap();
     let component = Component::from_file(engine(), guest("bench")).unwrap();
-    let host = Host { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), handles: dlwit::Handles::default() };
+    let host = Host {
+        wasi: WasiCtx::builder().build(),
+        table: ResourceTable::new(),
+        handles: dlwit::Handles::default(),
+    };
     let mut store = Store::new(engine(), host);
     let instance = linker.instantiate(&mut store, &component).unwrap();
-    let run = instance.get_typed_func::<(u32, u32), (u64,)>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<(u32, u32), (u64,)>(&mut store, "run")
+        .unwrap();
     let mut report = Vec::new();
     for (shape, name) in SHAPES.iter().enumerate() {
         // Warm up: frames and scratch areas grow to their size once.
@@ -91,6 +108,10 @@ fn fast_path_calls_allocate_nothing() {
         // one allocation per call that any binding taking a borrow pays, a
         // hand-written `Resource<T>` one included. Nothing else may allocate.
         let allowed = if name == "counter.get" { 10_000 + 8 } else { 4 };
-        assert!(n <= allowed, "`{name}`: {n} allocations for 10,000 calls; all: {}", report.join(", "));
+        assert!(
+            n <= allowed,
+            "`{name}`: {n} allocations for 10,000 calls; all: {}",
+            report.join(", ")
+        );
     }
 }

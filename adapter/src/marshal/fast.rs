@@ -13,7 +13,7 @@
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
 use crate::native::Frame;
-use crate::native::raw::{MAX_BYTES, MAX_SPECIAL, RawArgs, RawFlat, RawMem};
+use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, Special};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
@@ -99,6 +99,8 @@ pub enum FastRet {
 pub struct FastPlan {
     /// How many flat values the parameters take.
     pub flat: usize,
+    /// Whether any parameter is a string, byte list or handle.
+    pub rich: bool,
     steps: Vec<Step>,
     /// The result.
     pub ret: FastRet,
@@ -219,10 +221,10 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     }
     let mut steps = Vec::new();
     let mut flat = 0;
-    let mut counts = [0usize; 3];
-    let mut take = |i: usize| {
-        counts[i] += 1;
-        (counts[i] <= MAX_SPECIAL).then_some(counts[i] - 1)
+    let mut count = 0usize;
+    let mut take = |_: usize| {
+        count += 1;
+        (count <= MAX_SPECIAL).then_some(count - 1)
     };
     for p in &f.params {
         match p {
@@ -281,7 +283,13 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         Ret::String { nullable: false } => FastRet::Str,
         _ => return None,
     };
-    Some(FastPlan { flat, steps, ret })
+    let rich = steps.iter().any(|s| !matches!(s, Step::Leaf(_)));
+    Some(FastPlan {
+        flat,
+        rich,
+        steps,
+        ret,
+    })
 }
 
 /// Writes a flat value into C bytes.
@@ -358,10 +366,10 @@ fn read_leaf(l: &RetLeaf, src: &[u8]) -> Result<u64, String> {
 }
 
 /// Lowers the raw parameters into `frame`.
-pub fn lower<T: DlwitView, const N: usize>(
+pub fn lower<T: DlwitView>(
     cx: &Ctx<'_>,
     fast: &FastPlan,
-    args: &RawArgs<N>,
+    args: &impl Args,
     frame: &mut Frame,
     store: &mut StoreContextMut<'_, T>,
     consumed: &mut Consumed,
@@ -373,11 +381,11 @@ pub fn lower<T: DlwitView, const N: usize>(
     }
     for step in &fast.steps {
         match step {
-            Step::Leaf(l) => write_leaf(l, &args.flat[l.flat], frame.arg(l.arg))?,
+            Step::Leaf(l) => write_leaf(l, &args.flat()[l.flat], frame.arg(l.arg))?,
             Step::Str { k, arg } => {
-                let s = args.strings[*k]
-                    .as_ref()
-                    .ok_or("the guest passed no string")?;
+                let Special::Str(s) = args.special(*k) else {
+                    return Err("the guest passed no string".into());
+                };
                 let s = s.to_str(&*store).map_err(|e| e.to_string())?;
                 if let Some(at) = s.bytes().position(|b| b == 0) {
                     return Err(format!(
@@ -392,7 +400,9 @@ pub fn lower<T: DlwitView, const N: usize>(
                 frame.point_at(*arg, at);
             }
             Step::Bytes { k, arg } => {
-                let list = args.bytes[*k].as_ref().ok_or("the guest passed no list")?;
+                let Special::Bytes(list) = args.special(*k) else {
+                    return Err("the guest passed no list".into());
+                };
                 let bytes = list.as_le_slice(&*store);
                 let at = frame.alloc(bytes.len());
                 frame.scratch(at, bytes.len()).copy_from_slice(bytes);
@@ -405,9 +415,9 @@ pub fn lower<T: DlwitView, const N: usize>(
                 resource,
                 own,
             } => {
-                let h: &ResourceDynamic = args.handles[*k]
-                    .as_ref()
-                    .ok_or("the guest passed no handle")?;
+                let Special::Handle(h) = args.special(*k) else {
+                    return Err("the guest passed no handle".into());
+                };
                 let tag = cx.payloads[*resource];
                 if h.ty() != tag {
                     return Err(format!(

@@ -334,10 +334,8 @@ fn lift_return<T: DlwitView>(
                     }
                 }
             };
-            if let Some(free) = cx.func.free {
-                if raw != 0 {
-                    cx.calls[free].call_with(&[raw]);
-                }
+            if let (Some(free), true) = (cx.func.free, raw != 0) {
+                cx.calls[free].call_with(&[raw]);
             }
             v
         }

@@ -200,13 +200,14 @@ impl Callable {
     /// and copies the string; `None` for NULL.
     pub fn call_for_string(&self, args: &[u64]) -> Option<Vec<u8>> {
         let addr = self.call_with(args);
+        if addr == 0 {
+            return None;
+        }
         // SAFETY: the function's declared C result is a `const char *` to a
-        // NUL-terminated string or NULL (the load contract); it is copied at once.
-        (addr != 0).then(|| {
-            unsafe { std::ffi::CStr::from_ptr(addr as usize as *const std::ffi::c_char) }
-                .to_bytes()
-                .to_vec()
-        })
+        // NUL-terminated string or NULL (the load contract), and it is not
+        // NULL; it is copied at once.
+        let s = unsafe { std::ffi::CStr::from_ptr(addr as usize as *const std::ffi::c_char) };
+        Some(s.to_bytes().to_vec())
     }
 
     /// Calls the C function with the arguments in `frame`; the result is in

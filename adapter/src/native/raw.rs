@@ -28,19 +28,62 @@ use wasmtime::{Result, ValRaw, bail};
 
 use std::mem::MaybeUninit;
 
-/// How many strings, byte lists and handles a fast-path call may take.
+/// How many strings, byte lists and handles (together) a fast-path call
+/// may take.
 pub const MAX_SPECIAL: usize = 4;
 
-/// The parameters of a call that flattens to `N` core values.
+/// The parameters of a call made of plain scalars only (records of them
+/// included), flattening to `N` core values: a copy of the flat values.
 pub struct RawArgs<const N: usize> {
     /// The flat values, as the guest passed them.
     pub flat: [ValRaw; N],
-    /// The `string` parameters, in order.
-    pub strings: [Option<WasmStr>; MAX_SPECIAL],
-    /// The `list<u8>` parameters, in order.
-    pub bytes: [Option<WasmList<u8>>; MAX_SPECIAL],
-    /// The handle parameters (own or borrow), in order.
-    pub handles: [Option<ResourceDynamic>; MAX_SPECIAL],
+}
+
+/// A string, byte list or handle parameter, lifted by wasmtime.
+pub enum Special {
+    /// Not given (a signature that differs from the plan).
+    None,
+    /// A `string`.
+    Str(WasmStr),
+    /// A `list<u8>`.
+    Bytes(WasmList<u8>),
+    /// A handle, own or borrow.
+    Handle(ResourceDynamic),
+}
+
+/// The parameters of a call with strings, byte lists or handles among
+/// them, flattening to `N` core values.
+pub struct RichArgs<const N: usize> {
+    /// The flat values, as the guest passed them.
+    pub flat: [ValRaw; N],
+    /// The strings, byte lists and handles, in parameter order.
+    pub specials: [Special; MAX_SPECIAL],
+}
+
+/// What the step programs read: flat values, and the specials.
+pub trait Args {
+    /// The flat values.
+    fn flat(&self) -> &[ValRaw];
+    /// Special parameter `k`.
+    fn special(&self, k: usize) -> &Special;
+}
+
+impl<const N: usize> Args for RawArgs<N> {
+    fn flat(&self) -> &[ValRaw] {
+        &self.flat
+    }
+    fn special(&self, _: usize) -> &Special {
+        &Special::None
+    }
+}
+
+impl<const N: usize> Args for RichArgs<N> {
+    fn flat(&self) -> &[ValRaw] {
+        &self.flat
+    }
+    fn special(&self, k: usize) -> &Special {
+        self.specials.get(k).unwrap_or(&Special::None)
+    }
 }
 
 fn tuple_types<'a>(
@@ -69,22 +112,68 @@ unsafe impl<const N: usize> ComponentType for RawArgs<N> {
     const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
 
     fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        match flat_count(ty, types.types) {
-            Some(n) if n == N => Ok(()),
-            other => bail!("dlwit fast path: parameters flatten to {other:?} values, expected {N}"),
+        check_flat(ty, types, N)?;
+        if !tuple_types(ty, types.types)?
+            .iter()
+            .all(|t| is_plain(t, types.types))
+        {
+            bail!("dlwit fast path: expected plain scalar parameters");
         }
+        Ok(())
     }
 }
 
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
 
+// SAFETY: lifting copies the flat values, which `typecheck` found to be
+// plain scalars only.
+unsafe impl<const N: usize> Lift for RawArgs<N> {
+    fn linear_lift_from_flat(
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
+        src: &Self::Lower,
+    ) -> Result<Self> {
+        Ok(RawArgs { flat: *src })
+    }
+
+    fn linear_lift_from_memory(
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
+        _: &[u8],
+    ) -> Result<Self> {
+        bail!("dlwit fast path: parameters in memory are not supported")
+    }
+}
+
+fn check_flat(ty: &InterfaceType, types: &InstanceType<'_>, n: usize) -> Result<()> {
+    match flat_count(ty, types.types) {
+        Some(c) if c == n => Ok(()),
+        other => bail!("dlwit fast path: parameters flatten to {other:?} values, expected {n}"),
+    }
+}
+
+// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
+// exactly `N` flat values, which `typecheck` requires the parameters to be.
+unsafe impl<const N: usize> ComponentType for RichArgs<N> {
+    type Lower = [ValRaw; N];
+    // As for `RawArgs`: never passed in memory.
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        check_flat(ty, types, N)
+    }
+}
+
+// SAFETY: only a marker that the type is a parameter list.
+unsafe impl<const N: usize> ComponentNamedList for RichArgs<N> {}
+
 struct Walk<'a, 'b, const N: usize> {
     cx: &'a mut LiftContext<'b>,
     src: &'a [ValRaw; N],
-    args: RawArgs<N>,
+    args: RichArgs<N>,
     pos: usize,
-    counts: [usize; 3],
+    count: usize,
 }
 
 impl<const N: usize> Walk<'_, '_, N> {
@@ -95,12 +184,12 @@ impl<const N: usize> Walk<'_, '_, N> {
         }
     }
 
-    fn slot<T>(slots: &mut [Option<T>; MAX_SPECIAL], count: &mut usize, v: T) -> Result<()> {
-        let Some(s) = slots.get_mut(*count) else {
+    fn push(&mut self, v: Special) -> Result<()> {
+        let Some(s) = self.args.specials.get_mut(self.count) else {
             bail!("dlwit fast path: more than {MAX_SPECIAL} strings, lists or handles");
         };
-        *s = Some(v);
-        *count += 1;
+        *s = v;
+        self.count += 1;
         Ok(())
     }
 
@@ -110,13 +199,13 @@ impl<const N: usize> Walk<'_, '_, N> {
             InterfaceType::String => {
                 let pair = self.pair()?;
                 let s = WasmStr::linear_lift_from_flat(self.cx, ty, &pair)?;
-                Self::slot(&mut self.args.strings, &mut self.counts[0], s)?;
+                self.push(Special::Str(s))?;
                 self.pos += 2;
             }
             InterfaceType::List(l) if matches!(types[l].element, InterfaceType::U8) => {
                 let pair = self.pair()?;
                 let list = WasmList::<u8>::linear_lift_from_flat(self.cx, ty, &pair)?;
-                Self::slot(&mut self.args.bytes, &mut self.counts[1], list)?;
+                self.push(Special::Bytes(list))?;
                 self.pos += 2;
             }
             InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
@@ -124,7 +213,7 @@ impl<const N: usize> Walk<'_, '_, N> {
                     bail!("dlwit fast path: parameters shorter than their types");
                 };
                 let h = ResourceDynamic::linear_lift_from_flat(self.cx, ty, v)?;
-                Self::slot(&mut self.args.handles, &mut self.counts[2], h)?;
+                self.push(Special::Handle(h))?;
                 self.pos += 1;
             }
             InterfaceType::Record(r) => {
@@ -148,7 +237,7 @@ impl<const N: usize> Walk<'_, '_, N> {
 
 // SAFETY: lifting copies the flat values and lifts strings, byte lists and
 // handles with wasmtime's own `Lift` impls, which validate them.
-unsafe impl<const N: usize> Lift for RawArgs<N> {
+unsafe impl<const N: usize> Lift for RichArgs<N> {
     fn linear_lift_from_flat(
         cx: &mut LiftContext<'_>,
         ty: InterfaceType,
@@ -159,19 +248,13 @@ unsafe impl<const N: usize> Lift for RawArgs<N> {
         let mut walk = Walk {
             cx,
             src,
-            args: RawArgs {
+            args: RichArgs {
                 flat: *src,
-                strings: [const { None }; MAX_SPECIAL],
-                bytes: [const { None }; MAX_SPECIAL],
-                handles: [const { None }; MAX_SPECIAL],
+                specials: [const { Special::None }; MAX_SPECIAL],
             },
             pos: 0,
-            counts: [0; 3],
+            count: 0,
         };
-        // Scalars only: the flat copy is all there is to lift.
-        if params.iter().all(|p| is_plain(p, &types)) {
-            return Ok(walk.args);
-        }
         for p in params {
             walk.visit(*p)?;
         }

@@ -46,6 +46,9 @@ fn assignments(text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// An element of a tuple or record: its type, and its name for a record.
+type Elem = (Type, Option<String>);
+
 fn norm(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '-' && *c != '_')
@@ -230,18 +233,18 @@ impl Builder<'_> {
             (None, Some(p)) => p.name.clone(),
             _ => format!("{}{}", naming.prefix, naming.case.apply(&base)),
         };
-        if let (Some(p), Some(s)) = (&proto, &notes.symbol) {
-            if p.name != *s {
-                let loc = self.note_loc(&notes, "c", span);
-                self.fail(
-                    format!(
-                        "`{}`: the C prototype names `{}` but the symbol is `{s}`",
-                        func.name, p.name
-                    ),
-                    loc,
-                    "make `symbol` and the prototype agree",
-                );
-            }
+        if let (Some(p), Some(s)) = (&proto, &notes.symbol)
+            && p.name != *s
+        {
+            let loc = self.note_loc(&notes, "c", span);
+            self.fail(
+                format!(
+                    "`{}`: the C prototype names `{}` but the symbol is `{s}`",
+                    func.name, p.name
+                ),
+                loc,
+                "make `symbol` and the prototype agree",
+            );
         }
         let needs_proto = [
             ("error", notes.error.is_some()),
@@ -514,8 +517,8 @@ impl Builder<'_> {
                 None => self.fail(format!("`{}`: `set` names `{name}`, which is not a free parameter of the C prototype", f.name), self.note_loc(n, "set", span), ""),
             }
         }
-        for j in 0..count {
-            if filled[j] {
+        for (j, done) in filled.iter().enumerate() {
+            if *done {
                 continue;
             }
             match &proto.params[j].0 {
@@ -554,17 +557,17 @@ impl Builder<'_> {
         f.outs.sort_by_key(|o| o.arg);
         // Each WIT-filled argument must agree with the prototype.
         for (j, (class, _)) in proto.params.iter().enumerate() {
-            if let Some(says) = cproto::mismatch(&self.plan, f.args[j].ty, class) {
-                if f.args[j].ty != CType::Void {
-                    let m = format!(
-                        "`{}`: C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
-                        f.name,
-                        j + 1,
-                        c_name(j),
-                        f.args[j].spelling
-                    );
-                    self.fail(m, c_loc.clone(), "change the WIT type to match the header");
-                }
+            if let Some(says) = cproto::mismatch(&self.plan, f.args[j].ty, class)
+                && f.args[j].ty != CType::Void
+            {
+                let m = format!(
+                    "`{}`: C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
+                    f.name,
+                    j + 1,
+                    c_name(j),
+                    f.args[j].spelling
+                );
+                self.fail(m, c_loc.clone(), "change the WIT type to match the header");
             }
         }
     }
@@ -617,7 +620,7 @@ impl Builder<'_> {
         }
         sources.extend((0..f.outs.len()).map(Source::Out));
         // The ok value's elements.
-        let (elems, form): (Vec<(Type, Option<String>)>, Form) = match ok_ty {
+        let (elems, form): (Vec<Elem>, Form) = match ok_ty {
             None => (Vec::new(), Form::Unit),
             Some(t) if sources.len() > 1 => match self.elements(&t) {
                 Some((elems, form)) => (elems, form),
@@ -650,12 +653,11 @@ impl Builder<'_> {
                 Source::Return => ret_elem = Some(*ty),
                 Source::Out(i) => {
                     let arg = f.outs[*i].arg;
-                    if let Some(kind) = self.out_kind(f, ty, arg, n, span) {
-                        if !matches!(f.outs[*i].kind, OutKind::Buffer { .. })
-                            || matches!(kind, OutKind::Buffer { .. })
-                        {
-                            f.outs[*i].kind = kind;
-                        }
+                    // A buffer keeps its kind: `out_kind` only checks it.
+                    if let Some(kind) = self.out_kind(f, ty, arg, n, span)
+                        && !matches!(f.outs[*i].kind, OutKind::Buffer { .. })
+                    {
+                        f.outs[*i].kind = kind;
                     }
                 }
             }
@@ -752,7 +754,7 @@ impl Builder<'_> {
     }
 
     /// The fields of a tuple or record type, and the form they make.
-    fn elements(&self, ty: &Type) -> Option<(Vec<(Type, Option<String>)>, Form)> {
+    fn elements(&self, ty: &Type) -> Option<(Vec<Elem>, Form)> {
         let Type::Id(id) = ty else { return None };
         match &self.resolve().types[*id].kind {
             TypeDefKind::Type(inner) if self.prelude_name(*id).is_none() => self.elements(inner),
@@ -796,24 +798,24 @@ impl Builder<'_> {
                 }
             };
         }
-        if let Some(o) = f.outs.iter().find(|o| o.arg == arg) {
-            if let OutKind::Buffer { .. } = o.kind {
-                return match self.peel(ty) {
-                    Peeled::List(e)
-                        if matches!(self.shape(&e, span), Ok((Shape::Int(Scalar::U8), _))) =>
-                    {
-                        Some(o.kind.clone())
-                    }
-                    _ => {
-                        self.fail(
-                            format!("`{}`: the buffer `{name}` is read as `list<u8>`", f.name),
-                            self.note_loc(n, "buffer", span),
-                            "",
-                        );
-                        None
-                    }
-                };
-            }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
+            && let OutKind::Buffer { .. } = o.kind
+        {
+            return match self.peel(ty) {
+                Peeled::List(e)
+                    if matches!(self.shape(&e, span), Ok((Shape::Int(Scalar::U8), _))) =>
+                {
+                    Some(o.kind.clone())
+                }
+                _ => {
+                    self.fail(
+                        format!("`{}`: the buffer `{name}` is read as `list<u8>`", f.name),
+                        self.note_loc(n, "buffer", span),
+                        "",
+                    );
+                    None
+                }
+            };
         }
         match self.peel(ty) {
             Peeled::String => Some(OutKind::String),
