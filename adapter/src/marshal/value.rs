@@ -3,7 +3,6 @@
 use crate::plan::{EnumPlan, Plan, Scalar, Shape};
 use wasmtime::component::Val;
 
-/// Writes the low `dst.len()` bytes of `v` (x86-64 is little-endian).
 /// The error for an enum value C returned that no case has.
 pub fn unknown_enum(e: &EnumPlan, v: i64) -> String {
     let known: Vec<String> = e
@@ -18,15 +17,34 @@ pub fn unknown_enum(e: &EnumPlan, v: i64) -> String {
     )
 }
 
+/// Writes the low `dst.len()` bytes of `v` (x86-64 is little-endian). The
+/// common widths are fixed-size stores: a call per value to `memcpy` was the
+/// largest cost of a fast-path call.
+#[inline]
 pub fn put(dst: &mut [u8], v: u64) {
-    let n = dst.len();
-    dst.copy_from_slice(&v.to_le_bytes()[..n]);
+    match dst.len() {
+        1 => dst[0] = v as u8,
+        2 => dst.copy_from_slice(&(v as u16).to_le_bytes()),
+        4 => dst.copy_from_slice(&(v as u32).to_le_bytes()),
+        8 => dst.copy_from_slice(&v.to_le_bytes()),
+        n => dst.copy_from_slice(&v.to_le_bytes()[..n]),
+    }
 }
 
+/// Reads `n` (≤ 8) little-endian bytes of `src` as an integer.
+#[inline]
 pub fn get(src: &[u8], n: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b[..n].copy_from_slice(&src[..n]);
-    u64::from_le_bytes(b)
+    match n {
+        1 => u64::from(src[0]),
+        2 => u64::from(u16::from_le_bytes([src[0], src[1]])),
+        4 => u64::from(u32::from_le_bytes(src[..4].try_into().expect("4 bytes"))),
+        8 => u64::from_le_bytes(src[..8].try_into().expect("8 bytes")),
+        _ => {
+            let mut b = [0u8; 8];
+            b[..n].copy_from_slice(&src[..n]);
+            u64::from_le_bytes(b)
+        }
+    }
 }
 
 /// Sign-extends the low `n` bytes of `v`.

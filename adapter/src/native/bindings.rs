@@ -186,6 +186,23 @@ impl Bindings {
     pub fn plan(&self) -> &Plan {
         &self.plan
     }
+
+    /// How many functions call C directly (their signature fits in
+    /// registers), rather than through libffi.
+    pub fn direct_calls(&self) -> usize {
+        self.bound.iter().filter(|b| b.callable.is_direct()).count()
+    }
+
+    /// Sends every call through libffi instead of the direct register-image
+    /// path, to compare the two. Call it before adding the bindings to a
+    /// linker.
+    pub fn use_libffi_only(&mut self) {
+        for b in &mut self.bound {
+            if let Some(c) = Arc::get_mut(&mut b.callable) {
+                c.use_libffi_only();
+            }
+        }
+    }
 }
 
 /// Decides which file each library of the plan is opened from.

@@ -137,6 +137,27 @@ impl Frame {
         as_bytes(&self.ret)
     }
 
+    /// Points pointer arguments at their scratch data.
+    fn patch_pointers(&mut self) {
+        let base = self.scratch.as_mut_ptr().cast::<u8>();
+        for k in 0..self.pointers.len() {
+            let (i, at) = self.pointers[k];
+            let addr = base.wrapping_add(at) as usize as u64;
+            self.arg(i).copy_from_slice(&addr.to_ne_bytes());
+        }
+    }
+
+    /// Patches pointer arguments and hands out what a direct call needs: the
+    /// argument bytes, each argument's offset, and the result buffer.
+    pub(super) fn direct_parts(&mut self) -> (&[u8], &[usize], &mut [u8]) {
+        self.patch_pointers();
+        (
+            as_bytes(&self.args),
+            &self.offsets,
+            as_bytes_mut(&mut self.ret),
+        )
+    }
+
     /// Patches pointer arguments and hands out what `ffi_call` needs.
     pub(super) fn prepare_call(&mut self) -> (*mut c_void, *mut *mut c_void) {
         // libffi may replace `avalue[i]` with a pointer to its own stack copy
@@ -147,12 +168,7 @@ impl Frame {
             // `wrapping_add` keeps this safe code; offsets are within `args`.
             *slot = args.wrapping_add(*offset).cast();
         }
-        let base = self.scratch.as_mut_ptr().cast::<u8>();
-        for k in 0..self.pointers.len() {
-            let (i, at) = self.pointers[k];
-            let addr = base.wrapping_add(at) as usize as u64;
-            self.arg(i).copy_from_slice(&addr.to_ne_bytes());
-        }
+        self.patch_pointers();
         (self.ret.as_mut_ptr().cast(), self.argv.as_mut_ptr())
     }
 }

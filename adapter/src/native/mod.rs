@@ -12,6 +12,7 @@
 mod bindings;
 mod frame;
 pub mod raw;
+mod sysv;
 
 pub use bindings::{Bindings, Libraries};
 pub use frame::Frame;
@@ -66,6 +67,9 @@ pub struct Callable {
     ret_bytes: usize,
     ret_size: usize,
     ret_signed: bool,
+    /// The signature classified for a direct call, when it fits in
+    /// registers; libffi otherwise.
+    direct: Option<sysv::Direct>,
     _lib: Arc<Library>,
 }
 
@@ -136,8 +140,9 @@ impl Callable {
             arg_sizes.push(size);
             end = offset + size;
         }
-        // libffi widens small integer results to a full register (ffi_arg).
-        let ret_bytes = plan.size_align(ret).0.max(8);
+        // libffi widens small integer results to a full register (ffi_arg);
+        // a direct call stores whole eightbytes (up to two).
+        let ret_bytes = plan.size_align(ret).0.max(16);
         Ok(Callable {
             cif,
             fun: CodePtr::from_ptr(fun),
@@ -150,6 +155,7 @@ impl Callable {
                 ret,
                 CType::Scalar(Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64)
             ),
+            direct: sysv::Direct::new(plan, args, ret),
             _lib: lib,
         })
     }
@@ -210,9 +216,31 @@ impl Callable {
         Some(s.to_bytes().to_vec())
     }
 
+    /// Whether calls go through the direct (register image) path.
+    pub fn is_direct(&self) -> bool {
+        self.direct.is_some()
+    }
+
+    /// Sends every call through libffi (to compare the two paths).
+    pub fn use_libffi_only(&mut self) {
+        self.direct = None;
+    }
+
     /// Calls the C function with the arguments in `frame`; the result is in
     /// [`Frame::ret`] afterwards.
     pub fn call(&self, frame: &mut Frame) {
+        if let Some(direct) = &self.direct {
+            let (args, offsets, ret) = frame.direct_parts();
+            // SAFETY: `direct` was classified from this function's declared
+            // signature (the load contract says it is the real one); the frame
+            // was made by `self.frame()`, so its argument buffer holds every
+            // argument at `offsets`, readable in whole eightbytes (slots are
+            // 8-aligned, the buffer rounded up to 8 bytes), pointer arguments
+            // were patched to point into its scratch area, and its result
+            // buffer holds at least max(size, 16) bytes.
+            unsafe { direct.call(self.fun.0, args, offsets, ret) };
+            return;
+        }
         let (ret, argv) = frame.prepare_call();
         // SAFETY: the CIF was prepared from the function's declared signature
         // (the load contract says it is the real one); `argv` has one pointer

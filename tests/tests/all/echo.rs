@@ -48,13 +48,21 @@ fn every_shape_round_trips() {
     );
 }
 
-/// The same round trips with every call on the general `Val` path (the
-/// other tests here use the fast path wherever a function is eligible).
+/// The same round trips with every call on the general `Val` path and
+/// through libffi (the other tests use the fast path wherever a function is
+/// eligible, and direct calls wherever a signature fits in registers): each
+/// path is the other's oracle.
 #[test]
-fn every_shape_round_trips_on_the_val_path() {
+fn every_shape_round_trips_on_the_val_path_through_libffi() {
     let _serial = serial();
-    let b = bindings("tests/wit/echo.wit", &Libraries::path(FIXTURE_LIB))
+    let mut b = bindings("tests/wit/echo.wit", &Libraries::path(FIXTURE_LIB))
         .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        b.direct_calls() > 30,
+        "most echo functions fit in registers"
+    );
+    b.use_libffi_only();
+    assert_eq!(b.direct_calls(), 0);
     let runner = Runner::with_options(&b, dlwit::LinkOptions { fast_path: false });
     let out = runner.run("echo", &["all"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);

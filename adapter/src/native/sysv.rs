@@ -1,0 +1,316 @@
+//! Direct calls on x86-64 System V: a signature's ABI classification is
+//! computed once, at link time, as a list of register moves; a call then
+//! fills a register image and goes through a small assembly trampoline
+//! (what libffi's unix64 call routine does, minus the per-call
+//! classification). Signatures that need the stack (more than 6 integer or
+//! 8 SSE registers, or a struct over 16 bytes as an argument) are left to
+//! libffi, which stays the general path and the oracle this is tested
+//! against (the echo tests run every shape through both).
+
+use crate::plan::{CType, Plan, Scalar};
+use std::ffi::c_void;
+
+/// The registers a call loads.
+#[repr(C)]
+#[derive(Default)]
+pub struct Regs {
+    gpr: [u64; 6],
+    xmm: [u64; 8],
+}
+
+/// The registers a call returns in.
+#[repr(C)]
+#[derive(Default)]
+pub struct RetRegs {
+    rax: u64,
+    rdx: u64,
+    xmm0: u64,
+    xmm1: u64,
+}
+
+std::arch::global_asm!(
+    ".text",
+    ".p2align 4",
+    ".globl dlwit_sysv_trampoline",
+    ".type dlwit_sysv_trampoline,@function",
+    "dlwit_sysv_trampoline:",
+    // rdi = function, rsi = &Regs, rdx = &RetRegs
+    "push rbp",
+    "mov rbp, rsp",
+    "push rbx",
+    "push r12",
+    "mov rbx, rdx",
+    "mov r11, rdi",
+    "mov r10, rsi",
+    "movq xmm0, qword ptr [r10 + 48]",
+    "movq xmm1, qword ptr [r10 + 56]",
+    "movq xmm2, qword ptr [r10 + 64]",
+    "movq xmm3, qword ptr [r10 + 72]",
+    "movq xmm4, qword ptr [r10 + 80]",
+    "movq xmm5, qword ptr [r10 + 88]",
+    "movq xmm6, qword ptr [r10 + 96]",
+    "movq xmm7, qword ptr [r10 + 104]",
+    "mov rdi, qword ptr [r10 + 0]",
+    "mov rsi, qword ptr [r10 + 8]",
+    "mov rdx, qword ptr [r10 + 16]",
+    "mov rcx, qword ptr [r10 + 24]",
+    "mov r8, qword ptr [r10 + 32]",
+    "mov r9, qword ptr [r10 + 40]",
+    // An upper bound of the vector registers used, for variadic callees.
+    "mov eax, 8",
+    "call r11",
+    "mov qword ptr [rbx + 0], rax",
+    "mov qword ptr [rbx + 8], rdx",
+    "movq qword ptr [rbx + 16], xmm0",
+    "movq qword ptr [rbx + 24], xmm1",
+    "pop r12",
+    "pop rbx",
+    "pop rbp",
+    "ret",
+    ".size dlwit_sysv_trampoline, .-dlwit_sysv_trampoline",
+);
+
+unsafe extern "C" {
+    fn dlwit_sysv_trampoline(fun: *const c_void, regs: *const Regs, ret: *mut RetRegs);
+}
+
+/// How an integer is widened to its register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ext {
+    /// Copy 8 bytes (64-bit values, floats, struct eightbytes).
+    Whole,
+    Sign(u8),
+    Zero(u8),
+}
+
+/// A register: integer or SSE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reg {
+    Gpr(u8),
+    Xmm(u8),
+}
+
+/// One eightbyte of an argument, at `offset` in its slot, into `reg`.
+#[derive(Debug, Clone, Copy)]
+struct Move {
+    arg: u16,
+    offset: u8,
+    reg: Reg,
+    ext: Ext,
+}
+
+/// Where the result's eightbytes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetSrc {
+    Rax,
+    Rdx,
+    Xmm0,
+    Xmm1,
+}
+
+/// A signature classified for a direct call.
+#[derive(Debug, Clone)]
+pub struct Direct {
+    moves: Box<[Move]>,
+    /// The result in memory: its address goes in rdi.
+    ret_in_memory: bool,
+    /// Result eightbytes, in order.
+    ret: Box<[RetSrc]>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Integer,
+    Sse,
+}
+
+/// The classes of a value's eightbytes (at most two), or `None` for memory.
+fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
+    let (size, _) = plan.size_align(ty);
+    if size > 16 {
+        return None;
+    }
+    let mut classes = vec![None; size.div_ceil(8)];
+    leaves(plan, ty, 0, &mut |offset, float| {
+        let c = &mut classes[offset / 8];
+        *c = match (*c, float) {
+            (Some(Class::Integer), _) | (_, false) => Some(Class::Integer),
+            _ => Some(Class::Sse),
+        };
+    });
+    classes
+        .into_iter()
+        .map(|c| c.or(Some(Class::Sse)))
+        .collect()
+}
+
+fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, bool)) {
+    match ty {
+        CType::Void => {}
+        CType::Scalar(s) => f(base, s.is_float()),
+        CType::Struct(id) => {
+            for field in &plan.struct_(id).fields {
+                leaves(plan, field.shape.ctype(), base + field.offset, f);
+            }
+        }
+    }
+}
+
+fn ext_of(ty: CType) -> Ext {
+    match ty {
+        CType::Scalar(Scalar::I8) => Ext::Sign(1),
+        CType::Scalar(Scalar::I16) => Ext::Sign(2),
+        CType::Scalar(Scalar::I32) => Ext::Sign(4),
+        CType::Scalar(Scalar::Bool | Scalar::U8) => Ext::Zero(1),
+        CType::Scalar(Scalar::U16) => Ext::Zero(2),
+        CType::Scalar(Scalar::U32) => Ext::Zero(4),
+        _ => Ext::Whole,
+    }
+}
+
+impl Direct {
+    /// Classifies a signature; `None` when it needs the stack.
+    pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+        let (mut gpr, mut xmm) = (0u8, 0u8);
+        let ret_classes = match ret {
+            CType::Void => Some(Vec::new()),
+            ty => classify(plan, ty),
+        };
+        let ret_in_memory = ret_classes.is_none();
+        if ret_in_memory {
+            gpr = 1;
+        }
+        let mut moves = Vec::new();
+        for (i, ty) in args.iter().enumerate() {
+            let classes = classify(plan, *ty)?;
+            let need_gpr = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
+            let need_xmm = classes.len() as u8 - need_gpr;
+            if gpr + need_gpr > 6 || xmm + need_xmm > 8 {
+                return None;
+            }
+            let scalar = matches!(ty, CType::Scalar(_));
+            for (k, c) in classes.iter().enumerate() {
+                let reg = match c {
+                    Class::Integer => {
+                        gpr += 1;
+                        Reg::Gpr(gpr - 1)
+                    }
+                    Class::Sse => {
+                        xmm += 1;
+                        Reg::Xmm(xmm - 1)
+                    }
+                };
+                let ext = if scalar && *c == Class::Integer {
+                    ext_of(*ty)
+                } else {
+                    Ext::Whole
+                };
+                moves.push(Move {
+                    arg: i as u16,
+                    offset: 8 * k as u8,
+                    reg,
+                    ext,
+                });
+            }
+        }
+        let (mut ints, mut sses) = (0, 0);
+        let ret = ret_classes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| match c {
+                Class::Integer => {
+                    ints += 1;
+                    if ints == 1 { RetSrc::Rax } else { RetSrc::Rdx }
+                }
+                Class::Sse => {
+                    sses += 1;
+                    if sses == 1 {
+                        RetSrc::Xmm0
+                    } else {
+                        RetSrc::Xmm1
+                    }
+                }
+            })
+            .collect();
+        Some(Direct {
+            moves: moves.into(),
+            ret_in_memory,
+            ret,
+        })
+    }
+
+    /// Calls `fun` with the arguments in `args` (each at its byte offset,
+    /// readable for 8 bytes per eightbyte), writing the result into `ret`.
+    ///
+    /// # Safety
+    /// `fun` must be a C function whose signature is the one this was
+    /// classified from; `args` holds its arguments at `offsets`, with any
+    /// pointer arguments valid for the call; `ret` is at least the result's
+    /// size (and 16 bytes).
+    pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
+        let mut regs = Regs::default();
+        if self.ret_in_memory {
+            regs.gpr[0] = ret.as_mut_ptr() as usize as u64;
+        }
+        for m in self.moves.iter() {
+            let at = offsets[m.arg as usize] + m.offset as usize;
+            let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
+            let v = match m.ext {
+                Ext::Whole => raw,
+                Ext::Sign(n) => {
+                    let shift = 64 - 8 * u32::from(n);
+                    (((raw << shift) as i64) >> shift) as u64
+                }
+                Ext::Zero(n) => raw & (u64::MAX >> (64 - 8 * u32::from(n))),
+            };
+            match m.reg {
+                Reg::Gpr(r) => regs.gpr[r as usize] = v,
+                Reg::Xmm(r) => regs.xmm[r as usize] = v,
+            }
+        }
+        let mut out = RetRegs::default();
+        // SAFETY: the caller guarantees `fun`'s signature is the classified
+        // one; the trampoline loads exactly the registers that signature
+        // reads, keeps the stack 16-byte aligned at the call, restores the
+        // callee-saved registers it uses and stores the result registers
+        // into `out`. A result in memory goes to `ret`, which is large enough.
+        unsafe { dlwit_sysv_trampoline(fun, &regs, &mut out) };
+        for (k, src) in self.ret.iter().enumerate() {
+            let v = match src {
+                RetSrc::Rax => out.rax,
+                RetSrc::Rdx => out.rdx,
+                RetSrc::Xmm0 => out.xmm0,
+                RetSrc::Xmm1 => out.xmm1,
+            };
+            ret[8 * k..8 * k + 8].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_like_the_abi() {
+        let plan = Plan {
+            libraries: vec![],
+            interfaces: vec![],
+            structs: vec![],
+            resources: vec![],
+            calls: vec![],
+        };
+        let d = Direct::new(
+            &plan,
+            &[CType::Scalar(Scalar::F64), CType::Scalar(Scalar::I32)],
+            CType::Scalar(Scalar::F64),
+        )
+        .unwrap();
+        assert_eq!(d.moves[0].reg, Reg::Xmm(0));
+        assert_eq!(d.moves[1].reg, Reg::Gpr(0));
+        assert_eq!(d.moves[1].ext, Ext::Sign(4));
+        assert_eq!(&*d.ret, &[RetSrc::Xmm0]);
+        // Seven integers need the stack: left to libffi.
+        assert!(Direct::new(&plan, &[CType::Scalar(Scalar::I64); 7], CType::Void).is_none());
+    }
+}
