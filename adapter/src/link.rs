@@ -5,7 +5,7 @@
 //! path.
 
 use crate::error::Error;
-use crate::marshal::fast::{self, FastPlan, FastRet};
+use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::raw::{Args, RawArgs, RichArgs};
 use crate::native::{Bindings, Callable, Frame};
@@ -72,6 +72,10 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
         for b in bindings.bound.iter().filter(|b| b.interface == ii) {
             let func = &iface.functions[b.function];
             let fast = options.fast_path.then(|| fast::plan(plan, func)).flatten();
+            let fused = fast
+                .as_ref()
+                .zip(b.callable.direct())
+                .and_then(|(fp, direct)| fast::fuse(plan, func, fp, direct));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
@@ -82,6 +86,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 context: b.context.clone(),
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
                 fast,
+                fused,
             });
             let name = &func.name;
             let defined = match &host.fast {
@@ -134,15 +139,15 @@ where
         }
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.fast_call(&mut store, &args, |cx, fast, frame, store| {
-                    fast::lift_flat(cx, fast, frame, store)
+                host.fast_call(&mut store, &args, |cx, fast, ret, store| {
+                    fast::lift_flat(cx, fast, ret, store)
                 })
             })
         }
         Some(FastRet::Struct { .. } | FastRet::Str) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.fast_call(&mut store, &args, |cx, fast, frame, _| {
-                    fast::lift_mem(cx, fast, frame)
+                host.fast_call(&mut store, &args, |cx, fast, ret, _| {
+                    fast::lift_mem(cx, fast, ret)
                 })
             })
         }
@@ -165,6 +170,8 @@ struct HostFn {
     scratch: Mutex<(Frame, Consumed)>,
     /// The fast-path program, when the function is eligible.
     fast: Option<FastPlan>,
+    /// The fused program, when it is also all scalars in registers.
+    fused: Option<Fused>,
 }
 
 impl HostFn {
@@ -219,14 +226,23 @@ impl HostFn {
         &self,
         store: &mut StoreContextMut<'_, T>,
         args: &impl Args,
-        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &Frame, &mut StoreContextMut<'_, T>) -> Result<R, String>,
+        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
         let cx = self.ctx();
         let fast = self.fast.as_ref().expect("only called with a fast plan");
+        if let Some(fused) = &self.fused {
+            // No frame: flat values straight into registers.
+            let mut mem = [0u8; FUSED_MEM];
+            let mut out = [0u8; 16];
+            fast::call_fused(fused, &self.callable, args.flat(), &mut mem, &mut out)
+                .map_err(|e| self.fail(e))?;
+            let ret: &[u8] = if fused.ret_in_memory { &mem } else { &out };
+            return lift(&cx, fast, ret, store).map_err(|e| self.fail(e));
+        }
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
             self.callable.call(frame);
-            lift(&cx, fast, frame, store).map_err(|e| self.fail(e))
+            lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))
         })
     }
 }

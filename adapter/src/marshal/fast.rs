@@ -12,8 +12,9 @@
 
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
-use crate::native::Frame;
 use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, Special};
+use crate::native::sysv::{Direct, Regs};
+use crate::native::{Callable, Frame, c_str_at};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
@@ -443,12 +444,12 @@ pub fn lower<T: DlwitView>(
 pub fn lift_flat<T: DlwitView>(
     cx: &Ctx<'_>,
     fast: &FastPlan,
-    frame: &Frame,
+    ret: &[u8],
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<RawFlat, String> {
     match &fast.ret {
         FastRet::Scalar(l) => {
-            let v = read_leaf(l, frame.ret())?;
+            let v = read_leaf(l, ret)?;
             Ok(RawFlat::Value(match l.conv {
                 Conv::F32 => ValRaw::f32(v as u32),
                 Conv::F64 => ValRaw::f64(v),
@@ -457,7 +458,7 @@ pub fn lift_flat<T: DlwitView>(
             }))
         }
         FastRet::Handle(resource) => {
-            let ptr = get(frame.ret(), 8);
+            let ptr = get(ret, 8);
             if ptr == 0 {
                 return Err(super::null_handle(cx, *resource));
             }
@@ -473,19 +474,19 @@ pub fn lift_flat<T: DlwitView>(
 }
 
 /// The result through the return pointer.
-pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, frame: &Frame) -> Result<RawMem, String> {
+pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, String> {
     match &fast.ret {
         FastRet::Struct { size, leaves } => {
             let mut buf = [0u8; MAX_BYTES];
             for l in leaves {
-                let v = read_leaf(l, frame.ret())?;
+                let v = read_leaf(l, ret)?;
                 put(&mut buf[l.canon_off..l.canon_off + l.canon_size], v);
             }
             Ok(RawMem::Bytes { buf, len: *size })
         }
         FastRet::Str => {
-            let addr = get(frame.ret(), 8);
-            let s = match frame.c_str_at(addr) {
+            let addr = get(ret, 8);
+            let s = match c_str_at(addr) {
                 Some(s) => std::str::from_utf8(s.to_bytes())
                     .map(str::to_string)
                     .map_err(|e| format!("C returned a string that is not UTF-8 ({e})")),
@@ -498,4 +499,114 @@ pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, frame: &Frame) -> Result<RawMem, 
         }
         _ => Err("not a memory result".into()),
     }
+}
+
+/// A plain-scalar function whose C signature fits in registers: each flat
+/// value goes straight to its register, with no frame at all.
+#[derive(Debug, Clone)]
+pub struct Fused {
+    leaves: Box<[FusedLeaf]>,
+    /// Fixed arguments: (register slot, value).
+    fixed: Box<[(u8, u64)]>,
+    /// Whether C returns the result in memory (then it is in `mem`).
+    pub ret_in_memory: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FusedLeaf {
+    flat: usize,
+    size: usize,
+    conv: Conv,
+    slot: u8,
+    shift: u8,
+    widen: Option<(bool, u8)>,
+}
+
+/// The largest C result in memory a fused call carries on the stack.
+pub const FUSED_MEM: usize = 256;
+
+/// The fused program of a fast-path function, when its parameters are plain
+/// scalars and its C signature fits in registers.
+pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Option<Fused> {
+    let pointer = f
+        .args
+        .iter()
+        .any(|a| a.ty == crate::plan::CType::Scalar(Scalar::Ptr));
+    if fast.rich || pointer || (direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM)
+    {
+        return None;
+    }
+    let mut leaves = Vec::new();
+    for step in &fast.steps {
+        let Step::Leaf(l) = step else { return None };
+        let p = direct.place(l.arg, l.offset)?;
+        leaves.push(FusedLeaf {
+            flat: l.flat,
+            size: l.size,
+            conv: l.conv.clone(),
+            slot: p.slot,
+            shift: p.shift,
+            widen: p.widen,
+        });
+    }
+    let mut fixed = Vec::new();
+    for &(arg, v) in &f.fixed {
+        fixed.push((direct.place(arg, 0)?.slot, v as u64));
+    }
+    Some(Fused {
+        leaves: leaves.into(),
+        fixed: fixed.into(),
+        ret_in_memory: direct.ret_in_memory(),
+    })
+}
+
+/// A leaf's C bits (the low `size` bytes).
+fn c_bits(l: &FusedLeaf, v: &ValRaw) -> Result<u64, String> {
+    Ok(match &l.conv {
+        Conv::Int { .. } if l.size == 8 => v.get_i64() as u64,
+        Conv::Int { .. } => u64::from(v.get_i32() as u32),
+        Conv::Bool => u64::from(v.get_i32() != 0),
+        Conv::F32 => u64::from(v.get_f32()),
+        Conv::F64 => v.get_f64(),
+        Conv::Char => u64::from(v.get_u32()),
+        Conv::Enum(e) => {
+            let i = v.get_u32() as usize;
+            *e.values
+                .get(i)
+                .ok_or_else(|| format!("enum case {i} out of range"))? as u64
+        }
+        Conv::Flags(bits) => {
+            let raw = v.get_u32();
+            bits.iter()
+                .enumerate()
+                .filter(|(i, _)| raw & (1 << i) != 0)
+                .fold(0, |a, (_, b)| a | b)
+        }
+    })
+}
+
+/// Runs a fused call: registers from flat values, the call, the result bytes.
+pub fn call_fused(
+    fused: &Fused,
+    callable: &Callable,
+    flat: &[ValRaw],
+    mem: &mut [u8; FUSED_MEM],
+    out: &mut [u8; 16],
+) -> Result<(), String> {
+    let mut regs = Regs::default();
+    for &(slot, v) in fused.fixed.iter() {
+        *regs.slot(slot as usize) = v;
+    }
+    for l in fused.leaves.iter() {
+        let mut v = c_bits(l, &flat[l.flat])?;
+        v = match l.widen {
+            Some((true, n)) => signed(v, n as usize) as u64,
+            Some((false, n)) if n < 8 => v & (u64::MAX >> (64 - 8 * u32::from(n))),
+            _ if l.size < 8 => v & (u64::MAX >> (64 - 8 * l.size as u32)),
+            _ => v,
+        };
+        *regs.slot(l.slot as usize) |= v << l.shift;
+    }
+    callable.call_fused(&mut regs, mem, out);
+    Ok(())
 }

@@ -115,11 +115,7 @@ impl Frame {
     /// The C string at `addr`, which C wrote into an out-parameter slot whose
     /// declared type is `char **`; `None` for NULL.
     pub fn c_str_at(&self, addr: u64) -> Option<&CStr> {
-        // SAFETY: `addr` was written by a C function into a `char **`
-        // out-parameter (or returned as `const char *`): by the load contract
-        // it is NULL or a NUL-terminated string, copied before anything else
-        // runs. The borrow is tied to the frame, whose call produced it.
-        (addr != 0).then(|| unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
+        c_str_at(addr)
     }
 
     /// The `len` bytes at `addr`, which C returned as a buffer of that length.
@@ -171,6 +167,15 @@ impl Frame {
         self.patch_pointers();
         (self.ret.as_mut_ptr().cast(), self.argv.as_mut_ptr())
     }
+}
+
+/// The C string at `addr`, which a C function returned as `const char *`
+/// or wrote into a `char **` out-parameter; `None` for NULL.
+pub fn c_str_at<'a>(addr: u64) -> Option<&'a CStr> {
+    // SAFETY: `addr` came from a C function whose declared result or
+    // out-parameter is a string: by the load contract it is NULL or a
+    // NUL-terminated string. Callers copy it before anything else runs.
+    (addr != 0).then(|| unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
 }
 
 fn as_bytes_mut(words: &mut [u64]) -> &mut [u8] {

@@ -12,10 +12,10 @@
 mod bindings;
 mod frame;
 pub mod raw;
-mod sysv;
+pub mod sysv;
 
 pub use bindings::{Bindings, Libraries};
-pub use frame::Frame;
+pub use frame::{Frame, c_str_at};
 
 use crate::plan::{CType, Plan, Scalar};
 use libffi::middle::{Cif, CodePtr, Type};
@@ -70,6 +70,8 @@ pub struct Callable {
     /// The signature classified for a direct call, when it fits in
     /// registers; libffi otherwise.
     direct: Option<sysv::Direct>,
+    /// Whether any parameter is a pointer.
+    has_pointer: bool,
     _lib: Arc<Library>,
 }
 
@@ -156,6 +158,7 @@ impl Callable {
                 CType::Scalar(Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64)
             ),
             direct: sysv::Direct::new(plan, args, ret),
+            has_pointer: args.contains(&CType::Scalar(Scalar::Ptr)),
             _lib: lib,
         })
     }
@@ -224,6 +227,28 @@ impl Callable {
     /// Sends every call through libffi (to compare the two paths).
     pub fn use_libffi_only(&mut self) {
         self.direct = None;
+    }
+
+    /// The direct-call classification, when the signature fits in registers.
+    pub fn direct(&self) -> Option<&sysv::Direct> {
+        self.direct.as_ref()
+    }
+
+    /// Calls with a register image built by a fused program (see
+    /// `marshal::fast`); the result is in `mem` (when C returns it in
+    /// memory) or `out` (its eightbytes). Only for signatures without
+    /// pointer parameters: the registers then hold plain scalars, whatever
+    /// their values, and the call is as safe as any call of this function
+    /// (the load contract).
+    pub fn call_fused(&self, regs: &mut sysv::Regs, mem: &mut [u8], out: &mut [u8; 16]) {
+        let direct = self.direct.as_ref().expect("fused calls are direct");
+        assert!(!self.has_pointer, "fused calls take no pointer parameters");
+        assert!(mem.len() >= self.ret_size, "room for a result in memory");
+        // SAFETY: `direct` was classified from this function's declared
+        // signature (the load contract); the signature has no pointer
+        // parameters (checked above), so any register contents are valid
+        // argument values; a result in memory goes to `mem`, large enough.
+        unsafe { direct.call_regs(self.fun.0, regs, mem, out) }
     }
 
     /// Calls the C function with the arguments in `frame`; the result is in

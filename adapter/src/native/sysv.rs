@@ -10,12 +10,24 @@
 use crate::plan::{CType, Plan, Scalar};
 use std::ffi::c_void;
 
-/// The registers a call loads.
+/// The registers a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low
+/// 8 bytes of xmm0..xmm7 (slots 0..14 of [`Regs::slots`]).
 #[repr(C)]
 #[derive(Default)]
 pub struct Regs {
     gpr: [u64; 6],
     xmm: [u64; 8],
+}
+
+impl Regs {
+    /// The 14 register slots, integer ones first.
+    pub fn slot(&mut self, i: usize) -> &mut u64 {
+        if i < 6 {
+            &mut self.gpr[i]
+        } else {
+            &mut self.xmm[i - 6]
+        }
+    }
 }
 
 /// The registers a call returns in.
@@ -168,7 +180,81 @@ fn ext_of(ty: CType) -> Ext {
     }
 }
 
+/// How one value lands in a register for a fused call.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    /// The register slot (see [`Regs::slot`]).
+    pub slot: u8,
+    /// Bit shift of the value within the register (struct fields).
+    pub shift: u8,
+    /// Whether the value is a whole scalar argument, to be widened as its
+    /// C type says; struct fields are not widened.
+    pub widen: Option<(bool, u8)>,
+}
+
 impl Direct {
+    /// Where the value at byte `offset` of argument `arg` goes; `None` when
+    /// the argument is not in registers.
+    pub fn place(&self, arg: usize, offset: usize) -> Option<Place> {
+        let m = self
+            .moves
+            .iter()
+            .find(|m| m.arg as usize == arg && m.offset as usize == offset / 8 * 8)?;
+        let slot = match m.reg {
+            Reg::Gpr(r) => r,
+            Reg::Xmm(r) => 6 + r,
+        };
+        let widen = match m.ext {
+            Ext::Sign(n) => Some((true, n)),
+            Ext::Zero(n) => Some((false, n)),
+            Ext::Whole => None,
+        };
+        Some(Place {
+            slot,
+            shift: (8 * (offset % 8)) as u8,
+            widen,
+        })
+    }
+
+    /// Whether the result goes through a hidden pointer (in rdi).
+    pub fn ret_in_memory(&self) -> bool {
+        self.ret_in_memory
+    }
+
+    /// Calls `fun` with the registers in `regs`; a result in memory is
+    /// written to `mem`, a result in registers into `out` (its eightbytes in
+    /// order).
+    ///
+    /// # Safety
+    /// `fun` must be a C function whose signature is the one this was
+    /// classified from, and `regs` must hold its arguments as that
+    /// classification places them (pointer arguments valid for the call);
+    /// `mem` must be at least the result's size when the result is in memory.
+    pub unsafe fn call_regs(
+        &self,
+        fun: *const c_void,
+        regs: &mut Regs,
+        mem: &mut [u8],
+        out: &mut [u8; 16],
+    ) {
+        if self.ret_in_memory {
+            regs.gpr[0] = mem.as_mut_ptr() as usize as u64;
+        }
+        let mut r = RetRegs::default();
+        // SAFETY: as for `Direct::call`: the caller guarantees the signature
+        // and the register contents; the trampoline keeps the ABI.
+        unsafe { dlwit_sysv_trampoline(fun, regs, &mut r) };
+        for (k, src) in self.ret.iter().enumerate() {
+            let v = match src {
+                RetSrc::Rax => r.rax,
+                RetSrc::Rdx => r.rdx,
+                RetSrc::Xmm0 => r.xmm0,
+                RetSrc::Xmm1 => r.xmm1,
+            };
+            out[8 * k..8 * k + 8].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
     /// Classifies a signature; `None` when it needs the stack.
     pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
         let (mut gpr, mut xmm) = (0u8, 0u8);
