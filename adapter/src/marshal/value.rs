@@ -151,18 +151,11 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
             } else {
                 raw as i64
             };
-            let i = e.values.iter().position(|x| *x == v).ok_or_else(|| {
-                let known: Vec<String> = e
-                    .names
-                    .iter()
-                    .zip(&e.values)
-                    .map(|(n, v)| format!("{n} = {v}"))
-                    .collect();
-                format!(
-                    "C returned {v} for an enum, which no case has (cases: {})",
-                    known.join(", ")
-                )
-            })?;
+            let i = e
+                .values
+                .iter()
+                .position(|x| *x == v)
+                .ok_or_else(|| unknown_enum(e, v))?;
             Val::Enum(e.names[i].clone())
         }
         Shape::Flags(f) => {

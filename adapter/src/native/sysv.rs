@@ -241,8 +241,12 @@ impl Direct {
             regs.gpr[0] = mem.as_mut_ptr() as usize as u64;
         }
         let mut r = RetRegs::default();
-        // SAFETY: as for `Direct::call`: the caller guarantees the signature
-        // and the register contents; the trampoline keeps the ABI.
+        // SAFETY: the caller guarantees `fun`'s signature is the classified
+        // one and that `regs` holds its arguments where that classification
+        // places them; the trampoline loads exactly those registers, keeps
+        // the stack 16-byte aligned at the call, restores the callee-saved
+        // registers it uses and stores the result registers into `r`. A
+        // result in memory goes to `mem` (its address in rdi), large enough.
         unsafe { dlwit_sysv_trampoline(fun, regs, &mut r) };
         for (k, src) in self.ret.iter().enumerate() {
             let v = match src {
@@ -335,9 +339,6 @@ impl Direct {
     /// size (and 16 bytes).
     pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
         let mut regs = Regs::default();
-        if self.ret_in_memory {
-            regs.gpr[0] = ret.as_mut_ptr() as usize as u64;
-        }
         for m in self.moves.iter() {
             let at = offsets[m.arg as usize] + m.offset as usize;
             let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
@@ -354,21 +355,13 @@ impl Direct {
                 Reg::Xmm(r) => regs.xmm[r as usize] = v,
             }
         }
-        let mut out = RetRegs::default();
-        // SAFETY: the caller guarantees `fun`'s signature is the classified
-        // one; the trampoline loads exactly the registers that signature
-        // reads, keeps the stack 16-byte aligned at the call, restores the
-        // callee-saved registers it uses and stores the result registers
-        // into `out`. A result in memory goes to `ret`, which is large enough.
-        unsafe { dlwit_sysv_trampoline(fun, &regs, &mut out) };
-        for (k, src) in self.ret.iter().enumerate() {
-            let v = match src {
-                RetSrc::Rax => out.rax,
-                RetSrc::Rdx => out.rdx,
-                RetSrc::Xmm0 => out.xmm0,
-                RetSrc::Xmm1 => out.xmm1,
-            };
-            ret[8 * k..8 * k + 8].copy_from_slice(&v.to_le_bytes());
+        let mut out = [0u8; 16];
+        // SAFETY: forwarded from this function's contract; `ret` is large
+        // enough for a result in memory.
+        unsafe { self.call_regs(fun, &mut regs, ret, &mut out) };
+        if !self.ret_in_memory {
+            let n = 8 * self.ret.len();
+            ret[..n].copy_from_slice(&out[..n]);
         }
     }
 }
