@@ -232,12 +232,16 @@ impl HostFn {
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         if let Some(fused) = &self.fused {
             // No frame: flat values straight into registers.
-            let mut mem = [0u8; FUSED_MEM];
             let mut out = [0u8; 16];
-            fast::call_fused(fused, &self.callable, args.flat(), &mut mem, &mut out)
+            if fused.ret_in_memory {
+                let mut mem = [0u8; FUSED_MEM];
+                fast::call_fused(fused, &self.callable, args.flat(), &mut mem, &mut out)
+                    .map_err(|e| self.fail(e))?;
+                return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
+            }
+            fast::call_fused(fused, &self.callable, args.flat(), &mut [], &mut out)
                 .map_err(|e| self.fail(e))?;
-            let ret: &[u8] = if fused.ret_in_memory { &mem } else { &out };
-            return lift(&cx, fast, ret, store).map_err(|e| self.fail(e));
+            return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
         }
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;

@@ -590,7 +590,7 @@ pub fn call_fused(
     fused: &Fused,
     callable: &Callable,
     flat: &[ValRaw],
-    mem: &mut [u8; FUSED_MEM],
+    mem: &mut [u8],
     out: &mut [u8; 16],
 ) -> Result<(), String> {
     let mut regs = Regs::default();
