@@ -515,11 +515,28 @@ pub struct Fused {
 #[derive(Debug, Clone)]
 struct FusedLeaf {
     flat: usize,
-    size: usize,
-    conv: Conv,
+    op: LeafOp,
     slot: u8,
     shift: u8,
-    widen: Option<(bool, u8)>,
+}
+
+/// How a flat value becomes its register bits, decided at link time.
+#[derive(Debug, Clone)]
+enum LeafOp {
+    /// The whole 64-bit flat value (64-bit integers, `double`).
+    Whole,
+    /// The low 32 bits of the flat value, sign-extended from `n` bytes
+    /// (a whole `int`, `short` or `char` argument).
+    Sign(u8),
+    /// The low `n` bytes of the flat value, zero-extended (unsigned
+    /// arguments, `float`, and every field packed into a struct's register).
+    Zero(u8),
+    /// Needs a conversion (bool, enum, flags) before widening to `size` bytes.
+    Convert {
+        conv: Conv,
+        size: u8,
+        widen: Option<(bool, u8)>,
+    },
 }
 
 /// The largest C result in memory a fused call carries on the stack.
@@ -540,13 +557,22 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     for step in &fast.steps {
         let Step::Leaf(l) = step else { return None };
         let p = direct.place(l.arg, l.offset)?;
+        let op = match (&l.conv, p.widen) {
+            (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Whole,
+            (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Sign(n),
+            (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Zero(n),
+            (Conv::Int { .. } | Conv::Char | Conv::F32, None) => LeafOp::Zero(l.size as u8),
+            (conv, widen) => LeafOp::Convert {
+                conv: conv.clone(),
+                size: l.size as u8,
+                widen,
+            },
+        };
         leaves.push(FusedLeaf {
             flat: l.flat,
-            size: l.size,
-            conv: l.conv.clone(),
+            op,
             slot: p.slot,
             shift: p.shift,
-            widen: p.widen,
         });
     }
     let mut fixed = Vec::new();
@@ -561,9 +587,9 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
 }
 
 /// A leaf's C bits (the low `size` bytes).
-fn c_bits(l: &FusedLeaf, v: &ValRaw) -> Result<u64, String> {
-    Ok(match &l.conv {
-        Conv::Int { .. } if l.size == 8 => v.get_i64() as u64,
+fn c_bits(conv: &Conv, size: u8, v: &ValRaw) -> Result<u64, String> {
+    Ok(match conv {
+        Conv::Int { .. } if size == 8 => v.get_i64() as u64,
         Conv::Int { .. } => u64::from(v.get_i32() as u32),
         Conv::Bool => u64::from(v.get_i32() != 0),
         Conv::F32 => u64::from(v.get_f32()),
@@ -585,6 +611,16 @@ fn c_bits(l: &FusedLeaf, v: &ValRaw) -> Result<u64, String> {
     })
 }
 
+/// The low `n` bytes of `v`.
+#[inline]
+fn zero(v: u64, n: u8) -> u64 {
+    if n >= 8 {
+        v
+    } else {
+        v & ((1u64 << (8 * u32::from(n))) - 1)
+    }
+}
+
 /// Runs a fused call: registers from flat values, the call, the result bytes.
 pub fn call_fused(
     fused: &Fused,
@@ -598,12 +634,19 @@ pub fn call_fused(
         *regs.slot(slot as usize) = v;
     }
     for l in fused.leaves.iter() {
-        let mut v = c_bits(l, &flat[l.flat])?;
-        v = match l.widen {
-            Some((true, n)) => signed(v, n as usize) as u64,
-            Some((false, n)) if n < 8 => v & (u64::MAX >> (64 - 8 * u32::from(n))),
-            _ if l.size < 8 => v & (u64::MAX >> (64 - 8 * l.size as u32)),
-            _ => v,
+        let raw = &flat[l.flat];
+        let v = match &l.op {
+            LeafOp::Whole => raw.get_i64() as u64,
+            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(*n)) as u64,
+            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), *n),
+            LeafOp::Convert { conv, size, widen } => {
+                let v = c_bits(conv, *size, raw)?;
+                match widen {
+                    Some((true, n)) => signed(v, usize::from(*n)) as u64,
+                    Some((false, n)) => zero(v, *n),
+                    None => zero(v, *size),
+                }
+            }
         };
         *regs.slot(l.slot as usize) |= v << l.shift;
     }

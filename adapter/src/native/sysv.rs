@@ -11,22 +11,19 @@ use crate::plan::{CType, Plan, Scalar};
 use std::ffi::c_void;
 
 /// The registers a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low
-/// 8 bytes of xmm0..xmm7 (slots 0..14 of [`Regs::slots`]).
+/// 8 bytes of xmm0..xmm7 (slots 0..14, see [`Regs::slot`]).
 #[repr(C)]
 #[derive(Default)]
 pub struct Regs {
-    gpr: [u64; 6],
-    xmm: [u64; 8],
+    /// At the offsets the trampoline reads, 8 bytes each.
+    slots: [u64; 14],
 }
 
 impl Regs {
-    /// The 14 register slots, integer ones first.
+    /// Register slot `i`: 0..6 the integer registers, 6..14 the SSE ones.
+    #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
-        if i < 6 {
-            &mut self.gpr[i]
-        } else {
-            &mut self.xmm[i - 6]
-        }
+        &mut self.slots[i]
     }
 }
 
@@ -238,7 +235,7 @@ impl Direct {
         out: &mut [u8; 16],
     ) {
         if self.ret_in_memory {
-            regs.gpr[0] = mem.as_mut_ptr() as usize as u64;
+            regs.slots[0] = mem.as_mut_ptr() as usize as u64;
         }
         let mut r = RetRegs::default();
         // SAFETY: the caller guarantees `fun`'s signature is the classified
@@ -351,8 +348,8 @@ impl Direct {
                 Ext::Zero(n) => raw & (u64::MAX >> (64 - 8 * u32::from(n))),
             };
             match m.reg {
-                Reg::Gpr(r) => regs.gpr[r as usize] = v,
-                Reg::Xmm(r) => regs.xmm[r as usize] = v,
+                Reg::Gpr(r) => regs.slots[r as usize] = v,
+                Reg::Xmm(r) => regs.slots[6 + r as usize] = v,
             }
         }
         let mut out = [0u8; 16];
