@@ -464,7 +464,11 @@ impl Builder<'_> {
             filled[j] = true;
             if let Param::List { .. } = param {
                 match proto.params.get(j + 1) {
-                    Some((Class::Int(_), _)) if !filled[j + 1] => filled[j + 1] = true,
+                    Some((Class::Int(_), _)) if !filled[j + 1] => {
+                        filled[j + 1] = true;
+                        // The prototype names the length parameter.
+                        f.args[j + 1].name = c_name(j + 1);
+                    }
                     _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter, an integer", f.name), c_loc.clone(), ""),
                 }
             }
