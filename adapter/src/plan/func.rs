@@ -4,52 +4,18 @@
 
 use super::build::{Builder, Naming, Peeled};
 use super::cproto::{self, Class, Prototype};
+use super::notes::Notes;
 use super::{
-    CArg, CType, Capacity, Convention, ErrorPlan, Expr, Form, Function, Out, OutKind, Param,
-    Results, Ret, Scalar, Shape, Source,
+    CArg, CType, Capacity, Convention, ErrorPlan, Form, Function, Out, OutKind, Param, Results,
+    Ret, Scalar, Shape, Source,
 };
-use crate::annotations::{Annotation, Value};
 use crate::error::{Diagnostic, plural};
 use wit_parser::{FunctionKind, Span, Type, TypeDefKind};
-
-const KEYS: &[&str] = &[
-    "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-];
-
-/// The annotations of one function, read.
-#[derive(Default)]
-struct Notes {
-    symbol: Option<String>,
-    proto: Option<(String, Annotation)>,
-    error: Option<(Convention, Annotation)>,
-    errno: bool,
-    message: Option<(String, Annotation)>,
-    free: Option<(String, Annotation)>,
-    set: Vec<(String, i64)>,
-    index: Vec<(String, String)>,
-    buffer: Option<(String, String, String)>,
-    length: Option<(String, Annotation)>,
-    /// The annotation line of each key, for locations.
-    lines: Vec<(String, usize)>,
-}
-
-/// `a = 1, b = null` → pairs; `null` is 0.
-fn assignments(text: &str) -> Result<Vec<(String, String)>, String> {
-    text.split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            let (k, v) = p
-                .split_once('=')
-                .ok_or_else(|| format!("expected `name = value`, got `{}`", p.trim()))?;
-            Ok((k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect()
-}
 
 /// An element of a tuple or record: its type, and its name for a record.
 type Elem = (Type, Option<String>);
 
-fn norm(name: &str) -> String {
+pub(super) fn norm(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)
@@ -78,106 +44,12 @@ fn class_ctype(class: &Class) -> Option<CType> {
 }
 
 impl Builder<'_> {
-    fn fail(&mut self, message: String, location: Option<crate::Location>, hint: &str) {
+    pub(super) fn fail(&mut self, message: String, location: Option<crate::Location>, hint: &str) {
         let mut d = Diagnostic::new(message).at(location);
         if !hint.is_empty() {
             d = d.hint(hint);
         }
         self.diags.push(d);
-    }
-
-    fn notes(&mut self, func: &wit_parser::Function) -> Notes {
-        let span = func.span;
-        let mut n = Notes::default();
-        for ann in self.annotations(&func.docs, span, KEYS, "a function") {
-            n.lines.push((ann.key.clone(), ann.line));
-            let loc = || self.world.locate_doc(span, ann.line, &ann.key);
-            if ann.key == "errno" {
-                n.errno = match &ann.value {
-                    Value::Ident(v) if v == "true" => true,
-                    Value::Ident(v) if v == "false" => false,
-                    other => {
-                        let m =
-                            format!("`errno` takes `true` or `false`, got {}", other.describe());
-                        self.fail(m, loc(), "");
-                        false
-                    }
-                };
-                continue;
-            }
-            let Some(v) = self.expect_str(&ann, span) else {
-                continue;
-            };
-            match ann.key.as_str() {
-                "symbol" => n.symbol = Some(v),
-                "c" => n.proto = Some((v, ann)),
-                "message" => n.message = Some((v, ann)),
-                "free" => n.free = Some((v, ann)),
-                "length" => n.length = Some((v, ann)),
-                "error" => {
-                    let conv = match v.as_str() {
-                        "nonzero" => Convention::Nonzero,
-                        "negative" => Convention::Negative,
-                        "minus-one" => Convention::MinusOne,
-                        "null" => Convention::Null,
-                        "false" => Convention::False,
-                        _ => {
-                            let m = format!(
-                                "`error` must be nonzero, negative, minus-one, null or false, got {v:?}"
-                            );
-                            self.fail(m, loc(), "");
-                            continue;
-                        }
-                    };
-                    n.error = Some((conv, ann));
-                }
-                "set" | "index" | "buffer" => {
-                    let pairs = if ann.key == "buffer" {
-                        let parts: Vec<String> =
-                            v.split(',').map(|p| p.trim().to_string()).collect();
-                        match parts.as_slice() {
-                            [d, l, c] => {
-                                n.buffer = Some((d.clone(), l.clone(), c.clone()));
-                                continue;
-                            }
-                            _ => Err("expected `buffer = \"dest, destLen, capacity\"`".to_string()),
-                        }
-                    } else {
-                        assignments(&v)
-                    };
-                    match (ann.key.as_str(), pairs) {
-                        (_, Err(m)) => self.fail(format!("`{}`: {m}", ann.key), loc(), ""),
-                        ("index", Ok(p)) => n.index = p,
-                        (_, Ok(p)) => {
-                            for (k, val) in p {
-                                let parsed = if val == "null" {
-                                    Some(0)
-                                } else {
-                                    crate::annotations::parse_int(&val)
-                                };
-                                match parsed.and_then(|i| i64::try_from(i).ok()) {
-                                    Some(i) => n.set.push((k, i)),
-                                    None => self.fail(
-                                        format!(
-                                            "`set`: `{k}` needs an integer or `null`, got `{val}`"
-                                        ),
-                                        loc(),
-                                        "",
-                                    ),
-                                }
-                            }
-                        }
-                    }
-                }
-                _ => unreachable!("checked by annotations()"),
-            }
-        }
-        n
-    }
-
-    fn note_loc(&self, n: &Notes, key: &str, span: Span) -> Option<crate::Location> {
-        let line = n.lines.iter().find(|(k, _)| k == key)?.1;
-        self.world.locate_doc(span, line, key)
     }
 
     pub(super) fn function(
@@ -951,71 +823,6 @@ impl Builder<'_> {
             form,
         })
     }
-
-    /// Parses `fn(arg, ...)`, `code`, `errno` or a C parameter name.
-    fn expr(
-        &mut self,
-        text: &str,
-        loc: Option<crate::Location>,
-        ret: CType,
-        names: &[String],
-    ) -> Option<Expr> {
-        match parse_expr(text) {
-            Ok(e) => self.bind_expr(&e, loc, ret, names),
-            Err(m) => {
-                self.fail(format!("cannot read `{text}`: {m}"), loc, "write `fn(arg)`, where arg is a C parameter name, `code`, `errno` or another call");
-                None
-            }
-        }
-    }
-
-    fn bind_expr(
-        &mut self,
-        e: &RawExpr,
-        loc: Option<crate::Location>,
-        ret: CType,
-        names: &[String],
-    ) -> Option<Expr> {
-        match e {
-            RawExpr::Name(n) if n == "code" => Some(Expr::Code),
-            RawExpr::Name(n) if n == "errno" => Some(Expr::Errno),
-            RawExpr::Name(n) => match names.iter().position(|a| norm(a) == norm(n)) {
-                Some(j) => Some(Expr::Arg(j)),
-                None => {
-                    self.fail(
-                        format!("`{n}` is not a C parameter of this function, `code` or `errno`"),
-                        loc,
-                        &format!("its C parameters: {}", names.join(", ")),
-                    );
-                    None
-                }
-            },
-            RawExpr::Call(sym, args) => {
-                let mut bound = Vec::new();
-                let mut types = Vec::new();
-                for a in args {
-                    let t = match a {
-                        RawExpr::Name(n) if n == "code" || n == "errno" => {
-                            CType::Scalar(Scalar::I32)
-                        }
-                        _ => CType::Scalar(Scalar::Ptr),
-                    };
-                    types.push(t);
-                    bound.push(self.bind_expr(
-                        a,
-                        loc.clone(),
-                        CType::Scalar(Scalar::Ptr),
-                        names,
-                    )?);
-                }
-                let callee = self.call(sym.clone(), types, ret, loc);
-                Some(Expr::Call {
-                    callee,
-                    args: bound,
-                })
-            }
-        }
-    }
 }
 
 fn class_describe(c: &Class) -> String {
@@ -1027,50 +834,6 @@ fn class_describe(c: &Class) -> String {
         Class::Named(n) => format!("`{n}`"),
         Class::FnPtr => {
             "a function pointer (callbacks are not supported yet: `set` it to null)".into()
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum RawExpr {
-    Name(String),
-    Call(String, Vec<RawExpr>),
-}
-
-fn parse_expr(text: &str) -> Result<RawExpr, String> {
-    let (e, rest) = expr_at(text.trim())?;
-    if !rest.trim().is_empty() {
-        return Err(format!("unexpected `{}`", rest.trim()));
-    }
-    Ok(e)
-}
-
-fn expr_at(s: &str) -> Result<(RawExpr, &str), String> {
-    let s = s.trim_start();
-    let end = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(s.len());
-    if end == 0 {
-        return Err(format!("expected a name, got `{s}`"));
-    }
-    let (name, mut rest) = (s[..end].to_string(), s[end..].trim_start());
-    let Some(after) = rest.strip_prefix('(') else {
-        return Ok((RawExpr::Name(name), rest));
-    };
-    rest = after;
-    let mut args = Vec::new();
-    loop {
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix(')') {
-            return Ok((RawExpr::Call(name, args), r));
-        }
-        let (a, r) = expr_at(rest)?;
-        args.push(a);
-        rest = r.trim_start();
-        if let Some(r) = rest.strip_prefix(',') {
-            rest = r;
-        } else if !rest.starts_with(')') {
-            return Err("expected `,` or `)`".into());
         }
     }
 }

@@ -4,8 +4,10 @@
 
 mod build;
 mod cproto;
+mod expr;
 mod func;
 pub(crate) mod layout;
+mod notes;
 mod print;
 
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
