@@ -9,33 +9,11 @@
 //! ```
 
 use anyhow::{Context, Result, anyhow};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use dlwit::WasiHost;
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-/// The store's data: WASI's state, and the C handles (sqlite connections
-/// and statements) the guest holds.
-struct Host {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    handles: dlwit::Handles,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl dlwit::DlwitView for Host {
-    fn handles(&mut self) -> &mut dlwit::Handles {
-        &mut self.handles
-    }
-}
 
 /// A database path under the temporary directory, removed when dropped.
 struct TempDb(std::path::PathBuf);
@@ -66,7 +44,7 @@ fn main() -> Result<()> {
     let mut config = Config::new();
     config.concurrency_support(false);
     let engine = Engine::new(&config)?;
-    let mut linker: Linker<Host> = Linker::new(&engine);
+    let mut linker: Linker<WasiHost> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     dlwit::add_to_linker(&mut linker, &bindings)?;
 
@@ -78,14 +56,7 @@ fn main() -> Result<()> {
         .inherit_stdio()
         .args(&["sqlite-demo", &db.0.to_string_lossy()])
         .build();
-    let mut store = Store::new(
-        &engine,
-        Host {
-            wasi,
-            table: ResourceTable::new(),
-            handles: dlwit::Handles::default(),
-        },
-    );
+    let mut store = Store::new(&engine, WasiHost::new(wasi));
     let command = Command::instantiate(&mut store, &component, &linker)?;
     let result = command.wasi_cli_run().call_run(&mut store);
     // Handles the guest left alive are closed when the store is dropped.

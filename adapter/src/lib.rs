@@ -37,6 +37,7 @@ compile_error!("dlwit's C layout and value marshaling are written for x86-64 (Sy
 
 pub mod annotations;
 pub mod error;
+mod host;
 mod link;
 mod marshal;
 mod native;
@@ -45,6 +46,7 @@ mod resources;
 pub mod world;
 
 pub use error::{Diagnostic, Error, Location};
+pub use host::WasiHost;
 pub use link::{LinkOptions, add_to_linker, add_to_linker_with};
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;

@@ -2,13 +2,13 @@
 //! WIT's C plan, or check that a WIT binds.
 
 use anyhow::{Context, Result};
-use dlwit::{Bindings, Libraries, Plan, WitSource, world::World};
+use dlwit::{Bindings, Libraries, Plan, WasiHost, WitSource, world::World};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{I32Exit, WasiCtx};
 
 const USAGE: &str = "\
 dlwit: lift native C libraries into WebAssembly component-model worlds
@@ -103,27 +103,6 @@ fn load(wit: &std::path::Path, libs: &Libraries) -> Result<Bindings> {
     Ok(bindings)
 }
 
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-    handles: dlwit::Handles,
-}
-
-impl dlwit::DlwitView for Host {
-    fn handles(&mut self) -> &mut dlwit::Handles {
-        &mut self.handles
-    }
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
-
 fn run_component(
     wit: &std::path::Path,
     libs: &Libraries,
@@ -139,7 +118,7 @@ fn run_component(
     let component = Component::from_file(&engine, path).map_err(|e| {
         anyhow::Error::from(e).context(format!("cannot load component `{}`", path.display()))
     })?;
-    let mut linker: Linker<Host> = Linker::new(&engine);
+    let mut linker: Linker<WasiHost> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     dlwit::add_to_linker(&mut linker, &bindings)?;
     let name = path
@@ -154,14 +133,7 @@ fn run_component(
                 .collect::<Vec<_>>(),
         )
         .build();
-    let mut store = Store::new(
-        &engine,
-        Host {
-            ctx,
-            table: ResourceTable::new(),
-            handles: dlwit::Handles::default(),
-        },
-    );
+    let mut store = Store::new(&engine, WasiHost::new(ctx));
     let command = Command::instantiate(&mut store, &component, &linker).map_err(|e| {
         anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
     })?;

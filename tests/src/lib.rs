@@ -2,15 +2,15 @@
 //! components and the CLI once, and running a guest in-process with its
 //! output captured.
 
-use dlwit::{Bindings, Libraries};
+use dlwit::{Bindings, Libraries, WasiHost};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::bindings::sync::Command as WasiCommand;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -90,30 +90,9 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
     bindings
 }
 
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-    handles: dlwit::Handles,
-}
-
-impl dlwit::DlwitView for Host {
-    fn handles(&mut self) -> &mut dlwit::Handles {
-        &mut self.handles
-    }
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
-
 /// A linker with WASI and `bindings`, ready to instantiate guests.
 pub struct Runner {
-    linker: Linker<Host>,
+    linker: Linker<WasiHost>,
 }
 
 /// What a guest run did.
@@ -149,14 +128,7 @@ impl Runner {
             .inherit_stderr()
             .args(&argv)
             .build();
-        let mut store = Store::new(
-            engine(),
-            Host {
-                ctx,
-                table: ResourceTable::new(),
-                handles: dlwit::Handles::default(),
-            },
-        );
+        let mut store = Store::new(engine(), WasiHost::new(ctx));
         let result = WasiCommand::instantiate(&mut store, &component, &self.linker)
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
@@ -165,6 +137,26 @@ impl Runner {
             stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
             result,
         }
+    }
+}
+
+impl Outcome {
+    /// Asserts that the run trapped with every one of `needles` in the
+    /// message, and that the guest did not go on after the bad call (the
+    /// sad-path guests print `unreachable` after it).
+    pub fn expect_trap(&self, needles: &[&str]) {
+        let err = self
+            .result
+            .as_ref()
+            .expect_err("the call should have trapped");
+        for n in needles {
+            assert!(err.contains(n), "trap message lacks `{n}`:\n{err}");
+        }
+        assert!(
+            !self.stdout.contains("unreachable"),
+            "the guest went on after the bad call:\n{}",
+            self.stdout
+        );
     }
 }
 

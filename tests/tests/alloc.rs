@@ -6,13 +6,13 @@
 
 #![expect(unsafe_code, reason = "a global allocator is an unsafe impl")]
 
-use dlwit::Libraries;
+use dlwit::{Libraries, WasiHost};
 use dlwit_tests::{FIXTURE_LIB, bindings, engine, guest};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::component::{Component, Linker};
+use wasmtime_wasi::WasiCtx;
 
 struct Counting;
 
@@ -42,27 +42,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-struct Host {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    handles: dlwit::Handles,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl dlwit::DlwitView for Host {
-    fn handles(&mut self) -> &mut dlwit::Handles {
-        &mut self.handles
-    }
-}
-
 const SHAPES: [&str; 8] = [
     "add",
     "rect-grow",
@@ -77,15 +56,11 @@ const SHAPES: [&str; 8] = [
 #[test]
 fn fast_path_calls_allocate_nothing() {
     let b = bindings("tests/wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"));
-    let mut linker: Linker<Host> = Linker::new(engine());
+    let mut linker: Linker<WasiHost> = Linker::new(engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     dlwit::add_to_linker(&mut linker, &b).unwrap();
     let component = Component::from_file(engine(), guest("bench")).unwrap();
-    let host = Host {
-        wasi: WasiCtx::builder().build(),
-        table: ResourceTable::new(),
-        handles: dlwit::Handles::default(),
-    };
+    let host = WasiHost::new(WasiCtx::builder().build());
     let mut store = Store::new(engine(), host);
     let instance = linker.instantiate(&mut store, &component).unwrap();
     let run = instance

@@ -88,33 +88,34 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
             put(dst, bits);
         }
         (Shape::Struct(id), Val::Record(fields)) => {
-            for (field, (_, v)) in plan.struct_(*id).fields.iter().zip(fields) {
-                let n = plan.size_align(field.shape.ctype()).0;
-                write_val(
-                    plan,
-                    &field.shape,
-                    v,
-                    &mut dst[field.offset..field.offset + n],
-                )?;
-            }
+            write_fields(plan, *id, fields.iter().map(|(_, v)| v), dst)?;
         }
-        (Shape::Struct(id), Val::Tuple(items)) => {
-            for (field, v) in plan.struct_(*id).fields.iter().zip(items) {
-                let n = plan.size_align(field.shape.ctype()).0;
-                write_val(
-                    plan,
-                    &field.shape,
-                    v,
-                    &mut dst[field.offset..field.offset + n],
-                )?;
-            }
-        }
+        (Shape::Struct(id), Val::Tuple(items)) => write_fields(plan, *id, items.iter(), dst)?,
         (shape, v) => {
             return Err(format!(
                 "value {v:?} does not fit the planned C type {:?}",
                 shape.ctype()
             ));
         }
+    }
+    Ok(())
+}
+
+/// Writes a record's or tuple's values into the fields of struct `id`.
+fn write_fields<'a>(
+    plan: &Plan,
+    id: crate::plan::StructId,
+    values: impl Iterator<Item = &'a Val>,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    for (field, v) in plan.struct_(id).fields.iter().zip(values) {
+        let n = plan.size_align(field.shape.ctype()).0;
+        write_val(
+            plan,
+            &field.shape,
+            v,
+            &mut dst[field.offset..field.offset + n],
+        )?;
     }
     Ok(())
 }
