@@ -223,7 +223,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     let mut steps = Vec::new();
     let mut flat = 0;
     let mut count = 0usize;
-    let mut take = |_: usize| {
+    let mut take = || {
         count += 1;
         (count <= MAX_SPECIAL).then_some(count - 1)
     };
@@ -234,7 +234,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                 shape: Shape::Handle { resource, own },
             } => {
                 steps.push(Step::Handle {
-                    k: take(2)?,
+                    k: take()?,
                     arg: *arg,
                     resource: *resource,
                     own: *own,
@@ -244,7 +244,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
             Param::Value { arg, shape } => flatten(plan, shape, *arg, 0, &mut flat, &mut steps)?,
             Param::String { arg } => {
                 steps.push(Step::Str {
-                    k: take(0)?,
+                    k: take()?,
                     arg: *arg,
                 });
                 flat += 2;
@@ -254,7 +254,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                 elem: Shape::Int(Scalar::U8),
             } => {
                 steps.push(Step::Bytes {
-                    k: take(1)?,
+                    k: take()?,
                     arg: *arg,
                 });
                 flat += 2;

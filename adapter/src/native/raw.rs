@@ -19,7 +19,7 @@
 //! the plan can therefore give wrong values, never host memory unsafety.
 
 use wasmtime::component::__internal::{
-    CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext,
+    CanonicalAbiInfo, ComponentTypes, InstanceType, InterfaceType, LiftContext, LowerContext,
 };
 use wasmtime::component::{
     ComponentNamedList, ComponentType, Lift, Lower, ResourceDynamic, WasmList, WasmStr,
@@ -86,20 +86,14 @@ impl<const N: usize> Args for RichArgs<N> {
     }
 }
 
-fn tuple_types<'a>(
-    ty: &InterfaceType,
-    types: &'a wasmtime::component::__internal::ComponentTypes,
-) -> Result<&'a [InterfaceType]> {
+fn tuple_types<'a>(ty: &InterfaceType, types: &'a ComponentTypes) -> Result<&'a [InterfaceType]> {
     match ty {
         InterfaceType::Tuple(t) => Ok(&types[*t].types),
         _ => bail!("dlwit: expected a parameter or result tuple"),
     }
 }
 
-fn flat_count(
-    ty: &InterfaceType,
-    types: &wasmtime::component::__internal::ComponentTypes,
-) -> Option<usize> {
+fn flat_count(ty: &InterfaceType, types: &ComponentTypes) -> Option<usize> {
     types.canonical_abi(ty).flat_count.map(usize::from)
 }
 
@@ -170,6 +164,8 @@ unsafe impl<const N: usize> ComponentNamedList for RichArgs<N> {}
 
 struct Walk<'a, 'b, const N: usize> {
     cx: &'a mut LiftContext<'b>,
+    /// The component's types (cloned once per call, not per visited type).
+    types: &'a ComponentTypes,
     src: &'a [ValRaw; N],
     args: RichArgs<N>,
     pos: usize,
@@ -194,7 +190,7 @@ impl<const N: usize> Walk<'_, '_, N> {
     }
 
     fn visit(&mut self, ty: InterfaceType) -> Result<()> {
-        let types = self.cx.types.clone();
+        let types = self.types;
         match ty {
             InterfaceType::String => {
                 let pair = self.pair()?;
@@ -226,7 +222,7 @@ impl<const N: usize> Walk<'_, '_, N> {
                     self.visit(*t)?;
                 }
             }
-            other => match flat_count(&other, &types) {
+            other => match flat_count(&other, types) {
                 Some(n) => self.pos += n,
                 None => bail!("dlwit fast path: a parameter type with no flat form"),
             },
@@ -247,6 +243,7 @@ unsafe impl<const N: usize> Lift for RichArgs<N> {
         let params = tuple_types(&ty, &types)?;
         let mut walk = Walk {
             cx,
+            types: &types,
             src,
             args: RichArgs {
                 flat: *src,
@@ -271,7 +268,7 @@ unsafe impl<const N: usize> Lift for RichArgs<N> {
 }
 
 /// Whether a type is made of plain scalars only (no strings, lists, handles).
-fn is_plain(ty: &InterfaceType, types: &wasmtime::component::__internal::ComponentTypes) -> bool {
+fn is_plain(ty: &InterfaceType, types: &ComponentTypes) -> bool {
     match ty {
         InterfaceType::String
         | InterfaceType::List(_)

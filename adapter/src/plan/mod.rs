@@ -177,7 +177,7 @@ pub enum Ret {
     NullableHandle(Shape),
     /// A pointer to `length` bytes, copied into a `list<u8>`.
     Bytes {
-        /// Index into [`Plan::calls`]-based expressions: the length.
+        /// The length: a call made right after the function returns.
         length: Expr,
     },
 }
