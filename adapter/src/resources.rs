@@ -7,8 +7,11 @@
 //! function (it does not), or when the store — and with it this table — is
 //! dropped: then every live handle is destroyed, newest first, so that
 //! children made from a parent go before it.
+//!
+//! A resource held by value (raylib's `Image`) keeps its C struct here, in a
+//! [`Blob`]; its "pointer" is the blob's address.
 
-use crate::native::Callable;
+use crate::native::{Blob, Callable};
 use std::sync::Arc;
 
 /// Gives dlwit its handle table inside a store's data, as `WasiView` gives
@@ -29,6 +32,8 @@ pub struct Handles {
 
 struct Entry {
     ptr: u64,
+    /// For a resource held by value: the struct, at `ptr`.
+    value: Option<Blob>,
     resource: u32,
     drop: Option<Arc<Callable>>,
     seq: u64,
@@ -41,10 +46,32 @@ impl Handles {
     }
 
     pub(crate) fn insert(&mut self, ptr: u64, resource: u32, drop: Option<Arc<Callable>>) -> u32 {
+        self.insert_entry(ptr, None, resource, drop)
+    }
+
+    /// Inserts a handle that holds a copy of the C struct `bytes`.
+    pub(crate) fn insert_value(
+        &mut self,
+        bytes: &[u8],
+        resource: u32,
+        drop: Option<Arc<Callable>>,
+    ) -> u32 {
+        let blob = Blob::new(bytes);
+        self.insert_entry(blob.addr(), Some(blob), resource, drop)
+    }
+
+    fn insert_entry(
+        &mut self,
+        ptr: u64,
+        value: Option<Blob>,
+        resource: u32,
+        drop: Option<Arc<Callable>>,
+    ) -> u32 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Some(Entry {
             ptr,
+            value,
             resource,
             drop,
             seq,
@@ -74,22 +101,43 @@ impl Handles {
         self.entry(rep, resource).map(|e| e.ptr)
     }
 
+    /// The bytes of the struct `rep` holds by value.
+    pub(crate) fn value(&self, rep: u32, resource: u32) -> Result<&[u8], String> {
+        match &self.entry(rep, resource)?.value {
+            Some(blob) => Ok(blob.bytes()),
+            None => Err(format!("handle {rep} holds a pointer, not a struct")),
+        }
+    }
+
     /// Takes `rep` out of the table without destroying it (C consumed it).
     pub(crate) fn take(&mut self, rep: u32, resource: u32) -> Result<u64, String> {
-        let ptr = self.entry(rep, resource)?.ptr;
-        self.entries[rep as usize] = None;
+        self.entry(rep, resource)?;
+        let entry = self.entries[rep as usize].take().expect("checked above");
         self.vacant.push(rep);
-        Ok(ptr)
+        Ok(entry.ptr)
     }
 
     /// Destroys `rep`: takes it out and runs its destructor.
     pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
-        let drop = self.entry(rep, resource)?.drop.clone();
-        let ptr = self.take(rep, resource)?;
-        if let Some(d) = drop {
-            d.call_with(&[ptr]);
-        }
+        self.entry(rep, resource)?;
+        let entry = self.entries[rep as usize].take().expect("checked above");
+        self.vacant.push(rep);
+        entry.destroy();
         Ok(())
+    }
+}
+
+impl Entry {
+    /// Runs the destructor: with the struct by value when the handle holds
+    /// one and the destructor takes one, with the pointer otherwise.
+    fn destroy(self) {
+        let Some(d) = &self.drop else { return };
+        match &self.value {
+            Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
+            _ => {
+                d.call_with(&[self.ptr]);
+            }
+        }
     }
 }
 
@@ -98,9 +146,7 @@ impl Drop for Handles {
         let mut live: Vec<Entry> = self.entries.drain(..).flatten().collect();
         live.sort_by_key(|e| std::cmp::Reverse(e.seq));
         for e in live {
-            if let Some(d) = &e.drop {
-                d.call_with(&[e.ptr]);
-            }
+            e.destroy();
         }
     }
 }

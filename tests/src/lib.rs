@@ -40,6 +40,26 @@ fn run_cargo(args: &[&str], dir: &Path, what: &str) {
     );
 }
 
+/// raylib as a shared library, built once by `scripts/raylib.sh` (which
+/// installs cmake, the X11/GL headers and Xvfb when they are missing).
+pub fn raylib() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            eprintln!("building raylib (once; cached in target/raylib)...");
+            let out = Command::new(root().join("scripts/raylib.sh"))
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run scripts/raylib.sh: {e}"));
+            assert!(
+                out.status.success(),
+                "scripts/raylib.sh failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        })
+        .clone()
+}
+
 /// The path of guest component `name`, building every guest once.
 pub fn guest(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();

@@ -231,7 +231,12 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         match p {
             Param::Value {
                 arg,
-                shape: Shape::Handle { resource, own },
+                shape:
+                    Shape::Handle {
+                        resource,
+                        own,
+                        value: None,
+                    },
             } => {
                 steps.push(Step::Handle {
                     k: take()?,
@@ -267,7 +272,11 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     }
     let ret = match &f.ret {
         Ret::Void => FastRet::Unit,
-        Ret::Value(Shape::Handle { resource, .. }) => FastRet::Handle(*resource),
+        Ret::Value(Shape::Handle {
+            resource,
+            value: None,
+            ..
+        }) => FastRet::Handle(*resource),
         Ret::Value(shape @ Shape::Struct(_)) => {
             let mut leaves = Vec::new();
             let (size, _) = ret_leaves(plan, shape, 0, 0, &mut leaves)?;

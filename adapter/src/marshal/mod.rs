@@ -54,7 +54,11 @@ pub fn lower<T: DlwitView>(
             (
                 Param::Value {
                     arg,
-                    shape: Shape::Handle { resource, own },
+                    shape: Shape::Handle {
+                        resource,
+                        own,
+                        value,
+                    },
                 },
                 Val::Resource(any),
             ) => {
@@ -67,15 +71,20 @@ pub fn lower<T: DlwitView>(
                         name()
                     ));
                 }
-                let ptr = store
-                    .data_mut()
-                    .handles()
-                    .get(res.rep(), tag)
-                    .map_err(|e| format!("argument `{}`: {e}", name()))?;
+                let handles = store.data_mut().handles();
+                let found = match value {
+                    // The struct itself, copied into the argument.
+                    Some(_) => handles
+                        .value(res.rep(), tag)
+                        .map(|bytes| frame.arg(*arg).copy_from_slice(bytes)),
+                    None => handles
+                        .get(res.rep(), tag)
+                        .map(|ptr| put(frame.arg(*arg), ptr)),
+                };
+                found.map_err(|e| format!("argument `{}`: {e}", name()))?;
                 if *own {
                     consumed.push((res.rep(), tag));
                 }
-                put(frame.arg(*arg), ptr);
             }
             (Param::Value { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
             (Param::String { arg }, Val::String(s)) => {
@@ -285,6 +294,29 @@ fn new_handle<T: DlwitView>(
         .drop
         .map(|d| cx.calls[d].clone());
     let rep = store.data_mut().handles().insert(ptr, tag, drop);
+    own_handle(rep, tag, store)
+}
+
+/// A handle to a new resource held by value: a copy of the struct `bytes`.
+fn new_value_handle<T: DlwitView>(
+    cx: &Ctx<'_>,
+    resource: usize,
+    bytes: &[u8],
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<Val, String> {
+    let tag = cx.payloads[resource];
+    let drop = cx.plan.resources[resource]
+        .drop
+        .map(|d| cx.calls[d].clone());
+    let rep = store.data_mut().handles().insert_value(bytes, tag, drop);
+    own_handle(rep, tag, store)
+}
+
+fn own_handle<T: DlwitView>(
+    rep: u32,
+    tag: u32,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<Val, String> {
     let any = ResourceDynamic::new_own(rep, tag)
         .try_into_resource_any(&mut *store)
         .map_err(|e| format!("cannot make a handle: {e}"))?;
@@ -306,6 +338,14 @@ fn lift_return<T: DlwitView>(
 ) -> Result<Val, String> {
     Ok(match &cx.func.ret {
         Ret::Void => return Err("no return value to read".into()),
+        Ret::Value(Shape::Handle {
+            resource,
+            value: Some(id),
+            ..
+        }) => {
+            let size = cx.plan.struct_(*id).size;
+            new_value_handle(cx, *resource, &frame.ret()[..size], store)?
+        }
         Ret::Value(Shape::Handle { resource, .. }) => {
             if raw == 0 {
                 return Err(null_handle(cx, *resource));

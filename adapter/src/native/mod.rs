@@ -10,11 +10,13 @@
 #![allow(unsafe_code)]
 
 mod bindings;
+mod blob;
 mod frame;
 pub mod raw;
 pub mod sysv;
 
 pub use bindings::{Bindings, Libraries};
+pub use blob::Blob;
 pub use frame::{Frame, c_str_at};
 
 use crate::plan::{CType, Plan, Scalar};
@@ -72,6 +74,8 @@ pub struct Callable {
     direct: Option<sysv::Direct>,
     /// Whether any parameter is a pointer.
     has_pointer: bool,
+    /// Whether the first parameter is a struct by value.
+    first_is_struct: bool,
     _lib: Arc<Library>,
 }
 
@@ -159,6 +163,7 @@ impl Callable {
             ),
             direct: sysv::Direct::new(plan, args, ret),
             has_pointer: args.contains(&CType::Scalar(Scalar::Ptr)),
+            first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
             _lib: lib,
         })
     }
@@ -203,6 +208,22 @@ impl Callable {
             4 if self.ret_signed => v as u32 as i32 as i64 as u64,
             _ => v,
         }
+    }
+
+    /// Calls a function whose one argument is a struct, by value, with
+    /// `bytes` as its value (a destructor such as raylib's `UnloadImage`).
+    pub fn call_with_struct(&self, bytes: &[u8]) {
+        let mut frame = self.frame();
+        frame.clear();
+        let slot = frame.arg(0);
+        assert_eq!(slot.len(), bytes.len(), "a struct of the declared size");
+        slot.copy_from_slice(bytes);
+        self.call(&mut frame);
+    }
+
+    /// Whether the first parameter is a struct passed by value.
+    pub fn takes_struct(&self) -> bool {
+        self.first_is_struct
     }
 
     /// Calls a function returning `const char *` (see [`Callable::call_with`])

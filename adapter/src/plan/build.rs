@@ -271,6 +271,16 @@ impl Builder<'_> {
                 functions.push(f);
             }
         }
+        // Resources no function uses still have their annotations checked.
+        let resources: Vec<TypeId> = self.resolve().interfaces[id]
+            .types
+            .values()
+            .copied()
+            .filter(|t| matches!(self.resolve().types[*t].kind, TypeDefKind::Resource))
+            .collect();
+        for r in resources {
+            let _ = self.resource(r);
+        }
         self.type_annotations(id);
         self.plan.interfaces.push(Interface {
             name: instance,
@@ -545,20 +555,11 @@ impl Builder<'_> {
             TypeDefKind::Handle(Handle::Own(r)) | TypeDefKind::Handle(Handle::Borrow(r)) => {
                 let own = matches!(def.kind, TypeDefKind::Handle(Handle::Own(_)));
                 let resource = self.resource(*r)?;
-                Ok((
-                    Shape::Handle { resource, own },
-                    self.plan.resources[resource].c_name.clone(),
-                ))
+                Ok(self.handle(resource, own))
             }
             TypeDefKind::Resource => {
                 let resource = self.resource(id)?;
-                Ok((
-                    Shape::Handle {
-                        resource,
-                        own: true,
-                    },
-                    self.plan.resources[resource].c_name.clone(),
-                ))
+                Ok(self.handle(resource, true))
             }
             _ => self.unmapped(&Type::Id(id), span),
         }
@@ -577,26 +578,73 @@ impl Builder<'_> {
         };
         let mut c_name = format!("struct {} *", name.replace('-', "_"));
         let mut drop = None;
-        for ann in self.annotations(&def.docs, def.span, &["drop", "c"], "a resource") {
-            let Some(v) = self.expect_str(&ann, def.span) else {
+        let mut value = None;
+        let anns = self.annotations(&def.docs, def.span, &["drop", "c", "struct"], "a resource");
+        // `struct` first: it decides the C name and how the destructor is called.
+        for ann in anns.iter().filter(|a| a.key == "struct") {
+            let Some(record) = self.expect_str(ann, def.span) else {
+                continue;
+            };
+            let location = self.world.locate_doc(def.span, ann.line, "struct");
+            let found = match def.owner {
+                TypeOwner::Interface(i) => self.resolve().interfaces[i].types.get(&record).copied(),
+                _ => None,
+            };
+            match found.map(|t| self.shape(&Type::Id(t), def.span)) {
+                Some(Ok((Shape::Struct(sid), spelling))) => {
+                    value = Some(sid);
+                    c_name = spelling;
+                }
+                Some(Err(())) => {}
+                _ => self.diags.push(
+                    Diagnostic::new(format!(
+                        "resource `{name}`: `struct = \"{record}\"` names no record or tuple of its interface"
+                    ))
+                    .at(location)
+                    .hint("declare the C struct's fields as a record next to the resource, with `@ffi(c = \"Name\")`"),
+                ),
+            }
+        }
+        for ann in anns.iter().filter(|a| a.key != "struct") {
+            let Some(v) = self.expect_str(ann, def.span) else {
                 continue;
             };
             if ann.key == "c" {
                 c_name = v;
             } else {
                 let location = self.world.locate_doc(def.span, ann.line, "drop");
-                drop = Some(self.call(v, vec![CType::Scalar(Scalar::Ptr)], CType::Void, location));
+                // A struct held by value goes to its destructor by value.
+                let arg = value.map_or(CType::Scalar(Scalar::Ptr), CType::Struct);
+                drop = Some(self.call(v, vec![arg], CType::Void, location));
             }
         }
         self.plan.resources.push(super::Resource {
             name,
             interface,
             c_name,
+            value,
             drop,
         });
         let r = self.plan.resources.len() - 1;
         self.resource_ids.insert(id, r);
         Ok(r)
+    }
+
+    /// The shape and C spelling of a handle to `resource`, as a pointer
+    /// (a resource held by value is passed by address unless the C
+    /// prototype says otherwise).
+    pub(super) fn handle(&self, resource: usize, own: bool) -> (Shape, String) {
+        let r = &self.plan.resources[resource];
+        let spelling = match r.value {
+            Some(_) => format!("{} *", r.c_name),
+            None => r.c_name.clone(),
+        };
+        let shape = Shape::Handle {
+            resource,
+            own,
+            value: None,
+        };
+        (shape, spelling)
     }
 
     /// Registers an auxiliary C function of the current library.

@@ -330,9 +330,32 @@ impl Builder<'_> {
                 continue;
             };
             let len_class = proto.params.get(j + 1).map(|p| &p.0);
-            let Some(param) = self.param(ty, *pspan, &c_name(j), j, &mut f.args, len_class) else {
+            let Some(mut param) = self.param(ty, *pspan, &c_name(j), j, &mut f.args, len_class)
+            else {
                 continue;
             };
+            if let Param::Value { shape, .. } = &mut param
+                && let Some((by_value, spelling)) = self.handle_by_value(shape, &proto.params[j].0)
+            {
+                f.args[j].ty = by_value.ctype();
+                f.args[j].spelling = spelling;
+                *shape = by_value;
+            }
+            if let Param::Value {
+                shape:
+                    Shape::Handle {
+                        resource,
+                        own: true,
+                        value: None,
+                    },
+                ..
+            } = param
+                && self.plan.resources[resource].value.is_some()
+            {
+                let r = &self.plan.resources[resource];
+                let m = format!("`{}`: the own handle `{name}` holds its `{}` by value, so C must take the struct itself, not a pointer", f.name, r.c_name);
+                self.fail(m, c_loc.clone(), "pass it as `borrow<...>`, or fix the prototype");
+            }
             filled[j] = true;
             if let Param::List { .. } = param {
                 match proto.params.get(j + 1) {
@@ -552,6 +575,20 @@ impl Builder<'_> {
             },
             None => (Ret::Void, CType::Void, "void".to_string()),
         };
+        let (ret, ret_type, spelling) = match (ret, &ret_class) {
+            (Ret::Value(shape), Some(class)) => match self.handle_by_value(&shape, class) {
+                Some((by_value, spelling)) => (Ret::Value(by_value.clone()), by_value.ctype(), spelling),
+                None => (Ret::Value(shape), ret_type, spelling),
+            },
+            other => (other.0, ret_type, spelling),
+        };
+        if let Ret::Value(Shape::Handle { resource, value: None, .. }) | Ret::NullableHandle(Shape::Handle { resource, .. }) = ret
+            && self.plan.resources[resource].value.is_some()
+        {
+            let loc = self.note_loc(n, "c", span);
+            self.fail(format!("`{}`: `{}` is held by value, so C must return the struct itself (`{}`), not a pointer", f.name, self.plan.resources[resource].name, self.plan.resources[resource].c_name), loc, "give the C prototype; a resource held by value cannot be `option<T>`");
+            return;
+        }
         f.ret = ret;
         match &ret_class {
             Some(class) => {
@@ -697,10 +734,11 @@ impl Builder<'_> {
             Peeled::String => Some(OutKind::String),
             Peeled::Handle(r) => {
                 let resource = self.resource(r).ok()?;
-                Some(OutKind::Value(Shape::Handle {
-                    resource,
-                    own: true,
-                }))
+                if self.plan.resources[resource].value.is_some() {
+                    self.fail(format!("`{}`: out-parameter `{name}`: a resource held by value cannot be an out-parameter (yet)", f.name), f.location.clone(), "");
+                    return None;
+                }
+                Some(OutKind::Value(self.handle(resource, true).0))
             }
             Peeled::Other => Some(OutKind::Value(self.shape(ty, span).ok()?.0)),
             _ => {
@@ -734,15 +772,8 @@ impl Builder<'_> {
                 }
                 Peeled::Handle(r) => {
                     let resource = self.resource(r).ok()?;
-                    let c = self.plan.resources[resource].c_name.clone();
-                    Some((
-                        Ret::NullableHandle(Shape::Handle {
-                            resource,
-                            own: true,
-                        }),
-                        ptr,
-                        c,
-                    ))
+                    let (shape, spelling) = self.handle(resource, true);
+                    Some((Ret::NullableHandle(shape), ptr, spelling))
                 }
                 _ => self.unmapped(ty, span).ok(),
             },
@@ -822,6 +853,34 @@ impl Builder<'_> {
             message,
             form,
         })
+    }
+}
+
+impl Builder<'_> {
+    /// A handle to a resource held by value where the C prototype has the
+    /// struct itself (`Image`, not `Image *`): the by-value shape and its
+    /// spelling.
+    fn handle_by_value(&self, shape: &Shape, class: &Class) -> Option<(Shape, String)> {
+        let Shape::Handle {
+            resource,
+            own,
+            value: None,
+        } = *shape
+        else {
+            return None;
+        };
+        let r = &self.plan.resources[resource];
+        match (r.value, class) {
+            (Some(id), Class::Named(_)) => Some((
+                Shape::Handle {
+                    resource,
+                    own,
+                    value: Some(id),
+                },
+                r.c_name.clone(),
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -33,12 +33,16 @@ pub enum Shape {
     Flags(Box<FlagsPlan>),
     /// A record or tuple as a C struct, by value.
     Struct(StructId),
-    /// A resource handle: the C pointer behind it.
+    /// A resource handle: the C pointer behind it, or, for a resource held
+    /// by value, the address of the struct the table keeps.
     Handle {
         /// Index into [`Plan::resources`].
         resource: usize,
         /// `own<T>`: the handle moves (to C as a parameter, to the guest as a result).
         own: bool,
+        /// For a resource held by value ([`Resource::value`]) passed or
+        /// returned as the struct itself (`Image`, not `Image *`): the struct.
+        value: Option<StructId>,
     },
 }
 
@@ -75,7 +79,8 @@ impl Shape {
             Shape::Enum(e) => CType::Scalar(e.repr),
             Shape::Flags(f) => CType::Scalar(f.repr),
             Shape::Struct(id) => CType::Struct(*id),
-            Shape::Handle { .. } => CType::Scalar(Scalar::Ptr),
+            Shape::Handle { value: None, .. } => CType::Scalar(Scalar::Ptr),
+            Shape::Handle { value: Some(id), .. } => CType::Struct(*id),
         }
     }
 }
@@ -298,15 +303,21 @@ pub struct Call {
     pub location: Option<Location>,
 }
 
-/// A WIT resource: an opaque C pointer with an optional destructor.
+/// A WIT resource: an opaque C pointer with an optional destructor, or a C
+/// struct held by value in the handle table (raylib's `Image`, `Texture2D`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     /// The WIT name.
     pub name: String,
     /// The instance (interface) that defines it.
     pub interface: String,
-    /// The C type as C spells it (`sqlite3 *`).
+    /// The C type as C spells it (`sqlite3 *`; `Image` when held by value).
     pub c_name: String,
+    /// Held by value (`@ffi(struct = "record")`): the struct. C functions
+    /// take it by value (`Image`) or by address (`Image *`, which points at
+    /// the table's copy, so C may change it in place), and return it by
+    /// value; the destructor takes it by value.
+    pub value: Option<StructId>,
     /// The destructor: index into [`Plan::calls`].
     pub drop: Option<usize>,
 }

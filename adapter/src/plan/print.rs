@@ -89,6 +89,17 @@ pub fn render(plan: &Plan) -> String {
                 Ret::String { nullable: true } => {
                     let _ = writeln!(out, "    returns: string copied out; NULL is none");
                 }
+                Ret::Value(Shape::Handle {
+                    resource,
+                    value: Some(_),
+                    ..
+                }) => {
+                    let _ = writeln!(
+                        out,
+                        "    returns: a new `{}` handle holding the struct",
+                        plan.resources[*resource].name
+                    );
+                }
                 Ret::Value(Shape::Handle { resource, .. }) => {
                     let _ = writeln!(
                         out,
@@ -132,7 +143,8 @@ pub fn render(plan: &Plan) -> String {
             Some(d) => format!("destroyed by `{}`", plan.calls[d].symbol),
             None => "no destructor".into(),
         };
-        let _ = writeln!(out, "resource {} ({}): {drop}", r.name, r.c_name);
+        let held = if r.value.is_some() { ", held by value" } else { "" };
+        let _ = writeln!(out, "resource {} ({}{held}): {drop}", r.name, r.c_name);
     }
     for s in &plan.structs {
         let _ = writeln!(

@@ -32,7 +32,7 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::handles::{
-    Counter, Item, Pool, checked_div, code_message, counter_maybe, counter_or_none, created,
+    Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
     describe, destroyed, fail_errno, fill, live, make_counter, parse, strdup_count, string_allocs,
     string_frees,
 };
@@ -180,6 +180,7 @@ struct Leaked {
     _counters: [Counter; 3],
     _pool: Pool,
     _items: [Item; 2],
+    _tile: Tile,
 }
 
 fn lifecycle() {
@@ -231,6 +232,23 @@ fn lifecycle() {
     drop(pool);
     base.objects(11, 11);
 
+    // A struct held by value (like raylib's `Image`): C returns it, reads it
+    // by value, changes it in place through a pointer, frees it by value.
+    let t = Tile::new(4, 3, 7);
+    assert_eq!((t.at(0, 0), t.at(3, 2), t.scale()), (7, 7, 1.5));
+    t.set(1, 2, 99);
+    assert_eq!(t.at(1, 2), 99, "a change made through `struct tile *`");
+    base.objects(12, 11);
+    t.grow(8, 8);
+    // New pixels (the old ones destroyed), size and scale, seen by value.
+    assert_eq!((t.at(1, 2), t.at(7, 7), t.scale()), (99, 0, 3.0));
+    base.objects(13, 12);
+    drop(t);
+    base.objects(13, 13);
+    let t = Tile::new(2, 2, 1);
+    Tile::free(t);
+    base.objects(14, 14);
+
     // Leaked on purpose, interleaved so that only destroying in reverse
     // order of creation frees the items before their pool.
     let first = Counter::new(100);
@@ -238,16 +256,18 @@ fn lifecycle() {
     let second = Counter::new(200);
     let items = [pool.item(1), pool.item(2)];
     let third = Counter::new(300);
+    let tile = Tile::new(3, 3, 5);
     assert_eq!(items[0].value() + items[1].value(), 3);
     let leaked: &'static Leaked = Box::leak(Box::new(Leaked {
         _counters: [first, second, third],
         _pool: pool,
         _items: items,
+        _tile: tile,
     }));
     black_box(leaked);
-    base.objects(17, 11);
-    assert_eq!(live() - (base.created - base.destroyed), 6);
-    println!("leaked 3 counters, 1 pool and 2 items");
+    base.objects(21, 14);
+    assert_eq!(live() - (base.created - base.destroyed), 7);
+    println!("leaked 3 counters, 1 pool, 2 items and 1 tile");
     println!(
         "created {} destroyed {} live {}",
         created(),

@@ -115,8 +115,8 @@ fn leaked_handles_are_destroyed_when_the_store_is_dropped() {
     let before = Counts::now();
     let out = runner().run("handles", &["lifecycle"]);
     expect_ok(&out, "lifecycle: ok");
-    // While its store was alive, the guest held 3 counters, a pool and 2
-    // items that it never dropped.
+    // While its store was alive, the guest held 3 counters, a pool, 2 items
+    // and a tile that it never dropped.
     let during = out
         .stdout
         .lines()
@@ -127,7 +127,7 @@ fn leaked_handles_are_destroyed_when_the_store_is_dropped() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no live count in {during:?}"));
-    assert_eq!(live_during - before.live, 6, "{during}");
+    assert_eq!(live_during - before.live, 7, "{during}");
     // A fresh store: the host destroyed them when the old one was dropped,
     // items before their pool (C aborts otherwise).
     let after = Counts::now();

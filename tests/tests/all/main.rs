@@ -7,4 +7,5 @@ mod handles;
 mod layout;
 mod libs;
 mod plan;
+mod raylib;
 mod sqlite;

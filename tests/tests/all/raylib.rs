@@ -1,0 +1,168 @@
+//! raylib, built from source by scripts/raylib.sh: struct-by-value calls and
+//! images held by value without a window, checked against values computed
+//! here; and a real window under Xvfb whose screenshot is read back pixel by
+//! pixel.
+
+use dlwit::Libraries;
+use dlwit_tests::{Runner, bindings, cli, guest, raylib, root};
+use std::process::Command;
+
+fn value<'a>(out: &'a str, label: &str) -> &'a str {
+    let line = out
+        .lines()
+        .find(|l| l.split_once(" = ").is_some_and(|(k, _)| k == label))
+        .unwrap_or_else(|| panic!("no line `{label} = ...` in:\n{out}"));
+    line.split_once(" = ").unwrap().1.trim()
+}
+
+fn rgba(c: [u8; 4]) -> String {
+    format!("{} {} {} {}", c[0], c[1], c[2], c[3])
+}
+
+/// raylib's `ColorFromHSV` (rtextures.c), computed here in f32 as C does.
+fn color_from_hsv(hue: f32, saturation: f32, value: f32) -> [u8; 4] {
+    let channel = |n: f32| {
+        let k = (n + hue / 60.0) % 6.0;
+        let k = k.min(4.0 - k).clamp(0.0, 1.0);
+        ((value - value * saturation * k) * 255.0) as u8
+    };
+    [channel(5.0), channel(3.0), channel(1.0), 255]
+}
+
+#[test]
+fn struct_by_value_and_images_without_a_window() {
+    let libs = Libraries::path(raylib());
+    let b = bindings("wit/raylib.wit", &libs).unwrap_or_else(|e| panic!("{e}"));
+    let run = Runner::new(&b).run("raylib-check", &[]);
+    assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.stdout);
+    let out = &run.stdout;
+
+    // Color in and out by value (4 × u8 in one register).
+    let alpha = (255.0f32 * 0.5) as u8;
+    assert_eq!(
+        value(out, "fade(200 100 50 255, 0.5)"),
+        rgba([200, 100, 50, alpha])
+    );
+    let to_int = |c: [u8; 4]| i32::from_be_bytes(c).to_string();
+    assert_eq!(
+        value(out, "color-to-int(200 100 50 255)"),
+        to_int([200, 100, 50, 255])
+    );
+    assert_eq!(value(out, "color-to-int(255 255 255 255)"), "-1");
+    assert_eq!(
+        value(out, "color-from-hsv(120, 1, 1)"),
+        rgba(color_from_hsv(120.0, 1.0, 1.0))
+    );
+    assert_eq!(
+        value(out, "color-from-hsv(30, 0.5, 0.8)"),
+        rgba(color_from_hsv(30.0, 0.5, 0.8))
+    );
+    assert_eq!(
+        value(out, "get-color(0x11223344)"),
+        rgba(0x1122_3344u32.to_be_bytes())
+    );
+
+    // Rectangles (4 × f32 in two SSE registers) in and out.
+    assert_eq!(value(out, "check-collision-recs(a, b)"), "true");
+    assert_eq!(value(out, "check-collision-recs(a, far)"), "false");
+    // a = (0, 0, 10, 10), b = (5, 6, 10, 10): the overlap is (5, 6, 5, 4).
+    assert_eq!(value(out, "get-collision-rec(a, b)"), "5 6 5 4");
+    assert_eq!(value(out, "get-collision-rec(a, far)"), "0 0 0 0");
+    assert_eq!(
+        value(out, "vector2-add"),
+        format!("{} {}", 1.5f32 + 0.25, -2.0f32 + 4.0)
+    );
+    assert_eq!(value(out, "vector2-length(3, 4)"), "5");
+    // Camera2D is 24 bytes: passed on the stack. (p - target) * zoom + offset.
+    assert_eq!(
+        value(out, "get-world-to-screen2d"),
+        format!("{} {}", (15.0f32 - 10.0) * 2.0 + 100.0, (25.0f32 - 20.0) * 2.0 + 50.0)
+    );
+
+    // An image held by value: GenImageColor's struct kept in the handle
+    // table, changed in place through `Image *`, read back by value.
+    assert_eq!(value(out, "image.is-valid"), "true");
+    assert_eq!(value(out, "image.get-color(0, 0)"), "10 20 30 255");
+    assert_eq!(value(out, "image.get-color(10, 5)"), "250 0 0 255");
+    assert_eq!(value(out, "image.get-color(24, 12)"), "10 20 30 255");
+    // ImageResize replaces the pixel buffer and the size in the held struct.
+    assert_eq!(
+        value(out, "resized image.get-color(127, 63)"),
+        "10 20 30 255"
+    );
+    assert_eq!(value(out, "resized image.get-color(40, 20)"), "250 0 0 255");
+    assert_eq!(value(out, "image 57 get-color"), "57 0 0 255");
+}
+
+fn png_pixels(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgba, "raylib saves RGBA");
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn a_real_window_under_xvfb_renders_what_the_guest_drew() {
+    let lib = raylib();
+    let wasm = guest("raylib-check");
+    let dir = root().join("target/tmp/raylib-render");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1024x768x24"])
+        .arg(cli())
+        .args(["run", "--wit"])
+        .arg(root().join("wit/raylib.wit"))
+        .arg("--lib")
+        .arg(&lib)
+        .arg(&wasm)
+        .args(["render", "render.png"])
+        // raylib saves screenshots in the working directory.
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot start xvfb-run ({e}): install Xvfb (scripts/raylib.sh does)")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the render guest failed under Xvfb (did the X server start?)\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(value(&stdout, "window ready"), "true", "{stderr}");
+    assert_eq!(value(&stdout, "texture.is-valid"), "true");
+    let (w, h, px) = png_pixels(&dir.join("render.png"));
+    assert_eq!((w, h), (320, 240));
+    let at = |x: u32, y: u32| {
+        let i = ((y * w + x) * 4) as usize;
+        [px[i], px[i + 1], px[i + 2], px[i + 3]]
+    };
+    let cases = [
+        ((5, 5), [30, 30, 60, 255], "background"),
+        ((60, 35), [230, 41, 55, 255], "DrawRectangle"),
+        ((40, 115), [0, 121, 241, 255], "DrawRectangleRec with Fade(.., 1.0)"),
+        (
+            (200, 60),
+            color_from_hsv(60.0, 1.0, 1.0),
+            "DrawCircleV with ColorFromHSV",
+        ),
+        ((252, 152), [0, 200, 0, 255], "texture from an image"),
+        ((270, 170), [255, 255, 0, 255], "the rectangle drawn into the image"),
+        ((165, 195), [255, 0, 255, 255], "BeginMode2D with zoom 2"),
+        ((175, 205), [30, 30, 60, 255], "outside the camera's rectangle"),
+    ];
+    for ((x, y), want, what) in cases {
+        assert_eq!(at(x, y), want, "{what} at ({x}, {y})");
+    }
+    let white = (0..240)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| y >= 195 && at(x, y) == [255, 255, 255, 255])
+        .count();
+    assert!(white > 20, "the text `dlwit` shows ({white} white pixels)");
+}
