@@ -43,6 +43,7 @@ mod marshal;
 mod native;
 pub mod plan;
 mod resources;
+pub mod verify;
 pub mod world;
 
 pub use error::{Diagnostic, Error, Location};

@@ -1,5 +1,6 @@
 //! The `dlwit` command: run a component against native libraries, print a
-//! WIT's C plan, or check that a WIT binds.
+//! WIT's C plan, check that a WIT binds (and that its structs have the C
+//! compiler's layout), or generate a WIT from C headers.
 
 use anyhow::{Context, Result};
 use dlwit::{Bindings, Libraries, Plan, WasiHost, WitSource, world::World};
@@ -19,8 +20,17 @@ usage:
       libraries linked; exits with the component's exit code
   dlwit plan WIT
       print each function's C prototype and each struct's C layout
-  dlwit check WIT [--lib PATH | --lib SONAME=PATH]...
-      check the WIT, open its libraries and resolve every symbol
+  dlwit check WIT [--lib PATH | --lib SONAME=PATH]... [--verify-layout HEADER... [-I DIR] [-D NAME=VAL]]
+      check the WIT, open its libraries and resolve every symbol; with
+      --verify-layout, also compare every struct's size, alignment and field
+      offsets with what the C compiler says for the headers
+  dlwit import HEADER... [-o OUT.wit] [--lib SONAME|PATH] [--prefix P]
+               [--allow REGEX] [--block REGEX] [-I DIR] [-D NAME=VAL]
+               [--drop TYPE=FUNCTION] [--overlay WIT] [--package NS:NAME]
+               [--interface NAME]
+      generate a WIT from C headers (libclang): functions, structs, enums,
+      handles and #define groups; what cannot be mapped is skipped with a
+      comment, and counted on stderr (docs/import.md)
 
 WIT is a .wit file (its sibling deps/ folder is loaded too) or a WIT
 package directory. `--lib PATH` replaces the WIT's library when it names
@@ -63,8 +73,24 @@ fn run(args: &[String]) -> Result<ExitCode> {
             print!("{}", dlwit::plan::render_plan(&plan));
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Check { wit, libs } => {
+        Cmd::Import { opts, out } => import(&opts, out.as_deref()),
+        Cmd::Check { wit, libs, layout } => {
             let bindings = load(&wit, &libs)?;
+            if let Some(headers) = layout {
+                let report = dlwit::verify::verify_layout(bindings.plan(), &headers)
+                    .map_err(anyhow::Error::msg)?;
+                if !report.errors.is_empty() {
+                    for e in &report.errors {
+                        eprintln!("error: layout: {e}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+                println!(
+                    "ok: {} struct{} match the C compiler's layout",
+                    report.checked.len(),
+                    if report.checked.len() == 1 { "" } else { "s" }
+                );
+            }
             let n: usize = bindings
                 .plan()
                 .interfaces
@@ -147,6 +173,96 @@ fn run_component(
     }
 }
 
+/// Writes the import to `out` (or stdout) once dlwit's planner accepts it;
+/// a failed import leaves no file behind.
+fn import(opts: &dlwit_import::Options, out: Option<&std::path::Path>) -> Result<ExitCode> {
+    let output = match dlwit_import::import(opts) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let name = out.map_or("<import>".into(), |p| p.display().to_string());
+    let world = World::load(&WitSource::Text {
+        name: name.clone(),
+        text: output.wit.clone(),
+    })
+    .and_then(|w| Plan::new(&w).map(|_| ()));
+    if let Err(e) = world {
+        eprintln!("error: the generated WIT does not plan (a bug in `dlwit import`):\n{e}");
+        return Ok(ExitCode::FAILURE);
+    }
+    for w in &output.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !output.missing.is_empty() {
+        eprintln!(
+            "note: declared in the headers but not exported by the library: {}",
+            output.missing.join(", ")
+        );
+    }
+    match out {
+        Some(path) => {
+            let tmp = path.with_extension("wit.tmp");
+            std::fs::write(&tmp, &output.wit)
+                .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+        }
+        None => print!("{}", output.wit),
+    }
+    eprintln!("{}", output.summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dlwit import`'s options.
+fn parse_import(args: &[String]) -> Result<Cmd, Usage> {
+    let mut opts = dlwit_import::Options::default();
+    let mut out = None;
+    let mut it = args.iter();
+    let regex = |flag: &str, v: &str| {
+        regex::Regex::new(v).map_err(|e| Usage(format!("`{flag}`: not a regex: {e}")))
+    };
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Usage(format!("`{flag}` needs a value")))
+        };
+        match a.as_str() {
+            "-h" | "--help" => return Err(Usage(String::new())),
+            "-o" | "--output" => out = Some(PathBuf::from(value(a)?)),
+            "--lib" => opts.lib = Some(value(a)?),
+            "--prefix" => opts.prefix = Some(value(a)?),
+            "--allow" => opts.allow = Some(regex(a, &value(a)?)?),
+            "--block" => opts.block = Some(regex(a, &value(a)?)?),
+            "--overlay" => opts.overlay = Some(PathBuf::from(value(a)?)),
+            "--package" => opts.package = Some(value(a)?),
+            "--interface" => opts.interface = Some(value(a)?),
+            "--drop" => {
+                let v = value(a)?;
+                let (t, f) = v
+                    .split_once('=')
+                    .ok_or_else(|| Usage("`--drop` needs TYPE=FUNCTION".into()))?;
+                opts.drops.push((t.into(), f.into()));
+            }
+            "-I" => opts.parse.include_dirs.push(PathBuf::from(value(a)?)),
+            "-D" => opts.parse.defines.push(value(a)?),
+            s if s.starts_with("-I") => opts.parse.include_dirs.push(PathBuf::from(&s[2..])),
+            s if s.starts_with("-D") => opts.parse.defines.push(s[2..].to_string()),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Usage(format!("unknown option `{s}` for `dlwit import`")));
+            }
+            s => opts.parse.headers.push(PathBuf::from(s)),
+        }
+    }
+    if opts.parse.headers.is_empty() {
+        return Err(Usage("`dlwit import` needs at least one header".into()));
+    }
+    Ok(Cmd::Import { opts, out })
+}
+
 enum Cmd {
     Plan {
         wit: PathBuf,
@@ -154,6 +270,11 @@ enum Cmd {
     Check {
         wit: PathBuf,
         libs: Libraries,
+        layout: Option<dlwit_import::ParseOptions>,
+    },
+    Import {
+        opts: dlwit_import::Options,
+        out: Option<PathBuf>,
     },
     Run {
         wit: PathBuf,
@@ -166,7 +287,11 @@ enum Cmd {
 fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let usage = |m: &str| Usage(m.to_string());
     let (cmd, rest) = args.split_first().ok_or_else(|| usage("missing command"))?;
+    if cmd == "import" {
+        return parse_import(rest);
+    }
     let mut wit = None;
+    let mut layout: Option<dlwit_import::ParseOptions> = None;
     let mut libs = Libraries::default();
     let mut positional = Vec::new();
     let mut it = rest.iter();
@@ -197,8 +322,24 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                     None => libs.default = Some(v.into()),
                 }
             }
+            "--verify-layout" if cmd == "check" => layout = Some(Default::default()),
+            "-I" | "-D" if layout.is_some() => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| Usage(format!("`{a}` needs a value")))?;
+                let l = layout.as_mut().expect("checked");
+                if a == "-I" {
+                    l.include_dirs.push(v.into());
+                } else {
+                    l.defines.push(v.clone());
+                }
+            }
             s if s.starts_with('-') && s.len() > 1 => {
                 return Err(Usage(format!("unknown option `{s}` for `dlwit {cmd}`")));
+            }
+            // After `--verify-layout`, what is not a WIT is a header.
+            s if layout.is_some() && !s.ends_with(".wit") && !std::path::Path::new(s).is_dir() => {
+                layout.as_mut().expect("checked").headers.push(s.into());
             }
             s => positional.push(s.to_string()),
         }
@@ -209,10 +350,13 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 return Err(Usage(format!("`dlwit {cmd}` takes one WIT path")));
             };
             let wit = PathBuf::from(wit);
+            if layout.as_ref().is_some_and(|l| l.headers.is_empty()) {
+                return Err(usage("`--verify-layout` needs the C headers"));
+            }
             Ok(if cmd == "plan" {
                 Cmd::Plan { wit }
             } else {
-                Cmd::Check { wit, libs }
+                Cmd::Check { wit, libs, layout }
             })
         }
         "run" => {

@@ -1,0 +1,126 @@
+//! `dlwit import`: C headers → a dlwit WIT package.
+//!
+//! libclang (loaded at run time, so building needs no libclang) reads the
+//! headers into a [`model::Model`]; [`map`] decides each declaration's WIT
+//! form or why it is skipped; the result is rendered like hand-written WIT,
+//! with an optional overlay of hand-written items merged in by C name
+//! ([`overlay`]). Everything is deterministic: header order, no hash order.
+
+#![deny(missing_docs)]
+
+mod elf;
+mod macros;
+pub mod map;
+pub mod model;
+pub mod names;
+pub mod overlay;
+mod parse;
+
+pub use parse::{CFields, struct_fields};
+use std::path::PathBuf;
+
+/// How clang reads the headers.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The headers to import (their own declarations are imported; what
+    /// they include is read for types only).
+    pub headers: Vec<PathBuf>,
+    /// `-I` directories.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D` definitions (`NAME` or `NAME=VALUE`).
+    pub defines: Vec<String>,
+}
+
+/// What to import and how to name it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Headers and compiler flags.
+    pub parse: ParseOptions,
+    /// The library: a soname (`libz.so.1`) or a path; when given, functions
+    /// it does not export are skipped and reported.
+    pub lib: Option<String>,
+    /// Only functions starting with this prefix are imported, and their WIT
+    /// names lose it (`sqlite3_` → `open-v2`).
+    pub prefix: Option<String>,
+    /// Only C names matching this regex are imported.
+    pub allow: Option<regex::Regex>,
+    /// C names matching this regex are left out.
+    pub block: Option<regex::Regex>,
+    /// Destructors: C handle type (or WIT resource name) → function.
+    pub drops: Vec<(String, String)>,
+    /// The package name (`dlwit:zlib`); default `dlwit:<interface>`.
+    pub package: Option<String>,
+    /// The interface name; default the first header's name.
+    pub interface: Option<String>,
+    /// Hand-written WIT items merged in by C name (see [`overlay`]).
+    pub overlay: Option<PathBuf>,
+}
+
+/// The import's result.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The WIT text.
+    pub wit: String,
+    /// `imported N functions, ...; skipped M: ...`
+    pub summary: String,
+    /// Functions the headers declare that the library does not export.
+    pub missing: Vec<String>,
+    /// Overlay functions whose prototype differs from the header's, and
+    /// other things worth a look.
+    pub warnings: Vec<String>,
+}
+
+/// Why an import failed.
+#[derive(Debug, Clone)]
+pub enum Error {
+    /// libclang could not be loaded or run.
+    Clang(String),
+    /// The headers do not parse: clang's errors, `file:line:col: error: ...`.
+    Parse(Vec<String>),
+    /// Bad options or files.
+    Usage(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Clang(m) | Error::Usage(m) => write!(f, "{m}"),
+            Error::Parse(errs) => {
+                write!(f, "the headers do not parse:")?;
+                for e in errs {
+                    write!(f, "\n{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Imports the headers: the WIT text and what was skipped.
+pub fn import(opts: &Options) -> Result<Output, Error> {
+    let model = parse::parse(&opts.parse)?;
+    let exports = match &opts.lib {
+        Some(lib) => Some(elf::exports(lib).map_err(Error::Usage)?),
+        None => None,
+    };
+    let overlay = match &opts.overlay {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::Usage(format!("cannot read overlay `{}`: {e}", path.display()))
+            })?;
+            Some(
+                overlay::Overlay::parse(&text)
+                    .map_err(|e| Error::Usage(format!("overlay `{}`: {e}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    Ok(map::generate(
+        &model,
+        opts,
+        exports.as_ref(),
+        overlay.as_ref(),
+    ))
+}

@@ -1,0 +1,150 @@
+//! What the headers declare, read out of libclang into plain data: types,
+//! functions, structs, enums and integer macros, in header order.
+
+/// A C type as the import needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// `void`
+    Void,
+    /// A scalar with a WIT spelling (`c-int`, `size`, `f64`, `bool`, `s64`).
+    Prim(&'static str),
+    /// `long double`
+    LongDouble,
+    /// Anything else with no mapping (`__int128`, `_Complex`, vectors).
+    Unsupported(String),
+    /// A pointer.
+    Ptr(Box<Ty>),
+    /// A function or a pointer to one.
+    Function,
+    /// A struct, by its key in [`Model::structs`].
+    Struct(String),
+    /// A union.
+    Union,
+    /// An enum, by its key in [`Model::enums`].
+    Enum(String),
+    /// `T name[N]`
+    Array(Box<Ty>, usize),
+    /// `T name[]`
+    FlexArray(Box<Ty>),
+}
+
+/// A C type: what it is, and how the header spells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ty {
+    /// What it is, typedefs resolved.
+    pub kind: Kind,
+    /// The spelling for a prototype (`const char *`, `uLong`).
+    pub spelling: String,
+    /// `const`-qualified.
+    pub is_const: bool,
+    /// The outermost typedef name, if the header wrote one.
+    pub typedef: Option<String>,
+    /// A character type (`char`, `signed char`, `unsigned char`).
+    pub is_char: bool,
+}
+
+/// A C function declaration.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The symbol.
+    pub name: String,
+    /// Parameters: name (possibly empty) and type.
+    pub params: Vec<(String, Ty)>,
+    /// The return type.
+    pub ret: Ty,
+    /// `...`
+    pub variadic: bool,
+    /// `static` (or `static inline`): not exported by any library.
+    pub is_static: bool,
+    /// A brief doc comment from the header.
+    pub doc: Option<String>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The C name (empty for an anonymous member).
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// A bitfield.
+    pub bitfield: bool,
+}
+
+/// A struct.
+#[derive(Debug, Clone)]
+pub struct Struct {
+    /// The C name to use (`Color`, `struct rgba`).
+    pub c_name: String,
+    /// The name a WIT name is made from (`Color`, `rgba`).
+    pub base: String,
+    /// `None` when incomplete (opaque).
+    pub fields: Option<Vec<Field>>,
+    /// The struct has a typedef of its own.
+    pub has_typedef: bool,
+    /// Declared in one of the imported headers.
+    pub in_headers: bool,
+    /// A brief doc comment.
+    pub doc: Option<String>,
+}
+
+/// An enum.
+#[derive(Debug, Clone)]
+pub struct Enum {
+    /// The C name (`ConfigFlags`, `enum color`), empty when anonymous.
+    pub c_name: String,
+    /// The name a WIT name is made from, empty when anonymous.
+    pub base: String,
+    /// Cases: C name and value.
+    pub cases: Vec<(String, i64)>,
+    /// Declared in one of the imported headers.
+    pub in_headers: bool,
+    /// A brief doc comment.
+    pub doc: Option<String>,
+}
+
+/// A typedef of a pointer to a struct (`typedef struct gzFile_s *gzFile`),
+/// or of an incomplete struct (`typedef struct sqlite3 sqlite3`).
+#[derive(Debug, Clone)]
+pub struct HandleTypedef {
+    /// The typedef's name.
+    pub name: String,
+    /// The struct's key.
+    pub target: String,
+    /// The typedef is the pointer itself.
+    pub is_pointer: bool,
+}
+
+/// An integer `#define` in one of the headers.
+#[derive(Debug, Clone)]
+pub struct Macro {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: i64,
+    /// Index of its header.
+    pub header: usize,
+    /// Its line.
+    pub line: u32,
+}
+
+/// Everything the headers declare.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Functions declared in the headers, in order.
+    pub functions: Vec<Function>,
+    /// Structs by key (declaration order in `struct_order`).
+    pub structs: std::collections::BTreeMap<String, Struct>,
+    /// Struct keys in declaration order.
+    pub struct_order: Vec<String>,
+    /// Enums by key.
+    pub enums: std::collections::BTreeMap<String, Enum>,
+    /// Enum keys in declaration order.
+    pub enum_order: Vec<String>,
+    /// Handle typedefs in declaration order.
+    pub handles: Vec<HandleTypedef>,
+    /// Integer macros in order.
+    pub macros: Vec<Macro>,
+    /// The text of each header, by index (for grouping macros).
+    pub header_lines: Vec<Vec<String>>,
+}

@@ -1,0 +1,669 @@
+//! Reading headers with libclang (loaded at run time) into a [`Model`].
+
+use crate::macros;
+use crate::model::{Enum, Field, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty};
+use crate::{Error, ParseOptions};
+use clang::{Clang, Entity, EntityKind, Index, StorageClass, TypeKind, diagnostic::Severity};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// libclang allows one `Clang` at a time, on the thread that made it.
+static CLANG: Mutex<()> = Mutex::new(());
+
+/// The name of the synthetic main file that includes the headers.
+const MAIN: &str = "dlwit-import.c";
+
+/// Runs `f` with libclang loaded, one caller at a time.
+fn with_clang<T>(f: impl FnOnce(&Clang) -> Result<T, Error>) -> Result<T, Error> {
+    let _guard = CLANG.lock().unwrap_or_else(|e| e.into_inner());
+    let clang = Clang::new().map_err(|e| {
+        Error::Clang(format!(
+            "cannot load libclang: {e} (on Debian: `apt-get install libclang-dev`, or set LIBCLANG_PATH)"
+        ))
+    })?;
+    f(&clang)
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The arguments clang gets: C, the include directories and the defines.
+fn arguments(opts: &ParseOptions) -> Vec<String> {
+    let mut args = vec!["-x".into(), "c".into(), "-std=gnu11".into()];
+    for dir in &opts.include_dirs {
+        args.push(format!("-I{}", dir.display()));
+    }
+    for d in &opts.defines {
+        args.push(format!("-D{d}"));
+    }
+    args
+}
+
+/// The synthetic main file: every header, then `extra`.
+fn main_text(headers: &[PathBuf], extra: &str) -> String {
+    let mut text = String::new();
+    for h in headers {
+        text.push_str(&format!("#include \"{}\"\n", h.display()));
+    }
+    text.push_str(extra);
+    text
+}
+
+fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
+    if opts.headers.is_empty() {
+        return Err(Error::Usage("no header given".into()));
+    }
+    opts.headers
+        .iter()
+        .map(|h| {
+            if h.is_file() {
+                Ok(canonical(h))
+            } else {
+                Err(Error::Usage(format!("no header at `{}`", h.display())))
+            }
+        })
+        .collect()
+}
+
+/// Clang's errors, one `file:line:col: error: message` per line; `skip`
+/// says which to leave out (those in the synthetic file, for probes).
+fn errors(tu: &clang::TranslationUnit<'_>, skip_main: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in tu.get_diagnostics() {
+        if d.get_severity() < Severity::Error {
+            continue;
+        }
+        let loc = d.get_location().get_file_location();
+        let file = loc
+            .file
+            .map(|f| f.get_path().display().to_string())
+            .unwrap_or_else(|| MAIN.into());
+        if skip_main && file.ends_with(MAIN) {
+            continue;
+        }
+        out.push(format!(
+            "{file}:{}:{}: error: {}",
+            loc.line,
+            loc.column,
+            d.get_text()
+        ));
+    }
+    out
+}
+
+/// Parses the headers into a [`Model`].
+pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
+    let headers = check_headers(opts)?;
+    with_clang(|clang| {
+        let index = Index::new(clang, false, false);
+        let main = std::env::temp_dir().join(MAIN);
+        let unsaved = clang::Unsaved::new(&main, main_text(&headers, ""));
+        let tu = index
+            .parser(&main)
+            .arguments(&arguments(opts))
+            .unsaved(&[unsaved])
+            .detailed_preprocessing_record(true)
+            .skip_function_bodies(true)
+            .parse()
+            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let errs = errors(&tu, false);
+        if !errs.is_empty() {
+            return Err(Error::Parse(errs));
+        }
+        let mut reader = Reader {
+            headers: &headers,
+            model: Model::default(),
+            seen: HashMap::new(),
+            reading: Default::default(),
+            macro_values: HashMap::new(),
+        };
+        reader.model.header_lines = headers
+            .iter()
+            .map(|h| {
+                std::fs::read_to_string(h)
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect();
+        for e in tu.get_entity().get_children() {
+            reader.top(e);
+        }
+        Ok(reader.model)
+    })
+}
+
+/// The C field names of a struct, as clang sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CFields {
+    /// Field names in order (empty for an anonymous member).
+    pub names: Vec<String>,
+}
+
+/// For each C type spelling (`Color`, `struct rgba`, `div_t`), the fields
+/// of the struct it names in the headers, or why it does not name one.
+pub fn struct_fields(
+    opts: &ParseOptions,
+    types: &[String],
+) -> Result<Vec<Result<CFields, String>>, Error> {
+    let headers = check_headers(opts)?;
+    let mut extra = String::new();
+    for (i, t) in types.iter().enumerate() {
+        extra.push_str(&format!("typedef {t} dlwit_probe_{i};\n"));
+    }
+    with_clang(|clang| {
+        let index = Index::new(clang, false, false);
+        let main = std::env::temp_dir().join(MAIN);
+        let unsaved = clang::Unsaved::new(&main, main_text(&headers, &extra));
+        let tu = index
+            .parser(&main)
+            .arguments(&arguments(opts))
+            .unsaved(&[unsaved])
+            .skip_function_bodies(true)
+            .parse()
+            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let errs = errors(&tu, true);
+        if !errs.is_empty() {
+            return Err(Error::Parse(errs));
+        }
+        let mut found: HashMap<String, Result<CFields, String>> = HashMap::new();
+        for e in tu.get_entity().get_children() {
+            let Some(name) = e.get_name().filter(|n| n.starts_with("dlwit_probe_")) else {
+                continue;
+            };
+            if e.get_kind() != EntityKind::TypedefDecl {
+                continue;
+            }
+            let i: usize = name["dlwit_probe_".len()..].parse().unwrap_or(usize::MAX);
+            let Some(spelled) = types.get(i) else {
+                continue;
+            };
+            let ty = e
+                .get_typedef_underlying_type()
+                .map(|t| t.get_canonical_type());
+            let result = match ty {
+                Some(t) if t.get_kind() == TypeKind::Record => {
+                    match t
+                        .get_declaration()
+                        .filter(|d| d.get_kind() == EntityKind::StructDecl)
+                    {
+                        Some(decl) => match decl.get_definition() {
+                            Some(def) => Ok(CFields {
+                                names: def
+                                    .get_children()
+                                    .into_iter()
+                                    .filter(|c| c.get_kind() == EntityKind::FieldDecl)
+                                    .map(|c| c.get_name().unwrap_or_default())
+                                    .collect(),
+                            }),
+                            None => Err(format!("`{spelled}` is an incomplete struct")),
+                        },
+                        None => Err(format!("`{spelled}` is a union")),
+                    }
+                }
+                _ => Err(format!("`{spelled}` is not a struct the headers declare")),
+            };
+            found.insert(spelled.clone(), result);
+        }
+        Ok(types
+            .iter()
+            .map(|t| {
+                found
+                    .remove(t)
+                    .unwrap_or_else(|| Err(format!("`{t}` is not a struct the headers declare")))
+            })
+            .collect())
+    })
+}
+
+struct Reader<'a> {
+    headers: &'a [PathBuf],
+    model: Model,
+    /// Functions already seen, by name.
+    seen: HashMap<String, ()>,
+    /// Structs whose fields are being read.
+    reading: std::collections::HashSet<String>,
+    macro_values: HashMap<String, i64>,
+}
+
+/// The key of the struct or enum behind a declaration.
+fn key_of(decl: &Entity<'_>) -> String {
+    let canon = decl.get_canonical_entity();
+    canon
+        .get_usr()
+        .map(|u| u.0)
+        .or_else(|| canon.get_name())
+        .unwrap_or_default()
+}
+
+/// The WIT prelude spelling of a typedef the prelude or WIT names exactly.
+fn known_typedef(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "size_t" => "size",
+        "ssize_t" => "ssize",
+        "int8_t" => "s8",
+        "uint8_t" => "u8",
+        "int16_t" => "s16",
+        "uint16_t" => "u16",
+        "int32_t" => "s32",
+        "uint32_t" => "u32",
+        "int64_t" => "s64",
+        "uint64_t" => "u64",
+        _ => return None,
+    })
+}
+
+fn doc_of(e: &Entity<'_>) -> Option<String> {
+    e.get_comment_brief()
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|c| !c.is_empty())
+}
+
+impl Reader<'_> {
+    /// The index of the imported header that declares `e`, if any.
+    fn header_of(&self, e: &Entity<'_>) -> Option<usize> {
+        let file = e.get_location()?.get_file_location().file?;
+        let path = canonical(&file.get_path());
+        self.headers.iter().position(|h| *h == path)
+    }
+
+    fn top(&mut self, e: Entity<'_>) {
+        match e.get_kind() {
+            EntityKind::FunctionDecl => self.function(e),
+            EntityKind::StructDecl => {
+                self.record(e);
+            }
+            EntityKind::EnumDecl => {
+                self.enumeration(e);
+            }
+            EntityKind::TypedefDecl => self.typedef(e),
+            EntityKind::MacroDefinition => self.macro_def(e),
+            _ => {}
+        }
+    }
+
+    fn function(&mut self, e: Entity<'_>) {
+        if self.header_of(&e).is_none() {
+            return;
+        }
+        let Some(name) = e.get_name() else { return };
+        if self.seen.insert(name.clone(), ()).is_some() {
+            return;
+        }
+        let params = e
+            .get_arguments()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let ty = p.get_type().map(|t| self.param_ty(t)).unwrap_or_else(void);
+                (p.get_name().unwrap_or_default(), ty)
+            })
+            .collect();
+        let ret = e.get_result_type().map(|t| self.ty(t)).unwrap_or_else(void);
+        self.model.functions.push(Function {
+            name,
+            params,
+            ret,
+            variadic: e.is_variadic(),
+            is_static: e.get_storage_class() == Some(StorageClass::Static),
+            doc: doc_of(&e),
+        });
+    }
+
+    /// Registers a struct declaration (reading its fields once); returns
+    /// its key.
+    fn record(&mut self, e: Entity<'_>) -> String {
+        let key = key_of(&e);
+        let in_headers = self.header_of(&e).is_some();
+        let def = e.get_definition();
+        match self.model.structs.get_mut(&key) {
+            Some(s) => {
+                s.in_headers |= in_headers;
+                if s.fields.is_some() || def.is_none() || self.reading.contains(&key) {
+                    return key;
+                }
+            }
+            None => {
+                let tag = e.get_name().unwrap_or_default();
+                self.model.struct_order.push(key.clone());
+                self.model.structs.insert(
+                    key.clone(),
+                    Struct {
+                        c_name: if tag.is_empty() {
+                            String::new()
+                        } else {
+                            format!("struct {tag}")
+                        },
+                        base: tag,
+                        fields: None,
+                        has_typedef: false,
+                        in_headers,
+                        doc: None,
+                    },
+                );
+            }
+        }
+        let Some(d) = def else { return key };
+        // A struct may point to itself: read its fields once.
+        self.reading.insert(key.clone());
+        let mut fields = Vec::new();
+        for c in d.get_children() {
+            match c.get_kind() {
+                EntityKind::FieldDecl => {
+                    let ty = c.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
+                    fields.push(Field {
+                        name: c.get_name().unwrap_or_default(),
+                        ty,
+                        bitfield: c.is_bit_field(),
+                    });
+                }
+                EntityKind::StructDecl | EntityKind::UnionDecl if c.is_anonymous_record_decl() => {
+                    fields.push(Field {
+                        name: String::new(),
+                        ty: Ty {
+                            kind: Kind::Unsupported("an anonymous member".into()),
+                            spelling: String::new(),
+                            is_const: false,
+                            typedef: None,
+                            is_char: false,
+                        },
+                        bitfield: false,
+                    });
+                }
+                EntityKind::StructDecl => {
+                    self.record(c);
+                }
+                EntityKind::EnumDecl => {
+                    self.enumeration(c);
+                }
+                _ => {}
+            }
+        }
+        self.reading.remove(&key);
+        let doc = doc_of(&d);
+        let s = self.model.structs.get_mut(&key).expect("registered");
+        s.fields = Some(fields);
+        s.doc = s.doc.take().or(doc);
+        key
+    }
+
+    fn enumeration(&mut self, e: Entity<'_>) -> String {
+        let key = key_of(&e);
+        if self.model.enums.contains_key(&key) {
+            return key;
+        }
+        let cases = e
+            .get_children()
+            .into_iter()
+            .filter(|c| c.get_kind() == EntityKind::EnumConstantDecl)
+            .map(|c| {
+                let v = c.get_enum_constant_value().map_or(0, |v| v.0);
+                let name = c.get_name().unwrap_or_default();
+                self.macro_values.insert(name.clone(), v);
+                (name, v)
+            })
+            .collect();
+        let tag = e.get_name().unwrap_or_default();
+        self.model.enum_order.push(key.clone());
+        self.model.enums.insert(
+            key.clone(),
+            Enum {
+                c_name: if tag.is_empty() {
+                    String::new()
+                } else {
+                    format!("enum {tag}")
+                },
+                base: tag,
+                cases,
+                in_headers: self.header_of(&e).is_some(),
+                doc: doc_of(&e),
+            },
+        );
+        key
+    }
+
+    fn typedef(&mut self, e: Entity<'_>) {
+        let Some(name) = e.get_name() else { return };
+        let Some(under) = e.get_typedef_underlying_type() else {
+            return;
+        };
+        let mut t = under;
+        while t.get_kind() == TypeKind::Elaborated {
+            match t.get_elaborated_type() {
+                Some(inner) => t = inner,
+                None => break,
+            }
+        }
+        match t.get_kind() {
+            TypeKind::Record => {
+                let Some(decl) = t.get_declaration() else {
+                    return;
+                };
+                if decl.get_kind() != EntityKind::StructDecl {
+                    return;
+                }
+                let key = self.record(decl);
+                let s = self.model.structs.get_mut(&key).expect("registered");
+                if !s.has_typedef {
+                    s.has_typedef = true;
+                    s.c_name = name.clone();
+                    s.base = name.clone();
+                    if s.fields.is_none() {
+                        self.model.handles.push(HandleTypedef {
+                            name,
+                            target: key,
+                            is_pointer: false,
+                        });
+                    }
+                }
+            }
+            TypeKind::Enum => {
+                let Some(decl) = t.get_declaration() else {
+                    return;
+                };
+                let key = self.enumeration(decl);
+                let en = self.model.enums.get_mut(&key).expect("registered");
+                if en.base.is_empty() || en.c_name.starts_with("enum ") && en.base != name {
+                    en.c_name = name.clone();
+                    en.base = name;
+                }
+            }
+            TypeKind::Pointer => {
+                let Some(pointee) = t.get_pointee_type() else {
+                    return;
+                };
+                let canon = pointee.get_canonical_type();
+                if canon.get_kind() != TypeKind::Record {
+                    return;
+                }
+                let Some(decl) = canon.get_declaration() else {
+                    return;
+                };
+                if decl.get_kind() != EntityKind::StructDecl {
+                    return;
+                }
+                let key = self.record(decl);
+                self.model.handles.push(HandleTypedef {
+                    name,
+                    target: key,
+                    is_pointer: true,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn macro_def(&mut self, e: Entity<'_>) {
+        if e.is_function_like_macro() || e.is_builtin_macro() {
+            return;
+        }
+        let Some(header) = self.header_of(&e) else {
+            return;
+        };
+        let Some(range) = e.get_range() else { return };
+        let tokens: Vec<String> = range.tokenize().iter().map(|t| t.get_spelling()).collect();
+        let Some((name, body)) = tokens.split_first() else {
+            return;
+        };
+        if let Some(value) = macros::evaluate(body, &self.macro_values) {
+            self.macro_values.insert(name.clone(), value);
+            let line = e.get_location().map_or(0, |l| l.get_file_location().line);
+            self.model.macros.push(Macro {
+                name: name.clone(),
+                value,
+                header,
+                line,
+            });
+        }
+    }
+
+    /// A parameter's type: arrays are pointers.
+    fn param_ty(&mut self, t: clang::Type<'_>) -> Ty {
+        let c = t.get_canonical_type();
+        if matches!(
+            c.get_kind(),
+            TypeKind::ConstantArray | TypeKind::IncompleteArray
+        ) && let Some(elem) = c.get_element_type()
+        {
+            let elem = self.ty(elem);
+            return Ty {
+                spelling: format!("{} *", elem.spelling),
+                kind: Kind::Ptr(Box::new(elem)),
+                is_const: false,
+                typedef: None,
+                is_char: false,
+            };
+        }
+        self.ty(t)
+    }
+
+    /// Reads a type, typedefs resolved (and remembered).
+    fn ty(&mut self, t: clang::Type<'_>) -> Ty {
+        let mut spelling = t.get_display_name();
+        let is_const = t.is_const_qualified();
+        let mut typedef = None;
+        let mut known = None;
+        let mut cur = t;
+        loop {
+            match cur.get_kind() {
+                TypeKind::Typedef => {
+                    let decl = cur.get_declaration();
+                    let name = decl.and_then(|d| d.get_name()).unwrap_or_default();
+                    if typedef.is_none() {
+                        typedef = Some(name.clone());
+                    }
+                    if known.is_none() {
+                        known = known_typedef(&name);
+                    }
+                    match decl.and_then(|d| d.get_typedef_underlying_type()) {
+                        Some(u) => cur = u,
+                        None => break,
+                    }
+                }
+                TypeKind::Elaborated => match cur.get_elaborated_type() {
+                    Some(u) => cur = u,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        let canon = cur.get_canonical_type();
+        let mut is_char = false;
+        let prim = |s: &'static str| Kind::Prim(s);
+        let kind = match canon.get_kind() {
+            TypeKind::Void => Kind::Void,
+            TypeKind::Bool => prim("bool"),
+            TypeKind::CharS => {
+                is_char = true;
+                prim("c-char")
+            }
+            TypeKind::SChar => {
+                is_char = true;
+                prim("c-schar")
+            }
+            TypeKind::CharU | TypeKind::UChar => {
+                is_char = true;
+                prim("c-uchar")
+            }
+            TypeKind::Short => prim("c-short"),
+            TypeKind::UShort => prim("c-ushort"),
+            TypeKind::Int => prim("c-int"),
+            TypeKind::UInt => prim("c-uint"),
+            TypeKind::Long => prim("c-long"),
+            TypeKind::ULong => prim("c-ulong"),
+            TypeKind::LongLong => prim("c-longlong"),
+            TypeKind::ULongLong => prim("c-ulonglong"),
+            TypeKind::Float => prim("f32"),
+            TypeKind::Double => prim("f64"),
+            TypeKind::LongDouble => Kind::LongDouble,
+            TypeKind::Pointer => {
+                let pointee = canon
+                    .get_pointee_type()
+                    .filter(|_| cur.get_kind() != TypeKind::Pointer)
+                    .or_else(|| cur.get_pointee_type())
+                    .map(|p| self.ty(p))
+                    .unwrap_or_else(void);
+                if pointee.kind == Kind::Function {
+                    Kind::Function
+                } else {
+                    // A typedef of a pointer (`gzFile`): the prototype spells
+                    // the pointer, which dlwit's prototype reader checks.
+                    if typedef.is_some() && !spelling.contains('*') {
+                        spelling = format!("{} *", pointee.spelling);
+                        if is_const {
+                            spelling.push_str(" const");
+                        }
+                    }
+                    Kind::Ptr(Box::new(pointee))
+                }
+            }
+            TypeKind::FunctionPrototype | TypeKind::FunctionNoPrototype => Kind::Function,
+            TypeKind::Record => match canon.get_declaration() {
+                Some(d) if d.get_kind() == EntityKind::StructDecl => Kind::Struct(self.record(d)),
+                _ => Kind::Union,
+            },
+            TypeKind::Enum => match canon.get_declaration() {
+                Some(d) => Kind::Enum(self.enumeration(d)),
+                None => prim("c-int"),
+            },
+            TypeKind::ConstantArray => {
+                let elem = canon.get_element_type().map(|e| self.ty(e));
+                match (elem, canon.get_size()) {
+                    (Some(e), Some(n)) => Kind::Array(Box::new(e), n),
+                    _ => Kind::Unsupported("an array".into()),
+                }
+            }
+            TypeKind::IncompleteArray => match canon.get_element_type() {
+                Some(e) => Kind::FlexArray(Box::new(self.ty(e))),
+                None => Kind::Unsupported("an array".into()),
+            },
+            TypeKind::Int128 | TypeKind::UInt128 => Kind::Unsupported("`__int128`".into()),
+            TypeKind::Complex => Kind::Unsupported("`_Complex`".into()),
+            other => Kind::Unsupported(format!("{other:?}")),
+        };
+        let kind = match (kind, known) {
+            (Kind::Prim(_), Some(k)) => Kind::Prim(k),
+            (k, _) => k,
+        };
+        Ty {
+            kind,
+            spelling,
+            is_const,
+            typedef,
+            is_char,
+        }
+    }
+}
+
+fn void() -> Ty {
+    Ty {
+        kind: Kind::Void,
+        spelling: "void".into(),
+        is_const: false,
+        typedef: None,
+        is_char: false,
+    }
+}
