@@ -217,7 +217,7 @@ fn ret_leaves(
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
-    if !f.outs.is_empty() || f.results.error.is_some() {
+    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() {
         return None;
     }
     let mut steps = Vec::new();

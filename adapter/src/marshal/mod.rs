@@ -54,11 +54,12 @@ pub fn lower<T: DlwitView>(
             (
                 Param::Value {
                     arg,
-                    shape: Shape::Handle {
-                        resource,
-                        own,
-                        value,
-                    },
+                    shape:
+                        Shape::Handle {
+                            resource,
+                            own,
+                            value,
+                        },
                 },
                 Val::Resource(any),
             ) => {
@@ -117,6 +118,13 @@ pub fn lower<T: DlwitView>(
                 frame.point_at(*arg, at);
             }
             (Param::Capacity, _) => {}
+            // The default argument promotions: `float` goes as `double`;
+            // narrower integers are written sign- or zero-extended into
+            // their `int` slot.
+            (Param::Vararg { arg, .. }, Val::Float32(x)) => {
+                put(frame.arg(*arg), f64::from(*x).to_bits());
+            }
+            (Param::Vararg { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
             (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
         }
     }
@@ -126,9 +134,7 @@ pub fn lower<T: DlwitView>(
             OutKind::String | OutKind::Index { .. } => 8,
             // The pointee is unknown: a generous zeroed slot.
             OutKind::Discard => 64,
-            OutKind::Buffer {
-                len_arg, capacity, ..
-            } => {
+            OutKind::Buffer { capacity, .. } | OutKind::Text { capacity, .. } => {
                 let cap = match capacity {
                     Capacity::Fixed(n) => *n,
                     Capacity::Param(p) => int_value(&params[*p])
@@ -137,9 +143,15 @@ pub fn lower<T: DlwitView>(
                 if cap > 1 << 31 {
                     return Err(format!("buffer capacity {cap} is larger than 2 GiB"));
                 }
-                let len_at = frame.alloc(8);
-                put(frame.scratch(len_at, 8), cap);
-                frame.point_at(*len_arg, len_at);
+                match &out.kind {
+                    OutKind::Buffer { len_arg, .. } => {
+                        let len_at = frame.alloc(8);
+                        put(frame.scratch(len_at, 8), cap);
+                        frame.point_at(*len_arg, len_at);
+                    }
+                    OutKind::Text { size_arg, .. } => put(frame.arg(*size_arg), cap),
+                    _ => unreachable!("matched above"),
+                }
                 // The capacity is kept in the 8 bytes before the buffer.
                 let at = frame.alloc(8 + cap as usize);
                 put(frame.scratch(at, 8), cap);
@@ -178,7 +190,8 @@ fn param_name(func: &Function, i: usize) -> String {
         Param::Value { arg, .. }
         | Param::String { arg }
         | Param::List { arg, .. }
-        | Param::Nullable { arg, .. } => func.args[*arg].name.clone(),
+        | Param::Nullable { arg, .. }
+        | Param::Vararg { arg, .. } => func.args[*arg].name.clone(),
         Param::Capacity => "capacity".into(),
     }
 }
@@ -467,6 +480,17 @@ fn lift_out<T: DlwitView>(
                     .map(|b| Val::U8(*b))
                     .collect(),
             )
+        }
+        OutKind::Text { .. } => {
+            let at = frame.pointee_of(out.arg).expect("buffer");
+            let cap = frame.read(at - 8, 8) as usize;
+            let bytes = frame.bytes(at, cap);
+            // Up to the NUL, which C must write within the buffer.
+            let end = bytes
+                .iter()
+                .position(|b| *b == 0)
+                .ok_or("C left the text buffer without a terminating NUL")?;
+            utf8(&bytes[..end])?
         }
         OutKind::Discard => return Err("a discarded out-parameter is not a value".into()),
     })

@@ -129,7 +129,7 @@ impl Bindings {
                 let args: Vec<CType> = f.args.iter().map(|a| a.ty).collect();
                 // SAFETY: `addr` is the symbol the WIT declares with these C
                 // types; that they are its real types is the load contract.
-                match unsafe { Callable::new(&plan, lib.clone(), addr, &args, f.ret_type) } {
+                match unsafe { Callable::new(&plan, lib.clone(), addr, &args, f.ret_type, f.variadic) } {
                     Ok(callable) => bound.push(Bound {
                         interface: ii,
                         function: fi,
@@ -159,7 +159,7 @@ impl Bindings {
             };
             // SAFETY: the annotation names this symbol as a destructor, a
             // `free` or a message/length function with these C types.
-            match unsafe { Callable::new(&plan, lib.clone(), addr, &c.args, c.ret) } {
+            match unsafe { Callable::new(&plan, lib.clone(), addr, &c.args, c.ret, None) } {
                 Ok(callable) => calls.push(Arc::new(callable)),
                 Err(e) => diags
                     .push(Diagnostic::new(format!("`{}`: {e}", c.symbol)).at(c.location.clone())),

@@ -122,20 +122,28 @@ pub fn libffi_struct_offsets(plan: &Plan, id: crate::plan::StructId) -> Result<V
 }
 
 impl Callable {
-    /// Prepares a call to `fun` with the given C signature.
+    /// Prepares a call to `fun` with the given C signature; for a variadic
+    /// function, `variadic` is the number of fixed parameters (the others
+    /// are variadic arguments of this call's types).
     ///
     /// # Safety
     /// `fun` must be the address of a C function whose real signature is
-    /// `ret (args...)` as the plan spells them.
+    /// `ret (args...)` as the plan spells them (`ret (fixed, ...)` when
+    /// variadic, with the variadic arguments already promoted).
     pub unsafe fn new(
         plan: &Plan,
         lib: Arc<Library>,
         fun: *mut c_void,
         args: &[CType],
         ret: CType,
+        variadic: Option<usize>,
     ) -> Result<Callable, String> {
-        let cif = Cif::try_new(args.iter().map(|t| ffi_type(plan, *t)), ffi_type(plan, ret))
-            .map_err(|e| format!("libffi cannot prepare the signature: {e:?}"))?;
+        let types = args.iter().map(|t| ffi_type(plan, *t));
+        let cif = match variadic {
+            None => Cif::try_new(types, ffi_type(plan, ret)),
+            Some(fixed) => Cif::try_new_variadic(types, fixed, ffi_type(plan, ret)),
+        }
+        .map_err(|e| format!("libffi cannot prepare the signature: {e:?}"))?;
         let mut arg_offsets = Vec::with_capacity(args.len());
         let mut arg_sizes = Vec::with_capacity(args.len());
         let mut end = 0usize;
@@ -161,7 +169,12 @@ impl Callable {
                 ret,
                 CType::Scalar(Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64)
             ),
-            direct: sysv::Direct::new(plan, args, ret),
+            // A variadic call also needs %al set to the number of vector
+            // registers used: libffi does that, the trampoline does not.
+            direct: match variadic {
+                None => sysv::Direct::new(plan, args, ret),
+                Some(_) => None,
+            },
             has_pointer: args.contains(&CType::Scalar(Scalar::Ptr)),
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
             _lib: lib,

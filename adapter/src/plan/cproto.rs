@@ -47,6 +47,8 @@ pub struct Prototype {
     pub ret: Class,
     /// Parameters: type and name (when the prototype names it).
     pub params: Vec<(Class, Option<String>)>,
+    /// Ends with `...`: the parameters above are the fixed ones.
+    pub variadic: bool,
 }
 
 /// Parses `ret name(params)`.
@@ -74,10 +76,16 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
     let ret = classify(ret)?;
     let inner = &tokens[open + 1..close];
     let mut params = Vec::new();
+    let mut variadic = false;
     if !(inner.is_empty() || inner == ["void"]) {
-        for param in split_top(inner) {
-            if param == ["..."] {
-                return Err("variadic prototypes (`...`) are not supported yet".into());
+        let all = split_top(inner);
+        for (i, param) in all.iter().enumerate() {
+            if *param == ["..."] {
+                if i + 1 != all.len() || i == 0 {
+                    return Err("`...` must follow at least one fixed parameter, last".into());
+                }
+                variadic = true;
+                continue;
             }
             let (ty, name) = strip_name(param);
             params.push((classify(&ty)?, name));
@@ -87,6 +95,7 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
         name: name.clone(),
         ret,
         params,
+        variadic,
     })
 }
 
@@ -321,10 +330,14 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_map() {
+        let p = parse("int printf(const char *fmt, ...)").unwrap();
+        assert!(p.variadic);
+        assert_eq!(p.params.len(), 1);
+        assert!(parse("int f(...)").unwrap_err().contains("fixed parameter"));
         assert!(
-            parse("int printf(const char *fmt, ...)")
+            parse("int f(int a, ..., int b)")
                 .unwrap_err()
-                .contains("variadic")
+                .contains("last")
         );
         assert!(
             parse("long double f(void)")

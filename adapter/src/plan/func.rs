@@ -150,6 +150,7 @@ impl Builder<'_> {
             },
             free: None,
             errno: notes.errno,
+            variadic: proto.as_ref().and_then(|p| p.variadic.then_some(p.params.len())),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -317,6 +318,13 @@ impl Builder<'_> {
                 find(name, &filled)
             };
             let Some(j) = j else {
+                if proto.variadic {
+                    // Not a fixed parameter: the next variadic argument.
+                    if let Some(p) = self.vararg(f, name, ty, *pspan) {
+                        f.params.push(p);
+                    }
+                    continue;
+                }
                 let names: Vec<String> = (0..count).map(c_name).collect();
                 self.fail(
                     format!(
@@ -353,8 +361,15 @@ impl Builder<'_> {
                 && self.plan.resources[resource].value.is_some()
             {
                 let r = &self.plan.resources[resource];
-                let m = format!("`{}`: the own handle `{name}` holds its `{}` by value, so C must take the struct itself, not a pointer", f.name, r.c_name);
-                self.fail(m, c_loc.clone(), "pass it as `borrow<...>`, or fix the prototype");
+                let m = format!(
+                    "`{}`: the own handle `{name}` holds its `{}` by value, so C must take the struct itself, not a pointer",
+                    f.name, r.c_name
+                );
+                self.fail(
+                    m,
+                    c_loc.clone(),
+                    "pass it as `borrow<...>`, or fix the prototype",
+                );
             }
             filled[j] = true;
             if let Param::List { .. } = param {
@@ -394,7 +409,16 @@ impl Builder<'_> {
                         f.args[*len] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: "size_t *".into(), name: l.clone() };
                         f.outs.push(Out { arg: *dest, kind: OutKind::Buffer { len_arg: *len, len: len_scalar, capacity: *capacity } });
                     }
-                    _ => self.fail(format!("`{}`: buffer length `{l}` must be a pointer to the length", f.name), loc, ""),
+                    // The size by value: C writes a NUL-terminated string.
+                    Class::Int(n) => {
+                        filled[*dest] = true;
+                        filled[*len] = true;
+                        let size = int_of(*n);
+                        f.args[*dest] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: "char *".into(), name: d.clone() };
+                        f.args[*len] = CArg { ty: CType::Scalar(size), spelling: size.spelling().into(), name: l.clone() };
+                        f.outs.push(Out { arg: *dest, kind: OutKind::Text { size_arg: *len, capacity: *capacity } });
+                    }
+                    _ => self.fail(format!("`{}`: buffer length `{l}` must be a pointer to the length, or the size as an integer", f.name), loc, ""),
                 },
                 _ => self.fail(
                     format!("`{}`: `buffer` names `{d}`, `{l}` and `{c}`, but the prototype or the WIT lacks one of them", f.name),
@@ -554,7 +578,7 @@ impl Builder<'_> {
                     let arg = f.outs[*i].arg;
                     // A buffer keeps its kind: `out_kind` only checks it.
                     if let Some(kind) = self.out_kind(f, ty, arg, n, span)
-                        && !matches!(f.outs[*i].kind, OutKind::Buffer { .. })
+                        && !matches!(f.outs[*i].kind, OutKind::Buffer { .. } | OutKind::Text { .. })
                     {
                         f.outs[*i].kind = kind;
                     }
@@ -577,12 +601,19 @@ impl Builder<'_> {
         };
         let (ret, ret_type, spelling) = match (ret, &ret_class) {
             (Ret::Value(shape), Some(class)) => match self.handle_by_value(&shape, class) {
-                Some((by_value, spelling)) => (Ret::Value(by_value.clone()), by_value.ctype(), spelling),
+                Some((by_value, spelling)) => {
+                    (Ret::Value(by_value.clone()), by_value.ctype(), spelling)
+                }
                 None => (Ret::Value(shape), ret_type, spelling),
             },
             other => (other.0, ret_type, spelling),
         };
-        if let Ret::Value(Shape::Handle { resource, value: None, .. }) | Ret::NullableHandle(Shape::Handle { resource, .. }) = ret
+        if let Ret::Value(Shape::Handle {
+            resource,
+            value: None,
+            ..
+        })
+        | Ret::NullableHandle(Shape::Handle { resource, .. }) = ret
             && self.plan.resources[resource].value.is_some()
         {
             let loc = self.note_loc(n, "c", span);
@@ -707,6 +738,21 @@ impl Builder<'_> {
                 (Some(string_arg), Some(int)) => Some(OutKind::Index { string_arg, int }),
                 _ => {
                     self.fail(format!("`{}`: `index = \"{name} = {target}\"` needs `{target}` to be a string parameter and the result value an integer", f.name), self.note_loc(n, "index", span), "");
+                    None
+                }
+            };
+        }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
+            && let OutKind::Text { .. } = o.kind
+        {
+            return match self.peel(ty) {
+                Peeled::String => Some(o.kind.clone()),
+                _ => {
+                    self.fail(
+                        format!("`{}`: the text buffer `{name}` is read as `string`", f.name),
+                        self.note_loc(n, "buffer", span),
+                        "",
+                    );
                     None
                 }
             };
@@ -857,6 +903,47 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// Plans WIT parameter `name` as the next variadic argument of `f`: a
+    /// string, or a scalar widened by C's default argument promotions.
+    fn vararg(&mut self, f: &mut Function, name: &str, ty: &Type, span: Span) -> Option<Param> {
+        let arg = f.args.len();
+        let (param, ty, spelling) = match self.peel(ty) {
+            Peeled::String => (
+                Param::String { arg },
+                CType::Scalar(Scalar::Ptr),
+                "const char *".to_string(),
+            ),
+            Peeled::Other => {
+                let (shape, spelling) = self.shape(ty, span).ok()?;
+                let promoted = match shape.ctype() {
+                    CType::Scalar(Scalar::F32) => Scalar::F64,
+                    CType::Scalar(s) if s.size() < 4 => Scalar::I32,
+                    CType::Scalar(s) => s,
+                    _ => {
+                        self.fail(format!("`{}`: variadic argument `{name}` is `{spelling}`; only scalars and strings can be variadic arguments", f.name), self.world.locate(span), "");
+                        return None;
+                    }
+                };
+                let spelled = match promoted {
+                    Scalar::F64 => "double",
+                    Scalar::I32 => "int",
+                    s => s.spelling(),
+                };
+                (Param::Vararg { arg, shape }, CType::Scalar(promoted), spelled.to_string())
+            }
+            _ => {
+                self.fail(format!("`{}`: variadic argument `{name}` must be a scalar or a string", f.name), self.world.locate(span), "");
+                return None;
+            }
+        };
+        f.args.push(CArg {
+            ty,
+            spelling,
+            name: name.replace('-', "_"),
+        });
+        Some(param)
+    }
+
     /// A handle to a resource held by value where the C prototype has the
     /// struct itself (`Image`, not `Image *`): the by-value shape and its
     /// spelling.

@@ -80,7 +80,9 @@ impl Shape {
             Shape::Flags(f) => CType::Scalar(f.repr),
             Shape::Struct(id) => CType::Struct(*id),
             Shape::Handle { value: None, .. } => CType::Scalar(Scalar::Ptr),
-            Shape::Handle { value: Some(id), .. } => CType::Struct(*id),
+            Shape::Handle {
+                value: Some(id), ..
+            } => CType::Struct(*id),
         }
     }
 }
@@ -116,6 +118,15 @@ pub enum Param {
     },
     /// A WIT parameter C never sees (the capacity of a buffer out-parameter).
     Capacity,
+    /// A scalar passed as a variadic argument: the value of `shape`,
+    /// widened by C's default argument promotions to the C argument's type
+    /// (`float` → `double`, integers narrower than `int` → `int`).
+    Vararg {
+        /// C argument index.
+        arg: usize,
+        /// The WIT value's shape.
+        shape: Shape,
+    },
 }
 
 /// What an out-parameter's slot holds, and how it is read after the call.
@@ -132,6 +143,15 @@ pub enum OutKind {
         string_arg: usize,
         /// The WIT integer the offset is given as.
         int: Scalar,
+    },
+    /// A caller-provided buffer of `capacity` bytes, whose size C gets by
+    /// value in `size_arg`, read back as a NUL-terminated string
+    /// (`snprintf(str, size, ...)`).
+    Text {
+        /// The C argument of the size.
+        size_arg: usize,
+        /// Where the capacity comes from.
+        capacity: Capacity,
     },
     /// A caller-provided buffer: `capacity` bytes, with its length in
     /// `len_arg` (a pointer to an integer of type `len`, in and out).
@@ -362,6 +382,9 @@ pub struct Function {
     pub free: Option<usize>,
     /// Whether errno is read right after the call.
     pub errno: bool,
+    /// A variadic C function: how many C parameters are fixed (the rest of
+    /// [`Function::args`] are variadic arguments).
+    pub variadic: Option<usize>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }

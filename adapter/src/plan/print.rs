@@ -16,11 +16,19 @@ pub fn render(plan: &Plan) -> String {
         };
         let _ = writeln!(out, "interface {} ({lib})", iface.name);
         for f in &iface.functions {
-            let args: Vec<String> = f
+            let mut args: Vec<String> = f
                 .args
                 .iter()
                 .map(|a| spaced(&a.spelling, &a.name))
                 .collect();
+            // `..., /* this call's variadic arguments */`
+            if let Some(n) = f.variadic {
+                let extra = args.split_off(n);
+                args.push(match extra.is_empty() {
+                    true => "...".into(),
+                    false => format!("... /* {} */", extra.join(", ")),
+                });
+            }
             let args = if args.is_empty() {
                 "void".to_string()
             } else {
@@ -46,6 +54,9 @@ pub fn render(plan: &Plan) -> String {
                     Param::Nullable { arg, .. } => {
                         format!("`{}`: NULL for none, else a copy", f.args[*arg].name)
                     }
+                    Param::Vararg { arg, .. } => {
+                        format!("`{}`: variadic, promoted to `{}`", f.args[*arg].name, f.args[*arg].spelling)
+                    }
                 };
                 let _ = writeln!(out, "    {note}");
             }
@@ -69,6 +80,9 @@ pub fn render(plan: &Plan) -> String {
                     }
                     OutKind::Buffer { len_arg, .. } => {
                         format!("a buffer, its length in `{}`", f.args[*len_arg].name)
+                    }
+                    OutKind::Text { size_arg, .. } => {
+                        format!("a text buffer, its size in `{}`", f.args[*size_arg].name)
                     }
                     OutKind::Discard => "discarded".into(),
                 };
@@ -143,7 +157,11 @@ pub fn render(plan: &Plan) -> String {
             Some(d) => format!("destroyed by `{}`", plan.calls[d].symbol),
             None => "no destructor".into(),
         };
-        let held = if r.value.is_some() { ", held by value" } else { "" };
+        let held = if r.value.is_some() {
+            ", held by value"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "resource {} ({}{held}): {drop}", r.name, r.c_name);
     }
     for s in &plan.structs {

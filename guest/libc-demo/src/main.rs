@@ -107,6 +107,32 @@ fn main() {
     let r = libc::close(-1);
     println!("close(-1)              = {}", shown(r));
     assert_eq!(r, Err(Errno::Ebadf));
+
+    // Variadic: `open` with a mode, `snprintf` with promoted arguments.
+    let file = format!("{dir}.file");
+    let fd = libc::open_mode(
+        &file,
+        OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::EXCLUSIVE,
+        0o640,
+    );
+    println!(
+        "open-mode(new file)    = {}",
+        if fd.is_ok() { "Ok(fd)" } else { "Err" }
+    );
+    println!("open-mode file         = {file}");
+    libc::close(fd.expect("a new file in /tmp")).expect("close");
+    let again = libc::open_mode(
+        &file,
+        OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::EXCLUSIVE,
+        0o640,
+    );
+    println!("open-mode(exists)      = {}", shown(again));
+    let (n, text) = libc::snprintf_ids(64, "%d|%.3f|%s", -42, 2.5, "héllo");
+    println!("snprintf(%d|%.3f|%s)   = {n} {text}");
+    let (n, text) = libc::snprintf_ids(8, "%d|%.3f|%s", 123456, 0.125, "cut");
+    println!("snprintf(cut at 8)     = {n} {text}");
+    let (n, text) = libc::snprintf_promoted(64, "%.2f %d %u", 1.25, -7, 65535);
+    println!("snprintf(promoted)     = {n} {text}");
 }
 
 /// `Ok(..)`, or `Err(` the errno's C name `)`. (wit-bindgen's `Debug` for

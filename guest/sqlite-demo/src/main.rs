@@ -96,6 +96,8 @@ fn main() {
     let baseline = sqlite::memory_used();
     let version = sqlite::libversion();
     println!("sqlite3_libversion()   = {version}");
+    let quoted = sqlite::mprintf("INSERT INTO t VALUES(%Q, %d)", "it's", 42);
+    println!("sqlite3_mprintf(%Q %d) = {quoted}");
     assert_eq!(
         sqlite::libversion_number(),
         version

@@ -83,6 +83,22 @@ fn libc() {
     assert_eq!(value(&out, "open(\"/\", directory)"), "Ok(fd)");
     assert_eq!(value(&out, "close(fd)"), "Ok(())");
     assert_eq!(value(&out, "close(-1)"), "Err(EBADF)");
+    // Variadic calls: `open` with its third argument made the file with
+    // that mode (as far as the umask lets it), and refuses to make it twice.
+    assert_eq!(value(&out, "open-mode(new file)"), "Ok(fd)");
+    let file = value(&out, "open-mode file");
+    let mode = std::fs::metadata(file).unwrap().permissions();
+    std::fs::remove_file(file).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(mode.mode() & 0o777 & !0o640, 0, "mode {:o}", mode.mode());
+    assert_eq!(value(&out, "open-mode(exists)"), "Err(EEXIST)");
+    assert_eq!(
+        value(&out, "snprintf(%d|%.3f|%s)"),
+        format!("{} {}", "-42|2.500|héllo".len(), "-42|2.500|héllo")
+    );
+    // 8 bytes hold 7 characters and the NUL; the whole text is 16 long.
+    assert_eq!(value(&out, "snprintf(cut at 8)"), "16 123456|");
+    assert_eq!(value(&out, "snprintf(promoted)"), "13 1.25 -7 65535");
 }
 
 fn crc32(data: &[u8]) -> u32 {

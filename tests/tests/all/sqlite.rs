@@ -67,6 +67,10 @@ fn check(out: &str) {
     let v = |label: &str| value(out, label);
 
     assert!(v("sqlite3_libversion()").starts_with("3."), "{out}");
+    assert_eq!(
+        v("sqlite3_mprintf(%Q %d)"),
+        "INSERT INTO t VALUES('it''s', 42)"
+    );
     assert_eq!(v("exec(create table)"), "ok");
     assert_eq!(v("bind_parameter_count"), "5");
     for n in 1..=3 {
