@@ -281,6 +281,8 @@ struct Mapper<'a> {
     resource_drop: HashMap<String, String>,
     /// Per function name: the resource it destroys.
     destructors: HashMap<String, String>,
+    /// Destructors an overlay names: they consume their handle too.
+    extra_drops: HashSet<String>,
     counts: BTreeMap<Category, usize>,
     imported: usize,
 }
@@ -386,30 +388,36 @@ impl Mapper<'_> {
                     || ctype_key(t) == ctype_key(c_name.trim_end_matches('*'))
                     || ctype_key(t) == ctype_key(c_name)
             });
+            // Every function shaped like a destructor consumes the handle
+            // (`gzclose_r` as well as `gzclose`): after it, no drop may run.
+            let mut candidates: Vec<String> = self
+                .model
+                .functions
+                .iter()
+                .filter(|f| {
+                    !f.is_static
+                        && !f.variadic
+                        && exported(f)
+                        && f.params.len() == 1
+                        && handle_key(&f.params[0].1).as_deref() == Some(key.as_str())
+                        && matches!(f.ret.kind, Kind::Void | Kind::Prim(_))
+                        && (crate::names::words(&f.name).iter().any(|w| {
+                            DESTRUCTOR_WORDS
+                                .iter()
+                                .any(|d| w.starts_with(d) || w.ends_with(d))
+                        }) || self.extra_drops.contains(&f.name))
+                })
+                .map(|f| f.name.clone())
+                .collect();
+            candidates.sort_by_key(|n| (n.len(), n.clone()));
             let chosen = match given {
                 Some((_, f)) => (!f.is_empty()).then(|| f.clone()),
-                None => self
-                    .model
-                    .functions
-                    .iter()
-                    .filter(|f| {
-                        !f.is_static
-                            && !f.variadic
-                            && exported(f)
-                            && f.params.len() == 1
-                            && handle_key(&f.params[0].1).as_deref() == Some(key.as_str())
-                            && matches!(f.ret.kind, Kind::Void | Kind::Prim(_))
-                            && crate::names::words(&f.name).iter().any(|w| {
-                                DESTRUCTOR_WORDS
-                                    .iter()
-                                    .any(|d| w.starts_with(d) || w.ends_with(d))
-                            })
-                    })
-                    .map(|f| f.name.clone())
-                    .min_by_key(|n| (n.len(), n.clone())),
+                None => candidates.first().cloned(),
             };
+            for c in candidates.iter().chain(&chosen) {
+                self.destructors.insert(c.clone(), name.clone());
+            }
             if let Some(d) = &chosen {
-                self.destructors.insert(d.clone(), name.clone());
                 self.resource_drop.insert(name.clone(), d.clone());
             }
             *drop = chosen;
@@ -493,11 +501,17 @@ impl Mapper<'_> {
                 doc.push(format!("`{c}` is `{first}` ({v})."));
                 continue;
             }
-            let mut wit = kebab(c.strip_prefix(prefix.as_str()).unwrap_or(c));
-            if wit.starts_with('n') && c[prefix.len()..].starts_with(|ch: char| ch.is_ascii_digit())
-            {
-                // `KEY_0` → `key0`, not `n0`.
-                wit = kebab(c);
+            let rest = c.strip_prefix(prefix.as_str()).unwrap_or(c);
+            let mut wit = kebab(rest);
+            if rest.starts_with(|ch: char| ch.is_ascii_digit()) {
+                // `KEY_0` → `key0`, `MODE_2D` → `mode2d`: a WIT word cannot
+                // start with a digit, so the prefix's last word stays.
+                let last = prefix
+                    .trim_end_matches('_')
+                    .rsplit('_')
+                    .next()
+                    .unwrap_or("");
+                wit = kebab(&format!("{last}{rest}"));
             }
             while !seen_names.insert(wit.clone()) {
                 wit.push_str("-alt");
@@ -1002,7 +1016,12 @@ pub struct Generated {
 }
 
 /// Maps the model to WIT items.
-pub fn items(model: &Model, opts: &Options, exports: Option<&Exports>) -> Generated {
+pub fn items(
+    model: &Model,
+    opts: &Options,
+    exports: Option<&Exports>,
+    overlay: Option<&Overlay>,
+) -> Generated {
     let mut m = Mapper {
         model,
         opts,
@@ -1013,6 +1032,9 @@ pub fn items(model: &Model, opts: &Options, exports: Option<&Exports>) -> Genera
         resources: HashMap::new(),
         resource_drop: HashMap::new(),
         destructors: HashMap::new(),
+        extra_drops: overlay
+            .map(|o| o.drops.iter().cloned().collect())
+            .unwrap_or_default(),
         counts: BTreeMap::new(),
         imported: 0,
     };
@@ -1126,7 +1148,7 @@ pub fn generate(
     exports: Option<&Exports>,
     overlay: Option<&Overlay>,
 ) -> Output {
-    let generated = items(model, opts, exports);
+    let generated = items(model, opts, exports, overlay);
     let interface = opts.interface.clone().unwrap_or_else(|| {
         opts.parse
             .headers

@@ -57,10 +57,14 @@ pub struct Overlay {
     pub items: Vec<OverlayItem>,
     /// Worlds, as written.
     pub worlds: Vec<String>,
+    /// The destructors its resources name (`drop = "..."`).
+    pub drops: Vec<String>,
 }
 
 static FFI_C: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])c\s*=\s*"([^"]*)""#).expect("valid"));
+static FFI_DROP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])drop\s*=\s*"([^"]*)""#).expect("valid"));
 static FFI_SYMBOL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])symbol\s*=\s*"([^"]*)""#).expect("valid"));
 
@@ -308,6 +312,11 @@ impl Overlay {
                     item.claims.push(format!("c:{}", ctype_key(c)));
                 }
                 if first == "resource" {
+                    for l in docs.iter().filter(|l| l.contains("@ffi(")) {
+                        if let Some(m) = FFI_DROP.captures(l) {
+                            self.drops.push(m[1].to_string());
+                        }
+                    }
                     let inner = chunk
                         .find('{')
                         .map(|o| &chunk[o + 1..chunk.rfind('}').unwrap_or(chunk.len())])
@@ -396,7 +405,7 @@ fn cross_check(model: &Model, symbol: &str, proto: &str) -> Option<String> {
     let open = proto.find('(').unwrap_or(0);
     let overlay_ret = compact(proto[..open].trim_end().trim_end_matches(symbol));
     let mut diffs = Vec::new();
-    if overlay_ret != header_ret {
+    if overlay_ret != header_ret && !same_scalar(&overlay_ret, &f.ret) {
         diffs.push(format!(
             "returns `{}`, the header `{}`",
             overlay_ret, header_ret
@@ -412,12 +421,52 @@ fn cross_check(model: &Model, symbol: &str, proto: &str) -> Option<String> {
         for (i, (p, (_, ty))) in params.iter().zip(&f.params).enumerate() {
             let h = compact(&ty.spelling);
             let o = param_type(p);
-            if o != h {
+            if o != h && !same_scalar(&o, ty) {
                 diffs.push(format!("parameter {} is `{o}`, the header `{h}`", i + 1));
             }
         }
     }
     (!diffs.is_empty()).then(|| format!("overlay `{symbol}`: {}", diffs.join("; ")))
+}
+
+/// Width, float-ness and signedness of a prelude or WIT scalar.
+fn scalar_class(prim: &str) -> Option<(u8, bool, bool)> {
+    Some(match prim {
+        "bool" => (1, false, false),
+        "c-char" | "c-schar" | "s8" => (1, false, true),
+        "c-uchar" | "u8" => (1, false, false),
+        "c-short" | "s16" => (2, false, true),
+        "c-ushort" | "u16" => (2, false, false),
+        "c-int" | "s32" => (4, false, true),
+        "c-uint" | "u32" => (4, false, false),
+        "c-long" | "c-longlong" | "ssize" | "s64" => (8, false, true),
+        "c-ulong" | "c-ulonglong" | "size" | "u64" => (8, false, false),
+        "f32" => (4, true, true),
+        "f64" => (8, true, true),
+        _ => return None,
+    })
+}
+
+/// Whether a builtin C spelling (`long`, `unsigned int`) names the same
+/// scalar as the header's type (`off_t`, `uInt`).
+fn same_scalar(compact: &str, header: &crate::model::Ty) -> bool {
+    let prim = match compact {
+        "_Bool" | "bool" => "bool",
+        "char" => "c-char",
+        "signedchar" => "c-schar",
+        "unsignedchar" => "c-uchar",
+        "short" | "shortint" => "c-short",
+        "unsignedshort" => "c-ushort",
+        "int" | "signed" | "signedint" => "c-int",
+        "unsigned" | "unsignedint" => "c-uint",
+        "long" | "longint" | "longlong" | "int64_t" => "c-long",
+        "unsignedlong" | "unsignedlonglong" | "size_t" | "uint64_t" => "c-ulong",
+        "float" => "f32",
+        "double" => "f64",
+        _ => return false,
+    };
+    matches!(&header.kind, crate::model::Kind::Prim(p)
+        if scalar_class(p).is_some() && scalar_class(p) == scalar_class(prim))
 }
 
 /// Renders the whole WIT file.
@@ -478,7 +527,7 @@ pub fn render(
         match k {
             Some(k) => {
                 if emitted.insert(*k) {
-                    body.push(format!("\n{}", o.items[*k].text));
+                    body.push(overlay_text(&o.items[*k]));
                 }
             }
             None => body.push(render_item(item, &renames)),
@@ -488,7 +537,7 @@ pub fn render(
         .filter(|k| !emitted.contains(k))
         .collect();
     for k in rest {
-        body.push(format!("\n{}", o.items[k].text));
+        body.push(overlay_text(&o.items[k]));
     }
     // Prelude names: the generated items' and the overlay's.
     let tys = g
@@ -538,6 +587,13 @@ pub fn render(
     for u in &o.uses {
         out.push_str(&format!("  {u}\n"));
     }
+    if uses.is_empty()
+        && o.uses.is_empty()
+        && let Some(first) = body.first_mut()
+    {
+        // No `use` line above: no blank line before the first item.
+        *first = first.trim_start_matches('\n').to_string();
+    }
     for b in body {
         out.push_str(&b);
         out.push('\n');
@@ -557,6 +613,16 @@ pub fn render(
     }
     out.push_str(&format!("\n// {}\n", g.summary));
     out
+}
+
+/// An overlay item's text: types get a blank line before them, like the
+/// generated ones.
+fn overlay_text(item: &OverlayItem) -> String {
+    if item.type_name.is_some() {
+        format!("\n{}", item.text)
+    } else {
+        item.text.clone()
+    }
 }
 
 fn item_types(item: &Item) -> Vec<&crate::map::WitTy> {

@@ -1,0 +1,4 @@
+/* A header that does not parse. */
+int ok(int x);
+int broken(int x
+struct missing_semicolon { int a; }

@@ -1,0 +1,89 @@
+/* Every mapping `dlwit import` makes (golden: tests/golden/import/mappings.wit). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Scalars: C types, prelude aliases and fixed-width typedefs. */
+int mp_add(int a, int b);
+unsigned long mp_ulong(unsigned long x, long y, long long z, unsigned long long w);
+double mp_scale(double x, float f);
+bool mp_flag(bool on, char c, signed char sc, unsigned char uc, short s, unsigned short us);
+size_t mp_sizes(size_t n, int64_t i, uint8_t b, uint32_t u);
+void mp_nothing(void);
+int mp_unnamed(int, double);
+int mp_keywords(int flags, int type, int list);
+
+/* Strings: `const char *` in; returned strings are options. */
+size_t mp_length(const char *text);
+const char *mp_name(int id);
+char *mp_copy(const char *text);
+
+/* Structs as records: typedef'd, by tag, nested, fixed arrays, pointers. */
+typedef struct Vec2 {
+    float x, y;
+} Vec2;
+typedef Vec2 Point;
+struct mp_box {
+    Vec2 min;
+    Vec2 max;
+    int corners[4];
+    float matrix[2][2];
+    const char *label;
+    unsigned char tag[3];
+};
+Vec2 mp_vec_add(Vec2 a, Point b);
+struct mp_box mp_box_of(Vec2 min, Vec2 max);
+float mp_box_area(const struct mp_box *box);
+
+/* Enums with their C values; single bits make flags. */
+typedef enum {
+    MP_RED = 1,
+    MP_GREEN = 2,
+    MP_BLUE = 4,
+    MP_ALPHA = 8,
+    MP_NONE = 0
+} MpChannels;
+enum mp_mode {
+    MP_MODE_FAST = -1,
+    MP_MODE_SLOW = 10,
+    MP_MODE_DEFAULT = 10,
+    MP_MODE_2D = 20
+};
+enum { MP_LEVEL_LOW = 1, MP_LEVEL_MID, MP_LEVEL_HIGH };
+enum mp_mode mp_set_mode(enum mp_mode mode, MpChannels channels);
+
+/* Integer #defines in a run with a common prefix: enums or flags. */
+#define MP_OPEN_READ   0x01 /* read */
+#define MP_OPEN_WRITE  0x02 /* write */
+#define MP_OPEN_CREATE (1 << 4)
+
+#define MP_ERR_OK      0
+#define MP_ERR_NOMEM   (-1)
+#define MP_ERR_BUSY    (MP_ERR_NOMEM - 1)
+
+#define MP_VERSION "1.0"
+#define MP_ALONE 7
+
+/* Handles: opaque typedefs and pointer typedefs become resources. */
+typedef struct mp_db mp_db;
+typedef struct mp_file_s *mp_file;
+struct mp_cursor;
+int mp_db_open(const char *path, mp_db **db);
+int mp_db_close(mp_db *db);
+const char *mp_db_errmsg(mp_db *db);
+mp_file mp_file_open(const char *path);
+void mp_file_release(mp_file f);
+mp_file mp_file_dup(mp_file f);
+struct mp_cursor *mp_cursor_new(mp_db *db);
+void mp_cursor_free(struct mp_cursor *cursor);
+
+/* Lists: a pointer followed by its count. */
+uint32_t mp_crc(uint32_t crc, const void *data, size_t len);
+float mp_sum(const float *values, int count);
+void mp_polyline(const Vec2 *points, int pointCount, float thickness);
+int mp_parse(const char *sql, int nByte);
+
+/* Out-parameters: scalars and handles are results; a trailing `char **`
+ * C writes is dropped. */
+int mp_status(int op, int *current, long *highwater);
+int mp_prepare(mp_db *db, const char *sql, mp_db **out, const char **tail);

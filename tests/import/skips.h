@@ -1,0 +1,42 @@
+/* Every reason `dlwit import` skips something (golden: tests/golden/import/skips.wit). */
+#include <stdarg.h>
+
+union sk_value { int i; float f; };
+struct sk_bits { unsigned a : 3; unsigned b : 5; };
+struct sk_with_union { int kind; union sk_value value; };
+struct sk_anonymous { int kind; union { int i; float f; }; };
+struct sk_flexible { int n; int items[]; };
+struct sk_huge { char name[256]; };
+struct sk_wide { long double x; };
+struct sk_empty;
+
+/* Callbacks. */
+typedef int (*sk_compare)(const void *, const void *);
+void sk_sort(int *items, int n, sk_compare cmp);
+sk_compare sk_default_compare(void);
+void sk_on_event(void (*handler)(int event));
+
+/* Unions, bitfields, long double, other types. */
+union sk_value sk_union_value(int i);
+void sk_set_bits(struct sk_bits bits);
+int sk_kind(struct sk_with_union v);
+int sk_anon(struct sk_anonymous v);
+long double sk_precise(long double x);
+__int128 sk_wide_int(void);
+int sk_huge_name(struct sk_huge h);
+
+/* Variadic functions and `va_list`. */
+int sk_printf(const char *format, ...);
+int sk_vprintf(const char *format, va_list args);
+
+/* Pointers the header does not explain. */
+void *sk_alloc(int size);
+void sk_free(void *p);
+int sk_fill(char *buffer, int capacity);
+void sk_update(struct sk_bits *bits);
+int sk_first(const int *values);
+int sk_tail_first(char **tail, int *n);
+struct sk_empty *sk_current(void);
+
+/* Not exported: `static inline` is compiled into the caller. */
+static inline int sk_inline(int x) { return x + 1; }
