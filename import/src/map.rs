@@ -98,6 +98,8 @@ pub enum Item {
         name: String,
         /// C name.
         c_name: String,
+        /// Other C names of the struct (typedefs of it).
+        aliases: Vec<String>,
         /// Doc text.
         doc: Option<String>,
         /// Fields: WIT name and type.
@@ -162,14 +164,26 @@ impl Item {
     pub fn claims(&self) -> Vec<String> {
         match self {
             Item::Func { symbol, .. } => vec![format!("fn:{symbol}")],
-            Item::Record { name, c_name, .. } | Item::Resource { name, c_name, .. } => {
-                vec![format!("type:{name}"), format!("c:{}", ctype_key(c_name))]
+            // The C name first: it says more than a WIT name.
+            Item::Record {
+                name,
+                c_name,
+                aliases,
+                ..
+            } => std::iter::once(c_name)
+                .chain(aliases)
+                .map(|c| format!("c:{}", ctype_key(c)))
+                .chain([format!("type:{name}")])
+                .collect(),
+            Item::Resource { name, c_name, .. } => {
+                vec![format!("c:{}", ctype_key(c_name)), format!("type:{name}")]
             }
             Item::Enum { name, c_name, .. } => {
-                let mut v = vec![format!("type:{name}")];
+                let mut v = Vec::new();
                 if let Some(c) = c_name {
                     v.push(format!("c:{}", ctype_key(c)));
                 }
+                v.push(format!("type:{name}"));
                 v
             }
             Item::Flags { name, .. } => vec![format!("type:{name}")],
@@ -618,10 +632,19 @@ impl Mapper<'_> {
             out.push((name, ty));
         }
         let name = self.unique(kebab(&s.base));
+        let mut doc = s.doc.clone();
+        if out.iter().any(|(_, t)| holds_ptr(t)) {
+            let note = "Holds C pointers as `ptr`: a guest can forge them. Wrap it in a resource in the overlay when C owns what they point to.";
+            doc = Some(match doc {
+                Some(d) => format!("{d}\n{note}"),
+                None => note.to_string(),
+            });
+        }
         self.items.push(Item::Record {
             name: name.clone(),
             c_name: s.c_name.clone(),
-            doc: s.doc.clone(),
+            aliases: s.aliases.clone(),
+            doc,
             fields: out,
         });
         Ok(WitTy::Named(name))
@@ -935,6 +958,14 @@ impl Mapper<'_> {
             }),
             other => Err(unmappable(other)),
         }
+    }
+}
+
+fn holds_ptr(t: &WitTy) -> bool {
+    match t {
+        WitTy::Builtin(b) => b == "ptr",
+        WitTy::Tuple(ts) => ts.iter().any(holds_ptr),
+        _ => false,
     }
 }
 

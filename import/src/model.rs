@@ -82,6 +82,8 @@ pub struct Struct {
     pub fields: Option<Vec<Field>>,
     /// The struct has a typedef of its own.
     pub has_typedef: bool,
+    /// Other typedef names of it (`Texture2D` for `Texture`).
+    pub aliases: Vec<String>,
     /// Declared in one of the imported headers.
     pub in_headers: bool,
     /// A brief doc comment.

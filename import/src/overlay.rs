@@ -38,6 +38,8 @@ pub struct OverlayItem {
     pub type_name: Option<String>,
     /// The functions it holds: symbol and prototype (when given).
     pub functions: Vec<(String, Option<String>)>,
+    /// Its `@ffi(c = ...)` type name, for a record or enum.
+    pub c_name: Option<String>,
 }
 
 /// A parsed overlay.
@@ -294,6 +296,7 @@ impl Overlay {
                 claims: Vec::new(),
                 type_name: None,
                 functions: Vec::new(),
+                c_name: None,
             };
             let first = h.split_whitespace().next().unwrap_or("");
             if matches!(
@@ -310,6 +313,9 @@ impl Overlay {
                 item.claims.push(format!("type:{name}"));
                 if let Some(c) = &c {
                     item.claims.push(format!("c:{}", ctype_key(c)));
+                    if first != "resource" {
+                        item.c_name = Some(c.clone());
+                    }
                 }
                 if first == "resource" {
                     for l in docs.iter().filter(|l| l.contains("@ffi(")) {
@@ -337,8 +343,12 @@ impl Overlay {
                                 .as_deref()
                                 .and_then(|p| proto_params(p).into_iter().next())
                         {
+                            // Handles are pointers (`sqlite3 *db`); a
+                            // struct by value is held by value, no handle type.
                             let t = param_type(&first);
-                            inferred = Some(t.trim_start_matches("const").to_string());
+                            if t.ends_with('*') {
+                                inferred = Some(t.trim_start_matches("const").to_string());
+                            }
                         }
                     }
                     if c.is_none()
@@ -487,6 +497,9 @@ pub fn render(
         }
     }
     let mut renames = HashMap::new();
+    // Prototypes of generated functions spell a struct the overlay renamed
+    // (`Texture` → `Texture2D`) by the overlay's C name.
+    let mut c_renames: Vec<(String, String)> = Vec::new();
     let mut replaced_by: Vec<Option<usize>> = Vec::new();
     for item in &g.items {
         let mut claims = item.claims();
@@ -502,6 +515,12 @@ pub fn render(
             && new != name
         {
             renames.insert(name.to_string(), new.clone());
+        }
+        if let (Some(k), Item::Record { c_name, .. }) = (k, item)
+            && let Some(new) = &o.items[k].c_name
+            && ctype_key(new) != ctype_key(c_name)
+        {
+            c_renames.push((c_name.clone(), new.clone()));
         }
         replaced_by.push(k);
     }
@@ -530,7 +549,7 @@ pub fn render(
                     body.push(overlay_text(&o.items[*k]));
                 }
             }
-            None => body.push(render_item(item, &renames)),
+            None => body.push(render_item(item, &renames, &c_renames)),
         }
     }
     let rest: Vec<usize> = (0..o.items.len())
@@ -639,7 +658,11 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn render_item(item: &Item, renames: &HashMap<String, String>) -> String {
+fn render_item(
+    item: &Item,
+    renames: &HashMap<String, String>,
+    c_renames: &[(String, String)],
+) -> String {
     let mut s = String::new();
     let name = |n: &str| ident(renames.get(n).map_or(n, String::as_str));
     match item {
@@ -648,9 +671,10 @@ fn render_item(item: &Item, renames: &HashMap<String, String>) -> String {
             c_name,
             doc,
             fields,
+            ..
         } => {
             s.push('\n');
-            if let Some(d) = doc {
+            for d in doc.iter().flat_map(|d| d.lines()) {
                 s.push_str(&format!("  /// {d}\n"));
             }
             s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name)));
@@ -730,7 +754,12 @@ fn render_item(item: &Item, renames: &HashMap<String, String>) -> String {
             for d in doc {
                 s.push_str(&format!("  /// {d}\n"));
             }
-            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(proto)));
+            let mut proto = proto.clone();
+            for (from, to) in c_renames {
+                let word = Regex::new(&format!(r"\b{}\b", regex::escape(from))).expect("valid");
+                proto = word.replace_all(&proto, regex::NoExpand(to)).into_owned();
+            }
+            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(&proto)));
             let ps = params
                 .iter()
                 .map(|(p, t)| format!("{}: {}", ident(p), t.render(renames)))

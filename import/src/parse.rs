@@ -340,6 +340,7 @@ impl Reader<'_> {
                         base: tag,
                         fields: None,
                         has_typedef: false,
+                        aliases: Vec::new(),
                         in_headers,
                         doc: None,
                     },
@@ -447,7 +448,9 @@ impl Reader<'_> {
                 }
                 let key = self.record(decl);
                 let s = self.model.structs.get_mut(&key).expect("registered");
-                if !s.has_typedef {
+                if s.has_typedef {
+                    s.aliases.push(name);
+                } else {
                     s.has_typedef = true;
                     s.c_name = name.clone();
                     s.base = name.clone();
@@ -469,6 +472,18 @@ impl Reader<'_> {
                 if en.base.is_empty() || en.c_name.starts_with("enum ") && en.base != name {
                     en.c_name = name.clone();
                     en.base = name;
+                }
+            }
+            // `typedef Texture Texture2D`: another name of the same struct.
+            TypeKind::Typedef => {
+                let canon = t.get_canonical_type();
+                if canon.get_kind() == TypeKind::Record
+                    && let Some(decl) = canon.get_declaration()
+                    && decl.get_kind() == EntityKind::StructDecl
+                {
+                    let key = self.record(decl);
+                    let s = self.model.structs.get_mut(&key).expect("registered");
+                    s.aliases.push(name);
                 }
             }
             TypeKind::Pointer => {
