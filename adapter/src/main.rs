@@ -76,21 +76,6 @@ fn run(args: &[String]) -> Result<ExitCode> {
         Cmd::Import { opts, out } => import(&opts, out.as_deref()),
         Cmd::Check { wit, libs, layout } => {
             let bindings = load(&wit, &libs)?;
-            if let Some(headers) = layout {
-                let report = dlwit::verify::verify_layout(bindings.plan(), &headers)
-                    .map_err(anyhow::Error::msg)?;
-                if !report.errors.is_empty() {
-                    for e in &report.errors {
-                        eprintln!("error: layout: {e}");
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
-                println!(
-                    "ok: {} struct{} match the C compiler's layout",
-                    report.checked.len(),
-                    if report.checked.len() == 1 { "" } else { "s" }
-                );
-            }
             let n: usize = bindings
                 .plan()
                 .interfaces
@@ -107,6 +92,20 @@ fn run(args: &[String]) -> Result<ExitCode> {
                     "s"
                 },
             );
+            if let Some(headers) = layout {
+                let report = dlwit::verify::verify_layout(bindings.plan(), &headers)
+                    .map_err(anyhow::Error::msg)?;
+                if !report.errors.is_empty() {
+                    for e in &report.errors {
+                        eprintln!("error: layout: {e}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+                println!(
+                    "ok: every struct's layout matches the C compiler's ({} checked)",
+                    report.checked.len()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run {
