@@ -290,26 +290,17 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
             "{wit}: {out}"
         );
     }
-    // The fixture's records, against its header.
-    for wit in ["tests/wit/echo.wit", "tests/wit/handles.wit"] {
-        let header = if wit.ends_with("echo.wit") {
-            "tests/fixture/fixture.h"
-        } else {
-            "tests/fixture/handles.h"
-        };
-        let (out, _) = ok(&[
-            "check",
-            wit,
-            "--lib",
-            FIXTURE_LIB,
-            "--verify-layout",
-            header,
-        ]);
-        assert!(
-            out.contains("layout matches the C compiler's"),
-            "{wit}: {out}"
-        );
-    }
+    // The fixture's records, against its header. (handles.wit's `tile-data`
+    // is `struct tile`, which only handles.c defines.)
+    let (out, _) = ok(&[
+        "check",
+        "tests/wit/echo.wit",
+        "--lib",
+        FIXTURE_LIB,
+        "--verify-layout",
+        "tests/fixture/fixture.h",
+    ]);
+    assert!(out.contains("layout matches the C compiler's"), "{out}");
 }
 
 #[test]
