@@ -358,11 +358,11 @@ impl Overlay {
                     }
                 }
                 item.type_name = Some(name);
-            } else if h.contains(": func") || h.contains(": static func") {
-                if let Some(sym) = symbol.or_else(|| c.as_deref().and_then(proto_name)) {
-                    item.claims.push(format!("fn:{sym}"));
-                    item.functions.push((sym, c));
-                }
+            } else if (h.contains(": func") || h.contains(": static func"))
+                && let Some(sym) = symbol.or_else(|| c.as_deref().and_then(proto_name))
+            {
+                item.claims.push(format!("fn:{sym}"));
+                item.functions.push((sym, c));
             }
             self.items.push(item);
         }

@@ -5,7 +5,7 @@
 //! the result), bad input, and the layout of every WIT in the repository.
 
 use dlwit::Libraries;
-use dlwit_tests::{FIXTURE_LIB, Runner, bindings, cli, golden, guest, raylib, root};
+use dlwit_tests::{FIXTURE_LIB, Runner, bindings, cli, golden, raylib, root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
