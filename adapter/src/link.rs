@@ -5,15 +5,17 @@
 //! path.
 
 use crate::error::Error;
+use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
+use crate::native::callback::{Closures, reenter_with};
 use crate::native::raw::{Args, RawArgs, RichArgs};
 use crate::native::{Bindings, Callable, Frame};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
 use std::sync::{Arc, Mutex};
-use wasmtime::StoreContextMut;
-use wasmtime::component::{Linker, LinkerInstance, ResourceType, Val};
+use wasmtime::component::{Instance, Linker, LinkerInstance, ResourceType, Val};
+use wasmtime::{AsContextMut, StoreContextMut};
 
 /// How [`add_to_linker_with`] installs functions.
 #[derive(Debug, Clone, Copy)]
@@ -72,9 +74,11 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
         for b in bindings.bound.iter().filter(|b| b.interface == ii) {
             let func = &iface.functions[b.function];
             let fast = options.fast_path.then(|| fast::plan(plan, func)).flatten();
+            // A fused call has no place to lend the store to callbacks.
             let fused = fast
                 .as_ref()
                 .zip(b.callable.direct())
+                .filter(|_| plan.callbacks.is_empty())
                 .and_then(|(fp, direct)| fast::fuse(plan, func, fp, direct));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
@@ -84,6 +88,8 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 function: b.function,
                 callable: b.callable.clone(),
                 context: b.context.clone(),
+                closures: bindings.closures.clone(),
+                set: bindings.set,
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
                 fast,
                 fused,
@@ -99,6 +105,32 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
         }
     }
     Ok(())
+}
+
+/// Finds the guest's exports that C calls back (the functions of the
+/// WIT's `@ffi(callbacks = true)` interfaces) in `instance`, and records
+/// them in the store's table. Call it right after instantiating a guest
+/// whose world exports them; a callback the guest does not export fails the
+/// C call that makes it, with a message naming it.
+pub fn bind_exports<T: DlwitView + 'static>(
+    mut store: impl AsContextMut<Data = T>,
+    instance: &Instance,
+    bindings: &Bindings,
+) {
+    let mut store = store.as_context_mut();
+    let funcs = bindings
+        .plan
+        .callbacks
+        .iter()
+        .map(|cb| {
+            let iface = instance.get_export_index(&mut store, None, &cb.interface)?;
+            let func = instance.get_export_index(&mut store, Some(&iface), &cb.name)?;
+            instance.get_func(&mut store, func)
+        })
+        .collect();
+    let handles = store.data_mut().handles();
+    handles.set_exports(bindings.set, funcs);
+    handles.keep(&bindings.closures);
 }
 
 /// Instantiates the typed host function for `N` flat parameters.
@@ -165,6 +197,9 @@ struct HostFn {
     callable: Arc<Callable>,
     /// `` `iface#func` (C `symbol` in `lib`) ``, for messages.
     context: String,
+    /// The bindings' callback closures, and the bindings' number.
+    closures: Arc<Closures>,
+    set: u64,
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
     scratch: Mutex<(Frame, Consumed)>,
@@ -185,7 +220,37 @@ impl HostFn {
             func: self.func(),
             calls: &self.calls,
             payloads: &self.payloads,
+            closures: self.closures.addrs(),
         }
+    }
+
+    /// Calls C through `c`. When the bindings have callbacks, the store is
+    /// lent to those C makes meanwhile, and callbacks queued from other
+    /// threads are delivered before and after.
+    fn call_c<T: DlwitView, R>(
+        &self,
+        cx: &Ctx<'_>,
+        store: &mut StoreContextMut<'_, T>,
+        c: impl FnOnce() -> R,
+    ) -> wasmtime::Result<R> {
+        if self.plan.callbacks.is_empty() {
+            return Ok(c());
+        }
+        store.data_mut().handles().keep(&self.closures);
+        let queue = self.closures.queue();
+        deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        let mut guest = Reentry {
+            store: &mut *store,
+            cx,
+            set: self.set,
+            error: None,
+        };
+        let r = reenter_with(&mut guest, c);
+        if let Some(e) = guest.error {
+            return Err(self.fail(e));
+        }
+        deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        Ok(r)
     }
 
     fn fail(&self, e: String) -> wasmtime::Error {
@@ -212,12 +277,14 @@ impl HostFn {
         let cx = self.ctx();
         self.with_frame(|frame, consumed| {
             marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;
-            let errno = if cx.func.errno {
-                self.callable.call_errno(frame)
-            } else {
-                self.callable.call(frame);
-                0
-            };
+            let errno = self.call_c(&cx, &mut store, || {
+                if cx.func.errno {
+                    self.callable.call_errno(frame)
+                } else {
+                    self.callable.call(frame);
+                    0
+                }
+            })?;
             marshal::lift(&cx, frame, errno, results, &mut store).map_err(|e| self.fail(e))
         })
     }
@@ -245,7 +312,7 @@ impl HostFn {
         }
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            self.callable.call(frame);
+            self.call_c(&cx, store, || self.callable.call(frame))?;
             lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))
         })
     }

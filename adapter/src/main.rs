@@ -159,9 +159,15 @@ fn run_component(
         )
         .build();
     let mut store = Store::new(&engine, WasiHost::new(ctx));
-    let command = Command::instantiate(&mut store, &component, &linker).map_err(|e| {
-        anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
-    })?;
+    let command = linker
+        .instantiate(&mut store, &component)
+        .and_then(|instance| {
+            dlwit::bind_exports(&mut store, &instance, &bindings);
+            Command::new(&mut store, &instance)
+        })
+        .map_err(|e| {
+            anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
+        })?;
     match command.wasi_cli_run().call_run(&mut store) {
         Ok(Ok(())) => Ok(ExitCode::SUCCESS),
         Ok(Err(())) => Ok(ExitCode::FAILURE),

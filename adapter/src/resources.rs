@@ -11,8 +11,10 @@
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
 //! [`Blob`]; its "pointer" is the blob's address.
 
+use crate::native::callback::Closures;
 use crate::native::{Blob, Callable};
 use std::sync::Arc;
+use wasmtime::component::Func;
 
 /// Gives dlwit its handle table inside a store's data, as `WasiView` gives
 /// WASI its context.
@@ -28,6 +30,12 @@ pub struct Handles {
     entries: Vec<Option<Entry>>,
     vacant: Vec<u32>,
     next_seq: u64,
+    /// The guest's callback exports, per bindings number, by callback
+    /// index (see [`crate::bind_exports`]).
+    exports: Vec<(u64, Vec<Option<Func>>)>,
+    /// Closures C may hold pointers to: kept until every handle above has
+    /// been destroyed (a field after `entries`, dropped after them).
+    keep: Vec<Arc<Closures>>,
 }
 
 struct Entry {
@@ -99,6 +107,32 @@ impl Handles {
     /// The C pointer behind `rep`.
     pub(crate) fn get(&self, rep: u32, resource: u32) -> Result<u64, String> {
         self.entry(rep, resource).map(|e| e.ptr)
+    }
+
+    /// Records the guest's callback exports for the bindings numbered `set`.
+    pub(crate) fn set_exports(&mut self, set: u64, funcs: Vec<Option<Func>>) {
+        self.exports.retain(|(s, _)| *s != set);
+        self.exports.push((set, funcs));
+    }
+
+    /// The guest's export for callback `index` of bindings `set`.
+    pub(crate) fn export(&self, set: u64, index: usize) -> Option<Func> {
+        let (_, funcs) = self.exports.iter().find(|(s, _)| *s == set)?;
+        funcs.get(index).copied().flatten()
+    }
+
+    /// Keeps `closures` alive as long as this table (C objects in it may
+    /// hold pointers to them).
+    pub(crate) fn keep(&mut self, closures: &Arc<Closures>) {
+        if !self.keep.iter().any(|c| Arc::ptr_eq(c, closures)) {
+            self.keep.push(closures.clone());
+        }
+    }
+
+    /// Lends C's `ptr` to the guest for a callback: an entry without a
+    /// destructor, taken out again when the callback returns.
+    pub(crate) fn lend(&mut self, ptr: u64, resource: u32) -> u32 {
+        self.insert_entry(ptr, None, resource, None)
     }
 
     /// The bytes of the struct `rep` holds by value.

@@ -113,6 +113,7 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 /// A linker with WASI and `bindings`, ready to instantiate guests.
 pub struct Runner {
     linker: Linker<WasiHost>,
+    bindings: Bindings,
 }
 
 /// What a guest run did.
@@ -135,7 +136,10 @@ impl Runner {
         let mut linker = Linker::new(engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
         dlwit::add_to_linker_with(&mut linker, bindings, options).unwrap();
-        Runner { linker }
+        Runner {
+            linker,
+            bindings: bindings.clone(),
+        }
     }
 
     /// Runs guest `name` with `args`, capturing its output.
@@ -149,7 +153,13 @@ impl Runner {
             .args(&argv)
             .build();
         let mut store = Store::new(engine(), WasiHost::new(ctx));
-        let result = WasiCommand::instantiate(&mut store, &component, &self.linker)
+        let result = self
+            .linker
+            .instantiate(&mut store, &component)
+            .and_then(|instance| {
+                dlwit::bind_exports(&mut store, &instance, &self.bindings);
+                WasiCommand::new(&mut store, &instance)
+            })
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
             .and_then(|r| r.map_err(|()| "the guest returned an error".to_string()));

@@ -4,6 +4,7 @@
 //!
 //! Errors are plain messages; the caller adds which function and symbol.
 
+pub mod callback;
 pub mod fast;
 mod value;
 
@@ -28,6 +29,8 @@ pub struct Ctx<'a> {
     pub calls: &'a [Arc<Callable>],
     /// Resource type tags, by resource index.
     pub payloads: &'a [u32],
+    /// The C function pointer of each callback, by callback index.
+    pub closures: &'a [u64],
 }
 
 /// Handles to take out of the table once lowering has succeeded (passed as
@@ -47,6 +50,9 @@ pub fn lower<T: DlwitView>(
     consumed.clear();
     for &(arg, v) in &func.fixed {
         put(frame.arg(arg), v as u64);
+    }
+    for &(arg, cb) in &func.callbacks {
+        put(frame.arg(arg), cx.closures[cb]);
     }
     for (i, (p, v)) in func.params.iter().zip(params).enumerate() {
         let name = || param_name(func, i);
@@ -110,8 +116,27 @@ pub fn lower<T: DlwitView>(
                 frame.point_at(*arg, at);
                 put(frame.arg(arg + 1), items.len() as u64);
             }
-            (Param::Nullable { arg, .. }, Val::Option(None)) => put(frame.arg(*arg), 0),
-            (Param::Nullable { arg, shape }, Val::Option(Some(v))) => {
+            (
+                Param::Ref {
+                    arg,
+                    optional: true,
+                    ..
+                },
+                Val::Option(None),
+            ) => put(frame.arg(*arg), 0),
+            (
+                Param::Ref {
+                    arg,
+                    shape,
+                    optional,
+                },
+                v,
+            ) => {
+                let v = match (optional, v) {
+                    (true, Val::Option(Some(v))) => v,
+                    (false, v) => v,
+                    (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
+                };
                 let size = cx.plan.size_align(shape.ctype()).0;
                 let at = frame.alloc(size);
                 write_val(cx.plan, shape, v, frame.scratch(at, size))?;
@@ -134,6 +159,8 @@ pub fn lower<T: DlwitView>(
             OutKind::String | OutKind::Index { .. } => 8,
             // The pointee is unknown: a generous zeroed slot.
             OutKind::Discard => 64,
+            // The list parameter's own copy.
+            OutKind::Back { .. } => continue,
             OutKind::Buffer { capacity, .. } | OutKind::Text { capacity, .. } => {
                 let cap = match capacity {
                     Capacity::Fixed(n) => *n,
@@ -190,7 +217,7 @@ fn param_name(func: &Function, i: usize) -> String {
         Param::Value { arg, .. }
         | Param::String { arg }
         | Param::List { arg, .. }
-        | Param::Nullable { arg, .. }
+        | Param::Ref { arg, .. }
         | Param::Vararg { arg, .. } => func.args[*arg].name.clone(),
         Param::Capacity => "capacity".into(),
     }
@@ -286,14 +313,7 @@ fn code_value(shape: &Shape, code: i64) -> Result<Val, String> {
 
 fn load_plain(shape: &Shape, bytes: &[u8]) -> Result<Val, String> {
     // Codes are integers or enums: no struct table needed.
-    let empty = Plan {
-        libraries: vec![],
-        interfaces: vec![],
-        structs: vec![],
-        resources: vec![],
-        calls: vec![],
-    };
-    read_val(&empty, shape, bytes)
+    read_val(&Plan::default(), shape, bytes)
 }
 
 fn new_handle<T: DlwitView>(
@@ -391,6 +411,30 @@ fn lift_return<T: DlwitView>(
                 cx.calls[free].call_with(&[raw]);
             }
             v
+        }
+        Ret::Index {
+            list_arg,
+            elem_size,
+            int,
+        } => {
+            if raw == 0 {
+                return Ok(Val::Option(None));
+            }
+            let base = frame.address_of(frame.pointee_of(*list_arg).expect("the list's copy"));
+            let len = frame.read_arg(list_arg + 1);
+            let offset = raw.wrapping_sub(base);
+            let index = offset / *elem_size as u64;
+            if offset % *elem_size as u64 != 0 || index >= len {
+                return Err(format!(
+                    "C returned a pointer {offset} bytes from the start of the list, which is not one of its {len} elements"
+                ));
+            }
+            let mut bytes = [0u8; 8];
+            put(&mut bytes, index);
+            Val::Option(Some(Box::new(load_plain(
+                &Shape::Int(*int),
+                &bytes[..int.size()],
+            )?)))
         }
         Ret::Bytes { length } => {
             let len = eval(cx, frame, length, 0, 0);
@@ -491,6 +535,15 @@ fn lift_out<T: DlwitView>(
                 .position(|b| *b == 0)
                 .ok_or("C left the text buffer without a terminating NUL")?;
             utf8(&bytes[..end])?
+        }
+        OutKind::Back { elem } => {
+            let size = cx.plan.size_align(elem.ctype()).0;
+            let at = frame.pointee_of(out.arg).expect("the list's copy");
+            let len = frame.read_arg(out.arg + 1) as usize;
+            let items = (0..len)
+                .map(|k| read_val(cx.plan, elem, frame.bytes(at + k * size, size)))
+                .collect::<Result<_, _>>()?;
+            Val::List(items)
         }
         OutKind::Discard => return Err("a discarded out-parameter is not a value".into()),
     })

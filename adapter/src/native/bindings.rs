@@ -40,7 +40,9 @@ pub(crate) struct Bound {
 }
 
 /// A WIT world bound to its native libraries: planned, opened and resolved.
-/// Add it to a linker with [`crate::add_to_linker`].
+/// Add it to a linker with [`crate::add_to_linker`]. Cloning is cheap: the
+/// clones share everything.
+#[derive(Clone)]
 pub struct Bindings {
     pub(crate) plan: Arc<Plan>,
     pub(crate) bound: Vec<Bound>,
@@ -50,7 +52,14 @@ pub struct Bindings {
     /// Each resource's type tag (`ResourceType::host_dynamic`), unique in
     /// the process so that resources of different bindings never mix.
     pub(crate) payloads: Arc<[u32]>,
+    /// One C-callable closure per callback export (`plan.callbacks`).
+    pub(crate) closures: Arc<super::callback::Closures>,
+    /// A number unique in the process, which the closures carry.
+    pub(crate) set: u64,
 }
+
+/// The next bindings number.
+static NEXT_SET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The next resource type tag.
 static NEXT_PAYLOAD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -129,7 +138,9 @@ impl Bindings {
                 let args: Vec<CType> = f.args.iter().map(|a| a.ty).collect();
                 // SAFETY: `addr` is the symbol the WIT declares with these C
                 // types; that they are its real types is the load contract.
-                match unsafe { Callable::new(&plan, lib.clone(), addr, &args, f.ret_type, f.variadic) } {
+                match unsafe {
+                    Callable::new(&plan, lib.clone(), addr, &args, f.ret_type, f.variadic)
+                } {
                     Ok(callable) => bound.push(Bound {
                         interface: ii,
                         function: fi,
@@ -170,12 +181,23 @@ impl Bindings {
             .iter()
             .map(|_| NEXT_PAYLOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
             .collect();
-        if diags.is_empty() {
+        let set = NEXT_SET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let libs = opened.iter().flatten().cloned().collect();
+        let closures = match super::callback::Closures::new(&plan, set, libs) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                diags.push(Diagnostic::new(e));
+                None
+            }
+        };
+        if let (true, Some(closures)) = (diags.is_empty(), closures) {
             Ok(Bindings {
                 plan: Arc::new(plan),
                 bound,
                 calls: calls.into(),
                 payloads,
+                closures: Arc::new(closures),
+                set,
             })
         } else {
             Err(Error::Load(diags))
@@ -185,6 +207,13 @@ impl Bindings {
     /// The plan these bindings were made from.
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// Callbacks that arrived from another thread but could not be queued
+    /// for the guest (C expected an answer, or the arguments need the
+    /// store); C got their fallback value.
+    pub fn callbacks_dropped(&self) -> usize {
+        self.closures.queue().dropped()
     }
 
     /// How many functions call C directly (their signature fits in

@@ -11,6 +11,7 @@
 
 mod bindings;
 mod blob;
+pub mod callback;
 mod frame;
 pub mod raw;
 pub mod sysv;

@@ -22,12 +22,21 @@ pub(super) fn plan(world: &World) -> Result<Plan, Error> {
             structs: Vec::new(),
             resources: Vec::new(),
             calls: Vec::new(),
+            callbacks: Vec::new(),
         },
         shapes: HashMap::new(),
         library: 0,
         resource_ids: HashMap::new(),
     };
-    for id in world.interfaces() {
+    // Callbacks first: functions name them in `callback = "..."`.
+    let (callbacks, imports): (Vec<_>, Vec<_>) = world
+        .interfaces()
+        .into_iter()
+        .partition(|id| b.is_callbacks(*id));
+    for id in callbacks {
+        b.callback_interface(id);
+    }
+    for id in imports {
         b.interface(id);
     }
     if b.diags.is_empty() {
@@ -114,6 +123,17 @@ fn prelude_alias(name: &str) -> Option<(Shape, &'static str)> {
 impl Builder<'_> {
     pub(super) fn resolve(&self) -> &wit_parser::Resolve {
         &self.world.resolve
+    }
+
+    /// Whether interface `id` is marked `@ffi(callbacks = true)`: the guest
+    /// exports it and C calls its functions back. (Malformed annotations
+    /// are reported when the interface is planned.)
+    fn is_callbacks(&self, id: InterfaceId) -> bool {
+        let docs = self.resolve().interfaces[id].docs.contents.as_deref();
+        annotations::parse(docs)
+            .0
+            .iter()
+            .any(|a| a.key == "callbacks" && matches!(&a.value, Value::Ident(v) if v == "true"))
     }
 
     /// Reads the annotations of one item; reports malformed, unknown and
@@ -223,7 +243,12 @@ impl Builder<'_> {
         let mut lib = None;
         let mut prefix = String::new();
         let mut case = Case::Snake;
-        for ann in self.annotations(&docs, span, &["lib", "prefix", "case"], "an interface") {
+        for ann in self.annotations(
+            &docs,
+            span,
+            &["lib", "prefix", "case"],
+            "an interface (or `callbacks = true`)",
+        ) {
             match ann.key.as_str() {
                 "lib" => lib = self.expect_str(&ann, span).map(|s| (s, ann)),
                 "prefix" => prefix = self.expect_str(&ann, span).unwrap_or_default(),
@@ -293,7 +318,7 @@ impl Builder<'_> {
     /// flags are planned (always mappable); records only have their
     /// annotations read, since a record may be a WIT-only value such as an
     /// error type with a message.
-    fn type_annotations(&mut self, id: InterfaceId) {
+    pub(super) fn type_annotations(&mut self, id: InterfaceId) {
         let types: Vec<TypeId> = self.resolve().interfaces[id]
             .types
             .values()

@@ -32,7 +32,7 @@ fn int_of(n: usize) -> Scalar {
     }
 }
 
-fn class_ctype(class: &Class) -> Option<CType> {
+pub(super) fn class_ctype(class: &Class) -> Option<CType> {
     Some(match class {
         Class::Void => CType::Void,
         Class::Int(n) => CType::Scalar(int_of(*n)),
@@ -123,6 +123,8 @@ impl Builder<'_> {
             ("set", !notes.set.is_empty()),
             ("index", !notes.index.is_empty()),
             ("buffer", notes.buffer.is_some()),
+            ("callback", !notes.callbacks.is_empty()),
+            ("inout", !notes.inout.is_empty()),
         ];
         if proto.is_none() {
             for (key, given) in needs_proto {
@@ -149,8 +151,11 @@ impl Builder<'_> {
                 error: None,
             },
             free: None,
+            callbacks: Vec::new(),
             errno: notes.errno,
-            variadic: proto.as_ref().and_then(|p| p.variadic.then_some(p.params.len())),
+            variadic: proto
+                .as_ref()
+                .and_then(|p| p.variadic.then_some(p.params.len())),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -252,7 +257,11 @@ impl Builder<'_> {
                     return None;
                 }
                 put(arg, ptr, format!("const {spelling} *"), name.into());
-                Some(Param::Nullable { arg, shape })
+                Some(Param::Ref {
+                    arg,
+                    shape,
+                    optional: true,
+                })
             }
             Peeled::Result(..) => {
                 self.unmapped::<()>(ty, span).ok();
@@ -349,6 +358,20 @@ impl Builder<'_> {
                 f.args[j].spelling = spelling;
                 *shape = by_value;
             }
+            // A value where C takes a pointer (`const void *key`): a copy's address.
+            if let Param::Value { arg, shape } = &param
+                && !matches!(shape, Shape::Handle { .. })
+                && shape.ctype() != CType::Scalar(Scalar::Ptr)
+                && matches!(proto.params[j].0, Class::Ptr { .. })
+            {
+                f.args[j].ty = CType::Scalar(Scalar::Ptr);
+                f.args[j].spelling = format!("const {} *", f.args[j].spelling);
+                param = Param::Ref {
+                    arg: *arg,
+                    shape: shape.clone(),
+                    optional: false,
+                };
+            }
             if let Param::Value {
                 shape:
                     Shape::Handle {
@@ -383,6 +406,61 @@ impl Builder<'_> {
                 }
             }
             f.params.push(param);
+        }
+        // Function pointers: guest callbacks.
+        for (pname, export) in &n.callbacks {
+            let loc = self.note_loc(n, "callback", span);
+            let Some(j) = find(pname, &filled) else {
+                self.fail(format!("`{}`: `callback` names `{pname}`, which is not a free parameter of the C prototype", f.name), loc, "");
+                continue;
+            };
+            if !matches!(proto.params[j].0, Class::FnPtr) {
+                self.fail(
+                    format!(
+                        "`{}`: `callback` fills `{pname}`, which is not a function pointer",
+                        f.name
+                    ),
+                    loc,
+                    "",
+                );
+                continue;
+            }
+            let short = |c: &super::Callback| {
+                let iface = c.interface.rsplit('/').next().unwrap_or(&c.interface);
+                format!("{iface}.{}", c.name)
+            };
+            match self.plan.callbacks.iter().position(|c| c.name == *export || short(c) == *export) {
+                Some(k) => {
+                    filled[j] = true;
+                    let cb = &self.plan.callbacks[k];
+                    f.args[j] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: format!("{} (*)(...)", cb.ret_spelling), name: c_name(j) };
+                    f.callbacks.push((j, k));
+                }
+                None => self.fail(format!("`{}`: `callback` names `{export}`, which is no function of a callback interface", f.name), loc, "declare it in an interface marked `@ffi(callbacks = true)` that the guest exports"),
+            }
+        }
+        // Lists C changes in place, read back as results.
+        for name in &n.inout {
+            let list = f.params.iter().find_map(|p| match p {
+                Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(name) => {
+                    Some((*arg, elem.clone()))
+                }
+                _ => None,
+            });
+            match list {
+                Some((arg, elem)) => f.outs.push(Out {
+                    arg,
+                    kind: OutKind::Back { elem },
+                }),
+                None => self.fail(
+                    format!(
+                        "`{}`: `inout` names `{name}`, which is no list parameter",
+                        f.name
+                    ),
+                    self.note_loc(n, "inout", span),
+                    "",
+                ),
+            }
         }
         // What the WIT does not give: fixed values, buffers, NULLs, outs.
         let buffer = n.buffer.as_ref().map(|(d, l, c)| {
@@ -578,7 +656,10 @@ impl Builder<'_> {
                     let arg = f.outs[*i].arg;
                     // A buffer keeps its kind: `out_kind` only checks it.
                     if let Some(kind) = self.out_kind(f, ty, arg, n, span)
-                        && !matches!(f.outs[*i].kind, OutKind::Buffer { .. } | OutKind::Text { .. })
+                        && !matches!(
+                            f.outs[*i].kind,
+                            OutKind::Buffer { .. } | OutKind::Text { .. }
+                        )
                     {
                         f.outs[*i].kind = kind;
                     }
@@ -588,6 +669,12 @@ impl Builder<'_> {
         }
         // The C return type.
         let (ret, ret_type, spelling) = match ret_elem {
+            Some(ty) if n.index.iter().any(|(k, _)| k == "return") => {
+                match self.index_ret(f, &ty, n, span) {
+                    Some(r) => r,
+                    None => return,
+                }
+            }
             Some(ty) => match self.ret(
                 &ty,
                 span,
@@ -741,6 +828,23 @@ impl Builder<'_> {
                     None
                 }
             };
+        }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
+            && let OutKind::Back { elem } = &o.kind
+        {
+            let same = match self.peel(ty) {
+                Peeled::List(e) => self.shape(&e, span).ok().is_some_and(|(s, _)| s == *elem),
+                _ => false,
+            };
+            if !same {
+                let m = format!(
+                    "`{}`: `inout` reads `{name}` back, so its result must be the same list type",
+                    f.name
+                );
+                self.fail(m, self.note_loc(n, "inout", span), "");
+                return None;
+            }
+            return Some(o.kind.clone());
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
             && let OutKind::Text { .. } = o.kind
@@ -903,6 +1007,50 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// `index = "return = list"`: C returns a pointer into a list parameter
+    /// (`bsearch`), given to the guest as the element's index; NULL is none.
+    fn index_ret(
+        &mut self,
+        f: &Function,
+        ty: &Type,
+        n: &Notes,
+        span: Span,
+    ) -> Option<(Ret, CType, String)> {
+        let target = &n.index.iter().find(|(k, _)| k == "return")?.1;
+        let loc = self.note_loc(n, "index", span);
+        let list = f.params.iter().find_map(|p| match p {
+            Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(target) => {
+                Some((*arg, elem.clone()))
+            }
+            _ => None,
+        });
+        let int = match self.peel(ty) {
+            Peeled::Option(inner) => match self.shape(&inner, span) {
+                Ok((Shape::Int(s), _)) if s != Scalar::Ptr => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (list, int) {
+            (Some((list_arg, elem)), Some(int)) => {
+                let elem_size = self.plan.size_align(elem.ctype()).0;
+                Some((
+                    Ret::Index {
+                        list_arg,
+                        elem_size,
+                        int,
+                    },
+                    CType::Scalar(Scalar::Ptr),
+                    "void *".into(),
+                ))
+            }
+            _ => {
+                self.fail(format!("`{}`: `index = \"return = {target}\"` needs `{target}` to be a list parameter and the result `option<integer>`", f.name), loc, "");
+                None
+            }
+        }
+    }
+
     /// Plans WIT parameter `name` as the next variadic argument of `f`: a
     /// string, or a scalar widened by C's default argument promotions.
     fn vararg(&mut self, f: &mut Function, name: &str, ty: &Type, span: Span) -> Option<Param> {
@@ -929,10 +1077,21 @@ impl Builder<'_> {
                     Scalar::I32 => "int",
                     s => s.spelling(),
                 };
-                (Param::Vararg { arg, shape }, CType::Scalar(promoted), spelled.to_string())
+                (
+                    Param::Vararg { arg, shape },
+                    CType::Scalar(promoted),
+                    spelled.to_string(),
+                )
             }
             _ => {
-                self.fail(format!("`{}`: variadic argument `{name}` must be a scalar or a string", f.name), self.world.locate(span), "");
+                self.fail(
+                    format!(
+                        "`{}`: variadic argument `{name}` must be a scalar or a string",
+                        f.name
+                    ),
+                    self.world.locate(span),
+                    "",
+                );
                 return None;
             }
         };

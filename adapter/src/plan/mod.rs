@@ -3,6 +3,7 @@
 //! read it. `dlwit plan` prints it.
 
 mod build;
+mod callback;
 mod cproto;
 mod expr;
 mod func;
@@ -10,6 +11,7 @@ pub(crate) mod layout;
 mod notes;
 mod print;
 
+pub use callback::MAX_CALLBACK_ARGS;
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
 
 use crate::error::Location;
@@ -109,12 +111,15 @@ pub enum Param {
         /// Element shape.
         elem: Shape,
     },
-    /// `option<record>`: a nullable pointer to a host copy.
-    Nullable {
+    /// A pointer to a host copy of the value: `option<record>` (none is
+    /// NULL), or a value whose C parameter is a pointer (`const void *key`).
+    Ref {
         /// C argument index.
         arg: usize,
         /// The pointee.
         shape: Shape,
+        /// `option<T>`: none is NULL.
+        optional: bool,
     },
     /// A WIT parameter C never sees (the capacity of a buffer out-parameter).
     Capacity,
@@ -163,6 +168,12 @@ pub enum OutKind {
         /// Where the capacity comes from.
         capacity: Capacity,
     },
+    /// The list parameter at this C argument, read back after the call
+    /// (C changed it in place: `qsort`), `inout = "base"`.
+    Back {
+        /// The element shape.
+        elem: Shape,
+    },
     /// Written by C, not read.
     Discard,
 }
@@ -200,6 +211,16 @@ pub enum Ret {
     },
     /// A `handle` that may be NULL (`option<T>`): NULL is `none`.
     NullableHandle(Shape),
+    /// A pointer into the list parameter at C argument `list_arg`, read as
+    /// an element index (`bsearch`, `index = "return = base"`); NULL is none.
+    Index {
+        /// The list's C argument.
+        list_arg: usize,
+        /// The size of one element.
+        elem_size: usize,
+        /// The WIT integer the index is given as.
+        int: Scalar,
+    },
     /// A pointer to `length` bytes, copied into a `list<u8>`.
     Bytes {
         /// The length: a call made right after the function returns.
@@ -342,6 +363,84 @@ pub struct Resource {
     pub drop: Option<usize>,
 }
 
+/// A function a guest exports that C calls through a function pointer
+/// (a `qsort` comparator, an `sqlite3_exec` row callback). Its interface is
+/// marked `@ffi(callbacks = true)`; `@ffi(c = "...")` gives its C type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback {
+    /// The exported interface's instance name (`dlwit:libc/compare`).
+    pub interface: String,
+    /// The export's WIT name (`compare-s32`).
+    pub name: String,
+    /// The C parameters C calls it with.
+    pub args: Vec<CArg>,
+    /// The C return type.
+    pub ret_type: CType,
+    /// The C return type as C spells it.
+    pub ret_spelling: String,
+    /// How each WIT parameter is made from the C arguments.
+    pub params: Vec<CbParam>,
+    /// The WIT result, given back to C as the return value.
+    pub result: Option<Shape>,
+    /// What C gets when the guest cannot answer (it trapped, or the call
+    /// came from another thread).
+    pub fallback: i64,
+    /// Where it is declared.
+    pub location: Option<Location>,
+}
+
+/// How one WIT parameter of a callback is made from C arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CbParam {
+    /// The C argument, by value.
+    Value {
+        /// C argument index.
+        arg: usize,
+        /// Its shape.
+        shape: Shape,
+    },
+    /// What the C argument points at (`const void *a` read as `T`).
+    Pointee {
+        /// C argument index.
+        arg: usize,
+        /// The pointee's shape.
+        shape: Shape,
+    },
+    /// `const char *`, copied; NULL is none (`option<string>`) or an error.
+    String {
+        /// C argument index.
+        arg: usize,
+        /// `option<string>`.
+        nullable: bool,
+    },
+    /// `char **` with `count` elements: `list<string>` or
+    /// `list<option<string>>`.
+    Strings {
+        /// C argument index.
+        arg: usize,
+        /// The C argument that holds the count.
+        count: usize,
+        /// Elements are `option<string>`.
+        nullable: bool,
+    },
+    /// A C handle lent to the guest for the callback (`borrow<T>`).
+    Handle {
+        /// C argument index.
+        arg: usize,
+        /// Index into [`Plan::resources`].
+        resource: usize,
+    },
+    /// `T **` with `count` elements, each lent as `borrow<T>`.
+    Handles {
+        /// C argument index.
+        arg: usize,
+        /// The C argument that holds the count.
+        count: usize,
+        /// Index into [`Plan::resources`].
+        resource: usize,
+    },
+}
+
 /// One C parameter as printed: its type spelled in C, and a name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CArg {
@@ -380,6 +479,9 @@ pub struct Function {
     pub results: Results,
     /// Releases returned strings: index into [`Plan::calls`].
     pub free: Option<usize>,
+    /// Function-pointer parameters filled with a guest callback: (C argument,
+    /// index into [`Plan::callbacks`]).
+    pub callbacks: Vec<(usize, usize)>,
     /// Whether errno is read right after the call.
     pub errno: bool,
     /// A variadic C function: how many C parameters are fixed (the rest of
@@ -408,7 +510,7 @@ pub struct Library {
 }
 
 /// The whole plan for a WIT: every bound interface, every struct.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
     /// Libraries, each once.
     pub libraries: Vec<Library>,
@@ -420,6 +522,8 @@ pub struct Plan {
     pub resources: Vec<Resource>,
     /// Auxiliary C functions (destructors, `free`, message and length calls).
     pub calls: Vec<Call>,
+    /// Guest exports C calls back.
+    pub callbacks: Vec<Callback>,
 }
 
 impl Plan {

@@ -7,6 +7,7 @@ use wit_parser::Span;
 
 const KEYS: &[&str] = &[
     "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
+    "callback", "inout",
 ];
 
 /// The annotations of one function, read.
@@ -22,6 +23,10 @@ pub(super) struct Notes {
     pub(super) index: Vec<(String, String)>,
     pub(super) buffer: Option<(String, String, String)>,
     pub(super) length: Option<(String, Annotation)>,
+    /// `callback = "param = export"`: function pointers filled with guest exports.
+    pub(super) callbacks: Vec<(String, String)>,
+    /// `inout = "list"`: list parameters read back after the call.
+    pub(super) inout: Vec<String>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -68,6 +73,17 @@ impl Builder<'_> {
                 "message" => n.message = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
+                "inout" => {
+                    n.inout = v
+                        .split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                }
+                "callback" => match assignments(&v) {
+                    Ok(p) => n.callbacks = p,
+                    Err(m) => self.fail(format!("`callback`: {m}"), loc(), ""),
+                },
                 "error" => {
                     let conv = match v.as_str() {
                         "nonzero" => Convention::Nonzero,

@@ -51,14 +51,30 @@ pub fn render(plan: &Plan) -> String {
                         f.args[*arg].name,
                         f.args[arg + 1].name
                     ),
-                    Param::Nullable { arg, .. } => {
+                    Param::Ref {
+                        arg,
+                        optional: true,
+                        ..
+                    } => {
                         format!("`{}`: NULL for none, else a copy", f.args[*arg].name)
                     }
+                    Param::Ref { arg, .. } => format!("`{}`: a copy", f.args[*arg].name),
                     Param::Vararg { arg, .. } => {
-                        format!("`{}`: variadic, promoted to `{}`", f.args[*arg].name, f.args[*arg].spelling)
+                        format!(
+                            "`{}`: variadic, promoted to `{}`",
+                            f.args[*arg].name, f.args[*arg].spelling
+                        )
                     }
                 };
                 let _ = writeln!(out, "    {note}");
+            }
+            for (arg, cb) in &f.callbacks {
+                let cb = &plan.callbacks[*cb];
+                let _ = writeln!(
+                    out,
+                    "    `{}`: calls back the guest's `{}#{}`",
+                    f.args[*arg].name, cb.interface, cb.name
+                );
             }
             for (arg, v) in &f.fixed {
                 let v = if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
@@ -84,6 +100,7 @@ pub fn render(plan: &Plan) -> String {
                     OutKind::Text { size_arg, .. } => {
                         format!("a text buffer, its size in `{}`", f.args[*size_arg].name)
                     }
+                    OutKind::Back { .. } => "the list, read back after the call".into(),
                     OutKind::Discard => "discarded".into(),
                 };
                 let _ = writeln!(out, "    out `{}`: {what}", f.args[o.arg].name);
@@ -127,6 +144,13 @@ pub fn render(plan: &Plan) -> String {
                 Ret::Bytes { .. } => {
                     let _ = writeln!(out, "    returns: bytes, copied; length from a call");
                 }
+                Ret::Index { list_arg, .. } => {
+                    let _ = writeln!(
+                        out,
+                        "    returns: an element index into `{}`; NULL is none",
+                        f.args[*list_arg].name
+                    );
+                }
                 Ret::Value(_) | Ret::Void => {}
             }
             if let Some(free) = f.free {
@@ -151,6 +175,22 @@ pub fn render(plan: &Plan) -> String {
             }
         }
         out.push('\n');
+    }
+    for cb in &plan.callbacks {
+        let args: Vec<String> = cb
+            .args
+            .iter()
+            .map(|a| spaced(&a.spelling, &a.name))
+            .collect();
+        let _ = writeln!(
+            out,
+            "callback {}#{}: {}(*)({}); C gets {} when the guest cannot answer",
+            cb.interface,
+            cb.name,
+            cb.ret_spelling,
+            args.join(", "),
+            cb.fallback
+        );
     }
     for r in &plan.resources {
         let drop = match r.drop {

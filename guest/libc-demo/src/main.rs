@@ -6,9 +6,109 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::libc::libc::{self, Errno, OpenFlags};
+use dlwit::libc::libc::{self, Errno, OpenFlags, Point};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The comparators C calls back from `qsort` and `bsearch`.
+struct Demo;
+
+/// Comparisons C asked the guest for.
+static COMPARISONS: AtomicU32 = AtomicU32::new(0);
+
+impl exports::dlwit::libc::compare::Guest for Demo {
+    fn compare_s32(a: i32, b: i32) -> i32 {
+        COMPARISONS.fetch_add(1, Ordering::Relaxed);
+        // `qsort-s32 [.., 1000000, ..]` makes the comparator fail on purpose.
+        assert!(a != 1_000_000 && b != 1_000_000, "the comparator refuses 1000000");
+        a.cmp(&b) as i32
+    }
+
+    fn compare_point(a: Point, b: Point) -> i32 {
+        COMPARISONS.fetch_add(1, Ordering::Relaxed);
+        // By distance from the origin, then by x.
+        let d = |p: &Point| i64::from(p.x).pow(2) + i64::from(p.y).pow(2);
+        (d(&a), a.x).cmp(&(d(&b), b.x)) as i32
+    }
+}
+
+export!(Demo);
+
+/// A deterministic pseudo-random sequence (xorshift).
+fn numbers(n: usize, mut seed: u32) -> Vec<i32> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (seed % 2001) as i32 - 1000
+        })
+        .collect()
+}
+
+/// Callbacks: C's `qsort` and `bsearch` with the guest's comparators,
+/// checked against the guest's own sort.
+fn callbacks() {
+    let input = numbers(500, 7);
+    let sorted = libc::qsort_s32(&input);
+    let mut expected = input.clone();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    println!(
+        "qsort(500 s32)         = sorted, {} comparisons",
+        COMPARISONS.swap(0, Ordering::Relaxed)
+    );
+    let found = libc::bsearch_s32(sorted[123], &sorted);
+    assert_eq!(found.map(|i| sorted[i as usize]), Some(sorted[123]));
+    println!("bsearch(present)       = found");
+    println!(
+        "bsearch(absent)        = {:?}",
+        libc::bsearch_s32(5000, &sorted)
+    );
+    let points: Vec<Point> = numbers(200, 99)
+        .chunks(2)
+        .map(|c| Point { x: c[0], y: c[1] })
+        .collect();
+    let sorted = libc::qsort_points(&points);
+    let mut expected = points.clone();
+    let d = |p: &Point| i64::from(p.x).pow(2) + i64::from(p.y).pow(2);
+    expected.sort_by_key(|p| (d(p), p.x));
+    assert!(
+        sorted
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| (a.x, a.y) == (b.x, b.y))
+    );
+    println!("qsort(100 points)      = sorted by distance");
+    let key = sorted[42];
+    let at = libc::bsearch_points(key, &sorted).expect("present");
+    assert_eq!(
+        (sorted[at as usize].x, sorted[at as usize].y),
+        (key.x, key.y)
+    );
+    println!("bsearch(point)         = found");
+    assert_eq!(libc::qsort_s32(&[]), Vec::<i32>::new());
+    println!("qsort(empty)           = []");
+}
 
 fn main() {
+    match std::env::args().nth(1).as_deref() {
+        Some("comparator-traps") => {
+            // The comparator panics (a trap) in the middle of qsort.
+            let sorted = libc::qsort_s32(&[3, 1, 1_000_000, 2]);
+            println!("unreachable {sorted:?}");
+            return;
+        }
+        Some("soak-callbacks") => {
+            for i in 0..100_000u32 {
+                let s = libc::qsort_s32(&[(i % 7) as i32, 3, 1]);
+                assert_eq!(s.len(), 3);
+            }
+            println!("soak: ok");
+            return;
+        }
+        _ => {}
+    }
+    callbacks();
     let d = libc::div(17, 5);
     println!(
         "div(17, 5)             = {{ quot: {}, rem: {} }}",

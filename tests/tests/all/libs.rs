@@ -99,6 +99,19 @@ fn libc() {
     // 8 bytes hold 7 characters and the NUL; the whole text is 16 long.
     assert_eq!(value(&out, "snprintf(cut at 8)"), "16 123456|");
     assert_eq!(value(&out, "snprintf(promoted)"), "13 1.25 -7 65535");
+    // Callbacks: C's qsort and bsearch called the guest's comparators (the
+    // guest checked each result against its own sort).
+    let comparisons: u32 = value(&out, "qsort(500 s32)")
+        .strip_prefix("sorted, ")
+        .and_then(|r| r.strip_suffix(" comparisons"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!((500..500 * 500).contains(&comparisons), "{comparisons}");
+    assert_eq!(value(&out, "bsearch(present)"), "found");
+    assert_eq!(value(&out, "bsearch(absent)"), "None");
+    assert_eq!(value(&out, "qsort(100 points)"), "sorted by distance");
+    assert_eq!(value(&out, "bsearch(point)"), "found");
+    assert_eq!(value(&out, "qsort(empty)"), "[]");
 }
 
 fn crc32(data: &[u8]) -> u32 {

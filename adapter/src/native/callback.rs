@@ -1,0 +1,338 @@
+//! C calling the guest back: one libffi closure per callback export, made
+//! at load and kept as long as the bindings (and every store that used
+//! them), so a function pointer C holds can never outlive its code.
+//!
+//! A closure does not know the store. The host function that is calling C
+//! installs itself as this thread's re-entry point ([`reenter_with`]) for
+//! the duration of the C call; a callback that arrives then goes to it. A
+//! callback that arrives on another thread, or when no dlwit call is under
+//! way on this one, never enters a store: it is queued (when its arguments
+//! can be copied without the store and C expects no answer) and delivered
+//! by the next call into these bindings, or answered with the callback's
+//! fallback value.
+
+use super::Library;
+use crate::plan::{CType, Plan};
+use libffi::middle::{Cif, Closure};
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The most C arguments a callback has (checked by the plan).
+const MAX_ARGS: usize = crate::plan::MAX_CALLBACK_ARGS;
+
+/// What a host function in the middle of a C call does with a callback.
+pub trait Reenter {
+    /// Calls back export `index` of the plan of bindings `set` with the C
+    /// arguments' bytes; writes C's result into `ret` (at least 8 bytes).
+    /// Returns false when the guest could not answer: C then gets the
+    /// callback's fallback value.
+    fn call_back(&mut self, set: u64, index: usize, args: &[&[u8]], ret: &mut [u8]) -> bool;
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<NonNull<dyn Reenter + 'static>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (which calls C) with `guest` as this thread's re-entry point.
+pub fn reenter_with<R>(guest: &mut dyn Reenter, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<NonNull<dyn Reenter + 'static>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT.set(self.0);
+        }
+    }
+    let ptr = NonNull::from(guest);
+    // SAFETY: only the lifetime is erased, to keep the pointer in the
+    // thread-local. `Restore` puts the previous value back when `f` returns
+    // or unwinds, before the borrow of `guest` ends, so the pointer is only
+    // used (by the closure trampoline, on this thread) while it is valid;
+    // the caller does not touch `guest` while `f` runs.
+    let ptr: NonNull<dyn Reenter + 'static> = unsafe { std::mem::transmute(ptr) };
+    let _restore = Restore(CURRENT.replace(Some(ptr)));
+    f()
+}
+
+/// How one C argument of a queueable callback is copied.
+#[derive(Clone, Copy)]
+enum Copy {
+    /// Its bytes.
+    Bytes,
+    /// The NUL-terminated string it points at (NULL stays NULL).
+    CString,
+    /// The `len` bytes it points at.
+    Pointee(usize),
+}
+
+/// A callback that arrived outside a dlwit call, copied: its arguments'
+/// bytes, pointer arguments pointing into `owned`.
+pub struct Detached {
+    /// Index into the plan's callbacks.
+    pub index: usize,
+    args: Vec<[u8; 8]>,
+    sizes: Vec<usize>,
+    _owned: Vec<Box<[u8]>>,
+}
+
+// SAFETY: the pointers inside `args` point into `_owned`, which moves with
+// the value; nothing else is shared.
+unsafe impl Send for Detached {}
+
+impl Detached {
+    /// The arguments, as the callback would have seen them.
+    pub fn args(&self) -> Vec<&[u8]> {
+        self.args
+            .iter()
+            .zip(&self.sizes)
+            .map(|(a, n)| &a[..*n])
+            .collect()
+    }
+}
+
+/// Callbacks that arrived outside a dlwit call, for the next call.
+#[derive(Default)]
+pub struct Queue {
+    pending: AtomicUsize,
+    items: Mutex<Vec<Detached>>,
+    dropped: AtomicUsize,
+}
+
+impl Queue {
+    /// Takes every queued callback, oldest first.
+    pub fn drain(&self) -> Vec<Detached> {
+        if self.pending.load(Ordering::Acquire) == 0 {
+            return Vec::new();
+        }
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        self.pending.store(0, Ordering::Release);
+        std::mem::take(&mut *items)
+    }
+
+    /// Callbacks that could neither be delivered nor queued.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn push(&self, item: Detached) {
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        items.push(item);
+        self.pending.store(items.len(), Ordering::Release);
+    }
+}
+
+/// Copies the arguments of callback `index` so that they outlive the call.
+fn detach(index: usize, how: &[Copy], views: &[&[u8]]) -> Detached {
+    let mut owned: Vec<Box<[u8]>> = Vec::new();
+    let mut args = Vec::new();
+    for (view, copy) in views.iter().zip(how) {
+        let mut word = [0u8; 8];
+        word[..view.len().min(8)].copy_from_slice(&view[..view.len().min(8)]);
+        let addr = u64::from_le_bytes(word);
+        let copied: Option<Box<[u8]>> = match copy {
+            Copy::Bytes => None,
+            Copy::CString => super::c_str_at(addr).map(|s| s.to_bytes_with_nul().into()),
+            Copy::Pointee(len) => pointee(addr, *len).map(Into::into),
+        };
+        if let Some(buf) = copied {
+            word = (buf.as_ptr() as usize as u64).to_le_bytes();
+            owned.push(buf);
+        }
+        args.push(word);
+    }
+    Detached {
+        index,
+        sizes: views.iter().map(|v| v.len().min(8)).collect(),
+        args,
+        _owned: owned,
+    }
+}
+
+/// What the trampoline knows of one callback.
+struct Info {
+    set: u64,
+    index: usize,
+    arg_sizes: Box<[usize]>,
+    fallback: i64,
+    /// How to copy each argument, when the callback can be queued.
+    detach: Option<Vec<Copy>>,
+    queue: Arc<Queue>,
+}
+
+/// The closures of one set of bindings, by callback index.
+pub struct Closures {
+    /// Field order matters: the closures go before the data they point to.
+    closures: Vec<Closure<'static>>,
+    infos: Vec<Box<Info>>,
+    /// Each closure's code address, as C gets it.
+    addrs: Vec<u64>,
+    queue: Arc<Queue>,
+    _lib: Vec<Arc<Library>>,
+}
+
+// SAFETY: the closures and their `Info` are written once in `Closures::new`
+// and only read afterwards (by libffi's trampolines, from any thread); the
+// queue is behind a mutex.
+unsafe impl Send for Closures {}
+// SAFETY: as above.
+unsafe impl Sync for Closures {}
+
+/// Counts closures alive in the process (for the leak test).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Closures alive in the process.
+pub fn live_closures() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+impl Closures {
+    /// One closure per callback of `plan`, for the bindings numbered `set`.
+    pub fn new(plan: &Plan, set: u64, libs: Vec<Arc<Library>>) -> Result<Closures, String> {
+        let queue = Arc::new(Queue::default());
+        let mut infos = Vec::new();
+        let mut closures = Vec::new();
+        let mut addrs = Vec::new();
+        for (index, cb) in plan.callbacks.iter().enumerate() {
+            let args: Vec<CType> = cb.args.iter().map(|a| a.ty).collect();
+            let cif = Cif::try_new(
+                args.iter().map(|t| super::ffi_type(plan, *t)),
+                super::ffi_type(plan, cb.ret_type),
+            )
+            .map_err(|e| format!("callback `{}`: libffi cannot prepare it: {e:?}", cb.name))?;
+            let info = Box::new(Info {
+                set,
+                index,
+                arg_sizes: args.iter().map(|t| plan.size_align(*t).0).collect(),
+                fallback: cb.fallback,
+                detach: queueable(plan, cb),
+                queue: queue.clone(),
+            });
+            // SAFETY: the reference is to the boxed `Info`, whose heap
+            // address is stable and which `Closures` drops after the closure
+            // (field order), so it outlives every use by the trampoline.
+            let userdata: &'static Info = unsafe { &*(&raw const *info) };
+            let closure = Closure::try_new(cif, trampoline, userdata).map_err(|e| {
+                format!(
+                    "callback `{}`: libffi cannot make a closure: {e:?}",
+                    cb.name
+                )
+            })?;
+            addrs.push(*closure.code_ptr() as usize as u64);
+            closures.push(closure);
+            infos.push(info);
+            LIVE.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Closures {
+            closures,
+            infos,
+            addrs,
+            queue,
+            _lib: libs,
+        })
+    }
+
+    /// The C function pointer of callback `index`.
+    pub fn addrs(&self) -> &[u64] {
+        &self.addrs
+    }
+
+    /// Callbacks that arrived outside a dlwit call.
+    pub fn queue(&self) -> &Arc<Queue> {
+        &self.queue
+    }
+}
+
+impl Drop for Closures {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(self.closures.len(), Ordering::Relaxed);
+        self.closures.clear();
+        self.infos.clear();
+    }
+}
+
+/// libffi calls this for every callback: it hands the arguments to the
+/// host function under way on this thread, or queues them.
+unsafe extern "C" fn trampoline(
+    cif: &libffi::low::ffi_cif,
+    result: &mut u64,
+    args: *const *const c_void,
+    info: &Info,
+) {
+    let n = info.arg_sizes.len().min(MAX_ARGS);
+    debug_assert_eq!(cif.nargs as usize, n);
+    let mut views: [&[u8]; MAX_ARGS] = [&[]; MAX_ARGS];
+    for (i, view) in views.iter_mut().enumerate().take(n) {
+        // SAFETY: libffi passes one pointer per argument of the CIF, each
+        // to a value of that argument's type and size (`arg_sizes`, from
+        // the same types), valid for the duration of this call.
+        *view =
+            unsafe { std::slice::from_raw_parts((*args.add(i)).cast::<u8>(), info.arg_sizes[i]) };
+    }
+    let views = &views[..n];
+    let mut ret = [0u8; 8];
+    // Never unwind into C.
+    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match CURRENT.get() {
+            // SAFETY: set by `reenter_with` on this thread for the duration
+            // of the C call that is calling back now.
+            Some(mut guest) => {
+                unsafe { guest.as_mut() }.call_back(info.set, info.index, views, &mut ret)
+            }
+            None => {
+                match &info.detach {
+                    Some(how) => info.queue.push(detach(info.index, how, views)),
+                    None => {
+                        info.queue.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                false
+            }
+        }
+    }))
+    .unwrap_or(false);
+    *result = if answered {
+        u64::from_le_bytes(ret)
+    } else {
+        info.fallback as u64
+    };
+}
+
+/// How to copy each C argument of `cb` for the queue: only callbacks whose
+/// result C does not read and whose parameters need no store (values,
+/// strings, pointees) can wait for a later call.
+fn queueable(plan: &Plan, cb: &crate::plan::Callback) -> Option<Vec<Copy>> {
+    use crate::plan::CbParam;
+    if cb.result.is_some() {
+        return None;
+    }
+    let mut how = vec![Copy::Bytes; cb.args.len()];
+    for p in &cb.params {
+        match p {
+            CbParam::Value { .. } => {}
+            CbParam::String { arg, .. } => how[*arg] = Copy::CString,
+            CbParam::Pointee { arg, shape } => {
+                how[*arg] = Copy::Pointee(plan.size_align(shape.ctype()).0);
+            }
+            _ => return None,
+        }
+    }
+    Some(how)
+}
+
+/// The `len` bytes at `addr`, which a callback's C argument points at.
+pub fn pointee<'a>(addr: u64, len: usize) -> Option<&'a [u8]> {
+    if addr == 0 {
+        return None;
+    }
+    // SAFETY: the callback's declared C type says the argument points at a
+    // value of this size (the load contract); it is read at once, during
+    // the callback.
+    Some(unsafe { std::slice::from_raw_parts(addr as usize as *const u8, len) })
+}
+
+/// The `i`th pointer of the C array at `addr` (`char **`, `T **`).
+pub fn array_item(addr: u64, i: usize) -> u64 {
+    pointee(addr + 8 * i as u64, 8)
+        .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+}
