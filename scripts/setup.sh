@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what dlwit's demo and tests need on a fresh Debian machine with
-# rustup: the C libraries they bind, libffi, and the wasm32-wasip2 target.
+# rustup: the C libraries they bind, libffi, libclang (loaded at run time by
+# `dlwit import` and `dlwit check --verify-layout`), and the wasm32-wasip2 target.
 set -euo pipefail
 
-packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev)
+packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev libclang-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
