@@ -101,8 +101,16 @@ fn run(args: &[String]) -> Result<ExitCode> {
                     }
                     return Ok(ExitCode::FAILURE);
                 }
+                let unmatched = if report.unmatched.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the WIT's own, not in the headers: {}",
+                        report.unmatched.join(", ")
+                    )
+                };
                 println!(
-                    "ok: every struct's layout matches the C compiler's ({} checked)",
+                    "ok: every struct's layout matches the C compiler's ({} checked{unmatched})",
                     report.checked.len()
                 );
             }
