@@ -62,7 +62,11 @@ fn main() -> Result<()> {
             handles: dlwit::Handles::default(),
         },
     );
-    let command = Command::instantiate(&mut store, &component, &linker)?;
+    let instance = linker.instantiate(&mut store, &component)?;
+    // Exports that C calls back (the WIT's `@ffi(callbacks = true)`
+    // interfaces), if the world has any.
+    dlwit::bind_exports(&mut store, &instance, &bindings);
+    let command = Command::new(&mut store, &instance)?;
     command
         .wasi_cli_run()
         .call_run(&mut store)?

@@ -57,7 +57,11 @@ fn main() -> Result<()> {
         .args(&["sqlite-demo", &db.0.to_string_lossy()])
         .build();
     let mut store = Store::new(&engine, WasiHost::new(wasi));
-    let command = Command::instantiate(&mut store, &component, &linker)?;
+    let instance = linker.instantiate(&mut store, &component)?;
+    // The guest exports what sqlite calls back (its row callback and SQL
+    // function): record them before anything calls C.
+    dlwit::bind_exports(&mut store, &instance, &bindings);
+    let command = Command::new(&mut store, &instance)?;
     let result = command.wasi_cli_run().call_run(&mut store);
     // Handles the guest left alive are closed when the store is dropped.
     let live = store.data().handles.live();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds the dlwit CLI and the demo guests, then runs each guest
-# against the real library its WIT names (libm, libc, zlib, sqlite).
+# against the real library its WIT names (libm, libc, zlib, sqlite), and
+# the raylib game (raylib built from source, once) in a window: under
+# xvfb-run when there is no display, saving its last frame as a screenshot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -8,7 +10,7 @@ scripts/setup.sh
 echo "== building the dlwit CLI (the first build compiles wasmtime: several minutes)" >&2
 cargo build -p dlwit --bin dlwit
 echo "== building the guest components (wasm32-wasip2)" >&2
-(cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p sqlite-demo)
+(cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p sqlite-demo -p raylib-game)
 
 for lib in libm libc zlib; do
   echo
@@ -22,3 +24,24 @@ echo
 echo "== dlwit run --wit wit/sqlite.wit guest/target/wasm32-wasip2/release/sqlite-demo.wasm $db"
 target/debug/dlwit run --wit wit/sqlite.wit guest/target/wasm32-wasip2/release/sqlite-demo.wasm "$db"
 rm -r "$(dirname "$db")"
+
+# raylib is not in Debian: scripts/raylib.sh builds it from the source the
+# crates.io raylib-sys package bundles (and installs cmake, the X11/GL
+# headers and Xvfb), once, into target/raylib.
+raylib="$(scripts/raylib.sh)"
+root="$PWD"
+mkdir -p target/demo
+# raylib saves the screenshot in the working directory.
+cd target/demo
+game=("$root/target/debug/dlwit" run --wit "$root/wit/raylib.wit" --lib "$raylib"
+  "$root/guest/target/wasm32-wasip2/release/raylib-game.wasm" 240 raylib-game.png)
+echo
+if [[ -n "${DISPLAY:-}" ]]; then
+  echo "== dlwit run --wit wit/raylib.wit --lib $raylib raylib-game.wasm 240 raylib-game.png"
+  "${game[@]}"
+else
+  echo "== xvfb-run dlwit run --wit wit/raylib.wit --lib $raylib raylib-game.wasm 240 raylib-game.png"
+  echo "   (no display: 240 frames on a virtual one)"
+  xvfb-run -a -s "-screen 0 1280x720x24" "${game[@]}"
+fi
+echo "screenshot: target/demo/raylib-game.png"

@@ -24,6 +24,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+mkdir -p "$out"
 manifest=scripts/raylib-src/Cargo.toml
 echo "raylib: fetching the raylib-sys source with cargo" >&2
 cargo fetch --manifest-path "$manifest" -q

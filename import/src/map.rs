@@ -1206,6 +1206,7 @@ pub fn generate(
                 .unwrap_or_else(|| format!("dlwit:{interface}")),
             interface,
             headers,
+            overlay: opts.overlay.as_ref().map(|p| p.display().to_string()),
         },
         overlay,
         model,

@@ -1,5 +1,6 @@
 //! The cost of one guest → native call, per call shape, for three bindings
-//! of the same C functions (tests/fixture/bench.c and handles.c):
+//! of the same C functions (tests/fixture/bench.c and handles.c, and two of
+//! raylib's: `CheckCollisionRecs` and `Fade`, which need no window):
 //!
 //! * **native direct**: Rust calls the C functions through function pointers
 //!   from libloading, in a loop that mirrors the guest's (no wasm at all);
@@ -7,9 +8,11 @@
 //!   `Linker::func_wrap` binding per function, written as a user would
 //!   (derived record types, `WasmStr`, a host resource with a small table);
 //! * **dlwit**: the same guest, the same loop, bound by `dlwit::Bindings::load`
-//!   and `dlwit::add_to_linker` from tests/wit; and, for comparison, the same
-//!   bindings with the fast path off (`LinkOptions { fast_path: false }`,
-//!   every call through `func_new` and `Val`s).
+//!   and `dlwit::add_to_linker` from tests/wit (and from wit/raylib.wit
+//!   against the raylib that scripts/raylib.sh builds, in the same linker);
+//!   and, for comparison, the same bindings with the fast path off
+//!   (`LinkOptions { fast_path: false }`, every call through `func_new` and
+//!   `Val`s).
 //!
 //! For each shape, one N (calibrated so that the slowest binding takes about
 //! 0.25 s) is used for all of them; each binding runs `run(shape, N)` three
@@ -17,8 +20,11 @@
 //! loop's own cost is included and nothing is subtracted). Times are the
 //! thread's CPU time, so that other processes on a busy machine do not
 //! count. The checksums must agree, which also checks that the bindings
-//! compute the same thing. It then times `Bindings::load` and `add_to_linker` for a generated
-//! 500-function world, and the compilation of the guest component.
+//! compute the same thing. From the two raylib shapes it estimates what
+//! the calls of one game frame cost (`FRAME_CALLS` calls, an assumption,
+//! at the mean ns/call of the two). It then times `Bindings::load` and
+//! `add_to_linker` for a generated 500-function world, and the compilation
+//! of the guest component.
 //!
 //! `cargo bench -p dlwit-tests --bench calls`; the table is printed and
 //! written to `target/bench/calls.md`.
@@ -29,7 +35,7 @@
 )]
 
 use dlwit::{Bindings, Libraries, WitSource};
-use dlwit_tests::{FIXTURE_LIB, root};
+use dlwit_tests::{FIXTURE_LIB, raylib, root};
 use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_void};
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -43,7 +49,7 @@ use wasmtime::component::{
 use wasmtime::{Config, Engine, Result, Store, bail, format_err};
 
 /// The shapes, numbered as `run`'s `shape` argument in guest/bench.
-const SHAPES: [&str; 9] = [
+const SHAPES: [&str; 11] = [
     "add (2 int → int)",
     "rect-grow (16-byte float struct in/out)",
     "make-color (4 int → 4-byte struct)",
@@ -53,7 +59,15 @@ const SHAPES: [&str; 9] = [
     "big-twice (24-byte struct in/out, memory)",
     "counter.get (method on a handle)",
     "strdup-count (string result, freed)",
+    "raylib check-collision-recs (2 Rectangle → bool)",
+    "raylib fade (Color + float → Color)",
 ];
+/// The raylib shapes (`SHAPES` indices), whose mean prices a frame.
+const RAYLIB_SHAPES: [usize; 2] = [9, 10];
+/// raylib calls in one frame of a small 2D game (an assumption: clear,
+/// a few dozen sprites and rectangles drawn, collisions checked, input
+/// read, text drawn), for the per-frame estimate.
+const FRAME_CALLS: u32 = 200;
 /// Must equal the guest's `STRLEN_TEXT`.
 const STRLEN_TEXT: &CStr = c"the quick brown fox jumps over the lazy dog";
 /// Must equal the guest's `STRDUP_TEXT`.
@@ -99,6 +113,12 @@ struct Big {
     c: f32,
     d: u8,
 }
+
+/// raylib's `Rectangle`: the same four floats as `struct rect`, and the
+/// same WIT fields, so the same Rust type serves.
+type Rectangle = Rect;
+/// raylib's `Color`: the same four bytes as `rgba`, and the same WIT fields.
+type Color = Rgba;
 
 type Mixed10 =
     unsafe extern "C" fn(c_int, f64, c_long, f32, c_int, f64, c_uint, f32, c_long, f64) -> f64;
@@ -157,6 +177,51 @@ fn c() -> &'static C {
             _lib: lib,
         }
     })
+}
+
+/// The two raylib functions measured, resolved once; raylib stays loaded
+/// for the whole process. Neither needs a window or any raylib state.
+struct Raylib {
+    _lib: libloading::Library,
+    check_collision_recs: unsafe extern "C" fn(Rectangle, Rectangle) -> bool,
+    fade: unsafe extern "C" fn(Color, f32) -> Color,
+}
+
+/// raylib (built by scripts/raylib.sh once), opened once.
+fn rl() -> &'static Raylib {
+    static RL: OnceLock<Raylib> = OnceLock::new();
+    RL.get_or_init(|| {
+        let path = raylib();
+        // SAFETY: opening raylib runs the initialisers of it and of the X11
+        // and GL libraries it links, which open nothing by themselves.
+        let lib = unsafe { libloading::Library::new(&path) }
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        // SAFETY: the types are the prototypes in raylib.h (`Rectangle` and
+        // `Color` as the repr(C) structs above, C `bool` as `bool`), and
+        // the library is never unloaded.
+        let check_collision_recs =
+            *unsafe { lib.get(b"CheckCollisionRecs") }.unwrap_or_else(|e| panic!("{e}"));
+        // SAFETY: as above.
+        let fade = *unsafe { lib.get(b"Fade") }.unwrap_or_else(|e| panic!("{e}"));
+        Raylib {
+            check_collision_recs,
+            fade,
+            _lib: lib,
+        }
+    })
+}
+
+impl Raylib {
+    #[inline]
+    fn check_collision_recs(&self, a: Rectangle, b: Rectangle) -> bool {
+        // SAFETY: two structs by value in, a bool out; no raylib state.
+        unsafe { (self.check_collision_recs)(a, b) }
+    }
+    #[inline]
+    fn fade(&self, color: Color, alpha: f32) -> Color {
+        // SAFETY: a struct and a float in, a struct out; no raylib state.
+        unsafe { (self.fade)(color, alpha) }
+    }
 }
 
 /// Safe wrappers, each a direct call through the function pointer.
@@ -346,6 +411,41 @@ fn native_run(shape: u32, iterations: u32) -> Result<u64> {
                 sum = sum.wrapping_add(black_box(s).len() as u64);
             }
         }
+        9 => {
+            let rl = rl();
+            let fixed = Rectangle {
+                x: 20.0,
+                y: 0.0,
+                width: 10.0,
+                height: 10.0,
+            };
+            for i in 0..iterations {
+                let moving = Rectangle {
+                    x: (i % 32) as f32,
+                    y: 5.0,
+                    width: 10.0,
+                    height: 10.0,
+                };
+                let hit = rl.check_collision_recs(black_box(moving), black_box(fixed));
+                sum = sum.wrapping_add(u64::from(black_box(hit)));
+            }
+        }
+        10 => {
+            let rl = rl();
+            for i in 0..iterations {
+                let color = Color {
+                    r: i as u8,
+                    g: (i >> 8) as u8,
+                    b: 3,
+                    a: 255,
+                };
+                let col = rl.fade(black_box(color), black_box((i % 101) as f32 / 100.0));
+                let col = black_box(col);
+                sum = sum.wrapping_add(
+                    u64::from(col.r) + u64::from(col.g) + u64::from(col.b) + u64::from(col.a),
+                );
+            }
+        }
         _ => bail!("no shape {shape}"),
     }
     Ok(sum)
@@ -408,10 +508,11 @@ impl dlwit::DlwitView for Host {
 
 // ---- the hand-written binding -------------------------------------------
 
-/// `dlwit:fixture/bench` and the part of `dlwit:fixture/handles` the guest
-/// imports, written by hand.
+/// `dlwit:fixture/bench` and the parts of `dlwit:fixture/handles` and
+/// `dlwit:raylib/raylib` the guest imports, written by hand.
 fn hand_written(engine: &Engine) -> Result<Linker<Host>> {
     let c = c();
+    let rl = rl();
     let mut linker = Linker::<Host>::new(engine);
 
     let mut bench = linker.instance("dlwit:fixture/bench")?;
@@ -468,6 +569,15 @@ fn hand_written(engine: &Engine) -> Result<Linker<Host>> {
     handles.func_wrap("strdup-count", move |store, (s,): (WasmStr,)| {
         let s = CString::new(s.to_str(&store)?.as_bytes())?;
         Ok((c.strdup_count(&s)?,))
+    })?;
+
+    let mut raylib = linker.instance("dlwit:raylib/raylib")?;
+    raylib.func_wrap(
+        "check-collision-recs",
+        move |_, (a, b): (Rectangle, Rectangle)| Ok((rl.check_collision_recs(a, b),)),
+    )?;
+    raylib.func_wrap("fade", move |_, (color, alpha): (Color, f32)| {
+        Ok((rl.fade(color, alpha),))
     })?;
     Ok(linker)
 }
@@ -692,8 +802,8 @@ fn main() -> Result<()> {
     let engine = Engine::new(&config)?;
     let component = Component::from_file(&engine, &guest_wasm)?;
 
-    // The guest must import exactly the two interfaces (and the C prelude's
-    // types, an instance without functions), and no WASI.
+    // The guest must import exactly the three interfaces (and the C
+    // prelude's types, an instance without functions), and no WASI.
     let mut imports: Vec<String> = component
         .component_type()
         .imports(&engine)
@@ -705,26 +815,35 @@ fn main() -> Result<()> {
             "dlwit:c/types",
             "dlwit:fixture/bench",
             "dlwit:fixture/handles",
+            "dlwit:raylib/raylib",
         ]
     {
-        bail!("guest/bench imports {imports:?}, expected only the bench and handles interfaces");
+        bail!(
+            "guest/bench imports {imports:?}, expected only the bench, handles and raylib interfaces"
+        );
     }
 
     let hand_linker = hand_written(&engine)?;
     let mut dlwit_linker = Linker::<Host>::new(&engine);
     // SAFETY: tests/wit describes the fixture library's real signatures
-    // (and the `c` prototypes on every bench function are checked).
+    // (and the `c` prototypes on every bench function are checked). Only
+    // its own package is bound: the raylib dependency is not.
     let bindings =
         unsafe { Bindings::load(root().join("tests/wit"), &Libraries::path(FIXTURE_LIB)) }
             .map_err(|e| format_err!("{e}"))?;
+    // SAFETY: wit/raylib.wit describes raylib 5.5's real signatures, and
+    // the `c` prototype of every function is checked; the two measured
+    // need no window.
+    let raylib_bindings =
+        unsafe { Bindings::load(root().join("wit/raylib.wit"), &Libraries::path(raylib())) }
+            .map_err(|e| format_err!("{e}"))?;
     dlwit::add_to_linker(&mut dlwit_linker, &bindings)?;
+    dlwit::add_to_linker(&mut dlwit_linker, &raylib_bindings)?;
     // The same bindings through the general `Val` path only, for comparison.
     let mut val_linker = Linker::<Host>::new(&engine);
-    dlwit::add_to_linker_with(
-        &mut val_linker,
-        &bindings,
-        dlwit::LinkOptions { fast_path: false },
-    )?;
+    let val_only = dlwit::LinkOptions { fast_path: false };
+    dlwit::add_to_linker_with(&mut val_linker, &bindings, val_only)?;
+    dlwit::add_to_linker_with(&mut val_linker, &raylib_bindings, val_only)?;
     let mut hand = Guest::new(&engine, &hand_linker, &component)?;
     let mut dl = Guest::new(&engine, &dlwit_linker, &component)?;
     let mut dl_val = Guest::new(&engine, &val_linker, &component)?;
@@ -807,6 +926,23 @@ fn main() -> Result<()> {
             .map(|(_, _, n)| n.to_string())
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    // What the calls of one game frame cost, at the raylib shapes' mean.
+    let frame_us = |k: usize| {
+        let mean =
+            RAYLIB_SHAPES.iter().map(|&s| rows[s].1[k]).sum::<f64>() / RAYLIB_SHAPES.len() as f64;
+        mean * f64::from(FRAME_CALLS) / 1e3
+    };
+    let (native_frame, hand_frame, dlwit_frame) = (frame_us(0), frame_us(1), frame_us(2));
+    let _ = writeln!(
+        md,
+        "\n**raylib frame**: a frame of {FRAME_CALLS} calls costs {dlwit_frame:.1} µs in dlwit \
+         vs {hand_frame:.1} µs hand-written ({native_frame:.2} µs native direct). \
+         Assumption: {FRAME_CALLS} raylib calls per frame (a small 2D game), each priced at \
+         the mean ns/call of the two raylib shapes above: the cost of the calls themselves, \
+         not of the work raylib's drawing functions do. A 60 fps frame has 16.7 ms; these \
+         dlwit calls take {:.2}% of it.",
+        dlwit_frame / 16_666.7 * 100.0,
     );
     let _ = writeln!(
         md,

@@ -60,6 +60,13 @@ pub fn raylib() -> PathBuf {
         .clone()
 }
 
+/// sqlite counts its allocations for the whole process, and the sqlite
+/// guest checks that count: tests that run it hold this lock.
+pub fn sqlite_serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The path of guest component `name`, building every guest once.
 pub fn guest(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();

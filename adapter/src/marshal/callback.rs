@@ -11,7 +11,7 @@ use crate::native::callback::{Detached, Reenter, array_item, pointee};
 use crate::plan::{Callback, CbParam};
 use crate::resources::DlwitView;
 use wasmtime::StoreContextMut;
-use wasmtime::component::{ResourceDynamic, Val};
+use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 
 /// The store of a host function in the middle of a C call, lent to the
 /// callbacks C makes meanwhile.
@@ -73,8 +73,11 @@ fn call<T: DlwitView>(
             .map_err(|e| format!("{} failed: {e:#}", what())),
         Err(e) => Err(format!("{}: {e}", what())),
     };
-    // Lent handles are C's again, whatever happened.
-    for (rep, tag) in lent {
+    // Lent handles are C's again, whatever happened: the host's borrow
+    // ends (wasmtime fails the host call that is under way if one is left),
+    // and the table forgets the pointer.
+    for (rep, tag, any) in lent {
+        let _ = any.resource_drop(&mut *store);
         let _ = store.data_mut().handles().take(rep, tag);
     }
     called?;
@@ -115,16 +118,24 @@ fn lift_args<T: DlwitView>(
     cx: &Ctx<'_>,
     args: &[&[u8]],
     store: &mut StoreContextMut<'_, T>,
-    lent: &mut Vec<(u32, u32)>,
+    lent: &mut Vec<(u32, u32, ResourceAny)>,
 ) -> Result<Vec<Val>, String> {
     let mut lend = |store: &mut StoreContextMut<'_, T>, ptr: u64, resource: usize| {
         let tag = cx.payloads[resource];
         let rep = store.data_mut().handles().lend(ptr, tag);
-        lent.push((rep, tag));
-        ResourceDynamic::new_borrow(rep, tag)
+        let any = ResourceDynamic::new_borrow(rep, tag)
             .try_into_resource_any(&mut *store)
-            .map(Val::Resource)
-            .map_err(|e| format!("cannot lend a handle: {e}"))
+            .map_err(|e| format!("cannot lend a handle: {e}"));
+        match any {
+            Ok(any) => {
+                lent.push((rep, tag, any));
+                Ok(Val::Resource(any))
+            }
+            Err(e) => {
+                let _ = store.data_mut().handles().take(rep, tag);
+                Err(e)
+            }
+        }
     };
     let mut vals = Vec::with_capacity(cb.params.len());
     for p in &cb.params {
@@ -145,6 +156,29 @@ fn lift_args<T: DlwitView>(
                 let items = (0..n)
                     .map(|i| string(array_item(base, i), *nullable))
                     .collect::<Result<_, _>>()?;
+                Val::List(items)
+            }
+            CbParam::Read {
+                arg,
+                count,
+                call,
+                int,
+                nullable,
+            } => {
+                let (base, n) = (word(args, *arg), word(args, *count) as u32 as usize);
+                let reader = &cx.calls[*call];
+                let mut items = Vec::with_capacity(n);
+                for i in 0..n {
+                    let item = array_item(base, i);
+                    items.push(match int {
+                        Some(s) => {
+                            let mut b = [0u8; 8];
+                            super::value::put(&mut b, reader.call_with(&[item]));
+                            read_val(cx.plan, &crate::plan::Shape::Int(*s), &b[..s.size()])?
+                        }
+                        None => string(reader.call_with(&[item]), *nullable)?,
+                    });
+                }
                 Val::List(items)
             }
             CbParam::Handle { arg, resource } => match word(args, *arg) {

@@ -424,7 +424,7 @@ fn lift_return<T: DlwitView>(
             let len = frame.read_arg(list_arg + 1);
             let offset = raw.wrapping_sub(base);
             let index = offset / *elem_size as u64;
-            if offset % *elem_size as u64 != 0 || index >= len {
+            if !offset.is_multiple_of(*elem_size as u64) || index >= len {
                 return Err(format!(
                     "C returned a pointer {offset} bytes from the start of the list, which is not one of its {len} elements"
                 ));

@@ -164,6 +164,8 @@ struct Info {
 pub struct Closures {
     /// Field order matters: the closures go before the data they point to.
     closures: Vec<Closure<'static>>,
+    /// Boxed: each closure holds its `Info`'s address.
+    #[allow(clippy::vec_box)]
     infos: Vec<Box<Info>>,
     /// Each closure's code address, as C gets it.
     addrs: Vec<u64>,
@@ -208,10 +210,11 @@ impl Closures {
                 detach: queueable(plan, cb),
                 queue: queue.clone(),
             });
+            let ptr: *const Info = &*info;
             // SAFETY: the reference is to the boxed `Info`, whose heap
             // address is stable and which `Closures` drops after the closure
             // (field order), so it outlives every use by the trampoline.
-            let userdata: &'static Info = unsafe { &*(&raw const *info) };
+            let userdata: &'static Info = unsafe { &*ptr };
             let closure = Closure::try_new(cif, trampoline, userdata).map_err(|e| {
                 format!(
                     "callback `{}`: libffi cannot make a closure: {e:?}",
@@ -274,10 +277,11 @@ unsafe extern "C" fn trampoline(
     // Never unwind into C.
     let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match CURRENT.get() {
-            // SAFETY: set by `reenter_with` on this thread for the duration
-            // of the C call that is calling back now.
             Some(mut guest) => {
-                unsafe { guest.as_mut() }.call_back(info.set, info.index, views, &mut ret)
+                // SAFETY: set by `reenter_with` on this thread for the
+                // duration of the C call that is calling back now.
+                let guest = unsafe { guest.as_mut() };
+                guest.call_back(info.set, info.index, views, &mut ret)
             }
             None => {
                 match &info.detach {

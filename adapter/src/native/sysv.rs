@@ -375,6 +375,7 @@ mod tests {
             structs: vec![],
             resources: vec![],
             calls: vec![],
+            callbacks: vec![],
         };
         let d = Direct::new(
             &plan,

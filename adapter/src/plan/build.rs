@@ -591,7 +591,11 @@ impl Builder<'_> {
     }
 
     /// Plans resource `id` once: its C name and destructor.
-    pub(super) fn resource(&mut self, id: TypeId) -> Result<usize, ()> {
+    pub(super) fn resource(&mut self, mut id: TypeId) -> Result<usize, ()> {
+        // `use iface.{r}` makes an alias of the resource: plan the original.
+        while let TypeDefKind::Type(Type::Id(inner)) = self.resolve().types[id].kind {
+            id = inner;
+        }
         if let Some(&r) = self.resource_ids.get(&id) {
             return Ok(r);
         }

@@ -45,7 +45,13 @@ impl Builder<'_> {
         let mut proto = None;
         let mut fallback = 0i64;
         let mut counts: Vec<(String, String)> = Vec::new();
-        let anns = self.annotations(&func.docs, span, &["c", "fallback", "count"], "a callback");
+        let mut readers: Vec<(String, String, Option<crate::Location>)> = Vec::new();
+        let anns = self.annotations(
+            &func.docs,
+            span,
+            &["c", "fallback", "count", "read"],
+            "a callback",
+        );
         for ann in anns {
             let loc = self.world.locate_doc(span, ann.line, &ann.key);
             match (ann.key.as_str(), &ann.value) {
@@ -62,13 +68,18 @@ impl Builder<'_> {
                         Err(e) => self.fail(format!("callback `{}`: cannot read the C prototype: {e}", func.name), loc, ""),
                     }
                 }
-                _ => {
+                (key, _) => {
                     let text = self.expect_str(&ann, span)?;
                     for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
                         match pair.split_once('=') {
-                            Some((l, c)) => counts.push((l.trim().into(), c.trim().into())),
+                            Some((l, c)) if key == "count" => {
+                                counts.push((l.trim().into(), c.trim().into()))
+                            }
+                            Some((l, c)) => {
+                                readers.push((l.trim().into(), c.trim().into(), loc.clone()))
+                            }
                             None => self.fail(
-                                format!("`count`: expected `list = count`, got `{}`", pair.trim()),
+                                format!("`{key}`: expected `list = name`, got `{}`", pair.trim()),
                                 loc.clone(),
                                 "",
                             ),
@@ -148,6 +159,17 @@ impl Builder<'_> {
                 .iter()
                 .find(|(l, _)| norm(l) == norm(&p.name))
                 .and_then(|(_, c)| find(c));
+            if let Some((_, reader, loc)) =
+                readers.iter().find(|(l, _, _)| norm(l) == norm(&p.name))
+            {
+                let (reader, loc) = (reader.clone(), loc.clone());
+                if let Some(param) =
+                    self.read_param(func, &p.name, &p.ty, p.span, j, count, &reader, loc)
+                {
+                    params.push(param);
+                }
+                continue;
+            }
             if let Some(param) = self.callback_param(
                 func,
                 &p.name,
@@ -192,6 +214,59 @@ impl Builder<'_> {
             result,
             fallback,
             location,
+        })
+    }
+
+    /// `read = "list = reader"`: a `T **` array whose elements the C
+    /// function `reader` turns into strings or integers.
+    #[allow(clippy::too_many_arguments)]
+    fn read_param(
+        &mut self,
+        func: &wit_parser::Function,
+        name: &str,
+        ty: &Type,
+        span: Span,
+        arg: usize,
+        count: Option<usize>,
+        reader: &str,
+        loc: Option<crate::Location>,
+    ) -> Option<CbParam> {
+        let fail = |b: &mut Self, m: String| {
+            b.fail(
+                format!("callback `{}`: parameter `{name}`: {m}", func.name),
+                b.world.locate(span),
+                "",
+            );
+            None
+        };
+        let Some(count) = count else {
+            return fail(self, "a list needs its length in `count`".into());
+        };
+        let ptr = CType::Scalar(Scalar::Ptr);
+        let Peeled::List(elem) = self.peel(ty) else {
+            return fail(self, "`read` makes a list".into());
+        };
+        let (int, nullable) = match self.peel(&elem) {
+            Peeled::String => (None, false),
+            Peeled::Option(inner) if matches!(self.peel(&inner), Peeled::String) => (None, true),
+            _ => match self.shape(&elem, span) {
+                Ok((Shape::Int(s), _)) if s != Scalar::Ptr => (Some(s), false),
+                _ => {
+                    return fail(
+                        self,
+                        "`read` lists hold strings, `option<string>` or integers".into(),
+                    );
+                }
+            },
+        };
+        let ret = int.map_or(ptr, CType::Scalar);
+        let call = self.call(reader.to_string(), vec![ptr], ret, loc);
+        Some(CbParam::Read {
+            arg,
+            count,
+            call,
+            int,
+            nullable,
         })
     }
 

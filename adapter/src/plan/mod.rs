@@ -423,6 +423,22 @@ pub enum CbParam {
         /// Elements are `option<string>`.
         nullable: bool,
     },
+    /// `T **` with `count` elements, each read with a C function of one
+    /// argument (`read = "argv = sqlite3_value_text"`): a list of its
+    /// results, strings or integers.
+    Read {
+        /// C argument index.
+        arg: usize,
+        /// The C argument that holds the count.
+        count: usize,
+        /// The reader: index into [`Plan::calls`].
+        call: usize,
+        /// What it returns: a string (`nullable`: NULL is none) when
+        /// `None`, else this integer type.
+        int: Option<Scalar>,
+        /// For strings: NULL is none.
+        nullable: bool,
+    },
     /// A C handle lent to the guest for the callback (`borrow<T>`).
     Handle {
         /// C argument index.

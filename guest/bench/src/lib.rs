@@ -1,7 +1,8 @@
 //! Guest component for dlwit's call-speed benchmark (tests/benches/calls.rs).
 //!
 //! It imports `dlwit:fixture/bench` and `dlwit:fixture/handles`
-//! (tests/wit/bench.wit, tests/wit/handles.wit) and exports
+//! (tests/wit/bench.wit, tests/wit/handles.wit) and `dlwit:raylib/raylib`
+//! (wit/raylib.wit, linked into tests/wit/deps), and exports
 //! `run(shape, iterations)`: `iterations` calls of one shape, with arguments
 //! that change every iteration, folded into a checksum so that no call can be
 //! skipped. The host runs this same loop against each binding, and mirrors it
@@ -17,6 +18,8 @@
 //! 6. `big-twice`: a 24-byte struct (passed in memory), in and out
 //! 7. `counter.get`: a method on a resource handle made before the loop
 //! 8. `strdup-count`: a string result, copied into the guest and freed by C
+//! 9. raylib `check-collision-recs`: two 16-byte float structs, a bool back
+//! 10. raylib `fade`: a 4-byte struct and a float, a 4-byte struct back
 
 wit_bindgen::generate!({
     path: "../../tests/wit",
@@ -28,6 +31,7 @@ use dlwit::fixture::bench::{
     Big, Rect, add, bench_strlen, big_twice, hypot, make_color, mixed10, rect_grow,
 };
 use dlwit::fixture::handles::{Counter, strdup_count};
+use dlwit::raylib::raylib::{Color, Rectangle, check_collision_recs, fade};
 
 /// The string `bench-strlen` measures.
 const STRLEN_TEXT: &str = "the quick brown fox jumps over the lazy dog";
@@ -104,6 +108,40 @@ impl Guest for BenchGuest {
             8 => {
                 for _ in 0..iterations {
                     sum = sum.wrapping_add(strdup_count(STRDUP_TEXT).len() as u64);
+                }
+            }
+            9 => {
+                // Overlaps for 11 of every 32 iterations.
+                let fixed = Rectangle {
+                    x: 20.0,
+                    y: 0.0,
+                    width: 10.0,
+                    height: 10.0,
+                };
+                for i in 0..iterations {
+                    let moving = Rectangle {
+                        x: (i % 32) as f32,
+                        y: 5.0,
+                        width: 10.0,
+                        height: 10.0,
+                    };
+                    sum = sum.wrapping_add(u64::from(check_collision_recs(moving, fixed)));
+                }
+            }
+            10 => {
+                for i in 0..iterations {
+                    let c = fade(
+                        Color {
+                            r: i as u8,
+                            g: (i >> 8) as u8,
+                            b: 3,
+                            a: 255,
+                        },
+                        (i % 101) as f32 / 100.0,
+                    );
+                    sum = sum.wrapping_add(
+                        u64::from(c.r) + u64::from(c.g) + u64::from(c.b) + u64::from(c.a),
+                    );
                 }
             }
             _ => {}

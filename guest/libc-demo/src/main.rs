@@ -19,7 +19,10 @@ impl exports::dlwit::libc::compare::Guest for Demo {
     fn compare_s32(a: i32, b: i32) -> i32 {
         COMPARISONS.fetch_add(1, Ordering::Relaxed);
         // `qsort-s32 [.., 1000000, ..]` makes the comparator fail on purpose.
-        assert!(a != 1_000_000 && b != 1_000_000, "the comparator refuses 1000000");
+        assert!(
+            a != 1_000_000 && b != 1_000_000,
+            "the comparator refuses 1000000"
+        );
         a.cmp(&b) as i32
     }
 

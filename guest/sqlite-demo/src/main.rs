@@ -8,8 +8,105 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::sqlite::sqlite::{self, Connection, Datatype, Error, OpenFlags, Statement};
+use dlwit::sqlite::sqlite::{self, Connection, Context, Datatype, Error, OpenFlags, Statement};
+use std::cell::RefCell;
 use std::fmt;
+
+/// What sqlite calls back: rows of `exec-rows`, and the SQL function.
+struct Callbacks;
+
+thread_local! {
+    /// Rows `exec-rows` delivered: (column name = value) pairs.
+    static ROWS: RefCell<Vec<Vec<String>>> = const { RefCell::new(Vec::new()) };
+    /// After this many rows, `on-row` asks sqlite to stop.
+    static STOP_AFTER: RefCell<usize> = const { RefCell::new(usize::MAX) };
+}
+
+impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
+    fn on_row(values: Vec<Option<String>>, names: Vec<String>) -> i32 {
+        let row = names
+            .iter()
+            .zip(&values)
+            .map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL")))
+            .collect();
+        ROWS.with_borrow_mut(|rows| {
+            rows.push(row);
+            i32::from(rows.len() >= STOP_AFTER.with_borrow(|s| *s))
+        })
+    }
+
+    /// `guest_twice(x)`: twice an integer or a real, a text repeated, an
+    /// error for NULL, and a trap for the text "trap" (to test what a trap
+    /// does). sqlite hands each argument over as its text.
+    fn sql_function(ctx: &Context, argv: Vec<Option<String>>) {
+        let [arg] = argv.as_slice() else {
+            ctx.result_error("guest_twice takes one argument");
+            return;
+        };
+        let Some(text) = arg else {
+            ctx.result_error("guest_twice(NULL)");
+            return;
+        };
+        assert!(text != "trap", "guest_twice was asked to trap");
+        if let Ok(n) = text.parse::<i64>() {
+            ctx.result_int64(n * 2);
+        } else if let Ok(x) = text.parse::<f64>() {
+            ctx.result_double(x * 2.0);
+        } else {
+            ctx.result_text(&text.repeat(2));
+        }
+    }
+}
+
+export!(Callbacks);
+
+/// sqlite calling the guest back: a row callback, and an SQL function
+/// implemented here that sqlite calls during `step`.
+fn callbacks() {
+    let db = ok(
+        "open",
+        Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
+    );
+    ok(
+        "exec",
+        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (21), ('ab'), (NULL), (2.25)"),
+    );
+    ok(
+        "exec-rows",
+        db.exec_rows("SELECT rowid AS id, x FROM t ORDER BY rowid"),
+    );
+    let delivered = ROWS.with_borrow_mut(std::mem::take);
+    for r in &delivered {
+        println!("exec-rows row          = {}", r.join(" "));
+    }
+    STOP_AFTER.with_borrow_mut(|s| *s = 2);
+    let e = db.exec_rows("SELECT x FROM t").unwrap_err();
+    println!(
+        "exec-rows(stop at 2)   = {} after {} rows",
+        show(&e),
+        ROWS.with_borrow(Vec::len)
+    );
+    STOP_AFTER.with_borrow_mut(|s| *s = usize::MAX);
+    ok("create-function", db.create_function("guest_twice", 1));
+    let select = ok(
+        "prepare",
+        db.prepare("SELECT guest_twice(x) FROM t WHERE x IS NOT NULL ORDER BY rowid"),
+    );
+    let got = rows(&db, &select);
+    let shown: Vec<String> = got.iter().map(|r| r[0].to_string()).collect();
+    println!("guest_twice(x)         = {}", shown.join(", "));
+    drop(select);
+    let null = ok("prepare", db.prepare("SELECT guest_twice(NULL)"));
+    let code = null.step();
+    println!("guest_twice(NULL)      = {code}: {}", db.errmsg());
+    drop(null);
+    let e = db.exec("SELECT guest_twice(1, 2)").unwrap_err();
+    println!("guest_twice(1, 2)      = {}", show(&e));
+    if std::env::args().any(|a| a == "trap-in-function") {
+        let _ = db.exec("SELECT guest_twice('trap')");
+        println!("unreachable");
+    }
+}
 
 /// `sqlite3_step`: a row is ready.
 const ROW: i32 = 100;
@@ -88,6 +185,10 @@ fn rows(db: &Connection, stmt: &Statement) -> Vec<Vec<Value>> {
 }
 
 fn main() {
+    callbacks();
+    if std::env::args().any(|a| a == "trap-in-function") {
+        return;
+    }
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "demo.db".to_string());

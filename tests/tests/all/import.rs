@@ -5,7 +5,7 @@
 //! the result), bad input, and the layout of every WIT in the repository.
 
 use dlwit::Libraries;
-use dlwit_tests::{FIXTURE_LIB, Runner, bindings, cli, golden, raylib, root};
+use dlwit_tests::{FIXTURE_LIB, Runner, bindings, cli, golden, raylib, root, sqlite_serial};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -194,9 +194,13 @@ fn zlib_and_sqlite_import_check_and_keep_the_hand_written_wits() {
         (&z, "wit/zlib.wit", "zlib-demo"),
         (&q, "wit/sqlite.wit", "sqlite-demo"),
     ] {
+        let _serial = sqlite_serial();
         let libs = Libraries::default();
-        let expected = Runner::new(&bindings(hand, &libs).unwrap()).run(demo, &[]);
-        let got = Runner::new(&bindings(s(generated), &libs).unwrap()).run(demo, &[]);
+        // The sqlite guest's database file (each run recreates its table).
+        let db = dir.join(format!("{demo}.db"));
+        let args = [s(&db)];
+        let expected = Runner::new(&bindings(hand, &libs).unwrap()).run(demo, &args);
+        let got = Runner::new(&bindings(s(generated), &libs).unwrap()).run(demo, &args);
         assert!(
             got.result.is_ok(),
             "{demo}: {:?}\n{}",
@@ -254,15 +258,62 @@ fn raylib_imports_checks_and_runs_the_windowless_check() {
     assert_eq!(got.stdout, expected.stdout);
 }
 
+/// wit/generated/ holds what `dlwit import` makes of the real headers with
+/// the hand-written WITs as overlays: regenerating gives the same files
+/// (`BLESS=1` rewrites them), so they never go stale.
+#[test]
+fn the_generated_wits_are_up_to_date() {
+    let lib = raylib();
+    let include = root().join("target/raylib/include");
+    let (raylib_h, raymath_h) = (include.join("raylib.h"), include.join("raymath.h"));
+    let dir = scratch("generated");
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("zlib", vec!["/usr/include/zlib.h", "--lib", "libz.so.1"]),
+        (
+            "sqlite",
+            vec![
+                "/usr/include/sqlite3.h",
+                "--prefix",
+                "sqlite3_",
+                "--lib",
+                "libsqlite3.so.0",
+            ],
+        ),
+        (
+            "raylib",
+            vec![s(&raylib_h), s(&raymath_h), "--lib", s(&lib)],
+        ),
+    ];
+    for (name, args) in cases {
+        let out = dir.join(format!("{name}.wit"));
+        let overlay = format!("wit/{name}.wit");
+        let mut import = vec!["import"];
+        import.extend(args);
+        import.extend(["--overlay", &overlay, "-o", s(&out)]);
+        ok(&import);
+        golden(
+            &format!("../wit/generated/{name}.wit"),
+            &std::fs::read_to_string(&out).unwrap(),
+        );
+    }
+}
+
 #[test]
 fn every_wit_in_the_repo_has_the_c_compilers_layout() {
-    let mut wits: Vec<String> = std::fs::read_dir(root().join("wit"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".wit"))
-        .collect();
+    // The hand-written WITs, and those `dlwit import` made from them as
+    // overlays (wit/generated/, see docs/import.md).
+    let mut wits: Vec<(String, String)> = Vec::new();
+    for dir in ["wit", "wit/generated"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".wit") {
+                wits.push((format!("{dir}/{name}"), name));
+            }
+        }
+    }
     wits.sort();
-    for wit in wits {
+    assert!(wits.len() >= 8, "{wits:?}");
+    for (path, wit) in wits {
         let (headers, lib): (Vec<String>, Option<String>) = match wit.as_str() {
             "libc.wit" => (vec!["/usr/include/stdlib.h".into()], None),
             "libm.wit" => (vec!["/usr/include/math.h".into()], None),
@@ -275,9 +326,8 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
                 ],
                 Some(s(&raylib()).into()),
             ),
-            other => panic!("wit/{other}: add its headers to this test"),
+            other => panic!("{other}: add its headers to this test"),
         };
-        let path = format!("wit/{wit}");
         let mut args = vec!["check", path.as_str()];
         if let Some(lib) = &lib {
             args.extend(["--lib", lib.as_str()]);

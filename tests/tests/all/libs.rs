@@ -114,6 +114,17 @@ fn libc() {
     assert_eq!(value(&out, "qsort(empty)"), "[]");
 }
 
+/// A comparator that traps in the middle of `qsort`: C gets the fallback
+/// for that comparison and every later one (the guest is not entered
+/// again), `qsort` finishes, and the guest's call fails naming the
+/// callback and the C function.
+#[test]
+fn a_comparator_that_traps_fails_the_qsort_call() {
+    let b = bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let out = Runner::new(&b).run("libc-demo", &["comparator-traps"]);
+    out.expect_trap(&["qsort", "compare#compare-s32", "failed"]);
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &b in data {

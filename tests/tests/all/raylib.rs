@@ -76,7 +76,11 @@ fn struct_by_value_and_images_without_a_window() {
     // Camera2D is 24 bytes: passed on the stack. (p - target) * zoom + offset.
     assert_eq!(
         value(out, "get-world-to-screen2d"),
-        format!("{} {}", (15.0f32 - 10.0) * 2.0 + 100.0, (25.0f32 - 20.0) * 2.0 + 50.0)
+        format!(
+            "{} {}",
+            (15.0f32 - 10.0) * 2.0 + 100.0,
+            (25.0f32 - 20.0) * 2.0 + 50.0
+        )
     );
 
     // An image held by value: GenImageColor's struct kept in the handle
@@ -146,16 +150,28 @@ fn a_real_window_under_xvfb_renders_what_the_guest_drew() {
     let cases = [
         ((5, 5), [30, 30, 60, 255], "background"),
         ((60, 35), [230, 41, 55, 255], "DrawRectangle"),
-        ((40, 115), [0, 121, 241, 255], "DrawRectangleRec with Fade(.., 1.0)"),
+        (
+            (40, 115),
+            [0, 121, 241, 255],
+            "DrawRectangleRec with Fade(.., 1.0)",
+        ),
         (
             (200, 60),
             color_from_hsv(60.0, 1.0, 1.0),
             "DrawCircleV with ColorFromHSV",
         ),
         ((252, 152), [0, 200, 0, 255], "texture from an image"),
-        ((270, 170), [255, 255, 0, 255], "the rectangle drawn into the image"),
+        (
+            (270, 170),
+            [255, 255, 0, 255],
+            "the rectangle drawn into the image",
+        ),
         ((165, 195), [255, 0, 255, 255], "BeginMode2D with zoom 2"),
-        ((175, 205), [30, 30, 60, 255], "outside the camera's rectangle"),
+        (
+            (175, 205),
+            [30, 30, 60, 255],
+            "outside the camera's rectangle",
+        ),
     ];
     for ((x, y), want, what) in cases {
         assert_eq!(at(x, y), want, "{what} at ({x}, {y})");

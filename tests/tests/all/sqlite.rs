@@ -4,7 +4,7 @@
 //! checked here line by line.
 
 use dlwit::Libraries;
-use dlwit_tests::{Runner, bindings};
+use dlwit_tests::{Runner, bindings, sqlite_serial};
 use std::path::PathBuf;
 
 /// A database path under the temporary directory, unique to this run,
@@ -40,10 +40,11 @@ fn value<'a>(out: &'a str, label: &str) -> &'a str {
 }
 
 /// The guest checks with `sqlite3_memory_used` that every handle gave its
-/// memory back; that counter is process-wide, so this is the only test that
-/// uses sqlite, and its runs are sequential.
+/// memory back; that counter is process-wide, so the runs are sequential and
+/// hold [`sqlite_serial`].
 #[test]
 fn sqlite() {
+    let _serial = sqlite_serial();
     let db = TempDb::new("sqlite");
     let b = bindings("wit/sqlite.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     let runner = Runner::new(&b);
@@ -60,11 +61,48 @@ fn sqlite() {
     let again = runner.run("sqlite-demo", &[db.0.to_str().unwrap()]);
     assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
     check(&again.stdout);
+
+    // The guest's SQL function traps while sqlite runs a statement: the
+    // C call that was running it fails with a message naming the callback,
+    // and the guest does not go on.
+    let trapped = runner.run("sqlite-demo", &["trap-in-function"]);
+    trapped.expect_trap(&["sqlite3_exec", "sql-callbacks#sql-function", "failed"]);
 }
 
 /// Checks the guest's output line by line.
 fn check(out: &str) {
     let v = |label: &str| value(out, label);
+
+    // Callbacks: `sqlite3_exec` called the guest's `on-row` once per row,
+    // with NULL as none; a non-zero answer aborted the statement.
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("exec-rows row "))
+        .map(|l| l.split_once("= ").unwrap().1)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "id=1 x=1",
+            "id=2 x=21",
+            "id=3 x=ab",
+            "id=4 x=NULL",
+            "id=5 x=2.25"
+        ]
+    );
+    assert_eq!(
+        v("exec-rows(stop at 2)"),
+        "error 4: query aborted after 2 rows"
+    );
+    // The SQL function the guest registered, called by sqlite during
+    // `step`: integers doubled, text repeated, reals doubled, and the
+    // guest's own error for NULL.
+    assert_eq!(v("guest_twice(x)"), "2, 42, \"abab\", 4.5");
+    assert_eq!(v("guest_twice(NULL)"), "1: guest_twice(NULL)");
+    assert_eq!(
+        v("guest_twice(1, 2)"),
+        "error 1: wrong number of arguments to function guest_twice()"
+    );
 
     assert!(v("sqlite3_libversion()").starts_with("3."), "{out}");
     assert_eq!(
