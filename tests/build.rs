@@ -1,6 +1,6 @@
-//! Builds the C fixture library (fixture.c, handles.c and bench.c, one
-//! shared library, linked with libm) and the layout probe with the system C
-//! compiler, once per build, into OUT_DIR.
+//! Builds the C fixture library (fixture.c, handles.c, bench.c and
+//! threads.c, one shared library, linked with libm and pthreads) and the
+//! layout probe with the system C compiler, once per build, into OUT_DIR.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,8 @@ fn main() {
         "handles.h",
         "bench.c",
         "bench.h",
+        "threads.c",
+        "threads.h",
         "layout_probe.c",
     ] {
         println!("cargo:rerun-if-changed={}", dir.join(f).display());
@@ -39,9 +41,11 @@ fn main() {
             dir.join("fixture.c").to_str().unwrap(),
             dir.join("handles.c").to_str().unwrap(),
             dir.join("bench.c").to_str().unwrap(),
+            dir.join("threads.c").to_str().unwrap(),
+            "-pthread",
             "-lm",
         ],
-        "fixture.c, handles.c and bench.c",
+        "fixture.c, handles.c, bench.c and threads.c",
     );
     cc(
         &[

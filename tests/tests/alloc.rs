@@ -45,6 +45,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The counts are the whole process's: the tests take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The bench guest's shapes (`run`'s first argument), but 8, the string
 /// result.
 const SHAPES: [(u32, &str); 10] = [
@@ -62,6 +65,7 @@ const SHAPES: [(u32, &str); 10] = [
 
 #[test]
 fn fast_path_calls_allocate_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let b = bindings("tests/wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"));
     let mut linker: Linker<WasiHost> = Linker::new(engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
@@ -108,6 +112,7 @@ fn fast_path_calls_allocate_nothing() {
 /// (The other test of this binary binds no callbacks.)
 #[test]
 fn callbacks_make_no_closure_per_call() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     assert_eq!(dlwit::live_closures(), 0);
     let b = bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     let exports = dlwit::live_closures();

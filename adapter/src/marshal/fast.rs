@@ -389,6 +389,9 @@ pub fn lower<T: DlwitView>(
     for &(arg, v) in &cx.func.fixed {
         put(frame.arg(arg), v as u64);
     }
+    for &(arg, cb) in &cx.func.callbacks {
+        put(frame.arg(arg), cx.closures[cb]);
+    }
     for step in &fast.steps {
         match step {
             Step::Leaf(l) => write_leaf(l, &args.flat()[l.flat], frame.arg(l.arg))?,

@@ -10,3 +10,4 @@ mod libs;
 mod plan;
 mod raylib;
 mod sqlite;
+mod threads;

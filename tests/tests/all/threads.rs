@@ -1,0 +1,136 @@
+//! Callbacks that C makes on threads of its own (guest/threads,
+//! tests/threads.wit, tests/fixture/threads.c).
+//!
+//! A callback arriving on a thread other than the store's must never enter
+//! the store there. dlwit queues it (its result unread by C, its arguments
+//! copied) and delivers it at the next call into the same bindings, before
+//! or after that call's C function; when C needs an answer it gets the
+//! callback's fallback at once, and the callback counts as dropped.
+//!
+//! The guest prints a transcript of calls, returns and deliveries in the
+//! order they happened, checked here line by line. Each delivered
+//! notification also says how many callbacks the C thread had made when the
+//! guest received it: all of them, because the guest only ever runs on the
+//! store's thread, after the C thread's callbacks had returned.
+//!
+//! The fixture keeps one pending thread for the whole process, so these
+//! tests take [`serial`].
+
+use dlwit::{Bindings, Libraries, LinkOptions};
+use dlwit_tests::{FIXTURE_LIB, Runner, bindings};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+fn load() -> Bindings {
+    bindings("tests/threads.wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Serializes the tests that use the fixture's pending thread.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the guest prints, in order.
+const TRANSCRIPT: &str = r#"call = notify-from-thread(5)
+on-notify = 0 "tick 0" made 5
+on-notify = 1 "tick 1" made 5
+on-notify = 2 "tick 2" made 5
+on-notify = 3 "tick 3" made 5
+on-notify = 4 "tick 4" made 5
+returned = 5
+call = notify-later(3, 300)
+returned = 3
+call = made
+returned = 0
+sleep = 1500 ms
+call = wait-later
+on-notify = 0 "tick 0" made 3
+on-notify = 1 "tick 1" made 3
+on-notify = 2 "tick 2" made 3
+returned = 3
+call = made
+returned = 3
+call = ask-from-thread(21)
+returned = -1
+asked = 0
+call = ask-here(21)
+ask = 21
+returned = 42
+asked = 1
+"#;
+
+/// Compares the guest's output with `expected`, line by line.
+fn check(actual: &str, expected: &str) {
+    if actual != expected {
+        let mut diff = String::new();
+        for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+            if e != a {
+                diff.push_str(&format!("line {}:\n  - {e}\n  + {a}\n", i + 1));
+            }
+        }
+        panic!("the transcript differs:\n{diff}\nwhole output:\n{actual}");
+    }
+}
+
+/// Runs the guest's main case with the bindings linked on the fast path
+/// or the `Val` path, and checks its transcript and the dropped count.
+fn transcript(fast_path: bool) {
+    let _serial = serial();
+    let b = load();
+    let runner = Runner::with_options(&b, LinkOptions { fast_path });
+    let out = runner.run("threads", &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(&out.stdout, TRANSCRIPT);
+    // The notifications were queued, not dropped; the one question from a
+    // foreign thread was.
+    assert_eq!(b.callbacks_dropped(), 1);
+}
+
+/// Notifications from a thread C joins are delivered once each, in order,
+/// at the end of that call; notifications that arrive while the guest is
+/// between calls (asleep) are delivered by its next call, at its start
+/// (`wait-later` returns 3: C had made all three before it was entered);
+/// nothing is delivered twice or late; a question asked from a foreign
+/// thread gets the fallback without the guest being asked, one asked on
+/// the calling thread is answered. Every function on the `Val` path.
+#[test]
+fn foreign_thread_callbacks_wait_for_the_next_call() {
+    transcript(false);
+}
+
+/// The same on the fast path.
+#[test]
+fn foreign_thread_callbacks_wait_for_the_next_call_fast_path() {
+    transcript(true);
+}
+
+/// A guest that returns while C's thread is still going to call back: the
+/// host survives, the notifications are queued rather than dropped, and
+/// the next call into the same bindings delivers them. The queue belongs to
+/// the bindings, not to a store (a foreign thread's callback cannot say
+/// which store it is for), so that next call is the next guest's, in a
+/// fresh store.
+#[test]
+fn notifications_after_the_guest_returned_reach_the_next_call() {
+    let _serial = serial();
+    let b = load();
+    let runner = Runner::with_options(&b, LinkOptions { fast_path: false });
+    let out = runner.run("threads", &["leave"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(&out.stdout, "call = notify-later(2, 300)\nreturned = 2\n");
+    // The C thread calls back while no store exists.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let out = runner.run("threads", &["wait"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(
+        &out.stdout,
+        r#"call = wait-later
+on-notify = 0 "tick 0" made 2
+on-notify = 1 "tick 1" made 2
+returned = 2
+call = made
+returned = 2
+"#,
+    );
+    assert_eq!(b.callbacks_dropped(), 0);
+}
