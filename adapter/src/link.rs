@@ -9,7 +9,7 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
-use crate::native::raw::{Args, RawArgs, RichArgs};
+use crate::native::raw::{Args, RawArgs, RawScalar, RichArgs};
 use crate::native::{Bindings, Callable, Frame};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
@@ -167,6 +167,19 @@ where
         Some(FastRet::Unit) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |_, _, _, _| Ok(()))
+            })
+        }
+        // The tightest path: flat values to registers, the C call, one flat
+        // value back; no context, no frame, no store.
+        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => {
+            let ret = host.fused.as_ref().and_then(|f| f.scalar);
+            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+                let (Some(fused), Some(ret)) = (&host.fused, ret) else {
+                    unreachable!("checked at link time")
+                };
+                fast::call_fused_scalar(fused, ret, &host.callable, args.flat())
+                    .map(RawScalar)
+                    .map_err(|e| host.fail(e))
             })
         }
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {

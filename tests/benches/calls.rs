@@ -27,7 +27,9 @@
 //! of the guest component.
 //!
 //! `cargo bench -p dlwit-tests --bench calls`; the table is printed and
-//! written to `target/bench/calls.md`.
+//! written to `target/bench/calls.md`. With `DLWIT_BENCH_PROFILE=SHAPE`
+//! (or `SHAPE,hand`) it runs only that shape's loop on dlwit (or the
+//! hand-written binding) for 5 s, to profile.
 
 #![expect(
     unsafe_code,
@@ -847,6 +849,27 @@ fn main() -> Result<()> {
     let mut hand = Guest::new(&engine, &hand_linker, &component)?;
     let mut dl = Guest::new(&engine, &dlwit_linker, &component)?;
     let mut dl_val = Guest::new(&engine, &val_linker, &component)?;
+
+    // `DLWIT_BENCH_PROFILE=SHAPE[,hand]`: only that shape's loop, on dlwit
+    // (or the hand-written binding), for about 5 s: something to run
+    // `perf record` on.
+    if let Ok(spec) = std::env::var("DLWIT_BENCH_PROFILE") {
+        let (shape, who) = spec.split_once(',').unwrap_or((&spec, "dlwit"));
+        let shape: u32 = shape.parse()?;
+        let guest = if who == "hand" { &mut hand } else { &mut dl };
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < Duration::from_secs(5) {
+            guest.run(shape, 1_000_000)?;
+            calls += 1_000_000;
+        }
+        let ns = start.elapsed().as_nanos() as f64 / calls as f64;
+        println!(
+            "{who}: shape {shape} ({}): {ns:.1} ns/call",
+            SHAPES[shape as usize]
+        );
+        return Ok(());
+    }
 
     let mut rows = Vec::new();
     for (shape, name) in SHAPES.iter().enumerate() {

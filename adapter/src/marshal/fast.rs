@@ -522,6 +522,31 @@ pub struct Fused {
     fixed: Box<[(u8, u64)]>,
     /// Whether C returns the result in memory (then it is in `mem`).
     pub ret_in_memory: bool,
+    /// A scalar result in one register that converts to its flat value
+    /// without a check: the whole call is [`call_fused_scalar`].
+    pub scalar: Option<ScalarRet>,
+}
+
+/// A scalar result read straight from its register.
+#[derive(Debug, Clone, Copy)]
+pub struct ScalarRet {
+    /// In xmm0 rather than rax.
+    sse: bool,
+    op: RetOp,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RetOp {
+    /// An integer of `size` bytes, sign- or zero-extended; flat i64 when
+    /// `wide`, else i32.
+    Int {
+        signed: bool,
+        size: u8,
+        wide: bool,
+    },
+    Bool,
+    F32,
+    F64,
 }
 
 #[derive(Debug, Clone)]
@@ -591,10 +616,29 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     for &(arg, v) in &f.fixed {
         fixed.push((direct.place(arg, 0)?.slot, v as u64));
     }
+    let scalar = match &fast.ret {
+        FastRet::Scalar(l) if l.c_off == 0 => {
+            let op = match l.conv {
+                Conv::Int { signed } => Some(RetOp::Int {
+                    signed,
+                    size: l.size as u8,
+                    wide: l.canon_size == 8,
+                }),
+                Conv::Bool => Some(RetOp::Bool),
+                Conv::F32 => Some(RetOp::F32),
+                Conv::F64 => Some(RetOp::F64),
+                _ => None,
+            };
+            op.zip(direct.one_ret_register())
+                .map(|(op, sse)| ScalarRet { sse, op })
+        }
+        _ => None,
+    };
     Some(Fused {
         leaves: leaves.into(),
         fixed: fixed.into(),
         ret_in_memory: direct.ret_in_memory(),
+        scalar,
     })
 }
 
@@ -642,6 +686,47 @@ pub fn call_fused(
     out: &mut [u8; 16],
 ) -> Result<(), String> {
     let mut regs = Regs::default();
+    image(fused, flat, &mut regs)?;
+    callable.call_fused(&mut regs, mem, out);
+    Ok(())
+}
+
+/// Runs a fused call whose result is `fused.scalar`: flat values in, the
+/// flat result out.
+#[inline]
+pub fn call_fused_scalar(
+    fused: &Fused,
+    ret: ScalarRet,
+    callable: &Callable,
+    flat: &[ValRaw],
+) -> Result<ValRaw, String> {
+    // Built in place: a register image moved after its eightbytes were
+    // written one by one is read back through failed store forwarding.
+    let mut regs = Regs::default();
+    image(fused, flat, &mut regs)?;
+    let v = callable.call_image(&regs).first(ret.sse);
+    Ok(match ret.op {
+        RetOp::Int { signed, size, wide } => {
+            let v = if signed {
+                super::value::signed(v, usize::from(size)) as u64
+            } else {
+                zero(v, size)
+            };
+            if wide {
+                ValRaw::i64(v as i64)
+            } else {
+                ValRaw::i32(v as i32)
+            }
+        }
+        RetOp::Bool => ValRaw::i32(i32::from(v as u8 != 0)),
+        RetOp::F32 => ValRaw::f32(v as u32),
+        RetOp::F64 => ValRaw::f64(v),
+    })
+}
+
+/// Fills the register image of a fused call.
+#[inline]
+fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> {
     for &(slot, v) in fused.fixed.iter() {
         *regs.slot(slot as usize) = v;
     }
@@ -662,6 +747,5 @@ pub fn call_fused(
         };
         *regs.slot(l.slot as usize) |= v << l.shift;
     }
-    callable.call_fused(&mut regs, mem, out);
     Ok(())
 }

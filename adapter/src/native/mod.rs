@@ -289,6 +289,22 @@ impl Callable {
         unsafe { direct.call_regs(self.fun.0, regs, mem, out) }
     }
 
+    /// [`Callable::call_fused`] for a signature whose result (if any) is in
+    /// registers: returns the result registers.
+    #[inline]
+    pub fn call_image(&self, regs: &sysv::Regs) -> sysv::RetRegs {
+        let direct = self.direct.as_ref().expect("fused calls are direct");
+        assert!(
+            !self.has_pointer && !direct.ret_in_memory(),
+            "image calls take no pointer parameters and return in registers"
+        );
+        // SAFETY: `direct` was classified from this function's declared
+        // signature (the load contract); the signature has no pointer
+        // parameters (checked above), so any register contents are valid
+        // argument values, and its result is in registers (checked above).
+        unsafe { direct.call_image(self.fun.0, regs) }
+    }
+
     /// Calls the C function with the arguments in `frame`; the result is in
     /// [`Frame::ret`] afterwards.
     pub fn call(&self, frame: &mut Frame) {

@@ -1,8 +1,9 @@
 //! Raw parameter and result types for wasmtime's typed host functions, so
 //! that a signature known only at run time gets the speed of `func_wrap`:
 //! one parameter type per flat parameter count (`RawArgs<N>`, N ≤ 16) and
-//! three result types (none: `()`, one flat value: [`RawFlat`], through the
-//! return pointer: [`RawMem`]).
+//! four result types (none: `()`, one flat value: [`RawFlat`], or
+//! [`RawScalar`] when it is a plain scalar, through the return pointer:
+//! [`RawMem`]).
 //!
 //! These implement wasmtime 48's public but doc-hidden `ComponentType`,
 //! `Lift` and `Lower` traits (the ones `#[derive(ComponentType)]` and
@@ -333,6 +334,47 @@ unsafe impl Lower for RawFlat {
                 h.linear_lower_to_flat(cx, elem, dst)
             }
         }
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        _: usize,
+    ) -> Result<()> {
+        bail!("dlwit fast path: a flat result cannot be stored in memory")
+    }
+}
+
+/// A result of one flat scalar value, already in its canonical form (the
+/// leanest result: what a fused call returns).
+pub struct RawScalar(pub ValRaw);
+
+// SAFETY: `Lower` is one `ValRaw`; `typecheck` requires exactly one result
+// that flattens to one value, and `RawScalar` is only made for scalars.
+unsafe impl ComponentType for RawScalar {
+    type Lower = ValRaw;
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        RawFlat::typecheck(ty, types)
+    }
+}
+
+// SAFETY: only a marker that the type is a result list.
+unsafe impl ComponentNamedList for RawScalar {}
+
+// SAFETY: writes exactly one initialized `ValRaw`.
+unsafe impl Lower for RawScalar {
+    #[inline]
+    fn linear_lower_to_flat<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        dst: &mut MaybeUninit<ValRaw>,
+    ) -> Result<()> {
+        dst.write(self.0);
+        Ok(())
     }
 
     fn linear_lower_to_memory<T>(

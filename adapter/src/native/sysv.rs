@@ -37,6 +37,14 @@ pub struct RetRegs {
     xmm1: u64,
 }
 
+impl RetRegs {
+    /// The result's first eightbyte: xmm0 when `sse`, else rax.
+    #[inline]
+    pub fn first(&self, sse: bool) -> u64 {
+        if sse { self.xmm0 } else { self.rax }
+    }
+}
+
 std::arch::global_asm!(
     ".text",
     ".p2align 4",
@@ -216,6 +224,31 @@ impl Direct {
     /// Whether the result goes through a hidden pointer (in rdi).
     pub fn ret_in_memory(&self) -> bool {
         self.ret_in_memory
+    }
+
+    /// For a result of one eightbyte in a register: whether it is an SSE
+    /// one (xmm0) rather than rax.
+    pub fn one_ret_register(&self) -> Option<bool> {
+        match *self.ret {
+            [RetSrc::Rax] => Some(false),
+            [RetSrc::Xmm0] => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Calls `fun` with the registers in `regs`, for a signature whose
+    /// result, if any, is in registers; returns the result registers.
+    ///
+    /// # Safety
+    /// As [`Direct::call_regs`]; the result must not be in memory.
+    #[inline]
+    pub unsafe fn call_image(&self, fun: *const c_void, regs: &Regs) -> RetRegs {
+        debug_assert!(!self.ret_in_memory);
+        let mut r = RetRegs::default();
+        // SAFETY: as in `call_regs`; the caller guarantees the signature
+        // and the registers, and that no result goes to memory.
+        unsafe { dlwit_sysv_trampoline(fun, regs, &mut r) };
+        r
     }
 
     /// Calls `fun` with the registers in `regs`; a result in memory is
