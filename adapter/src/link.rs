@@ -13,6 +13,7 @@ use crate::native::raw::{Args, RawArgs, RawScalar, RichArgs};
 use crate::native::{Bindings, Callable, Frame};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{Instance, Linker, LinkerInstance, ResourceType, Val};
 use wasmtime::{AsContextMut, StoreContextMut};
@@ -23,11 +24,18 @@ pub struct LinkOptions {
     /// Use the fast path for eligible functions (the default); `false` sends
     /// every call through the general `Val` path.
     pub fast_path: bool,
+    /// Count each function's calls ([`Bindings::call_counts`]); every call
+    /// then takes the general path, so counting is for finding out what a
+    /// guest calls, not for measuring speed.
+    pub count_calls: bool,
 }
 
 impl Default for LinkOptions {
     fn default() -> Self {
-        LinkOptions { fast_path: true }
+        LinkOptions {
+            fast_path: true,
+            count_calls: false,
+        }
     }
 }
 
@@ -71,9 +79,16 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             )
             .map_err(|e| Error::Link(format!("resource `{}`: {e}", res.name)))?;
         }
-        for b in bindings.bound.iter().filter(|b| b.interface == ii) {
+        for (k, b) in bindings
+            .bound
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.interface == ii)
+        {
             let func = &iface.functions[b.function];
-            let fast = options.fast_path.then(|| fast::plan(plan, func)).flatten();
+            let fast = (options.fast_path && !options.count_calls)
+                .then(|| fast::plan(plan, func))
+                .flatten();
             // A fused call has no place to lend the store to callbacks.
             let fused = fast
                 .as_ref()
@@ -91,6 +106,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 closures: bindings.closures.clone(),
                 set: bindings.set,
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
+                count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 fast,
                 fused,
             });
@@ -216,6 +232,8 @@ struct HostFn {
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
     scratch: Mutex<(Frame, Consumed)>,
+    /// The counters and this function's index, when calls are counted.
+    count: Option<(Arc<[AtomicU64]>, usize)>,
     /// The fast-path program, when the function is eligible.
     fast: Option<FastPlan>,
     /// The fused program, when it is also all scalars in registers.
@@ -287,6 +305,9 @@ impl HostFn {
         params: &[Val],
         results: &mut [Val],
     ) -> wasmtime::Result<()> {
+        if let Some((counts, k)) = &self.count {
+            counts[*k].fetch_add(1, Ordering::Relaxed);
+        }
         let cx = self.ctx();
         self.with_frame(|frame, consumed| {
             marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;

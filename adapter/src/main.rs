@@ -15,9 +15,12 @@ const USAGE: &str = "\
 dlwit: lift native C libraries into WebAssembly component-model worlds
 
 usage:
-  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... COMPONENT [ARGS...]
+  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--count-calls] COMPONENT [ARGS...]
       run a component (a wasi:cli command) with WASI and the WIT's C
-      libraries linked; exits with the component's exit code
+      libraries linked; exits with the component's exit code; with
+      --count-calls, prints how many calls it made into C (total and per
+      function) on stderr at the end (every call then takes the slower
+      general path)
   dlwit plan WIT
       print each function's C prototype and each struct's C layout
   dlwit check WIT [--lib PATH | --lib SONAME=PATH]... [--verify-layout HEADER... [-I DIR] [-D NAME=VAL]]
@@ -121,7 +124,8 @@ fn run(args: &[String]) -> Result<ExitCode> {
             libs,
             component,
             args,
-        } => run_component(&wit, &libs, &component, &args),
+            count_calls,
+        } => run_component(&wit, &libs, &component, &args, count_calls),
     }
 }
 
@@ -141,6 +145,7 @@ fn run_component(
     libs: &Libraries,
     path: &std::path::Path,
     args: &[String],
+    count_calls: bool,
 ) -> Result<ExitCode> {
     let bindings = load(wit, libs)?;
     let mut config = Config::new();
@@ -153,7 +158,11 @@ fn run_component(
     })?;
     let mut linker: Linker<WasiHost> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    dlwit::add_to_linker(&mut linker, &bindings)?;
+    let options = dlwit::LinkOptions {
+        count_calls,
+        ..Default::default()
+    };
+    dlwit::add_to_linker_with(&mut linker, &bindings, options)?;
     let name = path
         .file_name()
         .map_or("component".into(), |n| n.to_string_lossy().into_owned());
@@ -176,7 +185,16 @@ fn run_component(
         .map_err(|e| {
             anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
         })?;
-    match command.wasi_cli_run().call_run(&mut store) {
+    let ran = command.wasi_cli_run().call_run(&mut store);
+    if count_calls {
+        let counts = bindings.call_counts();
+        let total: u64 = counts.iter().map(|(_, n)| n).sum();
+        eprintln!("dlwit: {total} calls into C");
+        for (name, n) in &counts {
+            eprintln!("dlwit: {n:>10}  {name}");
+        }
+    }
+    match ran {
         Ok(Ok(())) => Ok(ExitCode::SUCCESS),
         Ok(Err(())) => Ok(ExitCode::FAILURE),
         Err(e) => match e.downcast_ref::<I32Exit>() {
@@ -294,6 +312,7 @@ enum Cmd {
         libs: Libraries,
         component: PathBuf,
         args: Vec<String>,
+        count_calls: bool,
     },
 }
 
@@ -307,6 +326,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let mut layout: Option<dlwit_import::ParseOptions> = None;
     let mut libs = Libraries::default();
     let mut positional = Vec::new();
+    let mut count_calls = false;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         // After the component, everything belongs to it.
@@ -336,6 +356,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 }
             }
             "--verify-layout" if cmd == "check" => layout = Some(Default::default()),
+            "--count-calls" if cmd == "run" => count_calls = true,
             "-I" | "-D" if layout.is_some() => {
                 let v = it
                     .next()
@@ -382,6 +403,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 libs,
                 component: component.into(),
                 args: args.to_vec(),
+                count_calls,
             })
         }
         "help" | "-h" | "--help" => Err(usage("")),

@@ -21,8 +21,9 @@
 //! thread's CPU time, so that other processes on a busy machine do not
 //! count. The checksums must agree, which also checks that the bindings
 //! compute the same thing. From the two raylib shapes it estimates what
-//! the calls of one game frame cost (`FRAME_CALLS` calls, an assumption,
-//! at the mean ns/call of the two). It then times `Bindings::load` and
+//! the calls of one game frame cost: it runs guest/raylib-game for
+//! `GAME_FRAMES` frames under Xvfb with `dlwit run --count-calls`, and
+//! prices the calls per frame at the mean ns/call of the two. It then times `Bindings::load` and
 //! `add_to_linker` for a generated 500-function world, and the compilation
 //! of the guest component.
 //!
@@ -66,10 +67,8 @@ const SHAPES: [&str; 11] = [
 ];
 /// The raylib shapes (`SHAPES` indices), whose mean prices a frame.
 const RAYLIB_SHAPES: [usize; 2] = [9, 10];
-/// raylib calls in one frame of a small 2D game (an assumption: clear,
-/// a few dozen sprites and rectangles drawn, collisions checked, input
-/// read, text drawn), for the per-frame estimate.
-const FRAME_CALLS: u32 = 200;
+/// Frames of guest/raylib-game counted for the per-frame call count.
+const GAME_FRAMES: u64 = 120;
 /// Must equal the guest's `STRLEN_TEXT`.
 const STRLEN_TEXT: &CStr = c"the quick brown fox jumps over the lazy dog";
 /// Must equal the guest's `STRDUP_TEXT`.
@@ -758,6 +757,42 @@ fn generated_world(count: usize) -> String {
 }
 
 /// Builds guest/bench (in its own workspace) and returns the component's path.
+/// Runs guest/raylib-game for `GAME_FRAMES` frames on a virtual display
+/// with `dlwit run --count-calls`: (raylib calls made, frames).
+fn frame_calls() -> Result<(u64, u64)> {
+    let game = root().join("guest/target/wasm32-wasip2/release/raylib-game.wasm");
+    if !game.exists() {
+        bail!("{} is not built", game.display());
+    }
+    let out = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(dlwit_tests::cli())
+        .args(["run", "--count-calls", "--wit"])
+        .arg(root().join("wit/raylib.wit"))
+        .arg("--lib")
+        .arg(raylib())
+        .arg(&game)
+        .arg(GAME_FRAMES.to_string())
+        .output()
+        .map_err(|e| format_err!("cannot run xvfb-run ({e}); scripts/raylib.sh installs Xvfb"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("the game failed under Xvfb:\n{stdout}\n{stderr}");
+    }
+    let calls = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("dlwit: ")?.strip_suffix(" calls into C"))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format_err!("no call count in:\n{stderr}"))?;
+    let frames = stdout
+        .split_once("raylib-game: ")
+        .and_then(|(_, r)| r.split_once(" frames"))
+        .and_then(|(n, _)| n.parse().ok())
+        .ok_or_else(|| format_err!("no frame count in:\n{stdout}"))?;
+    Ok((calls, frames))
+}
+
 fn build_guest() -> PathBuf {
     let dir = root().join("guest");
     let status = Command::new(env!("CARGO"))
@@ -768,12 +803,17 @@ fn build_guest() -> PathBuf {
             "wasm32-wasip2",
             "-p",
             "bench",
+            "-p",
+            "raylib-game",
         ])
         .current_dir(&dir)
         .env_remove("CARGO_TARGET_DIR")
         .status()
-        .expect("cannot run cargo to build guest/bench");
-    assert!(status.success(), "building guest/bench failed");
+        .expect("cannot run cargo to build guest/bench and guest/raylib-game");
+    assert!(
+        status.success(),
+        "building guest/bench and guest/raylib-game failed"
+    );
     dir.join("target/wasm32-wasip2/release/bench.wasm")
 }
 
@@ -843,7 +883,10 @@ fn main() -> Result<()> {
     dlwit::add_to_linker(&mut dlwit_linker, &raylib_bindings)?;
     // The same bindings through the general `Val` path only, for comparison.
     let mut val_linker = Linker::<Host>::new(&engine);
-    let val_only = dlwit::LinkOptions { fast_path: false };
+    let val_only = dlwit::LinkOptions {
+        fast_path: false,
+        ..Default::default()
+    };
     dlwit::add_to_linker_with(&mut val_linker, &bindings, val_only)?;
     dlwit::add_to_linker_with(&mut val_linker, &raylib_bindings, val_only)?;
     let mut hand = Guest::new(&engine, &hand_linker, &component)?;
@@ -950,23 +993,35 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    // What the calls of one game frame cost, at the raylib shapes' mean.
-    let frame_us = |k: usize| {
-        let mean =
-            RAYLIB_SHAPES.iter().map(|&s| rows[s].1[k]).sum::<f64>() / RAYLIB_SHAPES.len() as f64;
-        mean * f64::from(FRAME_CALLS) / 1e3
-    };
-    let (native_frame, hand_frame, dlwit_frame) = (frame_us(0), frame_us(1), frame_us(2));
-    let _ = writeln!(
-        md,
-        "\n**raylib frame**: a frame of {FRAME_CALLS} calls costs {dlwit_frame:.1} µs in dlwit \
-         vs {hand_frame:.1} µs hand-written ({native_frame:.2} µs native direct). \
-         Assumption: {FRAME_CALLS} raylib calls per frame (a small 2D game), each priced at \
-         the mean ns/call of the two raylib shapes above: the cost of the calls themselves, \
-         not of the work raylib's drawing functions do. A 60 fps frame has 16.7 ms; these \
-         dlwit calls take {:.2}% of it.",
-        dlwit_frame / 16_666.7 * 100.0,
-    );
+    // What the raylib calls of one frame of the game cost: the count
+    // measured (the game under Xvfb, counted by `dlwit run --count-calls`),
+    // each call priced at the raylib shapes' mean.
+    match frame_calls() {
+        Ok((calls, frames)) => {
+            let per_frame = calls as f64 / frames as f64;
+            let frame_us = |k: usize| {
+                let mean = RAYLIB_SHAPES.iter().map(|&s| rows[s].1[k]).sum::<f64>()
+                    / RAYLIB_SHAPES.len() as f64;
+                mean * per_frame / 1e3
+            };
+            let (native_frame, hand_frame, dlwit_frame) = (frame_us(0), frame_us(1), frame_us(2));
+            let _ = writeln!(
+                md,
+                "\n**raylib frame**: guest/raylib-game made {calls} raylib calls in {frames} \
+                 frames ({per_frame:.0} per frame, counted by `dlwit run --count-calls` under \
+                 Xvfb; the first frame's include building two images). Priced at the mean \
+                 ns/call of the two raylib shapes above, a frame's calls cost \
+                 {dlwit_frame:.1} µs in dlwit vs {hand_frame:.1} µs hand-written \
+                 ({native_frame:.2} µs native direct): the cost of the calls themselves, not \
+                 of the work raylib's drawing does. A 60 fps frame has 16.7 ms; these dlwit \
+                 calls take {:.2}% of it.",
+                dlwit_frame / 16_666.7 * 100.0,
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(md, "\n**raylib frame**: not measured: {e}");
+        }
+    }
     let _ = writeln!(
         md,
         "\nNative direct is the same loop in Rust through libloading function pointers; \

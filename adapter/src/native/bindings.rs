@@ -56,6 +56,9 @@ pub struct Bindings {
     pub(crate) closures: Arc<super::callback::Closures>,
     /// A number unique in the process, which the closures carry.
     pub(crate) set: u64,
+    /// Calls made of each bound function, when linked with
+    /// `LinkOptions::count_calls`.
+    pub(crate) counts: Arc<[std::sync::atomic::AtomicU64]>,
 }
 
 /// The next bindings number.
@@ -193,6 +196,7 @@ impl Bindings {
         if let (true, Some(closures)) = (diags.is_empty(), closures) {
             Ok(Bindings {
                 plan: Arc::new(plan),
+                counts: bound.iter().map(|_| Default::default()).collect(),
                 bound,
                 calls: calls.into(),
                 payloads,
@@ -207,6 +211,25 @@ impl Bindings {
     /// The plan these bindings were made from.
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// How many calls each function made into C (`iface#func`, most called
+    /// first, functions never called left out), counted in every store
+    /// linked with `LinkOptions::count_calls`.
+    pub fn call_counts(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = self
+            .bound
+            .iter()
+            .zip(self.counts.iter())
+            .map(|(b, n)| {
+                let iface = &self.plan.interfaces[b.interface];
+                let name = format!("{}#{}", iface.name, iface.functions[b.function].name);
+                (name, n.load(std::sync::atomic::Ordering::Relaxed))
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
     }
 
     /// Callbacks that arrived from another thread but could not be queued

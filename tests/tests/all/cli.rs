@@ -27,6 +27,44 @@ fn run_a_guest_against_libm() {
     );
 }
 
+/// `--count-calls`: the calls the guest made into C, in total and per
+/// function, on stderr after the run (its output unchanged).
+#[test]
+fn run_counts_calls_into_c() {
+    let wasm = guest("libm-demo");
+    let plain = dlwit(&["run", "--wit", "wit/libm.wit", wasm.to_str().unwrap()]);
+    let out = dlwit(&[
+        "run",
+        "--wit",
+        "wit/libm.wit",
+        "--count-calls",
+        wasm.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), text(&plain.stdout));
+    let err = text(&out.stderr);
+    let per_function: Vec<u64> = err
+        .lines()
+        .filter(|l| l.contains("dlwit:libm/libm#"))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    // One line per `name(args) = value` the guest printed.
+    let printed = text(&plain.stdout)
+        .lines()
+        .filter(|l| l.contains(") "))
+        .count() as u64;
+    let total: u64 = per_function.iter().sum();
+    assert!(total >= printed && printed > 5, "{printed} lines, {err}");
+    assert!(
+        err.contains(&format!("dlwit: {total} calls into C")),
+        "{err}"
+    );
+    assert!(
+        err.contains("dlwit:          1  dlwit:libm/libm#pow"),
+        "{err}"
+    );
+}
+
 #[test]
 fn run_passes_arguments_and_lib_overrides() {
     let wasm = guest("echo");

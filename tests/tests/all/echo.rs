@@ -48,7 +48,13 @@ fn every_shape_round_trips_on_the_val_path_through_libffi() {
     );
     b.use_libffi_only();
     assert_eq!(b.direct_calls(), 0);
-    let runner = Runner::with_options(&b, dlwit::LinkOptions { fast_path: false });
+    let runner = Runner::with_options(
+        &b,
+        dlwit::LinkOptions {
+            fast_path: false,
+            ..Default::default()
+        },
+    );
     let out = runner.run("echo", &["all"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert!(

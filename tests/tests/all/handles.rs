@@ -22,7 +22,13 @@ fn runner() -> &'static Runner {
         let b =
             bindings("tests/wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"));
         let fast_path = std::env::var_os("DLWIT_TEST_VAL_PATH").is_none();
-        Runner::with_options(&b, dlwit::LinkOptions { fast_path })
+        Runner::with_options(
+            &b,
+            dlwit::LinkOptions {
+                fast_path,
+                ..Default::default()
+            },
+        )
     })
 }
 

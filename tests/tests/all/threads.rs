@@ -77,7 +77,13 @@ fn check(actual: &str, expected: &str) {
 fn transcript(fast_path: bool) {
     let _serial = serial();
     let b = load();
-    let runner = Runner::with_options(&b, LinkOptions { fast_path });
+    let runner = Runner::with_options(
+        &b,
+        LinkOptions {
+            fast_path,
+            ..Default::default()
+        },
+    );
     let out = runner.run("threads", &[]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     check(&out.stdout, TRANSCRIPT);
@@ -114,7 +120,13 @@ fn foreign_thread_callbacks_wait_for_the_next_call_fast_path() {
 fn notifications_after_the_guest_returned_reach_the_next_call() {
     let _serial = serial();
     let b = load();
-    let runner = Runner::with_options(&b, LinkOptions { fast_path: false });
+    let runner = Runner::with_options(
+        &b,
+        LinkOptions {
+            fast_path: false,
+            ..Default::default()
+        },
+    );
     let out = runner.run("threads", &["leave"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     check(&out.stdout, "call = notify-later(2, 300)\nreturned = 2\n");
