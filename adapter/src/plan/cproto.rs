@@ -20,8 +20,8 @@ pub enum Class {
     },
     /// A struct, enum or typedef name that only the header defines.
     Named(String),
-    /// A function pointer (`int (*cb)(void *, int)`): only `set = "cb = null"`
-    /// can fill it until callbacks are supported.
+    /// A function pointer (`int (*cb)(void *, int)`): filled with a guest
+    /// callback (`callback = "cb = export"`) or `set = "cb = null"`.
     FnPtr,
 }
 

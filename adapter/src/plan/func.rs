@@ -1138,7 +1138,7 @@ fn class_describe(c: &Class) -> String {
         Class::Ptr { .. } => "a pointer".into(),
         Class::Named(n) => format!("`{n}`"),
         Class::FnPtr => {
-            "a function pointer (callbacks are not supported yet: `set` it to null)".into()
+            "a function pointer (bind it to a guest export with `callback = \"param = export\"`, or `set` it to null)".into()
         }
     }
 }
