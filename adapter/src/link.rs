@@ -187,17 +187,20 @@ where
         }
         // The tightest path: flat values to registers, the C call, one flat
         // value back; no context, no frame, no store.
-        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => {
-            let ret = host.fused.as_ref().and_then(|f| f.scalar);
-            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
-                let (Some(fused), Some(ret)) = (&host.fused, ret) else {
+        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
+            .func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+                let Some(
+                    fused @ Fused {
+                        scalar: Some(ret), ..
+                    },
+                ) = &host.fused
+                else {
                     unreachable!("checked at link time")
                 };
                 fast::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
-            })
-        }
+            }),
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |cx, fast, ret, store| {

@@ -337,7 +337,13 @@ fn write_leaf(l: &Leaf, v: &ValRaw, dst: &mut [u8]) -> Result<(), String> {
 
 /// Converts a C leaf to its canonical value (as raw bits).
 fn read_leaf(l: &RetLeaf, src: &[u8]) -> Result<u64, String> {
-    let raw = get(&src[l.c_off..], l.size);
+    leaf_value(l, get(&src[l.c_off..], l.size))
+}
+
+/// Converts a C leaf's bits (zero-extended from its size) to its canonical
+/// value (as raw bits).
+#[inline]
+fn leaf_value(l: &RetLeaf, raw: u64) -> Result<u64, String> {
     Ok(match &l.conv {
         Conv::Int { signed: true } => signed(raw, l.size) as u64,
         Conv::Int { signed: false } | Conv::F32 | Conv::F64 => raw,
@@ -460,15 +466,7 @@ pub fn lift_flat<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<RawFlat, String> {
     match &fast.ret {
-        FastRet::Scalar(l) => {
-            let v = read_leaf(l, ret)?;
-            Ok(RawFlat::Value(match l.conv {
-                Conv::F32 => ValRaw::f32(v as u32),
-                Conv::F64 => ValRaw::f64(v),
-                _ if l.canon_size == 8 => ValRaw::i64(v as i64),
-                _ => ValRaw::i32(v as i32),
-            }))
-        }
+        FastRet::Scalar(l) => Ok(RawFlat::Value(flat_value(l, read_leaf(l, ret)?))),
         FastRet::Handle(resource) => {
             let ptr = get(ret, 8);
             if ptr == 0 {
@@ -482,6 +480,17 @@ pub fn lift_flat<T: DlwitView>(
             Ok(RawFlat::Handle(ResourceDynamic::new_own(rep, tag)))
         }
         _ => Err("not a flat result".into()),
+    }
+}
+
+/// A scalar leaf's canonical value as its flat value.
+#[inline]
+fn flat_value(l: &RetLeaf, v: u64) -> ValRaw {
+    match l.conv {
+        Conv::F32 => ValRaw::f32(v as u32),
+        Conv::F64 => ValRaw::f64(v),
+        _ if l.canon_size == 8 => ValRaw::i64(v as i64),
+        _ => ValRaw::i32(v as i32),
     }
 }
 
@@ -522,31 +531,17 @@ pub struct Fused {
     fixed: Box<[(u8, u64)]>,
     /// Whether C returns the result in memory (then it is in `mem`).
     pub ret_in_memory: bool,
-    /// A scalar result in one register that converts to its flat value
-    /// without a check: the whole call is [`call_fused_scalar`].
+    /// A scalar result in one register: the whole call is
+    /// [`call_fused_scalar`].
     pub scalar: Option<ScalarRet>,
 }
 
 /// A scalar result read straight from its register.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScalarRet {
     /// In xmm0 rather than rax.
     sse: bool,
-    op: RetOp,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum RetOp {
-    /// An integer of `size` bytes, sign- or zero-extended; flat i64 when
-    /// `wide`, else i32.
-    Int {
-        signed: bool,
-        size: u8,
-        wide: bool,
-    },
-    Bool,
-    F32,
-    F64,
+    leaf: RetLeaf,
 }
 
 #[derive(Debug, Clone)]
@@ -617,21 +612,10 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         fixed.push((direct.place(arg, 0)?.slot, v as u64));
     }
     let scalar = match &fast.ret {
-        FastRet::Scalar(l) if l.c_off == 0 => {
-            let op = match l.conv {
-                Conv::Int { signed } => Some(RetOp::Int {
-                    signed,
-                    size: l.size as u8,
-                    wide: l.canon_size == 8,
-                }),
-                Conv::Bool => Some(RetOp::Bool),
-                Conv::F32 => Some(RetOp::F32),
-                Conv::F64 => Some(RetOp::F64),
-                _ => None,
-            };
-            op.zip(direct.one_ret_register())
-                .map(|(op, sse)| ScalarRet { sse, op })
-        }
+        FastRet::Scalar(l) if l.c_off == 0 => direct.one_ret_register().map(|sse| ScalarRet {
+            sse,
+            leaf: l.clone(),
+        }),
         _ => None,
     };
     Some(Fused {
@@ -696,7 +680,7 @@ pub fn call_fused(
 #[inline]
 pub fn call_fused_scalar(
     fused: &Fused,
-    ret: ScalarRet,
+    ret: &ScalarRet,
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<ValRaw, String> {
@@ -704,24 +688,9 @@ pub fn call_fused_scalar(
     // written one by one is read back through failed store forwarding.
     let mut regs = Regs::default();
     image(fused, flat, &mut regs)?;
-    let v = callable.call_image(&regs).first(ret.sse);
-    Ok(match ret.op {
-        RetOp::Int { signed, size, wide } => {
-            let v = if signed {
-                super::value::signed(v, usize::from(size)) as u64
-            } else {
-                zero(v, size)
-            };
-            if wide {
-                ValRaw::i64(v as i64)
-            } else {
-                ValRaw::i32(v as i32)
-            }
-        }
-        RetOp::Bool => ValRaw::i32(i32::from(v as u8 != 0)),
-        RetOp::F32 => ValRaw::f32(v as u32),
-        RetOp::F64 => ValRaw::f64(v),
-    })
+    let reg = callable.call_image(&regs).first(ret.sse);
+    let l = &ret.leaf;
+    Ok(flat_value(l, leaf_value(l, zero(reg, l.size as u8))?))
 }
 
 /// Fills the register image of a fused call.
