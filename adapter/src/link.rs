@@ -9,8 +9,8 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
-use crate::native::raw::{Args, RawArgs, RawScalar, RichArgs};
-use crate::native::{Bindings, Callable, Frame};
+use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawScalar, RichArgs};
+use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -153,7 +153,8 @@ pub fn bind_exports<T: DlwitView + 'static>(
 macro_rules! dispatch {
     ($inst:expr, $name:expr, $host:expr, $n:expr; $($k:literal)*) => {
         match $n {
-            $($k if $host.fast.as_ref().is_some_and(|f| f.rich) => wrap_n::<T, RichArgs<$k>>($inst, $name, $host),
+            $($k if $host.fast.as_ref().is_some_and(|f| f.specials == 1) => wrap_n::<T, RichArgs<$k, 1>>($inst, $name, $host),
+              $k if $host.fast.as_ref().is_some_and(|f| f.specials > 1) => wrap_n::<T, RichArgs<$k, MAX_SPECIAL>>($inst, $name, $host),
               $k => wrap_n::<T, RawArgs<$k>>($inst, $name, $host),)*
             _ => unreachable!("the fast path takes at most 16 flat parameters"),
         }
@@ -335,17 +336,23 @@ impl HostFn {
         let cx = self.ctx();
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         if let Some(fused) = &self.fused {
-            // No frame: flat values straight into registers.
+            // No frame: flat values straight into registers (unless the
+            // strings are too long for the stack).
             let mut out = [0u8; 16];
+            let mut lent = Lent::new();
+            let c = &self.callable;
             if fused.ret_in_memory {
                 let mut mem = [0u8; FUSED_MEM];
-                fast::call_fused(fused, &self.callable, args.flat(), &mut mem, &mut out)
-                    .map_err(|e| self.fail(e))?;
-                return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
+                if fast::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
+                    .map_err(|e| self.fail(e))?
+                {
+                    return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
+                }
+            } else if fast::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
+                .map_err(|e| self.fail(e))?
+            {
+                return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
             }
-            fast::call_fused(fused, &self.callable, args.flat(), &mut [], &mut out)
-                .map_err(|e| self.fail(e))?;
-            return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
         }
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;

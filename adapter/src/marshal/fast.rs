@@ -13,13 +13,14 @@
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
 use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, Special};
-use crate::native::sysv::{Direct, Regs};
+use crate::native::sysv::{Direct, Lent, Regs};
 use crate::native::{Callable, Frame, c_str_at};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
+use std::borrow::Cow;
+use wasmtime::StoreContextMut;
 use wasmtime::component::ResourceDynamic;
-use wasmtime::{StoreContextMut, ValRaw};
 
 /// How one leaf value converts between its canonical and its C form.
 #[derive(Debug, Clone)]
@@ -100,8 +101,8 @@ pub enum FastRet {
 pub struct FastPlan {
     /// How many flat values the parameters take.
     pub flat: usize,
-    /// Whether any parameter is a string, byte list or handle.
-    pub rich: bool,
+    /// How many parameters are strings, byte lists or handles.
+    pub specials: usize,
     steps: Vec<Step>,
     /// The result.
     pub ret: FastRet,
@@ -293,45 +294,21 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         Ret::String { nullable: false } => FastRet::Str,
         _ => return None,
     };
-    let rich = steps.iter().any(|s| !matches!(s, Step::Leaf(_)));
+    let specials = steps.iter().filter(|s| !matches!(s, Step::Leaf(_))).count();
     Some(FastPlan {
         flat,
-        rich,
+        specials,
         steps,
         ret,
     })
 }
 
 /// Writes a flat value into C bytes.
-fn write_leaf(l: &Leaf, v: &ValRaw, dst: &mut [u8]) -> Result<(), String> {
-    let dst = &mut dst[l.offset..l.offset + l.size];
-    match &l.conv {
-        Conv::Int { .. } if l.size == 8 => put(dst, v.get_i64() as u64),
-        Conv::Int { .. } => put(dst, v.get_i32() as u32 as u64),
-        Conv::Bool => put(dst, u64::from(v.get_i32() != 0)),
-        Conv::F32 => put(dst, u64::from(v.get_f32())),
-        Conv::F64 => put(dst, v.get_f64()),
-        Conv::Char => put(dst, u64::from(v.get_u32())),
-        Conv::Enum(e) => {
-            let i = v.get_u32() as usize;
-            put(
-                dst,
-                *e.values
-                    .get(i)
-                    .ok_or_else(|| format!("enum case {i} out of range"))? as u64,
-            );
-        }
-        Conv::Flags(bits) => {
-            let raw = v.get_u32();
-            let mut mask = 0;
-            for (i, b) in bits.iter().enumerate() {
-                if raw & (1 << i) != 0 {
-                    mask |= b;
-                }
-            }
-            put(dst, mask);
-        }
-    }
+fn write_leaf(l: &Leaf, v: u64, dst: &mut [u8]) -> Result<(), String> {
+    put(
+        &mut dst[l.offset..l.offset + l.size],
+        c_bits(&l.conv, l.size as u8, v)?,
+    );
     Ok(())
 }
 
@@ -400,29 +377,18 @@ pub fn lower<T: DlwitView>(
     }
     for step in &fast.steps {
         match step {
-            Step::Leaf(l) => write_leaf(l, &args.flat()[l.flat], frame.arg(l.arg))?,
+            Step::Leaf(l) => write_leaf(l, args.flat()[l.flat], frame.arg(l.arg))?,
             Step::Str { k, arg } => {
-                let Special::Str(s) = args.special(*k) else {
-                    return Err("the guest passed no string".into());
-                };
-                let s = s.to_str(&*store).map_err(|e| e.to_string())?;
-                if let Some(at) = s.bytes().position(|b| b == 0) {
-                    return Err(format!(
-                        "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
-                        cx.func.args[*arg].name
-                    ));
-                }
+                let s = string_arg(cx, args.special(*k), *arg, store)?;
+                let s = s.as_bytes();
                 let at = frame.alloc(s.len() + 1);
                 let buf = frame.scratch(at, s.len() + 1);
-                buf[..s.len()].copy_from_slice(s.as_bytes());
+                buf[..s.len()].copy_from_slice(s);
                 buf[s.len()] = 0;
                 frame.point_at(*arg, at);
             }
             Step::Bytes { k, arg } => {
-                let Special::Bytes(list) = args.special(*k) else {
-                    return Err("the guest passed no list".into());
-                };
-                let bytes = list.as_le_slice(&*store);
+                let bytes = bytes_arg(args.special(*k), store)?;
                 let at = frame.alloc(bytes.len());
                 frame.scratch(at, bytes.len()).copy_from_slice(bytes);
                 frame.point_at(*arg, at);
@@ -434,19 +400,9 @@ pub fn lower<T: DlwitView>(
                 resource,
                 own,
             } => {
-                let Special::Handle(h) = args.special(*k) else {
-                    return Err("the guest passed no handle".into());
-                };
-                let tag = cx.payloads[*resource];
-                if h.ty() != tag {
-                    return Err(format!(
-                        "argument `{}`: a handle of another resource type",
-                        cx.func.args[*arg].name
-                    ));
-                }
-                let ptr = store.data_mut().handles().get(h.rep(), tag)?;
+                let (ptr, rep, tag) = handle_arg(cx, args.special(*k), *arg, *resource, store)?;
                 if *own {
-                    consumed.push((h.rep(), tag));
+                    consumed.push((rep, tag));
                 }
                 put(frame.arg(*arg), ptr);
             }
@@ -456,6 +412,59 @@ pub fn lower<T: DlwitView>(
         store.data_mut().handles().take(rep, tag)?;
     }
     Ok(())
+}
+
+/// A string argument (without NUL), checked for inner NULs.
+fn string_arg<'s, T: 'static>(
+    cx: &Ctx<'_>,
+    special: &'s Special,
+    arg: usize,
+    store: &'s StoreContextMut<'_, T>,
+) -> Result<Cow<'s, str>, String> {
+    let Special::Str(s) = special else {
+        return Err("the guest passed no string".into());
+    };
+    let s = s.to_str(store).map_err(|e| e.to_string())?;
+    match s.bytes().position(|b| b == 0) {
+        Some(at) => Err(format!(
+            "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
+            cx.func.args[arg].name
+        )),
+        None => Ok(s),
+    }
+}
+
+/// A `list<u8>` argument's bytes.
+fn bytes_arg<'s, T>(
+    special: &'s Special,
+    store: &'s StoreContextMut<'_, T>,
+) -> Result<&'s [u8], String> {
+    match special {
+        Special::Bytes(list) => Ok(list.as_le_slice(store)),
+        _ => Err("the guest passed no list".into()),
+    }
+}
+
+/// A handle argument: its C pointer, rep and resource tag.
+fn handle_arg<T: DlwitView>(
+    cx: &Ctx<'_>,
+    special: &Special,
+    arg: usize,
+    resource: usize,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<(u64, u32, u32), String> {
+    let Special::Handle(h) = special else {
+        return Err("the guest passed no handle".into());
+    };
+    let tag = cx.payloads[resource];
+    if h.ty() != tag {
+        return Err(format!(
+            "argument `{}`: a handle of another resource type",
+            cx.func.args[arg].name
+        ));
+    }
+    let ptr = store.data_mut().handles().get(h.rep(), tag)?;
+    Ok((ptr, h.rep(), tag))
 }
 
 /// The result as one flat value.
@@ -483,14 +492,14 @@ pub fn lift_flat<T: DlwitView>(
     }
 }
 
-/// A scalar leaf's canonical value as its flat value.
+/// A scalar leaf's canonical value as the bits of its flat value (what
+/// every `ValRaw` constructor stores: 32-bit values zero-extended).
 #[inline]
-fn flat_value(l: &RetLeaf, v: u64) -> ValRaw {
+fn flat_value(l: &RetLeaf, v: u64) -> u64 {
     match l.conv {
-        Conv::F32 => ValRaw::f32(v as u32),
-        Conv::F64 => ValRaw::f64(v),
-        _ if l.canon_size == 8 => ValRaw::i64(v as i64),
-        _ => ValRaw::i32(v as i32),
+        Conv::F64 => v,
+        _ if l.canon_size == 8 => v,
+        _ => u64::from(v as u32),
     }
 }
 
@@ -527,6 +536,8 @@ pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, Str
 #[derive(Debug, Clone)]
 pub struct Fused {
     leaves: Box<[FusedLeaf]>,
+    /// Strings, byte lists and handles, in parameter order.
+    specials: Box<[FusedSpecial]>,
     /// Fixed arguments: (register slot, value).
     fixed: Box<[(u8, u64)]>,
     /// Whether C returns the result in memory (then it is in `mem`).
@@ -550,6 +561,24 @@ struct FusedLeaf {
     op: LeafOp,
     slot: u8,
     shift: u8,
+}
+
+/// A string, byte list or handle parameter of a fused call.
+#[derive(Debug, Clone)]
+enum FusedSpecial {
+    /// A copy with a NUL appended, lent for the call; its address to `slot`.
+    Str { k: usize, arg: usize, slot: u8 },
+    /// A copy lent for the call: its address to `slot`, its length to
+    /// `len_slot`.
+    Bytes { k: usize, slot: u8, len_slot: u8 },
+    /// The C pointer behind the handle, to `slot`.
+    Handle {
+        k: usize,
+        arg: usize,
+        resource: usize,
+        own: bool,
+        slot: u8,
+    },
 }
 
 /// How a flat value becomes its register bits, decided at link time.
@@ -577,17 +606,62 @@ pub const FUSED_MEM: usize = 256;
 /// The fused program of a fast-path function, when its parameters are plain
 /// scalars and its C signature fits in registers.
 pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Option<Fused> {
-    let pointer = f
-        .args
-        .iter()
-        .any(|a| a.ty == crate::plan::CType::Scalar(Scalar::Ptr));
-    if fast.rich || pointer || (direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM)
-    {
+    if direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM {
+        return None;
+    }
+    // Every pointer argument must be one the program fills: a string or
+    // list copy, a handle, or a fixed value.
+    let filled = |i: usize| {
+        f.fixed.iter().any(|&(a, _)| a == i)
+            || fast.steps.iter().any(|s| match s {
+                Step::Str { arg, .. } | Step::Bytes { arg, .. } | Step::Handle { arg, .. } => {
+                    *arg == i
+                }
+                Step::Leaf(_) => false,
+            })
+    };
+    let pointer = crate::plan::CType::Scalar(Scalar::Ptr);
+    if (0..f.args.len()).any(|i| f.args[i].ty == pointer && !filled(i)) {
         return None;
     }
     let mut leaves = Vec::new();
+    let mut specials = Vec::new();
+    let gpr = |arg: usize| direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6);
     for step in &fast.steps {
-        let Step::Leaf(l) = step else { return None };
+        let l = match step {
+            Step::Leaf(l) => l,
+            &Step::Str { k, arg } => {
+                specials.push(FusedSpecial::Str {
+                    k,
+                    arg,
+                    slot: gpr(arg)?,
+                });
+                continue;
+            }
+            &Step::Bytes { k, arg } => {
+                specials.push(FusedSpecial::Bytes {
+                    k,
+                    slot: gpr(arg)?,
+                    len_slot: gpr(arg + 1)?,
+                });
+                continue;
+            }
+            &Step::Handle {
+                k,
+                arg,
+                resource,
+                own,
+            } => {
+                specials.push(FusedSpecial::Handle {
+                    k,
+                    arg,
+                    resource,
+                    own,
+                    slot: gpr(arg)?,
+                });
+                continue;
+            }
+        };
         let p = direct.place(l.arg, l.offset)?;
         let op = match (&l.conv, p.widen) {
             (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Whole,
@@ -612,42 +686,43 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         fixed.push((direct.place(arg, 0)?.slot, v as u64));
     }
     let scalar = match &fast.ret {
-        FastRet::Scalar(l) if l.c_off == 0 => direct.one_ret_register().map(|sse| ScalarRet {
-            sse,
-            leaf: l.clone(),
-        }),
+        FastRet::Scalar(l) if l.c_off == 0 && specials.is_empty() => {
+            direct.one_ret_register().map(|sse| ScalarRet {
+                sse,
+                leaf: l.clone(),
+            })
+        }
         _ => None,
     };
     Some(Fused {
         leaves: leaves.into(),
+        specials: specials.into(),
         fixed: fixed.into(),
         ret_in_memory: direct.ret_in_memory(),
         scalar,
     })
 }
 
-/// A leaf's C bits (the low `size` bytes).
-fn c_bits(conv: &Conv, size: u8, v: &ValRaw) -> Result<u64, String> {
+/// A leaf's C bits (the low `size` bytes), from its flat value (a 32-bit
+/// flat value in the low half).
+fn c_bits(conv: &Conv, size: u8, v: u64) -> Result<u64, String> {
+    let low = v as u32;
     Ok(match conv {
-        Conv::Int { .. } if size == 8 => v.get_i64() as u64,
-        Conv::Int { .. } => u64::from(v.get_i32() as u32),
-        Conv::Bool => u64::from(v.get_i32() != 0),
-        Conv::F32 => u64::from(v.get_f32()),
-        Conv::F64 => v.get_f64(),
-        Conv::Char => u64::from(v.get_u32()),
+        Conv::Int { .. } | Conv::F64 if size == 8 => v,
+        Conv::Int { .. } | Conv::F32 | Conv::Char => u64::from(low),
+        Conv::F64 => v,
+        Conv::Bool => u64::from(low != 0),
         Conv::Enum(e) => {
-            let i = v.get_u32() as usize;
+            let i = low as usize;
             *e.values
                 .get(i)
                 .ok_or_else(|| format!("enum case {i} out of range"))? as u64
         }
-        Conv::Flags(bits) => {
-            let raw = v.get_u32();
-            bits.iter()
-                .enumerate()
-                .filter(|(i, _)| raw & (1 << i) != 0)
-                .fold(0, |a, (_, b)| a | b)
-        }
+        Conv::Flags(bits) => bits
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| low & (1 << i) != 0)
+            .fold(0, |a, (_, b)| a | b),
     })
 }
 
@@ -661,50 +736,116 @@ fn zero(v: u64, n: u8) -> u64 {
     }
 }
 
-/// Runs a fused call: registers from flat values, the call, the result bytes.
-pub fn call_fused(
+/// Puts a fused call's strings, byte lists and handles into `regs` (the
+/// copies into `lent`), then takes the `own` handles out of the table.
+/// `Ok(false)`, with nothing taken, when the copies do not fit.
+fn specials<T: DlwitView>(
+    cx: &Ctx<'_>,
     fused: &Fused,
-    callable: &Callable,
-    flat: &[ValRaw],
-    mem: &mut [u8],
-    out: &mut [u8; 16],
-) -> Result<(), String> {
-    let mut regs = Regs::default();
-    image(fused, flat, &mut regs)?;
-    callable.call_fused(&mut regs, mem, out);
-    Ok(())
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    regs: &mut Regs,
+    lent: &mut Lent,
+) -> Result<bool, String> {
+    let mut owned = [(0u32, 0u32); MAX_SPECIAL];
+    let mut n_owned = 0;
+    for special in fused.specials.iter() {
+        match *special {
+            FusedSpecial::Str { k, arg, slot } => {
+                let s = string_arg(cx, args.special(k), arg, store)?;
+                if !lent.push(slot, s.as_bytes(), true) {
+                    return Ok(false);
+                }
+            }
+            FusedSpecial::Bytes { k, slot, len_slot } => {
+                let b = bytes_arg(args.special(k), store)?;
+                if !lent.push(slot, b, false) {
+                    return Ok(false);
+                }
+                *regs.slot(usize::from(len_slot)) = b.len() as u64;
+            }
+            FusedSpecial::Handle {
+                k,
+                arg,
+                resource,
+                own,
+                slot,
+            } => {
+                let (ptr, rep, tag) = handle_arg(cx, args.special(k), arg, resource, store)?;
+                *regs.slot(usize::from(slot)) = ptr;
+                if own {
+                    owned[n_owned] = (rep, tag);
+                    n_owned += 1;
+                }
+            }
+        }
+    }
+    for &(rep, tag) in &owned[..n_owned] {
+        store.data_mut().handles().take(rep, tag)?;
+    }
+    Ok(true)
 }
 
-/// Runs a fused call whose result is `fused.scalar`: flat values in, the
-/// flat result out.
+/// Runs a fused call: registers from flat values (strings and byte lists
+/// copied into `lent`, handles looked up), the call, the result bytes in
+/// `mem` or `out`. `lent` must live until the result is lifted: C may
+/// return a pointer into an argument (`strchr`). `Ok(false)` when the
+/// copies do not fit in `lent`: nothing happened, and the call goes through
+/// the frame instead.
+#[expect(clippy::too_many_arguments, reason = "one call's every part")]
+pub fn call_fused<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    callable: &Callable,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    lent: &mut Lent,
+    mem: &mut [u8],
+    out: &mut [u8; 16],
+) -> Result<bool, String> {
+    let mut regs = Regs::default();
+    image(fused, args.flat(), &mut regs)?;
+    if fused.specials.is_empty() {
+        callable.call_fused(&mut regs, None, mem, out);
+        return Ok(true);
+    }
+    if !specials(cx, fused, args, store, &mut regs, lent)? {
+        return Ok(false);
+    }
+    callable.call_fused(&mut regs, Some(lent), mem, out);
+    Ok(true)
+}
+
+/// Runs a fused call whose result is `fused.scalar` (so it has no
+/// strings, lists or handles): flat values in, the flat result out.
 #[inline]
 pub fn call_fused_scalar(
     fused: &Fused,
     ret: &ScalarRet,
     callable: &Callable,
-    flat: &[ValRaw],
-) -> Result<ValRaw, String> {
+    flat: &[u64],
+) -> Result<u64, String> {
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
     let mut regs = Regs::default();
     image(fused, flat, &mut regs)?;
-    let reg = callable.call_image(&regs).first(ret.sse);
+    let reg = callable.call_image(&mut regs, None).first(ret.sse);
     let l = &ret.leaf;
     Ok(flat_value(l, leaf_value(l, zero(reg, l.size as u8))?))
 }
 
 /// Fills the register image of a fused call.
 #[inline]
-fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> {
+fn image(fused: &Fused, flat: &[u64], regs: &mut Regs) -> Result<(), String> {
     for &(slot, v) in fused.fixed.iter() {
         *regs.slot(slot as usize) = v;
     }
     for l in fused.leaves.iter() {
-        let raw = &flat[l.flat];
+        let raw = flat[l.flat];
         let v = match &l.op {
-            LeafOp::Whole => raw.get_i64() as u64,
-            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(*n)) as u64,
-            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), *n),
+            LeafOp::Whole => raw,
+            LeafOp::Sign(n) => signed(u64::from(raw as u32), usize::from(*n)) as u64,
+            LeafOp::Zero(n) => zero(raw, *n),
             LeafOp::Convert { conv, size, widen } => {
                 let v = c_bits(conv, *size, raw)?;
                 match widen {

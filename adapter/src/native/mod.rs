@@ -19,6 +19,7 @@ pub mod sysv;
 pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
 pub use frame::{Frame, c_str_at};
+pub use sysv::Lent;
 
 use crate::plan::{CType, Plan, Scalar};
 use libffi::middle::{Cif, CodePtr, Type};
@@ -73,8 +74,6 @@ pub struct Callable {
     /// The signature classified for a direct call, when it fits in
     /// registers; libffi otherwise.
     direct: Option<sysv::Direct>,
-    /// Whether any parameter is a pointer.
-    has_pointer: bool,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
     _lib: Arc<Library>,
@@ -176,7 +175,6 @@ impl Callable {
                 None => sysv::Direct::new(plan, args, ret),
                 Some(_) => None,
             },
-            has_pointer: args.contains(&CType::Scalar(Scalar::Ptr)),
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
             _lib: lib,
         })
@@ -204,18 +202,39 @@ impl Callable {
     /// `args` as their values; returns the result's low 64 bits (or 0).
     /// For destructors, `free`, and message and length calls.
     pub fn call_with(&self, args: &[u64]) -> u64 {
-        let mut frame = self.frame();
-        frame.clear();
-        for (i, v) in args.iter().enumerate() {
-            let slot = frame.arg(i);
-            let n = slot.len();
-            slot.copy_from_slice(&v.to_le_bytes()[..n]);
-        }
-        self.call(&mut frame);
-        let r = frame.ret();
+        const OFFSETS: [usize; 6] = [0, 8, 16, 24, 32, 40];
         let mut b = [0u8; 8];
         let n = self.ret_size.min(8);
-        b[..n].copy_from_slice(&r[..n]);
+        match &self.direct {
+            // Registers only: no frame (and so no allocation).
+            Some(direct) if !direct.ret_in_memory() && args.len() <= OFFSETS.len() => {
+                assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
+                let mut bytes = [0u8; 8 * OFFSETS.len()];
+                for (i, v) in args.iter().enumerate() {
+                    bytes[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
+                }
+                let mut ret = [0u8; 16];
+                // SAFETY: `direct` was classified from this function's
+                // declared signature (the load contract), whose parameters
+                // are integers and pointers (this function's contract), each
+                // given as a whole eightbyte at `OFFSETS[i]`, from which the
+                // classification takes its low bytes; the result is in
+                // registers, and `ret` holds two eightbytes.
+                unsafe { direct.call(self.fun.0, &bytes, &OFFSETS, &mut ret) };
+                b[..n].copy_from_slice(&ret[..n]);
+            }
+            _ => {
+                let mut frame = self.frame();
+                frame.clear();
+                for (i, v) in args.iter().enumerate() {
+                    let slot = frame.arg(i);
+                    let n = slot.len();
+                    slot.copy_from_slice(&v.to_le_bytes()[..n]);
+                }
+                self.call(&mut frame);
+                b[..n].copy_from_slice(&frame.ret()[..n]);
+            }
+        }
         let v = u64::from_le_bytes(b);
         // Sign-extend `int` results (-1 stays -1).
         match n {
@@ -271,37 +290,46 @@ impl Callable {
 
     /// Calls with a register image built by a fused program (see
     /// `marshal::fast`); the result is in `mem` (when C returns it in
-    /// memory) or `out` (its eightbytes). Only for signatures without
-    /// pointer parameters: the registers then hold plain scalars, whatever
-    /// their values, and the call is as safe as any call of this function
+    /// memory) or `out` (its eightbytes). Pointer parameters are either
+    /// lent buffers (`lent`, written into their slots here) or values the
+    /// plan puts there (constants such as NULL, handles C made), exactly
+    /// as in a frame call; the call is as safe as any call of this function
     /// (the load contract).
-    pub fn call_fused(&self, regs: &mut sysv::Regs, mem: &mut [u8], out: &mut [u8; 16]) {
+    pub fn call_fused(
+        &self,
+        regs: &mut sysv::Regs,
+        lent: Option<&Lent>,
+        mem: &mut [u8],
+        out: &mut [u8; 16],
+    ) {
         let direct = self.direct.as_ref().expect("fused calls are direct");
-        assert!(!self.has_pointer, "fused calls take no pointer parameters");
         assert!(
             !direct.ret_in_memory() || mem.len() >= self.ret_size,
             "room for a result in memory"
         );
+        if let Some(lent) = lent {
+            lent.point(regs);
+        }
         // SAFETY: `direct` was classified from this function's declared
-        // signature (the load contract); the signature has no pointer
-        // parameters (checked above), so any register contents are valid
-        // argument values; a result in memory goes to `mem`, large enough.
+        // signature (the load contract); lent pointers point into a buffer
+        // borrowed for the call, other registers hold the plan's values; a
+        // result in memory goes to `mem`, large enough.
         unsafe { direct.call_regs(self.fun.0, regs, mem, out) }
     }
 
     /// [`Callable::call_fused`] for a signature whose result (if any) is in
     /// registers: returns the result registers.
     #[inline]
-    pub fn call_image(&self, regs: &sysv::Regs) -> sysv::RetRegs {
+    pub fn call_image(&self, regs: &mut sysv::Regs, lent: Option<&Lent>) -> sysv::RetRegs {
         let direct = self.direct.as_ref().expect("fused calls are direct");
-        assert!(
-            !self.has_pointer && !direct.ret_in_memory(),
-            "image calls take no pointer parameters and return in registers"
-        );
+        assert!(!direct.ret_in_memory(), "image calls return in registers");
+        if let Some(lent) = lent {
+            lent.point(regs);
+        }
         // SAFETY: `direct` was classified from this function's declared
-        // signature (the load contract); the signature has no pointer
-        // parameters (checked above), so any register contents are valid
-        // argument values, and its result is in registers (checked above).
+        // signature (the load contract); lent pointers point into a buffer
+        // borrowed for the call, other registers hold the plan's values; its
+        // result is in registers (checked above).
         unsafe { direct.call_image(self.fun.0, regs) }
     }
 

@@ -36,8 +36,8 @@ pub const MAX_SPECIAL: usize = 4;
 /// The parameters of a call made of plain scalars only (records of them
 /// included), flattening to `N` core values: a copy of the flat values.
 pub struct RawArgs<const N: usize> {
-    /// The flat values, as the guest passed them.
-    pub flat: [ValRaw; N],
+    /// The flat values (see [`Args::flat`]).
+    pub flat: [u64; N],
 }
 
 /// A string, byte list or handle parameter, lifted by wasmtime.
@@ -52,25 +52,28 @@ pub enum Special {
     Handle(ResourceDynamic),
 }
 
-/// The parameters of a call with strings, byte lists or handles among
-/// them, flattening to `N` core values.
-pub struct RichArgs<const N: usize> {
-    /// The flat values, as the guest passed them.
-    pub flat: [ValRaw; N],
+/// The parameters of a call with `S` (at most [`MAX_SPECIAL`]) strings,
+/// byte lists or handles among them, flattening to `N` core values. `S` is
+/// part of the type so that the common single string or handle keeps the
+/// value small: wasmtime moves it several times per call.
+pub struct RichArgs<const N: usize, const S: usize> {
+    /// The flat values (see [`Args::flat`]).
+    pub flat: [u64; N],
     /// The strings, byte lists and handles, in parameter order.
-    pub specials: [Special; MAX_SPECIAL],
+    pub specials: [Special; S],
 }
 
 /// What the step programs read: flat values, and the specials.
 pub trait Args {
-    /// The flat values.
-    fn flat(&self) -> &[ValRaw];
+    /// The flat values, each read at its own width (32-bit ones
+    /// zero-extended), as `ValRaw`'s constructors store them.
+    fn flat(&self) -> &[u64];
     /// Special parameter `k`.
     fn special(&self, k: usize) -> &Special;
 }
 
 impl<const N: usize> Args for RawArgs<N> {
-    fn flat(&self) -> &[ValRaw] {
+    fn flat(&self) -> &[u64] {
         &self.flat
     }
     fn special(&self, _: usize) -> &Special {
@@ -78,8 +81,8 @@ impl<const N: usize> Args for RawArgs<N> {
     }
 }
 
-impl<const N: usize> Args for RichArgs<N> {
-    fn flat(&self) -> &[ValRaw] {
+impl<const N: usize, const S: usize> Args for RichArgs<N, S> {
+    fn flat(&self) -> &[u64] {
         &self.flat
     }
     fn special(&self, k: usize) -> &Special {
@@ -121,15 +124,18 @@ unsafe impl<const N: usize> ComponentType for RawArgs<N> {
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
 
-// SAFETY: lifting copies the flat values, which `typecheck` found to be
+// SAFETY: lifting reads the flat values, which `typecheck` found to be
 // plain scalars only.
 unsafe impl<const N: usize> Lift for RawArgs<N> {
+    #[inline]
     fn linear_lift_from_flat(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
         src: &Self::Lower,
     ) -> Result<Self> {
-        Ok(RawArgs { flat: *src })
+        let mut flat = [0; N];
+        lift_params(cx, ty, src, &mut flat, &mut [])?;
+        Ok(RawArgs { flat })
     }
 
     fn linear_lift_from_memory(
@@ -150,7 +156,7 @@ fn check_flat(ty: &InterfaceType, types: &InstanceType<'_>, n: usize) -> Result<
 
 // SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
 // exactly `N` flat values, which `typecheck` requires the parameters to be.
-unsafe impl<const N: usize> ComponentType for RichArgs<N> {
+unsafe impl<const N: usize, const S: usize> ComponentType for RichArgs<N, S> {
     type Lower = [ValRaw; N];
     // As for `RawArgs`: never passed in memory.
     const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
@@ -161,32 +167,59 @@ unsafe impl<const N: usize> ComponentType for RichArgs<N> {
 }
 
 // SAFETY: only a marker that the type is a parameter list.
-unsafe impl<const N: usize> ComponentNamedList for RichArgs<N> {}
+unsafe impl<const N: usize, const S: usize> ComponentNamedList for RichArgs<N, S> {}
 
-struct Walk<'a, 'b, const N: usize> {
+/// Reads the flat parameters: each scalar at its own width (a load wider
+/// than the guest's store of it, such as copying all 16 bytes of a
+/// `ValRaw`, stalls the CPU on store forwarding), and strings, byte lists
+/// and handles lifted by wasmtime's own impls.
+struct Walk<'a, 'b> {
     cx: &'a mut LiftContext<'b>,
-    /// The component's types (cloned once per call, not per visited type).
+    /// The component's types.
     types: &'a ComponentTypes,
-    src: &'a [ValRaw; N],
-    args: RichArgs<N>,
+    src: &'a [ValRaw],
+    flat: &'a mut [u64],
+    specials: &'a mut [Special],
     pos: usize,
     count: usize,
 }
 
-impl<const N: usize> Walk<'_, '_, N> {
-    fn pair(&self) -> Result<[ValRaw; 2]> {
-        match self.src.get(self.pos..self.pos + 2) {
-            Some(&[a, b]) => Ok([a, b]),
-            _ => bail!("dlwit fast path: parameters shorter than their types"),
-        }
+impl Walk<'_, '_> {
+    fn short() -> wasmtime::Error {
+        wasmtime::format_err!("dlwit fast path: parameters shorter than their types")
+    }
+
+    fn pair<'s>(&self) -> Result<&'s [ValRaw; 2]>
+    where
+        Self: 's,
+    {
+        let src: &'s [ValRaw] = self.src;
+        src.get(self.pos..self.pos + 2)
+            .and_then(|p| p.try_into().ok())
+            .ok_or_else(Self::short)
     }
 
     fn push(&mut self, v: Special) -> Result<()> {
-        let Some(s) = self.args.specials.get_mut(self.count) else {
-            bail!("dlwit fast path: more than {MAX_SPECIAL} strings, lists or handles");
+        let Some(s) = self.specials.get_mut(self.count) else {
+            bail!(
+                "dlwit fast path: more than {} strings, lists or handles",
+                self.specials.len()
+            );
         };
         *s = v;
         self.count += 1;
+        Ok(())
+    }
+
+    /// Reads `n` flat values with `get`.
+    fn read(&mut self, n: usize, get: impl Fn(&ValRaw) -> u64) -> Result<()> {
+        for _ in 0..n {
+            let (Some(v), Some(out)) = (self.src.get(self.pos), self.flat.get_mut(self.pos)) else {
+                return Err(Self::short());
+            };
+            *out = get(v);
+            self.pos += 1;
+        }
         Ok(())
     }
 
@@ -194,21 +227,17 @@ impl<const N: usize> Walk<'_, '_, N> {
         let types = self.types;
         match ty {
             InterfaceType::String => {
-                let pair = self.pair()?;
-                let s = WasmStr::linear_lift_from_flat(self.cx, ty, &pair)?;
+                let s = WasmStr::linear_lift_from_flat(self.cx, ty, self.pair()?)?;
                 self.push(Special::Str(s))?;
                 self.pos += 2;
             }
             InterfaceType::List(l) if matches!(types[l].element, InterfaceType::U8) => {
-                let pair = self.pair()?;
-                let list = WasmList::<u8>::linear_lift_from_flat(self.cx, ty, &pair)?;
+                let list = WasmList::<u8>::linear_lift_from_flat(self.cx, ty, self.pair()?)?;
                 self.push(Special::Bytes(list))?;
                 self.pos += 2;
             }
             InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
-                let Some(v) = self.src.get(self.pos) else {
-                    bail!("dlwit fast path: parameters shorter than their types");
-                };
+                let v = self.src.get(self.pos).ok_or_else(Self::short)?;
                 let h = ResourceDynamic::linear_lift_from_flat(self.cx, ty, v)?;
                 self.push(Special::Handle(h))?;
                 self.pos += 1;
@@ -223,8 +252,13 @@ impl<const N: usize> Walk<'_, '_, N> {
                     self.visit(*t)?;
                 }
             }
+            InterfaceType::S64 | InterfaceType::U64 | InterfaceType::Float64 => {
+                self.read(1, ValRaw::get_u64)?
+            }
+            // Every other flat value is 32 bits wide (a type that is not a
+            // plain scalar is never read by a step program).
             other => match flat_count(&other, types) {
-                Some(n) => self.pos += n,
+                Some(n) => self.read(n, |v| u64::from(v.get_u32()))?,
                 None => bail!("dlwit fast path: a parameter type with no flat form"),
             },
         }
@@ -232,31 +266,49 @@ impl<const N: usize> Walk<'_, '_, N> {
     }
 }
 
-// SAFETY: lifting copies the flat values and lifts strings, byte lists and
+/// Lifts the flat parameters `src` of parameter tuple `ty` into `flat`
+/// and `specials`.
+fn lift_params(
+    cx: &mut LiftContext<'_>,
+    ty: InterfaceType,
+    src: &[ValRaw],
+    flat: &mut [u64],
+    specials: &mut [Special],
+) -> Result<()> {
+    // The shared reference inside the context, not a clone of its `Arc`
+    // (two atomic operations per call).
+    let types: &ComponentTypes = cx.types;
+    let params = tuple_types(&ty, types)?;
+    let mut walk = Walk {
+        cx,
+        types,
+        src,
+        flat,
+        specials,
+        pos: 0,
+        count: 0,
+    };
+    for p in params {
+        walk.visit(*p)?;
+    }
+    Ok(())
+}
+
+// SAFETY: lifting reads the flat values and lifts strings, byte lists and
 // handles with wasmtime's own `Lift` impls, which validate them.
-unsafe impl<const N: usize> Lift for RichArgs<N> {
+unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
+    #[inline]
     fn linear_lift_from_flat(
         cx: &mut LiftContext<'_>,
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> Result<Self> {
-        let types = cx.types.clone();
-        let params = tuple_types(&ty, &types)?;
-        let mut walk = Walk {
-            cx,
-            types: &types,
-            src,
-            args: RichArgs {
-                flat: *src,
-                specials: [const { Special::None }; MAX_SPECIAL],
-            },
-            pos: 0,
-            count: 0,
+        let mut args = RichArgs {
+            flat: [0; N],
+            specials: [const { Special::None }; S],
         };
-        for p in params {
-            walk.visit(*p)?;
-        }
-        Ok(walk.args)
+        lift_params(cx, ty, src, &mut args.flat, &mut args.specials)?;
+        Ok(args)
     }
 
     fn linear_lift_from_memory(
@@ -291,8 +343,9 @@ fn is_plain(ty: &InterfaceType, types: &ComponentTypes) -> bool {
 
 /// A result of one flat value: a scalar, or a handle C made.
 pub enum RawFlat {
-    /// A scalar, already in its canonical flat form.
-    Value(ValRaw),
+    /// A scalar, as the bits of its flat value (32-bit values
+    /// zero-extended, as `ValRaw`'s constructors store them).
+    Value(u64),
     /// A new `own` handle.
     Handle(ResourceDynamic),
 }
@@ -325,7 +378,7 @@ unsafe impl Lower for RawFlat {
     ) -> Result<()> {
         match self {
             RawFlat::Value(v) => {
-                dst.write(*v);
+                dst.write(ValRaw::u64(*v));
                 Ok(())
             }
             RawFlat::Handle(h) => {
@@ -346,9 +399,12 @@ unsafe impl Lower for RawFlat {
     }
 }
 
-/// A result of one flat scalar value, already in its canonical form (the
-/// leanest result: what a fused call returns).
-pub struct RawScalar(pub ValRaw);
+/// A result of one flat scalar value, as the bits of its flat value (the
+/// leanest result: what a fused call returns). Kept as a `u64`, not a
+/// `ValRaw`: wasmtime moves the result before lowering it, and a 16-byte
+/// `ValRaw` only 8 bytes of which were written would be read back through
+/// failed store forwarding.
+pub struct RawScalar(pub u64);
 
 // SAFETY: `Lower` is one `ValRaw`; `typecheck` requires exactly one result
 // that flattens to one value, and `RawScalar` is only made for scalars.
@@ -373,7 +429,7 @@ unsafe impl Lower for RawScalar {
         _: InterfaceType,
         dst: &mut MaybeUninit<ValRaw>,
     ) -> Result<()> {
-        dst.write(self.0);
+        dst.write(ValRaw::u64(self.0));
         Ok(())
     }
 

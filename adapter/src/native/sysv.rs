@@ -9,6 +9,7 @@
 
 use crate::plan::{CType, Plan, Scalar};
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 
 /// The registers a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low
 /// 8 bytes of xmm0..xmm7 (slots 0..14, see [`Regs::slot`]).
@@ -24,6 +25,75 @@ impl Regs {
     #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
         &mut self.slots[i]
+    }
+}
+
+/// How many bytes of strings and byte lists a fused call lends to C from
+/// the stack; a call with longer ones goes through the frame.
+pub const LENT_BYTES: usize = 512;
+
+/// The copies of strings and byte lists a fused call lends to C for its
+/// duration. Left uninitialized (a fused call must not spend time clearing
+/// it); only the copies are ever written or pointed at.
+pub struct Lent {
+    buf: [MaybeUninit<u8>; LENT_BYTES],
+    used: usize,
+    /// (integer register slot, byte offset of the copy).
+    at: [(u8, u16); super::raw::MAX_SPECIAL],
+    n: usize,
+}
+
+impl Lent {
+    /// Nothing lent yet.
+    #[inline]
+    pub fn new() -> Self {
+        Lent {
+            buf: [const { MaybeUninit::uninit() }; LENT_BYTES],
+            used: 0,
+            at: [(0, 0); super::raw::MAX_SPECIAL],
+            n: 0,
+        }
+    }
+
+    /// Copies `bytes`, and a NUL after them when `nul`, for integer register
+    /// `slot`; `false` (and nothing copied) when they do not fit.
+    pub fn push(&mut self, slot: u8, bytes: &[u8], nul: bool) -> bool {
+        let start = self.used;
+        let end = start + bytes.len() + usize::from(nul);
+        if end > LENT_BYTES || self.n == self.at.len() || slot >= 6 {
+            return false;
+        }
+        // SAFETY: `start..start + bytes.len()` is inside `buf` (checked
+        // above), and `bytes` is a different allocation than `buf`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.buf.as_mut_ptr().add(start).cast::<u8>(),
+                bytes.len(),
+            );
+        }
+        if nul {
+            self.buf[end - 1].write(0);
+        }
+        self.at[self.n] = (slot, start as u16);
+        self.n += 1;
+        self.used = end;
+        true
+    }
+
+    /// Writes the addresses of the copies into their register slots.
+    #[inline]
+    pub(super) fn point(&self, regs: &mut Regs) {
+        for &(slot, off) in &self.at[..self.n] {
+            let p = self.buf[usize::from(off)..].as_ptr();
+            regs.slots[usize::from(slot)] = p as usize as u64;
+        }
+    }
+}
+
+impl Default for Lent {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
