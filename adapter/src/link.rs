@@ -9,7 +9,7 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
-use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawScalar, RichArgs};
+use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawScalar, RawSmall, RichArgs};
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
@@ -202,6 +202,19 @@ where
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
             }),
+        // The same for a small record: its canonical bytes in registers.
+        Some(FastRet::Struct { .. }) if host.fused.as_ref().is_some_and(|f| f.small.is_some()) => {
+            let size = host
+                .fused
+                .as_ref()
+                .and_then(|f| f.small.as_ref())
+                .map_or(0, |s| s.size);
+            if size <= 8 {
+                wrap_small::<T, A, 1>(inst, name, host)
+            } else {
+                wrap_small::<T, A, 2>(inst, name, host)
+            }
+        }
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |cx, fast, ret, store| {
@@ -218,6 +231,31 @@ where
         }
         None => unreachable!("only called with a fast plan"),
     }
+}
+
+/// A fused call with a small record result, as `W` eightbytes.
+fn wrap_small<T, A, const W: usize>(
+    inst: &mut LinkerInstance<'_, T>,
+    name: &str,
+    host: Arc<HostFn>,
+) -> wasmtime::Result<()>
+where
+    T: DlwitView + 'static,
+    A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
+{
+    inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+        let Some(
+            fused @ Fused {
+                small: Some(small), ..
+            },
+        ) = &host.fused
+        else {
+            unreachable!("checked at link time")
+        };
+        fast::call_fused_small::<W>(fused, small, &host.callable, args.flat())
+            .map(RawSmall)
+            .map_err(|e| host.fail(e))
+    })
 }
 
 /// One planned function, installed.

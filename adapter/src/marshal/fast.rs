@@ -19,8 +19,8 @@ use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
 use std::borrow::Cow;
-use wasmtime::StoreContextMut;
 use wasmtime::component::ResourceDynamic;
+use wasmtime::{StoreContextMut, ValRaw};
 
 /// How one leaf value converts between its canonical and its C form.
 #[derive(Debug, Clone)]
@@ -304,7 +304,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
 }
 
 /// Writes a flat value into C bytes.
-fn write_leaf(l: &Leaf, v: u64, dst: &mut [u8]) -> Result<(), String> {
+fn write_leaf(l: &Leaf, v: &ValRaw, dst: &mut [u8]) -> Result<(), String> {
     put(
         &mut dst[l.offset..l.offset + l.size],
         c_bits(&l.conv, l.size as u8, v)?,
@@ -377,7 +377,7 @@ pub fn lower<T: DlwitView>(
     }
     for step in &fast.steps {
         match step {
-            Step::Leaf(l) => write_leaf(l, args.flat()[l.flat], frame.arg(l.arg))?,
+            Step::Leaf(l) => write_leaf(l, &args.flat()[l.flat], frame.arg(l.arg))?,
             Step::Str { k, arg } => {
                 let s = string_arg(cx, args.special(*k), *arg, store)?;
                 let s = s.as_bytes();
@@ -545,6 +545,20 @@ pub struct Fused {
     /// A scalar result in one register: the whole call is
     /// [`call_fused_scalar`].
     pub scalar: Option<ScalarRet>,
+    /// A record result of at most 16 canonical bytes in registers: the
+    /// whole call is [`call_fused_small`].
+    pub small: Option<SmallRet>,
+}
+
+/// A record result read straight from its registers.
+#[derive(Debug, Clone)]
+pub struct SmallRet {
+    /// The canonical size.
+    pub size: usize,
+    leaves: Box<[RetLeaf]>,
+    /// The canonical layout is the C layout, leaf for leaf, with no
+    /// conversions: the registers are the canonical bytes.
+    identity: bool,
 }
 
 /// A scalar result read straight from its register.
@@ -694,7 +708,23 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         }
         _ => None,
     };
+    let small = match &fast.ret {
+        FastRet::Struct { size, leaves } if *size <= 16 && !direct.ret_in_memory() => {
+            Some(SmallRet {
+                size: *size,
+                identity: leaves.iter().all(|l| {
+                    l.c_off == l.canon_off
+                        && l.size == l.canon_size
+                        && matches!(l.conv, Conv::Int { .. } | Conv::F32 | Conv::F64)
+                }),
+                leaves: leaves.clone().into(),
+            })
+        }
+        _ => None,
+    }
+    .filter(|_| specials.is_empty());
     Some(Fused {
+        small,
         leaves: leaves.into(),
         specials: specials.into(),
         fixed: fixed.into(),
@@ -703,14 +733,14 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     })
 }
 
-/// A leaf's C bits (the low `size` bytes), from its flat value (a 32-bit
-/// flat value in the low half).
-fn c_bits(conv: &Conv, size: u8, v: u64) -> Result<u64, String> {
-    let low = v as u32;
+/// A leaf's C bits (the low `size` bytes), from its flat value, read at
+/// its own width.
+fn c_bits(conv: &Conv, size: u8, v: &ValRaw) -> Result<u64, String> {
+    let low = v.get_u32();
     Ok(match conv {
-        Conv::Int { .. } | Conv::F64 if size == 8 => v,
+        Conv::Int { .. } if size == 8 => v.get_u64(),
+        Conv::F64 => v.get_u64(),
         Conv::Int { .. } | Conv::F32 | Conv::Char => u64::from(low),
-        Conv::F64 => v,
         Conv::Bool => u64::from(low != 0),
         Conv::Enum(e) => {
             let i = low as usize;
@@ -823,7 +853,7 @@ pub fn call_fused_scalar(
     fused: &Fused,
     ret: &ScalarRet,
     callable: &Callable,
-    flat: &[u64],
+    flat: &[ValRaw],
 ) -> Result<u64, String> {
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
@@ -834,18 +864,51 @@ pub fn call_fused_scalar(
     Ok(flat_value(l, leaf_value(l, zero(reg, l.size as u8))?))
 }
 
+/// Runs a fused call whose result is `fused.small`: flat values in, the
+/// record's canonical bytes out, as `W` little-endian eightbytes.
+#[inline]
+pub fn call_fused_small<const W: usize>(
+    fused: &Fused,
+    small: &SmallRet,
+    callable: &Callable,
+    flat: &[ValRaw],
+) -> Result<[u64; W], String> {
+    let mut regs = Regs::default();
+    image(fused, flat, &mut regs)?;
+    let c = callable.ret_eightbytes(&callable.call_image(&mut regs, None));
+    let mut out = [0u64; W];
+    if small.identity {
+        out.copy_from_slice(&c[..W]);
+    } else {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&c[0].to_le_bytes());
+        bytes[8..].copy_from_slice(&c[1].to_le_bytes());
+        let mut canon = [0u8; 16];
+        for l in small.leaves.iter() {
+            put(
+                &mut canon[l.canon_off..l.canon_off + l.canon_size],
+                read_leaf(l, &bytes)?,
+            );
+        }
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = get(&canon[8 * k..], 8);
+        }
+    }
+    Ok(out)
+}
+
 /// Fills the register image of a fused call.
 #[inline]
-fn image(fused: &Fused, flat: &[u64], regs: &mut Regs) -> Result<(), String> {
+fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> {
     for &(slot, v) in fused.fixed.iter() {
         *regs.slot(slot as usize) = v;
     }
     for l in fused.leaves.iter() {
-        let raw = flat[l.flat];
+        let raw = &flat[l.flat];
         let v = match &l.op {
-            LeafOp::Whole => raw,
-            LeafOp::Sign(n) => signed(u64::from(raw as u32), usize::from(*n)) as u64,
-            LeafOp::Zero(n) => zero(raw, *n),
+            LeafOp::Whole => raw.get_u64(),
+            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(*n)) as u64,
+            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), *n),
             LeafOp::Convert { conv, size, widen } => {
                 let v = c_bits(conv, *size, raw)?;
                 match widen {

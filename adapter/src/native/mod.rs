@@ -333,6 +333,15 @@ impl Callable {
         unsafe { direct.call_image(self.fun.0, regs) }
     }
 
+    /// The result's eightbytes after [`Callable::call_image`].
+    #[inline]
+    pub fn ret_eightbytes(&self, r: &sysv::RetRegs) -> [u64; 2] {
+        self.direct
+            .as_ref()
+            .expect("image calls are direct")
+            .ret_eightbytes(r)
+    }
+
     /// Calls the C function with the arguments in `frame`; the result is in
     /// [`Frame::ret`] afterwards.
     pub fn call(&self, frame: &mut Frame) {

@@ -36,8 +36,8 @@ pub const MAX_SPECIAL: usize = 4;
 /// The parameters of a call made of plain scalars only (records of them
 /// included), flattening to `N` core values: a copy of the flat values.
 pub struct RawArgs<const N: usize> {
-    /// The flat values (see [`Args::flat`]).
-    pub flat: [u64; N],
+    /// The flat values, as the guest passed them.
+    pub flat: [ValRaw; N],
 }
 
 /// A string, byte list or handle parameter, lifted by wasmtime.
@@ -57,23 +57,26 @@ pub enum Special {
 /// part of the type so that the common single string or handle keeps the
 /// value small: wasmtime moves it several times per call.
 pub struct RichArgs<const N: usize, const S: usize> {
-    /// The flat values (see [`Args::flat`]).
-    pub flat: [u64; N],
+    /// The flat values, as the guest passed them.
+    pub flat: [ValRaw; N],
     /// The strings, byte lists and handles, in parameter order.
     pub specials: [Special; S],
 }
 
 /// What the step programs read: flat values, and the specials.
 pub trait Args {
-    /// The flat values, each read at its own width (32-bit ones
-    /// zero-extended), as `ValRaw`'s constructors store them.
-    fn flat(&self) -> &[u64];
+    /// The flat values, copied whole: each is later read at its own
+    /// width, from the copy, which was written with whole 16-byte stores
+    /// (reading a `ValRaw` wider than it was last written stalls the CPU
+    /// on store forwarding, and wasmtime moves the arguments before the
+    /// host function reads them).
+    fn flat(&self) -> &[ValRaw];
     /// Special parameter `k`.
     fn special(&self, k: usize) -> &Special;
 }
 
 impl<const N: usize> Args for RawArgs<N> {
-    fn flat(&self) -> &[u64] {
+    fn flat(&self) -> &[ValRaw] {
         &self.flat
     }
     fn special(&self, _: usize) -> &Special {
@@ -82,7 +85,7 @@ impl<const N: usize> Args for RawArgs<N> {
 }
 
 impl<const N: usize, const S: usize> Args for RichArgs<N, S> {
-    fn flat(&self) -> &[u64] {
+    fn flat(&self) -> &[ValRaw] {
         &self.flat
     }
     fn special(&self, k: usize) -> &Special {
@@ -124,18 +127,16 @@ unsafe impl<const N: usize> ComponentType for RawArgs<N> {
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
 
-// SAFETY: lifting reads the flat values, which `typecheck` found to be
+// SAFETY: lifting copies the flat values, which `typecheck` found to be
 // plain scalars only.
 unsafe impl<const N: usize> Lift for RawArgs<N> {
     #[inline]
     fn linear_lift_from_flat(
-        cx: &mut LiftContext<'_>,
-        ty: InterfaceType,
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
         src: &Self::Lower,
     ) -> Result<Self> {
-        let mut flat = [0; N];
-        lift_params(cx, ty, src, &mut flat, &mut [])?;
-        Ok(RawArgs { flat })
+        Ok(RawArgs { flat: *src })
     }
 
     fn linear_lift_from_memory(
@@ -169,16 +170,13 @@ unsafe impl<const N: usize, const S: usize> ComponentType for RichArgs<N, S> {
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize, const S: usize> ComponentNamedList for RichArgs<N, S> {}
 
-/// Reads the flat parameters: each scalar at its own width (a load wider
-/// than the guest's store of it, such as copying all 16 bytes of a
-/// `ValRaw`, stalls the CPU on store forwarding), and strings, byte lists
-/// and handles lifted by wasmtime's own impls.
+/// Finds the strings, byte lists and handles among the flat parameters and
+/// lifts them with wasmtime's own impls.
 struct Walk<'a, 'b> {
     cx: &'a mut LiftContext<'b>,
     /// The component's types.
     types: &'a ComponentTypes,
     src: &'a [ValRaw],
-    flat: &'a mut [u64],
     specials: &'a mut [Special],
     pos: usize,
     count: usize,
@@ -211,18 +209,6 @@ impl Walk<'_, '_> {
         Ok(())
     }
 
-    /// Reads `n` flat values with `get`.
-    fn read(&mut self, n: usize, get: impl Fn(&ValRaw) -> u64) -> Result<()> {
-        for _ in 0..n {
-            let (Some(v), Some(out)) = (self.src.get(self.pos), self.flat.get_mut(self.pos)) else {
-                return Err(Self::short());
-            };
-            *out = get(v);
-            self.pos += 1;
-        }
-        Ok(())
-    }
-
     fn visit(&mut self, ty: InterfaceType) -> Result<()> {
         let types = self.types;
         match ty {
@@ -252,13 +238,8 @@ impl Walk<'_, '_> {
                     self.visit(*t)?;
                 }
             }
-            InterfaceType::S64 | InterfaceType::U64 | InterfaceType::Float64 => {
-                self.read(1, ValRaw::get_u64)?
-            }
-            // Every other flat value is 32 bits wide (a type that is not a
-            // plain scalar is never read by a step program).
             other => match flat_count(&other, types) {
-                Some(n) => self.read(n, |v| u64::from(v.get_u32()))?,
+                Some(n) => self.pos += n,
                 None => bail!("dlwit fast path: a parameter type with no flat form"),
             },
         }
@@ -266,13 +247,12 @@ impl Walk<'_, '_> {
     }
 }
 
-/// Lifts the flat parameters `src` of parameter tuple `ty` into `flat`
-/// and `specials`.
-fn lift_params(
+/// Lifts the strings, byte lists and handles among the flat parameters
+/// `src` of parameter tuple `ty` into `specials`.
+fn lift_specials(
     cx: &mut LiftContext<'_>,
     ty: InterfaceType,
     src: &[ValRaw],
-    flat: &mut [u64],
     specials: &mut [Special],
 ) -> Result<()> {
     // The shared reference inside the context, not a clone of its `Arc`
@@ -283,7 +263,6 @@ fn lift_params(
         cx,
         types,
         src,
-        flat,
         specials,
         pos: 0,
         count: 0,
@@ -294,7 +273,7 @@ fn lift_params(
     Ok(())
 }
 
-// SAFETY: lifting reads the flat values and lifts strings, byte lists and
+// SAFETY: lifting copies the flat values and lifts strings, byte lists and
 // handles with wasmtime's own `Lift` impls, which validate them.
 unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
     #[inline]
@@ -304,10 +283,10 @@ unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
         src: &Self::Lower,
     ) -> Result<Self> {
         let mut args = RichArgs {
-            flat: [0; N],
+            flat: *src,
             specials: [const { Special::None }; S],
         };
-        lift_params(cx, ty, src, &mut args.flat, &mut args.specials)?;
+        lift_specials(cx, ty, src, &mut args.specials)?;
         Ok(args)
     }
 
@@ -516,5 +495,65 @@ unsafe impl Lower for RawMem {
                 _ => bail!("dlwit fast path: the guest does not expect a string"),
             },
         }
+    }
+}
+
+/// A record result of at most `8 * W` canonical bytes (W = 1 or 2), as
+/// little-endian eightbytes: stored through the return pointer like
+/// [`RawMem`], but small enough to stay in registers on its way there.
+pub struct RawSmall<const W: usize>(pub [u64; W]);
+
+// SAFETY: never lowered flat (`typecheck` requires a result that does not
+// flatten to one value, so wasmtime passes a return pointer).
+unsafe impl<const W: usize> ComponentType for RawSmall<W> {
+    type Lower = [ValRaw; 2];
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        RawMem::typecheck(ty, types)
+    }
+}
+
+// SAFETY: only a marker that the type is a result list.
+unsafe impl<const W: usize> ComponentNamedList for RawSmall<W> {}
+
+// SAFETY: writes only inside the guest memory slice, at the return pointer
+// wasmtime validated for the result type, exactly that type's canonical
+// size, which must be at most the `8 * W` bytes held.
+unsafe impl<const W: usize> Lower for RawSmall<W> {
+    fn linear_lower_to_flat<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        _: &mut MaybeUninit<[ValRaw; 2]>,
+    ) -> Result<()> {
+        bail!("dlwit fast path: a memory result cannot be flat")
+    }
+
+    #[inline]
+    fn linear_lower_to_memory<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        offset: usize,
+    ) -> Result<()> {
+        let types = cx.types;
+        let elem = tuple_types(&ty, types)?[0];
+        let size = types.canonical_abi(&elem).size32 as usize;
+        let mut bytes = [0u8; 16];
+        for (k, e) in self.0.iter().enumerate() {
+            bytes[8 * k..8 * k + 8].copy_from_slice(&e.to_le_bytes());
+        }
+        let Some(src) = bytes.get(..size).filter(|_| size <= 8 * W) else {
+            bail!(
+                "dlwit fast path: the guest expects a {size}-byte result, not {}",
+                8 * W
+            );
+        };
+        let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
+            bail!("dlwit fast path: result pointer out of bounds");
+        };
+        dst.copy_from_slice(src);
+        Ok(())
     }
 }
