@@ -9,7 +9,7 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
-use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawScalar, RawSmall, RichArgs};
+use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs};
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
@@ -188,8 +188,13 @@ where
         }
         // The tightest path: flat values to registers, the C call, one flat
         // value back; no context, no frame, no store.
-        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
-            .func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+        Some(FastRet::Scalar(_))
+            if host
+                .fused
+                .as_ref()
+                .is_some_and(|f| f.scalar.is_some() && !f.has_specials()) =>
+        {
+            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
                 let Some(
                     fused @ Fused {
                         scalar: Some(ret), ..
@@ -201,6 +206,36 @@ where
                 fast::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
+            })
+        }
+        // The same with strings, lists or handles: copies lent from the
+        // stack, handles from the store's table (or the frame, when the
+        // copies are too long).
+        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
+            .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                let Some(
+                    fused @ Fused {
+                        scalar: Some(ret), ..
+                    },
+                ) = &host.fused
+                else {
+                    unreachable!("checked at link time")
+                };
+                let cx = host.ctx();
+                let mut lent = Lent::new();
+                let c = &host.callable;
+                let done =
+                    fast::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
+                        .map_err(|e| host.fail(e))?;
+                match done {
+                    Some(v) => Ok(RawScalar(v)),
+                    None => host.frame_call(&mut store, &args, |cx, fast, ret, store| {
+                        match fast::lift_flat(cx, fast, ret, store)? {
+                            RawFlat::Value(v) => Ok(RawScalar(v)),
+                            RawFlat::Handle(_) => Err("a handle for a scalar result".into()),
+                        }
+                    }),
+                }
             }),
         // The same for a small record: its canonical bytes in registers.
         Some(FastRet::Struct { .. }) if host.fused.as_ref().is_some_and(|f| f.small.is_some()) => {
@@ -392,6 +427,18 @@ impl HostFn {
                 return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
             }
         }
+        self.frame_call(store, args, lift)
+    }
+
+    /// A fast-path call through the frame.
+    fn frame_call<T: DlwitView, R>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        args: &impl Args,
+        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
+    ) -> wasmtime::Result<R> {
+        let cx = self.ctx();
+        let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
             self.call_c(&cx, store, || self.callable.call(frame))?;

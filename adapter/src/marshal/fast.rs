@@ -550,6 +550,13 @@ pub struct Fused {
     pub small: Option<SmallRet>,
 }
 
+impl Fused {
+    /// Whether the call has strings, byte lists or handles.
+    pub fn has_specials(&self) -> bool {
+        !self.specials.is_empty()
+    }
+}
+
 /// A record result read straight from its registers.
 #[derive(Debug, Clone)]
 pub struct SmallRet {
@@ -700,12 +707,10 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         fixed.push((direct.place(arg, 0)?.slot, v as u64));
     }
     let scalar = match &fast.ret {
-        FastRet::Scalar(l) if l.c_off == 0 && specials.is_empty() => {
-            direct.one_ret_register().map(|sse| ScalarRet {
-                sse,
-                leaf: l.clone(),
-            })
-        }
+        FastRet::Scalar(l) if l.c_off == 0 => direct.one_ret_register().map(|sse| ScalarRet {
+            sse,
+            leaf: l.clone(),
+        }),
         _ => None,
     };
     let small = match &fast.ret {
@@ -846,8 +851,8 @@ pub fn call_fused<T: DlwitView>(
     Ok(true)
 }
 
-/// Runs a fused call whose result is `fused.scalar` (so it has no
-/// strings, lists or handles): flat values in, the flat result out.
+/// Runs a fused call whose result is `fused.scalar`, with no strings, lists
+/// or handles: flat values in, the flat result out.
 #[inline]
 pub fn call_fused_scalar(
     fused: &Fused,
@@ -859,7 +864,33 @@ pub fn call_fused_scalar(
     // written one by one is read back through failed store forwarding.
     let mut regs = Regs::default();
     image(fused, flat, &mut regs)?;
-    let reg = callable.call_image(&mut regs, None).first(ret.sse);
+    scalar_value(ret, callable.call_image(&mut regs, None).first(ret.sse))
+}
+
+/// [`call_fused_scalar`] with strings, lists or handles (copies in `lent`,
+/// see [`call_fused`]); `Ok(None)` when they do not fit.
+#[expect(clippy::too_many_arguments, reason = "one call's every part")]
+pub fn call_fused_scalar_rich<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    ret: &ScalarRet,
+    callable: &Callable,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    lent: &mut Lent,
+) -> Result<Option<u64>, String> {
+    let mut regs = Regs::default();
+    image(fused, args.flat(), &mut regs)?;
+    if !specials(cx, fused, args, store, &mut regs, lent)? {
+        return Ok(None);
+    }
+    let reg = callable.call_image(&mut regs, Some(lent)).first(ret.sse);
+    scalar_value(ret, reg).map(Some)
+}
+
+/// The flat value of a scalar result from its register.
+#[inline]
+fn scalar_value(ret: &ScalarRet, reg: u64) -> Result<u64, String> {
     let l = &ret.leaf;
     Ok(flat_value(l, leaf_value(l, zero(reg, l.size as u8))?))
 }
