@@ -869,7 +869,6 @@ pub fn call_fused_scalar(
 
 /// [`call_fused_scalar`] with strings, lists or handles (copies in `lent`,
 /// see [`call_fused`]); `Ok(None)` when they do not fit.
-#[expect(clippy::too_many_arguments, reason = "one call's every part")]
 pub fn call_fused_scalar_rich<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
