@@ -237,17 +237,17 @@ where
                     }),
                 }
             }),
-        // The same for a small record: its canonical bytes in registers.
+        // The same for a small record: its canonical bytes as eightbytes.
         Some(FastRet::Struct { .. }) if host.fused.as_ref().is_some_and(|f| f.small.is_some()) => {
             let size = host
                 .fused
                 .as_ref()
                 .and_then(|f| f.small.as_ref())
                 .map_or(0, |s| s.size);
-            if size <= 8 {
-                wrap_small::<T, A, 1>(inst, name, host)
-            } else {
-                wrap_small::<T, A, 2>(inst, name, host)
+            match size {
+                0..=8 => wrap_small::<T, A, 1>(inst, name, host),
+                9..=16 => wrap_small::<T, A, 2>(inst, name, host),
+                _ => wrap_small::<T, A, 4>(inst, name, host),
             }
         }
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {

@@ -549,10 +549,17 @@ pub struct Fused {
     /// A scalar result in one register: the whole call is
     /// [`call_fused_scalar`].
     pub scalar: Option<ScalarRet>,
-    /// A record result of at most 16 canonical bytes in registers: the
-    /// whole call is [`call_fused_small`].
+    /// A record result of at most [`SMALL_MAX`] canonical bytes: the whole
+    /// call is [`call_fused_small`].
     pub small: Option<SmallRet>,
 }
+
+/// The largest record result (canonical bytes) a fused call returns
+/// without a buffer.
+pub const SMALL_MAX: usize = 32;
+
+/// The largest C record result in memory such a call carries.
+const SMALL_MEM: usize = 64;
 
 impl Fused {
     /// Whether the call has strings, byte lists or handles.
@@ -568,8 +575,10 @@ pub struct SmallRet {
     pub size: usize,
     leaves: Box<[RetLeaf]>,
     /// The canonical layout is the C layout, leaf for leaf, with no
-    /// conversions: the registers are the canonical bytes.
+    /// conversions: C's bytes are the canonical bytes.
     identity: bool,
+    /// C returns it in memory rather than in registers.
+    in_memory: bool,
 }
 
 /// A scalar result read straight from its register.
@@ -718,9 +727,13 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         _ => None,
     };
     let small = match &fast.ret {
-        FastRet::Struct { size, leaves } if *size <= 16 && !direct.ret_in_memory() => {
+        FastRet::Struct { size, leaves }
+            if *size <= SMALL_MAX
+                && (!direct.ret_in_memory() || plan.size_align(f.ret_type).0 <= SMALL_MEM) =>
+        {
             Some(SmallRet {
                 size: *size,
+                in_memory: direct.ret_in_memory(),
                 identity: leaves.iter().all(|l| {
                     l.c_off == l.canon_off
                         && l.size == l.canon_size
@@ -909,24 +922,29 @@ pub fn call_fused_small<const W: usize>(
 ) -> Result<[u64; W], String> {
     let mut regs = Regs::default();
     image(fused, flat, &mut regs)?;
-    let c = callable.ret_eightbytes(&callable.call_image(&mut regs, None));
-    let mut out = [0u64; W];
-    if small.identity {
-        out.copy_from_slice(&c[..W]);
+    let mut c = [0u8; SMALL_MEM];
+    if small.in_memory {
+        callable.call_fused(&mut regs, None, &mut c, &mut [0; 16]);
     } else {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&c[0].to_le_bytes());
-        bytes[8..].copy_from_slice(&c[1].to_le_bytes());
-        let mut canon = [0u8; 16];
+        let r = callable.ret_eightbytes(&callable.call_image(&mut regs, None));
+        c[..8].copy_from_slice(&r[0].to_le_bytes());
+        c[8..16].copy_from_slice(&r[1].to_le_bytes());
+    }
+    let mut canon = [0u8; SMALL_MAX];
+    let bytes = if small.identity {
+        &c[..SMALL_MAX]
+    } else {
         for l in small.leaves.iter() {
             put(
                 &mut canon[l.canon_off..l.canon_off + l.canon_size],
-                read_leaf(l, &bytes)?,
+                read_leaf(l, &c)?,
             );
         }
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = get(&canon[8 * k..], 8);
-        }
+        &canon
+    };
+    let mut out = [0u64; W];
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = get(&bytes[8 * k..], 8);
     }
     Ok(out)
 }

@@ -498,9 +498,10 @@ unsafe impl Lower for RawMem {
     }
 }
 
-/// A record result of at most `8 * W` canonical bytes (W = 1 or 2), as
+/// A record result of at most `8 * W` canonical bytes (W = 1, 2 or 4), as
 /// little-endian eightbytes: stored through the return pointer like
-/// [`RawMem`], but small enough to stay in registers on its way there.
+/// [`RawMem`], but without its buffer (small enough to pass in registers when
+/// W ≤ 2).
 pub struct RawSmall<const W: usize>(pub [u64; W]);
 
 // SAFETY: never lowered flat (`typecheck` requires a result that does not
@@ -540,8 +541,8 @@ unsafe impl<const W: usize> Lower for RawSmall<W> {
         let types = cx.types;
         let elem = tuple_types(&ty, types)?[0];
         let size = types.canonical_abi(&elem).size32 as usize;
-        let mut bytes = [0u8; 16];
-        for (k, e) in self.0.iter().enumerate() {
+        let mut bytes = [0u8; 32];
+        for (k, e) in self.0.iter().enumerate().take(4) {
             bytes[8 * k..8 * k + 8].copy_from_slice(&e.to_le_bytes());
         }
         let Some(src) = bytes.get(..size).filter(|_| size <= 8 * W) else {

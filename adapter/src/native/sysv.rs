@@ -2,26 +2,46 @@
 //! computed once, at link time, as a list of register moves; a call then
 //! fills a register image and goes through a small assembly trampoline
 //! (what libffi's unix64 call routine does, minus the per-call
-//! classification). Signatures that need the stack (more than 6 integer or
-//! 8 SSE registers, or a struct over 16 bytes as an argument) are left to
-//! libffi, which stays the general path and the oracle this is tested
-//! against (the echo tests run every shape through both).
+//! classification). Arguments that do not fit in registers (structs over
+//! 16 bytes, and whatever comes after the 6 integer or 8 SSE registers are
+//! taken) are copied onto the stack by the trampoline, up to
+//! [`MAX_STACK`] eightbytes; signatures needing more, and variadic ones, are
+//! left to libffi, which stays the general path and the oracle this is
+//! tested against (the echo tests run every shape through both).
 
 use crate::plan::{CType, Plan, Scalar};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 
-/// The registers a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low
-/// 8 bytes of xmm0..xmm7 (slots 0..14, see [`Regs::slot`]).
+/// How many eightbytes of arguments a direct call passes on the stack.
+pub const MAX_STACK: usize = 16;
+
+/// Slot of the first stack eightbyte.
+const STACK: usize = 14;
+
+/// What a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low 8 bytes of
+/// xmm0..xmm7, then the stack arguments (see [`Regs::slot`]).
 #[repr(C)]
-#[derive(Default)]
 pub struct Regs {
     /// At the offsets the trampoline reads, 8 bytes each.
-    slots: [u64; 14],
+    slots: [u64; STACK + MAX_STACK],
+    /// How many stack eightbytes the trampoline copies (set by the call).
+    nstack: u64,
+}
+
+impl Default for Regs {
+    #[inline]
+    fn default() -> Self {
+        Regs {
+            slots: [0; STACK + MAX_STACK],
+            nstack: 0,
+        }
+    }
 }
 
 impl Regs {
-    /// Register slot `i`: 0..6 the integer registers, 6..14 the SSE ones.
+    /// Slot `i`: 0..6 the integer registers, 6..14 the SSE ones, 14.. the
+    /// stack eightbytes in order.
     #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
         &mut self.slots[i]
@@ -129,6 +149,21 @@ std::arch::global_asm!(
     "mov rbx, rdx",
     "mov r11, rdi",
     "mov r10, rsi",
+    // The stack arguments: `nstack` eightbytes from slot 14 on, copied to
+    // the bottom of a 16-byte aligned area (rsp is 16-byte aligned here).
+    "mov rcx, qword ptr [r10 + 240]",
+    "lea rax, [rcx * 8 + 15]",
+    "and rax, -16",
+    "sub rsp, rax",
+    "xor eax, eax",
+    "2:",
+    "cmp rax, rcx",
+    "jae 3f",
+    "mov rdx, qword ptr [r10 + 112 + rax * 8]",
+    "mov qword ptr [rsp + rax * 8], rdx",
+    "inc rax",
+    "jmp 2b",
+    "3:",
     "movq xmm0, qword ptr [r10 + 48]",
     "movq xmm1, qword ptr [r10 + 56]",
     "movq xmm2, qword ptr [r10 + 64]",
@@ -150,12 +185,19 @@ std::arch::global_asm!(
     "mov qword ptr [rbx + 8], rdx",
     "movq qword ptr [rbx + 16], xmm0",
     "movq qword ptr [rbx + 24], xmm1",
+    "lea rsp, [rbp - 16]",
     "pop r12",
     "pop rbx",
     "pop rbp",
     "ret",
     ".size dlwit_sysv_trampoline, .-dlwit_sysv_trampoline",
 );
+
+// The trampoline's offsets.
+const _: () = {
+    assert!(std::mem::offset_of!(Regs, nstack) == 240);
+    assert!(STACK * 8 == 112);
+};
 
 unsafe extern "C" {
     fn dlwit_sysv_trampoline(fun: *const c_void, regs: *const Regs, ret: *mut RetRegs);
@@ -170,11 +212,23 @@ enum Ext {
     Zero(u8),
 }
 
-/// A register: integer or SSE.
+/// A register (integer or SSE), or an eightbyte of the stack arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reg {
     Gpr(u8),
     Xmm(u8),
+    Stack(u8),
+}
+
+impl Reg {
+    /// Its slot in [`Regs`].
+    fn slot(self) -> usize {
+        match self {
+            Reg::Gpr(r) => usize::from(r),
+            Reg::Xmm(r) => 6 + usize::from(r),
+            Reg::Stack(k) => STACK + usize::from(k),
+        }
+    }
 }
 
 /// One eightbyte of an argument, at `offset` in its slot, into `reg`.
@@ -199,6 +253,8 @@ enum RetSrc {
 #[derive(Debug, Clone)]
 pub struct Direct {
     moves: Box<[Move]>,
+    /// How many eightbytes go on the stack.
+    nstack: u8,
     /// The result in memory: its address goes in rdi.
     ret_in_memory: bool,
     /// Result eightbytes, in order.
@@ -275,10 +331,7 @@ impl Direct {
             .moves
             .iter()
             .find(|m| m.arg as usize == arg && m.offset as usize == offset / 8 * 8)?;
-        let slot = match m.reg {
-            Reg::Gpr(r) => r,
-            Reg::Xmm(r) => 6 + r,
-        };
+        let slot = m.reg.slot() as u8;
         let widen = match m.ext {
             Ext::Sign(n) => Some((true, n)),
             Ext::Zero(n) => Some((false, n)),
@@ -328,8 +381,9 @@ impl Direct {
     /// # Safety
     /// As [`Direct::call_regs`]; the result must not be in memory.
     #[inline]
-    pub unsafe fn call_image(&self, fun: *const c_void, regs: &Regs) -> RetRegs {
+    pub unsafe fn call_image(&self, fun: *const c_void, regs: &mut Regs) -> RetRegs {
         debug_assert!(!self.ret_in_memory);
+        regs.nstack = u64::from(self.nstack);
         let mut r = RetRegs::default();
         // SAFETY: as in `call_regs`; the caller guarantees the signature
         // and the registers, and that no result goes to memory.
@@ -356,6 +410,7 @@ impl Direct {
         if self.ret_in_memory {
             regs.slots[0] = mem.as_mut_ptr() as usize as u64;
         }
+        regs.nstack = u64::from(self.nstack);
         let mut r = RetRegs::default();
         // SAFETY: the caller guarantees `fun`'s signature is the classified
         // one and that `regs` holds its arguments where that classification
@@ -375,7 +430,8 @@ impl Direct {
         }
     }
 
-    /// Classifies a signature; `None` when it needs the stack.
+    /// Classifies a signature; `None` when it needs more than
+    /// [`MAX_STACK`] stack eightbytes.
     pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
         let (mut gpr, mut xmm) = (0u8, 0u8);
         let ret_classes = match ret {
@@ -387,14 +443,34 @@ impl Direct {
             gpr = 1;
         }
         let mut moves = Vec::new();
+        let mut stack = 0u8;
         for (i, ty) in args.iter().enumerate() {
-            let classes = classify(plan, *ty)?;
-            let need_gpr = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
-            let need_xmm = classes.len() as u8 - need_gpr;
-            if gpr + need_gpr > 6 || xmm + need_xmm > 8 {
-                return None;
-            }
             let scalar = matches!(ty, CType::Scalar(_));
+            let ext = if scalar { ext_of(*ty) } else { Ext::Whole };
+            let classes = classify(plan, *ty);
+            let fits = classes.as_ref().is_some_and(|classes| {
+                let need_gpr = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
+                let need_xmm = classes.len() as u8 - need_gpr;
+                gpr + need_gpr <= 6 && xmm + need_xmm <= 8
+            });
+            let Some(classes) = classes.filter(|_| fits) else {
+                // In memory, or out of registers: every eightbyte on the
+                // stack, in order (no argument here is aligned beyond 8).
+                let n = plan.size_align(*ty).0.div_ceil(8);
+                if usize::from(stack) + n > MAX_STACK {
+                    return None;
+                }
+                for k in 0..n {
+                    moves.push(Move {
+                        arg: i as u16,
+                        offset: (8 * k) as u8,
+                        reg: Reg::Stack(stack),
+                        ext,
+                    });
+                    stack += 1;
+                }
+                continue;
+            };
             for (k, c) in classes.iter().enumerate() {
                 let reg = match c {
                     Class::Integer => {
@@ -406,8 +482,8 @@ impl Direct {
                         Reg::Xmm(xmm - 1)
                     }
                 };
-                let ext = if scalar && *c == Class::Integer {
-                    ext_of(*ty)
+                let ext = if *c == Class::Integer {
+                    ext
                 } else {
                     Ext::Whole
                 };
@@ -440,6 +516,7 @@ impl Direct {
             .collect();
         Some(Direct {
             moves: moves.into(),
+            nstack: stack,
             ret_in_memory,
             ret,
         })
@@ -466,10 +543,7 @@ impl Direct {
                 }
                 Ext::Zero(n) => raw & (u64::MAX >> (64 - 8 * u32::from(n))),
             };
-            match m.reg {
-                Reg::Gpr(r) => regs.slots[r as usize] = v,
-                Reg::Xmm(r) => regs.slots[6 + r as usize] = v,
-            }
+            regs.slots[m.reg.slot()] = v;
         }
         let mut out = [0u8; 16];
         // SAFETY: forwarded from this function's contract; `ret` is large
@@ -506,7 +580,18 @@ mod tests {
         assert_eq!(d.moves[1].reg, Reg::Gpr(0));
         assert_eq!(d.moves[1].ext, Ext::Sign(4));
         assert_eq!(&*d.ret, &[RetSrc::Xmm0]);
-        // Seven integers need the stack: left to libffi.
-        assert!(Direct::new(&plan, &[CType::Scalar(Scalar::I64); 7], CType::Void).is_none());
+        // The seventh integer goes on the stack; a float after it still
+        // takes xmm0.
+        let mut args = vec![CType::Scalar(Scalar::I32); 7];
+        args.push(CType::Scalar(Scalar::F32));
+        let d = Direct::new(&plan, &args, CType::Void).unwrap();
+        assert_eq!(d.moves[5].reg, Reg::Gpr(5));
+        assert_eq!(d.moves[6].reg, Reg::Stack(0));
+        assert_eq!(d.moves[6].ext, Ext::Sign(4));
+        assert_eq!(d.moves[7].reg, Reg::Xmm(0));
+        assert_eq!(d.nstack, 1);
+        // More than MAX_STACK stack eightbytes: left to libffi.
+        let many = vec![CType::Scalar(Scalar::I64); 6 + MAX_STACK + 1];
+        assert!(Direct::new(&plan, &many, CType::Void).is_none());
     }
 }
