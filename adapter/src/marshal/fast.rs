@@ -540,6 +540,8 @@ pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, Str
 #[derive(Debug, Clone)]
 pub struct Fused {
     leaves: Box<[FusedLeaf]>,
+    /// The conversions some leaves need.
+    converts: Box<[Convert]>,
     /// Strings, byte lists and handles, in parameter order.
     specials: Box<[FusedSpecial]>,
     /// Fixed arguments: (register slot, value).
@@ -589,12 +591,22 @@ pub struct ScalarRet {
     leaf: RetLeaf,
 }
 
-#[derive(Debug, Clone)]
+/// One flat value to its register: 5 bytes, so a call's leaves stay in a
+/// cache line or two.
+#[derive(Debug, Clone, Copy)]
 struct FusedLeaf {
-    flat: usize,
+    flat: u8,
     op: LeafOp,
     slot: u8,
     shift: u8,
+}
+
+/// A conversion a leaf needs before widening (bool, enum, flags).
+#[derive(Debug, Clone)]
+struct Convert {
+    conv: Conv,
+    size: u8,
+    widen: Option<(bool, u8)>,
 }
 
 /// A string, byte list or handle parameter of a fused call.
@@ -616,7 +628,7 @@ enum FusedSpecial {
 }
 
 /// How a flat value becomes its register bits, decided at link time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum LeafOp {
     /// The whole 64-bit flat value (64-bit integers, `double`).
     Whole,
@@ -626,12 +638,8 @@ enum LeafOp {
     /// The low `n` bytes of the flat value, zero-extended (unsigned
     /// arguments, `float`, and every field packed into a struct's register).
     Zero(u8),
-    /// Needs a conversion (bool, enum, flags) before widening to `size` bytes.
-    Convert {
-        conv: Conv,
-        size: u8,
-        widen: Option<(bool, u8)>,
-    },
+    /// Needs the conversion [`Fused::converts`]`[k]`.
+    Convert(u8),
 }
 
 /// The largest C result in memory a fused call carries on the stack.
@@ -659,6 +667,7 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         return None;
     }
     let mut leaves = Vec::new();
+    let mut converts = Vec::new();
     let mut specials = Vec::new();
     let gpr = |arg: usize| direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6);
     for step in &fast.steps {
@@ -702,14 +711,17 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
             (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Sign(n),
             (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Zero(n),
             (Conv::Int { .. } | Conv::Char | Conv::F32, None) => LeafOp::Zero(l.size as u8),
-            (conv, widen) => LeafOp::Convert {
-                conv: conv.clone(),
-                size: l.size as u8,
-                widen,
-            },
+            (conv, widen) => {
+                converts.push(Convert {
+                    conv: conv.clone(),
+                    size: l.size as u8,
+                    widen,
+                });
+                LeafOp::Convert((converts.len() - 1) as u8)
+            }
         };
         leaves.push(FusedLeaf {
-            flat: l.flat,
+            flat: l.flat as u8,
             op,
             slot: p.slot,
             shift: p.shift,
@@ -748,6 +760,7 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     Some(Fused {
         small,
         leaves: leaves.into(),
+        converts: converts.into(),
         specials: specials.into(),
         fixed: fixed.into(),
         ret_in_memory: direct.ret_in_memory(),
@@ -956,12 +969,13 @@ fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> 
         *regs.slot(slot as usize) = v;
     }
     for l in fused.leaves.iter() {
-        let raw = &flat[l.flat];
-        let v = match &l.op {
+        let raw = &flat[usize::from(l.flat)];
+        let v = match l.op {
             LeafOp::Whole => raw.get_u64(),
-            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(*n)) as u64,
-            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), *n),
-            LeafOp::Convert { conv, size, widen } => {
+            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(n)) as u64,
+            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), n),
+            LeafOp::Convert(k) => {
+                let Convert { conv, size, widen } = &fused.converts[usize::from(k)];
                 let v = c_bits(conv, *size, raw)?;
                 match widen {
                     Some((true, n)) => signed(v, usize::from(*n)) as u64,
@@ -970,7 +984,7 @@ fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> 
                 }
             }
         };
-        *regs.slot(l.slot as usize) |= v << l.shift;
+        *regs.slot(usize::from(l.slot)) |= v << l.shift;
     }
     Ok(())
 }
