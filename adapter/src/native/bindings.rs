@@ -239,8 +239,10 @@ impl Bindings {
         self.closures.queue().dropped()
     }
 
-    /// How many functions call C directly (their signature fits in
-    /// registers), rather than through libffi.
+    /// How many functions call C directly (through the register-image
+    /// trampoline, with stack arguments if need be), rather than through
+    /// libffi: all but variadic ones and those needing more than
+    /// [`MAX_STACK`](super::sysv::MAX_STACK) stack eightbytes.
     pub fn direct_calls(&self) -> usize {
         self.bound.iter().filter(|b| b.callable.is_direct()).count()
     }
