@@ -257,10 +257,17 @@ where
                 })
             })
         }
-        Some(FastRet::Struct { .. } | FastRet::Str) => {
+        Some(FastRet::Struct { .. }) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |cx, fast, ret, _| {
                     fast::lift_mem(cx, fast, ret)
+                })
+            })
+        }
+        Some(FastRet::Str) => {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.fast_call(&mut store, &args, |cx, fast, ret, _| {
+                    fast::lift_str(cx, fast, ret)
                 })
             })
         }

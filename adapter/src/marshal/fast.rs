@@ -12,7 +12,7 @@
 
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
-use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, Special};
+use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
 use crate::native::sysv::{Direct, Lent, Regs};
 use crate::native::{Callable, Frame, c_str_at};
 use crate::plan::layout::lay_out;
@@ -507,32 +507,32 @@ fn flat_value(l: &RetLeaf, v: u64) -> u64 {
     }
 }
 
-/// The result through the return pointer.
-pub fn lift_mem(cx: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, String> {
-    match &fast.ret {
-        FastRet::Struct { size, leaves } => {
-            let mut buf = [0u8; MAX_BYTES];
-            for l in leaves {
-                let v = read_leaf(l, ret)?;
-                put(&mut buf[l.canon_off..l.canon_off + l.canon_size], v);
-            }
-            Ok(RawMem::Bytes { buf, len: *size })
-        }
-        FastRet::Str => {
-            let addr = get(ret, 8);
-            let s = match c_str_at(addr) {
-                Some(s) => std::str::from_utf8(s.to_bytes())
-                    .map(str::to_string)
-                    .map_err(|e| format!("C returned a string that is not UTF-8 ({e})")),
-                None => Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".to_string()),
-            };
-            if let (Some(free), true) = (cx.func.free, addr != 0) {
-                cx.calls[free].call_with(&[addr]);
-            }
-            Ok(RawMem::Str(s?))
-        }
-        _ => Err("not a memory result".into()),
+/// A record result through the return pointer.
+pub fn lift_mem(_: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, String> {
+    let FastRet::Struct { size, leaves } = &fast.ret else {
+        return Err("not a record result".into());
+    };
+    let mut buf = [0u8; MAX_BYTES];
+    for l in leaves {
+        let v = read_leaf(l, ret)?;
+        put(&mut buf[l.canon_off..l.canon_off + l.canon_size], v);
     }
+    Ok(RawMem { buf, len: *size })
+}
+
+/// A string result: copied, then freed with the function's `free`.
+pub fn lift_str(cx: &Ctx<'_>, _: &FastPlan, ret: &[u8]) -> Result<RawStr, String> {
+    let addr = get(ret, 8);
+    let s = match c_str_at(addr) {
+        Some(s) => std::str::from_utf8(s.to_bytes())
+            .map(str::to_string)
+            .map_err(|e| format!("C returned a string that is not UTF-8 ({e})")),
+        None => Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".to_string()),
+    };
+    if let (Some(free), true) = (cx.func.free, addr != 0) {
+        cx.calls[free].call_with(&[addr]);
+    }
+    Ok(RawStr(s?))
 }
 
 /// A plain-scalar function whose C signature fits in registers: each flat

@@ -1,9 +1,10 @@
 //! Raw parameter and result types for wasmtime's typed host functions, so
 //! that a signature known only at run time gets the speed of `func_wrap`:
-//! one parameter type per flat parameter count (`RawArgs<N>`, N ≤ 16) and
-//! four result types (none: `()`, one flat value: [`RawFlat`], or
-//! [`RawScalar`] when it is a plain scalar, through the return pointer:
-//! [`RawMem`]).
+//! one parameter type per flat parameter count (`RawArgs<N>`, N ≤ 16, and
+//! [`RichArgs`] with strings, lists or handles) and six result types (none:
+//! `()`; one flat value: [`RawFlat`], or [`RawScalar`] when it is a plain
+//! scalar; through the return pointer: [`RawSmall`] for a record of at most
+//! 32 bytes, [`RawMem`] for a larger one, [`RawStr`] for a string).
 //!
 //! These implement wasmtime 48's public but doc-hidden `ComponentType`,
 //! `Lift` and `Lower` traits (the ones `#[derive(ComponentType)]` and
@@ -425,18 +426,56 @@ unsafe impl Lower for RawScalar {
 /// How large a struct result the fast path carries inline.
 pub const MAX_BYTES: usize = 128;
 
-/// A result stored through the return pointer: canonical-ABI bytes of a
-/// record, or a string.
-pub enum RawMem {
-    /// The record's bytes in canonical-ABI layout.
-    Bytes {
-        /// Storage.
-        buf: [u8; MAX_BYTES],
-        /// How many bytes of `buf` are the record.
-        len: usize,
-    },
-    /// A string, copied from C.
-    Str(String),
+/// A record result stored through the return pointer, as its canonical-ABI
+/// bytes.
+pub struct RawMem {
+    /// Storage.
+    pub buf: [u8; MAX_BYTES],
+    /// How many bytes of `buf` are the record.
+    pub len: usize,
+}
+
+/// A string result, copied from C (its own type: a `String` is small to
+/// move, [`RawMem`] is not).
+pub struct RawStr(pub String);
+
+// SAFETY: never lowered flat (`typecheck` requires a string result, which
+// goes through the return pointer).
+unsafe impl ComponentType for RawStr {
+    type Lower = [ValRaw; 2];
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        match tuple_types(ty, types.types)? {
+            [InterfaceType::String] => Ok(()),
+            _ => bail!("dlwit fast path: expected one string result"),
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a result list.
+unsafe impl ComponentNamedList for RawStr {}
+
+// SAFETY: delegates to `str`'s own `Lower`.
+unsafe impl Lower for RawStr {
+    fn linear_lower_to_flat<T>(
+        &self,
+        _: &mut LowerContext<'_, T>,
+        _: InterfaceType,
+        _: &mut MaybeUninit<[ValRaw; 2]>,
+    ) -> Result<()> {
+        bail!("dlwit fast path: a memory result cannot be flat")
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        offset: usize,
+    ) -> Result<()> {
+        let elem = tuple_types(&ty, cx.types)?[0];
+        self.0.as_str().linear_lower_to_memory(cx, elem, offset)
+    }
 }
 
 // SAFETY: never lowered flat (`typecheck` requires a result that does not
@@ -458,8 +497,7 @@ unsafe impl ComponentNamedList for RawMem {}
 
 // SAFETY: writes only inside the guest memory slice, at the return pointer
 // wasmtime validated for the result type, and only after checking that the
-// bytes are exactly the result type's canonical size; strings go through
-// `str`'s own `Lower`.
+// bytes are exactly the result type's canonical size.
 unsafe impl Lower for RawMem {
     fn linear_lower_to_flat<T>(
         &self,
@@ -478,23 +516,16 @@ unsafe impl Lower for RawMem {
     ) -> Result<()> {
         let types = cx.types;
         let elem = tuple_types(&ty, types)?[0];
-        match self {
-            RawMem::Bytes { buf, len } => {
-                let size = types.canonical_abi(&elem).size32 as usize;
-                if size != *len {
-                    bail!("dlwit fast path: result is {len} bytes, the guest expects {size}");
-                }
-                let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
-                    bail!("dlwit fast path: result pointer out of bounds");
-                };
-                dst.copy_from_slice(&buf[..size]);
-                Ok(())
-            }
-            RawMem::Str(s) => match elem {
-                InterfaceType::String => s.as_str().linear_lower_to_memory(cx, elem, offset),
-                _ => bail!("dlwit fast path: the guest does not expect a string"),
-            },
+        let (buf, len) = (&self.buf, self.len);
+        let size = types.canonical_abi(&elem).size32 as usize;
+        if size != len {
+            bail!("dlwit fast path: result is {len} bytes, the guest expects {size}");
         }
+        let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
+            bail!("dlwit fast path: result pointer out of bounds");
+        };
+        dst.copy_from_slice(&buf[..size]);
+        Ok(())
     }
 }
 
