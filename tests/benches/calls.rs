@@ -74,9 +74,9 @@ const STRLEN_TEXT: &CStr = c"the quick brown fox jumps over the lazy dog";
 /// Must equal the guest's `STRDUP_TEXT`.
 const STRDUP_TEXT: &CStr = c"hello, benchmark";
 /// What the slowest binding's measurement of a shape should take.
-const TARGET: Duration = Duration::from_millis(250);
+const TARGET: Duration = Duration::from_millis(100);
 /// Measurements per binding and shape; the best one counts.
-const REPEATS: usize = 3;
+const REPEATS: usize = 7;
 /// Measurements of each one-time cost (each takes milliseconds).
 const ONE_TIME_REPEATS: usize = 7;
 

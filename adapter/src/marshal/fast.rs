@@ -539,6 +539,8 @@ pub fn lift_str(cx: &Ctx<'_>, _: &FastPlan, ret: &[u8]) -> Result<RawStr, String
 /// value goes straight to its register, with no frame at all.
 #[derive(Debug, Clone)]
 pub struct Fused {
+    /// The stack eightbytes of the call.
+    nstack: usize,
     leaves: Box<[FusedLeaf]>,
     /// The conversions some leaves need.
     converts: Box<[Convert]>,
@@ -758,6 +760,7 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     }
     .filter(|_| specials.is_empty());
     Some(Fused {
+        nstack: direct.nstack(),
         small,
         leaves: leaves.into(),
         converts: converts.into(),
@@ -868,7 +871,7 @@ pub fn call_fused<T: DlwitView>(
     mem: &mut [u8],
     out: &mut [u8; 16],
 ) -> Result<bool, String> {
-    let mut regs = Regs::default();
+    let mut regs = Regs::new(fused.nstack);
     image(fused, args.flat(), &mut regs)?;
     if fused.specials.is_empty() {
         callable.call_fused(&mut regs, None, mem, out);
@@ -892,7 +895,7 @@ pub fn call_fused_scalar(
 ) -> Result<u64, String> {
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
-    let mut regs = Regs::default();
+    let mut regs = Regs::new(fused.nstack);
     image(fused, flat, &mut regs)?;
     scalar_value(ret, callable.call_image(&mut regs, None).first(ret.sse))
 }
@@ -908,7 +911,7 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
-    let mut regs = Regs::default();
+    let mut regs = Regs::new(fused.nstack);
     image(fused, args.flat(), &mut regs)?;
     if !specials(cx, fused, args, store, &mut regs, lent)? {
         return Ok(None);
@@ -933,7 +936,7 @@ pub fn call_fused_small<const W: usize>(
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<[u64; W], String> {
-    let mut regs = Regs::default();
+    let mut regs = Regs::new(fused.nstack);
     image(fused, flat, &mut regs)?;
     let mut c = [0u8; SMALL_MEM];
     if small.in_memory {
@@ -963,7 +966,7 @@ pub fn call_fused_small<const W: usize>(
 }
 
 /// Fills the register image of a fused call.
-#[inline]
+#[inline(always)]
 fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> {
     for &(slot, v) in fused.fixed.iter() {
         *regs.slot(slot as usize) = v;

@@ -24,27 +24,44 @@ const STACK: usize = 14;
 #[repr(C)]
 pub struct Regs {
     /// At the offsets the trampoline reads, 8 bytes each.
-    slots: [u64; STACK + MAX_STACK],
-    /// How many stack eightbytes the trampoline copies (set by the call).
+    slots: [u64; STACK],
+    /// The stack eightbytes: the first `nstack` are initialised (by
+    /// [`Regs::new`]), the rest never read; a call with no stack arguments
+    /// does not spend time clearing them.
+    stack: [MaybeUninit<u64>; MAX_STACK],
+    /// How many stack eightbytes the trampoline copies.
     nstack: u64,
 }
 
-impl Default for Regs {
-    #[inline]
-    fn default() -> Self {
-        Regs {
-            slots: [0; STACK + MAX_STACK],
-            nstack: 0,
-        }
-    }
-}
-
 impl Regs {
+    /// An image with every register zero and `nstack` zero stack
+    /// eightbytes (what [`Direct::nstack`] says the signature needs).
+    #[inline]
+    pub fn new(nstack: usize) -> Regs {
+        assert!(nstack <= MAX_STACK, "at most {MAX_STACK} stack eightbytes");
+        let mut regs = Regs {
+            slots: [0; STACK],
+            stack: [const { MaybeUninit::uninit() }; MAX_STACK],
+            nstack: nstack as u64,
+        };
+        for s in &mut regs.stack[..nstack] {
+            s.write(0);
+        }
+        regs
+    }
+
     /// Slot `i`: 0..6 the integer registers, 6..14 the SSE ones, 14.. the
     /// stack eightbytes in order.
     #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
-        &mut self.slots[i]
+        if i < STACK {
+            return &mut self.slots[i];
+        }
+        let k = i - STACK;
+        assert!(k < self.nstack as usize, "a stack slot of this image");
+        // SAFETY: `new` initialised the first `nstack` stack eightbytes,
+        // and `nstack` never changes.
+        unsafe { self.stack[k].assume_init_mut() }
     }
 }
 
@@ -196,7 +213,7 @@ std::arch::global_asm!(
 // The trampoline's offsets.
 const _: () = {
     assert!(std::mem::offset_of!(Regs, nstack) == 240);
-    assert!(STACK * 8 == 112);
+    assert!(std::mem::offset_of!(Regs, stack) == 112);
 };
 
 unsafe extern "C" {
@@ -344,6 +361,11 @@ impl Direct {
         })
     }
 
+    /// How many eightbytes of arguments go on the stack.
+    pub fn nstack(&self) -> usize {
+        usize::from(self.nstack)
+    }
+
     /// Whether the result goes through a hidden pointer (in rdi).
     pub fn ret_in_memory(&self) -> bool {
         self.ret_in_memory
@@ -383,7 +405,11 @@ impl Direct {
     #[inline]
     pub unsafe fn call_image(&self, fun: *const c_void, regs: &mut Regs) -> RetRegs {
         debug_assert!(!self.ret_in_memory);
-        regs.nstack = u64::from(self.nstack);
+        assert_eq!(
+            regs.nstack,
+            u64::from(self.nstack),
+            "an image for this signature"
+        );
         let mut r = RetRegs::default();
         // SAFETY: as in `call_regs`; the caller guarantees the signature
         // and the registers, and that no result goes to memory.
@@ -410,7 +436,11 @@ impl Direct {
         if self.ret_in_memory {
             regs.slots[0] = mem.as_mut_ptr() as usize as u64;
         }
-        regs.nstack = u64::from(self.nstack);
+        assert_eq!(
+            regs.nstack,
+            u64::from(self.nstack),
+            "an image for this signature"
+        );
         let mut r = RetRegs::default();
         // SAFETY: the caller guarantees `fun`'s signature is the classified
         // one and that `regs` holds its arguments where that classification
@@ -531,7 +561,7 @@ impl Direct {
     /// pointer arguments valid for the call; `ret` is at least the result's
     /// size (and 16 bytes).
     pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
-        let mut regs = Regs::default();
+        let mut regs = Regs::new(usize::from(self.nstack));
         for m in self.moves.iter() {
             let at = offsets[m.arg as usize] + m.offset as usize;
             let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
@@ -543,7 +573,7 @@ impl Direct {
                 }
                 Ext::Zero(n) => raw & (u64::MAX >> (64 - 8 * u32::from(n))),
             };
-            regs.slots[m.reg.slot()] = v;
+            *regs.slot(m.reg.slot()) = v;
         }
         let mut out = [0u8; 16];
         // SAFETY: forwarded from this function's contract; `ret` is large
