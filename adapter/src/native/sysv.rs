@@ -24,44 +24,30 @@ const STACK: usize = 14;
 #[repr(C)]
 pub struct Regs {
     /// At the offsets the trampoline reads, 8 bytes each.
-    slots: [u64; STACK],
-    /// The stack eightbytes: the first `nstack` are initialised (by
-    /// [`Regs::new`]), the rest never read; a call with no stack arguments
-    /// does not spend time clearing them.
-    stack: [MaybeUninit<u64>; MAX_STACK],
+    slots: [u64; STACK + MAX_STACK],
     /// How many stack eightbytes the trampoline copies.
     nstack: u64,
 }
 
 impl Regs {
-    /// An image with every register zero and `nstack` zero stack
-    /// eightbytes (what [`Direct::nstack`] says the signature needs).
-    #[inline]
+    /// An image with every slot zero, for a signature with `nstack` stack
+    /// eightbytes (what [`Direct::nstack`] says). Always inlined, so that
+    /// the image is built where it is used: moving it would cost a copy
+    /// whose loads span narrower stores.
+    #[inline(always)]
     pub fn new(nstack: usize) -> Regs {
         assert!(nstack <= MAX_STACK, "at most {MAX_STACK} stack eightbytes");
-        let mut regs = Regs {
-            slots: [0; STACK],
-            stack: [const { MaybeUninit::uninit() }; MAX_STACK],
+        Regs {
+            slots: [0; STACK + MAX_STACK],
             nstack: nstack as u64,
-        };
-        for s in &mut regs.stack[..nstack] {
-            s.write(0);
         }
-        regs
     }
 
     /// Slot `i`: 0..6 the integer registers, 6..14 the SSE ones, 14.. the
     /// stack eightbytes in order.
     #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
-        if i < STACK {
-            return &mut self.slots[i];
-        }
-        let k = i - STACK;
-        assert!(k < self.nstack as usize, "a stack slot of this image");
-        // SAFETY: `new` initialised the first `nstack` stack eightbytes,
-        // and `nstack` never changes.
-        unsafe { self.stack[k].assume_init_mut() }
+        &mut self.slots[i]
     }
 }
 
@@ -213,7 +199,6 @@ std::arch::global_asm!(
 // The trampoline's offsets.
 const _: () = {
     assert!(std::mem::offset_of!(Regs, nstack) == 240);
-    assert!(std::mem::offset_of!(Regs, stack) == 112);
 };
 
 unsafe extern "C" {
