@@ -13,7 +13,7 @@
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
 use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
-use crate::native::sysv::{Direct, Lent, Regs};
+use crate::native::sysv::{Direct, Lent, MAX_STACK, Regs};
 use crate::native::{Callable, Frame, c_str_at};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
@@ -21,6 +21,23 @@ use crate::resources::DlwitView;
 use std::borrow::Cow;
 use wasmtime::component::ResourceDynamic;
 use wasmtime::{StoreContextMut, ValRaw};
+
+/// Builds a fused call's register image in place, with room for stack
+/// eightbytes only when the call has some (less to clear on every call),
+/// and runs `$call` on it; `?` on the image's conversions.
+macro_rules! with_image {
+    ($fused:expr, $flat:expr, |$regs:ident| $call:expr) => {
+        if $fused.nstack == 0 {
+            let $regs = &mut Regs::<0>::new(0);
+            image($fused, $flat, $regs)?;
+            $call
+        } else {
+            let $regs = &mut Regs::<MAX_STACK>::new($fused.nstack);
+            image($fused, $flat, $regs)?;
+            $call
+        }
+    };
+}
 
 /// How one leaf value converts between its canonical and its C form.
 #[derive(Debug, Clone)]
@@ -871,7 +888,7 @@ pub fn call_fused<T: DlwitView>(
     mem: &mut [u8],
     out: &mut [u8; 16],
 ) -> Result<bool, String> {
-    let mut regs = Regs::new(fused.nstack);
+    let mut regs = Regs::<MAX_STACK>::new(fused.nstack);
     image(fused, args.flat(), &mut regs)?;
     if fused.specials.is_empty() {
         callable.call_fused(&mut regs, None, mem, out);
@@ -895,9 +912,8 @@ pub fn call_fused_scalar(
 ) -> Result<u64, String> {
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
-    let mut regs = Regs::new(fused.nstack);
-    image(fused, flat, &mut regs)?;
-    scalar_value(ret, callable.call_image(&mut regs, None).first(ret.sse))
+    let reg = with_image!(fused, flat, |regs| callable.call_image(regs, None));
+    scalar_value(ret, reg.first(ret.sse))
 }
 
 /// [`call_fused_scalar`] with strings, lists or handles (copies in `lent`,
@@ -911,7 +927,7 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
-    let mut regs = Regs::new(fused.nstack);
+    let mut regs = Regs::<MAX_STACK>::new(fused.nstack);
     image(fused, args.flat(), &mut regs)?;
     if !specials(cx, fused, args, store, &mut regs, lent)? {
         return Ok(None);
@@ -936,13 +952,17 @@ pub fn call_fused_small<const W: usize>(
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<[u64; W], String> {
-    let mut regs = Regs::new(fused.nstack);
-    image(fused, flat, &mut regs)?;
     let mut c = [0u8; SMALL_MEM];
     if small.in_memory {
-        callable.call_fused(&mut regs, None, &mut c, &mut [0; 16]);
+        with_image!(fused, flat, |regs| callable.call_fused(
+            regs,
+            None,
+            &mut c,
+            &mut [0; 16]
+        ));
     } else {
-        let r = callable.ret_eightbytes(&callable.call_image(&mut regs, None));
+        let r = with_image!(fused, flat, |regs| callable.call_image(regs, None));
+        let r = callable.ret_eightbytes(&r);
         c[..8].copy_from_slice(&r[0].to_le_bytes());
         c[8..16].copy_from_slice(&r[1].to_le_bytes());
     }
@@ -967,7 +987,7 @@ pub fn call_fused_small<const W: usize>(
 
 /// Fills the register image of a fused call.
 #[inline(always)]
-fn image(fused: &Fused, flat: &[ValRaw], regs: &mut Regs) -> Result<(), String> {
+fn image<const S: usize>(fused: &Fused, flat: &[ValRaw], regs: &mut Regs<S>) -> Result<(), String> {
     for &(slot, v) in fused.fixed.iter() {
         *regs.slot(slot as usize) = v;
     }

@@ -295,9 +295,9 @@ impl Callable {
     /// plan puts there (constants such as NULL, handles C made), exactly
     /// as in a frame call; the call is as safe as any call of this function
     /// (the load contract).
-    pub fn call_fused(
+    pub fn call_fused<const S: usize>(
         &self,
-        regs: &mut sysv::Regs,
+        regs: &mut sysv::Regs<S>,
         lent: Option<&Lent>,
         mem: &mut [u8],
         out: &mut [u8; 16],
@@ -320,7 +320,11 @@ impl Callable {
     /// [`Callable::call_fused`] for a signature whose result (if any) is in
     /// registers: returns the result registers.
     #[inline]
-    pub fn call_image(&self, regs: &mut sysv::Regs, lent: Option<&Lent>) -> sysv::RetRegs {
+    pub fn call_image<const S: usize>(
+        &self,
+        regs: &mut sysv::Regs<S>,
+        lent: Option<&Lent>,
+    ) -> sysv::RetRegs {
         let direct = self.direct.as_ref().expect("fused calls are direct");
         assert!(!direct.ret_in_memory(), "image calls return in registers");
         if let Some(lent) = lent {

@@ -19,27 +19,31 @@ pub const MAX_STACK: usize = 16;
 /// Slot of the first stack eightbyte.
 const STACK: usize = 14;
 
-/// What a call loads: rdi, rsi, rdx, rcx, r8, r9, then the low 8 bytes of
-/// xmm0..xmm7, then the stack arguments (see [`Regs::slot`]).
+/// What a call loads: how many stack eightbytes it has, then rdi, rsi,
+/// rdx, rcx, r8, r9, the low 8 bytes of xmm0..xmm7, and room for `S` stack
+/// eightbytes (see [`Regs::slot`]). `Regs<0>` is the image of a call with
+/// no stack arguments: less to clear on every call.
 #[repr(C)]
-pub struct Regs {
-    /// At the offsets the trampoline reads, 8 bytes each.
-    slots: [u64; STACK + MAX_STACK],
+pub struct Regs<const S: usize = MAX_STACK> {
     /// How many stack eightbytes the trampoline copies.
     nstack: u64,
+    /// At the offsets the trampoline reads, 8 bytes each.
+    slots: [u64; STACK],
+    stack: [u64; S],
 }
 
-impl Regs {
+impl<const S: usize> Regs<S> {
     /// An image with every slot zero, for a signature with `nstack` stack
     /// eightbytes (what [`Direct::nstack`] says). Always inlined, so that
     /// the image is built where it is used: moving it would cost a copy
     /// whose loads span narrower stores.
     #[inline(always)]
-    pub fn new(nstack: usize) -> Regs {
-        assert!(nstack <= MAX_STACK, "at most {MAX_STACK} stack eightbytes");
+    pub fn new(nstack: usize) -> Self {
+        assert!(nstack <= S, "room for {nstack} stack eightbytes");
         Regs {
-            slots: [0; STACK + MAX_STACK],
             nstack: nstack as u64,
+            slots: [0; STACK],
+            stack: [0; S],
         }
     }
 
@@ -47,7 +51,10 @@ impl Regs {
     /// stack eightbytes in order.
     #[inline]
     pub fn slot(&mut self, i: usize) -> &mut u64 {
-        &mut self.slots[i]
+        match i.checked_sub(STACK) {
+            None => &mut self.slots[i],
+            Some(k) => &mut self.stack[k],
+        }
     }
 }
 
@@ -106,7 +113,7 @@ impl Lent {
 
     /// Writes the addresses of the copies into their register slots.
     #[inline]
-    pub(super) fn point(&self, regs: &mut Regs) {
+    pub(super) fn point<const S: usize>(&self, regs: &mut Regs<S>) {
         for &(slot, off) in &self.at[..self.n] {
             let p = self.buf[usize::from(off)..].as_ptr();
             regs.slots[usize::from(slot)] = p as usize as u64;
@@ -152,9 +159,9 @@ std::arch::global_asm!(
     "mov rbx, rdx",
     "mov r11, rdi",
     "mov r10, rsi",
-    // The stack arguments: `nstack` eightbytes from slot 14 on, copied to
-    // the bottom of a 16-byte aligned area (rsp is 16-byte aligned here).
-    "mov rcx, qword ptr [r10 + 240]",
+    // The stack arguments: `nstack` eightbytes from offset 120 on, copied
+    // to the bottom of a 16-byte aligned area (rsp is 16-byte aligned here).
+    "mov rcx, qword ptr [r10]",
     "lea rax, [rcx * 8 + 15]",
     "and rax, -16",
     "sub rsp, rax",
@@ -162,25 +169,25 @@ std::arch::global_asm!(
     "2:",
     "cmp rax, rcx",
     "jae 3f",
-    "mov rdx, qword ptr [r10 + 112 + rax * 8]",
+    "mov rdx, qword ptr [r10 + 120 + rax * 8]",
     "mov qword ptr [rsp + rax * 8], rdx",
     "inc rax",
     "jmp 2b",
     "3:",
-    "movq xmm0, qword ptr [r10 + 48]",
-    "movq xmm1, qword ptr [r10 + 56]",
-    "movq xmm2, qword ptr [r10 + 64]",
-    "movq xmm3, qword ptr [r10 + 72]",
-    "movq xmm4, qword ptr [r10 + 80]",
-    "movq xmm5, qword ptr [r10 + 88]",
-    "movq xmm6, qword ptr [r10 + 96]",
-    "movq xmm7, qword ptr [r10 + 104]",
-    "mov rdi, qword ptr [r10 + 0]",
-    "mov rsi, qword ptr [r10 + 8]",
-    "mov rdx, qword ptr [r10 + 16]",
-    "mov rcx, qword ptr [r10 + 24]",
-    "mov r8, qword ptr [r10 + 32]",
-    "mov r9, qword ptr [r10 + 40]",
+    "movq xmm0, qword ptr [r10 + 56]",
+    "movq xmm1, qword ptr [r10 + 64]",
+    "movq xmm2, qword ptr [r10 + 72]",
+    "movq xmm3, qword ptr [r10 + 80]",
+    "movq xmm4, qword ptr [r10 + 88]",
+    "movq xmm5, qword ptr [r10 + 96]",
+    "movq xmm6, qword ptr [r10 + 104]",
+    "movq xmm7, qword ptr [r10 + 112]",
+    "mov rdi, qword ptr [r10 + 8]",
+    "mov rsi, qword ptr [r10 + 16]",
+    "mov rdx, qword ptr [r10 + 24]",
+    "mov rcx, qword ptr [r10 + 32]",
+    "mov r8, qword ptr [r10 + 40]",
+    "mov r9, qword ptr [r10 + 48]",
     // An upper bound of the vector registers used, for variadic callees.
     "mov eax, 8",
     "call r11",
@@ -198,11 +205,16 @@ std::arch::global_asm!(
 
 // The trampoline's offsets.
 const _: () = {
-    assert!(std::mem::offset_of!(Regs, nstack) == 240);
+    assert!(std::mem::offset_of!(Regs, nstack) == 0);
+    assert!(std::mem::offset_of!(Regs, slots) == 8);
+    assert!(std::mem::offset_of!(Regs, stack) == 120);
+    assert!(std::mem::offset_of!(Regs<0>, slots) == 8);
 };
 
 unsafe extern "C" {
-    fn dlwit_sysv_trampoline(fun: *const c_void, regs: *const Regs, ret: *mut RetRegs);
+    /// `regs` points to a `Regs<S>` of any `S` (the layout up to the stack
+    /// eightbytes is the same, and only `nstack` of those are read).
+    fn dlwit_sysv_trampoline(fun: *const c_void, regs: *const u64, ret: *mut RetRegs);
 }
 
 /// How an integer is widened to its register.
@@ -388,7 +400,11 @@ impl Direct {
     /// # Safety
     /// As [`Direct::call_regs`]; the result must not be in memory.
     #[inline]
-    pub unsafe fn call_image(&self, fun: *const c_void, regs: &mut Regs) -> RetRegs {
+    pub unsafe fn call_image<const S: usize>(
+        &self,
+        fun: *const c_void,
+        regs: &mut Regs<S>,
+    ) -> RetRegs {
         debug_assert!(!self.ret_in_memory);
         assert_eq!(
             regs.nstack,
@@ -398,7 +414,7 @@ impl Direct {
         let mut r = RetRegs::default();
         // SAFETY: as in `call_regs`; the caller guarantees the signature
         // and the registers, and that no result goes to memory.
-        unsafe { dlwit_sysv_trampoline(fun, regs, &mut r) };
+        unsafe { dlwit_sysv_trampoline(fun, (regs as *const Regs<S>).cast(), &mut r) };
         r
     }
 
@@ -411,10 +427,10 @@ impl Direct {
     /// classified from, and `regs` must hold its arguments as that
     /// classification places them (pointer arguments valid for the call);
     /// `mem` must be at least the result's size when the result is in memory.
-    pub unsafe fn call_regs(
+    pub unsafe fn call_regs<const S: usize>(
         &self,
         fun: *const c_void,
-        regs: &mut Regs,
+        regs: &mut Regs<S>,
         mem: &mut [u8],
         out: &mut [u8; 16],
     ) {
@@ -433,7 +449,7 @@ impl Direct {
         // the stack 16-byte aligned at the call, restores the callee-saved
         // registers it uses and stores the result registers into `r`. A
         // result in memory goes to `mem` (its address in rdi), large enough.
-        unsafe { dlwit_sysv_trampoline(fun, regs, &mut r) };
+        unsafe { dlwit_sysv_trampoline(fun, (regs as *const Regs<S>).cast(), &mut r) };
         for (k, src) in self.ret.iter().enumerate() {
             let v = match src {
                 RetSrc::Rax => r.rax,
@@ -546,7 +562,7 @@ impl Direct {
     /// pointer arguments valid for the call; `ret` is at least the result's
     /// size (and 16 bytes).
     pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
-        let mut regs = Regs::new(usize::from(self.nstack));
+        let mut regs = Regs::<MAX_STACK>::new(usize::from(self.nstack));
         for m in self.moves.iter() {
             let at = offsets[m.arg as usize] + m.offset as usize;
             let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
