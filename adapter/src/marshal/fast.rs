@@ -824,12 +824,12 @@ fn zero(v: u64, n: u8) -> u64 {
 /// Puts a fused call's strings, byte lists and handles into `regs` (the
 /// copies into `lent`), then takes the `own` handles out of the table.
 /// `Ok(false)`, with nothing taken, when the copies do not fit.
-fn specials<T: DlwitView>(
+fn specials<T: DlwitView, const S: usize>(
     cx: &Ctx<'_>,
     fused: &Fused,
     args: &impl Args,
     store: &mut StoreContextMut<'_, T>,
-    regs: &mut Regs,
+    regs: &mut Regs<S>,
     lent: &mut Lent,
 ) -> Result<bool, String> {
     let mut owned = [(0u32, 0u32); MAX_SPECIAL];
@@ -888,17 +888,16 @@ pub fn call_fused<T: DlwitView>(
     mem: &mut [u8],
     out: &mut [u8; 16],
 ) -> Result<bool, String> {
-    let mut regs = Regs::<MAX_STACK>::new(fused.nstack);
-    image(fused, args.flat(), &mut regs)?;
-    if fused.specials.is_empty() {
-        callable.call_fused(&mut regs, None, mem, out);
-        return Ok(true);
-    }
-    if !specials(cx, fused, args, store, &mut regs, lent)? {
-        return Ok(false);
-    }
-    callable.call_fused(&mut regs, Some(lent), mem, out);
-    Ok(true)
+    Ok(with_image!(fused, args.flat(), |regs| {
+        if fused.specials.is_empty() {
+            callable.call_fused(regs, None, mem, out);
+        } else if specials(cx, fused, args, store, regs, lent)? {
+            callable.call_fused(regs, Some(lent), mem, out);
+        } else {
+            return Ok(false);
+        }
+        true
+    }))
 }
 
 /// Runs a fused call whose result is `fused.scalar`, with no strings, lists
@@ -927,13 +926,13 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
-    let mut regs = Regs::<MAX_STACK>::new(fused.nstack);
-    image(fused, args.flat(), &mut regs)?;
-    if !specials(cx, fused, args, store, &mut regs, lent)? {
-        return Ok(None);
-    }
-    let reg = callable.call_image(&mut regs, Some(lent)).first(ret.sse);
-    scalar_value(ret, reg).map(Some)
+    let reg = with_image!(fused, args.flat(), |regs| {
+        if !specials(cx, fused, args, store, regs, lent)? {
+            return Ok(None);
+        }
+        callable.call_image(regs, Some(lent))
+    });
+    scalar_value(ret, reg.first(ret.sse)).map(Some)
 }
 
 /// The flat value of a scalar result from its register.
