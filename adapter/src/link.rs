@@ -6,7 +6,7 @@
 
 use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
-use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused};
+use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
 use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs};
@@ -195,14 +195,7 @@ where
                 .is_some_and(|f| f.scalar.is_some() && !f.has_specials()) =>
         {
             inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
-                let Some(
-                    fused @ Fused {
-                        scalar: Some(ret), ..
-                    },
-                ) = &host.fused
-                else {
-                    unreachable!("checked at link time")
-                };
+                let (fused, ret) = host.fused_scalar();
                 fast::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
@@ -213,14 +206,7 @@ where
         // copies are too long).
         Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
             .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                let Some(
-                    fused @ Fused {
-                        scalar: Some(ret), ..
-                    },
-                ) = &host.fused
-                else {
-                    unreachable!("checked at link time")
-                };
+                let (fused, ret) = host.fused_scalar();
                 let cx = host.ctx();
                 let mut lent = Lent::new();
                 let c = &host.callable;
@@ -286,14 +272,7 @@ where
     A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
 {
     inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
-        let Some(
-            fused @ Fused {
-                small: Some(small), ..
-            },
-        ) = &host.fused
-        else {
-            unreachable!("checked at link time")
-        };
+        let (fused, small) = host.fused_small();
         fast::call_fused_small::<W>(fused, small, &host.callable, args.flat())
             .map(RawSmall)
             .map_err(|e| host.fail(e))
@@ -327,6 +306,27 @@ struct HostFn {
 impl HostFn {
     fn func(&self) -> &Function {
         &self.plan.interfaces[self.interface].functions[self.function]
+    }
+
+    /// The fused program and its scalar result (checked at link time).
+    fn fused_scalar(&self) -> (&Fused, &ScalarRet) {
+        match &self.fused {
+            Some(
+                f @ Fused {
+                    scalar: Some(r), ..
+                },
+            ) => (f, r),
+            _ => unreachable!("only linked with a fused scalar result"),
+        }
+    }
+
+    /// The fused program and its small record result (checked at link
+    /// time).
+    fn fused_small(&self) -> (&Fused, &SmallRet) {
+        match &self.fused {
+            Some(f @ Fused { small: Some(r), .. }) => (f, r),
+            _ => unreachable!("only linked with a fused small result"),
+        }
     }
 
     fn ctx(&self) -> Ctx<'_> {

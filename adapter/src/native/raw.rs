@@ -439,33 +439,49 @@ pub struct RawMem {
 /// move, [`RawMem`] is not).
 pub struct RawStr(pub String);
 
-// SAFETY: never lowered flat (`typecheck` requires a string result, which
-// goes through the return pointer).
-unsafe impl ComponentType for RawStr {
-    type Lower = [ValRaw; 2];
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+/// The `ComponentType` and `ComponentNamedList` impls of a result that
+/// never flattens (wasmtime passes a return pointer for it), with the
+/// given `typecheck`, and the first half of its `Lower` impl.
+macro_rules! memory_result {
+    ([$($g:tt)*] $ty:ty, |$t:ident, $types:ident| $check:expr) => {
+        // SAFETY: never lowered flat: `typecheck` requires a result that
+        // goes through the return pointer.
+        unsafe impl<$($g)*> ComponentType for $ty {
+            type Lower = [ValRaw; 2];
+            const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
 
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        match tuple_types(ty, types.types)? {
-            [InterfaceType::String] => Ok(()),
-            _ => bail!("dlwit fast path: expected one string result"),
+            fn typecheck($t: &InterfaceType, $types: &InstanceType<'_>) -> Result<()> {
+                $check
+            }
         }
-    }
+
+        // SAFETY: only a marker that the type is a result list.
+        unsafe impl<$($g)*> ComponentNamedList for $ty {}
+    };
 }
 
-// SAFETY: only a marker that the type is a result list.
-unsafe impl ComponentNamedList for RawStr {}
+/// `Lower::linear_lower_to_flat` of a result that never flattens.
+macro_rules! never_flat {
+    () => {
+        fn linear_lower_to_flat<T>(
+            &self,
+            _: &mut LowerContext<'_, T>,
+            _: InterfaceType,
+            _: &mut MaybeUninit<[ValRaw; 2]>,
+        ) -> Result<()> {
+            bail!("dlwit fast path: a memory result cannot be flat")
+        }
+    };
+}
+
+memory_result!([] RawStr, |ty, types| match tuple_types(ty, types.types)? {
+    [InterfaceType::String] => Ok(()),
+    _ => bail!("dlwit fast path: expected one string result"),
+});
 
 // SAFETY: delegates to `str`'s own `Lower`.
 unsafe impl Lower for RawStr {
-    fn linear_lower_to_flat<T>(
-        &self,
-        _: &mut LowerContext<'_, T>,
-        _: InterfaceType,
-        _: &mut MaybeUninit<[ValRaw; 2]>,
-    ) -> Result<()> {
-        bail!("dlwit fast path: a memory result cannot be flat")
-    }
+    never_flat!();
 
     fn linear_lower_to_memory<T>(
         &self,
@@ -478,35 +494,22 @@ unsafe impl Lower for RawStr {
     }
 }
 
-// SAFETY: never lowered flat (`typecheck` requires a result that does not
-// flatten to one value, so wasmtime passes a return pointer).
-unsafe impl ComponentType for RawMem {
-    type Lower = [ValRaw; 2];
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
-
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        match tuple_types(ty, types.types)? {
-            [one] if flat_count(one, types.types).is_none_or(|n| n > 1) => Ok(()),
-            _ => bail!("dlwit fast path: expected one result passed through memory"),
-        }
+/// Whether the result is one value passed through memory (a record that
+/// does not flatten to one value).
+fn check_memory_result(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+    match tuple_types(ty, types.types)? {
+        [one] if flat_count(one, types.types).is_none_or(|n| n > 1) => Ok(()),
+        _ => bail!("dlwit fast path: expected one result passed through memory"),
     }
 }
 
-// SAFETY: only a marker that the type is a result list.
-unsafe impl ComponentNamedList for RawMem {}
+memory_result!([] RawMem, |ty, types| check_memory_result(ty, types));
 
 // SAFETY: writes only inside the guest memory slice, at the return pointer
 // wasmtime validated for the result type, and only after checking that the
 // bytes are exactly the result type's canonical size.
 unsafe impl Lower for RawMem {
-    fn linear_lower_to_flat<T>(
-        &self,
-        _: &mut LowerContext<'_, T>,
-        _: InterfaceType,
-        _: &mut MaybeUninit<[ValRaw; 2]>,
-    ) -> Result<()> {
-        bail!("dlwit fast path: a memory result cannot be flat")
-    }
+    never_flat!();
 
     fn linear_lower_to_memory<T>(
         &self,
@@ -535,32 +538,13 @@ unsafe impl Lower for RawMem {
 /// W ≤ 2).
 pub struct RawSmall<const W: usize>(pub [u64; W]);
 
-// SAFETY: never lowered flat (`typecheck` requires a result that does not
-// flatten to one value, so wasmtime passes a return pointer).
-unsafe impl<const W: usize> ComponentType for RawSmall<W> {
-    type Lower = [ValRaw; 2];
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
-
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        RawMem::typecheck(ty, types)
-    }
-}
-
-// SAFETY: only a marker that the type is a result list.
-unsafe impl<const W: usize> ComponentNamedList for RawSmall<W> {}
+memory_result!([const W: usize] RawSmall<W>, |ty, types| check_memory_result(ty, types));
 
 // SAFETY: writes only inside the guest memory slice, at the return pointer
 // wasmtime validated for the result type, exactly that type's canonical
 // size, which must be at most the `8 * W` bytes held.
 unsafe impl<const W: usize> Lower for RawSmall<W> {
-    fn linear_lower_to_flat<T>(
-        &self,
-        _: &mut LowerContext<'_, T>,
-        _: InterfaceType,
-        _: &mut MaybeUninit<[ValRaw; 2]>,
-    ) -> Result<()> {
-        bail!("dlwit fast path: a memory result cannot be flat")
-    }
+    never_flat!();
 
     #[inline]
     fn linear_lower_to_memory<T>(
