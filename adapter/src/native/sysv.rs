@@ -625,4 +625,32 @@ mod tests {
         let many = vec![CType::Scalar(Scalar::I64); 6 + MAX_STACK + 1];
         assert!(Direct::new(&plan, &many, CType::Void).is_none());
     }
+
+    #[test]
+    fn lent_copies_fit_or_refuse() {
+        let mut lent = Lent::new();
+        let mut regs = Regs::<0>::new(0);
+        assert!(lent.push(0, b"abc", true));
+        assert!(lent.push(1, b"", false));
+        // Not an integer register: refused.
+        assert!(!lent.push(6, b"x", false));
+        lent.point(&mut regs);
+        let p = regs.slots[0] as usize as *const u8;
+        // SAFETY: `p` points at the copy inside `lent`, alive here, 4 bytes.
+        let copy = unsafe { std::slice::from_raw_parts(p, 4) };
+        assert_eq!(copy, b"abc\0");
+        // The empty list points just past the string's NUL.
+        assert_eq!(regs.slots[1], regs.slots[0] + 4);
+        // What does not fit is refused whole, and nothing is copied.
+        assert!(!lent.push(2, &[1; LENT_BYTES], false));
+        assert!(lent.push(2, &[1; LENT_BYTES - 4], false));
+        assert!(!lent.push(3, b"a", false), "full");
+        assert!(lent.push(3, b"", false), "an empty copy still fits");
+        // At most MAX_SPECIAL copies.
+        let mut lent = Lent::new();
+        for k in 0..super::super::raw::MAX_SPECIAL {
+            assert!(lent.push(k as u8, b"a", false));
+        }
+        assert!(!lent.push(5, b"a", false));
+    }
 }
