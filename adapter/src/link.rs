@@ -6,7 +6,8 @@
 
 use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
-use crate::marshal::fast::{self, FUSED_MEM, FastPlan, FastRet, Fused, ScalarRet, SmallRet};
+use crate::marshal::fast::{self, FastPlan, FastRet};
+use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
 use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs};
@@ -94,7 +95,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 .as_ref()
                 .zip(b.callable.direct())
                 .filter(|_| plan.callbacks.is_empty())
-                .and_then(|(fp, direct)| fast::fuse(plan, func, fp, direct));
+                .and_then(|(fp, direct)| fused::fuse(plan, func, fp, direct));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
@@ -196,7 +197,7 @@ where
         {
             inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
                 let (fused, ret) = host.fused_scalar();
-                fast::call_fused_scalar(fused, ret, &host.callable, args.flat())
+                fused::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
             })
@@ -211,7 +212,7 @@ where
                 let mut lent = Lent::new();
                 let c = &host.callable;
                 let done =
-                    fast::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
+                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
                         .map_err(|e| host.fail(e))?;
                 match done {
                     Some(v) => Ok(RawScalar(v)),
@@ -273,7 +274,7 @@ where
 {
     inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
         let (fused, small) = host.fused_small();
-        fast::call_fused_small::<W>(fused, small, &host.callable, args.flat())
+        fused::call_fused_small::<W>(fused, small, &host.callable, args.flat())
             .map(RawSmall)
             .map_err(|e| host.fail(e))
     })
@@ -423,12 +424,12 @@ impl HostFn {
             let c = &self.callable;
             if fused.ret_in_memory {
                 let mut mem = [0u8; FUSED_MEM];
-                if fast::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
+                if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
                     .map_err(|e| self.fail(e))?
                 {
                     return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
                 }
-            } else if fast::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
+            } else if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
                 .map_err(|e| self.fail(e))?
             {
                 return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));

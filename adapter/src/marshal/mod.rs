@@ -6,6 +6,7 @@
 
 pub mod callback;
 pub mod fast;
+pub mod fused;
 mod value;
 
 use crate::native::{Callable, Frame};

@@ -1,0 +1,462 @@
+//! Fused calls: for a fast-path function whose C call is direct, a program
+//! computed at link time that puts each flat value straight into its
+//! register or stack slot (strings and byte lists as copies lent from the
+//! host's stack, handles as their C pointers), so that a call needs no
+//! argument frame; scalar and small record results come straight from the
+//! result registers.
+
+use super::Ctx;
+use super::fast::{
+    Conv, FastPlan, FastRet, RetLeaf, Step, bytes_arg, c_bits, flat_value, handle_arg, leaf_value,
+    read_leaf, string_arg, zero,
+};
+use super::value::{get, put, signed};
+use crate::native::Callable;
+use crate::native::raw::{Args, MAX_SPECIAL};
+use crate::native::sysv::{Direct, Lent, MAX_STACK, Regs};
+use crate::plan::{Function, Plan, Scalar};
+use crate::resources::DlwitView;
+use wasmtime::{StoreContextMut, ValRaw};
+
+/// Builds a fused call's register image in place, with room for stack
+/// eightbytes only when the call has some (less to clear on every call),
+/// and runs `$call` on it; `?` on the image's conversions.
+macro_rules! with_image {
+    ($fused:expr, $flat:expr, |$regs:ident| $call:expr) => {
+        if $fused.nstack == 0 {
+            let $regs = &mut Regs::<0>::new(0);
+            image($fused, $flat, $regs)?;
+            $call
+        } else {
+            let $regs = &mut Regs::<MAX_STACK>::new($fused.nstack);
+            image($fused, $flat, $regs)?;
+            $call
+        }
+    };
+}
+
+/// A plain-scalar function whose C signature fits in registers: each flat
+/// value goes straight to its register, with no frame at all.
+#[derive(Debug, Clone)]
+pub struct Fused {
+    /// The stack eightbytes of the call.
+    nstack: usize,
+    leaves: Box<[FusedLeaf]>,
+    /// The conversions some leaves need.
+    converts: Box<[Convert]>,
+    /// Strings, byte lists and handles, in parameter order.
+    specials: Box<[FusedSpecial]>,
+    /// Fixed arguments: (register slot, value).
+    fixed: Box<[(u8, u64)]>,
+    /// Whether C returns the result in memory (then it is in `mem`).
+    pub ret_in_memory: bool,
+    /// A scalar result in one register: the whole call is
+    /// [`call_fused_scalar`].
+    pub scalar: Option<ScalarRet>,
+    /// A record result of at most [`SMALL_MAX`] canonical bytes: the whole
+    /// call is [`call_fused_small`].
+    pub small: Option<SmallRet>,
+}
+
+/// The largest record result (canonical bytes) a fused call returns
+/// without a buffer.
+pub const SMALL_MAX: usize = 32;
+
+/// The largest C record result in memory such a call carries.
+const SMALL_MEM: usize = 64;
+
+impl Fused {
+    /// Whether the call has strings, byte lists or handles.
+    pub fn has_specials(&self) -> bool {
+        !self.specials.is_empty()
+    }
+}
+
+/// A record result read straight from its registers.
+#[derive(Debug, Clone)]
+pub struct SmallRet {
+    /// The canonical size.
+    pub size: usize,
+    leaves: Box<[RetLeaf]>,
+    /// The canonical layout is the C layout, leaf for leaf, with no
+    /// conversions: C's bytes are the canonical bytes.
+    identity: bool,
+    /// C returns it in memory rather than in registers.
+    in_memory: bool,
+}
+
+/// A scalar result read straight from its register.
+#[derive(Debug, Clone)]
+pub struct ScalarRet {
+    /// In xmm0 rather than rax.
+    sse: bool,
+    leaf: RetLeaf,
+}
+
+/// One flat value to its register: 5 bytes, so a call's leaves stay in a
+/// cache line or two.
+#[derive(Debug, Clone, Copy)]
+struct FusedLeaf {
+    flat: u8,
+    op: LeafOp,
+    slot: u8,
+    shift: u8,
+}
+
+/// A conversion a leaf needs before widening (bool, enum, flags).
+#[derive(Debug, Clone)]
+struct Convert {
+    conv: Conv,
+    size: u8,
+    widen: Option<(bool, u8)>,
+}
+
+/// A string, byte list or handle parameter of a fused call.
+#[derive(Debug, Clone)]
+enum FusedSpecial {
+    /// A copy with a NUL appended, lent for the call; its address to `slot`.
+    Str { k: usize, arg: usize, slot: u8 },
+    /// A copy lent for the call: its address to `slot`, its length to
+    /// `len_slot`.
+    Bytes { k: usize, slot: u8, len_slot: u8 },
+    /// The C pointer behind the handle, to `slot`.
+    Handle {
+        k: usize,
+        arg: usize,
+        resource: usize,
+        own: bool,
+        slot: u8,
+    },
+}
+
+/// How a flat value becomes its register bits, decided at link time.
+#[derive(Debug, Clone, Copy)]
+enum LeafOp {
+    /// The whole 64-bit flat value (64-bit integers, `double`).
+    Whole,
+    /// The low 32 bits of the flat value, sign-extended from `n` bytes
+    /// (a whole `int`, `short` or `char` argument).
+    Sign(u8),
+    /// The low `n` bytes of the flat value, zero-extended (unsigned
+    /// arguments, `float`, and every field packed into a struct's register).
+    Zero(u8),
+    /// Needs the conversion [`Fused::converts`]`[k]`.
+    Convert(u8),
+}
+
+/// The largest C result in memory a fused call carries on the stack.
+pub const FUSED_MEM: usize = 256;
+
+/// The fused program of a fast-path function, when its parameters are plain
+/// scalars and its C signature fits in registers.
+pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Option<Fused> {
+    if direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM {
+        return None;
+    }
+    // Every pointer argument must be one the program fills: a string or
+    // list copy, a handle, or a fixed value.
+    let filled = |i: usize| {
+        f.fixed.iter().any(|&(a, _)| a == i)
+            || fast.steps.iter().any(|s| match s {
+                Step::Str { arg, .. } | Step::Bytes { arg, .. } | Step::Handle { arg, .. } => {
+                    *arg == i
+                }
+                Step::Leaf(_) => false,
+            })
+    };
+    let pointer = crate::plan::CType::Scalar(Scalar::Ptr);
+    if (0..f.args.len()).any(|i| f.args[i].ty == pointer && !filled(i)) {
+        return None;
+    }
+    let mut leaves = Vec::new();
+    let mut converts = Vec::new();
+    let mut specials = Vec::new();
+    let gpr = |arg: usize| direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6);
+    for step in &fast.steps {
+        let l = match step {
+            Step::Leaf(l) => l,
+            &Step::Str { k, arg } => {
+                specials.push(FusedSpecial::Str {
+                    k,
+                    arg,
+                    slot: gpr(arg)?,
+                });
+                continue;
+            }
+            &Step::Bytes { k, arg } => {
+                specials.push(FusedSpecial::Bytes {
+                    k,
+                    slot: gpr(arg)?,
+                    len_slot: gpr(arg + 1)?,
+                });
+                continue;
+            }
+            &Step::Handle {
+                k,
+                arg,
+                resource,
+                own,
+            } => {
+                specials.push(FusedSpecial::Handle {
+                    k,
+                    arg,
+                    resource,
+                    own,
+                    slot: gpr(arg)?,
+                });
+                continue;
+            }
+        };
+        let p = direct.place(l.arg, l.offset)?;
+        let op = match (&l.conv, p.widen) {
+            (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Whole,
+            (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Sign(n),
+            (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Zero(n),
+            (Conv::Int { .. } | Conv::Char | Conv::F32, None) => LeafOp::Zero(l.size as u8),
+            (conv, widen) => {
+                converts.push(Convert {
+                    conv: conv.clone(),
+                    size: l.size as u8,
+                    widen,
+                });
+                LeafOp::Convert((converts.len() - 1) as u8)
+            }
+        };
+        leaves.push(FusedLeaf {
+            flat: l.flat as u8,
+            op,
+            slot: p.slot,
+            shift: p.shift,
+        });
+    }
+    let mut fixed = Vec::new();
+    for &(arg, v) in &f.fixed {
+        fixed.push((direct.place(arg, 0)?.slot, v as u64));
+    }
+    let scalar = match &fast.ret {
+        FastRet::Scalar(l) if l.c_off == 0 => direct.one_ret_register().map(|sse| ScalarRet {
+            sse,
+            leaf: l.clone(),
+        }),
+        _ => None,
+    };
+    let small = match &fast.ret {
+        FastRet::Struct { size, leaves }
+            if *size <= SMALL_MAX
+                && (!direct.ret_in_memory() || plan.size_align(f.ret_type).0 <= SMALL_MEM) =>
+        {
+            Some(SmallRet {
+                size: *size,
+                in_memory: direct.ret_in_memory(),
+                identity: leaves.iter().all(|l| {
+                    l.c_off == l.canon_off
+                        && l.size == l.canon_size
+                        && matches!(l.conv, Conv::Int { .. } | Conv::F32 | Conv::F64)
+                }),
+                leaves: leaves.clone().into(),
+            })
+        }
+        _ => None,
+    }
+    .filter(|_| specials.is_empty());
+    Some(Fused {
+        nstack: direct.nstack(),
+        small,
+        leaves: leaves.into(),
+        converts: converts.into(),
+        specials: specials.into(),
+        fixed: fixed.into(),
+        ret_in_memory: direct.ret_in_memory(),
+        scalar,
+    })
+}
+
+/// Puts a fused call's strings, byte lists and handles into `regs` (the
+/// copies into `lent`), then takes the `own` handles out of the table.
+/// `Ok(false)`, with nothing taken, when the copies do not fit.
+fn specials<T: DlwitView, const S: usize>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    regs: &mut Regs<S>,
+    lent: &mut Lent,
+) -> Result<bool, String> {
+    let mut owned = [(0u32, 0u32); MAX_SPECIAL];
+    let mut n_owned = 0;
+    for special in fused.specials.iter() {
+        match *special {
+            FusedSpecial::Str { k, arg, slot } => {
+                let s = string_arg(cx, args.special(k), arg, store)?;
+                if !lent.push(slot, s.as_bytes(), true) {
+                    return Ok(false);
+                }
+            }
+            FusedSpecial::Bytes { k, slot, len_slot } => {
+                let b = bytes_arg(args.special(k), store)?;
+                if !lent.push(slot, b, false) {
+                    return Ok(false);
+                }
+                *regs.slot(usize::from(len_slot)) = b.len() as u64;
+            }
+            FusedSpecial::Handle {
+                k,
+                arg,
+                resource,
+                own,
+                slot,
+            } => {
+                let (ptr, rep, tag) = handle_arg(cx, args.special(k), arg, resource, store)?;
+                *regs.slot(usize::from(slot)) = ptr;
+                if own {
+                    owned[n_owned] = (rep, tag);
+                    n_owned += 1;
+                }
+            }
+        }
+    }
+    for &(rep, tag) in &owned[..n_owned] {
+        store.data_mut().handles().take(rep, tag)?;
+    }
+    Ok(true)
+}
+
+/// Runs a fused call: registers from flat values (strings and byte lists
+/// copied into `lent`, handles looked up), the call, the result bytes in
+/// `mem` or `out`. `lent` must live until the result is lifted: C may
+/// return a pointer into an argument (`strchr`). `Ok(false)` when the
+/// copies do not fit in `lent`: nothing happened, and the call goes through
+/// the frame instead.
+#[expect(clippy::too_many_arguments, reason = "one call's every part")]
+pub fn call_fused<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    callable: &Callable,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    lent: &mut Lent,
+    mem: &mut [u8],
+    out: &mut [u8; 16],
+) -> Result<bool, String> {
+    Ok(with_image!(fused, args.flat(), |regs| {
+        if fused.specials.is_empty() {
+            callable.call_fused(regs, None, mem, out);
+        } else if specials(cx, fused, args, store, regs, lent)? {
+            callable.call_fused(regs, Some(lent), mem, out);
+        } else {
+            return Ok(false);
+        }
+        true
+    }))
+}
+
+/// Runs a fused call whose result is `fused.scalar`, with no strings, lists
+/// or handles: flat values in, the flat result out.
+#[inline]
+pub fn call_fused_scalar(
+    fused: &Fused,
+    ret: &ScalarRet,
+    callable: &Callable,
+    flat: &[ValRaw],
+) -> Result<u64, String> {
+    // Built in place: a register image moved after its eightbytes were
+    // written one by one is read back through failed store forwarding.
+    let reg = with_image!(fused, flat, |regs| callable.call_image(regs, None));
+    scalar_value(ret, reg.first(ret.sse))
+}
+
+/// [`call_fused_scalar`] with strings, lists or handles (copies in `lent`,
+/// see [`call_fused`]); `Ok(None)` when they do not fit.
+pub fn call_fused_scalar_rich<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    ret: &ScalarRet,
+    callable: &Callable,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    lent: &mut Lent,
+) -> Result<Option<u64>, String> {
+    let reg = with_image!(fused, args.flat(), |regs| {
+        if !specials(cx, fused, args, store, regs, lent)? {
+            return Ok(None);
+        }
+        callable.call_image(regs, Some(lent))
+    });
+    scalar_value(ret, reg.first(ret.sse)).map(Some)
+}
+
+/// The flat value of a scalar result from its register.
+#[inline]
+fn scalar_value(ret: &ScalarRet, reg: u64) -> Result<u64, String> {
+    let l = &ret.leaf;
+    Ok(flat_value(l, leaf_value(l, zero(reg, l.size as u8))?))
+}
+
+/// Runs a fused call whose result is `fused.small`: flat values in, the
+/// record's canonical bytes out, as `W` little-endian eightbytes.
+#[inline]
+pub fn call_fused_small<const W: usize>(
+    fused: &Fused,
+    small: &SmallRet,
+    callable: &Callable,
+    flat: &[ValRaw],
+) -> Result<[u64; W], String> {
+    let mut c = [0u8; SMALL_MEM];
+    if small.in_memory {
+        with_image!(fused, flat, |regs| callable.call_fused(
+            regs,
+            None,
+            &mut c,
+            &mut [0; 16]
+        ));
+    } else {
+        let r = with_image!(fused, flat, |regs| callable.call_image(regs, None));
+        let r = callable.ret_eightbytes(&r);
+        c[..8].copy_from_slice(&r[0].to_le_bytes());
+        c[8..16].copy_from_slice(&r[1].to_le_bytes());
+    }
+    let mut canon = [0u8; SMALL_MAX];
+    let bytes = if small.identity {
+        &c[..SMALL_MAX]
+    } else {
+        for l in small.leaves.iter() {
+            put(
+                &mut canon[l.canon_off..l.canon_off + l.canon_size],
+                read_leaf(l, &c)?,
+            );
+        }
+        &canon
+    };
+    let mut out = [0u64; W];
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = get(&bytes[8 * k..], 8);
+    }
+    Ok(out)
+}
+
+/// Fills the register image of a fused call.
+#[inline(always)]
+fn image<const S: usize>(fused: &Fused, flat: &[ValRaw], regs: &mut Regs<S>) -> Result<(), String> {
+    for &(slot, v) in fused.fixed.iter() {
+        *regs.slot(slot as usize) = v;
+    }
+    for l in fused.leaves.iter() {
+        let raw = &flat[usize::from(l.flat)];
+        let v = match l.op {
+            LeafOp::Whole => raw.get_u64(),
+            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(n)) as u64,
+            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), n),
+            LeafOp::Convert(k) => {
+                let Convert { conv, size, widen } = &fused.converts[usize::from(k)];
+                let v = c_bits(conv, *size, raw)?;
+                match widen {
+                    Some((true, n)) => signed(v, usize::from(*n)) as u64,
+                    Some((false, n)) => zero(v, *n),
+                    None => zero(v, *size),
+                }
+            }
+        };
+        *regs.slot(usize::from(l.slot)) |= v << l.shift;
+    }
+    Ok(())
+}
