@@ -35,8 +35,8 @@ macro_rules! with_image {
     };
 }
 
-/// A plain-scalar function whose C signature fits in registers: each flat
-/// value goes straight to its register, with no frame at all.
+/// A fast-path function whose C call is direct: each flat value goes
+/// straight to its register or stack slot, with no frame at all.
 #[derive(Debug, Clone)]
 pub struct Fused {
     /// The stack eightbytes of the call.
@@ -81,8 +81,6 @@ pub struct SmallRet {
     /// The canonical layout is the C layout, leaf for leaf, with no
     /// conversions: C's bytes are the canonical bytes.
     identity: bool,
-    /// C returns it in memory rather than in registers.
-    in_memory: bool,
 }
 
 /// A scalar result read straight from its register.
@@ -147,8 +145,9 @@ enum LeafOp {
 /// The largest C result in memory a fused call carries on the stack.
 pub const FUSED_MEM: usize = 256;
 
-/// The fused program of a fast-path function, when its parameters are plain
-/// scalars and its C signature fits in registers.
+/// The fused program of a fast-path function whose C call is direct, when
+/// every pointer argument is one it fills and every string, list and handle
+/// goes to an integer register.
 pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Option<Fused> {
     if direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM {
         return None;
@@ -247,7 +246,6 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         {
             Some(SmallRet {
                 size: *size,
-                in_memory: direct.ret_in_memory(),
                 identity: leaves.iter().all(|l| {
                     l.c_off == l.canon_off
                         && l.size == l.canon_size
@@ -401,19 +399,14 @@ pub fn call_fused_small<const W: usize>(
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<[u64; W], String> {
+    // C's bytes: in `c` when C returns them in memory, else its registers'
+    // eightbytes in `out`, copied to the front of `c`.
     let mut c = [0u8; SMALL_MEM];
-    if small.in_memory {
-        with_image!(fused, flat, |regs| callable.call_fused(
-            regs,
-            None,
-            &mut c,
-            &mut [0; 16]
-        ));
-    } else {
-        let r = with_image!(fused, flat, |regs| callable.call_image(regs, None));
-        let r = callable.ret_eightbytes(&r);
-        c[..8].copy_from_slice(&r[0].to_le_bytes());
-        c[8..16].copy_from_slice(&r[1].to_le_bytes());
+    let mut out = [0u8; 16];
+    with_image!(fused, flat, |regs| callable
+        .call_fused(regs, None, &mut c, &mut out));
+    if !fused.ret_in_memory {
+        c[..16].copy_from_slice(&out);
     }
     let mut canon = [0u8; SMALL_MAX];
     let bytes = if small.identity {

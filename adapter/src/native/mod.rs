@@ -71,8 +71,9 @@ pub struct Callable {
     ret_bytes: usize,
     ret_size: usize,
     ret_signed: bool,
-    /// The signature classified for a direct call, when it fits in
-    /// registers; libffi otherwise.
+    /// The signature classified for a direct call (all but variadic ones
+    /// and those with more than `MAX_STACK` stack eightbytes); libffi
+    /// otherwise.
     direct: Option<sysv::Direct>,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
@@ -283,7 +284,7 @@ impl Callable {
         self.direct = None;
     }
 
-    /// The direct-call classification, when the signature fits in registers.
+    /// The direct-call classification, when the call is direct.
     pub fn direct(&self) -> Option<&sysv::Direct> {
         self.direct.as_ref()
     }
@@ -335,15 +336,6 @@ impl Callable {
         // borrowed for the call, other registers hold the plan's values; its
         // result is in registers (checked above).
         unsafe { direct.call_image(self.fun.0, regs) }
-    }
-
-    /// The result's eightbytes after [`Callable::call_image`].
-    #[inline]
-    pub fn ret_eightbytes(&self, r: &sysv::RetRegs) -> [u64; 2] {
-        self.direct
-            .as_ref()
-            .expect("image calls are direct")
-            .ret_eightbytes(r)
     }
 
     /// Calls the C function with the arguments in `frame`; the result is in

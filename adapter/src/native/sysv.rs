@@ -378,22 +378,6 @@ impl Direct {
         }
     }
 
-    /// The result's eightbytes, in order, from the registers C returned
-    /// them in (zero past the result's last eightbyte).
-    #[inline]
-    pub fn ret_eightbytes(&self, r: &RetRegs) -> [u64; 2] {
-        let mut out = [0; 2];
-        for (o, src) in out.iter_mut().zip(self.ret.iter()) {
-            *o = match src {
-                RetSrc::Rax => r.rax,
-                RetSrc::Rdx => r.rdx,
-                RetSrc::Xmm0 => r.xmm0,
-                RetSrc::Xmm1 => r.xmm1,
-            };
-        }
-        out
-    }
-
     /// Calls `fun` with the registers in `regs`, for a signature whose
     /// result, if any, is in registers; returns the result registers.
     ///
