@@ -499,10 +499,11 @@ pub fn lift_flat<T: DlwitView>(
 /// every `ValRaw` constructor stores: 32-bit values zero-extended).
 #[inline]
 pub(super) fn flat_value(l: &RetLeaf, v: u64) -> u64 {
-    match l.conv {
-        Conv::F64 => v,
-        _ if l.canon_size == 8 => v,
-        _ => u64::from(v as u32),
+    // 64-bit values (`u64`, `s64`, `f64`) are the only 8-byte leaves.
+    if l.canon_size == 8 {
+        v
+    } else {
+        u64::from(v as u32)
     }
 }
 

@@ -441,7 +441,7 @@ pub struct RawStr(pub String);
 
 /// The `ComponentType` and `ComponentNamedList` impls of a result that
 /// never flattens (wasmtime passes a return pointer for it), with the
-/// given `typecheck`, and the first half of its `Lower` impl.
+/// given `typecheck`.
 macro_rules! memory_result {
     ([$($g:tt)*] $ty:ty, |$t:ident, $types:ident| $check:expr) => {
         // SAFETY: never lowered flat: `typecheck` requires a result that
@@ -517,19 +517,31 @@ unsafe impl Lower for RawMem {
         ty: InterfaceType,
         offset: usize,
     ) -> Result<()> {
-        let types = cx.types;
-        let elem = tuple_types(&ty, types)?[0];
-        let (buf, len) = (&self.buf, self.len);
-        let size = types.canonical_abi(&elem).size32 as usize;
-        if size != len {
-            bail!("dlwit fast path: result is {len} bytes, the guest expects {size}");
-        }
-        let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
-            bail!("dlwit fast path: result pointer out of bounds");
-        };
-        dst.copy_from_slice(&buf[..size]);
-        Ok(())
+        store_result(cx, ty, offset, |size| match self.len {
+            len if len == size => Ok(&self.buf[..size]),
+            len => bail!("dlwit fast path: result is {len} bytes, the guest expects {size}"),
+        })
     }
+}
+
+/// Writes a result passed through memory at `offset`, the return pointer
+/// wasmtime validated for the result tuple `ty`: exactly the canonical size
+/// of its one element, as `bytes(size)` gives it (or refuses).
+fn store_result<'b, T>(
+    cx: &mut LowerContext<'_, T>,
+    ty: InterfaceType,
+    offset: usize,
+    bytes: impl FnOnce(usize) -> Result<&'b [u8]>,
+) -> Result<()> {
+    let types = cx.types;
+    let elem = tuple_types(&ty, types)?[0];
+    let size = types.canonical_abi(&elem).size32 as usize;
+    let src = bytes(size)?;
+    let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
+        bail!("dlwit fast path: result pointer out of bounds");
+    };
+    dst.copy_from_slice(src);
+    Ok(())
 }
 
 /// A record result of at most `8 * W` canonical bytes (W = 1, 2 or 4), as
@@ -553,23 +565,16 @@ unsafe impl<const W: usize> Lower for RawSmall<W> {
         ty: InterfaceType,
         offset: usize,
     ) -> Result<()> {
-        let types = cx.types;
-        let elem = tuple_types(&ty, types)?[0];
-        let size = types.canonical_abi(&elem).size32 as usize;
         let mut bytes = [0u8; 32];
         for (k, e) in self.0.iter().enumerate().take(4) {
             bytes[8 * k..8 * k + 8].copy_from_slice(&e.to_le_bytes());
         }
-        let Some(src) = bytes.get(..size).filter(|_| size <= 8 * W) else {
-            bail!(
+        store_result(cx, ty, offset, |size| match bytes.get(..size) {
+            Some(src) if size <= 8 * W => Ok(src),
+            _ => bail!(
                 "dlwit fast path: the guest expects a {size}-byte result, not {}",
                 8 * W
-            );
-        };
-        let Some(dst) = cx.as_slice_mut().get_mut(offset..offset + size) else {
-            bail!("dlwit fast path: result pointer out of bounds");
-        };
-        dst.copy_from_slice(src);
-        Ok(())
+            ),
+        })
     }
 }
