@@ -48,7 +48,7 @@ pub mod world;
 
 pub use error::{Diagnostic, Error, Location};
 pub use host::WasiHost;
-pub use link::{LinkOptions, add_to_linker, add_to_linker_with, bind_exports};
+pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with, bind_exports};
 pub use native::callback::live_closures;
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;

@@ -10,6 +10,7 @@ use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
+use crate::native::jit::Jit;
 use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs};
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
@@ -29,6 +30,10 @@ pub struct LinkOptions {
     /// then takes the general path, so counting is for finding out what a
     /// guest calls, not for measuring speed.
     pub count_calls: bool,
+    /// Compile a call stub (with Cranelift) for each fused call all of
+    /// whose arguments go in registers and whose result is none or a
+    /// scalar (the default); `false` leaves them on the register image.
+    pub stubs: bool,
 }
 
 impl Default for LinkOptions {
@@ -36,8 +41,22 @@ impl Default for LinkOptions {
         LinkOptions {
             fast_path: true,
             count_calls: false,
+            stubs: true,
         }
     }
+}
+
+/// Which call path [`add_to_linker_with`] gave the functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkReport {
+    /// Functions installed.
+    pub functions: usize,
+    /// Of them, on the fast path (typed raw parameters, no `Val`s).
+    pub fast: usize,
+    /// Of those, fused (no frame: flat values straight to registers).
+    pub fused: usize,
+    /// Of those, with a compiled call stub.
+    pub stubs: usize,
 }
 
 /// Adds every resource and function of `bindings` to `linker`, beside
@@ -47,7 +66,7 @@ pub fn add_to_linker<T: DlwitView + 'static>(
     linker: &mut Linker<T>,
     bindings: &Bindings,
 ) -> Result<(), Error> {
-    add_to_linker_with(linker, bindings, LinkOptions::default())
+    add_to_linker_with(linker, bindings, LinkOptions::default()).map(|_| ())
 }
 
 /// [`add_to_linker`] with options.
@@ -55,8 +74,12 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
     linker: &mut Linker<T>,
     bindings: &Bindings,
     options: LinkOptions,
-) -> Result<(), Error> {
+) -> Result<LinkReport, Error> {
     let plan = &bindings.plan;
+    let mut report = LinkReport::default();
+    // Made when the first stub is wanted; a machine it cannot compile for
+    // keeps the register image.
+    let mut jit: Option<Option<Jit>> = None;
     for (ii, iface) in plan.interfaces.iter().enumerate() {
         let mut inst = linker
             .instance(&iface.name)
@@ -91,11 +114,23 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 .then(|| fast::plan(plan, func))
                 .flatten();
             // A fused call has no place to lend the store to callbacks.
-            let fused = fast
+            let mut fused = fast
                 .as_ref()
                 .zip(b.callable.direct())
                 .filter(|_| plan.callbacks.is_empty())
                 .and_then(|(fp, direct)| fused::fuse(plan, func, fp, direct));
+            if let Some(f) = fused.as_mut().filter(|_| options.stubs) {
+                let jit = jit.get_or_insert_with(|| Jit::new().ok());
+                if let (Some(jit), Some(spec)) = (jit.as_mut(), &f.spec) {
+                    f.stub = jit
+                        .stub(&b.callable, spec)
+                        .map_err(|e| Error::Link(format!("`{}#{}`: {e}", iface.name, func.name)))?;
+                }
+            }
+            report.functions += 1;
+            report.fast += usize::from(fast.is_some());
+            report.fused += usize::from(fused.is_some());
+            report.stubs += usize::from(fused.as_ref().is_some_and(|f| f.stub.is_some()));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
@@ -121,7 +156,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             defined.map_err(|e| Error::Link(format!("`{}#{name}`: {e}", iface.name)))?;
         }
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Finds the guest's exports that C calls back (the functions of the
@@ -181,7 +216,27 @@ where
     A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
 {
     let ret = host.fast.as_ref().map(|f| f.ret.clone());
+    let stub = host
+        .fused
+        .as_ref()
+        .filter(|f| !f.has_specials())
+        .and_then(|f| f.stub.clone());
     match ret {
+        // Compiled stubs: flat values in, the call, the flat result out, in
+        // a few instructions made for this signature.
+        Some(FastRet::Unit) if stub.is_some() => {
+            let stub = stub.expect("checked");
+            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+                stub.call(args.flat(), &[]);
+                Ok(())
+            })
+        }
+        Some(FastRet::Scalar(_)) if stub.is_some() => {
+            let stub = stub.expect("checked");
+            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+                Ok(RawScalar(stub.call(args.flat(), &[])))
+            })
+        }
         Some(FastRet::Unit) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.fast_call(&mut store, &args, |_, _, _, _| Ok(()))

@@ -30,7 +30,9 @@
 //! `cargo bench -p dlwit-tests --bench calls`; the table is printed and
 //! written to `target/bench/calls.md`. With `DLWIT_BENCH_PROFILE=SHAPE`
 //! (or `SHAPE,hand`) it runs only that shape's loop on dlwit (or the
-//! hand-written binding) for 5 s, to profile.
+//! hand-written binding) for 5 s, to profile; with
+//! `DLWIT_BENCH_ONLY=0,5,7` it measures only those shapes (numbered from 0
+//! in table order) and prints their ratios, to compare two builds quickly.
 
 #![expect(
     unsafe_code,
@@ -914,8 +916,17 @@ fn main() -> Result<()> {
         return Ok(());
     }
 
+    // `DLWIT_BENCH_ONLY=0,5,7`: only those shapes, printed, nothing else
+    // measured or written (for comparing two builds quickly).
+    let only: Option<Vec<usize>> = std::env::var("DLWIT_BENCH_ONLY")
+        .ok()
+        .map(|s| s.split(',').map(str::parse).collect())
+        .transpose()?;
     let mut rows = Vec::new();
     for (shape, name) in SHAPES.iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.contains(&shape)) {
+            continue;
+        }
         let mut bindings = [
             Binding::Native,
             Binding::Guest(&mut hand),
@@ -928,6 +939,12 @@ fn main() -> Result<()> {
             ns[0], ns[1], ns[2], ns[3]
         );
         rows.push((*name, ns, n));
+    }
+    if only.is_some() {
+        for (name, ns, _) in &rows {
+            println!("{name}: dlwit / hand-written {:.2}", ns[2] / ns[1]);
+        }
+        return Ok(());
     }
 
     // One-time costs: a 500-function world, and compiling the component.

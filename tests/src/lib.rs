@@ -121,6 +121,8 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 pub struct Runner {
     linker: Linker<WasiHost>,
     bindings: Bindings,
+    /// Which call path each function got.
+    pub report: dlwit::LinkReport,
 }
 
 /// What a guest run did.
@@ -142,10 +144,11 @@ impl Runner {
     pub fn with_options(bindings: &Bindings, options: dlwit::LinkOptions) -> Runner {
         let mut linker = Linker::new(engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-        dlwit::add_to_linker_with(&mut linker, bindings, options).unwrap();
+        let report = dlwit::add_to_linker_with(&mut linker, bindings, options).unwrap();
         Runner {
             linker,
             bindings: bindings.clone(),
+            report,
         }
     }
 

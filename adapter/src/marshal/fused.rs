@@ -12,6 +12,7 @@ use super::fast::{
 };
 use super::value::{get, put, signed};
 use crate::native::Callable;
+use crate::native::jit::{self, Part, Stub, Widen};
 use crate::native::raw::{Args, MAX_SPECIAL};
 use crate::native::sysv::{Direct, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
@@ -56,6 +57,12 @@ pub struct Fused {
     /// A record result of at most [`SMALL_MAX`] canonical bytes: the whole
     /// call is [`call_fused_small`].
     pub small: Option<SmallRet>,
+    /// What a compiled stub would do instead of the register image, when
+    /// one can: every argument in a register, no conversions but widening,
+    /// no result or a scalar one in a register.
+    pub spec: Option<jit::Spec>,
+    /// The stub compiled from `spec`, once linked.
+    pub stub: Option<Stub>,
 }
 
 /// The largest record result (canonical bytes) a fused call returns
@@ -130,14 +137,8 @@ enum FusedSpecial {
 /// How a flat value becomes its register bits, decided at link time.
 #[derive(Debug, Clone, Copy)]
 enum LeafOp {
-    /// The whole 64-bit flat value (64-bit integers, `double`).
-    Whole,
-    /// The low 32 bits of the flat value, sign-extended from `n` bytes
-    /// (a whole `int`, `short` or `char` argument).
-    Sign(u8),
-    /// The low `n` bytes of the flat value, zero-extended (unsigned
-    /// arguments, `float`, and every field packed into a struct's register).
-    Zero(u8),
+    /// Widened as it is.
+    Widen(Widen),
     /// Needs the conversion [`Fused::converts`]`[k]`.
     Convert(u8),
 }
@@ -208,10 +209,12 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         };
         let p = direct.place(l.arg, l.offset)?;
         let op = match (&l.conv, p.widen) {
-            (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Whole,
-            (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Sign(n),
-            (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Zero(n),
-            (Conv::Int { .. } | Conv::Char | Conv::F32, None) => LeafOp::Zero(l.size as u8),
+            (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Widen(Widen::Whole),
+            (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Widen(Widen::Sign(n)),
+            (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Widen(Widen::Zero(n)),
+            (Conv::Int { .. } | Conv::Char | Conv::F32, None) => {
+                LeafOp::Widen(Widen::Zero(l.size as u8))
+            }
             (conv, widen) => {
                 converts.push(Convert {
                     conv: conv.clone(),
@@ -257,6 +260,42 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         _ => None,
     }
     .filter(|_| specials.is_empty());
+    let spec = stub_ret(&fast.ret, scalar.as_ref())
+        .filter(|_| converts.is_empty() && direct.nstack() == 0 && !direct.ret_in_memory())
+        .map(|ret| {
+            let mut regs: [Vec<Part>; 14] = Default::default();
+            for l in &leaves {
+                let LeafOp::Widen(widen) = l.op else {
+                    unreachable!("no conversions")
+                };
+                regs[usize::from(l.slot)].push(Part::Flat {
+                    index: l.flat,
+                    widen,
+                    shift: l.shift,
+                });
+            }
+            for &(slot, v) in &fixed {
+                regs[usize::from(slot)].push(Part::Fixed(v));
+            }
+            for special in &specials {
+                let slots = match *special {
+                    FusedSpecial::Str { slot, .. } | FusedSpecial::Handle { slot, .. } => {
+                        vec![slot]
+                    }
+                    FusedSpecial::Bytes { slot, len_slot, .. } => vec![slot, len_slot],
+                };
+                for slot in slots {
+                    regs[usize::from(slot)].push(Part::Special(slot));
+                }
+            }
+            let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
+            let (gprs, sses) = regs.split_at(6);
+            jit::Spec {
+                gprs: gprs[..used(gprs)].to_vec(),
+                sses: sses[..used(sses)].to_vec(),
+                ret,
+            }
+        });
     Some(Fused {
         nstack: direct.nstack(),
         small,
@@ -266,7 +305,33 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         fixed: fixed.into(),
         ret_in_memory: direct.ret_in_memory(),
         scalar,
+        spec,
+        stub: None,
     })
+}
+
+/// How a stub returns `ret`: nothing, or a scalar in one register that
+/// needs no conversion but widening (or making a `bool`).
+fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>) -> Option<jit::Ret> {
+    match (ret, scalar) {
+        (FastRet::Unit, _) => Some(jit::Ret::Unit),
+        (FastRet::Scalar(_), Some(ScalarRet { sse, leaf })) => {
+            let (signed, bool) = match leaf.conv {
+                Conv::Int { signed } => (signed, false),
+                Conv::F32 | Conv::F64 => (false, false),
+                Conv::Bool => (false, true),
+                Conv::Char | Conv::Enum(_) | Conv::Flags(_) => return None,
+            };
+            Some(jit::Ret::Reg {
+                sse: *sse,
+                size: leaf.size as u8,
+                signed,
+                bool,
+                wide: leaf.canon_size == 8,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Puts a fused call's strings, byte lists and handles into `regs` (the
@@ -374,6 +439,15 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
+    if let Some(stub) = &fused.stub {
+        // The stub reads the specials' registers from an image.
+        let regs = &mut Regs::<0>::new(0);
+        if !specials(cx, fused, args, store, regs, lent)? {
+            return Ok(None);
+        }
+        lent.point(regs);
+        return Ok(Some(stub.call(args.flat(), regs.gprs())));
+    }
     let reg = with_image!(fused, args.flat(), |regs| {
         if !specials(cx, fused, args, store, regs, lent)? {
             return Ok(None);
@@ -436,9 +510,7 @@ fn image<const S: usize>(fused: &Fused, flat: &[ValRaw], regs: &mut Regs<S>) -> 
     for l in fused.leaves.iter() {
         let raw = &flat[usize::from(l.flat)];
         let v = match l.op {
-            LeafOp::Whole => raw.get_u64(),
-            LeafOp::Sign(n) => signed(u64::from(raw.get_u32()), usize::from(n)) as u64,
-            LeafOp::Zero(n) => zero(u64::from(raw.get_u32()), n),
+            LeafOp::Widen(w) => w.apply(raw),
             LeafOp::Convert(k) => {
                 let Convert { conv, size, widen } = &fused.converts[usize::from(k)];
                 let v = c_bits(conv, *size, raw)?;

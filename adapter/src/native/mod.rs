@@ -13,6 +13,7 @@ mod bindings;
 mod blob;
 pub mod callback;
 mod frame;
+pub mod jit;
 pub mod raw;
 pub mod sysv;
 

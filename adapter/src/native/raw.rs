@@ -12,8 +12,9 @@
 //! these are outside semver.
 //!
 //! What makes them sound: `Lower` types are arrays of `ValRaw` (any byte
-//! pattern); parameters are copied as flat values and every string, byte
-//! list and handle among them is lifted by wasmtime's own `Lift` impls
+//! pattern); flat parameters are read where wasmtime keeps them for the
+//! call (`Flat`: the one place that relies on how wasmtime runs a host
+//! function, beyond the traits) and every string, byte list and handle among them is lifted by wasmtime's own `Lift` impls
 //! (`WasmStr`, `WasmList<u8>`, `ResourceDynamic`), which check bounds and
 //! handle tables; results are written flat, or into guest memory at a return
 //! pointer wasmtime validated for the result type, after checking that the
@@ -29,17 +30,53 @@ use wasmtime::component::{
 use wasmtime::{Result, ValRaw, bail};
 
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
 /// How many strings, byte lists and handles (together) a fast-path call
 /// may take.
 pub const MAX_SPECIAL: usize = 4;
 
 /// The parameters of a call made of plain scalars only (records of them
-/// included), flattening to `N` core values: a copy of the flat values.
+/// included), flattening to `N` core values: where the guest's flat values
+/// are.
 pub struct RawArgs<const N: usize> {
-    /// The flat values, as the guest passed them.
-    pub flat: [ValRaw; N],
+    flat: Flat<N>,
 }
+
+/// The `N` flat parameter values in wasmtime's argument storage, read in
+/// place: a copy would read each `ValRaw` whole, 16 bytes, where the guest
+/// wrote 4 or 8, and such a load waits for the store to retire (a
+/// store-forwarding stall per parameter, several nanoseconds each); read in
+/// place, each value is read at its own width.
+///
+/// Only wasmtime's `Lift` (below) makes one, from the storage of the host
+/// call being made, and the host function consumes it before returning:
+/// wasmtime keeps that storage alive and unchanged from lifting the
+/// parameters until the host function has returned (`call_sync_lower` and
+/// `call_async_lower` in wasmtime 48's `func/host.rs`, pinned), and it
+/// writes the results there only afterwards.
+struct Flat<const N: usize>(NonNull<[ValRaw; N]>);
+
+impl<const N: usize> Flat<N> {
+    fn new(src: &[ValRaw; N]) -> Self {
+        Flat(NonNull::from(src))
+    }
+
+    #[inline]
+    fn get(&self) -> &[ValRaw] {
+        // SAFETY: the storage outlives this value and is not written while
+        // it lives (see the type's comment); `ValRaw` is valid for every
+        // byte pattern.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+// SAFETY: a `Flat` is only read, on the thread of the host call that made
+// it, during that call (wasmtime requires parameter types to be `Send` and
+// `Sync`; the value never leaves the call).
+unsafe impl<const N: usize> Send for Flat<N> {}
+// SAFETY: as for `Send`: only read.
+unsafe impl<const N: usize> Sync for Flat<N> {}
 
 /// A string, byte list or handle parameter, lifted by wasmtime.
 pub enum Special {
@@ -58,27 +95,25 @@ pub enum Special {
 /// part of the type so that the common single string or handle keeps the
 /// value small: wasmtime moves it several times per call.
 pub struct RichArgs<const N: usize, const S: usize> {
-    /// The flat values, as the guest passed them.
-    pub flat: [ValRaw; N],
+    flat: Flat<N>,
     /// The strings, byte lists and handles, in parameter order.
     pub specials: [Special; S],
 }
 
 /// What the step programs read: flat values, and the specials.
 pub trait Args {
-    /// The flat values, copied whole: each is later read at its own
-    /// width, from the copy, which was written with whole 16-byte stores
-    /// (reading a `ValRaw` wider than it was last written stalls the CPU
-    /// on store forwarding, and wasmtime moves the arguments before the
-    /// host function reads them).
+    /// The flat values, where the guest wrote them: read each at its own
+    /// width (`get_u32` for 32-bit values; a load wider than the store
+    /// that wrote the value stalls the CPU on store forwarding).
     fn flat(&self) -> &[ValRaw];
     /// Special parameter `k`.
     fn special(&self, k: usize) -> &Special;
 }
 
 impl<const N: usize> Args for RawArgs<N> {
+    #[inline]
     fn flat(&self) -> &[ValRaw] {
-        &self.flat
+        self.flat.get()
     }
     fn special(&self, _: usize) -> &Special {
         &Special::None
@@ -86,8 +121,9 @@ impl<const N: usize> Args for RawArgs<N> {
 }
 
 impl<const N: usize, const S: usize> Args for RichArgs<N, S> {
+    #[inline]
     fn flat(&self) -> &[ValRaw] {
-        &self.flat
+        self.flat.get()
     }
     fn special(&self, k: usize) -> &Special {
         self.specials.get(k).unwrap_or(&Special::None)
@@ -128,8 +164,8 @@ unsafe impl<const N: usize> ComponentType for RawArgs<N> {
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
 
-// SAFETY: lifting copies the flat values, which `typecheck` found to be
-// plain scalars only.
+// SAFETY: lifting keeps where the flat values are (see `Flat`), which
+// `typecheck` found to be plain scalars only.
 unsafe impl<const N: usize> Lift for RawArgs<N> {
     #[inline]
     fn linear_lift_from_flat(
@@ -137,7 +173,9 @@ unsafe impl<const N: usize> Lift for RawArgs<N> {
         _: InterfaceType,
         src: &Self::Lower,
     ) -> Result<Self> {
-        Ok(RawArgs { flat: *src })
+        Ok(RawArgs {
+            flat: Flat::new(src),
+        })
     }
 
     fn linear_lift_from_memory(
@@ -274,7 +312,7 @@ fn lift_specials(
     Ok(())
 }
 
-// SAFETY: lifting copies the flat values and lifts strings, byte lists and
+// SAFETY: lifting keeps where the flat values are (see `Flat`) and lifts strings, byte lists and
 // handles with wasmtime's own `Lift` impls, which validate them.
 unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
     #[inline]
@@ -284,7 +322,7 @@ unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
         src: &Self::Lower,
     ) -> Result<Self> {
         let mut args = RichArgs {
-            flat: *src,
+            flat: Flat::new(src),
             specials: [const { Special::None }; S],
         };
         lift_specials(cx, ty, src, &mut args.specials)?;

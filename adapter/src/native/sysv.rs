@@ -47,6 +47,12 @@ impl<const S: usize> Regs<S> {
         }
     }
 
+    /// The integer registers' slots.
+    #[inline]
+    pub fn gprs(&self) -> &[u64] {
+        &self.slots[..6]
+    }
+
     /// Slot `i`: 0..6 the integer registers, 6..14 the SSE ones, 14.. the
     /// stack eightbytes in order.
     #[inline]
@@ -113,7 +119,7 @@ impl Lent {
 
     /// Writes the addresses of the copies into their register slots.
     #[inline]
-    pub(super) fn point<const S: usize>(&self, regs: &mut Regs<S>) {
+    pub fn point<const S: usize>(&self, regs: &mut Regs<S>) {
         for &(slot, off) in &self.at[..self.n] {
             let p = self.buf[usize::from(off)..].as_ptr();
             regs.slots[usize::from(slot)] = p as usize as u64;

@@ -24,6 +24,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn every_shape_round_trips() {
     let _serial = serial();
+    eprintln!("{:?}", runner().report);
     let out = runner().run("echo", &["all"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert!(
