@@ -89,6 +89,7 @@ fn all(seed: u64) {
     packets(&mut c);
     pairs(&mut c);
     rect_union(&mut c);
+    struct_args(&mut c);
     many(&mut c);
     pick(&mut c);
     strings(&mut c);
@@ -639,6 +640,42 @@ fn min_f(a: f32, b: f32) -> f32 {
 
 fn max_f(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
+}
+
+/// Records passed by value to functions with scalar results: each field
+/// must reach its place in its register (shifted, beside the others).
+fn struct_args(c: &mut Checks) {
+    for (r, g, b, a) in [(1u8, 2u8, 3u8, 4u8), (255, 0, 128, 255), (0, 0, 0, 0)] {
+        let got = echo::rgba_pack(Rgba { r, g, b, a });
+        let expected = u32::from_le_bytes([r, g, b, a]);
+        c.expect(format_args!("rgba-pack({r}, {g}, {b}, {a})"), got, expected);
+    }
+    for z in [1.5f32, -0.0, f32::INFINITY, f32::MIN_POSITIVE] {
+        let v = Vec3 { x: 7.0, y: -3.0, z };
+        c.expect(
+            format_args!("vec3-z(.., {z})"),
+            echo::vec3_z(v).to_bits(),
+            z.to_bits(),
+        );
+    }
+    for (bias, id, weight) in [
+        (-1i8, 2i32, 0.5f64),
+        (127, -40, 1e6),
+        (-128, i32::MAX, -2.25),
+    ] {
+        let m = Mixed {
+            id,
+            scale: 9.0,
+            weight,
+        };
+        // C adds the ints first (no overflow for these), then the double.
+        let expected = f64::from(i32::from(bias) + id) + weight;
+        c.expect(
+            format_args!("mixed-sum({bias}, {id}, {weight})"),
+            echo::mixed_sum(bias, m),
+            expected,
+        );
+    }
 }
 
 /// What `rect-union` computes in C, in the same order of f32 operations:

@@ -24,8 +24,43 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn every_shape_round_trips() {
     let _serial = serial();
-    eprintln!("{:?}", runner().report);
+    // Which path the echo functions take: the round trips below check
+    // each of them (the fused ones without stubs in the next test).
+    assert_eq!(
+        runner().report,
+        dlwit::LinkReport {
+            functions: 50,
+            fast: 45,
+            fused: 44,
+            stubs: 19,
+        }
+    );
     let out = runner().run("echo", &["all"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert!(
+        out.stdout.contains("echo: all checks passed"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The same round trips with no compiled stubs: fused calls go through the
+/// register image and the trampoline, the stubs' oracle.
+#[test]
+fn every_shape_round_trips_without_stubs() {
+    let _serial = serial();
+    let b = bindings("tests/wit/echo.wit", &Libraries::path(FIXTURE_LIB))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::with_options(
+        &b,
+        dlwit::LinkOptions {
+            stubs: false,
+            ..Default::default()
+        },
+    );
+    assert_eq!(runner.report.stubs, 0);
+    assert_eq!(runner.report.fused, 44);
+    let out = runner.run("echo", &["all"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert!(
         out.stdout.contains("echo: all checks passed"),
