@@ -11,7 +11,9 @@ use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
 use crate::native::jit::Jit;
-use crate::native::raw::{Args, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs};
+use crate::native::raw::{
+    Args, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
+};
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
@@ -189,7 +191,8 @@ pub fn bind_exports<T: DlwitView + 'static>(
 macro_rules! dispatch {
     ($inst:expr, $name:expr, $host:expr, $n:expr; $($k:literal)*) => {
         match $n {
-            $($k if $host.fast.as_ref().is_some_and(|f| f.specials == 1) => wrap_n::<T, RichArgs<$k, 1>>($inst, $name, $host),
+            $($k if $host.fast.as_ref().is_some_and(|f| f.lead) => wrap_n::<T, LeadArgs<$k>>($inst, $name, $host),
+              $k if $host.fast.as_ref().is_some_and(|f| f.specials == 1) => wrap_n::<T, RichArgs<$k, 1>>($inst, $name, $host),
               $k if $host.fast.as_ref().is_some_and(|f| f.specials > 1) => wrap_n::<T, RichArgs<$k, MAX_SPECIAL>>($inst, $name, $host),
               $k => wrap_n::<T, RawArgs<$k>>($inst, $name, $host),)*
             _ => unreachable!("the fast path takes at most 16 flat parameters"),

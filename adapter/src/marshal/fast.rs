@@ -102,6 +102,8 @@ pub struct FastPlan {
     pub flat: usize,
     /// How many parameters are strings, byte lists or handles.
     pub specials: usize,
+    /// The only one of them is the first parameter.
+    pub lead: bool,
     pub(super) steps: Vec<Step>,
     /// The result.
     pub ret: FastRet,
@@ -294,9 +296,22 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         _ => return None,
     };
     let specials = steps.iter().filter(|s| !matches!(s, Step::Leaf(_))).count();
+    let lead = specials == 1
+        && matches!(
+            f.params.first(),
+            Some(
+                Param::String { .. }
+                    | Param::List { .. }
+                    | Param::Value {
+                        shape: Shape::Handle { .. },
+                        ..
+                    }
+            )
+        );
     Some(FastPlan {
         flat,
         specials,
+        lead,
         steps,
         ret,
     })
@@ -387,7 +402,7 @@ pub fn lower<T: DlwitView>(
                 frame.point_at(*arg, at);
             }
             Step::Bytes { k, arg } => {
-                let bytes = bytes_arg(args.special(*k), store)?;
+                let bytes = bytes_arg(args.special(*k))?;
                 let at = frame.alloc(bytes.len());
                 frame.scratch(at, bytes.len()).copy_from_slice(bytes);
                 frame.point_at(*arg, at);
@@ -420,10 +435,11 @@ pub(super) fn string_arg<'s, T: 'static>(
     arg: usize,
     store: &'s StoreContextMut<'_, T>,
 ) -> Result<Cow<'s, str>, String> {
-    let Special::Str(s) = special else {
-        return Err("the guest passed no string".into());
+    let s = match special {
+        Special::Utf8(s) => Cow::Borrowed(s.as_str()),
+        Special::Str(s) => s.to_str(store).map_err(|e| e.to_string())?,
+        _ => return Err("the guest passed no string".into()),
     };
-    let s = s.to_str(store).map_err(|e| e.to_string())?;
     // `contains` searches a word at a time; `position` only on the error path.
     if !s.as_bytes().contains(&0) {
         return Ok(s);
@@ -438,12 +454,9 @@ pub(super) fn string_arg<'s, T: 'static>(
 }
 
 /// A `list<u8>` argument's bytes.
-pub(super) fn bytes_arg<'s, T>(
-    special: &'s Special,
-    store: &'s StoreContextMut<'_, T>,
-) -> Result<&'s [u8], String> {
+pub(super) fn bytes_arg(special: &Special) -> Result<&[u8], String> {
     match special {
-        Special::Bytes(list) => Ok(list.as_le_slice(store)),
+        Special::Bytes(list) => Ok(list.bytes()),
         _ => Err("the guest passed no list".into()),
     }
 }

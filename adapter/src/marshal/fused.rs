@@ -356,7 +356,7 @@ fn specials<T: DlwitView, const S: usize>(
                 }
             }
             FusedSpecial::Bytes { k, slot, len_slot } => {
-                let b = bytes_arg(args.special(k), store)?;
+                let b = bytes_arg(args.special(k))?;
                 if !lent.push(slot, b, false) {
                     return Ok(false);
                 }

@@ -21,11 +21,12 @@
 //! bytes written are exactly that type's size. A signature that differs from
 //! the plan can therefore give wrong values, never host memory unsafety.
 
+use wasmtime::component::__internal::wasmtime_environ::component::StringEncoding;
 use wasmtime::component::__internal::{
     CanonicalAbiInfo, ComponentTypes, InstanceType, InterfaceType, LiftContext, LowerContext,
 };
 use wasmtime::component::{
-    ComponentNamedList, ComponentType, Lift, Lower, ResourceDynamic, WasmList, WasmStr,
+    ComponentNamedList, ComponentType, Lift, Lower, ResourceDynamic, WasmStr,
 };
 use wasmtime::{Result, ValRaw, bail};
 
@@ -78,16 +79,73 @@ unsafe impl<const N: usize> Send for Flat<N> {}
 // SAFETY: as for `Send`: only read.
 unsafe impl<const N: usize> Sync for Flat<N> {}
 
-/// A string, byte list or handle parameter, lifted by wasmtime.
+/// A string, byte list or handle parameter, lifted.
 pub enum Special {
     /// Not given (a signature that differs from the plan).
     None,
-    /// A `string`.
+    /// A UTF-8 `string` (the guest's string encoding), in guest memory.
+    Utf8(GuestStr),
+    /// A `string` in another encoding, decoded when read.
     Str(WasmStr),
-    /// A `list<u8>`.
-    Bytes(WasmList<u8>),
+    /// A `list<u8>`, in guest memory.
+    Bytes(GuestBytes),
     /// A handle, own or borrow.
     Handle(ResourceDynamic),
+}
+
+/// Bytes of guest memory, bounds-checked when lifted, read in place: a
+/// `WasmStr` or `WasmList` would look the memory up again when read, and
+/// moving one (wasmtime hands it over by value) reads its fields back wider
+/// than they were written, a store-forwarding stall.
+///
+/// Valid from lifting until the host function lets guest code run (which
+/// could write or grow its memory): nothing else touches the guest's memory
+/// between wasmtime lifting the parameters and running the host function,
+/// and dlwit reads these only before calling C (a C call may run callbacks,
+/// which run guest code; a fused call never does). Only lifting makes one.
+pub struct GuestBytes {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: only read, during the host call that lifted it (see above).
+unsafe impl Send for GuestBytes {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for GuestBytes {}
+
+impl GuestBytes {
+    /// The bytes at guest address `ptr`, `len` long, if inside `memory`.
+    fn lift(memory: &[u8], ptr: &ValRaw, len: &ValRaw) -> Result<GuestBytes> {
+        let (ptr, len) = (ptr.get_u32() as usize, len.get_u32() as usize);
+        let Some(bytes) = ptr.checked_add(len).and_then(|end| memory.get(ptr..end)) else {
+            bail!("dlwit fast path: {len} bytes at {ptr:#x} are outside the guest's memory");
+        };
+        Ok(GuestBytes {
+            ptr: NonNull::from(bytes).cast(),
+            len,
+        })
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr..ptr + len` was inside guest memory when lifted, and
+        // that memory is neither written nor moved while this value is read
+        // (see the type's comment).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// A UTF-8 string in guest memory, checked when lifted (see [`GuestBytes`]).
+pub struct GuestStr(GuestBytes);
+
+impl GuestStr {
+    /// The string.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        // SAFETY: checked to be UTF-8 when lifted, and unchanged since.
+        unsafe { std::str::from_utf8_unchecked(self.0.bytes()) }
+    }
 }
 
 /// The parameters of a call with `S` (at most [`MAX_SPECIAL`]) strings,
@@ -98,6 +156,14 @@ pub struct RichArgs<const N: usize, const S: usize> {
     flat: Flat<N>,
     /// The strings, byte lists and handles, in parameter order.
     pub specials: [Special; S],
+}
+
+/// The parameters of a call whose first parameter is its only string, byte
+/// list or handle (a method on a handle, a function of one string): lifted
+/// without walking the parameter types.
+pub struct LeadArgs<const N: usize> {
+    flat: Flat<N>,
+    special: Special,
 }
 
 /// What the step programs read: flat values, and the specials.
@@ -127,6 +193,20 @@ impl<const N: usize, const S: usize> Args for RichArgs<N, S> {
     }
     fn special(&self, k: usize) -> &Special {
         self.specials.get(k).unwrap_or(&Special::None)
+    }
+}
+
+impl<const N: usize> Args for LeadArgs<N> {
+    #[inline]
+    fn flat(&self) -> &[ValRaw] {
+        self.flat.get()
+    }
+    fn special(&self, k: usize) -> &Special {
+        if k == 0 {
+            &self.special
+        } else {
+            &Special::None
+        }
     }
 }
 
@@ -209,6 +289,61 @@ unsafe impl<const N: usize, const S: usize> ComponentType for RichArgs<N, S> {
 // SAFETY: only a marker that the type is a parameter list.
 unsafe impl<const N: usize, const S: usize> ComponentNamedList for RichArgs<N, S> {}
 
+// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
+// exactly `N` flat values, which `typecheck` requires the parameters to be.
+unsafe impl<const N: usize> ComponentType for LeadArgs<N> {
+    type Lower = [ValRaw; N];
+    // As for `RawArgs`: never passed in memory.
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        check_flat(ty, types, N)?;
+        match tuple_types(ty, types.types)? {
+            [first, rest @ ..]
+                if is_special(first, types.types)
+                    && rest.iter().all(|t| is_plain(t, types.types)) =>
+            {
+                Ok(())
+            }
+            _ => {
+                bail!("dlwit fast path: expected a string, byte list or handle, then plain scalars")
+            }
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a parameter list.
+unsafe impl<const N: usize> ComponentNamedList for LeadArgs<N> {}
+
+// SAFETY: lifting keeps where the flat values are (see `Flat`) and lifts
+// the first parameter with `lift_special`, which checks it.
+unsafe impl<const N: usize> Lift for LeadArgs<N> {
+    #[inline]
+    fn linear_lift_from_flat(
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        src: &Self::Lower,
+    ) -> Result<Self> {
+        let types: &ComponentTypes = cx.types;
+        let first = *tuple_types(&ty, types)?
+            .first()
+            .ok_or_else(|| wasmtime::format_err!("dlwit fast path: no parameters"))?;
+        let (special, _) = lift_special(cx, first, src)?;
+        Ok(LeadArgs {
+            flat: Flat::new(src),
+            special,
+        })
+    }
+
+    fn linear_lift_from_memory(
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
+        _: &[u8],
+    ) -> Result<Self> {
+        bail!("dlwit fast path: parameters in memory are not supported")
+    }
+}
+
 /// Finds the strings, byte lists and handles among the flat parameters and
 /// lifts them with wasmtime's own impls.
 struct Walk<'a, 'b> {
@@ -222,20 +357,6 @@ struct Walk<'a, 'b> {
 }
 
 impl Walk<'_, '_> {
-    fn short() -> wasmtime::Error {
-        wasmtime::format_err!("dlwit fast path: parameters shorter than their types")
-    }
-
-    fn pair<'s>(&self) -> Result<&'s [ValRaw; 2]>
-    where
-        Self: 's,
-    {
-        let src: &'s [ValRaw] = self.src;
-        src.get(self.pos..self.pos + 2)
-            .and_then(|p| p.try_into().ok())
-            .ok_or_else(Self::short)
-    }
-
     fn push(&mut self, v: Special) -> Result<()> {
         let Some(s) = self.specials.get_mut(self.count) else {
             bail!(
@@ -251,21 +372,11 @@ impl Walk<'_, '_> {
     fn visit(&mut self, ty: InterfaceType) -> Result<()> {
         let types = self.types;
         match ty {
-            InterfaceType::String => {
-                let s = WasmStr::linear_lift_from_flat(self.cx, ty, self.pair()?)?;
-                self.push(Special::Str(s))?;
-                self.pos += 2;
-            }
-            InterfaceType::List(l) if matches!(types[l].element, InterfaceType::U8) => {
-                let list = WasmList::<u8>::linear_lift_from_flat(self.cx, ty, self.pair()?)?;
-                self.push(Special::Bytes(list))?;
-                self.pos += 2;
-            }
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
-                let v = self.src.get(self.pos).ok_or_else(Self::short)?;
-                let h = ResourceDynamic::linear_lift_from_flat(self.cx, ty, v)?;
-                self.push(Special::Handle(h))?;
-                self.pos += 1;
+            ty if is_special(&ty, types) => {
+                let src = self.src.get(self.pos..).unwrap_or(&[]);
+                let (special, n) = lift_special(self.cx, ty, src)?;
+                self.push(special)?;
+                self.pos += n;
             }
             InterfaceType::Record(r) => {
                 for f in types[r].fields.iter() {
@@ -283,6 +394,44 @@ impl Walk<'_, '_> {
             },
         }
         Ok(())
+    }
+}
+
+/// Lifts the string, byte list or handle of type `ty` whose flat values
+/// start `src`; with how many flat values it took.
+fn lift_special(
+    cx: &mut LiftContext<'_>,
+    ty: InterfaceType,
+    src: &[ValRaw],
+) -> Result<(Special, usize)> {
+    let short = || wasmtime::format_err!("dlwit fast path: parameters shorter than their types");
+    match ty {
+        InterfaceType::String | InterfaceType::List(_) => {
+            let [ptr, len] = src.get(..2).ok_or_else(short)? else {
+                unreachable!("two values")
+            };
+            if let InterfaceType::List(_) = ty {
+                return Ok((Special::Bytes(GuestBytes::lift(cx.memory(), ptr, len)?), 2));
+            }
+            if cx.options().string_encoding != StringEncoding::Utf8 {
+                let pair: &[ValRaw; 2] = src[..2].try_into().expect("two values");
+                return Ok((
+                    Special::Str(WasmStr::linear_lift_from_flat(cx, ty, pair)?),
+                    2,
+                ));
+            }
+            let b = GuestBytes::lift(cx.memory(), ptr, len)?;
+            if let Err(e) = std::str::from_utf8(b.bytes()) {
+                bail!("dlwit fast path: a string argument is not UTF-8 ({e})");
+            }
+            Ok((Special::Utf8(GuestStr(b)), 2))
+        }
+        InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
+            let v = src.first().ok_or_else(short)?;
+            let h = ResourceDynamic::linear_lift_from_flat(cx, ty, v)?;
+            Ok((Special::Handle(h), 1))
+        }
+        _ => bail!("dlwit fast path: expected a string, byte list or handle"),
     }
 }
 
@@ -335,6 +484,15 @@ unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
         _: &[u8],
     ) -> Result<Self> {
         bail!("dlwit fast path: parameters in memory are not supported")
+    }
+}
+
+/// Whether a type is a string, byte list or handle.
+fn is_special(ty: &InterfaceType, types: &ComponentTypes) -> bool {
+    match ty {
+        InterfaceType::String | InterfaceType::Own(_) | InterfaceType::Borrow(_) => true,
+        InterfaceType::List(l) => matches!(types[*l].element, InterfaceType::U8),
+        _ => false,
     }
 }
 
