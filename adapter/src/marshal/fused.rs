@@ -14,7 +14,7 @@ use super::value::{get, put, signed};
 use crate::native::Callable;
 use crate::native::jit::{self, Part, Stub, Widen};
 use crate::native::raw::{Args, MAX_SPECIAL};
-use crate::native::sysv::{Direct, Lent, MAX_STACK, Regs};
+use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
 use crate::resources::DlwitView;
 use wasmtime::{StoreContextMut, ValRaw};
@@ -334,15 +334,15 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>) -> Option<jit::Ret> {
     }
 }
 
-/// Puts a fused call's strings, byte lists and handles into `regs` (the
+/// Puts a fused call's strings, byte lists and handles into their integer registers `gprs` (the
 /// copies into `lent`), then takes the `own` handles out of the table.
 /// `Ok(false)`, with nothing taken, when the copies do not fit.
-fn specials<T: DlwitView, const S: usize>(
+fn specials<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
     args: &impl Args,
     store: &mut StoreContextMut<'_, T>,
-    regs: &mut Regs<S>,
+    gprs: &mut Gprs,
     lent: &mut Lent,
 ) -> Result<bool, String> {
     let mut owned = [(0u32, 0u32); MAX_SPECIAL];
@@ -360,7 +360,7 @@ fn specials<T: DlwitView, const S: usize>(
                 if !lent.push(slot, b, false) {
                     return Ok(false);
                 }
-                *regs.slot(usize::from(len_slot)) = b.len() as u64;
+                gprs[usize::from(len_slot)] = b.len() as u64;
             }
             FusedSpecial::Handle {
                 k,
@@ -370,7 +370,7 @@ fn specials<T: DlwitView, const S: usize>(
                 slot,
             } => {
                 let (ptr, rep, tag) = handle_arg(cx, args.special(k), arg, resource, store)?;
-                *regs.slot(usize::from(slot)) = ptr;
+                gprs[usize::from(slot)] = ptr;
                 if own {
                     owned[n_owned] = (rep, tag);
                     n_owned += 1;
@@ -404,7 +404,7 @@ pub fn call_fused<T: DlwitView>(
     Ok(with_image!(fused, args.flat(), |regs| {
         if fused.specials.is_empty() {
             callable.call_fused(regs, None, mem, out);
-        } else if specials(cx, fused, args, store, regs, lent)? {
+        } else if specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
             callable.call_fused(regs, Some(lent), mem, out);
         } else {
             return Ok(false);
@@ -440,16 +440,16 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
     if let Some(stub) = &fused.stub {
-        // The stub reads the specials' registers from an image.
-        let regs = &mut Regs::<0>::new(0);
-        if !specials(cx, fused, args, store, regs, lent)? {
+        // The stub reads the specials' registers from `gprs`.
+        let mut gprs = [0; 6];
+        if !specials(cx, fused, args, store, &mut gprs, lent)? {
             return Ok(None);
         }
-        lent.point(regs);
-        return Ok(Some(stub.call(args.flat(), regs.gprs())));
+        lent.point(&mut gprs);
+        return Ok(Some(stub.call(args.flat(), &gprs)));
     }
     let reg = with_image!(fused, args.flat(), |regs| {
-        if !specials(cx, fused, args, store, regs, lent)? {
+        if !specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
             return Ok(None);
         }
         callable.call_image(regs, Some(lent))

@@ -310,7 +310,7 @@ impl Callable {
             "room for a result in memory"
         );
         if let Some(lent) = lent {
-            lent.point(regs);
+            lent.point(regs.gprs_mut());
         }
         // SAFETY: `direct` was classified from this function's declared
         // signature (the load contract); lent pointers point into a buffer
@@ -330,7 +330,7 @@ impl Callable {
         let direct = self.direct.as_ref().expect("fused calls are direct");
         assert!(!direct.ret_in_memory(), "image calls return in registers");
         if let Some(lent) = lent {
-            lent.point(regs);
+            lent.point(regs.gprs_mut());
         }
         // SAFETY: `direct` was classified from this function's declared
         // signature (the load contract); lent pointers point into a buffer

@@ -49,8 +49,9 @@ impl<const S: usize> Regs<S> {
 
     /// The integer registers' slots.
     #[inline]
-    pub fn gprs(&self) -> &[u64] {
-        &self.slots[..6]
+    pub fn gprs_mut(&mut self) -> &mut Gprs {
+        let (gprs, _) = self.slots.split_first_chunk_mut::<6>().expect("14 slots");
+        gprs
     }
 
     /// Slot `i`: 0..6 the integer registers, 6..14 the SSE ones, 14.. the
@@ -63,6 +64,9 @@ impl<const S: usize> Regs<S> {
         }
     }
 }
+
+/// The integer argument registers rdi, rsi, rdx, rcx, r8, r9.
+pub type Gprs = [u64; 6];
 
 /// How many bytes of strings and byte lists a fused call lends to C from
 /// the stack; a call with longer ones goes through the frame.
@@ -117,12 +121,12 @@ impl Lent {
         true
     }
 
-    /// Writes the addresses of the copies into their register slots.
+    /// Writes the addresses of the copies into their registers.
     #[inline]
-    pub fn point<const S: usize>(&self, regs: &mut Regs<S>) {
+    pub fn point(&self, gprs: &mut Gprs) {
         for &(slot, off) in &self.at[..self.n] {
             let p = self.buf[usize::from(off)..].as_ptr();
-            regs.slots[usize::from(slot)] = p as usize as u64;
+            gprs[usize::from(slot)] = p as usize as u64;
         }
     }
 }
@@ -624,7 +628,7 @@ mod tests {
         assert!(lent.push(1, b"", false));
         // Not an integer register: refused.
         assert!(!lent.push(6, b"x", false));
-        lent.point(&mut regs);
+        lent.point(regs.gprs_mut());
         let p = regs.slots[0] as usize as *const u8;
         // SAFETY: `p` points at the copy inside `lent`, alive here, 4 bytes.
         let copy = unsafe { std::slice::from_raw_parts(p, 4) };
