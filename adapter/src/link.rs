@@ -12,7 +12,7 @@ use crate::marshal::{self, Consumed, Ctx};
 use crate::native::callback::{Closures, reenter_with};
 use crate::native::jit::Jit;
 use crate::native::raw::{
-    Args, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
+    Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
 };
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
@@ -191,7 +191,8 @@ pub fn bind_exports<T: DlwitView + 'static>(
 macro_rules! dispatch {
     ($inst:expr, $name:expr, $host:expr, $n:expr; $($k:literal)*) => {
         match $n {
-            $($k if $host.fast.as_ref().is_some_and(|f| f.lead) => wrap_n::<T, LeadArgs<$k>>($inst, $name, $host),
+            $($k if $host.fast.as_ref().is_some_and(|f| f.lead_handle) => wrap_n::<T, HandleArgs<$k>>($inst, $name, $host),
+              $k if $host.fast.as_ref().is_some_and(|f| f.lead) => wrap_n::<T, LeadArgs<$k>>($inst, $name, $host),
               $k if $host.fast.as_ref().is_some_and(|f| f.specials == 1) => wrap_n::<T, RichArgs<$k, 1>>($inst, $name, $host),
               $k if $host.fast.as_ref().is_some_and(|f| f.specials > 1) => wrap_n::<T, RichArgs<$k, MAX_SPECIAL>>($inst, $name, $host),
               $k => wrap_n::<T, RawArgs<$k>>($inst, $name, $host),)*

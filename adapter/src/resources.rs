@@ -96,6 +96,7 @@ impl Handles {
         }
     }
 
+    #[inline]
     fn entry(&self, rep: u32, resource: u32) -> Result<&Entry, String> {
         match self.entries.get(rep as usize) {
             Some(Some(e)) if e.resource == resource => Ok(e),
@@ -105,6 +106,7 @@ impl Handles {
     }
 
     /// The C pointer behind `rep`.
+    #[inline]
     pub(crate) fn get(&self, rep: u32, resource: u32) -> Result<u64, String> {
         self.entry(rep, resource).map(|e| e.ptr)
     }

@@ -104,6 +104,8 @@ pub struct FastPlan {
     pub specials: usize,
     /// The only one of them is the first parameter.
     pub lead: bool,
+    /// It is a handle.
+    pub lead_handle: bool,
     pub(super) steps: Vec<Step>,
     /// The result.
     pub ret: FastRet,
@@ -308,10 +310,12 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                     }
             )
         );
+    let lead_handle = lead && matches!(steps.first(), Some(Step::Handle { .. }));
     Some(FastPlan {
         flat,
         specials,
         lead,
+        lead_handle,
         steps,
         ret,
     })
@@ -414,7 +418,7 @@ pub fn lower<T: DlwitView>(
                 resource,
                 own,
             } => {
-                let (ptr, rep, tag) = handle_arg(cx, args.special(*k), *arg, *resource, store)?;
+                let (ptr, rep, tag) = handle_arg(cx, args.handle(*k), *arg, *resource, store)?;
                 if *own {
                     consumed.push((rep, tag));
                 }
@@ -462,25 +466,26 @@ pub(super) fn bytes_arg(special: &Special) -> Result<&[u8], String> {
 }
 
 /// A handle argument: its C pointer, rep and resource tag.
+#[inline]
 pub(super) fn handle_arg<T: DlwitView>(
     cx: &Ctx<'_>,
-    special: &Special,
+    handle: Option<(u32, u32)>,
     arg: usize,
     resource: usize,
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<(u64, u32, u32), String> {
-    let Special::Handle(h) = special else {
+    let Some((rep, ty)) = handle else {
         return Err("the guest passed no handle".into());
     };
     let tag = cx.payloads[resource];
-    if h.ty() != tag {
+    if ty != tag {
         return Err(format!(
             "argument `{}`: a handle of another resource type",
             cx.func.args[arg].name
         ));
     }
-    let ptr = store.data_mut().handles().get(h.rep(), tag)?;
-    Ok((ptr, h.rep(), tag))
+    let ptr = store.data_mut().handles().get(rep, tag)?;
+    Ok((ptr, rep, tag))
 }
 
 /// The result as one flat value.

@@ -337,6 +337,7 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>) -> Option<jit::Ret> {
 /// Puts a fused call's strings, byte lists and handles into their integer registers `gprs` (the
 /// copies into `lent`), then takes the `own` handles out of the table.
 /// `Ok(false)`, with nothing taken, when the copies do not fit.
+#[inline]
 fn specials<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
@@ -369,7 +370,7 @@ fn specials<T: DlwitView>(
                 own,
                 slot,
             } => {
-                let (ptr, rep, tag) = handle_arg(cx, args.special(k), arg, resource, store)?;
+                let (ptr, rep, tag) = handle_arg(cx, args.handle(k), arg, resource, store)?;
                 gprs[usize::from(slot)] = ptr;
                 if own {
                     owned[n_owned] = (rep, tag);

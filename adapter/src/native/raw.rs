@@ -166,6 +166,16 @@ pub struct LeadArgs<const N: usize> {
     special: Special,
 }
 
+/// The parameters of a method whose handle is its only special parameter:
+/// where the flat values are (see `Flat`) and the handle's rep and type,
+/// made in one vector register and so written and moved as one 16-byte
+/// value (wasmtime moves parameters between lifting and the host function,
+/// and two 8-byte stores read back as one 16-byte load stall the CPU).
+pub struct HandleArgs<const N: usize> {
+    /// Low: the flat values' address; high: rep | type << 32.
+    v: std::arch::x86_64::__m128i,
+}
+
 /// What the step programs read: flat values, and the specials.
 pub trait Args {
     /// The flat values, where the guest wrote them: read each at its own
@@ -174,6 +184,14 @@ pub trait Args {
     fn flat(&self) -> &[ValRaw];
     /// Special parameter `k`.
     fn special(&self, k: usize) -> &Special;
+    /// Special parameter `k`'s rep and resource type, if it is a handle.
+    #[inline]
+    fn handle(&self, k: usize) -> Option<(u32, u32)> {
+        match self.special(k) {
+            Special::Handle(h) => Some((h.rep(), h.ty())),
+            _ => None,
+        }
+    }
 }
 
 impl<const N: usize> Args for RawArgs<N> {
@@ -207,6 +225,30 @@ impl<const N: usize> Args for LeadArgs<N> {
         } else {
             &Special::None
         }
+    }
+}
+
+impl<const N: usize> Args for HandleArgs<N> {
+    #[inline]
+    fn flat(&self) -> &[ValRaw] {
+        use std::arch::x86_64::_mm_cvtsi128_si64;
+        // SAFETY: SSE2 is part of x86-64 (the crate builds for nothing
+        // else); then: the address of the `N` flat values lifted with this
+        // value, which stay alive and unchanged while it lives (see `Flat`).
+        unsafe {
+            let addr = _mm_cvtsi128_si64(self.v) as usize as *const [ValRaw; N];
+            &*addr
+        }
+    }
+    fn special(&self, _: usize) -> &Special {
+        &Special::None
+    }
+    #[inline]
+    fn handle(&self, k: usize) -> Option<(u32, u32)> {
+        use std::arch::x86_64::{_mm_cvtsi128_si64, _mm_unpackhi_epi64};
+        // SAFETY: SSE2 is part of x86-64.
+        let h = unsafe { _mm_cvtsi128_si64(_mm_unpackhi_epi64(self.v, self.v)) } as u64;
+        (k == 0).then_some((h as u32, (h >> 32) as u32))
     }
 }
 
@@ -333,6 +375,57 @@ unsafe impl<const N: usize> Lift for LeadArgs<N> {
             flat: Flat::new(src),
             special,
         })
+    }
+
+    fn linear_lift_from_memory(
+        _: &mut LiftContext<'_>,
+        _: InterfaceType,
+        _: &[u8],
+    ) -> Result<Self> {
+        bail!("dlwit fast path: parameters in memory are not supported")
+    }
+}
+
+// SAFETY: as for `LeadArgs`.
+unsafe impl<const N: usize> ComponentType for HandleArgs<N> {
+    type Lower = [ValRaw; N];
+    // As for `RawArgs`: never passed in memory.
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+        LeadArgs::<N>::typecheck(ty, types)?;
+        match tuple_types(ty, types.types)? {
+            [InterfaceType::Own(_) | InterfaceType::Borrow(_), ..] => Ok(()),
+            _ => bail!("dlwit fast path: expected a handle first"),
+        }
+    }
+}
+
+// SAFETY: only a marker that the type is a parameter list.
+unsafe impl<const N: usize> ComponentNamedList for HandleArgs<N> {}
+
+// SAFETY: as for `LeadArgs`: the handle is lifted by `ResourceDynamic`.
+unsafe impl<const N: usize> Lift for HandleArgs<N> {
+    #[inline]
+    fn linear_lift_from_flat(
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        src: &Self::Lower,
+    ) -> Result<Self> {
+        use std::arch::x86_64::_mm_set_epi64x;
+        let types: &ComponentTypes = cx.types;
+        let first = *tuple_types(&ty, types)?
+            .first()
+            .ok_or_else(|| wasmtime::format_err!("dlwit fast path: no parameters"))?;
+        let Some(v) = src.first() else {
+            bail!("dlwit fast path: no parameters");
+        };
+        let h = ResourceDynamic::linear_lift_from_flat(cx, first, v)?;
+        let handle = u64::from(h.rep()) | u64::from(h.ty()) << 32;
+        let addr = src as *const [ValRaw; N] as usize;
+        // SAFETY: SSE2 is part of x86-64.
+        let v = unsafe { _mm_set_epi64x(handle as i64, addr as i64) };
+        Ok(HandleArgs { v })
     }
 
     fn linear_lift_from_memory(
