@@ -1,10 +1,12 @@
 //! Raw parameter and result types for wasmtime's typed host functions, so
 //! that a signature known only at run time gets the speed of `func_wrap`:
-//! one parameter type per flat parameter count (`RawArgs<N>`, N ≤ 16, and
-//! [`RichArgs`] with strings, lists or handles) and six result types (none:
-//! `()`; one flat value: [`RawFlat`], or [`RawScalar`] when it is a plain
-//! scalar; through the return pointer: [`RawSmall`] for a record of at most
-//! 32 bytes, [`RawMem`] for a larger one, [`RawStr`] for a string).
+//! parameter types per flat parameter count N ≤ 16 (`RawArgs<N>` for plain
+//! scalars; [`LeadArgs`] when the first parameter is the only string, list
+//! or handle, [`HandleArgs`] when it is a handle; [`RichArgs`] for up to
+//! four anywhere) and six result types (none: `()`; one flat value:
+//! [`RawFlat`], or [`RawScalar`] when it is a plain scalar; through the
+//! return pointer: [`RawSmall`] for a record of at most 32 bytes, [`RawMem`]
+//! for a larger one, [`RawStr`] for a string).
 //!
 //! These implement wasmtime 48's public but doc-hidden `ComponentType`,
 //! `Lift` and `Lower` traits (the ones `#[derive(ComponentType)]` and
@@ -13,13 +15,17 @@
 //!
 //! What makes them sound: `Lower` types are arrays of `ValRaw` (any byte
 //! pattern); flat parameters are read where wasmtime keeps them for the
-//! call (`Flat`: the one place that relies on how wasmtime runs a host
-//! function, beyond the traits) and every string, byte list and handle among them is lifted by wasmtime's own `Lift` impls
-//! (`WasmStr`, `WasmList<u8>`, `ResourceDynamic`), which check bounds and
-//! handle tables; results are written flat, or into guest memory at a return
-//! pointer wasmtime validated for the result type, after checking that the
-//! bytes written are exactly that type's size. A signature that differs from
-//! the plan can therefore give wrong values, never host memory unsafety.
+//! call (`Flat`), and strings and byte lists in guest memory
+//! ([`GuestBytes`], checked against the memory's bounds, strings also for
+//! UTF-8, when lifted): the two places that rely on how wasmtime runs a host
+//! function beyond the traits, namely that nothing writes either between
+//! lifting and the host function; handles are lifted by wasmtime's own
+//! `ResourceDynamic`, which checks the handle tables (and strings in other
+//! encodings by `WasmStr`); results are written flat, or into guest memory at
+//! a return pointer wasmtime validated for the result type, after checking
+//! that the bytes written are exactly that type's size. A signature that
+//! differs from the plan can therefore give wrong values, never host memory
+//! unsafety.
 
 use wasmtime::component::__internal::wasmtime_environ::component::StringEncoding;
 use wasmtime::component::__internal::{
