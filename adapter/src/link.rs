@@ -235,7 +235,7 @@ where
                 Ok(())
             })
         }
-        Some(FastRet::Scalar(_)) if stub.is_some() => {
+        Some(FastRet::Scalar(_)) if stub.as_ref().is_some_and(|s| s.flat_result()) => {
             let stub = stub.expect("checked");
             inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
                 Ok(RawScalar(stub.call(args.flat(), &[])))

@@ -12,7 +12,7 @@ use super::fast::{
 };
 use super::value::{get, put, signed};
 use crate::native::Callable;
-use crate::native::jit::{self, Part, Stub, Widen};
+use crate::native::jit::{self, Pair, Part, Stub, Widen};
 use crate::native::raw::{Args, MAX_SPECIAL};
 use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
@@ -260,7 +260,7 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         _ => None,
     }
     .filter(|_| specials.is_empty());
-    let spec = stub_ret(&fast.ret, scalar.as_ref())
+    let spec = stub_ret(&fast.ret, scalar.as_ref(), direct)
         .filter(|_| converts.is_empty() && direct.nstack() == 0 && !direct.ret_in_memory())
         .map(|ret| {
             let mut regs: [Vec<Part>; 14] = Default::default();
@@ -310,28 +310,42 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     })
 }
 
-/// How a stub returns `ret`: nothing, or a scalar in one register that
-/// needs no conversion but widening (or making a `bool`).
-fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>) -> Option<jit::Ret> {
-    match (ret, scalar) {
+/// How a stub returns `ret`: nothing; a scalar in one register that needs
+/// no conversion but widening (or making a `bool`), as its flat value; any
+/// other result in registers as C's eightbytes, which the host lifts.
+fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> Option<jit::Ret> {
+    let conv = scalar.and_then(|s| match s.leaf.conv {
+        Conv::Int { signed } => Some((s, signed, false)),
+        Conv::F32 | Conv::F64 => Some((s, false, false)),
+        Conv::Bool => Some((s, false, true)),
+        Conv::Char | Conv::Enum(_) | Conv::Flags(_) => None,
+    });
+    match (ret, conv) {
         (FastRet::Unit, _) => Some(jit::Ret::Unit),
-        (FastRet::Scalar(_), Some(ScalarRet { sse, leaf })) => {
-            let (signed, bool) = match leaf.conv {
-                Conv::Int { signed } => (signed, false),
-                Conv::F32 | Conv::F64 => (false, false),
-                Conv::Bool => (false, true),
-                Conv::Char | Conv::Enum(_) | Conv::Flags(_) => return None,
-            };
-            Some(jit::Ret::Reg {
-                sse: *sse,
-                size: leaf.size as u8,
-                signed,
-                bool,
-                wide: leaf.canon_size == 8,
+        (FastRet::Scalar(_), Some((s, signed, bool))) => Some(jit::Ret::Reg {
+            sse: s.sse,
+            size: s.leaf.size as u8,
+            signed,
+            bool,
+            wide: s.leaf.canon_size == 8,
+        }),
+        _ if !direct.ret_in_memory() => {
+            let sse = direct.ret_sse();
+            Some(jit::Ret::Raw {
+                n: sse.len() as u8,
+                sse: [sse.first() == Some(&true), sse.get(1) == Some(&true)],
             })
         }
         _ => None,
     }
+}
+
+/// C's result registers, as the bytes of its eightbytes in order.
+fn pair_bytes(p: Pair) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&p.0.to_le_bytes());
+    out[8..].copy_from_slice(&p.1.to_le_bytes());
+    out
 }
 
 /// Puts a fused call's strings, byte lists and handles into their integer registers `gprs` (the
@@ -402,6 +416,16 @@ pub fn call_fused<T: DlwitView>(
     mem: &mut [u8],
     out: &mut [u8; 16],
 ) -> Result<bool, String> {
+    if let Some(stub) = fused.stub.as_ref().filter(|s| !s.flat_result()) {
+        // C's eightbytes (or nothing), lifted by the caller.
+        let mut gprs = [0; 6];
+        if !specials(cx, fused, args, store, &mut gprs, lent)? {
+            return Ok(false);
+        }
+        lent.point(&mut gprs);
+        *out = pair_bytes(stub.call_pair(args.flat(), &gprs));
+        return Ok(true);
+    }
     Ok(with_image!(fused, args.flat(), |regs| {
         if fused.specials.is_empty() {
             callable.call_fused(regs, None, mem, out);
@@ -425,6 +449,10 @@ pub fn call_fused_scalar(
 ) -> Result<u64, String> {
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
+    if let Some(stub) = &fused.stub {
+        // A stub that returns the register as it is (`char`, enums, flags).
+        return scalar_value(ret, stub.call(flat, &[]));
+    }
     let reg = with_image!(fused, flat, |regs| callable.call_image(regs, None));
     scalar_value(ret, reg.first(ret.sse))
 }
@@ -447,7 +475,12 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
             return Ok(None);
         }
         lent.point(&mut gprs);
-        return Ok(Some(stub.call(args.flat(), &gprs)));
+        let v = stub.call(args.flat(), &gprs);
+        return if stub.flat_result() {
+            Ok(Some(v))
+        } else {
+            scalar_value(ret, v).map(Some)
+        };
     }
     let reg = with_image!(fused, args.flat(), |regs| {
         if !specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
@@ -477,11 +510,15 @@ pub fn call_fused_small<const W: usize>(
     // C's bytes: in `c` when C returns them in memory, else its registers'
     // eightbytes in `out`, copied to the front of `c`.
     let mut c = [0u8; SMALL_MEM];
-    let mut out = [0u8; 16];
-    with_image!(fused, flat, |regs| callable
-        .call_fused(regs, None, &mut c, &mut out));
-    if !fused.ret_in_memory {
-        c[..16].copy_from_slice(&out);
+    if let Some(stub) = &fused.stub {
+        c[..16].copy_from_slice(&pair_bytes(stub.call_pair(flat, &[])));
+    } else {
+        let mut out = [0u8; 16];
+        with_image!(fused, flat, |regs| callable
+            .call_fused(regs, None, &mut c, &mut out));
+        if !fused.ret_in_memory {
+            c[..16].copy_from_slice(&out);
+        }
     }
     let mut canon = [0u8; SMALL_MAX];
     let bytes = if small.identity {

@@ -81,11 +81,14 @@ pub enum Part {
     Special(u8),
 }
 
-/// How the result register becomes the flat result.
+/// How the result registers become what the stub returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ret {
-    /// No result (the stub returns 0).
+    /// No result (the stub returns zeros).
     Unit,
+    /// The C result's eightbytes as they are, in order (at most two), each
+    /// from an SSE register when `sse[i]`: what the host then lifts.
+    Raw { n: u8, sse: [bool; 2] },
     /// The low `size` bytes of rax (or xmm0 when `sse`), sign-extended when
     /// `signed`, made 0 or 1 when `bool`; kept whole when `wide`, else as
     /// its low 32 bits (the flat value of a 32-bit canonical type).
@@ -133,13 +136,21 @@ impl Spec {
     }
 }
 
-/// A stub's entry: (C function, flat values, specials) → flat result bits.
-type Entry = unsafe extern "C" fn(*const c_void, *const ValRaw, *const u64) -> u64;
+/// A stub's entry: (C function, flat values, specials) → the flat result
+/// bits, or the result's eightbytes.
+type Entry = unsafe extern "C" fn(*const c_void, *const ValRaw, *const u64) -> Pair;
+
+/// Two eightbytes, returned in rax:rdx.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Pair(pub u64, pub u64);
 
 /// A compiled call of one C function.
 #[derive(Clone)]
 pub struct Stub {
     entry: Entry,
+    /// It returns the flat result ([`Ret::Reg`]).
+    flat_result: bool,
     fun: *const c_void,
     flats: usize,
     specials: usize,
@@ -165,9 +176,22 @@ unsafe impl Sync for Stub {}
 
 impl Stub {
     /// Calls the C function with registers made from `flat` and `specials`
-    /// (at least as many as the stub reads: checked); the flat result bits.
+    /// (at least as many as the stub reads: checked); the flat result bits
+    /// (or, for [`Ret::Raw`], the result's first eightbyte).
     #[inline]
     pub fn call(&self, flat: &[ValRaw], specials: &[u64]) -> u64 {
+        self.call_pair(flat, specials).0
+    }
+
+    /// Whether it returns the flat result ([`Ret::Reg`]) rather than C's
+    /// eightbytes as they are (or nothing).
+    pub fn flat_result(&self) -> bool {
+        self.flat_result
+    }
+
+    /// [`Stub::call`], for [`Ret::Raw`]: the result's eightbytes.
+    #[inline]
+    pub fn call_pair(&self, flat: &[ValRaw], specials: &[u64]) -> Pair {
         assert!(
             flat.len() >= self.flats && specials.len() >= self.specials,
             "a stub's inputs"
@@ -246,6 +270,7 @@ impl Jit {
         };
         Ok(Some(Stub {
             entry,
+            flat_result: matches!(spec.ret, Ret::Reg { .. }),
             fun: callable.fun.0,
             flats: spec.flats(),
             specials: spec.specials(),
@@ -257,7 +282,7 @@ impl Jit {
         let call_conv = self.isa.default_call_conv();
         let mut sig = Signature::new(call_conv);
         sig.params.extend([AbiParam::new(types::I64); 3]);
-        sig.returns.push(AbiParam::new(types::I64));
+        sig.returns.extend([AbiParam::new(types::I64); 2]);
         let mut callee = Signature::new(call_conv);
         callee
             .params
@@ -265,9 +290,15 @@ impl Jit {
         callee
             .params
             .extend(spec.sses.iter().map(|_| AbiParam::new(types::F64)));
-        if let Ret::Reg { sse, .. } = spec.ret {
-            let ty = if sse { types::F64 } else { types::I64 };
-            callee.returns.push(AbiParam::new(ty));
+        let sse_of = |sse: bool| if sse { types::F64 } else { types::I64 };
+        match spec.ret {
+            Ret::Unit => {}
+            Ret::Raw { n, sse } => callee.returns.extend(
+                sse[..usize::from(n)]
+                    .iter()
+                    .map(|s| AbiParam::new(sse_of(*s))),
+            ),
+            Ret::Reg { sse, .. } => callee.returns.push(AbiParam::new(sse_of(sse))),
         }
 
         self.ctx.clear();
@@ -292,8 +323,21 @@ impl Jit {
         }
         let callee = b.import_signature(callee);
         let call = b.ins().call_indirect(callee, fun, &args);
+        let zero = b.ins().iconst(types::I64, 0);
         let result = match spec.ret {
-            Ret::Unit => b.ins().iconst(types::I64, 0),
+            Ret::Unit => [zero, zero],
+            Ret::Raw { n, .. } => {
+                let regs = b.inst_results(call).to_vec();
+                let mut out = [zero, zero];
+                for (o, r) in out.iter_mut().zip(regs).take(usize::from(n)) {
+                    *o = if b.func.dfg.value_type(r) == types::F64 {
+                        b.ins().bitcast(types::I64, MemFlagsData::new(), r)
+                    } else {
+                        r
+                    };
+                }
+                out
+            }
             Ret::Reg {
                 sse,
                 size,
@@ -327,15 +371,16 @@ impl Jit {
                         b.ins().uextend(types::I64, nz)
                     }
                 };
-                if wide {
+                let v = if wide {
                     v
                 } else {
                     let low = b.ins().ireduce(types::I32, v);
                     b.ins().uextend(types::I64, low)
-                }
+                };
+                [v, zero]
             }
         };
-        b.ins().return_(&[result]);
+        b.ins().return_(&result);
         b.finalize(self.isa.frontend_config());
 
         let compiled = self
@@ -348,7 +393,7 @@ impl Jit {
         let code = Arc::new(Code::new(compiled.code_buffer())?);
         // SAFETY: the code was compiled for this ISA from `sig`, the
         // system calling convention with three 64-bit integer parameters
-        // and one result: `Entry`'s type.
+        // and two 64-bit integer results (rax, rdx): `Entry`'s type.
         let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code.ptr) };
         Ok((entry, code))
     }

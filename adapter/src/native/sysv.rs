@@ -378,6 +378,16 @@ impl Direct {
         self.ret_in_memory
     }
 
+    /// For a result in registers: whether each of its eightbytes, in
+    /// order, comes back in an SSE register (xmm0, xmm1) rather than an
+    /// integer one (rax, rdx).
+    pub fn ret_sse(&self) -> Vec<bool> {
+        self.ret
+            .iter()
+            .map(|r| matches!(r, RetSrc::Xmm0 | RetSrc::Xmm1))
+            .collect()
+    }
+
     /// For a result of one eightbyte in a register: whether it is an SSE
     /// one (xmm0) rather than rax.
     pub fn one_ret_register(&self) -> Option<bool> {
