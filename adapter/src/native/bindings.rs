@@ -156,6 +156,14 @@ impl Bindings {
             }
         }
         let mut calls = Vec::new();
+        // Auxiliary calls get compiled stubs where they can (see
+        // `Callable::compile_aux_stub`); none when this machine has no
+        // compiler for them.
+        let mut jit = if plan.calls.is_empty() {
+            None
+        } else {
+            super::jit::Jit::new().ok()
+        };
         for c in &plan.calls {
             let (Some(lib), Some(path)) = (&opened[c.library], &paths[c.library]) else {
                 continue;
@@ -174,7 +182,20 @@ impl Bindings {
             // SAFETY: the annotation names this symbol as a destructor, a
             // `free` or a message/length function with these C types.
             match unsafe { Callable::new(&plan, lib.clone(), addr, &c.args, c.ret, None) } {
-                Ok(callable) => calls.push(Arc::new(callable)),
+                Ok(mut callable) => {
+                    if let Some(jit) = jit.as_mut() {
+                        callable
+                            .compile_aux_stub(jit)
+                            .map_err(|e| {
+                                diags.push(
+                                    Diagnostic::new(format!("`{}`: {e}", c.symbol))
+                                        .at(c.location.clone()),
+                                )
+                            })
+                            .ok();
+                    }
+                    calls.push(Arc::new(callable))
+                }
                 Err(e) => diags
                     .push(Diagnostic::new(format!("`{}`: {e}", c.symbol)).at(c.location.clone())),
             }
@@ -245,6 +266,13 @@ impl Bindings {
     /// [`MAX_STACK`](super::sysv::MAX_STACK) stack eightbytes.
     pub fn direct_calls(&self) -> usize {
         self.bound.iter().filter(|b| b.callable.is_direct()).count()
+    }
+
+    /// How many auxiliary calls (destructors, `free`, message and length
+    /// functions) have a compiled stub: those whose parameters are all
+    /// 8-byte integers or pointers.
+    pub fn aux_stubs(&self) -> usize {
+        self.calls.iter().filter(|c| c.has_aux_stub()).count()
     }
 
     /// Sends every call through libffi instead of the direct register-image

@@ -78,6 +78,9 @@ pub struct Callable {
     direct: Option<sysv::Direct>,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
+    /// For an auxiliary call ([`Callable::call_with`]) whose parameters are
+    /// all 8-byte integers or pointers in registers: its compiled stub.
+    aux_stub: Option<jit::Stub>,
     _lib: Arc<Library>,
 }
 
@@ -178,6 +181,7 @@ impl Callable {
                 Some(_) => None,
             },
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
+            aux_stub: None,
             _lib: lib,
         })
     }
@@ -208,6 +212,11 @@ impl Callable {
         let mut b = [0u8; 8];
         let n = self.ret_size.min(8);
         match &self.direct {
+            Some(_) if self.aux_stub.is_some() => {
+                assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
+                let stub = self.aux_stub.as_ref().expect("checked");
+                b[..n].copy_from_slice(&stub.call(&[], args).to_le_bytes()[..n]);
+            }
             // Registers only: no frame (and so no allocation).
             Some(direct) if !direct.ret_in_memory() && args.len() <= OFFSETS.len() => {
                 assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
@@ -283,6 +292,48 @@ impl Callable {
     /// Sends every call through libffi (to compare the two paths).
     pub fn use_libffi_only(&mut self) {
         self.direct = None;
+        self.aux_stub = None;
+    }
+
+    /// Whether [`Callable::call_with`] runs a compiled stub.
+    pub fn has_aux_stub(&self) -> bool {
+        self.aux_stub.is_some()
+    }
+
+    /// Compiles the stub [`Callable::call_with`] uses, when every parameter
+    /// is an 8-byte integer or pointer (so each goes whole to its register)
+    /// and the result, if any, is in one register.
+    pub fn compile_aux_stub(&mut self, jit: &mut jit::Jit) -> Result<(), String> {
+        let Some(direct) = &self.direct else {
+            return Ok(());
+        };
+        let sse = direct.ret_sse();
+        // Argument `i` whole in integer register `i`.
+        let whole_in_gpr = |i: usize| {
+            direct
+                .place(i, 0)
+                .is_some_and(|p| usize::from(p.slot) == i && p.shift == 0)
+        };
+        if self.arg_sizes.len() > 6
+            || self.arg_sizes.iter().any(|&n| n != 8)
+            || !(0..self.arg_sizes.len()).all(whole_in_gpr)
+            || direct.ret_in_memory()
+            || sse.len() > 1
+        {
+            return Ok(());
+        }
+        let spec = jit::Spec {
+            gprs: (0..self.arg_sizes.len() as u8)
+                .map(|i| vec![jit::Part::Special(i)])
+                .collect(),
+            sses: Vec::new(),
+            ret: jit::Ret::Raw {
+                n: sse.len() as u8,
+                sse: [sse.first() == Some(&true), false],
+            },
+        };
+        self.aux_stub = jit.stub(self, &spec)?;
+        Ok(())
     }
 
     /// The direct-call classification, when the call is direct.

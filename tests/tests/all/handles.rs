@@ -294,3 +294,23 @@ fn soak_a_million_calls_without_growing() {
     );
     before.balanced(&Counts::now(), "soak");
 }
+
+/// Destructors and `free` taking one pointer run through compiled stubs
+/// (the other tests here check that each runs exactly once); the message
+/// function taking an `int` and the destructor taking a struct by value do
+/// not.
+#[test]
+fn destructors_and_free_have_compiled_stubs() {
+    let b = bindings("tests/wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"));
+    let pointer_only = b
+        .plan()
+        .calls
+        .iter()
+        .filter(|c| c.args == [dlwit::plan::CType::Scalar(dlwit::plan::Scalar::Ptr)])
+        .count();
+    assert_eq!(
+        pointer_only, 4,
+        "fx_counter_free, fx_pool_free, fx_item_free, fx_free_count"
+    );
+    assert_eq!(b.aux_stubs(), pointer_only);
+}
