@@ -261,9 +261,14 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
     }
     .filter(|_| specials.is_empty());
     let spec = stub_ret(&fast.ret, scalar.as_ref(), direct)
-        .filter(|_| converts.is_empty() && direct.nstack() == 0 && !direct.ret_in_memory())
+        .filter(|_| converts.is_empty())
         .map(|ret| {
-            let mut regs: [Vec<Part>; 14] = Default::default();
+            // Register slots, then stack eightbytes (see `Regs::slot`).
+            let mut regs = vec![Vec::new(); 14 + direct.nstack()];
+            if direct.ret_in_memory() {
+                // The result's address, in rdi.
+                regs[0].push(Part::Special(0));
+            }
             for l in &leaves {
                 let LeafOp::Widen(widen) = l.op else {
                     unreachable!("no conversions")
@@ -289,10 +294,12 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
                 }
             }
             let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
-            let (gprs, sses) = regs.split_at(6);
+            let (gprs, rest) = regs.split_at(6);
+            let (sses, stack) = rest.split_at(8);
             jit::Spec {
                 gprs: gprs[..used(gprs)].to_vec(),
                 sses: sses[..used(sses)].to_vec(),
+                stack: stack.to_vec(),
                 ret,
             }
         });
@@ -329,14 +336,15 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> Optio
             bool,
             wide: s.leaf.canon_size == 8,
         }),
-        _ if !direct.ret_in_memory() => {
+        // In memory: the stub returns nothing, C wrote the result.
+        _ if direct.ret_in_memory() => Some(jit::Ret::Unit),
+        _ => {
             let sse = direct.ret_sse();
             Some(jit::Ret::Raw {
                 n: sse.len() as u8,
                 sse: [sse.first() == Some(&true), sse.get(1) == Some(&true)],
             })
         }
-        _ => None,
     }
 }
 
@@ -417,12 +425,17 @@ pub fn call_fused<T: DlwitView>(
     out: &mut [u8; 16],
 ) -> Result<bool, String> {
     if let Some(stub) = fused.stub.as_ref().filter(|s| !s.flat_result()) {
-        // C's eightbytes (or nothing), lifted by the caller.
+        // C's eightbytes (or nothing, or the result in `mem`), lifted by
+        // the caller.
         let mut gprs = [0; 6];
         if !specials(cx, fused, args, store, &mut gprs, lent)? {
             return Ok(false);
         }
         lent.point(&mut gprs);
+        if fused.ret_in_memory {
+            assert!(mem.len() >= callable.ret_size(), "room for the result");
+            gprs[0] = mem.as_mut_ptr() as usize as u64;
+        }
         *out = pair_bytes(stub.call_pair(args.flat(), &gprs));
         return Ok(true);
     }
@@ -511,7 +524,12 @@ pub fn call_fused_small<const W: usize>(
     // eightbytes in `out`, copied to the front of `c`.
     let mut c = [0u8; SMALL_MEM];
     if let Some(stub) = &fused.stub {
-        c[..16].copy_from_slice(&pair_bytes(stub.call_pair(flat, &[])));
+        if fused.ret_in_memory {
+            assert!(c.len() >= callable.ret_size(), "room for the result");
+            stub.call(flat, &[c.as_mut_ptr() as usize as u64]);
+        } else {
+            c[..16].copy_from_slice(&pair_bytes(stub.call_pair(flat, &[])));
+        }
     } else {
         let mut out = [0u8; 16];
         with_image!(fused, flat, |regs| callable

@@ -101,12 +101,15 @@ pub enum Ret {
     },
 }
 
-/// What a stub does: each integer register's and each SSE register's parts
-/// (in register order; registers with no parts get 0), and the result.
+/// What a stub does: each integer register's, each SSE register's and each
+/// stack eightbyte's parts (in order; registers with no parts get 0), and
+/// the result. A result C returns in memory is [`Ret::Unit`], with its
+/// address a special in rdi.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Spec {
     pub gprs: Vec<Vec<Part>>,
     pub sses: Vec<Vec<Part>>,
+    pub stack: Vec<Vec<Part>>,
     pub ret: Ret,
 }
 
@@ -132,7 +135,11 @@ impl Spec {
     }
 
     fn parts(&self) -> impl Iterator<Item = &Part> {
-        self.gprs.iter().chain(&self.sses).flatten()
+        self.gprs
+            .iter()
+            .chain(&self.sses)
+            .chain(&self.stack)
+            .flatten()
     }
 }
 
@@ -248,15 +255,15 @@ impl Jit {
     /// [`super::sysv::Direct::one_ret_register`] said for it), with every
     /// pointer argument filled by a special or a fixed value: what the
     /// register image of a fused call must hold too. `None` when the call
-    /// is not direct, takes stack arguments or returns in memory.
+    /// is not direct or the spec does not fit its registers and stack.
     pub fn stub(&mut self, callable: &Callable, spec: &Spec) -> Result<Option<Stub>, String> {
         let Some(direct) = &callable.direct else {
             return Ok(None);
         };
-        if direct.nstack() > 0
-            || direct.ret_in_memory()
+        if direct.nstack() != spec.stack.len()
             || spec.gprs.len() > 6
             || spec.sses.len() > 8
+            || (direct.ret_in_memory() && spec.ret != Ret::Unit)
         {
             return Ok(None);
         }
@@ -283,13 +290,24 @@ impl Jit {
         let mut sig = Signature::new(call_conv);
         sig.params.extend([AbiParam::new(types::I64); 3]);
         sig.returns.extend([AbiParam::new(types::I64); 2]);
+        // With stack eightbytes, every register is passed (the unused ones
+        // as 0), so that the eightbytes after them go to the stack, in order,
+        // as the classification put them there.
+        let (ngprs, nsses) = if spec.stack.is_empty() {
+            (spec.gprs.len(), spec.sses.len())
+        } else {
+            (6, 8)
+        };
         let mut callee = Signature::new(call_conv);
         callee
             .params
-            .extend(spec.gprs.iter().map(|_| AbiParam::new(types::I64)));
+            .extend((0..ngprs).map(|_| AbiParam::new(types::I64)));
         callee
             .params
-            .extend(spec.sses.iter().map(|_| AbiParam::new(types::F64)));
+            .extend((0..nsses).map(|_| AbiParam::new(types::F64)));
+        callee
+            .params
+            .extend(spec.stack.iter().map(|_| AbiParam::new(types::I64)));
         let sse_of = |sse: bool| if sse { types::F64 } else { types::I64 };
         match spec.ret {
             Ret::Unit => {}
@@ -313,13 +331,19 @@ impl Jit {
             unreachable!("three parameters")
         };
         let (fun, flat, specials) = (*fun, *flat, *specials);
+        let none = Vec::new();
         let mut args = Vec::new();
-        for parts in &spec.gprs {
+        for k in 0..ngprs {
+            let parts = spec.gprs.get(k).unwrap_or(&none);
             args.push(register(&mut b, parts, flat, specials));
         }
-        for parts in &spec.sses {
+        for k in 0..nsses {
+            let parts = spec.sses.get(k).unwrap_or(&none);
             let bits = register(&mut b, parts, flat, specials);
             args.push(b.ins().bitcast(types::F64, MemFlagsData::new(), bits));
+        }
+        for parts in &spec.stack {
+            args.push(register(&mut b, parts, flat, specials));
         }
         let callee = b.import_signature(callee);
         let call = b.ins().call_indirect(callee, fun, &args);

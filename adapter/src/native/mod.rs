@@ -295,6 +295,11 @@ impl Callable {
         self.aux_stub = None;
     }
 
+    /// The size of the C result, in bytes.
+    pub fn ret_size(&self) -> usize {
+        self.ret_size
+    }
+
     /// Whether [`Callable::call_with`] runs a compiled stub.
     pub fn has_aux_stub(&self) -> bool {
         self.aux_stub.is_some()
@@ -327,6 +332,7 @@ impl Callable {
                 .map(|i| vec![jit::Part::Special(i)])
                 .collect(),
             sses: Vec::new(),
+            stack: Vec::new(),
             ret: jit::Ret::Raw {
                 n: sse.len() as u8,
                 sse: [sse.first() == Some(&true), false],

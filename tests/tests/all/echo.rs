@@ -32,7 +32,7 @@ fn every_shape_round_trips() {
             functions: 50,
             fast: 45,
             fused: 44,
-            stubs: 31,
+            stubs: 37,
         }
     );
     let out = runner().run("echo", &["all"]);
