@@ -264,6 +264,20 @@ where
         // The same with strings, lists or handles: copies lent from the
         // stack, handles from the store's table (or the frame, when the
         // copies are too long).
+        // A method keeping its object: its C pointer to its register.
+        Some(FastRet::Scalar(_))
+            if host
+                .fused
+                .as_ref()
+                .is_some_and(|f| f.scalar.is_some() && f.borrow_only().is_some()) =>
+        {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                let (fused, ret) = host.fused_scalar();
+                fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store)
+                    .map(RawScalar)
+                    .map_err(|e| host.fail(e))
+            })
+        }
         Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
             .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 let (fused, ret) = host.fused_scalar();

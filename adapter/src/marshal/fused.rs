@@ -77,6 +77,24 @@ impl Fused {
     pub fn has_specials(&self) -> bool {
         !self.specials.is_empty()
     }
+
+    /// For a call with a stub whose only special is a borrowed handle (a
+    /// method that keeps its object): that handle's resource.
+    pub fn borrow_only(&self) -> Option<usize> {
+        match (&*self.specials, &self.stub) {
+            (
+                [
+                    FusedSpecial::Handle {
+                        resource,
+                        own: false,
+                        ..
+                    },
+                ],
+                Some(_),
+            ) => Some(*resource),
+            _ => None,
+        }
+    }
 }
 
 /// A record result read straight from its registers.
@@ -502,6 +520,42 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
         callable.call_image(regs, Some(lent))
     });
     scalar_value(ret, reg.first(ret.sse)).map(Some)
+}
+
+/// [`call_fused_scalar_rich`] for a call whose only special is a borrowed
+/// handle ([`Fused::borrow_only`]) of resource type `tag`: the handle's C
+/// pointer straight to its register, no copies to lend.
+#[inline]
+pub fn call_stub_borrow<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    ret: &ScalarRet,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<u64, String> {
+    let (
+        [
+            FusedSpecial::Handle {
+                arg,
+                resource,
+                slot,
+                ..
+            },
+        ],
+        Some(stub),
+    ) = (&*fused.specials, &fused.stub)
+    else {
+        unreachable!("only called for a borrow-only stub")
+    };
+    let mut gprs = [0; 6];
+    let (ptr, _, _) = handle_arg(cx, args.handle(0), *arg, *resource, store)?;
+    gprs[usize::from(*slot)] = ptr;
+    let v = stub.call(args.flat(), &gprs);
+    if stub.flat_result() {
+        Ok(v)
+    } else {
+        scalar_value(ret, v)
+    }
 }
 
 /// The flat value of a scalar result from its register.
