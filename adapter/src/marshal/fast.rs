@@ -12,8 +12,8 @@
 
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
+use crate::native::Frame;
 use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
-use crate::native::{Frame, c_str_at};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
@@ -540,17 +540,12 @@ pub fn lift_mem(_: &Ctx<'_>, fast: &FastPlan, ret: &[u8]) -> Result<RawMem, Stri
 
 /// A string result: copied, then freed with the function's `free`.
 pub fn lift_str(cx: &Ctx<'_>, _: &FastPlan, ret: &[u8]) -> Result<RawStr, String> {
-    let addr = get(ret, 8);
-    let s = match c_str_at(addr) {
-        Some(s) => std::str::from_utf8(s.to_bytes())
-            .map(str::to_string)
-            .map_err(|e| format!("C returned a string that is not UTF-8 ({e})")),
-        None => Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".to_string()),
-    };
-    if let (Some(free), true) = (cx.func.free, addr != 0) {
-        cx.calls[free].call_with(&[addr]);
+    let free = cx.func.free.map(|f| &*cx.calls[f]);
+    match RawStr::from_c(get(ret, 8), free) {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".to_string()),
+        Err(e) => Err(format!("C returned a string that is not UTF-8 ({e})")),
     }
-    Ok(RawStr(s?))
 }
 
 /// A leaf's C bits (the low `size` bytes), from its flat value, read at

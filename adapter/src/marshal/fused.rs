@@ -366,12 +366,13 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> Optio
     }
 }
 
-/// C's result registers, as the bytes of its eightbytes in order.
-fn pair_bytes(p: Pair) -> [u8; 16] {
-    let mut out = [0u8; 16];
+/// Writes C's result registers into `out` as the bytes of its eightbytes
+/// in order, with one 8-byte store each (what reads them back reads 8
+/// bytes at a time: no store-forwarding stall).
+#[inline(always)]
+fn put_pair(out: &mut [u8], p: Pair) {
     out[..8].copy_from_slice(&p.0.to_le_bytes());
-    out[8..].copy_from_slice(&p.1.to_le_bytes());
-    out
+    out[8..16].copy_from_slice(&p.1.to_le_bytes());
 }
 
 /// Puts a fused call's strings, byte lists and handles into their integer registers `gprs` (the
@@ -454,7 +455,7 @@ pub fn call_fused<T: DlwitView>(
             assert!(mem.len() >= callable.ret_size(), "room for the result");
             gprs[0] = mem.as_mut_ptr() as usize as u64;
         }
-        *out = pair_bytes(stub.call_pair(args.flat(), &gprs));
+        put_pair(out, stub.call_pair(args.flat(), &gprs));
         return Ok(true);
     }
     Ok(with_image!(fused, args.flat(), |regs| {
@@ -582,7 +583,7 @@ pub fn call_fused_small<const W: usize>(
             assert!(c.len() >= callable.ret_size(), "room for the result");
             stub.call(flat, &[c.as_mut_ptr() as usize as u64]);
         } else {
-            c[..16].copy_from_slice(&pair_bytes(stub.call_pair(flat, &[])));
+            put_pair(&mut c, stub.call_pair(flat, &[]));
         }
     } else {
         let mut out = [0u8; 16];

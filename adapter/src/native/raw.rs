@@ -36,8 +36,11 @@ use wasmtime::component::{
 };
 use wasmtime::{Result, ValRaw, bail};
 
+use super::{Callable, c_str_at};
+use std::arch::x86_64::{__m128i, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_unpackhi_epi64};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
+use std::str::Utf8Error;
 
 /// How many strings, byte lists and handles (together) a fast-path call
 /// may take.
@@ -179,7 +182,7 @@ pub struct LeadArgs<const N: usize> {
 /// and two 8-byte stores read back as one 16-byte load stall the CPU).
 pub struct HandleArgs<const N: usize> {
     /// Low: the flat values' address; high: rep | type << 32.
-    v: std::arch::x86_64::__m128i,
+    v: __m128i,
 }
 
 /// What the step programs read: flat values, and the specials.
@@ -237,7 +240,6 @@ impl<const N: usize> Args for LeadArgs<N> {
 impl<const N: usize> Args for HandleArgs<N> {
     #[inline]
     fn flat(&self) -> &[ValRaw] {
-        use std::arch::x86_64::_mm_cvtsi128_si64;
         // SAFETY: SSE2 is part of x86-64 (the crate builds for nothing
         // else); then: the address of the `N` flat values lifted with this
         // value, which stay alive and unchanged while it lives (see `Flat`).
@@ -251,7 +253,6 @@ impl<const N: usize> Args for HandleArgs<N> {
     }
     #[inline]
     fn handle(&self, k: usize) -> Option<(u32, u32)> {
-        use std::arch::x86_64::{_mm_cvtsi128_si64, _mm_unpackhi_epi64};
         // SAFETY: SSE2 is part of x86-64.
         let h = unsafe { _mm_cvtsi128_si64(_mm_unpackhi_epi64(self.v, self.v)) } as u64;
         (k == 0).then_some((h as u32, (h >> 32) as u32))
@@ -418,7 +419,6 @@ unsafe impl<const N: usize> Lift for HandleArgs<N> {
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> Result<Self> {
-        use std::arch::x86_64::_mm_set_epi64x;
         let types: &ComponentTypes = cx.types;
         let first = *tuple_types(&ty, types)?
             .first()
@@ -730,9 +730,105 @@ pub struct RawMem {
     pub len: usize,
 }
 
-/// A string result, copied from C (its own type: a `String` is small to
-/// move, [`RawMem`] is not).
-pub struct RawStr(pub String);
+/// A string result: lowered into guest memory straight from where C put it
+/// and then freed with the function's `free` when C handed it over, or a
+/// copy when C only lent it. Two 16-byte vector values, each written with
+/// one store, so that wasmtime's moves of it never stall on store
+/// forwarding (a `String` written field by field would).
+pub struct RawStr {
+    /// The UTF-8 bytes: address, length.
+    bytes: __m128i,
+    /// How they are let go of: the `free` callable's address (C's string)
+    /// or 0, and the capacity of a Rust `String` (a copy) or 0.
+    owner: __m128i,
+}
+
+// SAFETY: the bytes are owned by the value (C's, to be freed once, or a
+// Rust allocation) and only read; the callable is shared, immutable and
+// callable from any thread (as every C call path assumes).
+unsafe impl Send for RawStr {}
+// SAFETY: as for `Send`: nothing is written through a shared reference.
+unsafe impl Sync for RawStr {}
+
+impl RawStr {
+    /// Takes the string C returned at `addr` (`None` for NULL). With `free`,
+    /// C handed it over: it is lowered from where it is, then freed with
+    /// `free` (also when it is not UTF-8). Without, C only lent it: it is
+    /// copied now.
+    pub fn from_c(addr: u64, free: Option<&Callable>) -> Result<Option<RawStr>, Utf8Error> {
+        let Some(c) = c_str_at(addr) else {
+            return Ok(None);
+        };
+        let bytes = c.to_bytes();
+        let Some(free) = free else {
+            let s = std::str::from_utf8(bytes)?.to_owned();
+            let mut s = std::mem::ManuallyDrop::new(s);
+            let (ptr, len, cap) = (s.as_mut_ptr(), s.len(), s.capacity());
+            return Ok(Some(RawStr::pack(ptr as u64, len, 0, cap)));
+        };
+        // Owned from here on: dropped (freed) on every path.
+        let raw = RawStr::pack(addr, bytes.len(), free as *const Callable as u64, 0);
+        std::str::from_utf8(bytes)?;
+        Ok(Some(raw))
+    }
+
+    fn pack(ptr: u64, len: usize, free: u64, cap: usize) -> RawStr {
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe {
+            RawStr {
+                bytes: _mm_set_epi64x(len as i64, ptr as i64),
+                owner: _mm_set_epi64x(cap as i64, free as i64),
+            }
+        }
+    }
+
+    fn unpack(v: __m128i) -> (u64, u64) {
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe {
+            (
+                _mm_cvtsi128_si64(v) as u64,
+                _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)) as u64,
+            )
+        }
+    }
+
+    /// The string.
+    fn as_str(&self) -> &str {
+        let (ptr, len) = RawStr::unpack(self.bytes);
+        // SAFETY: `len` UTF-8 bytes (checked when made) at `ptr`, owned by
+        // this value until it is dropped: C's string (no one else frees it,
+        // and no C code runs while it is lowered: lowering calls only the
+        // guest's `realloc`, which may not call imports) or a Rust copy.
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                ptr as usize as *const u8,
+                len as usize,
+            ))
+        }
+    }
+}
+
+impl Drop for RawStr {
+    fn drop(&mut self) {
+        let (ptr, len) = RawStr::unpack(self.bytes);
+        match RawStr::unpack(self.owner) {
+            (0, cap) => {
+                // SAFETY: the parts of the `String` `from_c` copied and
+                // forgot, given back once.
+                drop(unsafe {
+                    String::from_raw_parts(ptr as usize as *mut u8, len as usize, cap as usize)
+                });
+            }
+            (free, _) => {
+                // SAFETY: the address of the bindings' `free` callable,
+                // which the host function calling C holds, alive for as long
+                // as wasmtime can run it (and so while its result exists).
+                let free = unsafe { &*(free as usize as *const Callable) };
+                free.call_with(&[ptr]);
+            }
+        }
+    }
+}
 
 /// The `ComponentType` and `ComponentNamedList` impls of a result that
 /// never flattens (wasmtime passes a return pointer for it), with the
@@ -785,7 +881,7 @@ unsafe impl Lower for RawStr {
         offset: usize,
     ) -> Result<()> {
         let elem = tuple_types(&ty, cx.types)?[0];
-        self.0.as_str().linear_lower_to_memory(cx, elem, offset)
+        self.as_str().linear_lower_to_memory(cx, elem, offset)
     }
 }
 
