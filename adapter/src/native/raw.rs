@@ -270,52 +270,6 @@ fn flat_count(ty: &InterfaceType, types: &ComponentTypes) -> Option<usize> {
     types.canonical_abi(ty).flat_count.map(usize::from)
 }
 
-// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
-// exactly `N` flat values, which `typecheck` requires the parameters to be.
-unsafe impl<const N: usize> ComponentType for RawArgs<N> {
-    type Lower = [ValRaw; N];
-    // Only used for parameters passed in memory (more than 16 flat values),
-    // which `typecheck` refuses.
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
-
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        check_flat(ty, types, N)?;
-        if !tuple_types(ty, types.types)?
-            .iter()
-            .all(|t| is_plain(t, types.types))
-        {
-            bail!("dlwit fast path: expected plain scalar parameters");
-        }
-        Ok(())
-    }
-}
-
-// SAFETY: only a marker that the type is a parameter list.
-unsafe impl<const N: usize> ComponentNamedList for RawArgs<N> {}
-
-// SAFETY: lifting keeps where the flat values are (see `Flat`), which
-// `typecheck` found to be plain scalars only.
-unsafe impl<const N: usize> Lift for RawArgs<N> {
-    #[inline]
-    fn linear_lift_from_flat(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
-        src: &Self::Lower,
-    ) -> Result<Self> {
-        Ok(RawArgs {
-            flat: Flat::new(src),
-        })
-    }
-
-    fn linear_lift_from_memory(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
-        _: &[u8],
-    ) -> Result<Self> {
-        bail!("dlwit fast path: parameters in memory are not supported")
-    }
-}
-
 fn check_flat(ty: &InterfaceType, types: &InstanceType<'_>, n: usize) -> Result<()> {
     match flat_count(ty, types.types) {
         Some(c) if c == n => Ok(()),
@@ -323,106 +277,113 @@ fn check_flat(ty: &InterfaceType, types: &InstanceType<'_>, n: usize) -> Result<
     }
 }
 
-// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
-// exactly `N` flat values, which `typecheck` requires the parameters to be.
-unsafe impl<const N: usize, const S: usize> ComponentType for RichArgs<N, S> {
-    type Lower = [ValRaw; N];
-    // As for `RawArgs`: never passed in memory.
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
+/// The `ComponentType`, `ComponentNamedList` and `Lift` impls of a parameter
+/// type over `N` flat values, with its `typecheck` (after the check that the
+/// parameters flatten to exactly `N` values) and its flat lifting.
+macro_rules! flat_params {
+    (
+        [$($g:tt)*] $ty:ty,
+        typecheck |$t:ident, $types:ident| $check:expr,
+        lift |$cx:ident, $lty:ident, $src:ident| $lift:expr $(,)?
+    ) => {
+        // SAFETY: `Lower` is an array of `ValRaw`, valid for every byte
+        // pattern and exactly `N` flat values, which `typecheck` requires
+        // the parameters to be.
+        unsafe impl<$($g)*> ComponentType for $ty {
+            type Lower = [ValRaw; N];
+            // Only used for parameters passed in memory (more than 16 flat
+            // values), which `typecheck` refuses.
+            const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
 
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        check_flat(ty, types, N)
-    }
-}
-
-// SAFETY: only a marker that the type is a parameter list.
-unsafe impl<const N: usize, const S: usize> ComponentNamedList for RichArgs<N, S> {}
-
-// SAFETY: `Lower` is an array of `ValRaw`, valid for every byte pattern and
-// exactly `N` flat values, which `typecheck` requires the parameters to be.
-unsafe impl<const N: usize> ComponentType for LeadArgs<N> {
-    type Lower = [ValRaw; N];
-    // As for `RawArgs`: never passed in memory.
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
-
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
-        check_flat(ty, types, N)?;
-        match tuple_types(ty, types.types)? {
-            [first, rest @ ..]
-                if is_special(first, types.types)
-                    && rest.iter().all(|t| is_plain(t, types.types)) =>
-            {
-                Ok(())
-            }
-            _ => {
-                bail!("dlwit fast path: expected a string, byte list or handle, then plain scalars")
+            fn typecheck($t: &InterfaceType, $types: &InstanceType<'_>) -> Result<()> {
+                check_flat($t, $types, N)?;
+                $check
             }
         }
-    }
+
+        // SAFETY: only a marker that the type is a parameter list.
+        unsafe impl<$($g)*> ComponentNamedList for $ty {}
+
+        // SAFETY: lifting keeps where the flat values are (see `Flat`; for
+        // `HandleArgs`, their address) and lifts strings, byte lists and
+        // handles with `lift_special` (bounds and UTF-8 checked; handles by
+        // wasmtime's `ResourceDynamic`, which checks its tables); `typecheck`
+        // found every other parameter to be plain scalars.
+        unsafe impl<$($g)*> Lift for $ty {
+            #[inline]
+            fn linear_lift_from_flat(
+                $cx: &mut LiftContext<'_>,
+                $lty: InterfaceType,
+                $src: &Self::Lower,
+            ) -> Result<Self> {
+                $lift
+            }
+
+            fn linear_lift_from_memory(
+                _: &mut LiftContext<'_>,
+                _: InterfaceType,
+                _: &[u8],
+            ) -> Result<Self> {
+                bail!("dlwit fast path: parameters in memory are not supported")
+            }
+        }
+    };
 }
 
-// SAFETY: only a marker that the type is a parameter list.
-unsafe impl<const N: usize> ComponentNamedList for LeadArgs<N> {}
+flat_params!(
+    [const N: usize] RawArgs<N>,
+    typecheck |ty, types| {
+        match tuple_types(ty, types.types)?.iter().all(|t| is_plain(t, types.types)) {
+            true => Ok(()),
+            false => bail!("dlwit fast path: expected plain scalar parameters"),
+        }
+    },
+    lift |_cx, _ty, src| Ok(RawArgs { flat: Flat::new(src) }),
+);
 
-// SAFETY: lifting keeps where the flat values are (see `Flat`) and lifts
-// the first parameter with `lift_special`, which checks it.
-unsafe impl<const N: usize> Lift for LeadArgs<N> {
-    #[inline]
-    fn linear_lift_from_flat(
-        cx: &mut LiftContext<'_>,
-        ty: InterfaceType,
-        src: &Self::Lower,
-    ) -> Result<Self> {
-        let types: &ComponentTypes = cx.types;
-        let first = *tuple_types(&ty, types)?
-            .first()
-            .ok_or_else(|| wasmtime::format_err!("dlwit fast path: no parameters"))?;
-        let (special, _) = lift_special(cx, first, src)?;
+flat_params!(
+    [const N: usize, const S: usize] RichArgs<N, S>,
+    typecheck |_ty, _types| Ok(()),
+    lift |cx, ty, src| {
+        let mut args = RichArgs {
+            flat: Flat::new(src),
+            specials: [const { Special::None }; S],
+        };
+        lift_specials(cx, ty, src, &mut args.specials)?;
+        Ok(args)
+    },
+);
+
+flat_params!(
+    [const N: usize] LeadArgs<N>,
+    typecheck |ty, types| match tuple_types(ty, types.types)? {
+        [first, rest @ ..]
+            if is_special(first, types.types) && rest.iter().all(|t| is_plain(t, types.types)) =>
+        {
+            Ok(())
+        }
+        _ => bail!("dlwit fast path: expected a string, byte list or handle, then plain scalars"),
+    },
+    lift |cx, ty, src| {
+        let (special, _) = lift_special(cx, first_param(cx, ty)?, src)?;
         Ok(LeadArgs {
             flat: Flat::new(src),
             special,
         })
-    }
+    },
+);
 
-    fn linear_lift_from_memory(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
-        _: &[u8],
-    ) -> Result<Self> {
-        bail!("dlwit fast path: parameters in memory are not supported")
-    }
-}
-
-// SAFETY: as for `LeadArgs`.
-unsafe impl<const N: usize> ComponentType for HandleArgs<N> {
-    type Lower = [ValRaw; N];
-    // As for `RawArgs`: never passed in memory.
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR4;
-
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> Result<()> {
+flat_params!(
+    [const N: usize] HandleArgs<N>,
+    typecheck |ty, types| {
         LeadArgs::<N>::typecheck(ty, types)?;
         match tuple_types(ty, types.types)? {
             [InterfaceType::Own(_) | InterfaceType::Borrow(_), ..] => Ok(()),
             _ => bail!("dlwit fast path: expected a handle first"),
         }
-    }
-}
-
-// SAFETY: only a marker that the type is a parameter list.
-unsafe impl<const N: usize> ComponentNamedList for HandleArgs<N> {}
-
-// SAFETY: as for `LeadArgs`: the handle is lifted by `ResourceDynamic`.
-unsafe impl<const N: usize> Lift for HandleArgs<N> {
-    #[inline]
-    fn linear_lift_from_flat(
-        cx: &mut LiftContext<'_>,
-        ty: InterfaceType,
-        src: &Self::Lower,
-    ) -> Result<Self> {
-        let types: &ComponentTypes = cx.types;
-        let first = *tuple_types(&ty, types)?
-            .first()
-            .ok_or_else(|| wasmtime::format_err!("dlwit fast path: no parameters"))?;
+    },
+    lift |cx, ty, src| {
+        let first = first_param(cx, ty)?;
         let Some(v) = src.first() else {
             bail!("dlwit fast path: no parameters");
         };
@@ -432,15 +393,16 @@ unsafe impl<const N: usize> Lift for HandleArgs<N> {
         // SAFETY: SSE2 is part of x86-64.
         let v = unsafe { _mm_set_epi64x(handle as i64, addr as i64) };
         Ok(HandleArgs { v })
-    }
+    },
+);
 
-    fn linear_lift_from_memory(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
-        _: &[u8],
-    ) -> Result<Self> {
-        bail!("dlwit fast path: parameters in memory are not supported")
-    }
+/// The type of the first parameter of parameter tuple `ty`.
+fn first_param(cx: &LiftContext<'_>, ty: InterfaceType) -> Result<InterfaceType> {
+    let types: &ComponentTypes = cx.types;
+    tuple_types(&ty, types)?
+        .first()
+        .copied()
+        .ok_or_else(|| wasmtime::format_err!("dlwit fast path: no parameters"))
 }
 
 /// Finds the strings, byte lists and handles among the flat parameters and
@@ -558,32 +520,6 @@ fn lift_specials(
         walk.visit(*p)?;
     }
     Ok(())
-}
-
-// SAFETY: lifting keeps where the flat values are (see `Flat`) and lifts strings, byte lists and
-// handles with wasmtime's own `Lift` impls, which validate them.
-unsafe impl<const N: usize, const S: usize> Lift for RichArgs<N, S> {
-    #[inline]
-    fn linear_lift_from_flat(
-        cx: &mut LiftContext<'_>,
-        ty: InterfaceType,
-        src: &Self::Lower,
-    ) -> Result<Self> {
-        let mut args = RichArgs {
-            flat: Flat::new(src),
-            specials: [const { Special::None }; S],
-        };
-        lift_specials(cx, ty, src, &mut args.specials)?;
-        Ok(args)
-    }
-
-    fn linear_lift_from_memory(
-        _: &mut LiftContext<'_>,
-        _: InterfaceType,
-        _: &[u8],
-    ) -> Result<Self> {
-        bail!("dlwit fast path: parameters in memory are not supported")
-    }
 }
 
 /// Whether a type is a string, byte list or handle.

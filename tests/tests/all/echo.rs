@@ -21,6 +21,17 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Runs every round trip of the echo guest on `runner`; all must pass.
+fn all_checks_pass(runner: &Runner) {
+    let out = runner.run("echo", &["all"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert!(
+        out.stdout.contains("echo: all checks passed"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn every_shape_round_trips() {
     let _serial = serial();
@@ -35,13 +46,7 @@ fn every_shape_round_trips() {
             stubs: 37,
         }
     );
-    let out = runner().run("echo", &["all"]);
-    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
-    assert!(
-        out.stdout.contains("echo: all checks passed"),
-        "{}",
-        out.stdout
-    );
+    all_checks_pass(runner());
 }
 
 /// The same round trips with no compiled stubs: fused calls go through the
@@ -60,13 +65,7 @@ fn every_shape_round_trips_without_stubs() {
     );
     assert_eq!(runner.report.stubs, 0);
     assert_eq!(runner.report.fused, 44);
-    let out = runner.run("echo", &["all"]);
-    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
-    assert!(
-        out.stdout.contains("echo: all checks passed"),
-        "{}",
-        out.stdout
-    );
+    all_checks_pass(&runner);
 }
 
 /// The same round trips with every call on the general `Val` path and
@@ -93,13 +92,7 @@ fn every_shape_round_trips_on_the_val_path_through_libffi() {
             ..Default::default()
         },
     );
-    let out = runner.run("echo", &["all"]);
-    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
-    assert!(
-        out.stdout.contains("echo: all checks passed"),
-        "{}",
-        out.stdout
-    );
+    all_checks_pass(&runner);
     let out = runner.run("echo", &["bad-kind"]);
     out.expect_trap(&["C returned 42 for an enum", "none = -1", "fx_bad_kind"]);
 }
