@@ -32,9 +32,9 @@ pub struct LinkOptions {
     /// then takes the general path, so counting is for finding out what a
     /// guest calls, not for measuring speed.
     pub count_calls: bool,
-    /// Compile a call stub (with Cranelift) for each fused call all of
-    /// whose arguments go in registers and whose result is none or a
-    /// scalar (the default); `false` leaves them on the register image.
+    /// Compile a call stub (with Cranelift) for each fused call whose
+    /// parameters need no conversion but widening (the default); `false`
+    /// leaves every fused call on the register image and the trampoline.
     pub stubs: bool,
 }
 
@@ -373,7 +373,8 @@ struct HostFn {
     count: Option<(Arc<[AtomicU64]>, usize)>,
     /// The fast-path program, when the function is eligible.
     fast: Option<FastPlan>,
-    /// The fused program, when it is also all scalars in registers.
+    /// The fused program (and its stub), when the call is direct and the
+    /// bindings have no callbacks.
     fused: Option<Fused>,
 }
 

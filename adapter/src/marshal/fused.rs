@@ -58,8 +58,7 @@ pub struct Fused {
     /// call is [`call_fused_small`].
     pub small: Option<SmallRet>,
     /// What a compiled stub would do instead of the register image, when
-    /// one can: every argument in a register, no conversions but widening,
-    /// no result or a scalar one in a register.
+    /// the parameters need no conversion but widening.
     pub spec: Option<jit::Spec>,
     /// The stub compiled from `spec`, once linked.
     pub stub: Option<Stub>,
@@ -278,49 +277,48 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         _ => None,
     }
     .filter(|_| specials.is_empty());
-    let spec = stub_ret(&fast.ret, scalar.as_ref(), direct)
-        .filter(|_| converts.is_empty())
-        .map(|ret| {
-            // Register slots, then stack eightbytes (see `Regs::slot`).
-            let mut regs = vec![Vec::new(); 14 + direct.nstack()];
-            if direct.ret_in_memory() {
-                // The result's address, in rdi.
-                regs[0].push(Part::Special(0));
-            }
-            for l in &leaves {
-                let LeafOp::Widen(widen) = l.op else {
-                    unreachable!("no conversions")
-                };
-                regs[usize::from(l.slot)].push(Part::Flat {
-                    index: l.flat,
-                    widen,
-                    shift: l.shift,
-                });
-            }
-            for &(slot, v) in &fixed {
-                regs[usize::from(slot)].push(Part::Fixed(v));
-            }
-            for special in &specials {
-                let slots = match *special {
-                    FusedSpecial::Str { slot, .. } | FusedSpecial::Handle { slot, .. } => {
-                        vec![slot]
-                    }
-                    FusedSpecial::Bytes { slot, len_slot, .. } => vec![slot, len_slot],
-                };
-                for slot in slots {
-                    regs[usize::from(slot)].push(Part::Special(slot));
+    let spec = converts.is_empty().then(|| {
+        let ret = stub_ret(&fast.ret, scalar.as_ref(), direct);
+        // Register slots, then stack eightbytes (see `Regs::slot`).
+        let mut regs = vec![Vec::new(); 14 + direct.nstack()];
+        if direct.ret_in_memory() {
+            // The result's address, in rdi.
+            regs[0].push(Part::Special(0));
+        }
+        for l in &leaves {
+            let LeafOp::Widen(widen) = l.op else {
+                unreachable!("no conversions")
+            };
+            regs[usize::from(l.slot)].push(Part::Flat {
+                index: l.flat,
+                widen,
+                shift: l.shift,
+            });
+        }
+        for &(slot, v) in &fixed {
+            regs[usize::from(slot)].push(Part::Fixed(v));
+        }
+        for special in &specials {
+            let slots = match *special {
+                FusedSpecial::Str { slot, .. } | FusedSpecial::Handle { slot, .. } => {
+                    vec![slot]
                 }
+                FusedSpecial::Bytes { slot, len_slot, .. } => vec![slot, len_slot],
+            };
+            for slot in slots {
+                regs[usize::from(slot)].push(Part::Special(slot));
             }
-            let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
-            let (gprs, rest) = regs.split_at(6);
-            let (sses, stack) = rest.split_at(8);
-            jit::Spec {
-                gprs: gprs[..used(gprs)].to_vec(),
-                sses: sses[..used(sses)].to_vec(),
-                stack: stack.to_vec(),
-                ret,
-            }
-        });
+        }
+        let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
+        let (gprs, rest) = regs.split_at(6);
+        let (sses, stack) = rest.split_at(8);
+        jit::Spec {
+            gprs: gprs[..used(gprs)].to_vec(),
+            sses: sses[..used(sses)].to_vec(),
+            stack: stack.to_vec(),
+            ret,
+        }
+    });
     Some(Fused {
         nstack: direct.nstack(),
         small,
@@ -338,7 +336,7 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
 /// How a stub returns `ret`: nothing; a scalar in one register that needs
 /// no conversion but widening (or making a `bool`), as its flat value; any
 /// other result in registers as C's eightbytes, which the host lifts.
-fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> Option<jit::Ret> {
+fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> jit::Ret {
     let conv = scalar.and_then(|s| match s.leaf.conv {
         Conv::Int { signed } => Some((s, signed, false)),
         Conv::F32 | Conv::F64 => Some((s, false, false)),
@@ -346,22 +344,22 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> Optio
         Conv::Char | Conv::Enum(_) | Conv::Flags(_) => None,
     });
     match (ret, conv) {
-        (FastRet::Unit, _) => Some(jit::Ret::Unit),
-        (FastRet::Scalar(_), Some((s, signed, bool))) => Some(jit::Ret::Reg {
+        (FastRet::Unit, _) => jit::Ret::Unit,
+        (FastRet::Scalar(_), Some((s, signed, bool))) => jit::Ret::Reg {
             sse: s.sse,
             size: s.leaf.size as u8,
             signed,
             bool,
             wide: s.leaf.canon_size == 8,
-        }),
+        },
         // In memory: the stub returns nothing, C wrote the result.
-        _ if direct.ret_in_memory() => Some(jit::Ret::Unit),
+        _ if direct.ret_in_memory() => jit::Ret::Unit,
         _ => {
             let sse = direct.ret_sse();
-            Some(jit::Ret::Raw {
+            jit::Ret::Raw {
                 n: sse.len() as u8,
                 sse: [sse.first() == Some(&true), sse.get(1) == Some(&true)],
-            })
+            }
         }
     }
 }
