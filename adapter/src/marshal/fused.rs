@@ -232,6 +232,8 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
             (Conv::Int { .. } | Conv::Char | Conv::F32, None) => {
                 LeafOp::Widen(Widen::Zero(l.size as u8))
             }
+            // 0 or 1, which every widening leaves as it is.
+            (Conv::Bool, _) => LeafOp::Widen(Widen::Bool),
             (conv, widen) => {
                 converts.push(Convert {
                     conv: conv.clone(),

@@ -39,6 +39,8 @@ pub enum Widen {
     /// The low `n` bytes of the flat value, zero-extended (unsigned
     /// arguments, `float`, and every field packed into a struct's register).
     Zero(u8),
+    /// A `bool`: 1 when the flat value's low 32 bits are not 0, else 0.
+    Bool,
 }
 
 impl Widen {
@@ -49,6 +51,7 @@ impl Widen {
             Widen::Whole => raw.get_u64(),
             Widen::Sign(n) => sign(u64::from(raw.get_u32()), n),
             Widen::Zero(n) => zero(u64::from(raw.get_u32()), n),
+            Widen::Bool => u64::from(raw.get_u32() != 0),
         }
     }
 }
@@ -453,6 +456,11 @@ fn register(b: &mut FunctionBuilder<'_>, parts: &[Part], flat: Value, specials: 
                 let off = 16 * i32::from(index);
                 let v = match widen {
                     Widen::Whole => b.ins().load(types::I64, MemFlagsData::trusted(), flat, off),
+                    Widen::Bool => {
+                        let low = b.ins().load(types::I32, MemFlagsData::trusted(), flat, off);
+                        let nz = b.ins().icmp_imm_u(IntCC::NotEqual, low, 0);
+                        b.ins().uextend(types::I64, nz)
+                    }
                     Widen::Sign(n) | Widen::Zero(n) => {
                         let low = b.ins().load(types::I32, MemFlagsData::trusted(), flat, off);
                         let low = match int_type(n) {
@@ -559,5 +567,7 @@ mod tests {
         assert_eq!(Widen::Zero(2).apply(&v), 0xff80);
         assert_eq!(Widen::Zero(4).apply(&v), 0xffff_ff80);
         assert_eq!(Widen::Whole.apply(&ValRaw::u64(u64::MAX - 1)), u64::MAX - 1);
+        assert_eq!(Widen::Bool.apply(&ValRaw::u32(2)), 1);
+        assert_eq!(Widen::Bool.apply(&ValRaw::u32(0)), 0);
     }
 }

@@ -43,7 +43,7 @@ fn every_shape_round_trips() {
             functions: 50,
             fast: 45,
             fused: 44,
-            stubs: 37,
+            stubs: 39,
         }
     );
     all_checks_pass(runner());
