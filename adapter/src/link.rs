@@ -269,7 +269,7 @@ where
             if host
                 .fused
                 .as_ref()
-                .is_some_and(|f| f.scalar.is_some() && f.borrow_only().is_some()) =>
+                .is_some_and(|f| f.scalar.is_some() && f.borrow_only()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 let (fused, ret) = host.fused_scalar();

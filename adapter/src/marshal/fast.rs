@@ -570,13 +570,3 @@ pub(super) fn c_bits(conv: &Conv, size: u8, v: &ValRaw) -> Result<u64, String> {
             .fold(0, |a, (_, b)| a | b),
     })
 }
-
-/// The low `n` bytes of `v`.
-#[inline]
-pub(super) fn zero(v: u64, n: u8) -> u64 {
-    if n >= 8 {
-        v
-    } else {
-        v & ((1u64 << (8 * u32::from(n))) - 1)
-    }
-}

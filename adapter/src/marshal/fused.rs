@@ -8,11 +8,11 @@
 use super::Ctx;
 use super::fast::{
     Conv, FastPlan, FastRet, RetLeaf, Step, bytes_arg, c_bits, flat_value, handle_arg, leaf_value,
-    read_leaf, string_arg, zero,
+    read_leaf, string_arg,
 };
-use super::value::{get, put, signed};
+use super::value::{get, put};
 use crate::native::Callable;
-use crate::native::jit::{self, Pair, Part, Stub, Widen};
+use crate::native::jit::{self, Pair, Part, Stub, Widen, sign, zero};
 use crate::native::raw::{Args, MAX_SPECIAL};
 use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
@@ -77,22 +77,10 @@ impl Fused {
         !self.specials.is_empty()
     }
 
-    /// For a call with a stub whose only special is a borrowed handle (a
-    /// method that keeps its object): that handle's resource.
-    pub fn borrow_only(&self) -> Option<usize> {
-        match (&*self.specials, &self.stub) {
-            (
-                [
-                    FusedSpecial::Handle {
-                        resource,
-                        own: false,
-                        ..
-                    },
-                ],
-                Some(_),
-            ) => Some(*resource),
-            _ => None,
-        }
+    /// Whether the call has a stub and its only special is a borrowed
+    /// handle (a method that keeps its object).
+    pub fn borrow_only(&self) -> bool {
+        self.stub.is_some() && matches!(*self.specials, [FusedSpecial::Handle { own: false, .. }])
     }
 }
 
@@ -375,8 +363,9 @@ fn put_pair(out: &mut [u8], p: Pair) {
     out[8..16].copy_from_slice(&p.1.to_le_bytes());
 }
 
-/// Puts a fused call's strings, byte lists and handles into their integer registers `gprs` (the
-/// copies into `lent`), then takes the `own` handles out of the table.
+/// Puts a fused call's strings, byte lists and handles into their integer
+/// registers `gprs` (the copies into `lent`), then takes the `own` handles
+/// out of the table.
 /// `Ok(false)`, with nothing taken, when the copies do not fit.
 #[inline]
 fn specials<T: DlwitView>(
@@ -426,6 +415,35 @@ fn specials<T: DlwitView>(
     Ok(true)
 }
 
+/// The integer registers of a stub call with strings, byte lists or
+/// handles: [`specials`], then the lent copies' addresses; `None` when the
+/// copies do not fit.
+fn stub_gprs<T: DlwitView>(
+    cx: &Ctx<'_>,
+    fused: &Fused,
+    args: &impl Args,
+    store: &mut StoreContextMut<'_, T>,
+    lent: &mut Lent,
+) -> Result<Option<Gprs>, String> {
+    let mut gprs = [0; 6];
+    if !specials(cx, fused, args, store, &mut gprs, lent)? {
+        return Ok(None);
+    }
+    lent.point(&mut gprs);
+    Ok(Some(gprs))
+}
+
+/// The flat value of a scalar result a stub returned: as it is, or made
+/// from the result register the stub returned as it is.
+#[inline]
+fn stub_scalar(stub: &Stub, ret: &ScalarRet, v: u64) -> Result<u64, String> {
+    if stub.flat_result() {
+        Ok(v)
+    } else {
+        scalar_value(ret, v)
+    }
+}
+
 /// Runs a fused call: registers from flat values (strings and byte lists
 /// copied into `lent`, handles looked up), the call, the result bytes in
 /// `mem` or `out`. `lent` must live until the result is lifted: C may
@@ -446,11 +464,9 @@ pub fn call_fused<T: DlwitView>(
     if let Some(stub) = fused.stub.as_ref().filter(|s| !s.flat_result()) {
         // C's eightbytes (or nothing, or the result in `mem`), lifted by
         // the caller.
-        let mut gprs = [0; 6];
-        if !specials(cx, fused, args, store, &mut gprs, lent)? {
+        let Some(mut gprs) = stub_gprs(cx, fused, args, store, lent)? else {
             return Ok(false);
-        }
-        lent.point(&mut gprs);
+        };
         if fused.ret_in_memory {
             assert!(mem.len() >= callable.ret_size(), "room for the result");
             gprs[0] = mem.as_mut_ptr() as usize as u64;
@@ -479,12 +495,11 @@ pub fn call_fused_scalar(
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<u64, String> {
+    if let Some(stub) = &fused.stub {
+        return stub_scalar(stub, ret, stub.call(flat, &[]));
+    }
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
-    if let Some(stub) = &fused.stub {
-        // A stub that returns the register as it is (`char`, enums, flags).
-        return scalar_value(ret, stub.call(flat, &[]));
-    }
     let reg = with_image!(fused, flat, |regs| callable.call_image(regs, None));
     scalar_value(ret, reg.first(ret.sse))
 }
@@ -501,18 +516,10 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
     if let Some(stub) = &fused.stub {
-        // The stub reads the specials' registers from `gprs`.
-        let mut gprs = [0; 6];
-        if !specials(cx, fused, args, store, &mut gprs, lent)? {
+        let Some(gprs) = stub_gprs(cx, fused, args, store, lent)? else {
             return Ok(None);
-        }
-        lent.point(&mut gprs);
-        let v = stub.call(args.flat(), &gprs);
-        return if stub.flat_result() {
-            Ok(Some(v))
-        } else {
-            scalar_value(ret, v).map(Some)
         };
+        return stub_scalar(stub, ret, stub.call(args.flat(), &gprs)).map(Some);
     }
     let reg = with_image!(fused, args.flat(), |regs| {
         if !specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
@@ -524,8 +531,8 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
 }
 
 /// [`call_fused_scalar_rich`] for a call whose only special is a borrowed
-/// handle ([`Fused::borrow_only`]) of resource type `tag`: the handle's C
-/// pointer straight to its register, no copies to lend.
+/// handle ([`Fused::borrow_only`]): the handle's C pointer straight to its
+/// register, no copies to lend.
 #[inline]
 pub fn call_stub_borrow<T: DlwitView>(
     cx: &Ctx<'_>,
@@ -551,12 +558,7 @@ pub fn call_stub_borrow<T: DlwitView>(
     let mut gprs = [0; 6];
     let (ptr, _, _) = handle_arg(cx, args.handle(0), *arg, *resource, store)?;
     gprs[usize::from(*slot)] = ptr;
-    let v = stub.call(args.flat(), &gprs);
-    if stub.flat_result() {
-        Ok(v)
-    } else {
-        scalar_value(ret, v)
-    }
+    stub_scalar(stub, ret, stub.call(args.flat(), &gprs))
 }
 
 /// The flat value of a scalar result from its register.
@@ -626,7 +628,7 @@ fn image<const S: usize>(fused: &Fused, flat: &[ValRaw], regs: &mut Regs<S>) -> 
                 let Convert { conv, size, widen } = &fused.converts[usize::from(k)];
                 let v = c_bits(conv, *size, raw)?;
                 match widen {
-                    Some((true, n)) => signed(v, usize::from(*n)) as u64,
+                    Some((true, n)) => sign(v, *n),
                     Some((false, n)) => zero(v, *n),
                     None => zero(v, *size),
                 }

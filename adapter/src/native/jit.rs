@@ -58,14 +58,14 @@ impl Widen {
 
 /// `v` sign-extended from its low `n` bytes.
 #[inline(always)]
-fn sign(v: u64, n: u8) -> u64 {
+pub fn sign(v: u64, n: u8) -> u64 {
     let shift = 64 - 8 * u32::from(n.min(8));
     (((v << shift) as i64) >> shift) as u64
 }
 
 /// The low `n` bytes of `v`.
 #[inline(always)]
-fn zero(v: u64, n: u8) -> u64 {
+pub fn zero(v: u64, n: u8) -> u64 {
     if n >= 8 {
         v
     } else {

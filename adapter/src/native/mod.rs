@@ -211,14 +211,13 @@ impl Callable {
         const OFFSETS: [usize; 6] = [0, 8, 16, 24, 32, 40];
         let mut b = [0u8; 8];
         let n = self.ret_size.min(8);
-        match &self.direct {
-            Some(_) if self.aux_stub.is_some() => {
+        match (&self.direct, &self.aux_stub) {
+            (_, Some(stub)) => {
                 assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
-                let stub = self.aux_stub.as_ref().expect("checked");
                 b[..n].copy_from_slice(&stub.call(&[], args).to_le_bytes()[..n]);
             }
             // Registers only: no frame (and so no allocation).
-            Some(direct) if !direct.ret_in_memory() && args.len() <= OFFSETS.len() => {
+            (Some(direct), None) if !direct.ret_in_memory() && args.len() <= OFFSETS.len() => {
                 assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
                 let mut bytes = [0u8; 8 * OFFSETS.len()];
                 for (i, v) in args.iter().enumerate() {
