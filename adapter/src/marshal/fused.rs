@@ -415,22 +415,24 @@ fn specials<T: DlwitView>(
     Ok(true)
 }
 
-/// The integer registers of a stub call with strings, byte lists or
-/// handles: [`specials`], then the lent copies' addresses; `None` when the
-/// copies do not fit.
+/// Fills `gprs`, the integer registers of a stub call with strings, byte
+/// lists or handles: [`specials`], then the lent copies' addresses (written
+/// in place: an array of eightbytes returned and moved would be read back
+/// through failed store forwarding); `Ok(false)` when the copies do not fit.
+#[inline]
 fn stub_gprs<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
     args: &impl Args,
     store: &mut StoreContextMut<'_, T>,
+    gprs: &mut Gprs,
     lent: &mut Lent,
-) -> Result<Option<Gprs>, String> {
-    let mut gprs = [0; 6];
-    if !specials(cx, fused, args, store, &mut gprs, lent)? {
-        return Ok(None);
+) -> Result<bool, String> {
+    if !specials(cx, fused, args, store, gprs, lent)? {
+        return Ok(false);
     }
-    lent.point(&mut gprs);
-    Ok(Some(gprs))
+    lent.point(gprs);
+    Ok(true)
 }
 
 /// The flat value of a scalar result a stub returned: as it is, or made
@@ -464,9 +466,10 @@ pub fn call_fused<T: DlwitView>(
     if let Some(stub) = fused.stub.as_ref().filter(|s| !s.flat_result()) {
         // C's eightbytes (or nothing, or the result in `mem`), lifted by
         // the caller.
-        let Some(mut gprs) = stub_gprs(cx, fused, args, store, lent)? else {
+        let mut gprs = [0; 6];
+        if !stub_gprs(cx, fused, args, store, &mut gprs, lent)? {
             return Ok(false);
-        };
+        }
         if fused.ret_in_memory {
             assert!(mem.len() >= callable.ret_size(), "room for the result");
             gprs[0] = mem.as_mut_ptr() as usize as u64;
@@ -516,9 +519,10 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
     if let Some(stub) = &fused.stub {
-        let Some(gprs) = stub_gprs(cx, fused, args, store, lent)? else {
+        let mut gprs = [0; 6];
+        if !stub_gprs(cx, fused, args, store, &mut gprs, lent)? {
             return Ok(None);
-        };
+        }
         return stub_scalar(stub, ret, stub.call(args.flat(), &gprs)).map(Some);
     }
     let reg = with_image!(fused, args.flat(), |regs| {
