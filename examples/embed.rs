@@ -62,10 +62,10 @@ fn main() -> Result<()> {
             handles: dlwit::Handles::default(),
         },
     );
-    let instance = linker.instantiate(&mut store, &component)?;
-    // Exports that C calls back (the WIT's `@ffi(callbacks = true)`
-    // interfaces), if the world has any.
-    dlwit::bind_exports(&mut store, &instance, &bindings);
+    // Checks the component's declarations against the WIT, instantiates
+    // it, and finds the exports C calls back (the WIT's
+    // `@ffi(callbacks = true)` interfaces), if the world has any.
+    let instance = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])?;
     let command = Command::new(&mut store, &instance)?;
     command
         .wasi_cli_run()

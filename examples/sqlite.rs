@@ -57,10 +57,10 @@ fn main() -> Result<()> {
         .args(&["sqlite-demo", &db.0.to_string_lossy()])
         .build();
     let mut store = Store::new(&engine, WasiHost::new(wasi));
-    let instance = linker.instantiate(&mut store, &component)?;
-    // The guest exports what sqlite calls back (its row callback and SQL
-    // function): record them before anything calls C.
-    dlwit::bind_exports(&mut store, &instance, &bindings);
+    // Checks the component against the WIT, instantiates it, and records
+    // what sqlite calls back (the guest's row callback and SQL function)
+    // before anything calls C.
+    let instance = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])?;
     let command = Command::new(&mut store, &instance)?;
     let result = command.wasi_cli_run().call_run(&mut store);
     // Handles the guest left alive are closed when the store is dropped.

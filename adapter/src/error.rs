@@ -93,23 +93,27 @@ pub enum Error {
     Load(Vec<Diagnostic>),
     /// wasmtime refused a definition.
     Link(String),
+    /// A component declares an import from the WIT's interfaces (or a
+    /// callback export) with another type than the WIT's. Every mismatch is
+    /// listed.
+    Imports(Vec<Diagnostic>),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Wit(msg) => write!(f, "{msg}"),
-            Error::Plan(diags) | Error::Load(diags) => {
+            Error::Plan(diags) | Error::Load(diags) | Error::Imports(diags) => {
                 for (i, d) in diags.iter().enumerate() {
                     if i > 0 {
                         writeln!(f)?;
                     }
                     write!(f, "{d}")?;
                 }
-                let what = if matches!(self, Error::Plan(_)) {
-                    "the WIT cannot be planned as C"
-                } else {
-                    "the native libraries cannot be bound"
+                let what = match self {
+                    Error::Plan(_) => "the WIT cannot be planned as C",
+                    Error::Load(_) => "the native libraries cannot be bound",
+                    _ => "the component does not match the WIT",
                 };
                 write!(f, "{what}: {} error{}", diags.len(), plural(diags.len()))
             }

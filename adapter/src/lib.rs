@@ -36,6 +36,7 @@
 compile_error!("dlwit's C layout and value marshaling are written for x86-64 (SysV, LP64)");
 
 pub mod annotations;
+mod check;
 pub mod error;
 mod host;
 mod link;
@@ -46,9 +47,10 @@ mod resources;
 pub mod verify;
 pub mod world;
 
+pub use check::{check_component, instantiate};
 pub use error::{Diagnostic, Error, Location};
 pub use host::WasiHost;
-pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with, bind_exports};
+pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with};
 pub use native::callback::live_closures;
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;

@@ -163,10 +163,10 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
 
 /// Finds the guest's exports that C calls back (the functions of the
 /// WIT's `@ffi(callbacks = true)` interfaces) in `instance`, and records
-/// them in the store's table. Call it right after instantiating a guest
-/// whose world exports them; a callback the guest does not export fails the
-/// C call that makes it, with a message naming it.
-pub fn bind_exports<T: DlwitView + 'static>(
+/// them in the store's table ([`crate::instantiate`] does, right after
+/// instantiating); a callback the guest does not export fails the C call
+/// that makes it, with a message naming it.
+pub(crate) fn bind_exports<T: DlwitView + 'static>(
     mut store: impl AsContextMut<Data = T>,
     instance: &Instance,
     bindings: &Bindings,
@@ -230,19 +230,22 @@ where
         // a few instructions made for this signature.
         Some(FastRet::Unit) if stub.is_some() => {
             let stub = stub.expect("checked");
-            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 stub.call(args.flat(), &[]);
                 Ok(())
             })
         }
         Some(FastRet::Scalar(_)) if stub.as_ref().is_some_and(|s| s.flat_result()) => {
             let stub = stub.expect("checked");
-            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 Ok(RawScalar(stub.call(args.flat(), &[])))
             })
         }
         Some(FastRet::Unit) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 host.fast_call(&mut store, &args, |_, _, _, _| Ok(()))
             })
         }
@@ -254,7 +257,8 @@ where
                 .as_ref()
                 .is_some_and(|f| f.scalar.is_some() && !f.has_specials()) =>
         {
-            inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+            inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 let (fused, ret) = host.fused_scalar();
                 fused::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
@@ -272,6 +276,7 @@ where
                 .is_some_and(|f| f.scalar.is_some() && f.borrow_only()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 let (fused, ret) = host.fused_scalar();
                 fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store)
                     .map(RawScalar)
@@ -280,6 +285,7 @@ where
         }
         Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
             .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 let (fused, ret) = host.fused_scalar();
                 let cx = host.ctx();
                 let mut lent = Lent::new();
@@ -312,6 +318,7 @@ where
         }
         Some(FastRet::Scalar(_) | FastRet::Handle(_)) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 host.fast_call(&mut store, &args, |cx, fast, ret, store| {
                     fast::lift_flat(cx, fast, ret, store)
                 })
@@ -319,6 +326,7 @@ where
         }
         Some(FastRet::Struct { .. }) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 host.fast_call(&mut store, &args, |cx, fast, ret, _| {
                     fast::lift_mem(cx, fast, ret)
                 })
@@ -326,6 +334,7 @@ where
         }
         Some(FastRet::Str) => {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+                host.admit(&mut store)?;
                 host.fast_call(&mut store, &args, |cx, fast, ret, _| {
                     fast::lift_str(cx, fast, ret)
                 })
@@ -345,7 +354,8 @@ where
     T: DlwitView + 'static,
     A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
 {
-    inst.func_wrap(name, move |_: StoreContextMut<'_, T>, args: A| {
+    inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
+        host.admit(&mut store)?;
         let (fused, small) = host.fused_small();
         fused::call_fused_small::<W>(fused, small, &host.callable, args.flat())
             .map(RawSmall)
@@ -443,6 +453,26 @@ impl HostFn {
         Ok(r)
     }
 
+    /// Refuses to run in a store where no component was checked against
+    /// the WIT (see [`crate::instantiate`]): a component that declared this
+    /// function with other types would be read by the wrong ones.
+    #[inline]
+    fn admit<T: DlwitView>(&self, store: &mut StoreContextMut<'_, T>) -> wasmtime::Result<()> {
+        if store.data_mut().handles().checked(self.set) {
+            Ok(())
+        } else {
+            Err(self.unchecked())
+        }
+    }
+
+    #[cold]
+    fn unchecked(&self) -> wasmtime::Error {
+        self.fail(
+            "the component was not checked against the WIT: instantiate it with `dlwit::instantiate`"
+                .into(),
+        )
+    }
+
     fn fail(&self, e: String) -> wasmtime::Error {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
@@ -464,6 +494,7 @@ impl HostFn {
         params: &[Val],
         results: &mut [Val],
     ) -> wasmtime::Result<()> {
+        self.admit(&mut store)?;
         if let Some((counts, k)) = &self.count {
             counts[*k].fetch_add(1, Ordering::Relaxed);
         }

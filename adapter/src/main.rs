@@ -176,12 +176,8 @@ fn run_component(
         )
         .build();
     let mut store = Store::new(&engine, WasiHost::new(ctx));
-    let command = linker
-        .instantiate(&mut store, &component)
-        .and_then(|instance| {
-            dlwit::bind_exports(&mut store, &instance, &bindings);
-            Command::new(&mut store, &instance)
-        })
+    let command = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])
+        .and_then(|instance| Command::new(&mut store, &instance))
         .map_err(|e| {
             anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
         })?;

@@ -36,6 +36,11 @@ pub struct Handles {
     /// Closures C may hold pointers to: kept until every handle above has
     /// been destroyed (a field after `entries`, dropped after them).
     keep: Vec<Arc<Closures>>,
+    /// The bindings (by number) whose functions a component instantiated
+    /// through [`crate::instantiate`] was checked against: dlwit's functions
+    /// refuse to run in a store where no component was checked against
+    /// their bindings.
+    checked: Vec<u64>,
 }
 
 struct Entry {
@@ -48,6 +53,19 @@ struct Entry {
 }
 
 impl Handles {
+    /// Whether a component checked against the bindings numbered `set` was
+    /// instantiated in this store.
+    #[inline]
+    pub(crate) fn checked(&self, set: u64) -> bool {
+        self.checked.contains(&set)
+    }
+
+    pub(crate) fn set_checked(&mut self, set: u64) {
+        if !self.checked(set) {
+            self.checked.push(set);
+        }
+    }
+
     /// How many handles are alive.
     pub fn live(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()

@@ -594,9 +594,14 @@ struct Guest {
 }
 
 impl Guest {
-    fn new(engine: &Engine, linker: &Linker<Host>, component: &Component) -> Result<Guest> {
+    fn new(
+        engine: &Engine,
+        linker: &Linker<Host>,
+        component: &Component,
+        bindings: &[&Bindings],
+    ) -> Result<Guest> {
         let mut store = Store::new(engine, Host::default());
-        let instance = linker.instantiate(&mut store, component)?;
+        let instance = dlwit::instantiate(linker, &mut store, component, bindings)?;
         let run = instance.get_typed_func::<(u32, u32), (u64,)>(&mut store, "run")?;
         Ok(Guest { store, run })
     }
@@ -891,9 +896,10 @@ fn main() -> Result<()> {
     };
     dlwit::add_to_linker_with(&mut val_linker, &bindings, val_only)?;
     dlwit::add_to_linker_with(&mut val_linker, &raylib_bindings, val_only)?;
-    let mut hand = Guest::new(&engine, &hand_linker, &component)?;
-    let mut dl = Guest::new(&engine, &dlwit_linker, &component)?;
-    let mut dl_val = Guest::new(&engine, &val_linker, &component)?;
+    let both = [&bindings, &raylib_bindings];
+    let mut hand = Guest::new(&engine, &hand_linker, &component, &[])?;
+    let mut dl = Guest::new(&engine, &dlwit_linker, &component, &both)?;
+    let mut dl_val = Guest::new(&engine, &val_linker, &component, &both)?;
 
     // `DLWIT_BENCH_PROFILE=SHAPE[,hand]`: only that shape's loop, on dlwit
     // (or the hand-written binding), for about 5 s: something to run

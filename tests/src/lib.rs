@@ -163,13 +163,8 @@ impl Runner {
             .args(&argv)
             .build();
         let mut store = Store::new(engine(), WasiHost::new(ctx));
-        let result = self
-            .linker
-            .instantiate(&mut store, &component)
-            .and_then(|instance| {
-                dlwit::bind_exports(&mut store, &instance, &self.bindings);
-                WasiCommand::new(&mut store, &instance)
-            })
+        let result = dlwit::instantiate(&self.linker, &mut store, &component, &[&self.bindings])
+            .and_then(|instance| WasiCommand::new(&mut store, &instance))
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
             .and_then(|r| r.map_err(|()| "the guest returned an error".to_string()));

@@ -77,7 +77,7 @@ fn fast_path_calls_allocate_nothing() {
     let component = Component::from_file(engine(), guest("bench")).unwrap();
     let host = WasiHost::new(WasiCtx::builder().build());
     let mut store = Store::new(engine(), host);
-    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let instance = dlwit::instantiate(&linker, &mut store, &component, &[&b, &rl]).unwrap();
     let run = instance
         .get_typed_func::<(u32, u32), (u64,)>(&mut store, "run")
         .unwrap();

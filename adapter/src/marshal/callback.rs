@@ -60,7 +60,7 @@ fn call<T: DlwitView>(
     let what = || format!("callback `{}#{}`", cb.interface, cb.name);
     let func = store.data_mut().handles().export(set, index).ok_or_else(|| {
         format!(
-            "{}: the guest does not export it (the host must call dlwit::bind_exports after instantiating)",
+            "{}: the guest does not export it (the host must instantiate it with `dlwit::instantiate`)",
             what()
         )
     })?;

@@ -292,7 +292,8 @@ impl Builder<'_> {
             case,
         };
         for func in &funcs {
-            if let Some(f) = self.function(func, &naming) {
+            if let Some(mut f) = self.function(func, &naming) {
+                f.sig = self.signature(func);
                 functions.push(f);
             }
         }

@@ -204,9 +204,11 @@ impl Builder<'_> {
             self.fail(format!("callback `{}`: the C type returns {says}, but the WIT returns `{ret_spelling}`", func.name), c_loc, "");
             return None;
         }
+        let sig = self.signature(func);
         Some(Callback {
             interface: instance.to_string(),
             name: func.name.clone(),
+            sig,
             args,
             ret_type,
             ret_spelling,

@@ -136,6 +136,9 @@ impl Builder<'_> {
         }
         let mut f = Function {
             name: func.name.clone(),
+            // Filled once the function is planned (its resources and
+            // structs are then planned in the order the plan prints).
+            sig: Default::default(),
             symbol,
             library: self.library,
             args: Vec::new(),

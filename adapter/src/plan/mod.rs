@@ -10,9 +10,11 @@ mod func;
 pub(crate) mod layout;
 mod notes;
 mod print;
+mod sig;
 
 pub use callback::MAX_CALLBACK_ARGS;
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
+pub use sig::{Render, Signature, WitType};
 
 use crate::error::Location;
 
@@ -372,6 +374,8 @@ pub struct Callback {
     pub interface: String,
     /// The export's WIT name (`compare-s32`).
     pub name: String,
+    /// Its WIT type, which the guest's export must have.
+    pub sig: Signature,
     /// The C parameters C calls it with.
     pub args: Vec<CArg>,
     /// The C return type.
@@ -473,6 +477,8 @@ pub struct CArg {
 pub struct Function {
     /// The WIT name (`pass-u8`, `[method]connection.prepare`).
     pub name: String,
+    /// Its WIT type, which a component's import of it must have.
+    pub sig: Signature,
     /// The C symbol (`fx_pass_u8`).
     pub symbol: String,
     /// Index into [`Plan::libraries`].

@@ -5,6 +5,7 @@ mod cli;
 mod echo;
 mod handles;
 mod import;
+mod imports;
 mod layout;
 mod libs;
 mod plan;
