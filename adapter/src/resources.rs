@@ -21,6 +21,14 @@ use wasmtime::component::Func;
 pub trait DlwitView {
     /// The store's handle table.
     fn handles(&mut self) -> &mut Handles;
+
+    /// The directories the store's guest was given (its WASI preopens), which
+    /// `@ffi(path = ...)` parameters are resolved against. The default gives
+    /// none, so every such parameter is refused; give the guest directories
+    /// with [`crate::Preopens::preopen`] and return them here.
+    fn preopens(&self) -> &crate::Preopens {
+        crate::Preopens::none()
+    }
 }
 
 /// The C handles a store's guests hold. Put one in the store data and
