@@ -40,7 +40,7 @@ fn main() {
                 libc::close(fd).expect("close");
                 "ok".to_string()
             }
-            Err(e) => format!("{e:?}"),
+            Err(e) => format!("Err({})", e.name().to_uppercase()),
         },
         "create" => match libc::open_mode(
             path,
@@ -51,11 +51,11 @@ fn main() {
                 libc::close(fd).expect("close");
                 "ok".to_string()
             }
-            Err(e) => format!("{e:?}"),
+            Err(e) => format!("Err({})", e.name().to_uppercase()),
         },
         "mkdir" => match libc::mkdir(path, 0o755) {
             Ok(()) => "ok".to_string(),
-            Err(e) => format!("{e:?}"),
+            Err(e) => format!("Err({})", e.name().to_uppercase()),
         },
         "sqlite" => sqlite(path),
         "memory" => format!("{} {}", sqlite(":memory:"), sqlite("")),

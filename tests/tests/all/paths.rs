@@ -233,7 +233,7 @@ fn good_paths_reach_c_as_the_host_paths_of_the_same_files() {
     assert!(t.join("in/sub/deeper.txt").is_file());
     assert_eq!(done("open", "made.txt", &dot), "ok");
     // A missing file is C's own error, not a refusal.
-    assert_eq!(done("open", "missing", &dot), "Enoent");
+    assert_eq!(done("open", "missing", &dot), "Err(ENOENT)");
 
     // Guest-absolute, against the directory given as `/data`; the longest
     // guest path wins.
