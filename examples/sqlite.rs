@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use dlwit::WasiHost;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{FsPerms, WasiCtx};
 
 /// A directory under the temporary directory, removed when dropped.
 struct TempDir(std::path::PathBuf);
@@ -58,7 +58,13 @@ fn main() -> Result<()> {
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio().args(&["sqlite-demo", "/data/demo.db"]);
     let mut preopens = dlwit::Preopens::new();
-    WasiHost::preopened_dir(&mut wasi, &mut preopens, &dir.0, "/data", FsPerms::ReadWrite)?;
+    WasiHost::preopened_dir(
+        &mut wasi,
+        &mut preopens,
+        &dir.0,
+        "/data",
+        FsPerms::ReadWrite,
+    )?;
     let mut store = Store::new(&engine, WasiHost::with_preopens(wasi.build(), preopens));
     let instance = linker.instantiate(&mut store, &component)?;
     // The guest exports what sqlite calls back (its row callback and SQL

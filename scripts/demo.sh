@@ -12,11 +12,19 @@ cargo build -p dlwit --bin dlwit
 echo "== building the guest components (wasm32-wasip2)" >&2
 (cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p sqlite-demo -p raylib-game)
 
-for lib in libm libc zlib; do
+for lib in libm zlib; do
   echo
   echo "== dlwit run --wit wit/$lib.wit guest/target/wasm32-wasip2/release/$lib-demo.wasm"
   target/debug/dlwit run --wit "wit/$lib.wit" "guest/target/wasm32-wasip2/release/$lib-demo.wasm"
 done
+
+# libc's functions that take paths see only the directory the guest was
+# given, here a temporary one as `/sandbox`.
+sandbox="$(mktemp -d)"
+echo
+echo "== dlwit run --wit wit/libc.wit --dir $sandbox::/sandbox guest/target/wasm32-wasip2/release/libc-demo.wasm"
+target/debug/dlwit run --wit wit/libc.wit --dir "$sandbox::/sandbox" guest/target/wasm32-wasip2/release/libc-demo.wasm
+rm -r "$sandbox"
 
 # sqlite opens the database file on the host, but only in a directory the
 # guest was given (`--dir HOST::GUEST`), named as the guest names it.

@@ -183,7 +183,8 @@ fn run_component(
     for (host, guest) in dirs {
         WasiHost::preopened_dir(&mut wasi, &mut preopens, host, guest, FsPerms::ReadWrite)
             .map_err(|e| {
-                anyhow::Error::from(e).context(format!("cannot open directory `{}`", host.display()))
+                anyhow::Error::from(e)
+                    .context(format!("cannot open directory `{}`", host.display()))
             })?;
     }
     let mut store = Store::new(&engine, WasiHost::with_preopens(wasi.build(), preopens));
@@ -377,7 +378,9 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                     .ok_or_else(|| usage("`--dir` needs HOST or HOST::GUEST"))?;
                 let (host, guest) = v.split_once("::").unwrap_or((v, v));
                 if host.is_empty() || guest.is_empty() {
-                    return Err(Usage(format!("`--dir` needs HOST or HOST::GUEST, got `{v}`")));
+                    return Err(Usage(format!(
+                        "`--dir` needs HOST or HOST::GUEST, got `{v}`"
+                    )));
                 }
                 dirs.push((PathBuf::from(host), guest.to_string()));
             }

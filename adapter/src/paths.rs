@@ -224,14 +224,23 @@ mod tests {
         assert_eq!(p.resolve("inner/c", true).unwrap(), t.join("in/sub/c"));
         assert_eq!(p.resolve("/data/d", false).unwrap(), t.join("in/sub/d"));
         assert_eq!(p.resolve("/data", false).unwrap(), t.join("in/sub"));
-        assert_eq!(p.resolve("new/dir/e", true).unwrap(), t.join("in/new/dir/e"));
+        assert_eq!(
+            p.resolve("new/dir/e", true).unwrap(),
+            t.join("in/new/dir/e")
+        );
 
         let err = |path: &str, write: bool| p.resolve(path, write).unwrap_err();
         assert_eq!(err("", false), "an empty path");
         assert_eq!(err("../out/secret", false), "`..` leads out of `.`");
         assert_eq!(err("/..", false), "`..` leads above `/`");
-        assert_eq!(err("/etc/passwd", false), "not in a directory the guest was given");
-        assert_eq!(err("/data/../x", false), "not in a directory the guest was given");
+        assert_eq!(
+            err("/etc/passwd", false),
+            "not in a directory the guest was given"
+        );
+        assert_eq!(
+            err("/data/../x", false),
+            "not in a directory the guest was given"
+        );
         assert_eq!(
             err("/data/f", true),
             "`/data` was given read-only, and this function may write"
@@ -240,7 +249,10 @@ mod tests {
             err("link/secret", false),
             "leads out of `.` through a symbolic link"
         );
-        assert_eq!(err("link", false), "leads out of `.` through a symbolic link");
+        assert_eq!(
+            err("link", false),
+            "leads out of `.` through a symbolic link"
+        );
         assert!(
             err("dangling", true).starts_with("a symbolic link in it cannot be followed"),
             "{}",

@@ -192,13 +192,7 @@ impl Builder<'_> {
     }
 
     /// `path = "..."`: which string parameters are paths.
-    fn paths(
-        &mut self,
-        f: &mut Function,
-        params: &[(String, Type, Span)],
-        n: &Notes,
-        span: Span,
-    ) {
+    fn paths(&mut self, f: &mut Function, params: &[(String, Type, Span)], n: &Notes, span: Span) {
         if n.paths.is_empty() && !n.path_allow.is_empty() {
             let m = format!("`{}`: `path-allow` needs `path`", f.name);
             self.fail(m, self.note_loc(n, "path-allow", span), "");
@@ -216,7 +210,11 @@ impl Builder<'_> {
                         "`{}`: `path` names `{name}`, which is not a `string` parameter",
                         f.name
                     );
-                    self.fail(m, self.note_loc(n, "path", span), "a path is a `string` parameter that C reads as `const char *`");
+                    self.fail(
+                        m,
+                        self.note_loc(n, "path", span),
+                        "a path is a `string` parameter that C reads as `const char *`",
+                    );
                 }
                 None => {
                     let m = format!("`{}`: `path` names `{name}`, which is no parameter", f.name);

@@ -6,8 +6,20 @@ use crate::annotations::{Annotation, Value};
 use wit_parser::Span;
 
 const KEYS: &[&str] = &[
-    "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-    "callback", "inout", "path", "path-allow",
+    "symbol",
+    "c",
+    "error",
+    "errno",
+    "message",
+    "free",
+    "set",
+    "index",
+    "buffer",
+    "length",
+    "callback",
+    "inout",
+    "path",
+    "path-allow",
 ];
 
 /// The annotations of one function, read.
@@ -60,7 +72,11 @@ fn path_list(text: &str) -> Result<Vec<(String, bool)>, String> {
             let write = match mode {
                 None | Some("write") => true,
                 Some("read") => false,
-                Some(m) => return Err(format!("expected `read` or `write` after `{name}:`, got `{m}`")),
+                Some(m) => {
+                    return Err(format!(
+                        "expected `read` or `write` after `{name}:`, got `{m}`"
+                    ));
+                }
             };
             if name.is_empty() {
                 return Err(format!("expected a parameter name, got `{}`", p.trim()));

@@ -129,7 +129,9 @@ fn run_gives_the_guest_directories() {
 
     let refused = |out: &Output, why: &str| {
         assert_eq!(out.status.code(), Some(1));
-        let want = format!("dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`): path argument `pathname` (`/sandbox`): {why}");
+        let want = format!(
+            "dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`): path argument `pathname` (`/sandbox`): {why}"
+        );
         assert!(text(&out.stderr).contains(&want), "{}", text(&out.stderr));
     };
     refused(&run(&[]), "the guest was given no directories");

@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 fn runner() -> &'static Runner {
     static RUNNER: OnceLock<Runner> = OnceLock::new();
     RUNNER.get_or_init(|| {
-        let libc = bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+        let libc =
+            bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
         let sqlite =
             bindings("wit/sqlite.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
         Runner::new(&libc).and(&sqlite)
@@ -42,8 +43,7 @@ fn done(case: &str, path: &str, dirs: &Dirs<'_>) -> String {
 
 const OPEN: &str = "dlwit: `dlwit:libc/libc#open` (C `open` in `libc.so.6`)";
 const OPEN_MODE: &str = "dlwit: `dlwit:libc/libc#open-mode` (C `open` in `libc.so.6`)";
-const SQLITE_OPEN: &str =
-    "dlwit: `dlwit:sqlite/sqlite#[static]connection.open` (C `sqlite3_open_v2` in `libsqlite3.so.0`)";
+const SQLITE_OPEN: &str = "dlwit: `dlwit:sqlite/sqlite#[static]connection.open` (C `sqlite3_open_v2` in `libsqlite3.so.0`)";
 
 /// The call trapped with exactly `message`, the guest did not go on, and
 /// the host then serves a fresh store: the same guest, a good call.
@@ -62,7 +62,11 @@ fn refused(case: &str, path: &str, dirs: &Dirs<'_>, message: &str) {
         "the guest went on after the refused call:\n{}",
         out.stdout
     );
-    assert_eq!(done("memory", "", &[]), "ok ok", "a fresh store after {case} {path}");
+    assert_eq!(
+        done("memory", "", &[]),
+        "ok ok",
+        "a fresh store after {case} {path}"
+    );
 }
 
 /// A host directory tree: `in/` (given to the guest), `in/sub/`, and
@@ -81,7 +85,12 @@ fn with_no_directory_every_path_is_refused() {
     let msg = |f: &str, arg: &str, path: &str| {
         format!("{f}: path argument `{arg}` (`{path}`): the guest was given no directories")
     };
-    refused("open", "/etc/passwd", &[], &msg(OPEN, "pathname", "/etc/passwd"));
+    refused(
+        "open",
+        "/etc/passwd",
+        &[],
+        &msg(OPEN, "pathname", "/etc/passwd"),
+    );
     refused("open", "relative", &[], &msg(OPEN, "pathname", "relative"));
     refused(
         "sqlite",
@@ -129,7 +138,9 @@ fn absolute_paths_outside_the_directories_are_refused() {
         "open",
         "/data/../../etc/passwd",
         &dirs,
-        &format!("{OPEN}: path argument `pathname` (`/data/../../etc/passwd`): `..` leads above `/`"),
+        &format!(
+            "{OPEN}: path argument `pathname` (`/data/../../etc/passwd`): `..` leads above `/`"
+        ),
     );
     // Relative paths need a directory given as `.`.
     refused(
@@ -175,7 +186,9 @@ fn symbolic_links_out_of_the_directory_are_refused() {
     let inside = t.join("in");
     let dirs = [(inside.as_path(), ".", true)];
     let through = |f: &str, path: &str| {
-        format!("{f}: path argument `pathname` (`{path}`): leads out of `.` through a symbolic link")
+        format!(
+            "{f}: path argument `pathname` (`{path}`): leads out of `.` through a symbolic link"
+        )
     };
     refused("open", "link/secret", &dirs, &through(OPEN, "link/secret"));
     refused("open", "secret", &dirs, &through(OPEN, "secret"));
