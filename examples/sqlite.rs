@@ -1,6 +1,8 @@
 //! A host that runs the SQLite guest: dlwit's handle table lives in the
-//! store data beside WASI's state, and a temporary database file is passed
-//! to the guest as its argument (the native sqlite opens it: a host path).
+//! store data beside WASI's state, and a temporary directory is given to
+//! the guest as `/data` — to WASI and to the C functions that take paths
+//! at once — with `/data/demo.db` as the guest's argument: the native
+//! sqlite opens the host file it resolves to, and nothing outside.
 //!
 //! ```sh
 //! (cd guest && cargo build --release --target wasm32-wasip2 -p sqlite-demo)
@@ -12,15 +14,15 @@ use anyhow::{Context, Result, anyhow};
 use dlwit::WasiHost;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{FsPerms, WasiCtx};
 
-/// A database path under the temporary directory, removed when dropped.
-struct TempDb(std::path::PathBuf);
+/// A directory under the temporary directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
 
-impl Drop for TempDb {
+impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -51,12 +53,19 @@ fn main() -> Result<()> {
     let component = Component::from_file(&engine, &guest)
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| format!("cannot load `{}`", guest.display()))?;
-    let db = TempDb(std::env::temp_dir().join(format!("dlwit-sqlite-{}.db", std::process::id())));
-    let wasi = WasiCtx::builder()
-        .inherit_stdio()
-        .args(&["sqlite-demo", &db.0.to_string_lossy()])
-        .build();
-    let mut store = Store::new(&engine, WasiHost::new(wasi));
+    let dir = TempDir(std::env::temp_dir().join(format!("dlwit-sqlite-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0)?;
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdio().args(&["sqlite-demo", "/data/demo.db"]);
+    let mut preopens = dlwit::Preopens::new();
+    WasiHost::preopened_dir(
+        &mut wasi,
+        &mut preopens,
+        &dir.0,
+        "/data",
+        FsPerms::ReadWrite,
+    )?;
+    let mut store = Store::new(&engine, WasiHost::with_preopens(wasi.build(), preopens));
     // Checks the component against the WIT, instantiates it, and records
     // what sqlite calls back (the guest's row callback and SQL function)
     // before anything calls C.

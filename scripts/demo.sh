@@ -12,18 +12,27 @@ cargo build -p dlwit --bin dlwit
 echo "== building the guest components (wasm32-wasip2)" >&2
 (cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p sqlite-demo -p raylib-game)
 
-for lib in libm libc zlib; do
+for lib in libm zlib; do
   echo
   echo "== dlwit run --wit wit/$lib.wit guest/target/wasm32-wasip2/release/$lib-demo.wasm"
   target/debug/dlwit run --wit "wit/$lib.wit" "guest/target/wasm32-wasip2/release/$lib-demo.wasm"
 done
 
-# sqlite opens the database file itself, on the host: any host path works.
-db="$(mktemp -d)/demo.db"
+# libc's functions that take paths see only the directory the guest was
+# given, here a temporary one as `/sandbox`.
+sandbox="$(mktemp -d)"
 echo
-echo "== dlwit run --wit wit/sqlite.wit guest/target/wasm32-wasip2/release/sqlite-demo.wasm $db"
-target/debug/dlwit run --wit wit/sqlite.wit guest/target/wasm32-wasip2/release/sqlite-demo.wasm "$db"
-rm -r "$(dirname "$db")"
+echo "== dlwit run --wit wit/libc.wit --dir $sandbox::/sandbox guest/target/wasm32-wasip2/release/libc-demo.wasm"
+target/debug/dlwit run --wit wit/libc.wit --dir "$sandbox::/sandbox" guest/target/wasm32-wasip2/release/libc-demo.wasm
+rm -r "$sandbox"
+
+# sqlite opens the database file on the host, but only in a directory the
+# guest was given (`--dir HOST::GUEST`), named as the guest names it.
+dir="$(mktemp -d)"
+echo
+echo "== dlwit run --wit wit/sqlite.wit --dir $dir::/data guest/target/wasm32-wasip2/release/sqlite-demo.wasm /data/demo.db"
+target/debug/dlwit run --wit wit/sqlite.wit --dir "$dir::/data" guest/target/wasm32-wasip2/release/sqlite-demo.wasm /data/demo.db
+rm -r "$dir"
 
 # raylib is not in Debian: scripts/raylib.sh builds it from the source the
 # crates.io raylib-sys package bundles (and installs cmake, the X11/GL
@@ -31,16 +40,15 @@ rm -r "$(dirname "$db")"
 raylib="$(scripts/raylib.sh)"
 root="$PWD"
 mkdir -p target/demo
-# raylib saves the screenshot in the working directory.
-cd target/demo
+# The screenshot goes to the guest's one directory, target/demo, given as `.`.
 game=("$root/target/debug/dlwit" run --wit "$root/wit/raylib.wit" --lib "$raylib"
-  "$root/guest/target/wasm32-wasip2/release/raylib-game.wasm" 240 raylib-game.png)
+  --dir "$root/target/demo::." "$root/guest/target/wasm32-wasip2/release/raylib-game.wasm" 240 raylib-game.png)
 echo
 if [[ -n "${DISPLAY:-}" ]]; then
-  echo "== dlwit run --wit wit/raylib.wit --lib $raylib raylib-game.wasm 240 raylib-game.png"
+  echo "== dlwit run --wit wit/raylib.wit --lib $raylib --dir target/demo::. raylib-game.wasm 240 raylib-game.png"
   "${game[@]}"
 else
-  echo "== xvfb-run dlwit run --wit wit/raylib.wit --lib $raylib raylib-game.wasm 240 raylib-game.png"
+  echo "== xvfb-run dlwit run --wit wit/raylib.wit --lib $raylib --dir target/demo::. raylib-game.wasm 240 raylib-game.png"
   echo "   (no display: 240 frames on a virtual one)"
   xvfb-run -a -s "-screen 0 1280x720x24" "${game[@]}"
 fi

@@ -3,21 +3,25 @@
 //! compiler's layout), or generate a WIT from C headers.
 
 use anyhow::{Context, Result};
-use dlwit::{Bindings, Libraries, Plan, WasiHost, WitSource, world::World};
+use dlwit::{Bindings, Libraries, Plan, Preopens, WasiHost, WitSource, world::World};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{I32Exit, WasiCtx};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx};
 
 const USAGE: &str = "\
 dlwit: lift native C libraries into WebAssembly component-model worlds
 
 usage:
-  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--count-calls] COMPONENT [ARGS...]
+  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--dir HOST[::GUEST]]...
+            [--count-calls] COMPONENT [ARGS...]
       run a component (a wasi:cli command) with WASI and the WIT's C
-      libraries linked; exits with the component's exit code; with
+      libraries linked; exits with the component's exit code; --dir gives
+      the guest the host directory HOST as GUEST (default: HOST), read-write,
+      both through WASI and to C functions that take paths (the guest has no
+      other files); with
       --count-calls, prints how many calls it made into C (total and per
       function) on stderr at the end (every call then takes the slower
       general path)
@@ -124,8 +128,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
             libs,
             component,
             args,
+            dirs,
             count_calls,
-        } => run_component(&wit, &libs, &component, &args, count_calls),
+        } => run_component(&wit, &libs, &component, &args, &dirs, count_calls),
     }
 }
 
@@ -145,6 +150,7 @@ fn run_component(
     libs: &Libraries,
     path: &std::path::Path,
     args: &[String],
+    dirs: &[(PathBuf, String)],
     count_calls: bool,
 ) -> Result<ExitCode> {
     let bindings = load(wit, libs)?;
@@ -166,16 +172,22 @@ fn run_component(
     let name = path
         .file_name()
         .map_or("component".into(), |n| n.to_string_lossy().into_owned());
-    let ctx = WasiCtx::builder()
-        .inherit_stdio()
-        .inherit_env()
-        .args(
-            &std::iter::once(name)
-                .chain(args.iter().cloned())
-                .collect::<Vec<_>>(),
-        )
-        .build();
-    let mut store = Store::new(&engine, WasiHost::new(ctx));
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdio().inherit_env().args(
+        &std::iter::once(name)
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>(),
+    );
+    // The guest's directories, for WASI and for C functions that take paths.
+    let mut preopens = Preopens::new();
+    for (host, guest) in dirs {
+        WasiHost::preopened_dir(&mut wasi, &mut preopens, host, guest, FsPerms::ReadWrite)
+            .map_err(|e| {
+                anyhow::Error::from(e)
+                    .context(format!("cannot open directory `{}`", host.display()))
+            })?;
+    }
+    let mut store = Store::new(&engine, WasiHost::with_preopens(wasi.build(), preopens));
     let command = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])
         .and_then(|instance| Command::new(&mut store, &instance))
         .map_err(|e| {
@@ -308,6 +320,8 @@ enum Cmd {
         libs: Libraries,
         component: PathBuf,
         args: Vec<String>,
+        /// `--dir HOST[::GUEST]`: (host, guest).
+        dirs: Vec<(PathBuf, String)>,
         count_calls: bool,
     },
 }
@@ -323,6 +337,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let mut libs = Libraries::default();
     let mut positional = Vec::new();
     let mut count_calls = false;
+    let mut dirs = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         // After the component, everything belongs to it.
@@ -353,6 +368,18 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
             }
             "--verify-layout" if cmd == "check" => layout = Some(Default::default()),
             "--count-calls" if cmd == "run" => count_calls = true,
+            "--dir" if cmd == "run" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("`--dir` needs HOST or HOST::GUEST"))?;
+                let (host, guest) = v.split_once("::").unwrap_or((v, v));
+                if host.is_empty() || guest.is_empty() {
+                    return Err(Usage(format!(
+                        "`--dir` needs HOST or HOST::GUEST, got `{v}`"
+                    )));
+                }
+                dirs.push((PathBuf::from(host), guest.to_string()));
+            }
             "-I" | "-D" if layout.is_some() => {
                 let v = it
                     .next()
@@ -399,6 +426,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 libs,
                 component: component.into(),
                 args: args.to_vec(),
+                dirs,
                 count_calls,
             })
         }

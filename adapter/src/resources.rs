@@ -21,6 +21,14 @@ use wasmtime::component::Func;
 pub trait DlwitView {
     /// The store's handle table.
     fn handles(&mut self) -> &mut Handles;
+
+    /// The directories the store's guest was given (its WASI preopens), which
+    /// `@ffi(path = ...)` parameters are resolved against. The default gives
+    /// none, so every such parameter is refused; give the guest directories
+    /// with [`crate::Preopens::preopen`] and return them here.
+    fn preopens(&self) -> &crate::Preopens {
+        crate::Preopens::none()
+    }
 }
 
 /// The C handles a store's guests hold. Put one in the store data and
@@ -31,7 +39,7 @@ pub struct Handles {
     vacant: Vec<u32>,
     next_seq: u64,
     /// The guest's callback exports, per bindings number, by callback
-    /// index (see [`crate::bind_exports`]).
+    /// index (see [`crate::instantiate`]).
     exports: Vec<(u64, Vec<Option<Func>>)>,
     /// Closures C may hold pointers to: kept until every handle above has
     /// been destroyed (a field after `entries`, dropped after them).

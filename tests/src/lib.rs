@@ -2,15 +2,15 @@
 //! components and the CLI once, and running a guest in-process with its
 //! output captured.
 
-use dlwit::{Bindings, Libraries, WasiHost};
+use dlwit::{Bindings, Libraries, Preopens, WasiHost};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::bindings::sync::Command as WasiCommand;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, WasiCtx};
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -121,6 +121,8 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 pub struct Runner {
     linker: Linker<WasiHost>,
     bindings: Bindings,
+    /// More bindings in the same linker ([`Runner::and`]).
+    more: Vec<Bindings>,
     /// Which call path each function got.
     pub report: dlwit::LinkReport,
 }
@@ -148,22 +150,48 @@ impl Runner {
         Runner {
             linker,
             bindings: bindings.clone(),
+            more: Vec::new(),
             report,
         }
     }
 
-    /// Runs guest `name` with `args`, capturing its output.
+    /// Adds the functions of more `bindings` (another WIT's interfaces) to
+    /// the runner, for a guest that imports both.
+    pub fn and(mut self, bindings: &Bindings) -> Runner {
+        dlwit::add_to_linker(&mut self.linker, bindings).unwrap();
+        self.more.push(bindings.clone());
+        self
+    }
+
+    /// Runs guest `name` with `args`, capturing its output; it is given no
+    /// directories.
     pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
+        self.run_in(name, args, &[])
+    }
+
+    /// Runs guest `name` with `args` and the directories `dirs`, each
+    /// (host directory, guest path, read-write), given to WASI and to C
+    /// functions that take paths alike.
+    pub fn run_in(&self, name: &str, args: &[&str], dirs: &[(&Path, &str, bool)]) -> Outcome {
         let component = component(name);
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
-        let ctx = WasiCtx::builder()
-            .stdout(stdout.clone())
-            .inherit_stderr()
-            .args(&argv)
-            .build();
-        let mut store = Store::new(engine(), WasiHost::new(ctx));
-        let result = dlwit::instantiate(&self.linker, &mut store, &component, &[&self.bindings])
+        let mut ctx = WasiCtx::builder();
+        ctx.stdout(stdout.clone()).inherit_stderr().args(&argv);
+        let mut preopens = Preopens::new();
+        for (host, guest, rw) in dirs {
+            let perms = if *rw {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            WasiHost::preopened_dir(&mut ctx, &mut preopens, host, guest, perms)
+                .unwrap_or_else(|e| panic!("cannot preopen {}: {e}", host.display()));
+        }
+        let host = WasiHost::with_preopens(ctx.build(), preopens);
+        let mut store = Store::new(engine(), host);
+        let all: Vec<&Bindings> = std::iter::once(&self.bindings).chain(&self.more).collect();
+        let result = dlwit::instantiate(&self.linker, &mut store, &component, &all)
             .and_then(|instance| WasiCommand::new(&mut store, &instance))
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
@@ -192,6 +220,34 @@ impl Outcome {
             "the guest went on after the bad call:\n{}",
             self.stdout
         );
+    }
+}
+
+/// A fresh, empty directory under the system's temporary directory, unique
+/// to this process and `name`, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Makes it (canonical: symbolic links such as a `/tmp` link resolved).
+    pub fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("dlwit-test-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(std::fs::canonicalize(dir).unwrap())
+    }
+
+    /// A path in it.
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -221,7 +221,13 @@ fn ret_leaves(
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
-    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() {
+    // A path parameter is resolved in the store's directories: the general
+    // `Val` path does it (`marshal::lower`), so such functions never come here.
+    if !f.outs.is_empty()
+        || f.results.error.is_some()
+        || f.variadic.is_some()
+        || !f.paths.is_empty()
+    {
         return None;
     }
     let mut steps = Vec::new();

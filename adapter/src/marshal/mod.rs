@@ -14,6 +14,7 @@ use crate::plan::{
     Capacity, Convention, Expr, Form, Function, OutKind, Param, Plan, Ret, Scalar, Shape, Source,
 };
 use crate::resources::DlwitView;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use value::{get, put, read_val, signed, write_val};
 use wasmtime::StoreContextMut;
@@ -102,10 +103,25 @@ pub fn lower<T: DlwitView>(
                         name()
                     ));
                 }
-                let at = frame.alloc(s.len() + 1);
-                let buf = frame.scratch(at, s.len() + 1);
-                buf[..s.len()].copy_from_slice(s.as_bytes());
-                buf[s.len()] = 0;
+                // A path: C gets the host path of the guest's file, or the
+                // call is refused (only this `Val` path has the store's
+                // directories; `fast::plan` leaves such functions here).
+                let host;
+                let bytes = match func.paths.iter().find(|p| p.param == i) {
+                    Some(path) if !path.allow.iter().any(|a| a == s) => {
+                        host = store
+                            .data()
+                            .preopens()
+                            .resolve(s, path.write)
+                            .map_err(|e| format!("path argument `{}` (`{s}`): {e}", name()))?;
+                        host.as_os_str().as_bytes()
+                    }
+                    _ => s.as_bytes(),
+                };
+                let at = frame.alloc(bytes.len() + 1);
+                let buf = frame.scratch(at, bytes.len() + 1);
+                buf[..bytes.len()].copy_from_slice(bytes);
+                buf[bytes.len()] = 0;
                 frame.point_at(*arg, at);
             }
             (Param::List { arg, elem }, Val::List(items)) => {

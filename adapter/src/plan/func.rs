@@ -6,8 +6,8 @@ use super::build::{Builder, Naming, Peeled};
 use super::cproto::{self, Class, Prototype};
 use super::notes::Notes;
 use super::{
-    CArg, CType, Capacity, Convention, ErrorPlan, Form, Function, Out, OutKind, Param, Results,
-    Ret, Scalar, Shape, Source,
+    CArg, CType, Capacity, Convention, ErrorPlan, Form, Function, Out, OutKind, Param, PathParam,
+    Results, Ret, Scalar, Shape, Source,
 };
 use crate::error::{Diagnostic, plural};
 use wit_parser::{FunctionKind, Span, Type, TypeDefKind};
@@ -159,6 +159,7 @@ impl Builder<'_> {
             variadic: proto
                 .as_ref()
                 .and_then(|p| p.variadic.then_some(p.params.len())),
+            paths: Vec::new(),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -182,11 +183,48 @@ impl Builder<'_> {
         if self.diags.len() > errors_before {
             return None;
         }
+        self.paths(&mut f, &params, &notes, span);
+        if self.diags.len() > errors_before {
+            return None;
+        }
         self.results(&mut f, func, proto.as_ref(), &notes, span);
         if self.diags.len() > errors_before {
             return None;
         }
         Some(f)
+    }
+
+    /// `path = "..."`: which string parameters are paths.
+    fn paths(&mut self, f: &mut Function, params: &[(String, Type, Span)], n: &Notes, span: Span) {
+        if n.paths.is_empty() && !n.path_allow.is_empty() {
+            let m = format!("`{}`: `path-allow` needs `path`", f.name);
+            self.fail(m, self.note_loc(n, "path-allow", span), "");
+        }
+        for (name, write) in &n.paths {
+            let found = params.iter().position(|(p, ..)| norm(p) == norm(name));
+            match found.map(|i| (i, &f.params[i])) {
+                Some((i, Param::String { .. })) => f.paths.push(PathParam {
+                    param: i,
+                    write: *write,
+                    allow: n.path_allow.clone(),
+                }),
+                Some(_) => {
+                    let m = format!(
+                        "`{}`: `path` names `{name}`, which is not a `string` parameter",
+                        f.name
+                    );
+                    self.fail(
+                        m,
+                        self.note_loc(n, "path", span),
+                        "a path is a `string` parameter that C reads as `const char *`",
+                    );
+                }
+                None => {
+                    let m = format!("`{}`: `path` names `{name}`, which is no parameter", f.name);
+                    self.fail(m, self.note_loc(n, "path", span), "");
+                }
+            }
+        }
     }
 
     /// Without a prototype: WIT parameters in order, `self` first.

@@ -509,8 +509,26 @@ pub struct Function {
     /// A variadic C function: how many C parameters are fixed (the rest of
     /// [`Function::args`] are variadic arguments).
     pub variadic: Option<usize>,
+    /// String parameters that are paths (`@ffi(path = ...)`), resolved in
+    /// the store's preopened directories before the call.
+    pub paths: Vec<PathParam>,
     /// Where the function is declared.
     pub location: Option<Location>,
+}
+
+/// A string parameter that names a file (`@ffi(path = "filename")`): the
+/// guest's path, resolved against the directories the guest was given; C
+/// gets the host path. A function with one takes the general `Val` path,
+/// which has the store and its directories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathParam {
+    /// Index into [`Function::params`] (a [`Param::String`]).
+    pub param: usize,
+    /// Whether C may write (create, change, remove) what it names: refused
+    /// in a directory given read-only.
+    pub write: bool,
+    /// Strings passed to C as they are (`path-allow = "':memory:'"`).
+    pub allow: Vec<String>,
 }
 
 /// A WIT interface whose functions are C functions.

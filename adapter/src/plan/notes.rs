@@ -6,8 +6,20 @@ use crate::annotations::{Annotation, Value};
 use wit_parser::Span;
 
 const KEYS: &[&str] = &[
-    "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-    "callback", "inout",
+    "symbol",
+    "c",
+    "error",
+    "errno",
+    "message",
+    "free",
+    "set",
+    "index",
+    "buffer",
+    "length",
+    "callback",
+    "inout",
+    "path",
+    "path-allow",
 ];
 
 /// The annotations of one function, read.
@@ -27,6 +39,11 @@ pub(super) struct Notes {
     pub(super) callbacks: Vec<(String, String)>,
     /// `inout = "list"`: list parameters read back after the call.
     pub(super) inout: Vec<String>,
+    /// `path = "filename, other: read"`: string parameters that are paths,
+    /// and whether C may write them (`write`, the default) or only reads.
+    pub(super) paths: Vec<(String, bool)>,
+    /// `path-allow = "':memory:', ''"`: strings passed to C as they are.
+    pub(super) path_allow: Vec<String>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -40,6 +57,45 @@ fn assignments(text: &str) -> Result<Vec<(String, String)>, String> {
                 .split_once('=')
                 .ok_or_else(|| format!("expected `name = value`, got `{}`", p.trim()))?;
             Ok((k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+/// `a, b: read, c: write` → (name, may write).
+fn path_list(text: &str) -> Result<Vec<(String, bool)>, String> {
+    text.split(',')
+        .map(|p| {
+            let (name, mode) = match p.split_once(':') {
+                Some((n, m)) => (n.trim(), Some(m.trim())),
+                None => (p.trim(), None),
+            };
+            let write = match mode {
+                None | Some("write") => true,
+                Some("read") => false,
+                Some(m) => {
+                    return Err(format!(
+                        "expected `read` or `write` after `{name}:`, got `{m}`"
+                    ));
+                }
+            };
+            if name.is_empty() {
+                return Err(format!("expected a parameter name, got `{}`", p.trim()));
+            }
+            Ok((name.to_string(), write))
+        })
+        .collect()
+}
+
+/// `':memory:', ''` → the strings between the quotes.
+fn quoted_list(text: &str) -> Result<Vec<String>, String> {
+    text.split(',')
+        .map(|p| {
+            let p = p.trim();
+            p.strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .filter(|_| p.len() >= 2)
+                .map(str::to_string)
+                .ok_or_else(|| format!("expected a string in single quotes, got `{p}`"))
         })
         .collect()
 }
@@ -80,6 +136,14 @@ impl Builder<'_> {
                         .filter(|p| !p.is_empty())
                         .collect()
                 }
+                "path" => match path_list(&v) {
+                    Ok(p) => n.paths = p,
+                    Err(m) => self.fail(format!("`path`: {m}"), loc(), "write `path = \"name\"` or `path = \"name: read\"`, one per path parameter, separated by commas"),
+                },
+                "path-allow" => match quoted_list(&v) {
+                    Ok(p) => n.path_allow = p,
+                    Err(m) => self.fail(format!("`path-allow`: {m}"), loc(), "write each string in single quotes: `path-allow = \"':memory:', ''\"`"),
+                },
                 "callback" => match assignments(&v) {
                     Ok(p) => n.callbacks = p,
                     Err(m) => self.fail(format!("`callback`: {m}"), loc(), ""),

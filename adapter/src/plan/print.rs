@@ -4,6 +4,19 @@
 use super::{CType, Convention, OutKind, Param, Plan, Ret, Scalar, Shape};
 use std::fmt::Write;
 
+/// How a path parameter reaches C.
+fn path_note(name: &str, path: &super::PathParam) -> String {
+    let mut note = format!(
+        "`{name}`: a guest path, resolved in the guest's directories; C gets the host path ({})",
+        if path.write { "may write" } else { "reads" }
+    );
+    if !path.allow.is_empty() {
+        let allowed: Vec<String> = path.allow.iter().map(|a| format!("'{a}'")).collect();
+        let _ = write!(note, "; {} passed as given", allowed.join(", "));
+    }
+    note
+}
+
 /// Renders the plan as text.
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
@@ -40,12 +53,13 @@ pub fn render(plan: &Plan) -> String {
                 "    C: {}({args});",
                 spaced(&f.ret_spelling, &f.symbol)
             );
-            for p in &f.params {
+            for (i, p) in f.params.iter().enumerate() {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,
-                    Param::String { arg } => {
-                        format!("`{}`: NUL-terminated copy", f.args[*arg].name)
-                    }
+                    Param::String { arg } => match f.paths.iter().find(|p| p.param == i) {
+                        Some(path) => path_note(&f.args[*arg].name, path),
+                        None => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
+                    },
                     Param::List { arg, .. } => format!(
                         "`{}`: C-layout copy of the list, length in `{}`",
                         f.args[*arg].name,

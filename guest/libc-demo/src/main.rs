@@ -173,38 +173,41 @@ fn main() {
     println!("getenv(unset)          = {r:?}");
     assert_eq!(r, None);
 
-    let r = libc::mkdir("/", 0o755);
-    println!("mkdir(\"/\")             = {}", shown(r));
+    // Paths are the guest's own: the host gives it a directory as
+    // `/sandbox` (`dlwit run --dir HOST::/sandbox`), and C gets the host
+    // path of the same file.
+    let r = libc::mkdir("/sandbox", 0o755);
+    println!("mkdir(\"/sandbox\")      = {}", shown(r));
     assert_eq!(r, Err(Errno::Eexist));
-    let r = libc::mkdir("/nonexistent-dlwit-dir/x", 0o755);
+    let r = libc::mkdir("/sandbox/nonexistent-dlwit-dir/x", 0o755);
     println!("mkdir(missing parent)  = {}", shown(r));
     assert_eq!(r, Err(Errno::Enoent));
-    // A directory of the host's /tmp, made and removed.
+    // A directory in the sandbox, made and removed.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let dir = format!("/tmp/dlwit-libc-demo-{nanos}");
+    let dir = format!("/sandbox/dlwit-libc-demo-{nanos}");
     let r = libc::mkdir(&dir, 0o700);
     println!("mkdir(new dir)         = {}", shown(r));
     assert_eq!(r, Ok(()));
     let r = libc::rmdir(&dir);
     println!("rmdir(new dir)         = {}", shown(r));
     assert_eq!(r, Ok(()));
-    let r = libc::rmdir("/nonexistent-dlwit-dir");
+    let r = libc::rmdir("/sandbox/nonexistent-dlwit-dir");
     println!("rmdir(missing)         = {}", shown(r));
     assert_eq!(r, Err(Errno::Enoent));
-    let r = libc::open("/nonexistent-dlwit-dir", OpenFlags::empty());
+    let r = libc::open("/sandbox/nonexistent-dlwit-dir", OpenFlags::empty());
     println!("open(missing)          = {}", shown(r));
     assert_eq!(r, Err(Errno::Enoent));
-    let r = libc::open("/", OpenFlags::WRITE_ONLY);
-    println!("open(\"/\", write-only)  = {}", shown(r));
+    let r = libc::open("/sandbox", OpenFlags::WRITE_ONLY);
+    println!("open(\"/sandbox\", write-only) = {}", shown(r));
     assert_eq!(r, Err(Errno::Eisdir));
-    let fd = libc::open("/", OpenFlags::DIRECTORY | OpenFlags::CLOEXEC);
+    let fd = libc::open("/sandbox", OpenFlags::DIRECTORY | OpenFlags::CLOEXEC);
     println!(
-        "open(\"/\", directory)   = {}",
+        "open(\"/sandbox\", directory) = {}",
         if fd.is_ok() { "Ok(fd)" } else { "Err" }
     );
-    let r = libc::close(fd.expect("/ opens as a directory"));
+    let r = libc::close(fd.expect("/sandbox opens as a directory"));
     println!("close(fd)              = {}", shown(r));
     assert_eq!(r, Ok(()));
     let r = libc::close(-1);
@@ -223,7 +226,7 @@ fn main() {
         if fd.is_ok() { "Ok(fd)" } else { "Err" }
     );
     println!("open-mode file         = {file}");
-    libc::close(fd.expect("a new file in /tmp")).expect("close");
+    libc::close(fd.expect("a new file in /sandbox")).expect("close");
     let again = libc::open_mode(
         &file,
         OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::EXCLUSIVE,

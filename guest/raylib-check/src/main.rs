@@ -5,8 +5,8 @@
 //! with values it computes itself.
 //!
 //! `raylib-check render FILE`: opens a window, draws a known pattern for a
-//! few frames and saves a screenshot as FILE (in the host's working
-//! directory); the test reads the pixels back.
+//! few frames and saves a screenshot as FILE (a path in the guest's own
+//! directories: the test gives it one); the test reads the pixels back.
 
 wit_bindgen::generate!({
     path: ["../../wit/deps/c", "../../wit/raylib.wit"],
@@ -160,7 +160,9 @@ fn render(file: &str) {
         "measure-text(dlwit, 20) = {}",
         rl::measure_text("dlwit", 20)
     );
-    rl::take_screenshot(file);
+    // A screenshot: what the window shows, exported to the guest's file.
+    let saved = Image::from_screen().export(file);
+    println!("export = {saved}");
     drop(texture);
     rl::close_window();
     println!("screenshot = {file}");

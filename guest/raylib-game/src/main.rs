@@ -776,7 +776,10 @@ fn main() {
             // the whole frame before `end-drawing` swaps it away.
             rl::begin_mode2d(camera);
             rl::end_mode2d();
-            rl::take_screenshot(name);
+            // A screenshot, into the guest's own directories.
+            if !Image::from_screen().export(name) {
+                eprintln!("raylib-game: cannot save the screenshot {name}");
+            }
         }
         rl::end_drawing();
     }

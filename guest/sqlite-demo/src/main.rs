@@ -360,7 +360,13 @@ fn main() {
     assert_eq!(e.message, "NOT NULL constraint failed: items.name");
     println!("errstr(19)             = {}", sqlite::errstr(19));
     let before = sqlite::memory_used();
-    let e = Connection::open("/nonexistent-dlwit-dir/x.db", OpenFlags::READ_ONLY)
+    // A file in a missing directory, beside the database (in the guest's
+    // own directories, as every path must be).
+    let missing = match path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/nonexistent-dlwit-dir/x.db"),
+        None => "nonexistent-dlwit-dir/x.db".to_string(),
+    };
+    let e = Connection::open(&missing, OpenFlags::READ_ONLY)
         .expect_err("opening a missing file read-only fails");
     println!("open(missing)          = {}", show(&e));
     assert_eq!(e.code, 14);

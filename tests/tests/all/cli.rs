@@ -102,6 +102,46 @@ fn a_trap_fails_the_run_with_the_reason() {
     );
 }
 
+/// `--dir HOST::GUEST` gives the guest a directory, for WASI and for C
+/// functions that take paths alike; without it, those functions refuse.
+#[test]
+fn run_gives_the_guest_directories() {
+    let wasm = guest("libc-demo");
+    let dir = dlwit_tests::TempDir::new("cli-dir");
+    let run = |dirs: &[&str]| {
+        let mut args = vec!["run", "--wit", "wit/libc.wit"];
+        for d in dirs {
+            args.extend(["--dir", d]);
+        }
+        args.push(wasm.to_str().unwrap());
+        dlwit(&args)
+    };
+    let given = format!("{}::/sandbox", dir.0.display());
+    let out = run(&[&given]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The guest's `/sandbox/...` file is in the host directory.
+    let file = text(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("open-mode file         = "))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{}", text(&out.stdout)));
+    assert!(dir.join(file.strip_prefix("/sandbox/").unwrap()).is_file());
+
+    let refused = |out: &Output, why: &str| {
+        assert_eq!(out.status.code(), Some(1));
+        let want = format!(
+            "dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`): path argument `pathname` (`/sandbox`): {why}"
+        );
+        assert!(text(&out.stderr).contains(&want), "{}", text(&out.stderr));
+    };
+    refused(&run(&[]), "the guest was given no directories");
+    // `--dir HOST` gives it under its host name: `/sandbox` is not it.
+    refused(
+        &run(&[dir.0.to_str().unwrap()]),
+        "not in a directory the guest was given",
+    );
+}
+
 #[test]
 fn check_and_plan() {
     let out = dlwit(&["check", "wit/zlib.wit"]);
@@ -125,6 +165,8 @@ fn sad_usage_errors_exit_2() {
         &["run", "x.wasm"],
         &["plan"],
         &["plan", "--bogus", "x.wit"],
+        &["run", "--wit", "wit/libc.wit", "--dir"],
+        &["run", "--wit", "wit/libc.wit", "--dir", "::/data", "x.wasm"],
     ] {
         let out = dlwit(args);
         assert_eq!(

@@ -196,11 +196,13 @@ fn zlib_and_sqlite_import_check_and_keep_the_hand_written_wits() {
     ] {
         let _serial = sqlite_serial();
         let libs = Libraries::default();
-        // The sqlite guest's database file (each run recreates its table).
-        let db = dir.join(format!("{demo}.db"));
-        let args = [s(&db)];
-        let expected = Runner::new(&bindings(hand, &libs).unwrap()).run(demo, &args);
-        let got = Runner::new(&bindings(s(generated), &libs).unwrap()).run(demo, &args);
+        // The sqlite guest's database file (each run recreates its table),
+        // in the directory it is given as `/data`.
+        let db = format!("/data/{demo}.db");
+        let args = [db.as_str()];
+        let dirs = [(dir.as_path(), "/data", true)];
+        let expected = Runner::new(&bindings(hand, &libs).unwrap()).run_in(demo, &args, &dirs);
+        let got = Runner::new(&bindings(s(generated), &libs).unwrap()).run_in(demo, &args, &dirs);
         assert!(
             got.result.is_ok(),
             "{demo}: {:?}\n{}",

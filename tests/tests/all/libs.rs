@@ -2,12 +2,17 @@
 //! and what they print is checked against values computed here.
 
 use dlwit::Libraries;
-use dlwit_tests::{Runner, bindings};
+use dlwit_tests::{Runner, TempDir, bindings};
 
 fn run(lib: &str) -> String {
+    run_in(lib, &[])
+}
+
+/// [`run`] with directories given to the guest.
+fn run_in(lib: &str, dirs: &[(&std::path::Path, &str, bool)]) -> String {
     let b = bindings(&format!("wit/{lib}.wit"), &Libraries::default())
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = Runner::new(&b).run(&format!("{lib}-demo"), &[]);
+    let out = Runner::new(&b).run_in(&format!("{lib}-demo"), &[], dirs);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     out.stdout
 }
@@ -44,7 +49,9 @@ fn libm() {
 
 #[test]
 fn libc() {
-    let out = run("libc");
+    // The guest's files are under `/sandbox`: this directory.
+    let sandbox = TempDir::new("libc");
+    let out = run_in("libc", &[(&sandbox.0, "/sandbox", true)]);
     let q = |a: i64, b: i64| format!("{{ quot: {}, rem: {} }}", a / b, a % b);
     assert_eq!(value(&out, "div(17, 5)"), q(17, 5));
     assert_eq!(
@@ -73,22 +80,25 @@ fn libc() {
     assert_eq!(value(&out, "strtol(\"99ü\", 10)"), "(99, 2)");
     assert_eq!(value(&out, "strtod(\"3.5e2 rest\")"), "(350.0, 5)");
     assert_eq!(value(&out, "getenv(unset)"), "None");
-    assert_eq!(value(&out, "mkdir(\"/\")"), "Err(EEXIST)");
+    assert_eq!(value(&out, "mkdir(\"/sandbox\")"), "Err(EEXIST)");
     assert_eq!(value(&out, "mkdir(missing parent)"), "Err(ENOENT)");
     assert_eq!(value(&out, "mkdir(new dir)"), "Ok(())");
     assert_eq!(value(&out, "rmdir(new dir)"), "Ok(())");
     assert_eq!(value(&out, "rmdir(missing)"), "Err(ENOENT)");
     assert_eq!(value(&out, "open(missing)"), "Err(ENOENT)");
-    assert_eq!(value(&out, "open(\"/\", write-only)"), "Err(EISDIR)");
-    assert_eq!(value(&out, "open(\"/\", directory)"), "Ok(fd)");
+    assert_eq!(value(&out, "open(\"/sandbox\", write-only)"), "Err(EISDIR)");
+    assert_eq!(value(&out, "open(\"/sandbox\", directory)"), "Ok(fd)");
     assert_eq!(value(&out, "close(fd)"), "Ok(())");
     assert_eq!(value(&out, "close(-1)"), "Err(EBADF)");
     // Variadic calls: `open` with its third argument made the file with
     // that mode (as far as the umask lets it), and refuses to make it twice.
     assert_eq!(value(&out, "open-mode(new file)"), "Ok(fd)");
+    // The guest named it in its `/sandbox`: C made it in the host
+    // directory given as `/sandbox`.
     let file = value(&out, "open-mode file");
-    let mode = std::fs::metadata(file).unwrap().permissions();
-    std::fs::remove_file(file).unwrap();
+    let file = sandbox.join(file.strip_prefix("/sandbox/").expect("in /sandbox"));
+    let mode = std::fs::metadata(&file).unwrap().permissions();
+    std::fs::remove_file(&file).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(mode.mode() & 0o777 & !0o640, 0, "mode {:o}", mode.mode());
     assert_eq!(value(&out, "open-mode(exists)"), "Err(EEXIST)");

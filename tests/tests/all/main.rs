@@ -8,6 +8,7 @@ mod import;
 mod imports;
 mod layout;
 mod libs;
+mod paths;
 mod plan;
 mod raylib;
 mod sqlite;

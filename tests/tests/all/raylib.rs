@@ -125,10 +125,11 @@ fn a_real_window_under_xvfb_renders_what_the_guest_drew() {
         .arg(root().join("wit/raylib.wit"))
         .arg("--lib")
         .arg(&lib)
+        // The guest's one directory: where its screenshot goes.
+        .arg("--dir")
+        .arg(format!("{}::.", dir.display()))
         .arg(&wasm)
         .args(["render", "render.png"])
-        // raylib saves screenshots in the working directory.
-        .current_dir(&dir)
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot start xvfb-run ({e}): install Xvfb (scripts/raylib.sh does)")

@@ -1,33 +1,11 @@
 //! End to end on the real SQLite: the sqlite-demo guest opens a database
-//! file on the host (the path is its argument), inserts rows with bound
+//! file on the host (the path is its argument, in the directory it was
+//! given as `/data`), inserts rows with bound
 //! parameters, reads them back and prints sqlite's errors; its output is
 //! checked here line by line.
 
 use dlwit::Libraries;
-use dlwit_tests::{Runner, bindings, sqlite_serial};
-use std::path::PathBuf;
-
-/// A database path under the temporary directory, unique to this run,
-/// removed when dropped.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        TempDb(std::env::temp_dir().join(format!(
-            "dlwit-test-{name}-{}-{nanos}.db",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use dlwit_tests::{Runner, TempDir, bindings, sqlite_serial};
 
 /// The value printed after `label`, padding and `= `.
 fn value<'a>(out: &'a str, label: &str) -> &'a str {
@@ -45,20 +23,22 @@ fn value<'a>(out: &'a str, label: &str) -> &'a str {
 #[test]
 fn sqlite() {
     let _serial = sqlite_serial();
-    let db = TempDb::new("sqlite");
+    let dir = TempDir::new("sqlite");
+    let dirs = [(dir.0.as_path(), "/data", true)];
     let b = bindings("wit/sqlite.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     let runner = Runner::new(&b);
-    let out = runner.run("sqlite-demo", &[db.0.to_str().unwrap()]);
+    let out = runner.run_in("sqlite-demo", &["/data/test.db"], &dirs);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     check(&out.stdout);
 
-    // The native library wrote a real database file on the host.
-    let file = std::fs::read(&db.0).expect("the guest created the database file");
+    // The native library wrote a real database file on the host, in the
+    // directory the guest knows as `/data`.
+    let file = std::fs::read(dir.join("test.db")).expect("the guest created the database file");
     assert!(file.starts_with(b"SQLite format 3\0"), "{:?}", &file[..16]);
 
     // Again on the same file, in a new store with its own handles: the
     // guest drops and recreates the table.
-    let again = runner.run("sqlite-demo", &[db.0.to_str().unwrap()]);
+    let again = runner.run_in("sqlite-demo", &["/data/test.db"], &dirs);
     assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
     check(&again.stdout);
 

@@ -1,0 +1,271 @@
+//! Paths through the guest's own capabilities: a hostile guest
+//! (guest/hostile-paths) names files through libc's and sqlite's functions
+//! that take paths (`@ffi(path = ...)` in wit/libc.wit and wit/sqlite.wit).
+//! A path outside the directories it was given — none at all, an absolute
+//! path elsewhere, `..`, a symbolic link out — is refused with a trap that
+//! names the function, the C symbol, the library and the guest's path;
+//! the host then serves a fresh store. A good path reaches C as the host
+//! path of the same file, which the test finds on the host.
+
+use dlwit::Libraries;
+use dlwit_tests::{Outcome, Runner, TempDir, bindings, sqlite_serial};
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn runner() -> &'static Runner {
+    static RUNNER: OnceLock<Runner> = OnceLock::new();
+    RUNNER.get_or_init(|| {
+        let libc =
+            bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+        let sqlite =
+            bindings("wit/sqlite.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+        Runner::new(&libc).and(&sqlite)
+    })
+}
+
+type Dirs<'a> = [(&'a Path, &'a str, bool)];
+
+fn run(case: &str, path: &str, dirs: &Dirs<'_>) -> Outcome {
+    runner().run_in("hostile-paths", &[case, path], dirs)
+}
+
+/// The call succeeded; what it returned.
+fn done(case: &str, path: &str, dirs: &Dirs<'_>) -> String {
+    let out = run(case, path, dirs);
+    assert!(out.result.is_ok(), "{case} {path}: {:?}", out.result);
+    let line = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("done: "))
+        .unwrap_or_else(|| panic!("no `done:` line in:\n{}", out.stdout));
+    line.rsplit_once(" -> ").unwrap().1.to_string()
+}
+
+const OPEN: &str = "dlwit: `dlwit:libc/libc#open` (C `open` in `libc.so.6`)";
+const OPEN_MODE: &str = "dlwit: `dlwit:libc/libc#open-mode` (C `open` in `libc.so.6`)";
+const SQLITE_OPEN: &str = "dlwit: `dlwit:sqlite/sqlite#[static]connection.open` (C `sqlite3_open_v2` in `libsqlite3.so.0`)";
+
+/// The call trapped with exactly `message`, the guest did not go on, and
+/// the host then serves a fresh store: the same guest, a good call.
+fn refused(case: &str, path: &str, dirs: &Dirs<'_>, message: &str) {
+    let out = run(case, path, dirs);
+    let err = out
+        .result
+        .as_ref()
+        .expect_err("the call should have been refused");
+    assert!(
+        err.contains(message),
+        "{case} {path}: expected\n  {message}\ngot\n  {err}"
+    );
+    assert!(
+        !out.stdout.contains("done:"),
+        "the guest went on after the refused call:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        done("memory", "", &[]),
+        "ok ok",
+        "a fresh store after {case} {path}"
+    );
+}
+
+/// A host directory tree: `in/` (given to the guest), `in/sub/`, and
+/// `out/secret` beside it (not given).
+fn tree(name: &str) -> TempDir {
+    let t = TempDir::new(name);
+    std::fs::create_dir_all(t.join("in/sub")).unwrap();
+    std::fs::create_dir_all(t.join("out")).unwrap();
+    std::fs::write(t.join("out/secret"), "secret").unwrap();
+    t
+}
+
+#[test]
+fn with_no_directory_every_path_is_refused() {
+    let _serial = sqlite_serial();
+    let msg = |f: &str, arg: &str, path: &str| {
+        format!("{f}: path argument `{arg}` (`{path}`): the guest was given no directories")
+    };
+    refused(
+        "open",
+        "/etc/passwd",
+        &[],
+        &msg(OPEN, "pathname", "/etc/passwd"),
+    );
+    refused("open", "relative", &[], &msg(OPEN, "pathname", "relative"));
+    refused(
+        "sqlite",
+        "/tmp/x.db",
+        &[],
+        &msg(SQLITE_OPEN, "filename", "/tmp/x.db"),
+    );
+}
+
+#[test]
+fn sqlite_memory_and_temporary_databases_need_no_directory() {
+    let _serial = sqlite_serial();
+    assert_eq!(done("memory", "", &[]), "ok ok");
+}
+
+#[test]
+fn absolute_paths_outside_the_directories_are_refused() {
+    let _serial = sqlite_serial();
+    let t = tree("abs");
+    let inside = t.join("in");
+    let dirs = [(inside.as_path(), "/data", true)];
+    let outside = |f: &str, arg: &str, path: &str| {
+        format!("{f}: path argument `{arg}` (`{path}`): not in a directory the guest was given")
+    };
+    refused(
+        "open",
+        "/etc/passwd",
+        &dirs,
+        &outside(OPEN, "pathname", "/etc/passwd"),
+    );
+    // `..` is lexical: this is `/etc/passwd` again.
+    refused(
+        "open",
+        "/data/../etc/passwd",
+        &dirs,
+        &outside(OPEN, "pathname", "/data/../etc/passwd"),
+    );
+    refused(
+        "sqlite",
+        "/datax/x.db",
+        &dirs,
+        &outside(SQLITE_OPEN, "filename", "/datax/x.db"),
+    );
+    refused(
+        "open",
+        "/data/../../etc/passwd",
+        &dirs,
+        &format!(
+            "{OPEN}: path argument `pathname` (`/data/../../etc/passwd`): `..` leads above `/`"
+        ),
+    );
+    // Relative paths need a directory given as `.`.
+    refused(
+        "open",
+        "sub",
+        &dirs,
+        &format!(
+            "{OPEN}: path argument `pathname` (`sub`): a relative path, and no directory was given as `.`"
+        ),
+    );
+}
+
+#[test]
+fn dot_dot_out_of_the_directory_is_refused() {
+    let _serial = sqlite_serial();
+    let t = tree("dotdot");
+    let inside = t.join("in");
+    let dirs = [(inside.as_path(), ".", true)];
+    for path in ["../out/secret", "sub/../../out/secret", "./../x"] {
+        refused(
+            "open",
+            path,
+            &dirs,
+            &format!("{OPEN}: path argument `pathname` (`{path}`): `..` leads out of `.`"),
+        );
+    }
+    refused(
+        "create",
+        "../out/new",
+        &dirs,
+        &format!("{OPEN_MODE}: path argument `pathname` (`../out/new`): `..` leads out of `.`"),
+    );
+    assert!(!t.join("out/new").exists());
+}
+
+#[test]
+fn symbolic_links_out_of_the_directory_are_refused() {
+    let _serial = sqlite_serial();
+    let t = tree("symlink");
+    std::os::unix::fs::symlink(t.join("out"), t.join("in/link")).unwrap();
+    std::os::unix::fs::symlink(t.join("out/secret"), t.join("in/secret")).unwrap();
+    std::os::unix::fs::symlink(t.join("out/new"), t.join("in/dangling")).unwrap();
+    let inside = t.join("in");
+    let dirs = [(inside.as_path(), ".", true)];
+    let through = |f: &str, path: &str| {
+        format!(
+            "{f}: path argument `pathname` (`{path}`): leads out of `.` through a symbolic link"
+        )
+    };
+    refused("open", "link/secret", &dirs, &through(OPEN, "link/secret"));
+    refused("open", "secret", &dirs, &through(OPEN, "secret"));
+    refused("create", "link/new", &dirs, &through(OPEN_MODE, "link/new"));
+    // A link to a file that does not exist yet: C would create it outside.
+    refused(
+        "create",
+        "dangling",
+        &dirs,
+        &format!(
+            "{OPEN_MODE}: path argument `pathname` (`dangling`): a symbolic link in it cannot be followed (No such file or directory (os error 2))"
+        ),
+    );
+    assert!(!t.join("out/new").exists(), "C created a file outside");
+    // A link that stays inside is followed.
+    std::os::unix::fs::symlink("sub", t.join("in/inner")).unwrap();
+    assert_eq!(done("create", "inner/made", &dirs), "ok");
+    assert!(t.join("in/sub/made").is_file());
+}
+
+#[test]
+fn a_directory_given_read_only_refuses_writes() {
+    let _serial = sqlite_serial();
+    let t = tree("readonly");
+    std::fs::write(t.join("in/present"), "here").unwrap();
+    let inside = t.join("in");
+    let dirs = [(inside.as_path(), "/ro", false)];
+    refused(
+        "create",
+        "/ro/new",
+        &dirs,
+        &format!(
+            "{OPEN_MODE}: path argument `pathname` (`/ro/new`): `/ro` was given read-only, and this function may write"
+        ),
+    );
+    refused(
+        "mkdir",
+        "/ro/newdir",
+        &dirs,
+        "dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`): path argument `pathname` (`/ro/newdir`): `/ro` was given read-only, and this function may write",
+    );
+    assert!(!t.join("in/new").exists() && !t.join("in/newdir").exists());
+}
+
+#[test]
+fn good_paths_reach_c_as_the_host_paths_of_the_same_files() {
+    let _serial = sqlite_serial();
+    let t = tree("good");
+    // Relative, against the directory given as `.`.
+    let (inside, outside) = (t.join("in"), t.join("out"));
+    let dot = [(inside.as_path(), ".", true)];
+    assert_eq!(done("create", "made.txt", &dot), "ok");
+    assert!(t.join("in/made.txt").is_file());
+    assert_eq!(done("create", "./sub/../sub/deeper.txt", &dot), "ok");
+    assert!(t.join("in/sub/deeper.txt").is_file());
+    assert_eq!(done("open", "made.txt", &dot), "ok");
+    // A missing file is C's own error, not a refusal.
+    assert_eq!(done("open", "missing", &dot), "Err(ENOENT)");
+
+    // Guest-absolute, against the directory given as `/data`; the longest
+    // guest path wins.
+    let data = [
+        (inside.as_path(), "/data", true),
+        (outside.as_path(), "/data/other", true),
+    ];
+    assert_eq!(done("mkdir", "/data/newdir", &data), "ok");
+    assert!(t.join("in/newdir").is_dir());
+    assert_eq!(done("create", "/data/other/abs.txt", &data), "ok");
+    assert!(t.join("out/abs.txt").is_file());
+    assert_eq!(done("sqlite", "/data/sub/x.db", &data), "ok");
+    let file = std::fs::read(t.join("in/sub/x.db")).unwrap();
+    assert!(file.starts_with(b"SQLite format 3\0"));
+
+    // A `file:` URI is a file name like any other: in the guest's
+    // directory, where its `file:` folder does not exist.
+    assert_eq!(
+        done("sqlite", "file:/etc/passwd?mode=ro", &dot),
+        "open: 14 unable to open database file"
+    );
+}
