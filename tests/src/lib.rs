@@ -120,7 +120,7 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 /// A linker with WASI and `bindings`, ready to instantiate guests.
 pub struct Runner {
     linker: Linker<WasiHost>,
-    bindings: Bindings,
+    bindings: Vec<Bindings>,
     /// Which call path each function got.
     pub report: dlwit::LinkReport,
 }
@@ -142,12 +142,25 @@ impl Runner {
 
     /// A runner with WASI and these bindings, linked with `options`.
     pub fn with_options(bindings: &Bindings, options: dlwit::LinkOptions) -> Runner {
+        Self::with_all(&[bindings], options)
+    }
+
+    /// A runner with WASI and several bindings (of different packages),
+    /// linked with `options`; the report sums theirs.
+    pub fn with_all(all: &[&Bindings], options: dlwit::LinkOptions) -> Runner {
         let mut linker = Linker::new(engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-        let report = dlwit::add_to_linker_with(&mut linker, bindings, options).unwrap();
+        let mut report = dlwit::LinkReport::default();
+        for b in all {
+            let r = dlwit::add_to_linker_with(&mut linker, b, options).unwrap();
+            report.functions += r.functions;
+            report.fast += r.fast;
+            report.fused += r.fused;
+            report.stubs += r.stubs;
+        }
         Runner {
             linker,
-            bindings: bindings.clone(),
+            bindings: all.iter().map(|b| (*b).clone()).collect(),
             report,
         }
     }
@@ -167,7 +180,9 @@ impl Runner {
             .linker
             .instantiate(&mut store, &component)
             .and_then(|instance| {
-                dlwit::bind_exports(&mut store, &instance, &self.bindings);
+                for b in &self.bindings {
+                    dlwit::bind_exports(&mut store, &instance, b);
+                }
                 WasiCommand::new(&mut store, &instance)
             })
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))

@@ -156,6 +156,7 @@ impl Builder<'_> {
             variadic: proto
                 .as_ref()
                 .and_then(|p| p.variadic.then_some(p.params.len())),
+            require: Vec::new(),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -180,6 +181,7 @@ impl Builder<'_> {
             return None;
         }
         self.results(&mut f, func, proto.as_ref(), &notes, span);
+        self.requires(&mut f, func, &notes, span);
         if self.diags.len() > errors_before {
             return None;
         }

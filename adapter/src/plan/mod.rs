@@ -10,9 +10,11 @@ mod func;
 pub(crate) mod layout;
 mod notes;
 mod print;
+mod require;
 
 pub use callback::MAX_CALLBACK_ARGS;
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
+pub use require::{Access, CmpOp, HELD, Kind, Load, Num, Op, Operand, Require};
 
 use crate::error::Location;
 
@@ -503,6 +505,9 @@ pub struct Function {
     /// A variadic C function: how many C parameters are fixed (the rest of
     /// [`Function::args`] are variadic arguments).
     pub variadic: Option<usize>,
+    /// `@ffi(require = ...)`: conditions on the parameters, all checked
+    /// before C is called.
+    pub require: Vec<Require>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }

@@ -7,7 +7,7 @@ use wit_parser::Span;
 
 const KEYS: &[&str] = &[
     "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-    "callback", "inout",
+    "callback", "inout", "require",
 ];
 
 /// The annotations of one function, read.
@@ -27,6 +27,8 @@ pub(super) struct Notes {
     pub(super) callbacks: Vec<(String, String)>,
     /// `inout = "list"`: list parameters read back after the call.
     pub(super) inout: Vec<String>,
+    /// `require = "condition"`, each as written (the key may repeat).
+    pub(super) require: Vec<(String, Annotation)>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -73,6 +75,7 @@ impl Builder<'_> {
                 "message" => n.message = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
+                "require" => n.require.push((v, ann)),
                 "inout" => {
                     n.inout = v
                         .split(',')

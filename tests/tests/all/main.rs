@@ -8,6 +8,7 @@ mod import;
 mod layout;
 mod libs;
 mod plan;
+mod preconditions;
 mod raylib;
 mod sqlite;
 mod threads;
