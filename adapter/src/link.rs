@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
-use crate::marshal::{self, Consumed, Ctx};
+use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Closures, reenter_with};
 use crate::native::jit::Jit;
 use crate::native::raw::{
@@ -145,6 +145,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 set: bindings.set,
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
+                require: !func.require.is_empty(),
                 fast,
                 fused,
             });
@@ -231,7 +232,7 @@ where
         Some(FastRet::Unit) if stub.is_some() => {
             let stub = stub.expect("checked");
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.admit(&mut store)?;
+                host.enter(&mut store, &args)?;
                 stub.call(args.flat(), &[]);
                 Ok(())
             })
@@ -239,7 +240,7 @@ where
         Some(FastRet::Scalar(_)) if stub.as_ref().is_some_and(|s| s.flat_result()) => {
             let stub = stub.expect("checked");
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.admit(&mut store)?;
+                host.enter(&mut store, &args)?;
                 Ok(RawScalar(stub.call(args.flat(), &[])))
             })
         }
@@ -258,7 +259,7 @@ where
                 .is_some_and(|f| f.scalar.is_some() && !f.has_specials()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.admit(&mut store)?;
+                host.enter(&mut store, &args)?;
                 let (fused, ret) = host.fused_scalar();
                 fused::call_fused_scalar(fused, ret, &host.callable, args.flat())
                     .map(RawScalar)
@@ -276,7 +277,7 @@ where
                 .is_some_and(|f| f.scalar.is_some() && f.borrow_only()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.admit(&mut store)?;
+                host.enter(&mut store, &args)?;
                 let (fused, ret) = host.fused_scalar();
                 fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store)
                     .map(RawScalar)
@@ -285,7 +286,7 @@ where
         }
         Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
             .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-                host.admit(&mut store)?;
+                host.enter(&mut store, &args)?;
                 let (fused, ret) = host.fused_scalar();
                 let cx = host.ctx();
                 let mut lent = Lent::new();
@@ -355,7 +356,7 @@ where
     A: Args + wasmtime::component::ComponentNamedList + wasmtime::component::Lift + 'static,
 {
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
-        host.admit(&mut store)?;
+        host.enter(&mut store, &args)?;
         let (fused, small) = host.fused_small();
         fused::call_fused_small::<W>(fused, small, &host.callable, args.flat())
             .map(RawSmall)
@@ -381,6 +382,10 @@ struct HostFn {
     scratch: Mutex<(Frame, Consumed)>,
     /// The counters and this function's index, when calls are counted.
     count: Option<(Arc<[AtomicU64]>, usize)>,
+    /// The function has `require` conditions: every path checks them
+    /// before C is called (the `Val` path in `marshal::lower`, the fast
+    /// paths in `check`); a function without any pays one branch.
+    require: bool,
     /// The fast-path program, when the function is eligible.
     fast: Option<FastPlan>,
     /// The fused program (and its stub), when the call is direct and the
@@ -473,6 +478,32 @@ impl HostFn {
         )
     }
 
+    /// Checks the `require` conditions on a fast path's flat values.
+    #[inline]
+    fn check<T: DlwitView>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        args: &impl Args,
+    ) -> wasmtime::Result<()> {
+        if !self.require {
+            return Ok(());
+        }
+        let fast = self.fast.as_ref().expect("only called with a fast plan");
+        require::check_flat(&self.ctx(), &fast.at, args, store).map_err(|e| self.fail(e))
+    }
+
+    /// [`Self::admit`], then [`Self::check`]: what a fast-path closure does
+    /// before it calls C.
+    #[inline]
+    fn enter<T: DlwitView>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        args: &impl Args,
+    ) -> wasmtime::Result<()> {
+        self.admit(store)?;
+        self.check(store, args)
+    }
+
     fn fail(&self, e: String) -> wasmtime::Error {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
@@ -519,6 +550,7 @@ impl HostFn {
         args: &impl Args,
         lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
+        self.check(store, args)?;
         let cx = self.ctx();
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         if let Some(fused) = &self.fused {

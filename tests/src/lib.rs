@@ -120,9 +120,7 @@ pub fn bindings(wit: &str, libs: &Libraries) -> Result<Bindings, dlwit::Error> {
 /// A linker with WASI and `bindings`, ready to instantiate guests.
 pub struct Runner {
     linker: Linker<WasiHost>,
-    bindings: Bindings,
-    /// More bindings in the same linker ([`Runner::and`]).
-    more: Vec<Bindings>,
+    bindings: Vec<Bindings>,
     /// Which call path each function got.
     pub report: dlwit::LinkReport,
 }
@@ -144,13 +142,25 @@ impl Runner {
 
     /// A runner with WASI and these bindings, linked with `options`.
     pub fn with_options(bindings: &Bindings, options: dlwit::LinkOptions) -> Runner {
+        Self::with_all(&[bindings], options)
+    }
+
+    /// A runner with WASI and several bindings (of different packages),
+    /// linked with `options`; the report sums theirs.
+    pub fn with_all(all: &[&Bindings], options: dlwit::LinkOptions) -> Runner {
         let mut linker = Linker::new(engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-        let report = dlwit::add_to_linker_with(&mut linker, bindings, options).unwrap();
+        let mut report = dlwit::LinkReport::default();
+        for b in all {
+            let r = dlwit::add_to_linker_with(&mut linker, b, options).unwrap();
+            report.functions += r.functions;
+            report.fast += r.fast;
+            report.fused += r.fused;
+            report.stubs += r.stubs;
+        }
         Runner {
             linker,
-            bindings: bindings.clone(),
-            more: Vec::new(),
+            bindings: all.iter().map(|b| (*b).clone()).collect(),
             report,
         }
     }
@@ -158,8 +168,9 @@ impl Runner {
     /// Adds the functions of more `bindings` (another WIT's interfaces) to
     /// the runner, for a guest that imports both.
     pub fn and(mut self, bindings: &Bindings) -> Runner {
-        dlwit::add_to_linker(&mut self.linker, bindings).unwrap();
-        self.more.push(bindings.clone());
+        let r = dlwit::add_to_linker(&mut self.linker, bindings);
+        r.unwrap();
+        self.bindings.push(bindings.clone());
         self
     }
 
@@ -190,7 +201,7 @@ impl Runner {
         }
         let host = WasiHost::with_preopens(ctx.build(), preopens);
         let mut store = Store::new(engine(), host);
-        let all: Vec<&Bindings> = std::iter::once(&self.bindings).chain(&self.more).collect();
+        let all: Vec<&Bindings> = self.bindings.iter().collect();
         let result = dlwit::instantiate(&self.linker, &mut store, &component, &all)
             .and_then(|instance| WasiCommand::new(&mut store, &instance))
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))

@@ -107,6 +107,9 @@ pub struct FastPlan {
     /// It is a handle.
     pub lead_handle: bool,
     pub(super) steps: Vec<Step>,
+    /// Each WIT parameter's first flat value and special index (for a
+    /// string, byte list or handle), where `require` conditions read it.
+    pub at: Vec<(usize, usize)>,
     /// The result.
     pub ret: FastRet,
 }
@@ -233,11 +236,13 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     let mut steps = Vec::new();
     let mut flat = 0;
     let mut count = 0usize;
-    let mut take = || {
-        count += 1;
-        (count <= MAX_SPECIAL).then_some(count - 1)
+    let take = |count: &mut usize| {
+        *count += 1;
+        (*count <= MAX_SPECIAL).then_some(*count - 1)
     };
+    let mut at = Vec::with_capacity(f.params.len());
     for p in &f.params {
+        at.push((flat, count));
         match p {
             Param::Value {
                 arg,
@@ -249,7 +254,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                     },
             } => {
                 steps.push(Step::Handle {
-                    k: take()?,
+                    k: take(&mut count)?,
                     arg: *arg,
                     resource: *resource,
                     own: *own,
@@ -259,7 +264,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
             Param::Value { arg, shape } => flatten(plan, shape, *arg, 0, &mut flat, &mut steps)?,
             Param::String { arg } => {
                 steps.push(Step::Str {
-                    k: take()?,
+                    k: take(&mut count)?,
                     arg: *arg,
                 });
                 flat += 2;
@@ -269,7 +274,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                 elem: Shape::Int(Scalar::U8),
             } => {
                 steps.push(Step::Bytes {
-                    k: take()?,
+                    k: take(&mut count)?,
                     arg: *arg,
                 });
                 flat += 2;
@@ -323,6 +328,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         lead,
         lead_handle,
         steps,
+        at,
         ret,
     })
 }

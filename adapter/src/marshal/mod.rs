@@ -7,6 +7,7 @@
 pub mod callback;
 pub mod fast;
 pub mod fused;
+pub mod require;
 mod value;
 
 use crate::native::{Callable, Frame};
@@ -56,6 +57,8 @@ pub fn lower<T: DlwitView>(
     for &(arg, cb) in &func.callbacks {
         put(frame.arg(arg), cx.closures[cb]);
     }
+    // The handles of the first parameters, for `require` to read.
+    let mut held = [None; require::HELD];
     for (i, (p, v)) in func.params.iter().zip(params).enumerate() {
         let name = || param_name(func, i);
         match (p, v) {
@@ -93,6 +96,9 @@ pub fn lower<T: DlwitView>(
                 found.map_err(|e| format!("argument `{}`: {e}", name()))?;
                 if *own {
                     consumed.push((res.rep(), tag));
+                }
+                if let Some(h) = held.get_mut(i) {
+                    *h = Some((res.rep(), tag));
                 }
             }
             (Param::Value { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
@@ -207,6 +213,11 @@ pub fn lower<T: DlwitView>(
         let at = frame.alloc(size);
         frame.scratch(at, size).fill(0);
         frame.point_at(out.arg, at);
+    }
+    // Every parameter was read: the conditions, before any `own` handle
+    // leaves the table.
+    if !func.require.is_empty() {
+        require::check_vals(cx, params, &held, store)?;
     }
     // Lowering succeeded: `own` handles now belong to C.
     for &(rep, tag) in consumed.iter() {

@@ -11,6 +11,10 @@ use crate::world::{PRELUDE_PACKAGE, World};
 use std::collections::HashMap;
 use wit_parser::{Docs, Handle, InterfaceId, Span, Type, TypeDefKind, TypeId, TypeOwner};
 
+/// Keys an item may give more than once (each `require` is one more
+/// condition).
+const REPEATABLE: &[&str] = &["require"];
+
 /// Plans every interface of the main package that declares functions.
 pub(super) fn plan(world: &World) -> Result<Plan, Error> {
     let mut b = Builder {
@@ -137,7 +141,7 @@ impl Builder<'_> {
     }
 
     /// Reads the annotations of one item; reports malformed, unknown and
-    /// repeated keys.
+    /// repeated keys (but those in [`REPEATABLE`]).
     pub(super) fn annotations(
         &mut self,
         docs: &Docs,
@@ -168,7 +172,7 @@ impl Builder<'_> {
                     .at(loc())
                     .hint(hint);
                 self.diags.push(d);
-            } else if seen.contains(&ann.key.as_str()) {
+            } else if seen.contains(&ann.key.as_str()) && !REPEATABLE.contains(&ann.key.as_str()) {
                 let d =
                     Diagnostic::new(format!("`@ffi` key `{}` is given twice", ann.key)).at(loc());
                 self.diags.push(d);

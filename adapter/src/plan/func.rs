@@ -160,6 +160,7 @@ impl Builder<'_> {
                 .as_ref()
                 .and_then(|p| p.variadic.then_some(p.params.len())),
             paths: Vec::new(),
+            require: Vec::new(),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -188,6 +189,7 @@ impl Builder<'_> {
             return None;
         }
         self.results(&mut f, func, proto.as_ref(), &notes, span);
+        self.requires(&mut f, func, &notes, span);
         if self.diags.len() > errors_before {
             return None;
         }

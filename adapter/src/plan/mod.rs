@@ -10,10 +10,12 @@ mod func;
 pub(crate) mod layout;
 mod notes;
 mod print;
+mod require;
 mod sig;
 
 pub use callback::MAX_CALLBACK_ARGS;
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
+pub use require::{Access, CmpOp, HELD, Kind, Load, Num, Op, Operand, Require};
 pub use sig::{Render, Signature, WitType};
 
 use crate::error::Location;
@@ -512,6 +514,9 @@ pub struct Function {
     /// String parameters that are paths (`@ffi(path = ...)`), resolved in
     /// the store's preopened directories before the call.
     pub paths: Vec<PathParam>,
+    /// `@ffi(require = ...)`: conditions on the parameters, all checked
+    /// before C is called.
+    pub require: Vec<Require>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }

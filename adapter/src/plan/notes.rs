@@ -20,6 +20,7 @@ const KEYS: &[&str] = &[
     "inout",
     "path",
     "path-allow",
+    "require",
 ];
 
 /// The annotations of one function, read.
@@ -44,6 +45,8 @@ pub(super) struct Notes {
     pub(super) paths: Vec<(String, bool)>,
     /// `path-allow = "':memory:', ''"`: strings passed to C as they are.
     pub(super) path_allow: Vec<String>,
+    /// `require = "condition"`, each as written (the key may repeat).
+    pub(super) require: Vec<(String, Annotation)>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -129,6 +132,7 @@ impl Builder<'_> {
                 "message" => n.message = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
+                "require" => n.require.push((v, ann)),
                 "inout" => {
                     n.inout = v
                         .split(',')

@@ -53,6 +53,9 @@ pub fn render(plan: &Plan) -> String {
                 "    C: {}({args});",
                 spaced(&f.ret_spelling, &f.symbol)
             );
+            for r in &f.require {
+                let _ = writeln!(out, "    requires: {}", r.text);
+            }
             for (i, p) in f.params.iter().enumerate() {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,

@@ -33,7 +33,7 @@ fn runner() -> &'static Runner {
 }
 
 /// Serializes the tests that compare the fixture's process-global counts.
-fn serial() -> MutexGuard<'static, ()> {
+pub(crate) fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -10,6 +10,7 @@ mod layout;
 mod libs;
 mod paths;
 mod plan;
+mod preconditions;
 mod raylib;
 mod sqlite;
 mod threads;
