@@ -221,7 +221,10 @@ fn ret_leaves(
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
-    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() {
+    // A checked format (`Function::format`) is only checked in
+    // `marshal::lower`: such functions are variadic, and stay here too.
+    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() || f.format.is_some()
+    {
         return None;
     }
     let mut steps = Vec::new();

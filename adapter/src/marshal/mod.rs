@@ -6,6 +6,7 @@
 
 pub mod callback;
 pub mod fast;
+pub mod format;
 pub mod fused;
 mod value;
 
@@ -47,6 +48,14 @@ pub fn lower<T: DlwitView>(
     consumed: &mut Consumed,
 ) -> Result<(), String> {
     let func = cx.func;
+    // The guest's format, checked before anything is lowered. Functions
+    // with a format are variadic, so every call of one comes here: the
+    // fast and fused paths take no variadic function (`fast::plan`).
+    if let Some(fmt) = &func.format
+        && let Some(Val::String(text)) = params.get(fmt.param)
+    {
+        format::check_call(func, fmt, text)?;
+    }
     frame.clear();
     consumed.clear();
     for &(arg, v) in &func.fixed {

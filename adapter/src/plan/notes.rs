@@ -7,7 +7,7 @@ use wit_parser::Span;
 
 const KEYS: &[&str] = &[
     "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-    "callback", "inout",
+    "callback", "inout", "format",
 ];
 
 /// The annotations of one function, read.
@@ -27,6 +27,8 @@ pub(super) struct Notes {
     pub(super) callbacks: Vec<(String, String)>,
     /// `inout = "list"`: list parameters read back after the call.
     pub(super) inout: Vec<String>,
+    /// `format = "param = dialect"`: a printf-style format parameter.
+    pub(super) format: Option<(String, String)>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -80,6 +82,15 @@ impl Builder<'_> {
                         .filter(|p| !p.is_empty())
                         .collect()
                 }
+                "format" => match assignments(&v).as_deref() {
+                    Ok([(param, dialect)]) => n.format = Some((param.clone(), dialect.clone())),
+                    Ok(_) => self.fail(
+                        format!("`format`: expected `param = dialect`, got `{v}`"),
+                        loc(),
+                        "e.g. `format = \"format = printf\"`; the dialects are `printf` and `sqlite`",
+                    ),
+                    Err(m) => self.fail(format!("`format`: {m}"), loc(), ""),
+                },
                 "callback" => match assignments(&v) {
                     Ok(p) => n.callbacks = p,
                     Err(m) => self.fail(format!("`callback`: {m}"), loc(), ""),

@@ -43,9 +43,14 @@ pub fn render(plan: &Plan) -> String {
             for p in &f.params {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,
-                    Param::String { arg } => {
-                        format!("`{}`: NUL-terminated copy", f.args[*arg].name)
-                    }
+                    Param::String { arg } => match &f.format {
+                        Some(fmt) if fmt.arg == *arg => format!(
+                            "`{}`: NUL-terminated copy; a `{}` format, checked against the variadic arguments before each call",
+                            f.args[*arg].name,
+                            fmt.dialect.name()
+                        ),
+                        _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
+                    },
                     Param::List { arg, .. } => format!(
                         "`{}`: C-layout copy of the list, length in `{}`",
                         f.args[*arg].name,
