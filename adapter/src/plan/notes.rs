@@ -82,14 +82,21 @@ impl Builder<'_> {
                         .filter(|p| !p.is_empty())
                         .collect()
                 }
-                "format" => match assignments(&v).as_deref() {
-                    Ok([(param, dialect)]) => n.format = Some((param.clone(), dialect.clone())),
-                    Ok(_) => self.fail(
-                        format!("`format`: expected `param = dialect`, got `{v}`"),
-                        loc(),
-                        "e.g. `format = \"format = printf\"`; the dialects are `printf` and `sqlite`",
-                    ),
-                    Err(m) => self.fail(format!("`format`: {m}"), loc(), ""),
+                "format" => match v.split_once('=') {
+                    Some((param, dialect)) if !param.trim().is_empty() => {
+                        n.format = Some((param.trim().to_string(), dialect.trim().to_string()))
+                    }
+                    _ => {
+                        let m = format!(
+                            "`{}`: `format` expected `param = dialect`, got `{v}`",
+                            func.name
+                        );
+                        self.fail(
+                            m,
+                            loc(),
+                            "e.g. `format = \"format = printf\"`; the dialects are `printf` and `sqlite`",
+                        );
+                    }
                 },
                 "callback" => match assignments(&v) {
                     Ok(p) => n.callbacks = p,
