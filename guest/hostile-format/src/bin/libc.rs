@@ -3,8 +3,8 @@
 //! call traps, which ends the instance) and prints its result.
 
 wit_bindgen::generate!({
-    path: ["../../wit/deps/c", "../../wit/libc.wit", "wit/hostile.wit"],
-    world: "hostile:format/libc",
+    path: ["../../wit/deps/c", "../../wit/libc.wit", "wit/libc.wit"],
+    world: "hostile:format-libc/guest",
     generate_all,
 });
 

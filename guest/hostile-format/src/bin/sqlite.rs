@@ -3,8 +3,8 @@
 //! refused call traps, which ends the instance) and prints its result.
 
 wit_bindgen::generate!({
-    path: ["../../wit/deps/c", "../../wit/sqlite.wit", "wit/hostile.wit"],
-    world: "hostile:format/sqlite",
+    path: ["../../wit/deps/c", "../../wit/sqlite.wit", "wit/sqlite.wit"],
+    world: "hostile:format-sqlite/guest",
     generate_all,
 });
 
