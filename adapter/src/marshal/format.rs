@@ -10,10 +10,16 @@
 //! arguments (`%2$d`, `*3$`) are checked exactly: every conversion of the
 //! format must then be positional, and every argument up to the last one
 //! used must be used (C cannot step over an argument of unknown type).
-//! Fewer conversions than arguments is fine.
+//! Fewer conversions than arguments is fine. Widths, and precisions other
+//! than a string's (a maximum there), are at most [`MAX_FIELD`]: C would
+//! pad (or, for sqlite's `%c`, repeat) that many bytes in host memory.
 
 use crate::plan::{Dialect, Format, Function, VaKind};
 use std::ops::Range;
+
+/// The largest width or precision (other than a string's) a format may ask
+/// for, written or given to a `*`.
+pub const MAX_FIELD: u64 = 1 << 16;
 
 /// What a `*` or a conversion reads an argument for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +69,15 @@ pub enum Problem {
         /// The C type it reads, as C spells it.
         spelling: &'static str,
     },
+    /// A width or precision over [`MAX_FIELD`].
+    Field {
+        /// Which.
+        role: Role,
+        /// Its value.
+        value: u64,
+        /// Given to a `*`.
+        star: bool,
+    },
     /// Positional conversions skip the argument at `index`.
     Unused {
         /// The argument.
@@ -80,12 +95,24 @@ pub struct Refusal {
     pub problem: Problem,
 }
 
+/// A width or precision.
+#[derive(Clone, Copy)]
+enum Field {
+    None,
+    /// Written in the format.
+    Digits(usize),
+    /// `*`: the next argument (`None`) or positional argument `i`.
+    Star(Option<usize>),
+}
+
 /// A conversion read: where it ends, and the arguments it reads (`None`:
 /// the next one; `Some(i)`: positional argument `i`, 0-based).
 struct Spec {
     end: usize,
-    width: Option<Option<usize>>,
-    precision: Option<Option<usize>>,
+    width: Field,
+    precision: Field,
+    /// The precision is a maximum (of a string's bytes), not a minimum.
+    bounded: bool,
     /// The value it reads, and `pos`; `None` for `%%`.
     value: Option<(VaKind, &'static str)>,
     pos: Option<usize>,
@@ -171,8 +198,9 @@ fn spec(dialect: Dialect, b: &[u8], start: usize) -> Result<Spec, Refusal> {
     if b.get(i) == Some(&b'%') {
         return Ok(Spec {
             end: i + 1,
-            width: None,
-            precision: None,
+            width: Field::None,
+            precision: Field::None,
+            bounded: false,
             value: None,
             pos: None,
         });
@@ -190,27 +218,34 @@ fn spec(dialect: Dialect, b: &[u8], start: usize) -> Result<Spec, Refusal> {
         i += 1;
     }
     // A `*` takes an `int`: the next argument, or a positional `*n$`.
-    let star = |i: &mut usize| {
+    let field = |i: &mut usize| {
         if b.get(*i) != Some(&b'*') {
-            if let Some((_, j)) = digits(b, *i) {
-                *i = j;
-            }
-            return None;
+            return match digits(b, *i) {
+                Some((n, j)) => {
+                    *i = j;
+                    Field::Digits(n)
+                }
+                None => Field::None,
+            };
         }
         *i += 1;
         match position(dialect, b, *i) {
             Some((n, j)) => {
                 *i = j;
-                Some(Some(n))
+                Field::Star(Some(n))
             }
-            None => Some(None),
+            None => Field::Star(None),
         }
     };
-    let width = star(&mut i);
-    let mut precision = None;
+    let width = field(&mut i);
+    let mut precision = Field::None;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        precision = star(&mut i);
+        precision = match field(&mut i) {
+            // `.` alone is a precision of 0.
+            Field::None => Field::Digits(0),
+            f => f,
+        };
     }
     let lengths: &[&'static str] = match dialect {
         Dialect::Printf => &["hh", "h", "ll", "l", "q", "j", "z", "Z", "t", "L"],
@@ -235,6 +270,7 @@ fn spec(dialect: Dialect, b: &[u8], start: usize) -> Result<Spec, Refusal> {
         end,
         width,
         precision,
+        bounded: matches!(c, b's' | b'q' | b'Q' | b'w'),
         value: Some(value),
         pos,
     })
@@ -258,7 +294,7 @@ impl Reader<'_> {
         (want, spelling): (VaKind, &'static str),
         role: Role,
         spec: &Range<usize>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<usize, Refusal> {
         let refuse = |problem| Refusal {
             spec: spec.clone(),
             problem,
@@ -290,13 +326,19 @@ impl Reader<'_> {
                 spelling,
             }));
         }
-        Ok(())
+        Ok(index)
     }
 }
 
-/// Checks `text`, a format of `dialect`, against variadic arguments `args`.
+/// Checks `text`, a format of `dialect`, against variadic arguments `args`;
+/// `value(i)` is the value of argument `i` (an `int`) when a `*` reads it.
 /// Reads the bytes in place; allocates nothing.
-pub fn check(dialect: Dialect, text: &str, args: &[VaKind]) -> Result<(), Refusal> {
+pub fn check(
+    dialect: Dialect,
+    text: &str,
+    args: &[VaKind],
+    value: impl Fn(usize) -> i64,
+) -> Result<(), Refusal> {
     let b = text.as_bytes();
     let mut reader = Reader {
         args,
@@ -310,11 +352,33 @@ pub fn check(dialect: Dialect, text: &str, args: &[VaKind]) -> Result<(), Refusa
         let s = spec(dialect, b, start)?;
         let range = start..s.end;
         let int = (VaKind::Int, "int");
-        if let Some(w) = s.width {
-            reader.read(w, int, Role::Width, &range)?;
+        let limit = |role, value: u64, star| match value > MAX_FIELD {
+            true => Err(Refusal {
+                spec: range.clone(),
+                problem: Problem::Field { role, value, star },
+            }),
+            false => Ok(()),
+        };
+        match s.width {
+            Field::None => {}
+            Field::Digits(n) => limit(Role::Width, n as u64, false)?,
+            Field::Star(at) => {
+                let k = reader.read(at, int, Role::Width, &range)?;
+                // A negative width is the `-` flag and its absolute value.
+                limit(Role::Width, value(k).unsigned_abs(), true)?;
+            }
         }
-        if let Some(p) = s.precision {
-            reader.read(p, int, Role::Precision, &range)?;
+        match s.precision {
+            Field::None => {}
+            Field::Digits(_) if s.bounded => {}
+            Field::Digits(n) => limit(Role::Precision, n as u64, false)?,
+            Field::Star(at) => {
+                let k = reader.read(at, int, Role::Precision, &range)?;
+                // A negative precision is none.
+                if !s.bounded {
+                    limit(Role::Precision, value(k).max(0) as u64, true)?;
+                }
+            }
         }
         if let Some(v) = s.value {
             reader.read(s.pos, v, Role::Value, &range)?;
@@ -406,6 +470,21 @@ impl Refusal {
                     index + 1
                 )
             }
+            Problem::Field { role, value, star } => {
+                let what = match role {
+                    Role::Width => "width",
+                    _ => "precision",
+                };
+                match star {
+                    true => format!(
+                        "{} is {value}, more than the {MAX_FIELD} dlwit allows",
+                        subject(*role)
+                    ),
+                    false => format!(
+                        "`{spec}` at byte {at}: {what} {value} is more than the {MAX_FIELD} dlwit allows"
+                    ),
+                }
+            }
             Problem::Unused { index } => {
                 let (name, _) = arg(*index);
                 format!(
@@ -433,8 +512,14 @@ fn shown(text: &str, spec: &Range<usize>) -> String {
 
 /// Checks the format argument `text` of a call of `func` (with format
 /// `fmt`): the error names the format parameter and the conversion.
-pub(super) fn check_call(func: &Function, fmt: &Format, text: &str) -> Result<(), String> {
-    check(fmt.dialect, text, &fmt.args).map_err(|r| {
+/// `value(i)` is the value of variadic argument `i`, an `int`.
+pub(super) fn check_call(
+    func: &Function,
+    fmt: &Format,
+    text: &str,
+    value: impl Fn(usize) -> i64,
+) -> Result<(), String> {
+    check(fmt.dialect, text, &fmt.args, value).map_err(|r| {
         let fixed = func.variadic.unwrap_or(0);
         let msg = r.message(text, fmt.dialect, fmt.args.len(), |i| {
             let a = &func.args[fixed + i];
@@ -465,13 +550,13 @@ mod tests {
     }
 
     fn ok(d: Dialect, f: &str, args: &[VaKind]) {
-        if let Err(r) = check(d, f, args) {
+        if let Err(r) = check(d, f, args, |_| 8) {
             panic!("{f:?} refused: {r:?}");
         }
     }
 
     fn problem(d: Dialect, f: &str, args: &[VaKind]) -> (Range<usize>, Problem) {
-        match check(d, f, args) {
+        match check(d, f, args, |_| 8) {
             Ok(()) => panic!("{f:?} accepted"),
             Err(r) => (r.spec, r.problem),
         }
@@ -479,7 +564,7 @@ mod tests {
 
     fn text(d: Dialect, f: &str, args: &[VaKind]) -> String {
         let names = ["a", "b", "c", "d"];
-        let r = check(d, f, args).expect_err("refused");
+        let r = check(d, f, args, |_| 8).expect_err("refused");
         r.message(f, d, args.len(), |i| (names[i], kind_spelling(args[i])))
     }
 
@@ -670,8 +755,48 @@ mod tests {
         let long = format!("%{}d", "9".repeat(40));
         assert_eq!(
             text(Printf, &long, &[]),
-            "`%99999999999999999999999...` at byte 0 has no variadic argument left: the call passes 0 variadic arguments"
+            "`%99999999999999999999999...` at byte 0: width 18446744073709551615 is more than the 65536 dlwit allows"
         );
+    }
+
+    #[test]
+    fn widths_and_precisions_are_bounded() {
+        ok(Printf, "%65536d %.65536f %.9999999s", &[Int, Double, Str]);
+        assert_eq!(
+            text(Printf, "%65537d", &[Int]),
+            "`%65537d` at byte 0: width 65537 is more than the 65536 dlwit allows"
+        );
+        assert_eq!(
+            text(Printf, "%.999999999f", &[Double]),
+            "`%.999999999f` at byte 0: precision 999999999 is more than the 65536 dlwit allows"
+        );
+        // sqlite's `%c` repeats its character `precision` times.
+        assert!(matches!(
+            problem(Sqlite, "%.70000c", &[Int]).1,
+            Problem::Field { star: false, .. }
+        ));
+        // `*` values: negative widths count by their absolute value, and
+        // negative precisions are none.
+        let args = [Int, Int, Double];
+        let values = |w: i64, p: i64| move |i: usize| [w, p, 0][i];
+        assert!(check(Printf, "%*.*f", &args, values(-65536, -1)).is_ok());
+        assert!(check(Printf, "%*.*f", &args, values(8, 65536)).is_ok());
+        let r = check(Printf, "%*.*f", &args, values(-70000, 2)).unwrap_err();
+        assert_eq!(
+            r.message("%*.*f", Printf, 3, |_| ("w", "int")),
+            "the `*` width of `%*.*f` at byte 0 is 70000, more than the 65536 dlwit allows"
+        );
+        let r = check(Printf, "%*.*f", &args, values(1, i64::from(i32::MAX))).unwrap_err();
+        assert_eq!(
+            r.problem,
+            Problem::Field {
+                role: Role::Precision,
+                value: i32::MAX as u64,
+                star: true
+            }
+        );
+        // A string's precision is a maximum: any is fine.
+        assert!(check(Printf, "%.*s", &[Int, Str], |_| i64::from(i32::MAX)).is_ok());
     }
 
     #[test]

@@ -54,7 +54,20 @@ pub fn lower<T: DlwitView>(
     if let Some(fmt) = &func.format
         && let Some(Val::String(text)) = params.get(fmt.param)
     {
-        format::check_call(func, fmt, text)?;
+        // A `*` reads an `int` variadic argument: its value, as C gets it.
+        // (An enum or flags value has no number here: refused as too wide.)
+        let star = |i: usize| match params.get(fmt.params[i]) {
+            Some(Val::S32(x)) => i64::from(*x),
+            Some(Val::U32(x)) => i64::from(*x),
+            Some(Val::S16(x)) => i64::from(*x),
+            Some(Val::U16(x)) => i64::from(*x),
+            Some(Val::S8(x)) => i64::from(*x),
+            Some(Val::U8(x)) => i64::from(*x),
+            Some(Val::Bool(x)) => i64::from(*x),
+            Some(Val::Char(x)) => i64::from(u32::from(*x)),
+            _ => i64::MAX,
+        };
+        format::check_call(func, fmt, text, star)?;
     }
     frame.clear();
     consumed.clear();

@@ -78,7 +78,8 @@ impl Builder<'_> {
         };
         // Variadic arguments are C arguments `fixed..`, in WIT order.
         let mut args = vec![VaKind::Int; f.args.len() - fixed];
-        for p in &f.params {
+        let mut wit = vec![0; f.args.len() - fixed];
+        for (k, p) in f.params.iter().enumerate() {
             let (arg, kind) = match p {
                 Param::String { arg } if *arg >= fixed => (*arg, VaKind::Str),
                 Param::Vararg { arg, .. } => (
@@ -92,6 +93,7 @@ impl Builder<'_> {
                 _ => continue,
             };
             args[arg - fixed] = kind;
+            wit[arg - fixed] = k;
         }
         if args.len() > MAX_FORMAT_ARGS {
             let m = format!(
@@ -107,6 +109,7 @@ impl Builder<'_> {
             arg,
             dialect,
             args,
+            params: wit,
         });
     }
 }

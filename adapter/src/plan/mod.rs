@@ -559,6 +559,9 @@ pub struct Format {
     /// What each variadic argument is, in order (C arguments from
     /// [`Function::variadic`] on).
     pub args: Vec<VaKind>,
+    /// The WIT parameter of each variadic argument (a `*` width's value is
+    /// checked too).
+    pub params: Vec<usize>,
 }
 
 /// A WIT interface whose functions are C functions.

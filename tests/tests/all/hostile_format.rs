@@ -110,6 +110,16 @@ fn snprintf_formats_are_checked() {
             "`%y` at byte 0 is not a conversion of the `printf` dialect",
         ),
         (
+            "wide",
+            ids,
+            "`%.999999999d` at byte 0: precision 999999999 is more than the 65536 dlwit allows",
+        ),
+        (
+            "star-wide",
+            ids,
+            "the `*` width of `%*.1f` at byte 0 is 1000000, more than the 65536 dlwit allows",
+        ),
+        (
             "promoted-long",
             promoted,
             "`%ld` at byte 8: expected `long`, got `int` (variadic argument 3, `u`)",
@@ -174,6 +184,10 @@ fn sqlite_mprintf_formats_are_checked() {
         (
             "star-order",
             "the `*` precision of `%.*s` at byte 0: expected `int`, got `const char *` (variadic argument 1, `text`)",
+        ),
+        (
+            "wide",
+            "`%999999999d` at byte 3: width 999999999 is more than the 65536 dlwit allows",
         ),
     ];
     for (case, message) in refused {

@@ -29,6 +29,8 @@ fn main() {
         "star-width" => ids("%d %*s"),
         "truncated" => ids("%d%"),
         "unknown" => ids("%y"),
+        "wide" => ids("%.999999999d"),
+        "star-wide" => snprintf_ids(64, "%*.1f", 1_000_000, 2.5, "x"),
         "promoted-long" => snprintf_promoted(64, "%f %hhd %ld", 1.5, -7, 65535),
         // Accepted.
         "good" => ids("%+d|%-08.3lf|%.2s|%%"),

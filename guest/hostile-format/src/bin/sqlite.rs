@@ -24,6 +24,7 @@ fn main() {
         "positional" => mprintf("%1$s", "x", 65),
         "c-length" => mprintf("%s %hd", "x", 65),
         "star-order" => mprintf("%.*s", "x", 3),
+        "wide" => mprintf("%s %999999999d", "x", 1),
         // Accepted.
         "good" => mprintf("INSERT INTO t VALUES(%Q, %d); %%", "it's", 42),
         "good-w" => mprintf("\"%w\" %x", "a\"b", 255),
