@@ -156,8 +156,16 @@ impl World {
             .enumerate()
             .filter(|(_, l)| l.contains("@ffi("))
             .nth(nth)?;
-        let at = line
-            .find(needle)
+        // The needle as a key (`format =`), not inside a value before it
+        // (`c = "int printf(const char *format, ...)", format = ...`).
+        let as_key = line.match_indices(needle).find(|(i, _)| {
+            let before = line[..*i].chars().next_back();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                && line[i + needle.len()..].trim_start().starts_with('=')
+        });
+        let at = as_key
+            .map(|(i, _)| i)
+            .or_else(|| line.find(needle))
             .or_else(|| line.find("@ffi("))
             .unwrap_or(0);
         let column = line[..at].chars().count() + 1;

@@ -224,12 +224,15 @@ fn ret_leaves(
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
-    // A path parameter is resolved in the store's directories: the general
-    // `Val` path does it (`marshal::lower`), so such functions never come here.
+    // A path parameter is resolved in the store's directories, and a checked
+    // format (`Function::format`, only on variadic functions) is checked:
+    // the general `Val` path does both (`marshal::lower`), so such
+    // functions never come here.
     if !f.outs.is_empty()
         || f.results.error.is_some()
         || f.variadic.is_some()
         || !f.paths.is_empty()
+        || f.format.is_some()
     {
         return None;
     }

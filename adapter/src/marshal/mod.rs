@@ -6,6 +6,7 @@
 
 pub mod callback;
 pub mod fast;
+pub mod format;
 pub mod fused;
 pub mod require;
 mod value;
@@ -49,6 +50,27 @@ pub fn lower<T: DlwitView>(
     consumed: &mut Consumed,
 ) -> Result<(), String> {
     let func = cx.func;
+    // The guest's format, checked before anything is lowered. Functions
+    // with a format are variadic, so every call of one comes here: the
+    // fast and fused paths take no variadic function (`fast::plan`).
+    if let Some(fmt) = &func.format
+        && let Some(Val::String(text)) = params.get(fmt.param)
+    {
+        // A `*` reads an `int` variadic argument: its value, as C gets it.
+        // (An enum or flags value has no number here: refused as too wide.)
+        let star = |i: usize| match params.get(fmt.params[i]) {
+            Some(Val::S32(x)) => i64::from(*x),
+            Some(Val::U32(x)) => i64::from(*x),
+            Some(Val::S16(x)) => i64::from(*x),
+            Some(Val::U16(x)) => i64::from(*x),
+            Some(Val::S8(x)) => i64::from(*x),
+            Some(Val::U8(x)) => i64::from(*x),
+            Some(Val::Bool(x)) => i64::from(*x),
+            Some(Val::Char(x)) => i64::from(u32::from(*x)),
+            _ => i64::MAX,
+        };
+        format::check_call(func, fmt, text, star)?;
+    }
     frame.clear();
     consumed.clear();
     for &(arg, v) in &func.fixed {

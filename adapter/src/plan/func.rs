@@ -125,6 +125,7 @@ impl Builder<'_> {
             ("buffer", notes.buffer.is_some()),
             ("callback", !notes.callbacks.is_empty()),
             ("inout", !notes.inout.is_empty()),
+            ("format", notes.format.is_some()),
         ];
         if proto.is_none() {
             for (key, given) in needs_proto {
@@ -161,6 +162,7 @@ impl Builder<'_> {
                 .and_then(|p| p.variadic.then_some(p.params.len())),
             paths: Vec::new(),
             require: Vec::new(),
+            format: None,
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -180,6 +182,9 @@ impl Builder<'_> {
         match &proto {
             None => self.positional(&mut f, &params),
             Some(p) => self.by_name(&mut f, &params, p, &notes, method, span),
+        }
+        if self.diags.len() == errors_before {
+            self.format(&mut f, &params, &notes, span);
         }
         if self.diags.len() > errors_before {
             return None;

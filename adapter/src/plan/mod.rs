@@ -6,6 +6,7 @@ mod build;
 mod callback;
 mod cproto;
 mod expr;
+mod format;
 mod func;
 pub(crate) mod layout;
 mod notes;
@@ -517,6 +518,9 @@ pub struct Function {
     /// `@ffi(require = ...)`: conditions on the parameters, all checked
     /// before C is called.
     pub require: Vec<Require>,
+    /// A printf-style format parameter, checked against the variadic
+    /// arguments before every call (`@ffi(format = "format = printf")`).
+    pub format: Option<Format>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }
@@ -534,6 +538,59 @@ pub struct PathParam {
     pub write: bool,
     /// Strings passed to C as they are (`path-allow = "':memory:'"`).
     pub allow: Vec<String>,
+}
+
+/// A printf dialect: which conversions a format may use, and how they are
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// C's `printf` as glibc reads it, with positional `%n$` arguments.
+    Printf,
+    /// SQLite's printf (`sqlite3_mprintf`): adds `%q`, `%Q`, `%w` and `%r`,
+    /// knows only the `l` and `ll` lengths, and has no positional arguments.
+    Sqlite,
+}
+
+impl Dialect {
+    /// The name `@ffi(format = "param = dialect")` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Printf => "printf",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// What C's `va_arg` must read for one variadic argument, as a format's
+/// conversion asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VaKind {
+    /// A 4-byte integer (`int`, and everything C promotes to it).
+    Int,
+    /// An 8-byte integer (`long`, `long long`, `size_t`, ...).
+    Long,
+    /// `double` (and `float`, promoted).
+    Double,
+    /// `const char *` to a NUL-terminated copy.
+    Str,
+}
+
+/// A format parameter: its conversions are checked against the variadic
+/// arguments before every call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Format {
+    /// The WIT parameter that holds the format, a fixed `string`.
+    pub param: usize,
+    /// Its C argument.
+    pub arg: usize,
+    /// Its dialect.
+    pub dialect: Dialect,
+    /// What each variadic argument is, in order (C arguments from
+    /// [`Function::variadic`] on).
+    pub args: Vec<VaKind>,
+    /// The WIT parameter of each variadic argument (a `*` width's value is
+    /// checked too).
+    pub params: Vec<usize>,
 }
 
 /// A WIT interface whose functions are C functions.

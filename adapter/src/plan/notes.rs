@@ -21,6 +21,7 @@ const KEYS: &[&str] = &[
     "path",
     "path-allow",
     "require",
+    "format",
 ];
 
 /// The annotations of one function, read.
@@ -47,6 +48,8 @@ pub(super) struct Notes {
     pub(super) path_allow: Vec<String>,
     /// `require = "condition"`, each as written (the key may repeat).
     pub(super) require: Vec<(String, Annotation)>,
+    /// `format = "param = dialect"`: a printf-style format parameter.
+    pub(super) format: Option<(String, String)>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -147,6 +150,22 @@ impl Builder<'_> {
                 "path-allow" => match quoted_list(&v) {
                     Ok(p) => n.path_allow = p,
                     Err(m) => self.fail(format!("`path-allow`: {m}"), loc(), "write each string in single quotes: `path-allow = \"':memory:', ''\"`"),
+                },
+                "format" => match v.split_once('=') {
+                    Some((param, dialect)) if !param.trim().is_empty() => {
+                        n.format = Some((param.trim().to_string(), dialect.trim().to_string()))
+                    }
+                    _ => {
+                        let m = format!(
+                            "`{}`: `format` expected `param = dialect`, got `{v}`",
+                            func.name
+                        );
+                        self.fail(
+                            m,
+                            loc(),
+                            "e.g. `format = \"format = printf\"`; the dialects are `printf` and `sqlite`",
+                        );
+                    }
                 },
                 "callback" => match assignments(&v) {
                     Ok(p) => n.callbacks = p,

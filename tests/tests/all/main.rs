@@ -4,6 +4,7 @@
 mod cli;
 mod echo;
 mod handles;
+mod hostile_format;
 mod import;
 mod imports;
 mod layout;
