@@ -147,6 +147,15 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 fast,
                 fused,
+                consumes: func.params.iter().any(|p| {
+                    matches!(
+                        p,
+                        crate::plan::Param::Value {
+                            shape: crate::plan::Shape::Handle { own: true, .. },
+                            ..
+                        }
+                    )
+                }),
             });
             let name = &func.name;
             let defined = match &host.fast {
@@ -285,8 +294,9 @@ where
                 let mut lent = Lent::new();
                 let c = &host.callable;
                 let done =
-                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
-                        .map_err(|e| host.fail(e))?;
+                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent);
+                host.release_consumed(&mut store);
+                let done = done.map_err(|e| host.fail(e))?;
                 match done {
                     Some(v) => Ok(RawScalar(v)),
                     None => host.frame_call(&mut store, &args, |cx, fast, ret, store| {
@@ -376,6 +386,9 @@ struct HostFn {
     /// The fused program (and its stub), when the call is direct and the
     /// bindings have no callbacks.
     fused: Option<Fused>,
+    /// Takes an `own` handle: the call may consume a child, whose parent
+    /// is released after it.
+    consumes: bool,
 }
 
 impl HostFn {
@@ -411,6 +424,7 @@ impl HostFn {
             calls: &self.calls,
             payloads: &self.payloads,
             closures: self.closures.addrs(),
+            parent: None,
         }
     }
 
@@ -443,6 +457,15 @@ impl HostFn {
         Ok(r)
     }
 
+    /// After a C call that consumed `own` handles: releases the parents of
+    /// consumed children (see [`crate::resources::Handles::take`]).
+    #[inline]
+    fn release_consumed<T: DlwitView>(&self, store: &mut StoreContextMut<'_, T>) {
+        if self.consumes {
+            store.data_mut().handles().release_consumed();
+        }
+    }
+
     fn fail(&self, e: String) -> wasmtime::Error {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
@@ -469,7 +492,8 @@ impl HostFn {
         }
         let cx = self.ctx();
         self.with_frame(|frame, consumed| {
-            marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;
+            let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
+                .map_err(|e| self.fail(e))?;
             let errno = self.call_c(&cx, &mut store, || {
                 if cx.func.errno {
                     self.callable.call_errno(frame)
@@ -477,8 +501,10 @@ impl HostFn {
                     self.callable.call(frame);
                     0
                 }
-            })?;
-            marshal::lift(&cx, frame, errno, results, &mut store).map_err(|e| self.fail(e))
+            });
+            self.release_consumed(&mut store);
+            let cx = Ctx { parent, ..cx };
+            marshal::lift(&cx, frame, errno?, results, &mut store).map_err(|e| self.fail(e))
         })
     }
 
@@ -498,15 +524,19 @@ impl HostFn {
             let c = &self.callable;
             if fused.ret_in_memory {
                 let mut mem = [0u8; FUSED_MEM];
-                if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
-                    .map_err(|e| self.fail(e))?
-                {
+                let called =
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out);
+                self.release_consumed(store);
+                if called.map_err(|e| self.fail(e))? {
                     return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
                 }
-            } else if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
-                .map_err(|e| self.fail(e))?
-            {
-                return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
+            } else {
+                let called =
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out);
+                self.release_consumed(store);
+                if called.map_err(|e| self.fail(e))? {
+                    return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
+                }
             }
         }
         self.frame_call(store, args, lift)
@@ -523,7 +553,9 @@ impl HostFn {
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            self.call_c(&cx, store, || self.callable.call(frame))?;
+            let called = self.call_c(&cx, store, || self.callable.call(frame));
+            self.release_consumed(store);
+            called?;
             lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))
         })
     }

@@ -5,8 +5,15 @@
 //! `rep` means. Entries leave it when the guest drops the handle (the
 //! destructor runs), when an `own` handle is passed to a consuming C
 //! function (it does not), or when the store — and with it this table — is
-//! dropped: then every live handle is destroyed, newest first, so that
-//! children made from a parent go before it.
+//! dropped: then every live handle is destroyed, children before their
+//! parents, and otherwise newest first.
+//!
+//! A handle made by a function with `@ffi(parent = "p")` is a child of the
+//! handle `p`: it holds a reference on its parent's entry. The guest
+//! dropping the parent only hides it (its `rep` is no longer the guest's);
+//! the C destructor runs once the last child is gone. A parent with live
+//! children cannot be consumed by C (`own`); a child C consumed releases
+//! its parent once that C call returned ([`Handles::release_consumed`]).
 //!
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
 //! [`Blob`]; its "pointer" is the blob's address.
@@ -36,6 +43,9 @@ pub struct Handles {
     /// Closures C may hold pointers to: kept until every handle above has
     /// been destroyed (a field after `entries`, dropped after them).
     keep: Vec<Arc<Closures>>,
+    /// Parents of children C consumed during the call under way, released
+    /// when it returned.
+    consumed_parents: Vec<u32>,
 }
 
 struct Entry {
@@ -45,12 +55,26 @@ struct Entry {
     resource: u32,
     drop: Option<Arc<Callable>>,
     seq: u64,
+    /// The entry this handle keeps alive (`@ffi(parent = ...)`).
+    parent: Option<u32>,
+    /// Live children keeping this entry alive.
+    children: u32,
+    /// The guest dropped it while children were alive: no longer the
+    /// guest's, destroyed with its last child.
+    hidden: bool,
 }
 
 impl Handles {
-    /// How many handles are alive.
+    /// How many handles are alive (with parents the guest dropped whose C
+    /// objects wait for their children).
     pub fn live(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()
+    }
+
+    /// Of [`Handles::live`], parents the guest dropped whose C destructor
+    /// waits for their last child.
+    pub fn waiting_parents(&self) -> usize {
+        self.entries.iter().flatten().filter(|e| e.hidden).count()
     }
 
     pub(crate) fn insert(&mut self, ptr: u64, resource: u32, drop: Option<Arc<Callable>>) -> u32 {
@@ -83,6 +107,9 @@ impl Handles {
             resource,
             drop,
             seq,
+            parent: None,
+            children: 0,
+            hidden: false,
         });
         match self.vacant.pop() {
             Some(rep) => {
@@ -99,6 +126,7 @@ impl Handles {
     #[inline]
     fn entry(&self, rep: u32, resource: u32) -> Result<&Entry, String> {
         match self.entries.get(rep as usize) {
+            Some(Some(e)) if e.hidden => Err(format!("handle {rep} is not alive")),
             Some(Some(e)) if e.resource == resource => Ok(e),
             Some(Some(_)) => Err(format!("handle {rep} belongs to another resource type")),
             _ => Err(format!("handle {rep} is not alive")),
@@ -145,21 +173,113 @@ impl Handles {
         }
     }
 
+    /// Makes `child` (just inserted) keep `parent` alive: `parent`'s
+    /// destructor waits until `child` is gone.
+    pub(crate) fn adopt(&mut self, child: u32, parent: u32) -> Result<(), String> {
+        match self.entries.get_mut(parent as usize) {
+            Some(Some(p)) if !p.hidden => p.children += 1,
+            _ => return Err(format!("parent handle {parent} is not alive")),
+        }
+        match self.entries.get_mut(child as usize) {
+            Some(Some(c)) if c.parent.is_none() => c.parent = Some(parent),
+            _ => unreachable!("adopt is called with a handle just made"),
+        }
+        Ok(())
+    }
+
     /// Takes `rep` out of the table without destroying it (C consumed it).
+    /// A handle with live children cannot be consumed: C would free what
+    /// they point into. A child's parent is released by
+    /// [`Handles::release_consumed`], once the consuming call returned.
     pub(crate) fn take(&mut self, rep: u32, resource: u32) -> Result<u64, String> {
-        self.entry(rep, resource)?;
+        self.consumable(rep, resource)?;
         let entry = self.entries[rep as usize].take().expect("checked above");
         self.vacant.push(rep);
+        if let Some(p) = entry.parent {
+            self.consumed_parents.push(p);
+        }
         Ok(entry.ptr)
     }
 
-    /// Destroys `rep`: takes it out and runs its destructor.
-    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
-        self.entry(rep, resource)?;
-        let entry = self.entries[rep as usize].take().expect("checked above");
-        self.vacant.push(rep);
-        entry.destroy();
+    fn consumable(&self, rep: u32, resource: u32) -> Result<(), String> {
+        match self.entry(rep, resource)?.children {
+            0 => Ok(()),
+            n => Err(format!(
+                "handle {rep} has {n} live child handle(s) that point into it; it cannot be passed to C as `own` (consumed) until they are dropped"
+            )),
+        }
+    }
+
+    /// Takes every `(rep, resource)` out of the table (C consumes them), or
+    /// none when one of them cannot be taken.
+    pub(crate) fn take_all(&mut self, handles: &[(u32, u32)]) -> Result<(), String> {
+        for &(rep, resource) in handles {
+            self.consumable(rep, resource)?;
+        }
+        for &(rep, resource) in handles {
+            self.take(rep, resource)?;
+        }
         Ok(())
+    }
+
+    /// Releases the parents of the children C consumed in the call that
+    /// just returned (a parent the guest dropped is destroyed with its last
+    /// child). Cheap when there are none.
+    #[inline]
+    pub(crate) fn release_consumed(&mut self) {
+        while let Some(p) = self.consumed_parents.pop() {
+            self.release(p);
+        }
+    }
+
+    /// Destroys `rep`: takes it out and runs its destructor; a parent with
+    /// live children is only hidden from the guest, and destroyed with its
+    /// last child.
+    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
+        let e = self.entry(rep, resource)?;
+        if e.children > 0 {
+            self.entries[rep as usize]
+                .as_mut()
+                .expect("checked above")
+                .hidden = true;
+            return Ok(());
+        }
+        self.remove(rep);
+        Ok(())
+    }
+
+    /// Takes the childless entry `rep` out, runs its destructor, and
+    /// releases its parent.
+    fn remove(&mut self, rep: u32) {
+        let entry = self.entries[rep as usize].take().expect("a live entry");
+        self.vacant.push(rep);
+        let parent = entry.parent;
+        entry.destroy();
+        if let Some(p) = parent {
+            self.release(p);
+        }
+    }
+
+    /// Drops one child's reference on `rep`; destroys it when the guest
+    /// dropped it and this was its last child (and so on up the chain).
+    fn release(&mut self, mut rep: u32) {
+        loop {
+            let Some(Some(e)) = self.entries.get_mut(rep as usize) else {
+                return;
+            };
+            e.children = e.children.saturating_sub(1);
+            if e.children > 0 || !e.hidden {
+                return;
+            }
+            let entry = self.entries[rep as usize].take().expect("checked above");
+            self.vacant.push(rep);
+            let parent = entry.parent;
+            entry.destroy();
+            match parent {
+                Some(p) => rep = p,
+                None => return,
+            }
+        }
     }
 }
 
@@ -179,10 +299,33 @@ impl Entry {
 
 impl Drop for Handles {
     fn drop(&mut self) {
-        let mut live: Vec<Entry> = self.entries.drain(..).flatten().collect();
-        live.sort_by_key(|e| std::cmp::Reverse(e.seq));
-        for e in live {
-            e.destroy();
+        self.release_consumed();
+        // Children before their parents (a parent's children count is
+        // nonzero while one lives), otherwise newest first.
+        loop {
+            let mut leaves: Vec<(u64, u32)> = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(rep, e)| {
+                    e.as_ref()
+                        .filter(|e| e.children == 0)
+                        .map(|e| (e.seq, rep as u32))
+                })
+                .collect();
+            if leaves.is_empty() {
+                break;
+            }
+            leaves.sort_by_key(|&(seq, _)| std::cmp::Reverse(seq));
+            for (_, rep) in leaves {
+                let entry = self.entries[rep as usize].take().expect("a leaf");
+                if let Some(p) = entry.parent
+                    && let Some(Some(parent)) = self.entries.get_mut(p as usize)
+                {
+                    parent.children -= 1;
+                }
+                entry.destroy();
+            }
         }
     }
 }

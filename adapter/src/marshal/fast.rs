@@ -221,7 +221,11 @@ fn ret_leaves(
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
-    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() {
+    // A function whose handles keep a parent alive (`parent`) takes the
+    // general path, whose lowering finds the parent and whose lifting links
+    // the new handles to it.
+    if !f.outs.is_empty() || f.results.error.is_some() || f.variadic.is_some() || f.parent.is_some()
+    {
         return None;
     }
     let mut steps = Vec::new();
@@ -426,9 +430,7 @@ pub fn lower<T: DlwitView>(
             }
         }
     }
-    for &(rep, tag) in consumed.iter() {
-        store.data_mut().handles().take(rep, tag)?;
-    }
+    store.data_mut().handles().take_all(consumed)?;
     Ok(())
 }
 

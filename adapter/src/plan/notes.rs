@@ -7,7 +7,7 @@ use wit_parser::Span;
 
 const KEYS: &[&str] = &[
     "symbol", "c", "error", "errno", "message", "free", "set", "index", "buffer", "length",
-    "callback", "inout",
+    "callback", "inout", "parent",
 ];
 
 /// The annotations of one function, read.
@@ -27,6 +27,8 @@ pub(super) struct Notes {
     pub(super) callbacks: Vec<(String, String)>,
     /// `inout = "list"`: list parameters read back after the call.
     pub(super) inout: Vec<String>,
+    /// `parent = "p"`: the handle parameter the returned handle keeps alive.
+    pub(super) parent: Option<String>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -73,6 +75,7 @@ impl Builder<'_> {
                 "message" => n.message = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
+                "parent" => n.parent = Some(v.trim().to_string()),
                 "inout" => {
                     n.inout = v
                         .split(',')
