@@ -52,5 +52,5 @@ pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with, bind_
 pub use native::callback::live_closures;
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use plan::Plan;
-pub use resources::{DlwitView, Handles};
+pub use resources::{CALLBACK_QUEUE_LIMIT, DlwitView, Handles};
 pub use world::WitSource;

@@ -9,7 +9,7 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx};
-use crate::native::callback::{Closures, reenter_with};
+use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
 use crate::native::raw::{
     Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
@@ -191,9 +191,7 @@ pub fn bind_exports<T: DlwitView + 'static>(
             instance.get_func(&mut store, func)
         })
         .collect();
-    let handles = store.data_mut().handles();
-    handles.set_exports(bindings.set, funcs);
-    handles.keep(&bindings.closures);
+    store.data_mut().handles().set_exports(bindings.set, funcs);
 }
 
 /// Instantiates the typed host function for `N` flat parameters.
@@ -373,8 +371,9 @@ struct HostFn {
     callable: Arc<Callable>,
     /// `` `iface#func` (C `symbol` in `lib`) ``, for messages.
     context: String,
-    /// The bindings' callback closures, and the bindings' number.
-    closures: Arc<Closures>,
+    /// The bindings' callbacks (each store's closures), and the bindings'
+    /// number.
+    closures: Arc<Callbacks>,
     set: u64,
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
@@ -423,30 +422,47 @@ impl HostFn {
             func: self.func(),
             calls: &self.calls,
             payloads: &self.payloads,
-            closures: self.closures.addrs(),
+            closures: &[],
             parent: None,
         }
     }
 
+    /// This store's callback closures, when the bindings have callbacks
+    /// (made at the store's first call).
+    fn store_closures<T: DlwitView>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+    ) -> wasmtime::Result<Option<Arc<Closures>>> {
+        if self.plan.callbacks.is_empty() {
+            return Ok(None);
+        }
+        let handles = store.data_mut().handles();
+        let closures = handles.closures(&self.closures).map_err(|e| self.fail(e))?;
+        Ok(Some(closures.clone()))
+    }
+
     /// Calls C through `c`. When the bindings have callbacks, the store is
-    /// lent to those C makes meanwhile, and callbacks queued from other
-    /// threads are delivered before and after.
+    /// lent to those C makes meanwhile through this store's `closures`, and
+    /// callbacks queued for this store from other threads are delivered
+    /// before and after.
     fn call_c<T: DlwitView, R>(
         &self,
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
+        closures: Option<&Closures>,
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
-        if self.plan.callbacks.is_empty() {
+        let Some(closures) = closures else {
             return Ok(c());
-        }
-        store.data_mut().handles().keep(&self.closures);
-        let queue = self.closures.queue();
+        };
+        let queue = closures.queue();
         deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        let tenant = store.data_mut().handles().tenant();
         let mut guest = Reentry {
             store: &mut *store,
             cx,
             set: self.set,
+            tenant,
             error: None,
         };
         let r = reenter_with(&mut guest, c);
@@ -490,11 +506,15 @@ impl HostFn {
         if let Some((counts, k)) = &self.count {
             counts[*k].fetch_add(1, Ordering::Relaxed);
         }
-        let cx = self.ctx();
+        let closures = self.store_closures(&mut store)?;
+        let cx = Ctx {
+            closures: closures.as_ref().map_or(&[], |c| c.addrs()),
+            ..self.ctx()
+        };
         self.with_frame(|frame, consumed| {
             let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
                 .map_err(|e| self.fail(e))?;
-            let errno = self.call_c(&cx, &mut store, || {
+            let errno = self.call_c(&cx, &mut store, closures.as_deref(), || {
                 if cx.func.errno {
                     self.callable.call_errno(frame)
                 } else {
@@ -549,11 +569,17 @@ impl HostFn {
         args: &impl Args,
         lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
-        let cx = self.ctx();
+        let closures = self.store_closures(store)?;
+        let cx = Ctx {
+            closures: closures.as_ref().map_or(&[], |c| c.addrs()),
+            ..self.ctx()
+        };
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            let called = self.call_c(&cx, store, || self.callable.call(frame));
+            let called = self.call_c(&cx, store, closures.as_deref(), || {
+                self.callable.call(frame)
+            });
             self.release_consumed(store);
             called?;
             lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))

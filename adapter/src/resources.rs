@@ -18,7 +18,7 @@
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
 //! [`Blob`]; its "pointer" is the blob's address.
 
-use crate::native::callback::Closures;
+use crate::native::callback::{Callbacks, Closures};
 use crate::native::{Blob, Callable};
 use std::sync::Arc;
 use wasmtime::component::Func;
@@ -30,9 +30,15 @@ pub trait DlwitView {
     fn handles(&mut self) -> &mut Handles;
 }
 
+/// How many callbacks from C's threads wait for a store's next call, by
+/// default ([`Handles::set_callback_queue_limit`]).
+pub const CALLBACK_QUEUE_LIMIT: usize = 1024;
+
+/// Numbers stores for their callbacks (0: not yet numbered).
+static NEXT_TENANT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The C handles a store's guests hold. Put one in the store data and
 /// implement [`DlwitView`]; dropping it destroys every handle still alive.
-#[derive(Default)]
 pub struct Handles {
     entries: Vec<Option<Entry>>,
     vacant: Vec<u32>,
@@ -40,9 +46,14 @@ pub struct Handles {
     /// The guest's callback exports, per bindings number, by callback
     /// index (see [`crate::bind_exports`]).
     exports: Vec<(u64, Vec<Option<Func>>)>,
-    /// Closures C may hold pointers to: kept until every handle above has
-    /// been destroyed (a field after `entries`, dropped after them).
-    keep: Vec<Arc<Closures>>,
+    /// This store's callback closures, per bindings: C may hold pointers to
+    /// them, so they are handed back to their bindings (which keep them)
+    /// only once every handle above has been destroyed.
+    closures: Vec<(Arc<Callbacks>, Arc<Closures>)>,
+    /// This store's number, which its closures carry (0 until needed).
+    tenant: u64,
+    /// How many callbacks from C's threads may wait for this store.
+    queue_limit: usize,
     /// Parents of children C consumed during the call under way, released
     /// when it returned.
     consumed_parents: Vec<u32>,
@@ -64,7 +75,69 @@ struct Entry {
     hidden: bool,
 }
 
+impl Default for Handles {
+    fn default() -> Self {
+        Handles {
+            entries: Vec::new(),
+            vacant: Vec::new(),
+            next_seq: 0,
+            exports: Vec::new(),
+            closures: Vec::new(),
+            tenant: 0,
+            queue_limit: CALLBACK_QUEUE_LIMIT,
+            consumed_parents: Vec::new(),
+        }
+    }
+}
+
 impl Handles {
+    /// Sets how many callbacks C makes from its own threads may wait for
+    /// this store's next call (per bindings; [`CALLBACK_QUEUE_LIMIT`] by
+    /// default). Beyond it they are dropped and counted
+    /// ([`Handles::callbacks_dropped`]).
+    pub fn set_callback_queue_limit(&mut self, limit: usize) {
+        self.queue_limit = limit;
+        for (_, c) in &self.closures {
+            c.queue().set_limit(limit);
+        }
+    }
+
+    /// Callbacks meant for this store that never reached it: beyond the
+    /// queue limit, or answered with the fallback because C needed an
+    /// answer on another thread.
+    pub fn callbacks_dropped(&self) -> usize {
+        self.closures.iter().map(|(_, c)| c.queue().dropped()).sum()
+    }
+
+    /// This store's number, which its callback closures carry.
+    pub(crate) fn tenant(&mut self) -> u64 {
+        if self.tenant == 0 {
+            self.tenant = NEXT_TENANT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.tenant
+    }
+
+    /// This store's closures of `callbacks`, made at its first call.
+    pub(crate) fn closures(
+        &mut self,
+        callbacks: &Arc<Callbacks>,
+    ) -> Result<&Arc<Closures>, String> {
+        let at = match self
+            .closures
+            .iter()
+            .position(|(c, _)| c.set() == callbacks.set())
+        {
+            Some(at) => at,
+            None => {
+                let tenant = self.tenant();
+                let made = callbacks.for_store(tenant, self.queue_limit)?;
+                self.closures.push((callbacks.clone(), made));
+                self.closures.len() - 1
+            }
+        };
+        Ok(&self.closures[at].1)
+    }
+
     /// How many handles are alive (with parents the guest dropped whose C
     /// objects wait for their children).
     pub fn live(&self) -> usize {
@@ -149,14 +222,6 @@ impl Handles {
     pub(crate) fn export(&self, set: u64, index: usize) -> Option<Func> {
         let (_, funcs) = self.exports.iter().find(|(s, _)| *s == set)?;
         funcs.get(index).copied().flatten()
-    }
-
-    /// Keeps `closures` alive as long as this table (C objects in it may
-    /// hold pointers to them).
-    pub(crate) fn keep(&mut self, closures: &Arc<Closures>) {
-        if !self.keep.iter().any(|c| Arc::ptr_eq(c, closures)) {
-            self.keep.push(closures.clone());
-        }
     }
 
     /// Lends C's `ptr` to the guest for a callback: an entry without a
@@ -326,6 +391,10 @@ impl Drop for Handles {
                 }
                 entry.destroy();
             }
+        }
+        // C objects that could call back are gone; C's threads may still.
+        for (callbacks, closures) in self.closures.drain(..) {
+            callbacks.retire(closures);
         }
     }
 }

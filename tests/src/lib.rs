@@ -154,6 +154,18 @@ impl Runner {
 
     /// Runs guest `name` with `args`, capturing its output.
     pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
+        self.run_with(name, args, |_| ()).0
+    }
+
+    /// [`Runner::run`] with the store data set up by `setup` first, and
+    /// handed back after the run (the store's handles are destroyed when
+    /// it is dropped).
+    pub fn run_with(
+        &self,
+        name: &str,
+        args: &[&str],
+        setup: impl FnOnce(&mut WasiHost),
+    ) -> (Outcome, WasiHost) {
         let component = component(name);
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
@@ -162,7 +174,9 @@ impl Runner {
             .inherit_stderr()
             .args(&argv)
             .build();
-        let mut store = Store::new(engine(), WasiHost::new(ctx));
+        let mut host = WasiHost::new(ctx);
+        setup(&mut host);
+        let mut store = Store::new(engine(), host);
         let result = self
             .linker
             .instantiate(&mut store, &component)
@@ -173,10 +187,11 @@ impl Runner {
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
             .and_then(|r| r.map_err(|()| "the guest returned an error".to_string()));
-        Outcome {
+        let outcome = Outcome {
             stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
             result,
-        }
+        };
+        (outcome, store.into_data())
     }
 }
 
