@@ -56,5 +56,5 @@ pub use native::callback::live_closures;
 pub use native::{Bindings, Libraries, libffi_struct_offsets};
 pub use paths::Preopens;
 pub use plan::Plan;
-pub use resources::{DlwitView, Handles};
+pub use resources::{CALLBACK_QUEUE_LIMIT, DlwitView, Handles};
 pub use world::WitSource;

@@ -9,7 +9,7 @@ use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx, require};
-use crate::native::callback::{Closures, reenter_with};
+use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
 use crate::native::raw::{
     Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
@@ -148,6 +148,15 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 require: !func.require.is_empty(),
                 fast,
                 fused,
+                consumes: func.params.iter().any(|p| {
+                    matches!(
+                        p,
+                        crate::plan::Param::Value {
+                            shape: crate::plan::Shape::Handle { own: true, .. },
+                            ..
+                        }
+                    )
+                }),
             });
             let name = &func.name;
             let defined = match &host.fast {
@@ -183,9 +192,7 @@ pub(crate) fn bind_exports<T: DlwitView + 'static>(
             instance.get_func(&mut store, func)
         })
         .collect();
-    let handles = store.data_mut().handles();
-    handles.set_exports(bindings.set, funcs);
-    handles.keep(&bindings.closures);
+    store.data_mut().handles().set_exports(bindings.set, funcs);
 }
 
 /// Instantiates the typed host function for `N` flat parameters.
@@ -292,8 +299,9 @@ where
                 let mut lent = Lent::new();
                 let c = &host.callable;
                 let done =
-                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
-                        .map_err(|e| host.fail(e))?;
+                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent);
+                host.release_consumed(&mut store);
+                let done = done.map_err(|e| host.fail(e))?;
                 match done {
                     Some(v) => Ok(RawScalar(v)),
                     None => host.frame_call(&mut store, &args, |cx, fast, ret, store| {
@@ -374,8 +382,9 @@ struct HostFn {
     callable: Arc<Callable>,
     /// `` `iface#func` (C `symbol` in `lib`) ``, for messages.
     context: String,
-    /// The bindings' callback closures, and the bindings' number.
-    closures: Arc<Closures>,
+    /// The bindings' callbacks (each store's closures), and the bindings'
+    /// number.
+    closures: Arc<Callbacks>,
     set: u64,
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
@@ -391,6 +400,9 @@ struct HostFn {
     /// The fused program (and its stub), when the call is direct and the
     /// bindings have no callbacks.
     fused: Option<Fused>,
+    /// Takes an `own` handle: the call may consume a child, whose parent
+    /// is released after it.
+    consumes: bool,
 }
 
 impl HostFn {
@@ -425,29 +437,47 @@ impl HostFn {
             func: self.func(),
             calls: &self.calls,
             payloads: &self.payloads,
-            closures: self.closures.addrs(),
+            closures: &[],
+            parent: None,
         }
     }
 
+    /// This store's callback closures, when the bindings have callbacks
+    /// (made at the store's first call).
+    fn store_closures<T: DlwitView>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+    ) -> wasmtime::Result<Option<Arc<Closures>>> {
+        if self.plan.callbacks.is_empty() {
+            return Ok(None);
+        }
+        let handles = store.data_mut().handles();
+        let closures = handles.closures(&self.closures).map_err(|e| self.fail(e))?;
+        Ok(Some(closures.clone()))
+    }
+
     /// Calls C through `c`. When the bindings have callbacks, the store is
-    /// lent to those C makes meanwhile, and callbacks queued from other
-    /// threads are delivered before and after.
+    /// lent to those C makes meanwhile through this store's `closures`, and
+    /// callbacks queued for this store from other threads are delivered
+    /// before and after.
     fn call_c<T: DlwitView, R>(
         &self,
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
+        closures: Option<&Closures>,
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
-        if self.plan.callbacks.is_empty() {
+        let Some(closures) = closures else {
             return Ok(c());
-        }
-        store.data_mut().handles().keep(&self.closures);
-        let queue = self.closures.queue();
+        };
+        let queue = closures.queue();
         deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        let tenant = store.data_mut().handles().tenant();
         let mut guest = Reentry {
             store: &mut *store,
             cx,
             set: self.set,
+            tenant,
             error: None,
         };
         let r = reenter_with(&mut guest, c);
@@ -504,6 +534,15 @@ impl HostFn {
         self.check(store, args)
     }
 
+    /// After a C call that consumed `own` handles: releases the parents of
+    /// consumed children (see [`crate::resources::Handles::take`]).
+    #[inline]
+    fn release_consumed<T: DlwitView>(&self, store: &mut StoreContextMut<'_, T>) {
+        if self.consumes {
+            store.data_mut().handles().release_consumed();
+        }
+    }
+
     fn fail(&self, e: String) -> wasmtime::Error {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
@@ -529,18 +568,25 @@ impl HostFn {
         if let Some((counts, k)) = &self.count {
             counts[*k].fetch_add(1, Ordering::Relaxed);
         }
-        let cx = self.ctx();
+        let closures = self.store_closures(&mut store)?;
+        let cx = Ctx {
+            closures: closures.as_ref().map_or(&[], |c| c.addrs()),
+            ..self.ctx()
+        };
         self.with_frame(|frame, consumed| {
-            marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;
-            let errno = self.call_c(&cx, &mut store, || {
+            let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
+                .map_err(|e| self.fail(e))?;
+            let errno = self.call_c(&cx, &mut store, closures.as_deref(), || {
                 if cx.func.errno {
                     self.callable.call_errno(frame)
                 } else {
                     self.callable.call(frame);
                     0
                 }
-            })?;
-            marshal::lift(&cx, frame, errno, results, &mut store).map_err(|e| self.fail(e))
+            });
+            self.release_consumed(&mut store);
+            let cx = Ctx { parent, ..cx };
+            marshal::lift(&cx, frame, errno?, results, &mut store).map_err(|e| self.fail(e))
         })
     }
 
@@ -561,15 +607,19 @@ impl HostFn {
             let c = &self.callable;
             if fused.ret_in_memory {
                 let mut mem = [0u8; FUSED_MEM];
-                if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
-                    .map_err(|e| self.fail(e))?
-                {
+                let called =
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out);
+                self.release_consumed(store);
+                if called.map_err(|e| self.fail(e))? {
                     return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
                 }
-            } else if fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
-                .map_err(|e| self.fail(e))?
-            {
-                return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
+            } else {
+                let called =
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out);
+                self.release_consumed(store);
+                if called.map_err(|e| self.fail(e))? {
+                    return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));
+                }
             }
         }
         self.frame_call(store, args, lift)
@@ -582,11 +632,19 @@ impl HostFn {
         args: &impl Args,
         lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
-        let cx = self.ctx();
+        let closures = self.store_closures(store)?;
+        let cx = Ctx {
+            closures: closures.as_ref().map_or(&[], |c| c.addrs()),
+            ..self.ctx()
+        };
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            self.call_c(&cx, store, || self.callable.call(frame))?;
+            let called = self.call_c(&cx, store, closures.as_deref(), || {
+                self.callable.call(frame)
+            });
+            self.release_consumed(store);
+            called?;
             lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))
         })
     }

@@ -5,13 +5,20 @@
 //! `rep` means. Entries leave it when the guest drops the handle (the
 //! destructor runs), when an `own` handle is passed to a consuming C
 //! function (it does not), or when the store — and with it this table — is
-//! dropped: then every live handle is destroyed, newest first, so that
-//! children made from a parent go before it.
+//! dropped: then every live handle is destroyed, children before their
+//! parents, and otherwise newest first.
+//!
+//! A handle made by a function with `@ffi(parent = "p")` is a child of the
+//! handle `p`: it holds a reference on its parent's entry. The guest
+//! dropping the parent only hides it (its `rep` is no longer the guest's);
+//! the C destructor runs once the last child is gone. A parent with live
+//! children cannot be consumed by C (`own`); a child C consumed releases
+//! its parent once that C call returned ([`Handles::release_consumed`]).
 //!
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
 //! [`Blob`]; its "pointer" is the blob's address.
 
-use crate::native::callback::Closures;
+use crate::native::callback::{Callbacks, Closures};
 use crate::native::{Blob, Callable};
 use std::sync::Arc;
 use wasmtime::component::Func;
@@ -31,9 +38,15 @@ pub trait DlwitView {
     }
 }
 
+/// How many callbacks from C's threads wait for a store's next call, by
+/// default ([`Handles::set_callback_queue_limit`]).
+pub const CALLBACK_QUEUE_LIMIT: usize = 1024;
+
+/// Numbers stores for their callbacks (0: not yet numbered).
+static NEXT_TENANT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The C handles a store's guests hold. Put one in the store data and
 /// implement [`DlwitView`]; dropping it destroys every handle still alive.
-#[derive(Default)]
 pub struct Handles {
     entries: Vec<Option<Entry>>,
     vacant: Vec<u32>,
@@ -41,9 +54,17 @@ pub struct Handles {
     /// The guest's callback exports, per bindings number, by callback
     /// index (see [`crate::instantiate`]).
     exports: Vec<(u64, Vec<Option<Func>>)>,
-    /// Closures C may hold pointers to: kept until every handle above has
-    /// been destroyed (a field after `entries`, dropped after them).
-    keep: Vec<Arc<Closures>>,
+    /// This store's callback closures, per bindings: C may hold pointers to
+    /// them, so they are handed back to their bindings (which keep them)
+    /// only once every handle above has been destroyed.
+    closures: Vec<(Arc<Callbacks>, Arc<Closures>)>,
+    /// This store's number, which its closures carry (0 until needed).
+    tenant: u64,
+    /// How many callbacks from C's threads may wait for this store.
+    queue_limit: usize,
+    /// Parents of children C consumed during the call under way, released
+    /// when it returned.
+    consumed_parents: Vec<u32>,
     /// The bindings (by number) whose functions a component instantiated
     /// through [`crate::instantiate`] was checked against: dlwit's functions
     /// refuse to run in a store where no component was checked against
@@ -58,6 +79,29 @@ struct Entry {
     resource: u32,
     drop: Option<Arc<Callable>>,
     seq: u64,
+    /// The entry this handle keeps alive (`@ffi(parent = ...)`).
+    parent: Option<u32>,
+    /// Live children keeping this entry alive.
+    children: u32,
+    /// The guest dropped it while children were alive: no longer the
+    /// guest's, destroyed with its last child.
+    hidden: bool,
+}
+
+impl Default for Handles {
+    fn default() -> Self {
+        Handles {
+            entries: Vec::new(),
+            vacant: Vec::new(),
+            next_seq: 0,
+            exports: Vec::new(),
+            closures: Vec::new(),
+            tenant: 0,
+            queue_limit: CALLBACK_QUEUE_LIMIT,
+            consumed_parents: Vec::new(),
+            checked: Vec::new(),
+        }
+    }
 }
 
 impl Handles {
@@ -74,9 +118,64 @@ impl Handles {
         }
     }
 
-    /// How many handles are alive.
+
+    /// Sets how many callbacks C makes from its own threads may wait for
+    /// this store's next call (per bindings; [`CALLBACK_QUEUE_LIMIT`] by
+    /// default). Beyond it they are dropped and counted
+    /// ([`Handles::callbacks_dropped`]).
+    pub fn set_callback_queue_limit(&mut self, limit: usize) {
+        self.queue_limit = limit;
+        for (_, c) in &self.closures {
+            c.queue().set_limit(limit);
+        }
+    }
+
+    /// Callbacks meant for this store that never reached it: beyond the
+    /// queue limit, or answered with the fallback because C needed an
+    /// answer on another thread.
+    pub fn callbacks_dropped(&self) -> usize {
+        self.closures.iter().map(|(_, c)| c.queue().dropped()).sum()
+    }
+
+    /// This store's number, which its callback closures carry.
+    pub(crate) fn tenant(&mut self) -> u64 {
+        if self.tenant == 0 {
+            self.tenant = NEXT_TENANT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.tenant
+    }
+
+    /// This store's closures of `callbacks`, made at its first call.
+    pub(crate) fn closures(
+        &mut self,
+        callbacks: &Arc<Callbacks>,
+    ) -> Result<&Arc<Closures>, String> {
+        let at = match self
+            .closures
+            .iter()
+            .position(|(c, _)| c.set() == callbacks.set())
+        {
+            Some(at) => at,
+            None => {
+                let tenant = self.tenant();
+                let made = callbacks.for_store(tenant, self.queue_limit)?;
+                self.closures.push((callbacks.clone(), made));
+                self.closures.len() - 1
+            }
+        };
+        Ok(&self.closures[at].1)
+    }
+
+    /// How many handles are alive (with parents the guest dropped whose C
+    /// objects wait for their children).
     pub fn live(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()
+    }
+
+    /// Of [`Handles::live`], parents the guest dropped whose C destructor
+    /// waits for their last child.
+    pub fn waiting_parents(&self) -> usize {
+        self.entries.iter().flatten().filter(|e| e.hidden).count()
     }
 
     pub(crate) fn insert(&mut self, ptr: u64, resource: u32, drop: Option<Arc<Callable>>) -> u32 {
@@ -109,6 +208,9 @@ impl Handles {
             resource,
             drop,
             seq,
+            parent: None,
+            children: 0,
+            hidden: false,
         });
         match self.vacant.pop() {
             Some(rep) => {
@@ -125,6 +227,7 @@ impl Handles {
     #[inline]
     fn entry(&self, rep: u32, resource: u32) -> Result<&Entry, String> {
         match self.entries.get(rep as usize) {
+            Some(Some(e)) if e.hidden => Err(format!("handle {rep} is not alive")),
             Some(Some(e)) if e.resource == resource => Ok(e),
             Some(Some(_)) => Err(format!("handle {rep} belongs to another resource type")),
             _ => Err(format!("handle {rep} is not alive")),
@@ -149,14 +252,6 @@ impl Handles {
         funcs.get(index).copied().flatten()
     }
 
-    /// Keeps `closures` alive as long as this table (C objects in it may
-    /// hold pointers to them).
-    pub(crate) fn keep(&mut self, closures: &Arc<Closures>) {
-        if !self.keep.iter().any(|c| Arc::ptr_eq(c, closures)) {
-            self.keep.push(closures.clone());
-        }
-    }
-
     /// Lends C's `ptr` to the guest for a callback: an entry without a
     /// destructor, taken out again when the callback returns.
     pub(crate) fn lend(&mut self, ptr: u64, resource: u32) -> u32 {
@@ -171,21 +266,113 @@ impl Handles {
         }
     }
 
+    /// Makes `child` (just inserted) keep `parent` alive: `parent`'s
+    /// destructor waits until `child` is gone.
+    pub(crate) fn adopt(&mut self, child: u32, parent: u32) -> Result<(), String> {
+        match self.entries.get_mut(parent as usize) {
+            Some(Some(p)) if !p.hidden => p.children += 1,
+            _ => return Err(format!("parent handle {parent} is not alive")),
+        }
+        match self.entries.get_mut(child as usize) {
+            Some(Some(c)) if c.parent.is_none() => c.parent = Some(parent),
+            _ => unreachable!("adopt is called with a handle just made"),
+        }
+        Ok(())
+    }
+
     /// Takes `rep` out of the table without destroying it (C consumed it).
+    /// A handle with live children cannot be consumed: C would free what
+    /// they point into. A child's parent is released by
+    /// [`Handles::release_consumed`], once the consuming call returned.
     pub(crate) fn take(&mut self, rep: u32, resource: u32) -> Result<u64, String> {
-        self.entry(rep, resource)?;
+        self.consumable(rep, resource)?;
         let entry = self.entries[rep as usize].take().expect("checked above");
         self.vacant.push(rep);
+        if let Some(p) = entry.parent {
+            self.consumed_parents.push(p);
+        }
         Ok(entry.ptr)
     }
 
-    /// Destroys `rep`: takes it out and runs its destructor.
-    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
-        self.entry(rep, resource)?;
-        let entry = self.entries[rep as usize].take().expect("checked above");
-        self.vacant.push(rep);
-        entry.destroy();
+    fn consumable(&self, rep: u32, resource: u32) -> Result<(), String> {
+        match self.entry(rep, resource)?.children {
+            0 => Ok(()),
+            n => Err(format!(
+                "handle {rep} has {n} live child handle(s) that point into it; it cannot be passed to C as `own` (consumed) until they are dropped"
+            )),
+        }
+    }
+
+    /// Takes every `(rep, resource)` out of the table (C consumes them), or
+    /// none when one of them cannot be taken.
+    pub(crate) fn take_all(&mut self, handles: &[(u32, u32)]) -> Result<(), String> {
+        for &(rep, resource) in handles {
+            self.consumable(rep, resource)?;
+        }
+        for &(rep, resource) in handles {
+            self.take(rep, resource)?;
+        }
         Ok(())
+    }
+
+    /// Releases the parents of the children C consumed in the call that
+    /// just returned (a parent the guest dropped is destroyed with its last
+    /// child). Cheap when there are none.
+    #[inline]
+    pub(crate) fn release_consumed(&mut self) {
+        while let Some(p) = self.consumed_parents.pop() {
+            self.release(p);
+        }
+    }
+
+    /// Destroys `rep`: takes it out and runs its destructor; a parent with
+    /// live children is only hidden from the guest, and destroyed with its
+    /// last child.
+    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
+        let e = self.entry(rep, resource)?;
+        if e.children > 0 {
+            self.entries[rep as usize]
+                .as_mut()
+                .expect("checked above")
+                .hidden = true;
+            return Ok(());
+        }
+        self.remove(rep);
+        Ok(())
+    }
+
+    /// Takes the childless entry `rep` out, runs its destructor, and
+    /// releases its parent.
+    fn remove(&mut self, rep: u32) {
+        let entry = self.entries[rep as usize].take().expect("a live entry");
+        self.vacant.push(rep);
+        let parent = entry.parent;
+        entry.destroy();
+        if let Some(p) = parent {
+            self.release(p);
+        }
+    }
+
+    /// Drops one child's reference on `rep`; destroys it when the guest
+    /// dropped it and this was its last child (and so on up the chain).
+    fn release(&mut self, mut rep: u32) {
+        loop {
+            let Some(Some(e)) = self.entries.get_mut(rep as usize) else {
+                return;
+            };
+            e.children = e.children.saturating_sub(1);
+            if e.children > 0 || !e.hidden {
+                return;
+            }
+            let entry = self.entries[rep as usize].take().expect("checked above");
+            self.vacant.push(rep);
+            let parent = entry.parent;
+            entry.destroy();
+            match parent {
+                Some(p) => rep = p,
+                None => return,
+            }
+        }
     }
 }
 
@@ -205,10 +392,37 @@ impl Entry {
 
 impl Drop for Handles {
     fn drop(&mut self) {
-        let mut live: Vec<Entry> = self.entries.drain(..).flatten().collect();
-        live.sort_by_key(|e| std::cmp::Reverse(e.seq));
-        for e in live {
-            e.destroy();
+        self.release_consumed();
+        // Children before their parents (a parent's children count is
+        // nonzero while one lives), otherwise newest first.
+        loop {
+            let mut leaves: Vec<(u64, u32)> = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(rep, e)| {
+                    e.as_ref()
+                        .filter(|e| e.children == 0)
+                        .map(|e| (e.seq, rep as u32))
+                })
+                .collect();
+            if leaves.is_empty() {
+                break;
+            }
+            leaves.sort_by_key(|&(seq, _)| std::cmp::Reverse(seq));
+            for (_, rep) in leaves {
+                let entry = self.entries[rep as usize].take().expect("a leaf");
+                if let Some(p) = entry.parent
+                    && let Some(Some(parent)) = self.entries.get_mut(p as usize)
+                {
+                    parent.children -= 1;
+                }
+                entry.destroy();
+            }
+        }
+        // C objects that could call back are gone; C's threads may still.
+        for (callbacks, closures) in self.closures.drain(..) {
+            callbacks.retire(closures);
         }
     }
 }

@@ -177,13 +177,35 @@ impl Runner {
     /// Runs guest `name` with `args`, capturing its output; it is given no
     /// directories.
     pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
-        self.run_in(name, args, &[])
+        self.run_full(name, args, &[], |_| ()).0
     }
 
     /// Runs guest `name` with `args` and the directories `dirs`, each
     /// (host directory, guest path, read-write), given to WASI and to C
     /// functions that take paths alike.
     pub fn run_in(&self, name: &str, args: &[&str], dirs: &[(&Path, &str, bool)]) -> Outcome {
+        self.run_full(name, args, dirs, |_| ()).0
+    }
+
+    /// [`Runner::run`] with the store data set up by `setup` first, and
+    /// handed back after the run (the store's handles are destroyed when
+    /// it is dropped).
+    pub fn run_with(
+        &self,
+        name: &str,
+        args: &[&str],
+        setup: impl FnOnce(&mut WasiHost),
+    ) -> (Outcome, WasiHost) {
+        self.run_full(name, args, &[], setup)
+    }
+
+    fn run_full(
+        &self,
+        name: &str,
+        args: &[&str],
+        dirs: &[(&Path, &str, bool)],
+        setup: impl FnOnce(&mut WasiHost),
+    ) -> (Outcome, WasiHost) {
         let component = component(name);
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
@@ -199,7 +221,8 @@ impl Runner {
             WasiHost::preopened_dir(&mut ctx, &mut preopens, host, guest, perms)
                 .unwrap_or_else(|e| panic!("cannot preopen {}: {e}", host.display()));
         }
-        let host = WasiHost::with_preopens(ctx.build(), preopens);
+        let mut host = WasiHost::with_preopens(ctx.build(), preopens);
+        setup(&mut host);
         let mut store = Store::new(engine(), host);
         let all: Vec<&Bindings> = self.bindings.iter().collect();
         let result = dlwit::instantiate(&self.linker, &mut store, &component, &all)
@@ -207,10 +230,11 @@ impl Runner {
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
             .and_then(|r| r.map_err(|()| "the guest returned an error".to_string()));
-        Outcome {
+        let outcome = Outcome {
             stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
             result,
-        }
+        };
+        (outcome, store.into_data())
     }
 }
 

@@ -106,22 +106,23 @@ fn fast_path_calls_allocate_nothing() {
     }
 }
 
-/// One libffi closure per callback export, made at load and freed with the
-/// last holder of the bindings: 100,000 calls that C makes call back leave
-/// the count as it was, and dropping everything brings it back to zero.
-/// (The other test of this binary binds no callbacks.)
+/// One libffi closure per callback export and store, made at the store's
+/// first call and kept (C may still hold it) until the last holder of the
+/// bindings is gone: 100,000 calls that C makes call back add one set, and
+/// dropping everything brings the count back to zero. (The other test of
+/// this binary binds no callbacks.)
 #[test]
 fn callbacks_make_no_closure_per_call() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     assert_eq!(dlwit::live_closures(), 0);
     let b = bindings("wit/libc.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
-    let exports = dlwit::live_closures();
-    assert_eq!(exports, 2, "compare-s32 and compare-point");
+    assert_eq!(dlwit::live_closures(), 0, "made per store");
     let runner = Runner::new(&b);
     let out = runner.run("libc-demo", &["soak-callbacks"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert_eq!(out.stdout.trim(), "soak: ok");
-    assert_eq!(dlwit::live_closures(), exports);
+    assert_eq!(dlwit::live_closures(), 2, "compare-s32 and compare-point");
+    assert_eq!(b.retired_closure_sets(), 1);
     drop((runner, b));
     assert_eq!(dlwit::live_closures(), 0);
 }

@@ -22,12 +22,18 @@ pub struct Reentry<'a, 'b, 's, T: 'static> {
     pub cx: &'a Ctx<'b>,
     /// The bindings' number.
     pub set: u64,
+    /// The store's number: only callbacks through its closures enter it.
+    pub tenant: u64,
     /// The first failure: once the guest failed (a trap poisons the store),
     /// later callbacks of this call get their fallback without entering it.
     pub error: Option<String>,
 }
 
 impl<T: DlwitView + 'static> Reenter for Reentry<'_, '_, '_, T> {
+    fn tenant(&self) -> u64 {
+        self.tenant
+    }
+
     fn call_back(&mut self, set: u64, index: usize, args: &[&[u8]], ret: &mut [u8]) -> bool {
         if self.error.is_some() {
             return false;

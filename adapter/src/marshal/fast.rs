@@ -227,12 +227,15 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     // A path parameter is resolved in the store's directories, and a checked
     // format (`Function::format`, only on variadic functions) is checked:
     // the general `Val` path does both (`marshal::lower`), so such
-    // functions never come here.
+    // functions never come here. Nor does a function whose handles keep a
+    // parent alive (`parent`): the general path's lowering finds the parent
+    // and its lifting links the new handles to it.
     if !f.outs.is_empty()
         || f.results.error.is_some()
         || f.variadic.is_some()
         || !f.paths.is_empty()
         || f.format.is_some()
+        || f.parent.is_some()
     {
         return None;
     }
@@ -441,9 +444,7 @@ pub fn lower<T: DlwitView>(
             }
         }
     }
-    for &(rep, tag) in consumed.iter() {
-        store.data_mut().handles().take(rep, tag)?;
-    }
+    store.data_mut().handles().take_all(consumed)?;
     Ok(())
 }
 

@@ -409,9 +409,7 @@ fn specials<T: DlwitView>(
             }
         }
     }
-    for &(rep, tag) in &owned[..n_owned] {
-        store.data_mut().handles().take(rep, tag)?;
-    }
+    store.data_mut().handles().take_all(&owned[..n_owned])?;
     Ok(true)
 }
 

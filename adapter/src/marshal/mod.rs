@@ -35,20 +35,25 @@ pub struct Ctx<'a> {
     pub payloads: &'a [u32],
     /// The C function pointer of each callback, by callback index.
     pub closures: &'a [u64],
+    /// The `rep` of the handle that handles made by this call keep alive
+    /// (`@ffi(parent = ...)`), once lowering found it.
+    pub parent: Option<u32>,
 }
 
 /// Handles to take out of the table once lowering has succeeded (passed as
 /// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
 pub type Consumed = Vec<(u32, u32)>;
 
-/// Writes the guest's `params` into `frame` as the C arguments.
+/// Writes the guest's `params` into `frame` as the C arguments. Returns the
+/// `rep` of the function's `parent` handle parameter, if it has one.
 pub fn lower<T: DlwitView>(
     cx: &Ctx<'_>,
     params: &[Val],
     frame: &mut Frame,
     store: &mut StoreContextMut<'_, T>,
     consumed: &mut Consumed,
-) -> Result<(), String> {
+) -> Result<Option<u32>, String> {
+    let mut parent = None;
     let func = cx.func;
     // The guest's format, checked before anything is lowered. Functions
     // with a format are variadic, so every call of one comes here: the
@@ -121,6 +126,9 @@ pub fn lower<T: DlwitView>(
                 }
                 if let Some(h) = held.get_mut(i) {
                     *h = Some((res.rep(), tag));
+                }
+                if func.parent == Some(i) {
+                    parent = Some(res.rep());
                 }
             }
             (Param::Value { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
@@ -242,10 +250,8 @@ pub fn lower<T: DlwitView>(
         require::check_vals(cx, params, &held, store)?;
     }
     // Lowering succeeded: `own` handles now belong to C.
-    for &(rep, tag) in consumed.iter() {
-        store.data_mut().handles().take(rep, tag)?;
-    }
-    Ok(())
+    store.data_mut().handles().take_all(consumed)?;
+    Ok(parent)
 }
 
 fn int_value(v: &Val) -> Option<u64> {
@@ -376,7 +382,11 @@ fn new_handle<T: DlwitView>(
     let drop = cx.plan.resources[resource]
         .drop
         .map(|d| cx.calls[d].clone());
-    let rep = store.data_mut().handles().insert(ptr, tag, drop);
+    let handles = store.data_mut().handles();
+    let rep = handles.insert(ptr, tag, drop);
+    if let Some(parent) = cx.parent {
+        handles.adopt(rep, parent)?;
+    }
     own_handle(rep, tag, store)
 }
 
@@ -391,7 +401,11 @@ fn new_value_handle<T: DlwitView>(
     let drop = cx.plan.resources[resource]
         .drop
         .map(|d| cx.calls[d].clone());
-    let rep = store.data_mut().handles().insert_value(bytes, tag, drop);
+    let handles = store.data_mut().handles();
+    let rep = handles.insert_value(bytes, tag, drop);
+    if let Some(parent) = cx.parent {
+        handles.adopt(rep, parent)?;
+    }
     own_handle(rep, tag, store)
 }
 

@@ -53,7 +53,7 @@ pub struct Bindings {
     /// the process so that resources of different bindings never mix.
     pub(crate) payloads: Arc<[u32]>,
     /// One C-callable closure per callback export (`plan.callbacks`).
-    pub(crate) closures: Arc<super::callback::Closures>,
+    pub(crate) closures: Arc<super::callback::Callbacks>,
     /// A number unique in the process, which the closures carry.
     pub(crate) set: u64,
     /// Calls made of each bound function, when linked with
@@ -207,7 +207,8 @@ impl Bindings {
             .collect();
         let set = NEXT_SET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let libs = opened.iter().flatten().cloned().collect();
-        let closures = match super::callback::Closures::new(&plan, set, libs) {
+        let plan = Arc::new(plan);
+        let closures = match super::callback::Callbacks::new(plan.clone(), set, libs) {
             Ok(c) => Some(c),
             Err(e) => {
                 diags.push(Diagnostic::new(e));
@@ -216,7 +217,7 @@ impl Bindings {
         };
         if let (true, Some(closures)) = (diags.is_empty(), closures) {
             Ok(Bindings {
-                plan: Arc::new(plan),
+                plan,
                 counts: bound.iter().map(|_| Default::default()).collect(),
                 bound,
                 calls: calls.into(),
@@ -253,11 +254,19 @@ impl Bindings {
         counts
     }
 
-    /// Callbacks that arrived from another thread but could not be queued
-    /// for the guest (C expected an answer, or the arguments need the
-    /// store); C got their fallback value.
+    /// Callbacks, in every store, that never reached the guest: from
+    /// another thread (or another store's call) when C expected an answer or
+    /// the arguments need the store (C got the fallback value), beyond a
+    /// store's queue limit, or for a store that was gone.
     pub fn callbacks_dropped(&self) -> usize {
-        self.closures.queue().dropped()
+        self.closures.dropped()
+    }
+
+    /// Sets of callback closures kept for stores that are gone (C may still
+    /// hold their pointers): one per store that called into these bindings,
+    /// freed with the bindings.
+    pub fn retired_closure_sets(&self) -> usize {
+        self.closures.retired()
     }
 
     /// How many functions call C directly (through the register-image

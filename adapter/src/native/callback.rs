@@ -2,14 +2,20 @@
 //! at load and kept as long as the bindings (and every store that used
 //! them), so a function pointer C holds can never outlive its code.
 //!
-//! A closure does not know the store. The host function that is calling C
-//! installs itself as this thread's re-entry point ([`reenter_with`]) for
-//! the duration of the C call; a callback that arrives then goes to it. A
-//! callback that arrives on another thread, or when no dlwit call is under
-//! way on this one, never enters a store: it is queued (when its arguments
-//! can be copied without the store and C expects no answer) and delivered
-//! by the next call into these bindings, or answered with the callback's
-//! fallback value.
+//! Each store (tenant) gets its own set of closures ([`Callbacks::for_store`],
+//! at its first call that needs them), so the function pointer C holds says
+//! whose it is. The host function that is calling C installs itself as this
+//! thread's re-entry point ([`reenter_with`]) for the duration of the C
+//! call; a callback through that store's closures that arrives then goes to
+//! it. Any other callback — on another thread, with no dlwit call under way,
+//! or through another store's closures — never enters a store: it is queued
+//! in its own store's queue (when its arguments can be copied without the
+//! store and C expects no answer) and delivered by that store's next call
+//! into these bindings, or answered with the callback's fallback value. The
+//! queue holds at most its store's limit; beyond it, and once the store is
+//! gone, callbacks are dropped and counted. A gone store's closures stay
+//! with the bindings (C may still call them) until the bindings are
+//! dropped.
 
 use super::Library;
 use crate::plan::{CType, Plan};
@@ -17,7 +23,7 @@ use libffi::middle::{Cif, Closure};
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The most C arguments a callback has (checked by the plan).
@@ -25,6 +31,9 @@ const MAX_ARGS: usize = crate::plan::MAX_CALLBACK_ARGS;
 
 /// What a host function in the middle of a C call does with a callback.
 pub trait Reenter {
+    /// The store's tenant number: only callbacks through its own closures
+    /// enter it.
+    fn tenant(&self) -> u64;
     /// Calls back export `index` of the plan of bindings `set` with the C
     /// arguments' bytes; writes C's result into `ret` (at least 8 bytes).
     /// Returns false when the guest could not answer: C then gets the
@@ -91,12 +100,17 @@ impl Detached {
     }
 }
 
-/// Callbacks that arrived outside a dlwit call, for the next call.
-#[derive(Default)]
+/// Callbacks that arrived outside their store's dlwit call, for its next
+/// call: at most `limit`, none once the store is gone.
 pub struct Queue {
     pending: AtomicUsize,
     items: Mutex<Vec<Detached>>,
+    /// Dropped here (this store's count).
     dropped: AtomicUsize,
+    /// Dropped in every store of the bindings.
+    total: Arc<AtomicUsize>,
+    limit: AtomicUsize,
+    closed: AtomicBool,
 }
 
 impl Queue {
@@ -115,10 +129,38 @@ impl Queue {
         self.dropped.load(Ordering::Relaxed)
     }
 
+    /// Sets how many callbacks may wait.
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.store(limit, Ordering::Relaxed);
+    }
+
+    fn drop_one(&self, n: usize) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+        self.total.fetch_add(n, Ordering::Relaxed);
+    }
+
     fn push(&self, item: Detached) {
         let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        if self.closed.load(Ordering::Relaxed) || items.len() >= self.limit.load(Ordering::Relaxed)
+        {
+            drop(items);
+            self.drop_one(1);
+            return;
+        }
         items.push(item);
         self.pending.store(items.len(), Ordering::Release);
+    }
+
+    /// The store is gone: what waits is dropped (and counted), and so is
+    /// everything that arrives later.
+    fn close(&self) {
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        self.closed.store(true, Ordering::Relaxed);
+        let n = items.len();
+        items.clear();
+        self.pending.store(0, Ordering::Release);
+        drop(items);
+        self.drop_one(n);
     }
 }
 
@@ -152,6 +194,8 @@ fn detach(index: usize, how: &[Copy], views: &[&[u8]]) -> Detached {
 /// What the trampoline knows of one callback.
 struct Info {
     set: u64,
+    /// The store these closures belong to.
+    tenant: u64,
     index: usize,
     arg_sizes: Box<[usize]>,
     fallback: i64,
@@ -188,10 +232,98 @@ pub fn live_closures() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// The callback closures of one set of bindings: a set of closures per
+/// store, made on demand, and those of stores that are gone, kept until the
+/// bindings are dropped (C may still hold their pointers).
+pub struct Callbacks {
+    plan: Arc<Plan>,
+    set: u64,
+    libs: Vec<Arc<Library>>,
+    /// Callbacks dropped in every store.
+    dropped: Arc<AtomicUsize>,
+    retired: Mutex<Vec<Arc<Closures>>>,
+}
+
+impl Callbacks {
+    /// The callbacks of `plan`, for the bindings numbered `set`; makes one
+    /// set of closures to check that libffi can.
+    pub fn new(plan: Arc<Plan>, set: u64, libs: Vec<Arc<Library>>) -> Result<Callbacks, String> {
+        let callbacks = Callbacks {
+            plan,
+            set,
+            libs,
+            dropped: Arc::default(),
+            retired: Mutex::default(),
+        };
+        callbacks.for_store(0, 0)?;
+        Ok(callbacks)
+    }
+
+    /// A new set of closures for the store numbered `tenant`, whose queue
+    /// holds at most `limit` callbacks.
+    pub fn for_store(&self, tenant: u64, limit: usize) -> Result<Arc<Closures>, String> {
+        Closures::new(
+            &self.plan,
+            self.set,
+            self.libs.clone(),
+            tenant,
+            self.dropped.clone(),
+            limit,
+        )
+        .map(Arc::new)
+    }
+
+    /// The bindings' number.
+    pub fn set(&self) -> u64 {
+        self.set
+    }
+
+    /// The store of `closures` is gone: its queue is dropped, and the
+    /// closures stay here (C may still call them; such callbacks are
+    /// dropped and counted).
+    pub fn retire(&self, closures: Arc<Closures>) {
+        closures.queue.close();
+        if closures.addrs.is_empty() {
+            return;
+        }
+        self.retired
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(closures);
+    }
+
+    /// Callbacks dropped in every store: C expected an answer the guest
+    /// could not give on its thread, the arguments needed the store, the
+    /// queue was full, or the store was gone.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Sets of closures kept for stores that are gone.
+    pub fn retired(&self) -> usize {
+        self.retired.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
 impl Closures {
-    /// One closure per callback of `plan`, for the bindings numbered `set`.
-    pub fn new(plan: &Plan, set: u64, libs: Vec<Arc<Library>>) -> Result<Closures, String> {
-        let queue = Arc::new(Queue::default());
+    /// One closure per callback of `plan`, for the bindings numbered `set`
+    /// and the store numbered `tenant`.
+    fn new(
+        plan: &Plan,
+        set: u64,
+        libs: Vec<Arc<Library>>,
+        tenant: u64,
+        total: Arc<AtomicUsize>,
+        limit: usize,
+    ) -> Result<Closures, String> {
+        let queue = Arc::new(Queue {
+            pending: AtomicUsize::new(0),
+            items: Mutex::default(),
+            dropped: AtomicUsize::new(0),
+            total,
+            limit: AtomicUsize::new(limit),
+            closed: AtomicBool::new(false),
+        });
         let mut infos = Vec::new();
         let mut closures = Vec::new();
         let mut addrs = Vec::new();
@@ -204,6 +336,7 @@ impl Closures {
             .map_err(|e| format!("callback `{}`: libffi cannot prepare it: {e:?}", cb.name))?;
             let info = Box::new(Info {
                 set,
+                tenant,
                 index,
                 arg_sizes: args.iter().map(|t| plan.size_align(*t).0).collect(),
                 fallback: cb.fallback,
@@ -276,19 +409,19 @@ unsafe extern "C" fn trampoline(
     let mut ret = [0u8; 8];
     // Never unwind into C.
     let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match CURRENT.get() {
-            Some(mut guest) => {
-                // SAFETY: set by `reenter_with` on this thread for the
-                // duration of the C call that is calling back now.
-                let guest = unsafe { guest.as_mut() };
+        // SAFETY: set by `reenter_with` on this thread for the duration of
+        // the C call that is calling back now.
+        let lent = CURRENT.get().map(|mut g| unsafe { g.as_mut() });
+        match lent {
+            Some(guest) if guest.tenant() == info.tenant => {
                 guest.call_back(info.set, info.index, views, &mut ret)
             }
-            None => {
+            // Another thread, no call under way, or another store's call:
+            // only its own store may see it.
+            _ => {
                 match &info.detach {
                     Some(how) => info.queue.push(detach(info.index, how, views)),
-                    None => {
-                        info.queue.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
+                    None => info.queue.drop_one(1),
                 }
                 false
             }

@@ -157,6 +157,7 @@ impl Builder<'_> {
             free: None,
             callbacks: Vec::new(),
             errno: notes.errno,
+            parent: None,
             variadic: proto
                 .as_ref()
                 .and_then(|p| p.variadic.then_some(p.params.len())),
@@ -195,6 +196,9 @@ impl Builder<'_> {
         }
         self.results(&mut f, func, proto.as_ref(), &notes, span);
         self.requires(&mut f, func, &notes, span);
+        if let Some(name) = &notes.parent {
+            f.parent = self.parent(&f, func, name, &notes, span);
+        }
         if self.diags.len() > errors_before {
             return None;
         }
@@ -232,6 +236,95 @@ impl Builder<'_> {
                 }
             }
         }
+    }
+
+    /// `parent = "p"`: `p` must be a borrowed handle parameter, and the
+    /// function must return a handle (directly, in an `option`, a `result`
+    /// or an out-parameter).
+    fn parent(
+        &mut self,
+        f: &Function,
+        func: &wit_parser::Function,
+        name: &str,
+        n: &Notes,
+        span: Span,
+    ) -> Option<usize> {
+        let loc = self.note_loc(n, "parent", span);
+        let at = func.params.iter().position(|p| norm(&p.name) == norm(name));
+        let param = at.and_then(|i| f.params.get(i).map(|p| (i, p)));
+        let index = match param {
+            Some((
+                i,
+                Param::Value {
+                    shape: Shape::Handle { own: false, .. },
+                    ..
+                },
+            )) => Some(i),
+            Some((
+                _,
+                Param::Value {
+                    shape: Shape::Handle { own: true, .. },
+                    ..
+                },
+            )) => {
+                self.fail(
+                    format!("`{}`: `parent` names `{name}`, an `own` handle: C consumes it, so nothing can keep it alive", f.name),
+                    loc.clone(),
+                    "take the parent as `borrow<T>` (or `self`)",
+                );
+                None
+            }
+            _ => {
+                let names: Vec<String> = func
+                    .params
+                    .iter()
+                    .zip(&f.params)
+                    .filter(|(_, p)| {
+                        matches!(
+                            p,
+                            Param::Value {
+                                shape: Shape::Handle { .. },
+                                ..
+                            }
+                        )
+                    })
+                    .map(|(p, _)| format!("`{}`", p.name))
+                    .collect();
+                self.fail(
+                    format!(
+                        "`{}`: `parent` names `{name}`, which is not a handle parameter",
+                        f.name
+                    ),
+                    loc.clone(),
+                    &format!(
+                        "expected a handle parameter of the function ({})",
+                        if names.is_empty() {
+                            "it has none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                );
+                None
+            }
+        };
+        let is_handle = |s: &Shape| matches!(s, Shape::Handle { .. });
+        let returns_handle = match &f.ret {
+            Ret::Value(s) | Ret::NullableHandle(s) => is_handle(s),
+            _ => false,
+        } || f
+            .outs
+            .iter()
+            .any(|o| matches!(&o.kind, OutKind::Value(s) if is_handle(s)));
+        if !returns_handle {
+            self.fail(
+                format!("`{}`: `parent` is given, but the function returns no handle", f.name),
+                loc,
+                "`parent` says which handle a returned handle keeps alive; put it on the function that makes the child",
+            );
+            return None;
+        }
+        index
     }
 
     /// Without a prototype: WIT parameters in order, `self` first.

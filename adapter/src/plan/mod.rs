@@ -509,6 +509,10 @@ pub struct Function {
     pub callbacks: Vec<(usize, usize)>,
     /// Whether errno is read right after the call.
     pub errno: bool,
+    /// `@ffi(parent = "p")`: index into [`Function::params`] of the
+    /// borrowed handle every handle this function returns keeps alive (its
+    /// C destructor waits for theirs).
+    pub parent: Option<usize>,
     /// A variadic C function: how many C parameters are fixed (the rest of
     /// [`Function::args`] are variadic arguments).
     pub variadic: Option<usize>,

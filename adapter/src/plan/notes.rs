@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "path-allow",
     "require",
     "format",
+    "parent",
 ];
 
 /// The annotations of one function, read.
@@ -50,6 +51,8 @@ pub(super) struct Notes {
     pub(super) require: Vec<(String, Annotation)>,
     /// `format = "param = dialect"`: a printf-style format parameter.
     pub(super) format: Option<(String, String)>,
+    /// `parent = "p"`: the handle parameter the returned handle keeps alive.
+    pub(super) parent: Option<String>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -136,6 +139,7 @@ impl Builder<'_> {
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
                 "require" => n.require.push((v, ann)),
+                "parent" => n.parent = Some(v.trim().to_string()),
                 "inout" => {
                     n.inout = v
                         .split(',')

@@ -98,6 +98,13 @@ pub fn render(plan: &Plan) -> String {
                     f.args[*arg].name, cb.interface, cb.name
                 );
             }
+            if let Some(Param::Value { arg, .. }) = f.parent.map(|i| &f.params[i]) {
+                let _ = writeln!(
+                    out,
+                    "    new handles are children of `{}`: its destructor waits for theirs",
+                    f.args[*arg].name
+                );
+            }
             for (arg, v) in &f.fixed {
                 let v = if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
                     "NULL".to_string()

@@ -18,6 +18,14 @@
 //!   make a call the host must refuse with a trap; `unreachable` is printed
 //!   only if it did not.
 //! * `soak N`: N rounds of mixed calls; prints `soak: ok`.
+//! * `life-parent-first`, `life-consume-child`, `life-leave`: parent
+//!   lifetimes (`@ffi(parent = ...)`): items keep their pool alive in C
+//!   after the guest dropped it; print `<case>: ok` (`life-leave` leaves a
+//!   dropped pool, a live pool and their items for the store's teardown and
+//!   prints `created N destroyed M live K` first).
+//! * `life-consume-parent`, `life-stale-parent`: a pool with a live item
+//!   passed to C as `own`, and a dropped pool's handle used again: the
+//!   host must trap.
 //!
 //! A wrong value panics, so the component traps with a message saying what
 //! was expected.
@@ -33,8 +41,8 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
-    describe, destroyed, fail_errno, fill, live, make_counter, parse, strdup_count, string_allocs,
-    string_frees,
+    describe, destroyed, fail_errno, fill, live, make_counter, parse, pools_live, strdup_count,
+    string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -45,7 +53,9 @@ const ERANGE: i32 = 34;
 const EIO: i32 = 5;
 
 const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
-                     | forged | after-drop | after-finish | wrong-type | null-handle";
+                     | forged | after-drop | after-finish | wrong-type | null-handle \
+                     | life-parent-first | life-consume-child | life-leave \
+                     | life-consume-parent | life-stale-parent";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,6 +74,30 @@ fn main() -> ExitCode {
             );
         }
         ["errors"] => errors(),
+        ["life-parent-first"] => life_parent_first(),
+        ["life-consume-child"] => life_consume_child(),
+        ["life-leave"] => life_leave(),
+        ["life-consume-parent"] => {
+            let pool = Pool::new();
+            let item = pool.item(1);
+            // C would free the pool under its item: the host must refuse.
+            black_box(Pool::finish(pool));
+            println!("unreachable");
+            drop(item);
+        }
+        ["life-stale-parent"] => {
+            let pool = Pool::new();
+            let item = pool.item(1);
+            let h = pool.handle();
+            drop(pool);
+            // The guest's handle is gone, even though C's pool lives on.
+            // SAFETY: a stale number on purpose; the canonical ABI checks it.
+            let stale = unsafe { Pool::from_handle(h) };
+            black_box(stale.items());
+            println!("unreachable");
+            std::mem::forget(stale);
+            drop(item);
+        }
         ["soak", n] => match n.parse::<u32>() {
             Ok(n) => soak(n),
             Err(_) => {
@@ -173,6 +207,76 @@ impl Counts {
             "strings allocated and freed since {self:?}, now {now:?}"
         );
     }
+}
+
+/// Items outliving the pool handle the guest dropped: C's pool lives until
+/// the last of them is gone.
+fn life_parent_first() {
+    let base = Counts::now();
+    let pools = pools_live();
+    let pool = Pool::new();
+    let a = pool.item(7);
+    let b = Pool::item_of(&pool, 8);
+    assert_eq!(pool.items(), 2);
+    base.objects(3, 0);
+    drop(pool);
+    // Hidden from the guest, alive in C.
+    base.objects(3, 0);
+    assert_eq!(pools_live() - pools, 1, "the pool went before its items");
+    // C checks the pool is alive on every item call.
+    assert_eq!(a.value(), 7);
+    drop(a);
+    base.objects(3, 1);
+    assert_eq!(pools_live() - pools, 1);
+    assert_eq!(b.value(), 8);
+    drop(b);
+    // The last item took the pool with it.
+    base.objects(3, 3);
+    assert_eq!(pools_live(), pools);
+    println!("life-parent-first: ok");
+}
+
+/// Items C consumes (`own`): they release their pool after the call.
+fn life_consume_child() {
+    let base = Counts::now();
+    let pools = pools_live();
+    let pool = Pool::new();
+    let item = pool.item(5);
+    drop(pool);
+    assert_eq!(Item::finish(item), 5);
+    base.objects(2, 2);
+    assert_eq!(pools_live(), pools);
+    // A pool whose items are gone may be consumed.
+    let pool = Pool::new();
+    let item = pool.item(6);
+    assert_eq!(Item::finish(item), 6);
+    assert_eq!(pool.items(), 0);
+    assert_eq!(Pool::finish(pool), 0);
+    base.objects(4, 4);
+    assert_eq!(pools_live(), pools);
+    println!("life-consume-child: ok");
+}
+
+/// Pools and items left for the store's teardown: a pool the guest
+/// dropped with two items, and a live pool with one, made interleaved.
+fn life_leave() {
+    let base = Counts::now();
+    let first = Pool::new();
+    let a = first.item(1);
+    let second = Pool::new();
+    let b = second.item(2);
+    let c = Pool::item_of(&first, 3);
+    drop(first);
+    assert_eq!(a.value() + b.value() + c.value(), 6);
+    base.objects(5, 0);
+    println!(
+        "created {} destroyed {} live {}",
+        created(),
+        destroyed(),
+        live()
+    );
+    std::mem::forget((a, second, b, c));
+    println!("life-leave: ok");
 }
 
 /// Handles the guest never drops: the host destroys them with the store.

@@ -184,7 +184,45 @@ fn rows(db: &Connection, stmt: &Statement) -> Vec<Vec<Value>> {
     }
 }
 
+/// A statement outliving the connection the guest dropped: it still steps
+/// through its rows, and the connection closes with it (sqlite's memory
+/// count is back where it was). Prints `outlive: ok`.
+fn outlive() {
+    let baseline = sqlite::memory_used();
+    let db = ok(
+        "open",
+        Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
+    );
+    ok(
+        "exec",
+        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)"),
+    );
+    let stmt = ok("prepare", db.prepare("SELECT x * 10 FROM t ORDER BY x"));
+    drop(db);
+    let mut got = Vec::new();
+    loop {
+        match stmt.step() {
+            ROW => got.push(stmt.column_int64(0)),
+            DONE => break,
+            code => panic!("step after the connection was dropped: error {code}"),
+        }
+    }
+    println!("outlive rows           = {got:?}");
+    assert_eq!(got, [10, 20, 30]);
+    let open = sqlite::memory_used() - baseline;
+    println!("outlive open           = {}", open > 0);
+    drop(stmt);
+    let left = sqlite::memory_used() - baseline;
+    println!("outlive left           = {left} bytes");
+    assert_eq!(left, 0, "the connection did not close with its last statement");
+    println!("outlive: ok");
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("outlive") {
+        outlive();
+        return;
+    }
     callbacks();
     if std::env::args().any(|a| a == "trap-in-function") {
         return;

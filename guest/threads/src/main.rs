@@ -20,6 +20,11 @@
 //!   waiting for it.
 //! * `wait`: waits for a thread started by an earlier run, then calls once
 //!   more.
+//! * `tenant-a`: starts a delayed notifying thread, sleeps while another
+//!   store calls (and joins that thread), then calls once more: its own
+//!   notifications arrive then.
+//! * `flood N`: `notify-from-thread(N)`, printing only how many
+//!   notifications were delivered (`notified = K`).
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -38,10 +43,17 @@ struct Events;
 thread_local! {
     /// Times the guest was asked.
     static ASKED: Cell<u32> = const { Cell::new(0) };
+    /// Notifications delivered; printed one by one unless `QUIET`.
+    static NOTIFIED: Cell<u32> = const { Cell::new(0) };
+    static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
 impl exports::dlwit::threads::events::Guest for Events {
     fn on_notify(seq: i32, text: String) {
+        NOTIFIED.set(NOTIFIED.get() + 1);
+        if QUIET.get() {
+            return;
+        }
         // A call from inside the callback: how far the C thread has got.
         let made = threads::made();
         println!("on-notify = {seq} {text:?} made {made}");
@@ -93,6 +105,20 @@ fn main() {
         }
         Some("leave") => {
             call("notify-later(2, 300)", || threads::notify_later(2, 300));
+        }
+        Some("tenant-a") => {
+            call("notify-later(2, 300)", || threads::notify_later(2, 300));
+            sleep(1500);
+            call("made", threads::made);
+        }
+        Some("flood") => {
+            let n: i32 = std::env::args()
+                .nth(2)
+                .and_then(|n| n.parse().ok())
+                .expect("flood N");
+            QUIET.set(true);
+            threads::notify_from_thread(n);
+            println!("notified = {}", NOTIFIED.get());
         }
         Some("wait") => {
             call("wait-later", threads::wait_later);

@@ -15,7 +15,7 @@ use dlwit_tests::{FIXTURE_LIB, Outcome, Runner, bindings};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
-fn runner() -> &'static Runner {
+pub(crate) fn runner() -> &'static Runner {
     static RUNNER: OnceLock<Runner> = OnceLock::new();
     RUNNER.get_or_init(|| {
         // The directory: handles.wit and echo.wit are one package.
@@ -40,17 +40,17 @@ pub(crate) fn serial() -> MutexGuard<'static, ()> {
 
 /// The fixture's counts, as the guest's `counts` case prints them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Counts {
-    created: i64,
-    destroyed: i64,
-    live: i64,
+pub(crate) struct Counts {
+    pub(crate) created: i64,
+    pub(crate) destroyed: i64,
+    pub(crate) live: i64,
     string_allocs: i64,
     string_frees: i64,
 }
 
 impl Counts {
     /// Reads `created N destroyed M live K string-allocs A string-frees F`.
-    fn parse(line: &str) -> Counts {
+    pub(crate) fn parse(line: &str) -> Counts {
         let words: Vec<&str> = line.split_whitespace().collect();
         let get = |key: &str| -> i64 {
             let at = words
@@ -73,7 +73,7 @@ impl Counts {
 
     /// The counts now, read by the guest in a fresh store; it also shows
     /// that the host still works.
-    fn now() -> Counts {
+    pub(crate) fn now() -> Counts {
         let out = runner().run("handles", &["counts"]);
         assert!(
             out.result.is_ok(),
@@ -92,7 +92,7 @@ impl Counts {
     /// Asserts that between `self` and `after`, everything created was
     /// destroyed and every string handed out was freed.
     #[track_caller]
-    fn balanced(&self, after: &Counts, what: &str) {
+    pub(crate) fn balanced(&self, after: &Counts, what: &str) {
         assert_eq!(
             after.created - self.created,
             after.destroyed - self.destroyed,
@@ -110,7 +110,7 @@ impl Counts {
     }
 }
 
-fn expect_ok(out: &Outcome, done: &str) {
+pub(crate) fn expect_ok(out: &Outcome, done: &str) {
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert!(out.stdout.contains(done), "no `{done}` in:\n{}", out.stdout);
 }
@@ -162,7 +162,7 @@ fn error_conventions_returned_memory_and_buffers() {
 /// Runs a sad case: it must trap with `needles` in the message, leave the
 /// counts balanced (whatever it created is destroyed with its store), and
 /// the host must go on working.
-fn sad(case: &str, needles: &[&str]) {
+pub(crate) fn sad(case: &str, needles: &[&str]) {
     let _serial = serial();
     let before = Counts::now();
     let out = runner().run("handles", &[case]);

@@ -9,6 +9,7 @@ mod import;
 mod imports;
 mod layout;
 mod libs;
+mod lifetimes;
 mod paths;
 mod plan;
 mod preconditions;

@@ -3,9 +3,12 @@
 //!
 //! A callback arriving on a thread other than the store's must never enter
 //! the store there. dlwit queues it (its result unread by C, its arguments
-//! copied) and delivers it at the next call into the same bindings, before
-//! or after that call's C function; when C needs an answer it gets the
-//! callback's fallback at once, and the callback counts as dropped.
+//! copied) for the store whose call gave C the function pointer (each store
+//! has closures of its own) and delivers it at that store's next call into
+//! the same bindings, before or after that call's C function; when C needs
+//! an answer it gets the callback's fallback at once, and the callback
+//! counts as dropped, as do callbacks beyond the store's queue limit and
+//! those for a store that is gone.
 //!
 //! The guest prints a transcript of calls, returns and deliveries in the
 //! order they happened, checked here line by line. Each delivered
@@ -111,13 +114,11 @@ fn foreign_thread_callbacks_wait_for_the_next_call_fast_path() {
 }
 
 /// A guest that returns while C's thread is still going to call back: the
-/// host survives, the notifications are queued rather than dropped, and
-/// the next call into the same bindings delivers them. The queue belongs to
-/// the bindings, not to a store (a foreign thread's callback cannot say
-/// which store it is for), so that next call is the next guest's, in a
-/// fresh store.
+/// host survives, and the notifications, meant for a store that is gone,
+/// are dropped and counted; the next guest (a fresh store) does not get
+/// them.
 #[test]
-fn notifications_after_the_guest_returned_reach_the_next_call() {
+fn notifications_for_a_store_that_is_gone_are_dropped() {
     let _serial = serial();
     let b = load();
     let runner = Runner::with_options(
@@ -136,13 +137,66 @@ fn notifications_after_the_guest_returned_reach_the_next_call() {
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     check(
         &out.stdout,
-        r#"call = wait-later
+        "call = wait-later\nreturned = 2\ncall = made\nreturned = 2\n",
+    );
+    assert_eq!(b.callbacks_dropped(), 2);
+    assert_eq!(b.retired_closure_sets(), 2, "one per store that called");
+}
+
+/// Two tenants of one set of bindings: store A starts a C thread that calls
+/// back later and sleeps; store B calls next (and joins that thread) while
+/// A sleeps. B must not receive A's notifications; A gets them at its next
+/// call.
+#[test]
+fn queued_callbacks_go_only_to_the_store_that_registered_them() {
+    let _serial = serial();
+    let b = load();
+    let runner = Runner::new(&b);
+    let (a, other) = std::thread::scope(|s| {
+        let a = s.spawn(|| runner.run("threads", &["tenant-a"]));
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        let other = runner.run("threads", &["wait"]);
+        (a.join().expect("store A's thread"), other)
+    });
+    assert!(other.result.is_ok(), "{:?}\n{}", other.result, other.stdout);
+    check(
+        &other.stdout,
+        "call = wait-later\nreturned = 2\ncall = made\nreturned = 2\n",
+    );
+    assert!(a.result.is_ok(), "{:?}\n{}", a.result, a.stdout);
+    check(
+        &a.stdout,
+        r#"call = notify-later(2, 300)
+returned = 2
+sleep = 1500 ms
+call = made
 on-notify = 0 "tick 0" made 2
 on-notify = 1 "tick 1" made 2
-returned = 2
-call = made
 returned = 2
 "#,
     );
     assert_eq!(b.callbacks_dropped(), 0);
+}
+
+/// A flood of notifications from a C thread during one call: the store's
+/// queue keeps its limit and drops (and counts) the rest, so host memory
+/// stays bounded; a fresh store is served afterwards with the default limit.
+#[test]
+fn a_flood_of_callbacks_is_bounded_by_the_store_queue_limit() {
+    let _serial = serial();
+    let b = load();
+    let runner = Runner::new(&b);
+    let (out, host) = runner.run_with("threads", &["flood", "10000"], |host| {
+        host.handles.set_callback_queue_limit(100)
+    });
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(&out.stdout, "notified = 100\n");
+    assert_eq!(host.handles.callbacks_dropped(), 9_900);
+    drop(host);
+    assert_eq!(b.callbacks_dropped(), 9_900);
+    let again = runner.run("threads", &["flood", "50"]);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+    check(&again.stdout, "notified = 50\n");
+    assert_eq!(b.callbacks_dropped(), 9_900);
+    assert_eq!(dlwit::CALLBACK_QUEUE_LIMIT, 1024);
 }
