@@ -17,7 +17,7 @@ use crate::native::raw::{
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{Instance, Linker, LinkerInstance, ResourceType, Val};
 use wasmtime::{AsContextMut, StoreContextMut};
@@ -144,6 +144,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 closures: bindings.closures.clone(),
                 set: bindings.set,
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
+                frame_bytes: bindings.frame_bytes.clone(),
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 fast,
                 fused,
@@ -368,7 +369,18 @@ struct HostFn {
     set: u64,
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
+    ///
+    /// The frame belongs to the linker, not to a store: every store of the
+    /// linker reuses it, and it lives as long as the linker. That is
+    /// acceptable because it holds nothing of a store between calls (each
+    /// call starts by clearing it; what it copied was the guest's, for the
+    /// call only) and because it does not keep a guest's peak: a call that
+    /// grew its scratch past [`TRIM_AT`](crate::native::TRIM_AT) gives it back when it is done
+    /// ([`Frame::trim`]), so between calls a frame holds at most that much.
+    /// What a call reserves in it counts against the calling store's limit.
     scratch: Mutex<(Frame, Consumed)>,
+    /// The bindings' count of the bytes their reused frames hold.
+    frame_bytes: Arc<AtomicUsize>,
     /// The counters and this function's index, when calls are counted.
     count: Option<(Arc<[AtomicU64]>, usize)>,
     /// The fast-path program, when the function is eligible.
@@ -376,6 +388,13 @@ struct HostFn {
     /// The fused program (and its stub), when the call is direct and the
     /// bindings have no callbacks.
     fused: Option<Fused>,
+}
+
+impl Drop for HostFn {
+    fn drop(&mut self) {
+        let held = self.scratch.get_mut().map_or(0, |(frame, _)| frame.held());
+        self.frame_bytes.fetch_sub(held, Ordering::Relaxed);
+    }
 }
 
 impl HostFn {
@@ -417,15 +436,34 @@ impl HostFn {
     /// Calls C through `c`. When the bindings have callbacks, the store is
     /// lent to those C makes meanwhile, and callbacks queued from other
     /// threads are delivered before and after.
+    ///
+    /// `held` is what the call reserved in its frame: while C runs, it
+    /// counts against the store's limit, for the calls callbacks make into
+    /// the same store meanwhile. (With no callbacks, nothing else can run
+    /// in the store until the call is done, and nothing is counted.)
     fn call_c<T: DlwitView, R>(
         &self,
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
+        held: usize,
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
         if self.plan.callbacks.is_empty() {
             return Ok(c());
         }
+        store.data_mut().handles().hold(held);
+        let r = self.call_c_lent(cx, store, c);
+        store.data_mut().handles().release(held);
+        r
+    }
+
+    /// [`HostFn::call_c`] with callbacks.
+    fn call_c_lent<T: DlwitView, R>(
+        &self,
+        cx: &Ctx<'_>,
+        store: &mut StoreContextMut<'_, T>,
+        c: impl FnOnce() -> R,
+    ) -> wasmtime::Result<R> {
         store.data_mut().handles().keep(&self.closures);
         let queue = self.closures.queue();
         deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
@@ -447,12 +485,22 @@ impl HostFn {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
 
-    /// Runs `f` with the reusable frame, or a fresh one when it is busy.
+    /// Runs `f` with the reusable frame, or a fresh one when it is busy;
+    /// then trims the frame back if the call made it grow past [`TRIM_AT`](crate::native::TRIM_AT).
     fn with_frame<R>(&self, f: impl FnOnce(&mut Frame, &mut Consumed) -> R) -> R {
         match self.scratch.try_lock() {
             Ok(mut g) => {
                 let (frame, consumed) = &mut *g;
-                f(frame, consumed)
+                let before = frame.held();
+                let r = f(frame, consumed);
+                frame.trim();
+                let after = frame.held();
+                if after > before {
+                    self.frame_bytes.fetch_add(after - before, Ordering::Relaxed);
+                } else if after < before {
+                    self.frame_bytes.fetch_sub(before - after, Ordering::Relaxed);
+                }
+                r
             }
             Err(_) => f(&mut self.callable.frame(), &mut Vec::new()),
         }
@@ -470,7 +518,7 @@ impl HostFn {
         let cx = self.ctx();
         self.with_frame(|frame, consumed| {
             marshal::lower(&cx, params, frame, &mut store, consumed).map_err(|e| self.fail(e))?;
-            let errno = self.call_c(&cx, &mut store, || {
+            let errno = self.call_c(&cx, &mut store, frame.used(), || {
                 if cx.func.errno {
                     self.callable.call_errno(frame)
                 } else {
@@ -523,7 +571,7 @@ impl HostFn {
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            self.call_c(&cx, store, || self.callable.call(frame))?;
+            self.call_c(&cx, store, frame.used(), || self.callable.call(frame))?;
             lift(&cx, fast, frame.ret(), store).map_err(|e| self.fail(e))
         })
     }

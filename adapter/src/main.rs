@@ -15,12 +15,15 @@ const USAGE: &str = "\
 dlwit: lift native C libraries into WebAssembly component-model worlds
 
 usage:
-  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--count-calls] COMPONENT [ARGS...]
+  dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--count-calls]
+            [--max-memory BYTES] COMPONENT [ARGS...]
       run a component (a wasi:cli command) with WASI and the WIT's C
       libraries linked; exits with the component's exit code; with
       --count-calls, prints how many calls it made into C (total and per
       function) on stderr at the end (every call then takes the slower
-      general path)
+      general path); --max-memory bounds what dlwit allocates on the host
+      for the guest (copies, buffers, results, handles; default 64M; K, M
+      and G suffixes are powers of 1024)
   dlwit plan WIT
       print each function's C prototype and each struct's C layout
   dlwit check WIT [--lib PATH | --lib SONAME=PATH]... [--verify-layout HEADER... [-I DIR] [-D NAME=VAL]]
@@ -125,7 +128,8 @@ fn run(args: &[String]) -> Result<ExitCode> {
             component,
             args,
             count_calls,
-        } => run_component(&wit, &libs, &component, &args, count_calls),
+            max_memory,
+        } => run_component(&wit, &libs, &component, &args, count_calls, max_memory),
     }
 }
 
@@ -146,6 +150,7 @@ fn run_component(
     path: &std::path::Path,
     args: &[String],
     count_calls: bool,
+    max_memory: usize,
 ) -> Result<ExitCode> {
     let bindings = load(wit, libs)?;
     let mut config = Config::new();
@@ -175,7 +180,12 @@ fn run_component(
                 .collect::<Vec<_>>(),
         )
         .build();
-    let mut store = Store::new(&engine, WasiHost::new(ctx));
+    let mut host = WasiHost::new(ctx);
+    host.handles.set_limit(max_memory);
+    let mut store = Store::new(&engine, host);
+    // wasmtime's own bound on what one call copies from the guest to the
+    // host (as `Val`s on the general path): the same figure.
+    store.set_hostcall_fuel(max_memory);
     let command = linker
         .instantiate(&mut store, &component)
         .and_then(|instance| {
@@ -313,7 +323,24 @@ enum Cmd {
         component: PathBuf,
         args: Vec<String>,
         count_calls: bool,
+        max_memory: usize,
     },
+}
+
+/// A byte count: digits, with an optional `K`, `M` or `G` (powers of 1024).
+fn parse_bytes(v: &str) -> Option<usize> {
+    let (digits, shift) = match v.strip_suffix(['K', 'k']) {
+        Some(d) => (d, 10),
+        None => match v.strip_suffix(['M', 'm']) {
+            Some(d) => (d, 20),
+            None => match v.strip_suffix(['G', 'g']) {
+                Some(d) => (d, 30),
+                None => (v, 0),
+            },
+        },
+    };
+    let n: usize = digits.parse().ok()?;
+    n.checked_mul(1 << shift)
 }
 
 fn parse(args: &[String]) -> Result<Cmd, Usage> {
@@ -327,6 +354,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let mut libs = Libraries::default();
     let mut positional = Vec::new();
     let mut count_calls = false;
+    let mut max_memory = dlwit::DEFAULT_MEMORY_LIMIT;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         // After the component, everything belongs to it.
@@ -357,6 +385,16 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
             }
             "--verify-layout" if cmd == "check" => layout = Some(Default::default()),
             "--count-calls" if cmd == "run" => count_calls = true,
+            "--max-memory" if cmd == "run" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("`--max-memory` needs a byte count"))?;
+                max_memory = parse_bytes(v).ok_or_else(|| {
+                    Usage(format!(
+                        "`--max-memory`: expected a byte count such as 67108864 or 64M, got `{v}`"
+                    ))
+                })?;
+            }
             "-I" | "-D" if layout.is_some() => {
                 let v = it
                     .next()
@@ -404,6 +442,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 component: component.into(),
                 args: args.to_vec(),
                 count_calls,
+                max_memory,
             })
         }
         "help" | "-h" | "--help" => Err(usage("")),

@@ -154,6 +154,11 @@ impl Runner {
 
     /// Runs guest `name` with `args`, capturing its output.
     pub fn run(&self, name: &str, args: &[&str]) -> Outcome {
+        self.run_with_limit(name, args, dlwit::DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// [`Runner::run`] in a store whose dlwit memory limit is `limit` bytes.
+    pub fn run_with_limit(&self, name: &str, args: &[&str], limit: usize) -> Outcome {
         let component = component(name);
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
@@ -162,7 +167,9 @@ impl Runner {
             .inherit_stderr()
             .args(&argv)
             .build();
-        let mut store = Store::new(engine(), WasiHost::new(ctx));
+        let mut host = WasiHost::new(ctx);
+        host.handles.set_limit(limit);
+        let mut store = Store::new(engine(), host);
         let result = self
             .linker
             .instantiate(&mut store, &component)

@@ -7,6 +7,7 @@ mod handles;
 mod import;
 mod layout;
 mod libs;
+mod memory;
 mod plan;
 mod raylib;
 mod sqlite;
