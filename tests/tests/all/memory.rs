@@ -153,3 +153,38 @@ fn a_string_that_is_not_utf8_is_freed() {
         }
     }
 }
+
+/// `dlwit run --max-memory`: the store's limit from the command line.
+#[test]
+fn the_cli_takes_a_memory_limit() {
+    use std::process::Command;
+    let wasm = dlwit_tests::guest(GUEST);
+    let run = |limit: &str, case: &[&str]| {
+        Command::new(dlwit_tests::cli())
+            .args(["run", "--wit", "tests/wit/memory.wit", "--lib", FIXTURE_LIB])
+            .args(["--max-memory", limit, wasm.to_str().unwrap()])
+            .args(case)
+            .current_dir(dlwit_tests::root())
+            .output()
+            .unwrap()
+    };
+    let out = run("64K", &["string", "100000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "the guest asked for a 100001-byte copy of string `s`, over the store's limit of 65536 bytes"
+        ),
+        "{err}"
+    );
+    let out = run("1M", &["string", "100000"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "string 100000\n");
+    let out = run("lots", &["ok"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`--max-memory`: expected a byte count such as 67108864 or 64M, got `lots`"),
+        "{err}"
+    );
+}
