@@ -185,9 +185,9 @@ impl Handles {
             }
         }
         Err(format!(
-            "{} (C's object was destroyed)",
+            "{}; C's object was destroyed",
             over.message(&format!(
-                "a new handle ({cost} bytes, with {} alive)",
+                "the guest asked for a new handle ({cost} bytes, with {} alive)",
                 self.live()
             ))
         ))

@@ -8,6 +8,8 @@
 //! * `string N`, `bytes N`, `fill N`: an N-byte string copy, list copy, or
 //!   buffer and list result; prints `string N`, `bytes N` or `fill N` when
 //!   the host served it (a host limit below N makes it trap instead).
+//! * `handles N`: makes N tokens and keeps them; prints `handles N` (a
+//!   host limit below what N table entries take makes it trap instead).
 //! * `bad-utf8`, `bad-utf8-or-none`, `bad-utf8-out`: C hands over a string
 //!   that is not UTF-8 (fast path, general path, out-parameter): the host
 //!   must trap, and free it.
@@ -25,7 +27,7 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::memory::{
-    bad_utf8, bad_utf8_or_none, bad_utf8_out, bytes_sum, fill, str_len, bad_frees,
+    Token, bad_frees, bad_utf8, bad_utf8_or_none, bad_utf8_out, bytes_sum, fill, str_len,
 };
 
 fn size(arg: &str) -> u64 {
@@ -64,6 +66,11 @@ fn main() -> ExitCode {
             assert_eq!(v.len() as u64, n);
             assert!(v.iter().all(|b| *b == 7));
             println!("fill {n}");
+        }
+        ["handles", n] => {
+            let n = size(n);
+            let tokens: Vec<Token> = (0..n).map(|_| Token::new()).collect();
+            println!("handles {}", tokens.len());
         }
         ["bad-utf8"] => println!("unreachable: {:?}", bad_utf8()),
         ["bad-utf8-or-none"] => println!("unreachable: {:?}", bad_utf8_or_none()),

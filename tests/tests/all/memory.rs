@@ -122,6 +122,27 @@ fn a_low_limit_refuses_moderate_copies_and_results() {
     }
 }
 
+#[test]
+fn a_low_limit_bounds_the_handle_table() {
+    let b = memory();
+    let limit = 64 << 10;
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run_with_limit(GUEST, &["handles", "100"], limit);
+        assert_eq!(out.stdout, "handles 100\n", "{path}: {:?}", out.result);
+        let out = runner.run_with_limit(GUEST, &["handles", "100000"], limit);
+        out.expect_trap(&[
+            &format!(
+                "{}the guest asked for a new handle (",
+                context("[constructor]token", "fx_token_new")
+            ),
+            "over the store's limit of 65536 bytes (",
+            "bytes of it already in use); C's object was destroyed",
+        ]);
+        serves(&runner, path);
+    }
+}
+
 fn bad_frees(runner: &Runner) -> u64 {
     let out = runner.run(GUEST, &["frees"]);
     assert_eq!(out.result, Ok(()));
