@@ -496,9 +496,11 @@ impl HostFn {
                 frame.trim();
                 let after = frame.held();
                 if after > before {
-                    self.frame_bytes.fetch_add(after - before, Ordering::Relaxed);
+                    self.frame_bytes
+                        .fetch_add(after - before, Ordering::Relaxed);
                 } else if after < before {
-                    self.frame_bytes.fetch_sub(before - after, Ordering::Relaxed);
+                    self.frame_bytes
+                        .fetch_sub(before - after, Ordering::Relaxed);
                 }
                 r
             }

@@ -143,9 +143,9 @@ pub fn lower<T: DlwitView>(
                     (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
                 };
                 let size = cx.plan.size_align(shape.ctype()).0;
-                let at = frame
-                    .alloc(size)
-                    .map_err(|o| o.message(&format!("the guest asked for a copy of `{}`", name())))?;
+                let at = frame.alloc(size).map_err(|o| {
+                    o.message(&format!("the guest asked for a copy of `{}`", name()))
+                })?;
                 write_val(cx.plan, shape, v, frame.scratch(at, size))?;
                 frame.point_at(*arg, at);
             }
@@ -175,7 +175,11 @@ pub fn lower<T: DlwitView>(
                         .ok_or("the buffer capacity must be a non-negative integer")?,
                 };
                 let name = &func.args[out.arg].name;
-                let over = |o: Over| o.message(&format!("the guest asked for a {cap}-byte buffer (`{name}`)"));
+                let over = |o: Over| {
+                    o.message(&format!(
+                        "the guest asked for a {cap}-byte buffer (`{name}`)"
+                    ))
+                };
                 // Checked against the store's limit before anything is
                 // allocated; then against 2 GiB, whatever the limit.
                 let need = usize::try_from(cap).unwrap_or(usize::MAX);
@@ -204,7 +208,10 @@ pub fn lower<T: DlwitView>(
             }
         };
         let at = frame.alloc(size).map_err(|o| {
-            o.message(&format!("the guest asked for a slot for `{}`", func.args[out.arg].name))
+            o.message(&format!(
+                "the guest asked for a slot for `{}`",
+                func.args[out.arg].name
+            ))
         })?;
         frame.scratch(at, size).fill(0);
         frame.point_at(out.arg, at);
@@ -218,12 +225,18 @@ pub fn lower<T: DlwitView>(
 
 /// The refusal of a string argument's copy.
 pub(super) fn string_over(o: Over, name: &str) -> String {
-    o.message(&format!("the guest asked for a {}-byte copy of string `{name}`", o.asked))
+    o.message(&format!(
+        "the guest asked for a {}-byte copy of string `{name}`",
+        o.asked
+    ))
 }
 
 /// The refusal of a list argument's copy.
 pub(super) fn list_over(o: Over, name: &str) -> String {
-    o.message(&format!("the guest asked for a {}-byte copy of list `{name}`", o.asked))
+    o.message(&format!(
+        "the guest asked for a {}-byte copy of list `{name}`",
+        o.asked
+    ))
 }
 
 fn int_value(v: &Val) -> Option<u64> {
@@ -528,7 +541,9 @@ fn room_str<T: DlwitView>(
     frame: &Frame,
     len: usize,
 ) -> Result<(), String> {
-    room(store, frame, len, || format!("a string result takes {len} bytes"))
+    room(store, frame, len, || {
+        format!("a string result takes {len} bytes")
+    })
 }
 
 /// [`room`] for a list result of `len` elements: on the general path, one
@@ -673,10 +688,11 @@ fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
             continue;
         };
         let ptr = slot_u64(frame, out.arg);
-        if ptr != 0 && !lifted.contains(&i) {
-            if let Some(d) = cx.plan.resources[*resource].drop {
-                cx.calls[d].call_with(&[ptr]);
-            }
+        if let (Some(d), true) = (
+            cx.plan.resources[*resource].drop,
+            ptr != 0 && !lifted.contains(&i),
+        ) {
+            cx.calls[d].call_with(&[ptr]);
         }
     }
 }

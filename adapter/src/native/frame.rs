@@ -174,7 +174,8 @@ impl Frame {
         self.scratch_used = total;
         if self.scratch.len() < words(total) {
             // Exactly: what the frame holds is what the budget allowed.
-            self.scratch.reserve_exact(words(total) - self.scratch.len());
+            self.scratch
+                .reserve_exact(words(total) - self.scratch.len());
             self.scratch.resize(words(total), 0);
         }
         Ok(at)

@@ -5,13 +5,14 @@
 //! Each sad path asserts the exact error and that the host then serves a
 //! fresh store. Every case runs on the fast (fused) and the general path.
 
-use dlwit::{Bindings, DEFAULT_MEMORY_LIMIT, LinkOptions, Libraries};
+use dlwit::{Bindings, DEFAULT_MEMORY_LIMIT, Libraries, LinkOptions};
 use dlwit_tests::{FIXTURE_LIB, Runner, bindings};
 
 const GUEST: &str = "hostile-mem";
 
 fn memory() -> Bindings {
-    bindings("tests/wit/memory.wit", &Libraries::path(FIXTURE_LIB)).unwrap_or_else(|e| panic!("{e}"))
+    bindings("tests/wit/memory.wit", &Libraries::path(FIXTURE_LIB))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The fast path (fused where it can be) and the general `Val` path.
@@ -62,7 +63,11 @@ fn a_large_copy_is_served_and_the_frame_given_back() {
         // frame (too long for a fused call's stack buffer), which is then
         // trimmed. (The general path lifts a `list<u8>` argument as one
         // `Val` per byte, which wasmtime's hostcall fuel bounds: 128 MiB.)
-        for case in [["string", "4000000"], ["bytes", "2000000"], ["fill", "400000"]] {
+        for case in [
+            ["string", "4000000"],
+            ["bytes", "2000000"],
+            ["fill", "400000"],
+        ] {
             let out = runner.run(GUEST, &case);
             assert_eq!(out.result, Ok(()), "{path} {case:?}: {}", out.stdout);
             assert_eq!(out.stdout, format!("{} {}\n", case[0], case[1]));
@@ -199,7 +204,11 @@ fn the_cli_takes_a_memory_limit() {
         "{err}"
     );
     let out = run("1M", &["string", "100000"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "string 100000\n");
     let out = run("lots", &["ok"]);
     let err = String::from_utf8_lossy(&out.stderr);
