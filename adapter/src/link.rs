@@ -17,7 +17,7 @@ use crate::native::raw::{
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::resources::DlwitView;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{Instance, Linker, LinkerInstance, ResourceType, Val};
 use wasmtime::{AsContextMut, StoreContextMut};
@@ -144,6 +144,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 closures: bindings.closures.clone(),
                 set: bindings.set,
                 scratch: Mutex::new((b.callable.frame(), Vec::new())),
+                frame_bytes: bindings.frame_bytes.clone(),
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 require: !func.require.is_empty(),
                 fast,
@@ -388,7 +389,18 @@ struct HostFn {
     set: u64,
     /// The frame and consumed-handle list reused by every call; a
     /// re-entrant or concurrent call gets its own.
+    ///
+    /// The frame belongs to the linker, not to a store: every store of the
+    /// linker reuses it, and it lives as long as the linker. That is
+    /// acceptable because it holds nothing of a store between calls (each
+    /// call starts by clearing it; what it copied was the guest's, for the
+    /// call only) and because it does not keep a guest's peak: a call that
+    /// grew its scratch past [`TRIM_AT`](crate::native::TRIM_AT) gives it back when it is done
+    /// ([`Frame::trim`]), so between calls a frame holds at most that much.
+    /// What a call reserves in it counts against the calling store's limit.
     scratch: Mutex<(Frame, Consumed)>,
+    /// The bindings' count of the bytes their reused frames hold.
+    frame_bytes: Arc<AtomicUsize>,
     /// The counters and this function's index, when calls are counted.
     count: Option<(Arc<[AtomicU64]>, usize)>,
     /// The function has `require` conditions: every path checks them
@@ -403,6 +415,13 @@ struct HostFn {
     /// Takes an `own` handle: the call may consume a child, whose parent
     /// is released after it.
     consumes: bool,
+}
+
+impl Drop for HostFn {
+    fn drop(&mut self) {
+        let held = self.scratch.get_mut().map_or(0, |(frame, _)| frame.held());
+        self.frame_bytes.fetch_sub(held, Ordering::Relaxed);
+    }
 }
 
 impl HostFn {
@@ -460,16 +479,36 @@ impl HostFn {
     /// lent to those C makes meanwhile through this store's `closures`, and
     /// callbacks queued for this store from other threads are delivered
     /// before and after.
+    ///
+    /// `held` is what the call reserved in its frame: while C runs, it
+    /// counts against the store's limit, for the calls callbacks make into
+    /// the same store meanwhile. (With no callbacks, nothing else can run
+    /// in the store until the call is done, and nothing is counted.)
     fn call_c<T: DlwitView, R>(
         &self,
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
         closures: Option<&Closures>,
+        held: usize,
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
         let Some(closures) = closures else {
             return Ok(c());
         };
+        store.data_mut().handles().hold_bytes(held);
+        let r = self.call_c_lent(cx, store, closures, c);
+        store.data_mut().handles().release_bytes(held);
+        r
+    }
+
+    /// [`HostFn::call_c`] with callbacks.
+    fn call_c_lent<T: DlwitView, R>(
+        &self,
+        cx: &Ctx<'_>,
+        store: &mut StoreContextMut<'_, T>,
+        closures: &Closures,
+        c: impl FnOnce() -> R,
+    ) -> wasmtime::Result<R> {
         let queue = closures.queue();
         deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
         let tenant = store.data_mut().handles().tenant();
@@ -547,12 +586,24 @@ impl HostFn {
         wasmtime::Error::msg(format!("dlwit: {}: {e}", self.context))
     }
 
-    /// Runs `f` with the reusable frame, or a fresh one when it is busy.
+    /// Runs `f` with the reusable frame, or a fresh one when it is busy;
+    /// then trims the frame back if the call made it grow past [`TRIM_AT`](crate::native::TRIM_AT).
     fn with_frame<R>(&self, f: impl FnOnce(&mut Frame, &mut Consumed) -> R) -> R {
         match self.scratch.try_lock() {
             Ok(mut g) => {
                 let (frame, consumed) = &mut *g;
-                f(frame, consumed)
+                let before = frame.held();
+                let r = f(frame, consumed);
+                frame.trim();
+                let after = frame.held();
+                if after > before {
+                    self.frame_bytes
+                        .fetch_add(after - before, Ordering::Relaxed);
+                } else if after < before {
+                    self.frame_bytes
+                        .fetch_sub(before - after, Ordering::Relaxed);
+                }
+                r
             }
             Err(_) => f(&mut self.callable.frame(), &mut Vec::new()),
         }
@@ -576,7 +627,7 @@ impl HostFn {
         self.with_frame(|frame, consumed| {
             let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
                 .map_err(|e| self.fail(e))?;
-            let errno = self.call_c(&cx, &mut store, closures.as_deref(), || {
+            let errno = self.call_c(&cx, &mut store, closures.as_deref(), frame.used(), || {
                 if cx.func.errno {
                     self.callable.call_errno(frame)
                 } else {
@@ -640,7 +691,7 @@ impl HostFn {
         let fast = self.fast.as_ref().expect("only called with a fast plan");
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            let called = self.call_c(&cx, store, closures.as_deref(), || {
+            let called = self.call_c(&cx, store, closures.as_deref(), frame.used(), || {
                 self.callable.call(frame)
             });
             self.release_consumed(store);

@@ -16,7 +16,7 @@ dlwit: lift native C libraries into WebAssembly component-model worlds
 
 usage:
   dlwit run --wit WIT [--lib PATH | --lib SONAME=PATH]... [--dir HOST[::GUEST]]...
-            [--count-calls] COMPONENT [ARGS...]
+            [--count-calls] [--max-memory BYTES] COMPONENT [ARGS...]
       run a component (a wasi:cli command) with WASI and the WIT's C
       libraries linked; exits with the component's exit code; --dir gives
       the guest the host directory HOST as GUEST (default: HOST), read-write,
@@ -24,7 +24,9 @@ usage:
       other files); with
       --count-calls, prints how many calls it made into C (total and per
       function) on stderr at the end (every call then takes the slower
-      general path)
+      general path); --max-memory bounds what dlwit allocates on the host
+      for the guest (copies, buffers, results, handles; default 64M; K, M
+      and G suffixes are powers of 1024)
   dlwit plan WIT
       print each function's C prototype and each struct's C layout
   dlwit check WIT [--lib PATH | --lib SONAME=PATH]... [--verify-layout HEADER... [-I DIR] [-D NAME=VAL]]
@@ -130,7 +132,16 @@ fn run(args: &[String]) -> Result<ExitCode> {
             args,
             dirs,
             count_calls,
-        } => run_component(&wit, &libs, &component, &args, &dirs, count_calls),
+            max_memory,
+        } => run_component(
+            &wit,
+            &libs,
+            &component,
+            &args,
+            &dirs,
+            count_calls,
+            max_memory,
+        ),
     }
 }
 
@@ -152,6 +163,7 @@ fn run_component(
     args: &[String],
     dirs: &[(PathBuf, String)],
     count_calls: bool,
+    max_memory: usize,
 ) -> Result<ExitCode> {
     let bindings = load(wit, libs)?;
     let mut config = Config::new();
@@ -187,7 +199,12 @@ fn run_component(
                     .context(format!("cannot open directory `{}`", host.display()))
             })?;
     }
-    let mut store = Store::new(&engine, WasiHost::with_preopens(wasi.build(), preopens));
+    let mut host = WasiHost::with_preopens(wasi.build(), preopens);
+    host.handles.set_limit(max_memory);
+    let mut store = Store::new(&engine, host);
+    // wasmtime's own bound on what one call copies from the guest to the
+    // host (as `Val`s on the general path): the same figure.
+    store.set_hostcall_fuel(max_memory);
     let command = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])
         .and_then(|instance| Command::new(&mut store, &instance))
         .map_err(|e| {
@@ -323,7 +340,24 @@ enum Cmd {
         /// `--dir HOST[::GUEST]`: (host, guest).
         dirs: Vec<(PathBuf, String)>,
         count_calls: bool,
+        max_memory: usize,
     },
+}
+
+/// A byte count: digits, with an optional `K`, `M` or `G` (powers of 1024).
+fn parse_bytes(v: &str) -> Option<usize> {
+    let (digits, shift) = match v.strip_suffix(['K', 'k']) {
+        Some(d) => (d, 10),
+        None => match v.strip_suffix(['M', 'm']) {
+            Some(d) => (d, 20),
+            None => match v.strip_suffix(['G', 'g']) {
+                Some(d) => (d, 30),
+                None => (v, 0),
+            },
+        },
+    };
+    let n: usize = digits.parse().ok()?;
+    n.checked_mul(1 << shift)
 }
 
 fn parse(args: &[String]) -> Result<Cmd, Usage> {
@@ -338,6 +372,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
     let mut positional = Vec::new();
     let mut count_calls = false;
     let mut dirs = Vec::new();
+    let mut max_memory = dlwit::DEFAULT_MEMORY_LIMIT;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         // After the component, everything belongs to it.
@@ -379,6 +414,16 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                     )));
                 }
                 dirs.push((PathBuf::from(host), guest.to_string()));
+            }
+            "--max-memory" if cmd == "run" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("`--max-memory` needs a byte count"))?;
+                max_memory = parse_bytes(v).ok_or_else(|| {
+                    Usage(format!(
+                        "`--max-memory`: expected a byte count such as 67108864 or 64M, got `{v}`"
+                    ))
+                })?;
             }
             "-I" | "-D" if layout.is_some() => {
                 let v = it
@@ -428,6 +473,7 @@ fn parse(args: &[String]) -> Result<Cmd, Usage> {
                 args: args.to_vec(),
                 dirs,
                 count_calls,
+                max_memory,
             })
         }
         "help" | "-h" | "--help" => Err(usage("")),

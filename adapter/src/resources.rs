@@ -17,9 +17,13 @@
 //!
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
 //! [`Blob`]; its "pointer" is the blob's address.
+//!
+//! The table also keeps the store's memory limit: what dlwit allocates on
+//! the host for this store's guests counts against it, checked before
+//! allocating (see [`Handles::with_limit`]).
 
 use crate::native::callback::{Callbacks, Closures};
-use crate::native::{Blob, Callable};
+use crate::native::{Blob, Budget, Callable};
 use std::sync::Arc;
 use wasmtime::component::Func;
 
@@ -45,8 +49,25 @@ pub const CALLBACK_QUEUE_LIMIT: usize = 1024;
 /// Numbers stores for their callbacks (0: not yet numbered).
 static NEXT_TENANT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// The C handles a store's guests hold. Put one in the store data and
-/// implement [`DlwitView`]; dropping it destroys every handle still alive.
+/// The default of [`Handles::limit`]: 64 MiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 64 << 20;
+
+/// The C handles a store's guests hold, and the store's memory limit. Put
+/// one in the store data and implement [`DlwitView`]; dropping it destroys
+/// every handle still alive.
+///
+/// # The memory limit
+///
+/// What dlwit allocates on the host on a guest's behalf counts against a
+/// per-store limit ([`DEFAULT_MEMORY_LIMIT`] unless set with
+/// [`Handles::with_limit`] or [`Handles::set_limit`]), checked before
+/// anything is allocated: a call's copies of strings and lists, the
+/// out-buffers sized by a guest's capacity, the results copied out on the
+/// general path, and the handle table's entries (with the structs held by
+/// value). The limit bounds what the store holds at once: the table's
+/// entries while they live, a call's copies and buffers while it runs
+/// (nested calls, from callbacks into the same store, add up). A call over
+/// it traps, naming the function and the sizes; the store goes on serving.
 pub struct Handles {
     entries: Vec<Option<Entry>>,
     vacant: Vec<u32>,
@@ -70,6 +91,23 @@ pub struct Handles {
     /// refuse to run in a store where no component was checked against
     /// their bindings.
     checked: Vec<u64>,
+    /// The memory limit, in bytes.
+    limit: usize,
+    /// What counts against it now: live entries, and the copies of calls
+    /// in progress that lent the store to callbacks.
+    in_use: usize,
+}
+
+impl Default for Handles {
+    fn default() -> Handles {
+        Handles::with_limit(DEFAULT_MEMORY_LIMIT)
+    }
+}
+
+/// What an entry counts against the limit: its slot, and a struct held by
+/// value.
+fn entry_cost(value: Option<&Blob>) -> usize {
+    std::mem::size_of::<Option<Entry>>() + value.map_or(0, |b| b.bytes().len())
 }
 
 struct Entry {
@@ -88,22 +126,6 @@ struct Entry {
     hidden: bool,
 }
 
-impl Default for Handles {
-    fn default() -> Self {
-        Handles {
-            entries: Vec::new(),
-            vacant: Vec::new(),
-            next_seq: 0,
-            exports: Vec::new(),
-            closures: Vec::new(),
-            tenant: 0,
-            queue_limit: CALLBACK_QUEUE_LIMIT,
-            consumed_parents: Vec::new(),
-            checked: Vec::new(),
-        }
-    }
-}
-
 impl Handles {
     /// Whether a component checked against the bindings numbered `set` was
     /// instantiated in this store.
@@ -117,7 +139,6 @@ impl Handles {
             self.checked.push(set);
         }
     }
-
 
     /// Sets how many callbacks C makes from its own threads may wait for
     /// this store's next call (per bindings; [`CALLBACK_QUEUE_LIMIT`] by
@@ -166,6 +187,60 @@ impl Handles {
         Ok(&self.closures[at].1)
     }
 
+    /// An empty table for a store whose host allocations for its guests may
+    /// total at most `bytes`.
+    pub fn with_limit(bytes: usize) -> Handles {
+        Handles {
+            entries: Vec::new(),
+            vacant: Vec::new(),
+            next_seq: 0,
+            exports: Vec::new(),
+            closures: Vec::new(),
+            tenant: 0,
+            queue_limit: CALLBACK_QUEUE_LIMIT,
+            consumed_parents: Vec::new(),
+            checked: Vec::new(),
+            limit: bytes,
+            in_use: 0,
+        }
+    }
+
+    /// The store's memory limit, in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Changes the limit; what is already held stays (later allocations
+    /// are refused until it is under the new limit).
+    pub fn set_limit(&mut self, bytes: usize) {
+        self.limit = bytes;
+    }
+
+    /// The bytes that count against the limit now.
+    pub fn in_use(&self) -> usize {
+        self.in_use
+    }
+
+    /// What a call may allocate now.
+    #[inline]
+    pub(crate) fn budget(&self) -> Budget {
+        Budget {
+            left: self.limit.saturating_sub(self.in_use),
+            limit: self.limit,
+        }
+    }
+
+    /// Counts `bytes` a call holds while C runs (and may call back into
+    /// this store); given back with [`Handles::release_bytes`].
+    pub(crate) fn hold_bytes(&mut self, bytes: usize) {
+        self.in_use += bytes;
+    }
+
+    /// Gives back what [`Handles::hold_bytes`] counted.
+    pub(crate) fn release_bytes(&mut self, bytes: usize) {
+        self.in_use -= bytes;
+    }
+
     /// How many handles are alive (with parents the guest dropped whose C
     /// objects wait for their children).
     pub fn live(&self) -> usize {
@@ -178,19 +253,57 @@ impl Handles {
         self.entries.iter().flatten().filter(|e| e.hidden).count()
     }
 
-    pub(crate) fn insert(&mut self, ptr: u64, resource: u32, drop: Option<Arc<Callable>>) -> u32 {
-        self.insert_entry(ptr, None, resource, drop)
+    /// Inserts the handle C made, or, when its entry would go over the
+    /// limit, destroys the C object and refuses.
+    pub(crate) fn insert(
+        &mut self,
+        ptr: u64,
+        resource: u32,
+        drop: Option<Arc<Callable>>,
+    ) -> Result<u32, String> {
+        self.check_entry(None, ptr, &drop)?;
+        Ok(self.insert_entry(ptr, None, resource, drop))
     }
 
-    /// Inserts a handle that holds a copy of the C struct `bytes`.
+    /// Inserts a handle that holds a copy of the C struct `bytes` (or
+    /// destroys it and refuses, as [`Handles::insert`]).
     pub(crate) fn insert_value(
         &mut self,
         bytes: &[u8],
         resource: u32,
         drop: Option<Arc<Callable>>,
-    ) -> u32 {
+    ) -> Result<u32, String> {
         let blob = Blob::new(bytes);
-        self.insert_entry(blob.addr(), Some(blob), resource, drop)
+        self.check_entry(Some(&blob), blob.addr(), &drop)?;
+        Ok(self.insert_entry(blob.addr(), Some(blob), resource, drop))
+    }
+
+    /// Refuses a new entry over the limit, destroying what C made.
+    fn check_entry(
+        &self,
+        value: Option<&Blob>,
+        ptr: u64,
+        drop: &Option<Arc<Callable>>,
+    ) -> Result<(), String> {
+        let cost = entry_cost(value);
+        let Err(over) = self.budget().check(cost, 0, cost) else {
+            return Ok(());
+        };
+        if let Some(d) = drop {
+            match value {
+                Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
+                _ => {
+                    d.call_with(&[ptr]);
+                }
+            }
+        }
+        Err(format!(
+            "{}; C's object was destroyed",
+            over.message(&format!(
+                "the guest asked for a new handle ({cost} bytes, with {} alive)",
+                self.live()
+            ))
+        ))
     }
 
     fn insert_entry(
@@ -200,6 +313,7 @@ impl Handles {
         resource: u32,
         drop: Option<Arc<Callable>>,
     ) -> u32 {
+        self.in_use += entry_cost(value.as_ref());
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Some(Entry {
@@ -288,6 +402,7 @@ impl Handles {
         self.consumable(rep, resource)?;
         let entry = self.entries[rep as usize].take().expect("checked above");
         self.vacant.push(rep);
+        self.in_use -= entry_cost(entry.value.as_ref());
         if let Some(p) = entry.parent {
             self.consumed_parents.push(p);
         }
@@ -346,6 +461,7 @@ impl Handles {
     fn remove(&mut self, rep: u32) {
         let entry = self.entries[rep as usize].take().expect("a live entry");
         self.vacant.push(rep);
+        self.in_use -= entry_cost(entry.value.as_ref());
         let parent = entry.parent;
         entry.destroy();
         if let Some(p) = parent {
@@ -366,6 +482,7 @@ impl Handles {
             }
             let entry = self.entries[rep as usize].take().expect("checked above");
             self.vacant.push(rep);
+            self.in_use -= entry_cost(entry.value.as_ref());
             let parent = entry.parent;
             entry.destroy();
             match parent {

@@ -180,6 +180,12 @@ impl Runner {
         self.run_full(name, args, &[], |_| ()).0
     }
 
+    /// [`Runner::run`] in a store whose dlwit memory limit is `limit` bytes.
+    pub fn run_with_limit(&self, name: &str, args: &[&str], limit: usize) -> Outcome {
+        self.run_full(name, args, &[], |h| h.handles.set_limit(limit))
+            .0
+    }
+
     /// Runs guest `name` with `args` and the directories `dirs`, each
     /// (host directory, guest path, read-write), given to WASI and to C
     /// functions that take paths alike.

@@ -403,7 +403,7 @@ pub fn lower<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
     consumed: &mut Consumed,
 ) -> Result<(), String> {
-    frame.clear();
+    frame.start(store.data_mut().handles().budget());
     consumed.clear();
     for &(arg, v) in &cx.func.fixed {
         put(frame.arg(arg), v as u64);
@@ -417,7 +417,9 @@ pub fn lower<T: DlwitView>(
             Step::Str { k, arg } => {
                 let s = string_arg(cx, args.special(*k), *arg, store)?;
                 let s = s.as_bytes();
-                let at = frame.alloc(s.len() + 1);
+                let at = frame
+                    .alloc(s.len() + 1)
+                    .map_err(|o| super::string_over(o, &cx.func.args[*arg].name))?;
                 let buf = frame.scratch(at, s.len() + 1);
                 buf[..s.len()].copy_from_slice(s);
                 buf[s.len()] = 0;
@@ -425,7 +427,9 @@ pub fn lower<T: DlwitView>(
             }
             Step::Bytes { k, arg } => {
                 let bytes = bytes_arg(args.special(*k))?;
-                let at = frame.alloc(bytes.len());
+                let at = frame
+                    .alloc(bytes.len())
+                    .map_err(|o| super::list_over(o, &cx.func.args[*arg].name))?;
                 frame.scratch(at, bytes.len()).copy_from_slice(bytes);
                 frame.point_at(*arg, at);
                 put(frame.arg(arg + 1), bytes.len() as u64);
@@ -522,7 +526,7 @@ pub fn lift_flat<T: DlwitView>(
             let drop = cx.plan.resources[*resource]
                 .drop
                 .map(|d| cx.calls[d].clone());
-            let rep = store.data_mut().handles().insert(ptr, tag, drop);
+            let rep = store.data_mut().handles().insert(ptr, tag, drop)?;
             Ok(RawFlat::Handle(ResourceDynamic::new_own(rep, tag)))
         }
         _ => Err("not a flat result".into()),

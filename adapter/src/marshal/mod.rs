@@ -11,7 +11,7 @@ pub mod fused;
 pub mod require;
 mod value;
 
-use crate::native::{Callable, Frame};
+use crate::native::{Callable, Frame, Over};
 use crate::plan::{
     Capacity, Convention, Expr, Form, Function, OutKind, Param, Plan, Ret, Scalar, Shape, Source,
 };
@@ -76,7 +76,7 @@ pub fn lower<T: DlwitView>(
         };
         format::check_call(func, fmt, text, star)?;
     }
-    frame.clear();
+    frame.start(store.data_mut().handles().budget());
     consumed.clear();
     for &(arg, v) in &func.fixed {
         put(frame.arg(arg), v as u64);
@@ -154,7 +154,9 @@ pub fn lower<T: DlwitView>(
                     }
                     _ => s.as_bytes(),
                 };
-                let at = frame.alloc(bytes.len() + 1);
+                let at = frame
+                    .alloc(bytes.len() + 1)
+                    .map_err(|o| string_over(o, &name()))?;
                 let buf = frame.scratch(at, bytes.len() + 1);
                 buf[..bytes.len()].copy_from_slice(bytes);
                 buf[bytes.len()] = 0;
@@ -162,7 +164,9 @@ pub fn lower<T: DlwitView>(
             }
             (Param::List { arg, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
-                let at = frame.alloc(items.len() * size);
+                let at = frame
+                    .alloc(items.len() * size)
+                    .map_err(|o| list_over(o, &name()))?;
                 for (k, item) in items.iter().enumerate() {
                     write_val(cx.plan, elem, item, frame.scratch(at + k * size, size))?;
                 }
@@ -191,7 +195,9 @@ pub fn lower<T: DlwitView>(
                     (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
                 };
                 let size = cx.plan.size_align(shape.ctype()).0;
-                let at = frame.alloc(size);
+                let at = frame.alloc(size).map_err(|o| {
+                    o.message(&format!("the guest asked for a copy of `{}`", name()))
+                })?;
                 write_val(cx.plan, shape, v, frame.scratch(at, size))?;
                 frame.point_at(*arg, at);
             }
@@ -220,12 +226,25 @@ pub fn lower<T: DlwitView>(
                     Capacity::Param(p) => int_value(&params[*p])
                         .ok_or("the buffer capacity must be a non-negative integer")?,
                 };
+                let name = &func.args[out.arg].name;
+                let over = |o: Over| {
+                    o.message(&format!(
+                        "the guest asked for a {cap}-byte buffer (`{name}`)"
+                    ))
+                };
+                // Checked against the store's limit before anything is
+                // allocated; then against 2 GiB, whatever the limit.
+                let need = usize::try_from(cap).unwrap_or(usize::MAX);
+                frame
+                    .budget()
+                    .check(need, frame.used(), frame.used().saturating_add(need))
+                    .map_err(over)?;
                 if cap > 1 << 31 {
                     return Err(format!("buffer capacity {cap} is larger than 2 GiB"));
                 }
                 match &out.kind {
                     OutKind::Buffer { len_arg, .. } => {
-                        let len_at = frame.alloc(8);
+                        let len_at = frame.alloc(8).map_err(over)?;
                         put(frame.scratch(len_at, 8), cap);
                         frame.point_at(*len_arg, len_at);
                     }
@@ -233,14 +252,19 @@ pub fn lower<T: DlwitView>(
                     _ => unreachable!("matched above"),
                 }
                 // The capacity is kept in the 8 bytes before the buffer.
-                let at = frame.alloc(8 + cap as usize);
+                let at = frame.alloc(8 + cap as usize).map_err(over)?;
                 put(frame.scratch(at, 8), cap);
                 frame.scratch(at + 8, cap as usize).fill(0);
                 frame.point_at(out.arg, at + 8);
                 continue;
             }
         };
-        let at = frame.alloc(size);
+        let at = frame.alloc(size).map_err(|o| {
+            o.message(&format!(
+                "the guest asked for a slot for `{}`",
+                func.args[out.arg].name
+            ))
+        })?;
         frame.scratch(at, size).fill(0);
         frame.point_at(out.arg, at);
     }
@@ -252,6 +276,22 @@ pub fn lower<T: DlwitView>(
     // Lowering succeeded: `own` handles now belong to C.
     store.data_mut().handles().take_all(consumed)?;
     Ok(parent)
+}
+
+/// The refusal of a string argument's copy.
+pub(super) fn string_over(o: Over, name: &str) -> String {
+    o.message(&format!(
+        "the guest asked for a {}-byte copy of string `{name}`",
+        o.asked
+    ))
+}
+
+/// The refusal of a list argument's copy.
+pub(super) fn list_over(o: Over, name: &str) -> String {
+    o.message(&format!(
+        "the guest asked for a {}-byte copy of list `{name}`",
+        o.asked
+    ))
 }
 
 fn int_value(v: &Val) -> Option<u64> {
@@ -317,27 +357,50 @@ pub fn lift<T: DlwitView>(
                 raw as i64
             };
             let mut parts = Vec::with_capacity(2);
-            if let Some(shape) = &err.code {
-                parts.push(code_value(shape, code)?);
-            }
+            let code_val = err.code.as_ref().map(|shape| code_value(shape, code));
             if let Some(expr) = &err.message {
                 let text = eval_string(cx, frame, expr, code, errno);
                 parts.push(Val::String(text));
             }
+            // Before any exit: what C wrote to out-parameters is released.
             release_outs(cx, frame);
+            if let Some(v) = code_val {
+                parts.insert(0, v?);
+            }
             let e = assemble(&err.form, parts);
             results[0] = Val::Result(Err(e.map(Box::new)));
             return Ok(());
         }
     }
     let mut vals = Vec::with_capacity(func.results.values.len());
+    let mut failed = None;
     for source in &func.results.values {
-        vals.push(match source {
-            Source::Return => lift_return(cx, frame, raw, store)?,
-            Source::Out(i) => lift_out(cx, frame, *i, store)?,
-        });
+        let v = match source {
+            Source::Return => lift_return(cx, frame, raw, store),
+            Source::Out(i) => lift_out(cx, frame, *i, store),
+        };
+        match v {
+            Ok(v) => vals.push(v),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
     }
+    // On every exit: strings C handed over are freed, and on a failed
+    // exit, handles C made that did not reach the table are destroyed.
     free_string_outs(cx, frame, &func.results.values);
+    if let Some(e) = failed {
+        let lifted: Vec<usize> = func.results.values[..vals.len()]
+            .iter()
+            .filter_map(|s| match s {
+                Source::Out(i) => Some(*i),
+                Source::Return => None,
+            })
+            .collect();
+        destroy_handle_outs(cx, frame, &lifted);
+        return Err(e);
+    }
     let v = assemble(&func.results.form, vals);
     if func.results.error.is_some() {
         results[0] = Val::Result(Ok(v.map(Box::new)));
@@ -383,7 +446,7 @@ fn new_handle<T: DlwitView>(
         .drop
         .map(|d| cx.calls[d].clone());
     let handles = store.data_mut().handles();
-    let rep = handles.insert(ptr, tag, drop);
+    let rep = handles.insert(ptr, tag, drop)?;
     if let Some(parent) = cx.parent {
         handles.adopt(rep, parent)?;
     }
@@ -402,7 +465,7 @@ fn new_value_handle<T: DlwitView>(
         .drop
         .map(|d| cx.calls[d].clone());
     let handles = store.data_mut().handles();
-    let rep = handles.insert_value(bytes, tag, drop);
+    let rep = handles.insert_value(bytes, tag, drop)?;
     if let Some(parent) = cx.parent {
         handles.adopt(rep, parent)?;
     }
@@ -458,23 +521,25 @@ fn lift_return<T: DlwitView>(
         Ret::String { nullable } => {
             let s = frame.c_str_at(raw);
             let v = match (s, nullable) {
-                (None, true) => Val::Option(None),
+                (None, true) => Ok(Val::Option(None)),
                 (None, false) => {
                     return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
                 }
-                (Some(s), _) => {
-                    let s = utf8(s.to_bytes())?;
-                    if *nullable {
-                        Val::Option(Some(Box::new(s)))
-                    } else {
-                        s
-                    }
-                }
+                (Some(s), _) => room_str(store, frame, s.to_bytes().len())
+                    .and_then(|()| utf8(s.to_bytes()))
+                    .map(|s| {
+                        if *nullable {
+                            Val::Option(Some(Box::new(s)))
+                        } else {
+                            s
+                        }
+                    }),
             };
+            // Freed on every path, before the result is checked.
             if let (Some(free), true) = (cx.func.free, raw != 0) {
                 cx.calls[free].call_with(&[raw]);
             }
-            v
+            v?
         }
         Ret::Index {
             list_arg,
@@ -504,6 +569,7 @@ fn lift_return<T: DlwitView>(
             let len = eval(cx, frame, length, 0, 0);
             let len = usize::try_from(len as i64)
                 .map_err(|_| format!("the length call returned {}", len as i64))?;
+            room_list(store, frame, len)?;
             Val::List(
                 frame
                     .bytes_at(raw, len)
@@ -512,6 +578,48 @@ fn lift_return<T: DlwitView>(
                     .collect(),
             )
         }
+    })
+}
+
+/// Refuses a result copy of `bytes` over what the store has left (less
+/// the call's own copies, still in the frame); `what` describes it.
+fn room<T: DlwitView>(
+    store: &mut StoreContextMut<'_, T>,
+    frame: &Frame,
+    bytes: usize,
+    what: impl FnOnce() -> String,
+) -> Result<(), String> {
+    let total = frame.used().saturating_add(bytes);
+    store
+        .data_mut()
+        .handles()
+        .budget()
+        .check(bytes, frame.used(), total)
+        .map_err(|o| o.message(&what()))
+}
+
+/// [`room`] for a string result of `len` bytes.
+fn room_str<T: DlwitView>(
+    store: &mut StoreContextMut<'_, T>,
+    frame: &Frame,
+    len: usize,
+) -> Result<(), String> {
+    room(store, frame, len, || {
+        format!("a string result takes {len} bytes")
+    })
+}
+
+/// [`room`] for a list result of `len` elements: on the general path, one
+/// `Val` each (wasmtime 48's `Val::List` is a `Vec<Val>`).
+fn room_list<T: DlwitView>(
+    store: &mut StoreContextMut<'_, T>,
+    frame: &Frame,
+    len: usize,
+) -> Result<(), String> {
+    let each = std::mem::size_of::<Val>();
+    let bytes = len.saturating_mul(each);
+    room(store, frame, bytes, || {
+        format!("a list result of {len} elements takes {bytes} bytes (one {each}-byte `Val` each)")
     })
 }
 
@@ -558,7 +666,10 @@ fn lift_out<T: DlwitView>(
         OutKind::String => {
             let ptr = slot_u64(frame, out.arg);
             match frame.c_str_at(ptr) {
-                Some(s) => utf8(s.to_bytes())?,
+                Some(s) => {
+                    room_str(store, frame, s.to_bytes().len())?;
+                    utf8(s.to_bytes())?
+                }
                 None => {
                     return Err(format!(
                         "C left out-parameter `{name}` NULL where a string was expected"
@@ -581,6 +692,7 @@ fn lift_out<T: DlwitView>(
             if len > cap {
                 return Err(format!("C reported {len} bytes in a buffer of {cap}"));
             }
+            room_list(store, frame, len as usize)?;
             Val::List(
                 frame
                     .bytes(at, len as usize)
@@ -598,12 +710,14 @@ fn lift_out<T: DlwitView>(
                 .iter()
                 .position(|b| *b == 0)
                 .ok_or("C left the text buffer without a terminating NUL")?;
-            utf8(&bytes[..end])?
+            room_str(store, frame, end)?;
+            utf8(frame.bytes(at, end))?
         }
         OutKind::Back { elem } => {
             let size = cx.plan.size_align(elem.ctype()).0;
             let at = frame.pointee_of(out.arg).expect("the list's copy");
             let len = frame.read_arg(out.arg + 1) as usize;
+            room_list(store, frame, len)?;
             let items = (0..len)
                 .map(|k| read_val(cx.plan, elem, frame.bytes(at + k * size, size)))
                 .collect::<Result<_, _>>()?;
@@ -625,6 +739,23 @@ fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
                     cx.calls[free].call_with(&[ptr]);
                 }
             }
+        }
+    }
+}
+
+/// After a lift that failed: destroys the handles C wrote to out-parameters
+/// that did not reach the table (all but `lifted`).
+fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
+    for (i, out) in cx.func.outs.iter().enumerate() {
+        let OutKind::Value(Shape::Handle { resource, .. }) = &out.kind else {
+            continue;
+        };
+        let ptr = slot_u64(frame, out.arg);
+        if let (Some(d), true) = (
+            cx.plan.resources[*resource].drop,
+            ptr != 0 && !lifted.contains(&i),
+        ) {
+            cx.calls[d].call_with(&[ptr]);
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct Bindings {
     /// Calls made of each bound function, when linked with
     /// `LinkOptions::count_calls`.
     pub(crate) counts: Arc<[std::sync::atomic::AtomicU64]>,
+    /// The scratch bytes the reused frames of these bindings' functions
+    /// hold, in every linker they were added to.
+    pub(crate) frame_bytes: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The next bindings number.
@@ -219,6 +222,7 @@ impl Bindings {
             Ok(Bindings {
                 plan,
                 counts: bound.iter().map(|_| Default::default()).collect(),
+                frame_bytes: Default::default(),
                 bound,
                 calls: calls.into(),
                 payloads,
@@ -252,6 +256,15 @@ impl Bindings {
             .collect();
         counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         counts
+    }
+
+    /// The scratch bytes the functions' reused frames hold now, in every
+    /// linker these bindings were added to. Frames belong to the linker and
+    /// are shared by its stores; a frame that grew past
+    /// [`crate::native::TRIM_AT`] during a call gives its scratch back when
+    /// the call is done, so this stays under that much per function.
+    pub fn frame_bytes(&self) -> usize {
+        self.frame_bytes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Callbacks, in every store, that never reached the guest: from

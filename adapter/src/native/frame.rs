@@ -1,7 +1,11 @@
 //! A reusable argument arena for one C function: argument slots, a result
 //! slot, a scratch area for strings and lists, and the pointer array libffi
 //! reads. Made once per function; a call reuses it and allocates nothing once
-//! the scratch area has grown to the largest call seen.
+//! the scratch area has grown to the largest call seen — up to
+//! [`TRIM_AT`]: a call that needed more gives the scratch area back when it
+//! is done ([`Frame::trim`]), so a frame does not keep a hostile guest's
+//! peak. What one call may reserve is bounded by the calling store's
+//! [`Budget`], checked before anything is allocated.
 
 use std::ffi::{CStr, c_void};
 
@@ -16,6 +20,74 @@ pub struct Frame {
     scratch_used: usize,
     /// (argument index, scratch byte offset) of pointer arguments to patch.
     pointers: Vec<(usize, usize)>,
+    /// What the current call may reserve.
+    budget: Budget,
+}
+
+/// A frame whose scratch area grew past this many bytes during a call gives
+/// it back afterwards: ordinary calls keep reusing their frame without
+/// allocating, and a frame never keeps more than this after a call.
+pub const TRIM_AT: usize = 1 << 20;
+
+/// What a call may reserve in its frame: the calling store's limit, and how
+/// much of it is left (the limit less what the store already holds).
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Bytes the call may reserve.
+    pub left: usize,
+    /// The store's limit.
+    pub limit: usize,
+}
+
+impl Budget {
+    /// No limit (auxiliary calls, which reserve nothing).
+    pub const UNLIMITED: Budget = Budget {
+        left: usize::MAX,
+        limit: usize::MAX,
+    };
+
+    /// Refuses `asked` bytes (`total` with what the call reserved before,
+    /// `before`) when they are over what is left.
+    pub fn check(&self, asked: usize, before: usize, total: usize) -> Result<(), Over> {
+        if total <= self.left {
+            return Ok(());
+        }
+        Err(Over {
+            asked,
+            before,
+            budget: *self,
+        })
+    }
+}
+
+/// A reservation refused by the [`Budget`].
+#[derive(Debug, Clone, Copy)]
+pub struct Over {
+    /// The bytes asked for.
+    pub asked: usize,
+    /// What the call had reserved before.
+    pub before: usize,
+    /// The budget it was over.
+    pub budget: Budget,
+}
+
+impl Over {
+    /// The message: `{what}, over the store's limit of N bytes`, saying
+    /// also what the whole call and the store already held when that is
+    /// what tipped it over.
+    pub fn message(&self, what: &str) -> String {
+        let Budget { left, limit } = self.budget;
+        let mut m = what.to_string();
+        if self.before > 0 {
+            let total = self.before.saturating_add(self.asked);
+            m += &format!(" ({total} bytes with the call's other copies)");
+        }
+        m += &format!(", over the store's limit of {limit} bytes");
+        if left < limit {
+            m += &format!(" ({} bytes of it already in use)", limit - left);
+        }
+        m
+    }
 }
 
 // SAFETY: `argv` only ever holds addresses inside `args`, which the frame owns
@@ -44,6 +116,7 @@ impl Frame {
             scratch: Vec::new(),
             scratch_used: 0,
             pointers: Vec::new(),
+            budget: Budget::UNLIMITED,
         }
     }
 
@@ -53,6 +126,35 @@ impl Frame {
         self.pointers.clear();
     }
 
+    /// [`Frame::clear`], for a call that may reserve `budget`.
+    pub fn start(&mut self, budget: Budget) {
+        self.clear();
+        self.budget = budget;
+    }
+
+    /// What the current call may reserve.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// The scratch bytes this call has reserved.
+    pub fn used(&self) -> usize {
+        self.scratch_used
+    }
+
+    /// The scratch bytes the frame holds (its peak, until trimmed).
+    pub fn held(&self) -> usize {
+        self.scratch.capacity() * 8
+    }
+
+    /// After a call: gives the scratch area back when it grew past
+    /// [`TRIM_AT`]. Smaller ones are kept for the next call.
+    pub fn trim(&mut self) {
+        if self.held() > TRIM_AT {
+            self.scratch = Vec::new();
+        }
+    }
+
     /// The bytes of argument `i`.
     pub fn arg(&mut self, i: usize) -> &mut [u8] {
         let (o, n) = (self.offsets[i], self.sizes[i]);
@@ -60,13 +162,23 @@ impl Frame {
     }
 
     /// Reserves `len` bytes of 8-aligned scratch; returns its offset.
-    pub fn alloc(&mut self, len: usize) -> usize {
+    /// Refused, before anything is allocated, when the call's reservations
+    /// would go over its budget.
+    pub fn alloc(&mut self, len: usize) -> Result<usize, Over> {
         let at = self.scratch_used;
-        self.scratch_used += len.next_multiple_of(8).max(8);
-        if self.scratch.len() < words(self.scratch_used) {
-            self.scratch.resize(words(self.scratch_used), 0);
+        let total = len
+            .checked_next_multiple_of(8)
+            .and_then(|n| at.checked_add(n.max(8)))
+            .unwrap_or(usize::MAX);
+        self.budget.check(len, at, total)?;
+        self.scratch_used = total;
+        if self.scratch.len() < words(total) {
+            // Exactly: what the frame holds is what the budget allowed.
+            self.scratch
+                .reserve_exact(words(total) - self.scratch.len());
+            self.scratch.resize(words(total), 0);
         }
-        at
+        Ok(at)
     }
 
     /// The scratch bytes `at..at + len` reserved by [`Frame::alloc`].

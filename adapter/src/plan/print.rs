@@ -59,15 +59,17 @@ pub fn render(plan: &Plan) -> String {
             for (i, p) in f.params.iter().enumerate() {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,
-                    Param::String { arg } => match (f.paths.iter().find(|p| p.param == i), &f.format) {
-                        (Some(path), _) => path_note(&f.args[*arg].name, path),
-                        (None, Some(fmt)) if fmt.arg == *arg => format!(
-                            "`{}`: NUL-terminated copy; a `{}` format, checked against the variadic arguments before each call",
-                            f.args[*arg].name,
-                            fmt.dialect.name()
-                        ),
-                        _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
-                    },
+                    Param::String { arg } => {
+                        match (f.paths.iter().find(|p| p.param == i), &f.format) {
+                            (Some(path), _) => path_note(&f.args[*arg].name, path),
+                            (None, Some(fmt)) if fmt.arg == *arg => format!(
+                                "`{}`: NUL-terminated copy; a `{}` format, checked against the variadic arguments before each call",
+                                f.args[*arg].name,
+                                fmt.dialect.name()
+                            ),
+                            _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
+                        }
+                    }
                     Param::List { arg, .. } => format!(
                         "`{}`: C-layout copy of the list, length in `{}`",
                         f.args[*arg].name,

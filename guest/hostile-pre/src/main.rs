@@ -99,7 +99,10 @@ fn good() {
     assert_eq!(fused::llabs(black_box(-5)), 5);
     fused::srand(black_box(1));
     fused::srand(black_box(u32::MAX - 1));
-    assert_eq!(fused::atoi(black_box("12345678901")), 12345678901_i64 as i32);
+    assert_eq!(
+        fused::atoi(black_box("12345678901")),
+        12345678901_i64 as i32
+    );
     assert_eq!(math::sqrt(black_box(0.0)), 0.0);
     assert_eq!(math::sqrt(black_box(6.25)), 2.5);
     assert!(math::sqrt(black_box(f64::INFINITY)).is_infinite());

@@ -214,7 +214,10 @@ fn outlive() {
     drop(stmt);
     let left = sqlite::memory_used() - baseline;
     println!("outlive left           = {left} bytes");
-    assert_eq!(left, 0, "the connection did not close with its last statement");
+    assert_eq!(
+        left, 0,
+        "the connection did not close with its last statement"
+    );
     println!("outlive: ok");
 }
 

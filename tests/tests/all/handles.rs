@@ -309,8 +309,8 @@ fn destructors_and_free_have_compiled_stubs() {
         .filter(|c| c.args == [dlwit::plan::CType::Scalar(dlwit::plan::Scalar::Ptr)])
         .count();
     assert_eq!(
-        pointer_only, 4,
-        "fx_counter_free, fx_pool_free, fx_item_free, fx_free_count"
+        pointer_only, 6,
+        "fx_counter_free, fx_pool_free, fx_item_free, fx_free_count, and memory.wit's fx_free_bad, fx_token_free"
     );
     assert_eq!(b.aux_stubs(), pointer_only);
 }

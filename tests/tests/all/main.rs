@@ -10,6 +10,7 @@ mod imports;
 mod layout;
 mod libs;
 mod lifetimes;
+mod memory;
 mod paths;
 mod plan;
 mod preconditions;

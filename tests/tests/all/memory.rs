@@ -1,0 +1,220 @@
+//! Host memory a hostile guest makes dlwit allocate (guest/hostile-mem,
+//! tests/wit/memory.wit): every allocation sized by the guest counts
+//! against the store's limit, checked before allocating; frames give a
+//! large call's scratch back; strings C hands over are freed on every exit.
+//! Each sad path asserts the exact error and that the host then serves a
+//! fresh store. Every case runs on the fast (fused) and the general path.
+
+use dlwit::{Bindings, DEFAULT_MEMORY_LIMIT, Libraries, LinkOptions};
+use dlwit_tests::{FIXTURE_LIB, Runner, bindings};
+
+const GUEST: &str = "hostile-mem";
+
+fn memory() -> Bindings {
+    bindings("tests/wit/memory.wit", &Libraries::path(FIXTURE_LIB))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The fast path (fused where it can be) and the general `Val` path.
+fn paths() -> [(&'static str, LinkOptions); 2] {
+    [
+        ("fast", LinkOptions::default()),
+        (
+            "general",
+            LinkOptions {
+                fast_path: false,
+                ..LinkOptions::default()
+            },
+        ),
+    ]
+}
+
+fn context(func: &str, symbol: &str) -> String {
+    format!("dlwit: `dlwit:fixture/memory#{func}` (C `{symbol}` in `{FIXTURE_LIB}`): ")
+}
+
+/// The host goes on serving: a fresh store, good calls.
+fn serves(runner: &Runner, path: &str) {
+    let ok = runner.run(GUEST, &["ok"]);
+    assert_eq!(ok.result, Ok(()), "{path}: {}", ok.stdout);
+    assert_eq!(ok.stdout, "ok\n", "{path}");
+}
+
+#[test]
+fn a_huge_capacity_is_refused_before_allocating() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run(GUEST, &["huge-capacity"]);
+        out.expect_trap(&[&format!(
+            "{}the guest asked for a 1099511627776-byte buffer (`dest`), over the store's limit of {DEFAULT_MEMORY_LIMIT} bytes",
+            context("fill", "fx_fill")
+        )]);
+        serves(&runner, path);
+    }
+}
+
+#[test]
+fn a_large_copy_is_served_and_the_frame_given_back() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        // MB-sized copies, under the default limit: served through the
+        // frame (too long for a fused call's stack buffer), which is then
+        // trimmed. (The general path lifts a `list<u8>` argument as one
+        // `Val` per byte, which wasmtime's hostcall fuel bounds: 128 MiB.)
+        for case in [
+            ["string", "4000000"],
+            ["bytes", "2000000"],
+            ["fill", "400000"],
+        ] {
+            let out = runner.run(GUEST, &case);
+            assert_eq!(out.result, Ok(()), "{path} {case:?}: {}", out.stdout);
+            assert_eq!(out.stdout, format!("{} {}\n", case[0], case[1]));
+            assert!(
+                b.frame_bytes() <= dlwit::FRAME_TRIM_AT,
+                "{path} {case:?}: the frames still hold {} bytes",
+                b.frame_bytes()
+            );
+        }
+        // A smaller copy that still takes the frame keeps it for the next
+        // call (no allocation then).
+        let out = runner.run(GUEST, &["string", "1000"]);
+        assert_eq!(out.result, Ok(()), "{path}: {}", out.stdout);
+        assert!(
+            b.frame_bytes() >= 1000,
+            "{path}: the frame was given back: {}",
+            b.frame_bytes()
+        );
+        serves(&runner, path);
+    }
+    // The linkers are gone, and with them their frames.
+    assert_eq!(b.frame_bytes(), 0);
+}
+
+#[test]
+fn a_low_limit_refuses_moderate_copies_and_results() {
+    let b = memory();
+    let limit = 64 << 10;
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run_with_limit(GUEST, &["string", "100000"], limit);
+        out.expect_trap(&[&format!(
+            "{}the guest asked for a 100001-byte copy of string `s`, over the store's limit of 65536 bytes",
+            context("str-len", "fx_str_len")
+        )]);
+        let out = runner.run_with_limit(GUEST, &["bytes", "100000"], limit);
+        out.expect_trap(&[&format!(
+            "{}the guest asked for a 100000-byte copy of list `b`, over the store's limit of 65536 bytes",
+            context("bytes-sum", "fx_bytes_sum")
+        )]);
+        // The buffer fits; its result as one `Val` per byte does not.
+        let out = runner.run_with_limit(GUEST, &["fill", "10000"], limit);
+        out.expect_trap(&[
+            &context("fill", "fx_fill"),
+            "a list result of 10000 elements takes",
+            "over the store's limit of 65536 bytes",
+        ]);
+        let out = runner.run_with_limit(GUEST, &["fill", "100000"], limit);
+        out.expect_trap(&[&format!(
+            "{}the guest asked for a 100000-byte buffer (`dest`), over the store's limit of 65536 bytes",
+            context("fill", "fx_fill")
+        )]);
+        // Under the limit, the same calls are served.
+        let out = runner.run_with_limit(GUEST, &["string", "60000"], limit);
+        assert_eq!(out.stdout, "string 60000\n", "{path}: {:?}", out.result);
+        serves(&runner, path);
+    }
+}
+
+#[test]
+fn a_low_limit_bounds_the_handle_table() {
+    let b = memory();
+    let limit = 64 << 10;
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run_with_limit(GUEST, &["handles", "100"], limit);
+        assert_eq!(out.stdout, "handles 100\n", "{path}: {:?}", out.result);
+        let out = runner.run_with_limit(GUEST, &["handles", "100000"], limit);
+        out.expect_trap(&[
+            &format!(
+                "{}the guest asked for a new handle (",
+                context("[constructor]token", "fx_token_new")
+            ),
+            "over the store's limit of 65536 bytes (",
+            "bytes of it already in use); C's object was destroyed",
+        ]);
+        serves(&runner, path);
+    }
+}
+
+fn bad_frees(runner: &Runner) -> u64 {
+    let out = runner.run(GUEST, &["frees"]);
+    assert_eq!(out.result, Ok(()));
+    out.stdout
+        .trim()
+        .strip_prefix("frees ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", out.stdout))
+}
+
+#[test]
+fn a_string_that_is_not_utf8_is_freed() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        for (case, func, symbol) in [
+            ("bad-utf8", "bad-utf8", "fx_bad_utf8"),
+            ("bad-utf8-or-none", "bad-utf8-or-none", "fx_bad_utf8"),
+            ("bad-utf8-out", "bad-utf8-out", "fx_describe_bad"),
+        ] {
+            let before = bad_frees(&runner);
+            let out = runner.run(GUEST, &[case]);
+            out.expect_trap(&[&format!(
+                "{}C returned a string that is not UTF-8 (invalid utf-8 sequence of 1 bytes from index 4)",
+                context(func, symbol)
+            )]);
+            assert_eq!(bad_frees(&runner), before + 1, "{path} {case}: not freed");
+            serves(&runner, path);
+        }
+    }
+}
+
+/// `dlwit run --max-memory`: the store's limit from the command line.
+#[test]
+fn the_cli_takes_a_memory_limit() {
+    use std::process::Command;
+    let wasm = dlwit_tests::guest(GUEST);
+    let run = |limit: &str, case: &[&str]| {
+        Command::new(dlwit_tests::cli())
+            .args(["run", "--wit", "tests/wit/memory.wit", "--lib", FIXTURE_LIB])
+            .args(["--max-memory", limit, wasm.to_str().unwrap()])
+            .args(case)
+            .current_dir(dlwit_tests::root())
+            .output()
+            .unwrap()
+    };
+    let out = run("64K", &["string", "100000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "the guest asked for a 100001-byte copy of string `s`, over the store's limit of 65536 bytes"
+        ),
+        "{err}"
+    );
+    let out = run("1M", &["string", "100000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "string 100000\n");
+    let out = run("lots", &["ok"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`--max-memory`: expected a byte count such as 67108864 or 64M, got `lots`"),
+        "{err}"
+    );
+}
