@@ -344,7 +344,9 @@ fn instantiate_refuses_a_liar_and_the_host_serves_the_next_store() {
         "{err:?}"
     );
     drop(store);
-    let out = runner.run("libc-demo", &[]);
+    // The demo makes and removes files under `/sandbox`.
+    let sandbox = dlwit_tests::TempDir::new("imports");
+    let out = runner.run_in("libc-demo", &[], &[(&sandbox.0, "/sandbox", true)]);
     assert_eq!(out.result, Ok(()), "{}", out.stdout);
 }
 
