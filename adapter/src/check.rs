@@ -156,6 +156,10 @@ impl Checker<'_> {
         self.sig(what, &func.sig, got, func.location.clone(), "imports");
     }
 
+    /// Compares the component's declaration `got` with the WIT's `want`:
+    /// the declaration is read into the plan's own type vocabulary (its
+    /// resources as the plan's, by the import they came from), so the two
+    /// are equal exactly when the types are.
     fn sig(
         &mut self,
         what: &str,
@@ -164,29 +168,34 @@ impl Checker<'_> {
         location: Option<crate::Location>,
         verb: &str,
     ) {
-        let results: Vec<Type> = got.results().collect();
-        let params: Vec<Type> = got.params().map(|(_, t)| t).collect();
+        let declared = Signature {
+            params: got
+                .params()
+                .map(|(n, t)| (n.to_string(), self.wit(&t)))
+                .collect(),
+            result: got.results().next().map(|t| self.wit(&t)),
+        };
         let same = !got.async_()
-            && params.len() == want.params.len()
-            && params
+            && got.results().len() <= 1
+            && declared.params.len() == want.params.len()
+            && declared
+                .params
                 .iter()
                 .zip(&want.params)
-                .all(|(g, (_, w))| self.same(g, w))
-            && match (results.as_slice(), &want.result) {
-                ([], None) => true,
-                ([g], Some(w)) => self.same(g, w),
-                _ => false,
-            };
+                .all(|((_, g), (_, w))| g == w && supported(g))
+            && declared.result == want.result
+            && declared.result.as_ref().is_none_or(supported);
         if same {
             return;
         }
         let render = Render {
             resources: &self.plan.resources,
         };
-        let declared = self.render_func(got);
+        let asynchronous = if got.async_() { "async " } else { "" };
         self.diags.push(
             Diagnostic::new(format!(
-                "the component {verb} {what} as `{declared}`, but the WIT declares `{}`",
+                "the component {verb} {what} as `{asynchronous}{}`, but the WIT declares `{}`",
+                render.signature(&declared),
                 render.signature(want)
             ))
             .at(location)
@@ -194,167 +203,77 @@ impl Checker<'_> {
         );
     }
 
-    /// Whether the component's `got` is exactly the WIT's `want`.
-    fn same(&self, got: &Type, want: &WitType) -> bool {
-        match (got, want) {
-            (Type::Bool, WitType::Bool)
-            | (Type::S8, WitType::S8)
-            | (Type::U8, WitType::U8)
-            | (Type::S16, WitType::S16)
-            | (Type::U16, WitType::U16)
-            | (Type::S32, WitType::S32)
-            | (Type::U32, WitType::U32)
-            | (Type::S64, WitType::S64)
-            | (Type::U64, WitType::U64)
-            | (Type::Float32, WitType::F32)
-            | (Type::Float64, WitType::F64)
-            | (Type::Char, WitType::Char)
-            | (Type::String, WitType::String) => true,
-            (Type::List(l), WitType::List(w)) => self.same(&l.ty(), w),
-            (Type::FixedLengthList(l), WitType::FixedList(w, n)) => {
-                l.len() == *n && self.same(&l.ty(), w)
-            }
-            (Type::Record(r), WitType::Record(fields)) => {
-                r.fields().len() == fields.len()
-                    && r.fields()
-                        .zip(fields)
-                        .all(|(g, (n, w))| g.name == n && self.same(&g.ty, w))
-            }
-            (Type::Tuple(t), WitType::Tuple(ws)) => {
-                t.types().len() == ws.len() && t.types().zip(ws).all(|(g, w)| self.same(&g, w))
-            }
-            (Type::Variant(v), WitType::Variant(cases)) => {
-                v.cases().len() == cases.len()
-                    && v.cases().zip(cases).all(|(g, (n, w))| {
-                        g.name == n
-                            && match (&g.ty, w) {
-                                (None, None) => true,
-                                (Some(g), Some(w)) => self.same(g, w),
-                                _ => false,
-                            }
-                    })
-            }
-            (Type::Enum(e), WitType::Enum(names)) => e.names().eq(names.iter().map(String::as_str)),
-            (Type::Flags(f), WitType::Flags(names)) => {
-                f.names().eq(names.iter().map(String::as_str))
-            }
-            (Type::Option(o), WitType::Option(w)) => self.same(&o.ty(), w),
-            (Type::Result(r), WitType::Result(ok, err)) => {
-                self.same_opt(r.ok(), ok.as_deref()) && self.same_opt(r.err(), err.as_deref())
-            }
-            (Type::Own(rt), WitType::Own(r)) | (Type::Borrow(rt), WitType::Borrow(r)) => {
-                self.is_resource(rt, *r)
-            }
-            _ => false,
-        }
-    }
-
-    fn same_opt(&self, got: Option<Type>, want: Option<&WitType>) -> bool {
-        match (got, want) {
-            (None, None) => true,
-            (Some(g), Some(w)) => self.same(&g, w),
-            _ => false,
-        }
-    }
-
-    /// Whether `rt` is the resource the component imported as the plan's
-    /// resource `r` (from the interface that defines it).
-    fn is_resource(&self, rt: &ResourceType, r: usize) -> bool {
-        let res = &self.plan.resources[r];
-        self.resources
-            .get(&(res.interface.clone(), res.name.clone()))
-            .is_some_and(|known| known == rt)
-    }
-
-    /// The component's declaration in WIT syntax, resources named by the
-    /// import they came from.
-    fn render_func(&self, f: &ComponentFunc) -> String {
-        let params: Vec<String> = f
-            .params()
-            .map(|(n, t)| format!("{n}: {}", self.render(&t)))
-            .collect();
-        let mut s = format!(
-            "{}func({})",
-            if f.async_() { "async " } else { "" },
-            params.join(", ")
-        );
-        for r in f.results() {
-            s += &format!(" -> {}", self.render(&r));
-        }
-        s
-    }
-
-    fn render(&self, ty: &Type) -> String {
-        let list = |ts: &mut dyn Iterator<Item = Type>| {
-            ts.map(|t| self.render(&t)).collect::<Vec<_>>().join(", ")
-        };
+    /// `ty` as a [`WitType`]; a resource the component did not import from
+    /// the WIT's interfaces, and types dlwit never binds, become
+    /// [`WitType::Unsupported`], which matches nothing.
+    fn wit(&self, ty: &Type) -> WitType {
+        let boxed = |t: Type| Box::new(self.wit(&t));
         match ty {
-            Type::Bool => "bool".into(),
-            Type::S8 => "s8".into(),
-            Type::U8 => "u8".into(),
-            Type::S16 => "s16".into(),
-            Type::U16 => "u16".into(),
-            Type::S32 => "s32".into(),
-            Type::U32 => "u32".into(),
-            Type::S64 => "s64".into(),
-            Type::U64 => "u64".into(),
-            Type::Float32 => "f32".into(),
-            Type::Float64 => "f64".into(),
-            Type::Char => "char".into(),
-            Type::String => "string".into(),
-            Type::List(l) => format!("list<{}>", self.render(&l.ty())),
-            Type::FixedLengthList(l) => format!("list<{}, {}>", self.render(&l.ty()), l.len()),
-            Type::Map(m) => format!(
-                "map<{}, {}>",
-                self.render(&m.key()),
-                self.render(&m.value())
-            ),
-            Type::Record(r) => format!(
-                "record {{ {} }}",
+            Type::Bool => WitType::Bool,
+            Type::S8 => WitType::S8,
+            Type::U8 => WitType::U8,
+            Type::S16 => WitType::S16,
+            Type::U16 => WitType::U16,
+            Type::S32 => WitType::S32,
+            Type::U32 => WitType::U32,
+            Type::S64 => WitType::S64,
+            Type::U64 => WitType::U64,
+            Type::Float32 => WitType::F32,
+            Type::Float64 => WitType::F64,
+            Type::Char => WitType::Char,
+            Type::String => WitType::String,
+            Type::List(l) => WitType::List(boxed(l.ty())),
+            Type::FixedLengthList(l) => WitType::FixedList(boxed(l.ty()), l.len()),
+            Type::Record(r) => WitType::Record(
                 r.fields()
-                    .map(|f| format!("{}: {}", f.name, self.render(&f.ty)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .map(|f| (f.name.to_string(), self.wit(&f.ty)))
+                    .collect(),
             ),
-            Type::Tuple(t) => format!("tuple<{}>", list(&mut t.types())),
-            Type::Variant(v) => format!(
-                "variant {{ {} }}",
+            Type::Tuple(t) => WitType::Tuple(t.types().map(|t| self.wit(&t)).collect()),
+            Type::Variant(v) => WitType::Variant(
                 v.cases()
-                    .map(|c| match &c.ty {
-                        Some(t) => format!("{}({})", c.name, self.render(t)),
-                        None => c.name.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .map(|c| (c.name.to_string(), c.ty.as_ref().map(|t| self.wit(t))))
+                    .collect(),
             ),
-            Type::Enum(e) => format!("enum {{ {} }}", e.names().collect::<Vec<_>>().join(", ")),
-            Type::Flags(f) => format!("flags {{ {} }}", f.names().collect::<Vec<_>>().join(", ")),
-            Type::Option(o) => format!("option<{}>", self.render(&o.ty())),
-            Type::Result(r) => match (r.ok(), r.err()) {
-                (None, None) => "result".into(),
-                (ok, err) => {
-                    let ok = ok.map_or("_".into(), |t| self.render(&t));
-                    match err {
-                        Some(e) => format!("result<{ok}, {}>", self.render(&e)),
-                        None => format!("result<{ok}>"),
-                    }
-                }
-            },
-            Type::Own(rt) => format!("own<{}>", self.resource_name(rt)),
-            Type::Borrow(rt) => format!("borrow<{}>", self.resource_name(rt)),
-            Type::Future(_) => "future<...>".into(),
-            Type::Stream(_) => "stream<...>".into(),
-            Type::ErrorContext => "error-context".into(),
+            Type::Enum(e) => WitType::Enum(e.names().map(String::from).collect()),
+            Type::Flags(f) => WitType::Flags(f.names().map(String::from).collect()),
+            Type::Option(o) => WitType::Option(boxed(o.ty())),
+            Type::Result(r) => WitType::Result(r.ok().map(boxed), r.err().map(boxed)),
+            Type::Own(rt) => self.resource(rt).map_or(FOREIGN, WitType::Own),
+            Type::Borrow(rt) => self.resource(rt).map_or(FOREIGN, WitType::Borrow),
+            Type::Map(_) => WitType::Unsupported("map<...>"),
+            Type::Future(_) => WitType::Unsupported("future<...>"),
+            Type::Stream(_) => WitType::Unsupported("stream<...>"),
+            Type::ErrorContext => WitType::Unsupported("error-context"),
         }
     }
 
-    fn resource_name(&self, rt: &ResourceType) -> String {
-        self.resources
-            .iter()
-            .find(|(_, known)| *known == rt)
-            .map_or_else(
-                || "a resource not from this WIT".into(),
-                |((_, n), _)| n.clone(),
-            )
+    /// The plan's resource that `rt` is: the one the component imported
+    /// under that resource's name from the interface that defines it.
+    fn resource(&self, rt: &ResourceType) -> Option<usize> {
+        self.plan.resources.iter().position(|r| {
+            self.resources
+                .get(&(r.interface.clone(), r.name.clone()))
+                .is_some_and(|known| known == rt)
+        })
+    }
+}
+
+/// A handle of a resource that is not the WIT's.
+const FOREIGN: WitType = WitType::Unsupported("a handle of a resource not from this WIT");
+
+/// Whether `ty` holds nothing dlwit never binds (such types compare equal
+/// to themselves, but no WIT function dlwit planned has them).
+fn supported(ty: &WitType) -> bool {
+    match ty {
+        WitType::Unsupported(_) => false,
+        WitType::List(t) | WitType::FixedList(t, _) | WitType::Option(t) => supported(t),
+        WitType::Record(fields) => fields.iter().all(|(_, t)| supported(t)),
+        WitType::Tuple(ts) => ts.iter().all(supported),
+        WitType::Variant(cases) => cases.iter().all(|(_, t)| t.as_ref().is_none_or(supported)),
+        WitType::Result(ok, err) => {
+            ok.as_deref().is_none_or(supported) && err.as_deref().is_none_or(supported)
+        }
+        _ => true,
     }
 }
