@@ -1,9 +1,7 @@
 //! A guest that names files through C functions that take paths, for
 //! tests/tests/all/paths.rs: `hostile-paths CASE PATH`.
 //!
-//! - `open PATH`: libc `open` read-only (then `close`);
-//! - `create PATH`: libc `open-mode` with `O_CREAT` (then `close`);
-//! - `mkdir PATH`: libc `mkdir`;
+//! - `mkdir PATH`, `rmdir PATH`, `unlink PATH`: libc's;
 //! - `sqlite PATH`: sqlite `open` with create, a table made in it;
 //! - `memory`: sqlite `open` of `:memory:` and of `""` (a temporary
 //!   database), which are no paths.
@@ -17,7 +15,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::libc::libc::{self, OpenFlags};
+use dlwit::libc::libc::{self, Errno};
 use dlwit::sqlite::sqlite::{Connection, OpenFlags as DbFlags};
 
 fn sqlite(path: &str) -> String {
@@ -35,31 +33,20 @@ fn main() {
     let case = args.get(1).map_or("", String::as_str);
     let path = args.get(2).map_or("", String::as_str);
     let result = match case {
-        "open" => match libc::open(path, OpenFlags::empty()) {
-            Ok(fd) => {
-                libc::close(fd).expect("close");
-                "ok".to_string()
-            }
-            Err(e) => format!("Err({})", e.name().to_uppercase()),
-        },
-        "create" => match libc::open_mode(
-            path,
-            OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE,
-            0o644,
-        ) {
-            Ok(fd) => {
-                libc::close(fd).expect("close");
-                "ok".to_string()
-            }
-            Err(e) => format!("Err({})", e.name().to_uppercase()),
-        },
-        "mkdir" => match libc::mkdir(path, 0o755) {
-            Ok(()) => "ok".to_string(),
-            Err(e) => format!("Err({})", e.name().to_uppercase()),
-        },
+        "mkdir" => shown(libc::mkdir(path, 0o755)),
+        "rmdir" => shown(libc::rmdir(path)),
+        "unlink" => shown(libc::unlink(path)),
         "sqlite" => sqlite(path),
         "memory" => format!("{} {}", sqlite(":memory:"), sqlite("")),
         other => panic!("unknown case `{other}`"),
     };
     println!("done: {case} {path} -> {result}");
+}
+
+/// `ok`, or `Err(` the errno's C name `)`.
+fn shown(r: Result<(), Errno>) -> String {
+    match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("Err({})", e.name().to_uppercase()),
+    }
 }

@@ -119,13 +119,14 @@ fn run_gives_the_guest_directories() {
     let given = format!("{}::/sandbox", dir.0.display());
     let out = run(&[&given]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // The guest's `/sandbox/...` file is in the host directory.
-    let file = text(&out.stdout)
+    // The directory the guest made as `/sandbox/...` is in the host
+    // directory.
+    let kept = text(&out.stdout)
         .lines()
-        .find_map(|l| l.strip_prefix("open-mode file         = "))
+        .find_map(|l| l.strip_prefix("kept dir               = "))
         .map(str::to_string)
         .unwrap_or_else(|| panic!("{}", text(&out.stdout)));
-    assert!(dir.join(file.strip_prefix("/sandbox/").unwrap()).is_file());
+    assert!(dir.join(kept.strip_prefix("/sandbox/").unwrap()).is_dir());
 
     let refused = |out: &Output, why: &str| {
         assert_eq!(out.status.code(), Some(1));

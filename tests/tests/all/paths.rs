@@ -41,8 +41,9 @@ fn done(case: &str, path: &str, dirs: &Dirs<'_>) -> String {
     line.rsplit_once(" -> ").unwrap().1.to_string()
 }
 
-const OPEN: &str = "dlwit: `dlwit:libc/libc#open` (C `open` in `libc.so.6`)";
-const OPEN_MODE: &str = "dlwit: `dlwit:libc/libc#open-mode` (C `open` in `libc.so.6`)";
+const MKDIR: &str = "dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`)";
+const RMDIR: &str = "dlwit: `dlwit:libc/libc#rmdir` (C `rmdir` in `libc.so.6`)";
+const UNLINK: &str = "dlwit: `dlwit:libc/libc#unlink` (C `unlink` in `libc.so.6`)";
 const SQLITE_OPEN: &str = "dlwit: `dlwit:sqlite/sqlite#[static]connection.open` (C `sqlite3_open_v2` in `libsqlite3.so.0`)";
 
 /// The call trapped with exactly `message`, the guest did not go on, and
@@ -79,6 +80,10 @@ fn tree(name: &str) -> TempDir {
     t
 }
 
+// Paths the host must not touch are named to `rmdir` (a file is no
+// directory), so that a broken check could not remove them; files of the
+// test's own tree are named to `unlink`, and the test checks they survive.
+
 #[test]
 fn with_no_directory_every_path_is_refused() {
     let _serial = sqlite_serial();
@@ -86,12 +91,23 @@ fn with_no_directory_every_path_is_refused() {
         format!("{f}: path argument `{arg}` (`{path}`): the guest was given no directories")
     };
     refused(
-        "open",
+        "rmdir",
         "/etc/passwd",
         &[],
-        &msg(OPEN, "pathname", "/etc/passwd"),
+        &msg(RMDIR, "pathname", "/etc/passwd"),
     );
-    refused("open", "relative", &[], &msg(OPEN, "pathname", "relative"));
+    refused(
+        "unlink",
+        "relative",
+        &[],
+        &msg(UNLINK, "pathname", "relative"),
+    );
+    refused(
+        "mkdir",
+        "/tmp/dlwit-never",
+        &[],
+        &msg(MKDIR, "pathname", "/tmp/dlwit-never"),
+    );
     refused(
         "sqlite",
         "/tmp/x.db",
@@ -116,18 +132,27 @@ fn absolute_paths_outside_the_directories_are_refused() {
         format!("{f}: path argument `{arg}` (`{path}`): not in a directory the guest was given")
     };
     refused(
-        "open",
+        "rmdir",
         "/etc/passwd",
         &dirs,
-        &outside(OPEN, "pathname", "/etc/passwd"),
+        &outside(RMDIR, "pathname", "/etc/passwd"),
     );
     // `..` is lexical: this is `/etc/passwd` again.
     refused(
-        "open",
+        "rmdir",
         "/data/../etc/passwd",
         &dirs,
-        &outside(OPEN, "pathname", "/data/../etc/passwd"),
+        &outside(RMDIR, "pathname", "/data/../etc/passwd"),
     );
+    let secret = t.join("out/secret");
+    let secret = secret.to_str().unwrap();
+    refused(
+        "unlink",
+        secret,
+        &dirs,
+        &outside(UNLINK, "pathname", secret),
+    );
+    assert!(t.join("out/secret").is_file(), "C removed a file outside");
     refused(
         "sqlite",
         "/datax/x.db",
@@ -135,20 +160,20 @@ fn absolute_paths_outside_the_directories_are_refused() {
         &outside(SQLITE_OPEN, "filename", "/datax/x.db"),
     );
     refused(
-        "open",
+        "rmdir",
         "/data/../../etc/passwd",
         &dirs,
         &format!(
-            "{OPEN}: path argument `pathname` (`/data/../../etc/passwd`): `..` leads above `/`"
+            "{RMDIR}: path argument `pathname` (`/data/../../etc/passwd`): `..` leads above `/`"
         ),
     );
     // Relative paths need a directory given as `.`.
     refused(
-        "open",
+        "mkdir",
         "sub",
         &dirs,
         &format!(
-            "{OPEN}: path argument `pathname` (`sub`): a relative path, and no directory was given as `.`"
+            "{MKDIR}: path argument `pathname` (`sub`): a relative path, and no directory was given as `.`"
         ),
     );
 }
@@ -161,17 +186,24 @@ fn dot_dot_out_of_the_directory_is_refused() {
     let dirs = [(inside.as_path(), ".", true)];
     for path in ["../out/secret", "sub/../../out/secret", "./../x"] {
         refused(
-            "open",
+            "unlink",
             path,
             &dirs,
-            &format!("{OPEN}: path argument `pathname` (`{path}`): `..` leads out of `.`"),
+            &format!("{UNLINK}: path argument `pathname` (`{path}`): `..` leads out of `.`"),
         );
     }
+    assert!(t.join("out/secret").is_file(), "C removed a file outside");
     refused(
-        "create",
+        "mkdir",
         "../out/new",
         &dirs,
-        &format!("{OPEN_MODE}: path argument `pathname` (`../out/new`): `..` leads out of `.`"),
+        &format!("{MKDIR}: path argument `pathname` (`../out/new`): `..` leads out of `.`"),
+    );
+    refused(
+        "sqlite",
+        "../out/new",
+        &dirs,
+        &format!("{SQLITE_OPEN}: path argument `filename` (`../out/new`): `..` leads out of `.`"),
     );
     assert!(!t.join("out/new").exists());
 }
@@ -185,28 +217,50 @@ fn symbolic_links_out_of_the_directory_are_refused() {
     std::os::unix::fs::symlink(t.join("out/new"), t.join("in/dangling")).unwrap();
     let inside = t.join("in");
     let dirs = [(inside.as_path(), ".", true)];
-    let through = |f: &str, path: &str| {
-        format!(
-            "{f}: path argument `pathname` (`{path}`): leads out of `.` through a symbolic link"
-        )
+    let through = |f: &str, arg: &str, path: &str| {
+        format!("{f}: path argument `{arg}` (`{path}`): leads out of `.` through a symbolic link")
     };
-    refused("open", "link/secret", &dirs, &through(OPEN, "link/secret"));
-    refused("open", "secret", &dirs, &through(OPEN, "secret"));
-    refused("create", "link/new", &dirs, &through(OPEN_MODE, "link/new"));
-    // A link to a file that does not exist yet: C would create it outside.
     refused(
-        "create",
+        "unlink",
+        "link/secret",
+        &dirs,
+        &through(UNLINK, "pathname", "link/secret"),
+    );
+    refused(
+        "unlink",
+        "secret",
+        &dirs,
+        &through(UNLINK, "pathname", "secret"),
+    );
+    assert!(t.join("out/secret").is_file(), "C removed a file outside");
+    refused(
+        "mkdir",
+        "link/new",
+        &dirs,
+        &through(MKDIR, "pathname", "link/new"),
+    );
+    refused(
+        "sqlite",
+        "link/x.db",
+        &dirs,
+        &through(SQLITE_OPEN, "filename", "link/x.db"),
+    );
+    // A link to a file that does not exist yet: sqlite would create it
+    // outside.
+    refused(
+        "sqlite",
         "dangling",
         &dirs,
         &format!(
-            "{OPEN_MODE}: path argument `pathname` (`dangling`): a symbolic link in it cannot be followed (No such file or directory (os error 2))"
+            "{SQLITE_OPEN}: path argument `filename` (`dangling`): a symbolic link in it cannot be followed (No such file or directory (os error 2))"
         ),
     );
     assert!(!t.join("out/new").exists(), "C created a file outside");
+    assert!(!t.join("out/x.db").exists(), "C created a file outside");
     // A link that stays inside is followed.
     std::os::unix::fs::symlink("sub", t.join("in/inner")).unwrap();
-    assert_eq!(done("create", "inner/made", &dirs), "ok");
-    assert!(t.join("in/sub/made").is_file());
+    assert_eq!(done("mkdir", "inner/made", &dirs), "ok");
+    assert!(t.join("in/sub/made").is_dir());
 }
 
 #[test]
@@ -216,21 +270,37 @@ fn a_directory_given_read_only_refuses_writes() {
     std::fs::write(t.join("in/present"), "here").unwrap();
     let inside = t.join("in");
     let dirs = [(inside.as_path(), "/ro", false)];
-    refused(
-        "create",
-        "/ro/new",
-        &dirs,
-        &format!(
-            "{OPEN_MODE}: path argument `pathname` (`/ro/new`): `/ro` was given read-only, and this function may write"
-        ),
-    );
+    let read_only = |f: &str, arg: &str, path: &str| {
+        format!(
+            "{f}: path argument `{arg}` (`{path}`): `/ro` was given read-only, and this function may write"
+        )
+    };
     refused(
         "mkdir",
         "/ro/newdir",
         &dirs,
-        "dlwit: `dlwit:libc/libc#mkdir` (C `mkdir` in `libc.so.6`): path argument `pathname` (`/ro/newdir`): `/ro` was given read-only, and this function may write",
+        &read_only(MKDIR, "pathname", "/ro/newdir"),
     );
-    assert!(!t.join("in/new").exists() && !t.join("in/newdir").exists());
+    refused(
+        "unlink",
+        "/ro/present",
+        &dirs,
+        &read_only(UNLINK, "pathname", "/ro/present"),
+    );
+    refused(
+        "rmdir",
+        "/ro/sub",
+        &dirs,
+        &read_only(RMDIR, "pathname", "/ro/sub"),
+    );
+    refused(
+        "sqlite",
+        "/ro/new.db",
+        &dirs,
+        &read_only(SQLITE_OPEN, "filename", "/ro/new.db"),
+    );
+    assert!(t.join("in/present").is_file() && t.join("in/sub").is_dir());
+    assert!(!t.join("in/newdir").exists() && !t.join("in/new.db").exists());
 }
 
 #[test]
@@ -240,13 +310,17 @@ fn good_paths_reach_c_as_the_host_paths_of_the_same_files() {
     // Relative, against the directory given as `.`.
     let (inside, outside) = (t.join("in"), t.join("out"));
     let dot = [(inside.as_path(), ".", true)];
-    assert_eq!(done("create", "made.txt", &dot), "ok");
-    assert!(t.join("in/made.txt").is_file());
-    assert_eq!(done("create", "./sub/../sub/deeper.txt", &dot), "ok");
-    assert!(t.join("in/sub/deeper.txt").is_file());
-    assert_eq!(done("open", "made.txt", &dot), "ok");
+    assert_eq!(done("mkdir", "made", &dot), "ok");
+    assert!(t.join("in/made").is_dir());
+    assert_eq!(done("mkdir", "./sub/../sub/deeper", &dot), "ok");
+    assert!(t.join("in/sub/deeper").is_dir());
+    assert_eq!(done("rmdir", "made", &dot), "ok");
+    assert!(!t.join("in/made").exists());
+    std::fs::write(t.join("in/sub/file.txt"), "x").unwrap();
+    assert_eq!(done("unlink", "sub/file.txt", &dot), "ok");
+    assert!(!t.join("in/sub/file.txt").exists());
     // A missing file is C's own error, not a refusal.
-    assert_eq!(done("open", "missing", &dot), "Err(ENOENT)");
+    assert_eq!(done("unlink", "missing", &dot), "Err(ENOENT)");
 
     // Guest-absolute, against the directory given as `/data`; the longest
     // guest path wins.
@@ -256,8 +330,8 @@ fn good_paths_reach_c_as_the_host_paths_of_the_same_files() {
     ];
     assert_eq!(done("mkdir", "/data/newdir", &data), "ok");
     assert!(t.join("in/newdir").is_dir());
-    assert_eq!(done("create", "/data/other/abs.txt", &data), "ok");
-    assert!(t.join("out/abs.txt").is_file());
+    assert_eq!(done("mkdir", "/data/other/abs", &data), "ok");
+    assert!(t.join("out/abs").is_dir());
     assert_eq!(done("sqlite", "/data/sub/x.db", &data), "ok");
     let file = std::fs::read(t.join("in/sub/x.db")).unwrap();
     assert!(file.starts_with(b"SQLite format 3\0"));
