@@ -229,13 +229,15 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     // the general `Val` path does both (`marshal::lower`), so such
     // functions never come here. Nor does a function whose handles keep a
     // parent alive (`parent`): the general path's lowering finds the parent
-    // and its lifting links the new handles to it.
+    // and its lifting links the new handles to it, nor one with a call to
+    // make after it (`then`), which the general path's lifting makes.
     if !f.outs.is_empty()
         || f.results.error.is_some()
         || f.variadic.is_some()
         || !f.paths.is_empty()
         || f.format.is_some()
         || f.parent.is_some()
+        || f.then.is_some()
     {
         return None;
     }

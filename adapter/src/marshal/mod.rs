@@ -372,6 +372,10 @@ pub fn lift<T: DlwitView>(
             return Ok(());
         }
     }
+    // What the WIT says to do after every successful call (`then`).
+    if let Some((_, e)) = &func.then {
+        eval(cx, frame, e, raw as i64, errno);
+    }
     let mut vals = Vec::with_capacity(func.results.values.len());
     let mut failed = None;
     for source in &func.results.values {
@@ -789,6 +793,7 @@ fn eval(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> u64 {
     match e {
         Expr::Code => code as u64,
         Expr::Errno => errno as i64 as u64,
+        Expr::Int(v) => *v as i64 as u64,
         Expr::Arg(j) => match frame.pointee_of(*j) {
             // An out-parameter: what C wrote there.
             Some(at) if cx.func.outs.iter().any(|o| o.arg == *j) => frame.read(at, 8),

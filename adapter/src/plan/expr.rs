@@ -1,4 +1,4 @@
-//! `fn(args)` expressions of `message` and `length`: parsed, and bound to
+//! `fn(args)` expressions of `message`, `length` and `then`: parsed, and bound to
 //! the function's C arguments and the plan's auxiliary calls.
 
 use super::build::Builder;
@@ -31,6 +31,7 @@ impl Builder<'_> {
         names: &[String],
     ) -> Option<Expr> {
         match e {
+            RawExpr::Int(v) => Some(Expr::Int(*v)),
             RawExpr::Name(n) if n == "code" => Some(Expr::Code),
             RawExpr::Name(n) if n == "errno" => Some(Expr::Errno),
             RawExpr::Name(n) => match names.iter().position(|a| norm(a) == norm(n)) {
@@ -52,6 +53,8 @@ impl Builder<'_> {
                         RawExpr::Name(n) if n == "code" || n == "errno" => {
                             CType::Scalar(Scalar::I32)
                         }
+                        // An integer literal is an `int` argument.
+                        RawExpr::Int(_) => CType::Scalar(Scalar::I32),
                         _ => CType::Scalar(Scalar::Ptr),
                     };
                     types.push(t);
@@ -74,6 +77,7 @@ impl Builder<'_> {
 
 #[derive(Debug, Clone, PartialEq)]
 enum RawExpr {
+    Int(i32),
     Name(String),
     Call(String, Vec<RawExpr>),
 }
@@ -88,6 +92,15 @@ fn parse_expr(text: &str) -> Result<RawExpr, String> {
 
 fn expr_at(s: &str) -> Result<(RawExpr, &str), String> {
     let s = s.trim_start();
+    let digits = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(s.len());
+    if digits > 0 {
+        let v = s[..digits]
+            .parse()
+            .map_err(|_| format!("expected an `int` literal, got `{}`", &s[..digits]))?;
+        return Ok((RawExpr::Int(v), &s[digits..]));
+    }
     let end = s
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(s.len());

@@ -158,6 +158,7 @@ impl Builder<'_> {
             callbacks: Vec::new(),
             errno: notes.errno,
             parent: None,
+            then: None,
             variadic: proto
                 .as_ref()
                 .and_then(|p| p.variadic.then_some(p.params.len())),
@@ -198,6 +199,13 @@ impl Builder<'_> {
         self.requires(&mut f, func, &notes, span);
         if let Some(name) = &notes.parent {
             f.parent = self.parent(&f, func, name, &notes, span);
+        }
+        if let Some((text, ann)) = &notes.then {
+            let loc = self.world.locate_doc(span, ann.line, "then");
+            let names: Vec<String> = f.args.iter().map(|a| a.name.clone()).collect();
+            f.then = self
+                .expr(text, loc, CType::Void, &names)
+                .map(|e| (text.clone(), e));
         }
         if self.diags.len() > errors_before {
             return None;

@@ -278,6 +278,8 @@ pub enum Expr {
     Code,
     /// errno, read right after the call.
     Errno,
+    /// An `int` literal.
+    Int(i32),
     /// A call of [`Plan::calls`]`[callee]` with these arguments.
     Call {
         /// Index into [`Plan::calls`].
@@ -513,6 +515,11 @@ pub struct Function {
     /// borrowed handle every handle this function returns keeps alive (its
     /// C destructor waits for theirs).
     pub parent: Option<usize>,
+    /// `@ffi(then = "fn(args)")`: a C call made after every call that
+    /// succeeded (its result ignored), as written and bound: what the WIT
+    /// author needs done to every new object, such as
+    /// `sqlite3_limit(ppDb, 7, 0)` on a new connection.
+    pub then: Option<(String, Expr)>,
     /// A variadic C function: how many C parameters are fixed (the rest of
     /// [`Function::args`] are variadic arguments).
     pub variadic: Option<usize>,

@@ -23,6 +23,7 @@ const KEYS: &[&str] = &[
     "require",
     "format",
     "parent",
+    "then",
 ];
 
 /// The annotations of one function, read.
@@ -33,6 +34,8 @@ pub(super) struct Notes {
     pub(super) error: Option<(Convention, Annotation)>,
     pub(super) errno: bool,
     pub(super) message: Option<(String, Annotation)>,
+    /// `then = "fn(args)"`: a call made after every successful call.
+    pub(super) then: Option<(String, Annotation)>,
     pub(super) free: Option<(String, Annotation)>,
     pub(super) set: Vec<(String, i64)>,
     pub(super) index: Vec<(String, String)>,
@@ -136,6 +139,7 @@ impl Builder<'_> {
                 "symbol" => n.symbol = Some(v),
                 "c" => n.proto = Some((v, ann)),
                 "message" => n.message = Some((v, ann)),
+                "then" => n.then = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
                 "length" => n.length = Some((v, ann)),
                 "require" => n.require.push((v, ann)),

@@ -107,6 +107,9 @@ pub fn render(plan: &Plan) -> String {
                     f.args[*arg].name
                 );
             }
+            if let Some((text, _)) = &f.then {
+                let _ = writeln!(out, "    after every successful call: {text}");
+            }
             for (arg, v) in &f.fixed {
                 let v = if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
                     "NULL".to_string()

@@ -3,6 +3,8 @@
 //!
 //! - `mkdir PATH`, `rmdir PATH`, `unlink PATH`: libc's;
 //! - `sqlite PATH`: sqlite `open` with create, a table made in it;
+//! - `attach PATH`: SQL naming PATH itself (`ATTACH`, `VACUUM INTO`) on an
+//!   in-memory database;
 //! - `memory`: sqlite `open` of `:memory:` and of `""` (a temporary
 //!   database), which are no paths.
 //!
@@ -28,6 +30,21 @@ fn sqlite(path: &str) -> String {
     }
 }
 
+/// SQL that would open `path` itself: `ATTACH` and `VACUUM INTO`.
+fn attach(path: &str) -> String {
+    let db = match Connection::open(":memory:", DbFlags::READ_WRITE | DbFlags::CREATE) {
+        Ok(db) => db,
+        Err(e) => return format!("open: {} {}", e.code, e.message),
+    };
+    let shown = |r: Result<(), dlwit::sqlite::sqlite::Error>| match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("{} {}", e.code, e.message),
+    };
+    let attach = shown(db.exec(&format!("ATTACH DATABASE '{path}' AS other")));
+    let vacuum = shown(db.exec(&format!("VACUUM INTO '{path}'")));
+    format!("attach: {attach}; vacuum: {vacuum}")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map_or("", String::as_str);
@@ -38,6 +55,7 @@ fn main() {
         "unlink" => shown(libc::unlink(path)),
         "sqlite" => sqlite(path),
         "memory" => format!("{} {}", sqlite(":memory:"), sqlite("")),
+        "attach" => attach(path),
         other => panic!("unknown case `{other}`"),
     };
     println!("done: {case} {path} -> {result}");

@@ -117,6 +117,33 @@ fn with_no_directory_every_path_is_refused() {
 }
 
 #[test]
+fn sql_cannot_open_host_files_itself() {
+    let _serial = sqlite_serial();
+    // A real database outside any directory the guest will be given:
+    // `ATTACH` would read it, and `ATTACH` or `VACUUM INTO` of a new name
+    // would make one, had the connection not been opened with no attached
+    // databases allowed (`then = "sqlite3_limit(ppDb, 7, 0)"`).
+    let t = tree("attach");
+    assert_eq!(
+        done(
+            "sqlite",
+            "/data/outside.db",
+            &[(t.0.as_path(), "/data", true)]
+        ),
+        "ok"
+    );
+    let existing = t.join("outside.db");
+    let new = t.join("made-by-sql.db");
+    let refused = "attach: 1 too many attached databases - max 0; \
+                   vacuum: 1 too many attached databases - max 0";
+    assert_eq!(done("attach", existing.to_str().unwrap(), &[]), refused);
+    assert_eq!(done("attach", new.to_str().unwrap(), &[]), refused);
+    assert!(!new.exists(), "SQL made a host file");
+    // The guest's own databases still work.
+    assert_eq!(done("memory", "", &[]), "ok ok");
+}
+
+#[test]
 fn sqlite_memory_and_temporary_databases_need_no_directory() {
     let _serial = sqlite_serial();
     assert_eq!(done("memory", "", &[]), "ok ok");
