@@ -1,6 +1,8 @@
 //! The cost of one guest → native call, per call shape, for three bindings
-//! of the same C functions (tests/fixture/bench.c and handles.c, and two of
-//! raylib's: `CheckCollisionRecs` and `Fade`, which need no window):
+//! of the same C functions (tests/fixture/bench.c and handles.c, two of
+//! raylib's: `CheckCollisionRecs` and `Fade`, which need no window, and, for
+//! bulk data, zlib's `crc32_z` and `adler32_z` over a 16 MiB `list<u8>` and
+//! `strlen` of a 1 MiB string):
 //!
 //! * **native direct**: Rust calls the C functions through function pointers
 //!   from libloading, in a loop that mirrors the guest's (no wasm at all);
@@ -9,10 +11,12 @@
 //!   (derived record types, `WasmStr`, a host resource with a small table);
 //! * **dlwit**: the same guest, the same loop, bound by `dlwit::Bindings::load`
 //!   and `dlwit::add_to_linker` from tests/wit (and from wit/raylib.wit
-//!   against the raylib that scripts/raylib.sh builds, in the same linker);
+//!   against the raylib that scripts/raylib.sh builds, and wit/zlib.wit
+//!   against the system's zlib, in the same linker);
 //!   and, for comparison, the same bindings with the fast path off
 //!   (`LinkOptions { fast_path: false }`, every call through `func_new` and
-//!   `Val`s).
+//!   `Val`s; not measured for the 16 MiB lists, which that path lifts as
+//!   one `Val` per byte).
 //!
 //! For each shape, one N (calibrated so that the slowest binding takes about
 //! 0.25 s) is used for all of them; each binding runs `run(shape, N)` three
@@ -41,7 +45,7 @@
 
 use dlwit::{Bindings, Libraries, WitSource};
 use dlwit_tests::{FIXTURE_LIB, raylib, root};
-use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_void};
+use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -49,12 +53,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use wasmtime::component::{
-    Component, ComponentType, Lift, Linker, Lower, Resource, ResourceType, TypedFunc, WasmStr,
+    Component, ComponentType, Lift, Linker, Lower, Resource, ResourceType, TypedFunc, WasmList,
+    WasmStr,
 };
 use wasmtime::{Config, Engine, Result, Store, bail, format_err};
 
 /// The shapes, numbered as `run`'s `shape` argument in guest/bench.
-const SHAPES: [&str; 11] = [
+const SHAPES: [&str; 14] = [
     "add (2 int → int)",
     "rect-grow (16-byte float struct in/out)",
     "make-color (4 int → 4-byte struct)",
@@ -66,7 +71,19 @@ const SHAPES: [&str; 11] = [
     "strdup-count (string result, freed)",
     "raylib check-collision-recs (2 Rectangle → bool)",
     "raylib fade (Color + float → Color)",
+    "zlib crc32-z (16 MiB list<u8>)",
+    "zlib adler32-z (16 MiB list<u8>)",
+    "bench-strlen (1 MiB string)",
 ];
+/// The bulk-data shapes (`SHAPES` indices): a few calls take milliseconds.
+const BULK_SHAPES: [usize; 3] = [11, 12, 13];
+/// The shapes the `Val` path does not run (a 16 MiB `list<u8>` would be
+/// lifted as 16 Mi `Val`s, over wasmtime's hostcall fuel).
+const NO_VAL_SHAPES: [usize; 2] = [11, 12];
+/// Must equal the guest's `BULK_BYTES`.
+const BULK_BYTES: usize = 16 << 20;
+/// Must equal the guest's `LONG_TEXT_BYTES`.
+const LONG_TEXT_BYTES: usize = 1 << 20;
 /// The raylib shapes (`SHAPES` indices), whose mean prices a frame.
 const RAYLIB_SHAPES: [usize; 2] = [9, 10];
 /// Frames of guest/raylib-game counted for the per-frame call count.
@@ -115,6 +132,74 @@ struct Big {
     b: i64,
     c: f32,
     d: u8,
+}
+
+type Checksum = unsafe extern "C" fn(c_ulong, *const u8, usize) -> c_ulong;
+
+/// zlib's `crc32_z` and `adler32_z`, resolved once; zlib stays loaded for
+/// the whole process.
+struct Zlib {
+    _lib: libloading::Library,
+    crc32_z: Checksum,
+    adler32_z: Checksum,
+}
+
+/// The system's zlib (the one wit/zlib.wit names), opened once.
+fn zlib() -> &'static Zlib {
+    static Z: OnceLock<Zlib> = OnceLock::new();
+    Z.get_or_init(|| {
+        // SAFETY: zlib's initialisers are harmless.
+        let lib = unsafe { libloading::Library::new("libz.so.1") }
+            .unwrap_or_else(|e| panic!("cannot open libz.so.1: {e}"));
+        // SAFETY: `uLong crc32_z(uLong, const Bytef *, z_size_t)` and the
+        // same for `adler32_z` (zlib.h; `uLong` is `unsigned long`,
+        // `z_size_t` is `size_t`), and the library is never unloaded.
+        let crc32_z = *unsafe { lib.get(b"crc32_z") }.unwrap_or_else(|e| panic!("{e}"));
+        // SAFETY: as above.
+        let adler32_z = *unsafe { lib.get(b"adler32_z") }.unwrap_or_else(|e| panic!("{e}"));
+        Zlib {
+            crc32_z,
+            adler32_z,
+            _lib: lib,
+        }
+    })
+}
+
+impl Zlib {
+    #[inline]
+    fn crc32_z(&self, crc: u64, data: &[u8]) -> u64 {
+        // SAFETY: `data` is `len` readable bytes for the whole call.
+        unsafe { (self.crc32_z)(crc, data.as_ptr(), data.len()) }
+    }
+    #[inline]
+    fn adler32_z(&self, adler: u64, data: &[u8]) -> u64 {
+        // SAFETY: as for `crc32_z`.
+        unsafe { (self.adler32_z)(adler, data.as_ptr(), data.len()) }
+    }
+}
+
+/// The guest's 16 MiB list: byte `i` is `i * 31 + (i >> 8)`.
+fn bulk() -> &'static [u8] {
+    static BULK: OnceLock<Vec<u8>> = OnceLock::new();
+    BULK.get_or_init(|| {
+        (0..BULK_BYTES)
+            .map(|i| (i.wrapping_mul(31) + (i >> 8)) as u8)
+            .collect()
+    })
+}
+
+/// The guest's 1 MiB string, NUL-terminated here: byte `i` is
+/// `b'a' + i % 26`.
+fn long_text() -> &'static CStr {
+    static TEXT: OnceLock<CString> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        CString::new(
+            (0..LONG_TEXT_BYTES)
+                .map(|i| b'a' + (i % 26) as u8)
+                .collect::<Vec<u8>>(),
+        )
+        .expect("no NUL")
+    })
 }
 
 /// raylib's `Rectangle`: the same four floats as `struct rect`, and the
@@ -449,6 +534,27 @@ fn native_run(shape: u32, iterations: u32) -> Result<u64> {
                 );
             }
         }
+        11 => {
+            let (z, data) = (zlib(), bulk());
+            for i in 0..iterations {
+                let r = z.crc32_z(black_box(u64::from(i)), black_box(data));
+                sum = sum.wrapping_add(black_box(r));
+            }
+        }
+        12 => {
+            let (z, data) = (zlib(), bulk());
+            for i in 0..iterations {
+                let r = z.adler32_z(black_box(u64::from(i)), black_box(data));
+                sum = sum.wrapping_add(black_box(r));
+            }
+        }
+        13 => {
+            let text = long_text();
+            for _ in 0..iterations {
+                let n = c.bench_strlen(black_box(text));
+                sum = sum.wrapping_add(black_box(n) as u64);
+            }
+        }
         _ => bail!("no shape {shape}"),
     }
     Ok(sum)
@@ -582,6 +688,19 @@ fn hand_written(engine: &Engine) -> Result<Linker<Host>> {
     raylib.func_wrap("fade", move |_, (color, alpha): (Color, f32)| {
         Ok((rl.fade(color, alpha),))
     })?;
+
+    // The lists are read where they are in guest memory, as a user would.
+    let z = zlib();
+    let mut zlib = linker.instance("dlwit:zlib/zlib")?;
+    zlib.func_wrap("crc32-z", move |store, (crc, buf): (u64, WasmList<u8>)| {
+        Ok((z.crc32_z(crc, buf.as_le_slice(&store)),))
+    })?;
+    zlib.func_wrap(
+        "adler32-z",
+        move |store, (adler, buf): (u64, WasmList<u8>)| {
+            Ok((z.adler32_z(adler, buf.as_le_slice(&store)),))
+        },
+    )?;
     Ok(linker)
 }
 
@@ -663,31 +782,55 @@ fn thread_cpu_time() -> Duration {
 fn measure(shape: u32, bindings: &mut [Binding<'_>; BINDINGS]) -> Result<([f64; BINDINGS], u32)> {
     // Warm up (caches, frames, the guest's allocator), then calibrate on the
     // slowest binding.
-    let probe = 20_000;
+    // Bulk shapes take milliseconds a call: few calls, and the `Val` path
+    // only where it can lift the arguments.
+    let bulk = BULK_SHAPES.contains(&(shape as usize));
+    let (probe, least) = if bulk { (4, 3.0) } else { (20_000, 10_000.0) };
+    let skip = |k: usize| k == 3 && NO_VAL_SHAPES.contains(&(shape as usize));
     let mut slowest = Duration::ZERO;
-    for b in bindings.iter_mut() {
+    for (k, b) in bindings.iter_mut().enumerate() {
+        if skip(k) {
+            continue;
+        }
         b.run(shape, probe / 4)?;
         slowest = slowest.max(b.run(shape, probe)?.0);
     }
     let per_call = slowest.as_secs_f64() / f64::from(probe);
-    let n = (TARGET.as_secs_f64() / per_call).clamp(10_000.0, 200_000_000.0) as u32;
+    let n = (TARGET.as_secs_f64() / per_call).clamp(least, 200_000_000.0) as u32;
 
     let mut best = [Duration::MAX; BINDINGS];
     for _ in 0..REPEATS {
         let mut sums = [0u64; BINDINGS];
         for (k, b) in bindings.iter_mut().enumerate() {
+            if skip(k) {
+                continue;
+            }
             let (t, sum) = b.run(shape, n)?;
             best[k] = best[k].min(t);
             sums[k] = sum;
         }
-        if sums.iter().any(|&sum| sum != sums[0]) {
+        if (0..BINDINGS).any(|k| !skip(k) && sums[k] != sums[0]) {
             bail!(
                 "shape {shape} ({}): checksums differ (native, hand-written, dlwit, dlwit Val path): {sums:#x?}",
                 SHAPES[shape as usize],
             );
         }
     }
-    Ok((best.map(|t| t.as_nanos() as f64 / f64::from(n)), n))
+    // A binding not run is NaN, printed as `—`.
+    let ns = best.map(|t| match t {
+        Duration::MAX => f64::NAN,
+        t => t.as_nanos() as f64 / f64::from(n),
+    });
+    Ok((ns, n))
+}
+
+/// A table cell of ns per call: `—` for a binding not measured.
+fn ns_cell(ns: f64) -> String {
+    if ns.is_nan() {
+        "—".into()
+    } else {
+        format!("{ns:.1}")
+    }
 }
 
 /// Best of `ONE_TIME_REPEATS` runs of `f`, in wall time (dropping what it
@@ -865,10 +1008,11 @@ fn main() -> Result<()> {
             "dlwit:fixture/bench",
             "dlwit:fixture/handles",
             "dlwit:raylib/raylib",
+            "dlwit:zlib/zlib",
         ]
     {
         bail!(
-            "guest/bench imports {imports:?}, expected only the bench, handles and raylib interfaces"
+            "guest/bench imports {imports:?}, expected only the bench, handles, raylib and zlib interfaces"
         );
     }
 
@@ -886,8 +1030,14 @@ fn main() -> Result<()> {
     let raylib_bindings =
         unsafe { Bindings::load(root().join("wit/raylib.wit"), &Libraries::path(raylib())) }
             .map_err(|e| format_err!("{e}"))?;
+    // SAFETY: wit/zlib.wit describes zlib's real signatures, and the `c`
+    // prototype of every function is checked.
+    let zlib_bindings =
+        unsafe { Bindings::load(root().join("wit/zlib.wit"), &Libraries::path("libz.so.1")) }
+            .map_err(|e| format_err!("{e}"))?;
     dlwit::add_to_linker(&mut dlwit_linker, &bindings)?;
     dlwit::add_to_linker(&mut dlwit_linker, &raylib_bindings)?;
+    dlwit::add_to_linker(&mut dlwit_linker, &zlib_bindings)?;
     // The same bindings through the general `Val` path only, for comparison.
     let mut val_linker = Linker::<Host>::new(&engine);
     let val_only = dlwit::LinkOptions {
@@ -896,7 +1046,8 @@ fn main() -> Result<()> {
     };
     dlwit::add_to_linker_with(&mut val_linker, &bindings, val_only)?;
     dlwit::add_to_linker_with(&mut val_linker, &raylib_bindings, val_only)?;
-    let both = [&bindings, &raylib_bindings];
+    dlwit::add_to_linker_with(&mut val_linker, &zlib_bindings, val_only)?;
+    let both = [&bindings, &raylib_bindings, &zlib_bindings];
     let mut hand = Guest::new(&engine, &hand_linker, &component, &[])?;
     let mut dl = Guest::new(&engine, &dlwit_linker, &component, &both)?;
     let mut dl_val = Guest::new(&engine, &val_linker, &component, &both)?;
@@ -948,7 +1099,11 @@ fn main() -> Result<()> {
     }
     if only.is_some() {
         for (name, ns, _) in &rows {
-            println!("{name}: dlwit / hand-written {:.2}", ns[2] / ns[1]);
+            println!(
+                "{name}: dlwit / hand-written {:.2}, dlwit / native {:.2}",
+                ns[2] / ns[1],
+                ns[2] / ns[0]
+            );
         }
         return Ok(());
     }
@@ -994,18 +1149,19 @@ fn main() -> Result<()> {
     );
     let _ = writeln!(
         md,
-        "| shape | native direct | hand-written | dlwit | dlwit / hand-written | dlwit, `Val` path only |"
+        "| shape | native direct | hand-written | dlwit | dlwit / hand-written | dlwit / native | dlwit, `Val` path only |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
     for (name, ns, _) in &rows {
         let _ = writeln!(
             md,
-            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} |",
-            ns[0],
-            ns[1],
-            ns[2],
+            "| {name} | {} | {} | {} | {:.2} | {:.2} | {} |",
+            ns_cell(ns[0]),
+            ns_cell(ns[1]),
+            ns_cell(ns[2]),
             ns[2] / ns[1],
-            ns[3]
+            ns[2] / ns[0],
+            ns_cell(ns[3])
         );
     }
     let _ = writeln!(

@@ -4,16 +4,26 @@
 //! canonical-ABI bytes — no `Val`s, no names, no allocation.
 //!
 //! Eligible: parameters that are scalars, records/tuples of scalars, enums,
-//! flags (≤ 32), strings, `list<u8>` and handles (at most
+//! flags (≤ 32), strings, lists of numbers or of records of numbers whose
+//! canonical layout is their C layout, and handles (at most
 //! [`MAX_SPECIAL`] of the last three together), flattening to at most 16
 //! values; no out-parameters or error convention; a result that is nothing,
 //! a scalar, a record of scalars, a string or a new handle. Everything else
 //! takes the general `Val` path.
+//!
+//! **Lists in place.** A list is handed to C as the address of the guest's
+//! own bytes (checked against the memory's bounds and the elements'
+//! alignment when lifted), not copied, when C can neither write it, keep it,
+//! nor run guest code while it reads it ([`may_lend`]): then the guest's
+//! memory cannot change or move during the call, and nothing of it is
+//! reachable after. Otherwise it is copied, as strings always are (C needs
+//! the NUL after them): a long string is checked for UTF-8 and NUL in the
+//! pass that copies it ([`Frame::copy_c_str`]).
 
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
-use crate::native::Frame;
 use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
+use crate::native::{CStrError, Frame};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
 use crate::resources::DlwitView;
@@ -56,10 +66,14 @@ pub(super) enum Step {
         k: usize,
         arg: usize,
     },
-    /// The `k`-th `list<u8>`, to C arguments `arg` (pointer) and `arg + 1`.
+    /// The `k`-th list, to C arguments `arg` (pointer) and `arg + 1` (its
+    /// length in elements of `elem` bytes, the same in C and in the
+    /// canonical ABI); `lend`: C gets the guest's own bytes ([`may_lend`]).
     Bytes {
         k: usize,
         arg: usize,
+        elem: usize,
+        lend: bool,
     },
     /// The `k`-th handle, to C argument `arg`.
     Handle {
@@ -222,6 +236,92 @@ fn ret_leaves(
     }
 }
 
+/// The size of a list element whose canonical layout is exactly its C
+/// layout, and every byte pattern of it a valid C value: integers (not
+/// `ptr`), floats, and records of them laid out alike. `None` for any
+/// other element (`bool`, `char`, enums and flags have values to check,
+/// `ptr` is a host address).
+fn plain_elem(plan: &Plan, shape: &Shape) -> Option<usize> {
+    fn numbers(plan: &Plan, shape: &Shape) -> bool {
+        match shape {
+            Shape::Int(s) => *s != Scalar::Ptr,
+            Shape::F32 | Shape::F64 => true,
+            Shape::Struct(id) => plan
+                .struct_(*id)
+                .fields
+                .iter()
+                .all(|f| numbers(plan, &f.shape)),
+            _ => false,
+        }
+    }
+    if !numbers(plan, shape) {
+        return None;
+    }
+    let mut leaves = Vec::new();
+    let canon = ret_leaves(plan, shape, 0, 0, &mut leaves)?;
+    let same = leaves
+        .iter()
+        .all(|l| l.c_off == l.canon_off && l.size == l.canon_size);
+    (same && plan.size_align(shape.ctype()) == canon).then_some(canon.0)
+}
+
+/// Whether a result carries nothing C could have made from an argument's
+/// address: nothing, or numbers (records of them included); no pointer,
+/// string or handle.
+fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
+    fn plain(plan: &Plan, shape: &Shape) -> bool {
+        match shape {
+            Shape::Int(s) | Shape::Bool(s) => *s != Scalar::Ptr,
+            Shape::F32 | Shape::F64 | Shape::Char | Shape::Enum(_) | Shape::Flags(_) => true,
+            Shape::Struct(id) => plan
+                .struct_(*id)
+                .fields
+                .iter()
+                .all(|f| plain(plan, &f.shape)),
+            Shape::Handle { .. } => false,
+        }
+    }
+    match ret {
+        Ret::Void => true,
+        Ret::Value(shape) => plain(plan, shape),
+        _ => false,
+    }
+}
+
+/// Whether C may be handed the guest's own memory for list parameter
+/// `param` of `f`, rather than a copy. Only when C cannot:
+///
+/// * run guest code meanwhile, which could change, free or move (grow) the
+///   memory: the bindings have no callbacks at all;
+/// * write it: its C pointer is `const T *` (`plan::func` names every
+///   other list in [`Function::copy`]);
+/// * keep it past the call: the WIT does not say it may (`@ffi(copy =
+///   "param")`), the call involves no handle (an object C could store the
+///   pointer in), and the result is plain data, not a pointer, string or
+///   handle C could have made from the address.
+///
+/// Out-parameters, `inout` lists and buffers never come here: such
+/// functions are not on the fast path.
+pub fn may_lend(plan: &Plan, f: &Function, param: usize) -> bool {
+    let handle = |p: &Param| {
+        matches!(
+            p,
+            Param::Value {
+                shape: Shape::Handle { .. },
+                ..
+            }
+        )
+    };
+    plan.callbacks.is_empty()
+        && f.callbacks.is_empty()
+        && !f.copy.contains(&param)
+        && !f.params.iter().any(handle)
+        && f.outs.is_empty()
+        && f.parent.is_none()
+        && f.then.is_none()
+        && plain_ret(plan, &f.ret)
+}
+
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
     // A path parameter is resolved in the store's directories, and a checked
@@ -249,7 +349,7 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
         (*count <= MAX_SPECIAL).then_some(*count - 1)
     };
     let mut at = Vec::with_capacity(f.params.len());
-    for p in &f.params {
+    for (i, p) in f.params.iter().enumerate() {
         at.push((flat, count));
         match p {
             Param::Value {
@@ -277,13 +377,12 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                 });
                 flat += 2;
             }
-            Param::List {
-                arg,
-                elem: Shape::Int(Scalar::U8),
-            } => {
+            Param::List { arg, elem } => {
                 steps.push(Step::Bytes {
                     k: take(&mut count)?,
                     arg: *arg,
+                    elem: plain_elem(plan, elem)?,
+                    lend: may_lend(plan, f, i),
                 });
                 flat += 2;
             }
@@ -417,24 +516,38 @@ pub fn lower<T: DlwitView>(
         match step {
             Step::Leaf(l) => write_leaf(l, &args.flat()[l.flat], frame.arg(l.arg))?,
             Step::Str { k, arg } => {
-                let s = string_arg(cx, args.special(*k), *arg, store)?;
-                let s = s.as_bytes();
-                let at = frame
-                    .alloc(s.len() + 1)
-                    .map_err(|o| super::string_over(o, &cx.func.args[*arg].name))?;
-                let buf = frame.scratch(at, s.len() + 1);
-                buf[..s.len()].copy_from_slice(s);
-                buf[s.len()] = 0;
+                let at = match args.special(*k) {
+                    // A long string: checked in the pass that copies it.
+                    Special::Text(text) => frame
+                        .copy_c_str(text.bytes())
+                        .map_err(|e| c_str_error(cx, *arg, e))?,
+                    special => {
+                        let s = string_arg(cx, special, *arg, store)?;
+                        let s = s.as_bytes();
+                        let at = frame
+                            .alloc(s.len() + 1)
+                            .map_err(|o| super::string_over(o, &cx.func.args[*arg].name))?;
+                        let buf = frame.scratch(at, s.len() + 1);
+                        buf[..s.len()].copy_from_slice(s);
+                        buf[s.len()] = 0;
+                        at
+                    }
+                };
                 frame.point_at(*arg, at);
             }
-            Step::Bytes { k, arg } => {
+            Step::Bytes { k, arg, elem, lend } => {
                 let bytes = bytes_arg(args.special(*k))?;
-                let at = frame
-                    .alloc(bytes.len())
-                    .map_err(|o| super::list_over(o, &cx.func.args[*arg].name))?;
-                frame.scratch(at, bytes.len()).copy_from_slice(bytes);
-                frame.point_at(*arg, at);
-                put(frame.arg(arg + 1), bytes.len() as u64);
+                if *lend {
+                    // The guest's own bytes: see `may_lend`.
+                    put(frame.arg(*arg), bytes.as_ptr() as usize as u64);
+                } else {
+                    let at = frame
+                        .alloc(bytes.len())
+                        .map_err(|o| super::list_over(o, &cx.func.args[*arg].name))?;
+                    frame.scratch(at, bytes.len()).copy_from_slice(bytes);
+                    frame.point_at(*arg, at);
+                }
+                put(frame.arg(arg + 1), (bytes.len() / elem) as u64);
             }
             Step::Handle {
                 k,
@@ -454,6 +567,23 @@ pub fn lower<T: DlwitView>(
     Ok(())
 }
 
+/// The message for a long string [`Frame::copy_c_str`] refused.
+fn c_str_error(cx: &Ctx<'_>, arg: usize, e: CStrError) -> String {
+    let name = &cx.func.args[arg].name;
+    match e {
+        CStrError::Over(o) => super::string_over(o, name),
+        CStrError::Utf8(e) => format!("string argument `{name}` is not UTF-8 ({e})"),
+        CStrError::Nul(at) => nul_in(name, at),
+    }
+}
+
+/// The message for a string argument with a NUL byte at `at`.
+fn nul_in(name: &str, at: usize) -> String {
+    format!(
+        "string argument `{name}` contains a NUL byte at offset {at}; C strings end at the first NUL"
+    )
+}
+
 /// A string argument (without NUL), checked for inner NULs.
 pub(super) fn string_arg<'s, T: 'static>(
     cx: &Ctx<'_>,
@@ -463,6 +593,12 @@ pub(super) fn string_arg<'s, T: 'static>(
 ) -> Result<Cow<'s, str>, String> {
     let s = match special {
         Special::Utf8(s) => Cow::Borrowed(s.as_str()),
+        Special::Text(b) => Cow::Borrowed(std::str::from_utf8(b.bytes()).map_err(|e| {
+            format!(
+                "string argument `{}` is not UTF-8 ({e})",
+                cx.func.args[arg].name
+            )
+        })?),
         Special::Str(s) => s.to_str(store).map_err(|e| e.to_string())?,
         _ => return Err("the guest passed no string".into()),
     };
@@ -471,15 +607,12 @@ pub(super) fn string_arg<'s, T: 'static>(
         return Ok(s);
     }
     match s.bytes().position(|b| b == 0) {
-        Some(at) => Err(format!(
-            "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
-            cx.func.args[arg].name
-        )),
+        Some(at) => Err(nul_in(&cx.func.args[arg].name, at)),
         None => Ok(s),
     }
 }
 
-/// A `list<u8>` argument's bytes.
+/// A list argument's bytes, where they are in guest memory.
 pub(super) fn bytes_arg(special: &Special) -> Result<&[u8], String> {
     match special {
         Special::Bytes(list) => Ok(list.bytes()),

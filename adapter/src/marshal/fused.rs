@@ -1,7 +1,8 @@
 //! Fused calls: for a fast-path function whose C call is direct, a program
 //! computed at link time that puts each flat value straight into its
-//! register or stack slot (strings and byte lists as copies lent from the
-//! host's stack, handles as their C pointers), so that a call needs no
+//! register or stack slot (strings and short byte lists as copies lent
+//! from the host's stack, lists C may read in place as the guest's own
+//! address, handles as their C pointers), so that a call needs no
 //! argument frame; scalar and small record results come straight from the
 //! result registers.
 
@@ -13,7 +14,7 @@ use super::fast::{
 use super::value::{get, put};
 use crate::native::Callable;
 use crate::native::jit::{self, Pair, Part, Stub, Widen, sign, zero};
-use crate::native::raw::{Args, MAX_SPECIAL};
+use crate::native::raw::{Args, MAX_SPECIAL, Special};
 use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
 use crate::resources::DlwitView;
@@ -126,9 +127,16 @@ struct Convert {
 enum FusedSpecial {
     /// A copy with a NUL appended, lent for the call; its address to `slot`.
     Str { k: usize, arg: usize, slot: u8 },
-    /// A copy lent for the call: its address to `slot`, its length to
-    /// `len_slot`.
-    Bytes { k: usize, slot: u8, len_slot: u8 },
+    /// A list: its address to `slot` (the guest's own bytes when `lend`,
+    /// see `fast::may_lend`; else a copy lent for the call), its length in
+    /// elements of `elem` bytes to `len_slot`.
+    Bytes {
+        k: usize,
+        slot: u8,
+        len_slot: u8,
+        elem: usize,
+        lend: bool,
+    },
     /// The C pointer behind the handle, to `slot`.
     Handle {
         k: usize,
@@ -188,11 +196,13 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
                 });
                 continue;
             }
-            &Step::Bytes { k, arg } => {
+            &Step::Bytes { k, arg, elem, lend } => {
                 specials.push(FusedSpecial::Bytes {
                     k,
                     slot: gpr(arg)?,
                     len_slot: gpr(arg + 1)?,
+                    elem,
+                    lend,
                 });
                 continue;
             }
@@ -381,17 +391,33 @@ fn specials<T: DlwitView>(
     for special in fused.specials.iter() {
         match *special {
             FusedSpecial::Str { k, arg, slot } => {
+                // A long string never fits: the frame copies it, checking
+                // it in the same pass.
+                if let Special::Text(_) = args.special(k) {
+                    return Ok(false);
+                }
                 let s = string_arg(cx, args.special(k), arg, store)?;
                 if !lent.push(slot, s.as_bytes(), true) {
                     return Ok(false);
                 }
             }
-            FusedSpecial::Bytes { k, slot, len_slot } => {
+            FusedSpecial::Bytes {
+                k,
+                slot,
+                len_slot,
+                elem,
+                lend,
+            } => {
                 let b = bytes_arg(args.special(k))?;
-                if !lent.push(slot, b, false) {
+                if lend {
+                    // The guest's own bytes (see `fast::may_lend`).
+                    gprs[usize::from(slot)] = b.as_ptr() as usize as u64;
+                } else if elem > 1 || !lent.push(slot, b, false) {
+                    // Elements wider than a byte are copied aligned, into
+                    // the frame.
                     return Ok(false);
                 }
-                gprs[usize::from(len_slot)] = b.len() as u64;
+                gprs[usize::from(len_slot)] = (b.len() / elem) as u64;
             }
             FusedSpecial::Handle {
                 k,

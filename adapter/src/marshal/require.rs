@@ -144,8 +144,9 @@ pub fn check_flat<T: DlwitView>(
             },
             Access::Len => match args.special(k) {
                 Special::Utf8(s) => s.as_str().len() as u64,
+                Special::Text(b) => b.bytes().len() as u64,
                 Special::Str(s) => s.to_str(&*store).map_err(|e| e.to_string())?.len() as u64,
-                Special::Bytes(b) => b.bytes().len() as u64,
+                Special::Bytes(b) => b.count() as u64,
                 _ => return Err(format!("`{}`: the guest passed no string or list", l.name)),
             },
             Access::Field { offset } => {

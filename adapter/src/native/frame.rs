@@ -8,6 +8,8 @@
 //! [`Budget`], checked before anything is allocated.
 
 use std::ffi::{CStr, c_void};
+use std::mem::MaybeUninit;
+use std::str::Utf8Error;
 
 /// Argument and result storage for calls to one function.
 pub struct Frame {
@@ -88,6 +90,51 @@ impl Over {
         }
         m
     }
+}
+
+/// Why [`Frame::copy_c_str`] refused a string.
+#[derive(Debug)]
+pub enum CStrError {
+    /// The copy is over the call's budget.
+    Over(Over),
+    /// The string is not UTF-8.
+    Utf8(Utf8Error),
+    /// The string has a NUL byte at this offset.
+    Nul(usize),
+}
+
+/// The block [`Frame::copy_c_str`] copies, then checks while it is in the
+/// cache.
+const BLOCK: usize = 4096;
+
+/// Copies `src` into `dst` (as long) a block at a time, checking each block
+/// right after copying it, while it is in the first-level cache: for ASCII
+/// text without NUL, which is what C strings mostly are, the whole check is
+/// this one pass. At the first block with a byte ≥ 0x80 or a NUL, the rest
+/// is checked and copied by the general routines (`from_utf8`, a search for
+/// NUL, a copy).
+fn copy_checked(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> Result<(), CStrError> {
+    let mut done = 0;
+    for (s, d) in src.chunks(BLOCK).zip(dst.chunks_mut(BLOCK)) {
+        d.write_copy_of_slice(s);
+        // Vectorised: OR and minimum of the block's bytes.
+        let (or, min) = s
+            .iter()
+            .fold((0u8, u8::MAX), |(or, min), &b| (or | b, min.min(b)));
+        if or >= 0x80 || min == 0 {
+            std::str::from_utf8(src).map_err(CStrError::Utf8)?;
+            // `contains` searches a word at a time; `position` only when
+            // there is one.
+            if src.contains(&0) {
+                let at = src.iter().position(|&b| b == 0).unwrap_or(0);
+                return Err(CStrError::Nul(at));
+            }
+            dst[done..].write_copy_of_slice(&src[done..]);
+            return Ok(());
+        }
+        done += s.len();
+    }
+    Ok(())
 }
 
 // SAFETY: `argv` only ever holds addresses inside `args`, which the frame owns
@@ -178,6 +225,52 @@ impl Frame {
                 .reserve_exact(words(total) - self.scratch.len());
             self.scratch.resize(words(total), 0);
         }
+        Ok(at)
+    }
+
+    /// Reserves `s.len() + 1` bytes of 8-aligned scratch, like
+    /// [`Frame::alloc`], and copies `s` there with a NUL after it, checking
+    /// in the same pass that it is UTF-8 without a NUL byte (a guest's
+    /// string, read once: see `copy_checked`); returns its offset. The new
+    /// scratch is written only by the copy, not cleared first. Refused, with
+    /// nothing reserved, when over the call's budget or when `s` is not a C
+    /// string.
+    pub fn copy_c_str(&mut self, s: &[u8]) -> Result<usize, CStrError> {
+        let at = self.scratch_used;
+        let len = s.len().saturating_add(1);
+        let total = len
+            .checked_next_multiple_of(8)
+            .and_then(|n| at.checked_add(n))
+            .unwrap_or(usize::MAX);
+        self.budget.check(len, at, total).map_err(CStrError::Over)?;
+        let end = words(total);
+        if self.scratch.len() < end {
+            // Exactly: what the frame holds is what the budget allowed.
+            self.scratch.reserve_exact(end - self.scratch.len());
+        }
+        // Every scratch byte before `at` is initialised (a call's
+        // reservations are contiguous from 0, each initialised when made),
+        // so `at <= self.scratch.len() * 8`.
+        debug_assert!(at <= self.scratch.len() * 8);
+        let base = self.scratch.as_mut_ptr().cast::<MaybeUninit<u8>>();
+        // SAFETY: the vector's buffer holds at least `end` words (reserved
+        // above), each 8 bytes, owned by `self.scratch` and borrowed
+        // mutably through `self`; any byte may be viewed as
+        // `MaybeUninit<u8>`, and only initialised values are written.
+        let buf = unsafe { std::slice::from_raw_parts_mut(base, end * 8) };
+        let (copy, rest) = buf[at..].split_at_mut(s.len());
+        copy_checked(s, copy)?;
+        // The NUL, and the padding up to the next word.
+        for b in rest {
+            b.write(0);
+        }
+        if self.scratch.len() < end {
+            // SAFETY: words `scratch.len()..end` lie inside `at..end * 8`
+            // (`at` is at most the initialised length), all written above:
+            // the copy, the NUL, the padding.
+            unsafe { self.scratch.set_len(end) };
+        }
+        self.scratch_used = total;
         Ok(at)
     }
 

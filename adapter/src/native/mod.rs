@@ -19,7 +19,7 @@ pub mod sysv;
 
 pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
-pub use frame::{Budget, Frame, Over, TRIM_AT, c_str_at};
+pub use frame::{Budget, CStrError, Frame, Over, TRIM_AT, c_str_at};
 pub use sysv::Lent;
 
 use crate::plan::{CType, Plan, Scalar};

@@ -88,19 +88,30 @@ unsafe impl<const N: usize> Send for Flat<N> {}
 // SAFETY: as for `Send`: only read.
 unsafe impl<const N: usize> Sync for Flat<N> {}
 
-/// A string, byte list or handle parameter, lifted.
+/// A string, list or handle parameter, lifted.
 pub enum Special {
     /// Not given (a signature that differs from the plan).
     None,
-    /// A UTF-8 `string` (the guest's string encoding), in guest memory.
+    /// A short UTF-8 `string` (the guest's string encoding, at most
+    /// [`CHECKED_AT_LIFT`] bytes), in guest memory, checked when lifted.
     Utf8(GuestStr),
+    /// A longer string in the guest's UTF-8 encoding, in guest memory, **not
+    /// yet checked**: whoever reads it checks it, in the same pass as its
+    /// copy (`marshal::fast`), so that a long string is read once.
+    Text(GuestBytes),
     /// A `string` in another encoding, decoded when read.
     Str(WasmStr),
-    /// A `list<u8>`, in guest memory.
+    /// A `list<T>` of plain scalars or records of them (`T`'s canonical
+    /// layout), in guest memory: its bytes, aligned for `T`.
     Bytes(GuestBytes),
     /// A handle, own or borrow.
     Handle(ResourceDynamic),
 }
+
+/// Strings up to this many bytes are checked for UTF-8 when lifted (they
+/// are copied onto the host's stack, a pass of their own); longer ones are
+/// checked in the pass that copies them ([`Special::Text`]).
+pub const CHECKED_AT_LIFT: usize = 512;
 
 /// Bytes of guest memory, bounds-checked when lifted, read in place: a
 /// `WasmStr` or `WasmList` would look the memory up again when read, and
@@ -115,6 +126,8 @@ pub enum Special {
 pub struct GuestBytes {
     ptr: NonNull<u8>,
     len: usize,
+    /// The guest's length: elements of a list, bytes of a string.
+    count: usize,
 }
 
 // SAFETY: only read, during the host call that lifted it (see above).
@@ -123,19 +136,51 @@ unsafe impl Send for GuestBytes {}
 unsafe impl Sync for GuestBytes {}
 
 impl GuestBytes {
-    /// The bytes at guest address `ptr`, `len` long, if inside `memory`.
-    fn lift(memory: &[u8], ptr: &ValRaw, len: &ValRaw) -> Result<GuestBytes> {
+    /// The bytes of `len` elements of `size` bytes at guest address `ptr`,
+    /// if inside `memory` and `ptr` is a multiple of `align`.
+    fn lift(
+        memory: &[u8],
+        ptr: &ValRaw,
+        len: &ValRaw,
+        size: usize,
+        align: usize,
+    ) -> Result<GuestBytes> {
         let (ptr, len) = (ptr.get_u32() as usize, len.get_u32() as usize);
-        let Some(bytes) = ptr.checked_add(len).and_then(|end| memory.get(ptr..end)) else {
-            bail!("dlwit fast path: {len} bytes at {ptr:#x} are outside the guest's memory");
+        let bytes = len.checked_mul(size);
+        let Some(bytes) = bytes
+            .and_then(|n| ptr.checked_add(n))
+            .and_then(|end| memory.get(ptr..end))
+        else {
+            let what = match size {
+                1 => format!("{len} bytes"),
+                _ => format!("{len} elements of {size} bytes"),
+            };
+            bail!(
+                "dlwit: a string or list argument of {what} at guest address {ptr:#x} runs past the end of the guest's memory ({} bytes)",
+                memory.len()
+            );
         };
+        if align > 1 && ptr % align != 0 {
+            bail!(
+                "dlwit: a list argument at guest address {ptr:#x} is not aligned to its elements' {align} bytes"
+            );
+        }
         Ok(GuestBytes {
             ptr: NonNull::from(bytes).cast(),
-            len,
+            len: bytes.len(),
+            count: len,
         })
     }
 
-    /// The bytes.
+    /// The guest's length: a list's elements (what a `require` condition's
+    /// `len` reads), a string's bytes.
+    #[inline]
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The bytes, where they are in guest memory: what C gets when a list
+    /// is lent in place (`marshal::fast`).
     #[inline]
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: `ptr..ptr + len` was inside guest memory when lifted, and
@@ -471,8 +516,12 @@ fn lift_special(
             let [ptr, len] = src.get(..2).ok_or_else(short)? else {
                 unreachable!("two values")
             };
-            if let InterfaceType::List(_) = ty {
-                return Ok((Special::Bytes(GuestBytes::lift(cx.memory(), ptr, len)?), 2));
+            if let InterfaceType::List(l) = ty {
+                let types: &ComponentTypes = cx.types;
+                let abi = types.canonical_abi(&types[l].element);
+                let (size, align) = (abi.size32 as usize, abi.align32 as usize);
+                let b = GuestBytes::lift(cx.memory(), ptr, len, size, align)?;
+                return Ok((Special::Bytes(b), 2));
             }
             if cx.options().string_encoding != StringEncoding::Utf8 {
                 let pair: &[ValRaw; 2] = src[..2].try_into().expect("two values");
@@ -481,7 +530,10 @@ fn lift_special(
                     2,
                 ));
             }
-            let b = GuestBytes::lift(cx.memory(), ptr, len)?;
+            let b = GuestBytes::lift(cx.memory(), ptr, len, 1, 1)?;
+            if b.len > CHECKED_AT_LIFT {
+                return Ok((Special::Text(b), 2));
+            }
             if let Err(e) = std::str::from_utf8(b.bytes()) {
                 bail!("dlwit fast path: a string argument is not UTF-8 ({e})");
             }
@@ -522,11 +574,37 @@ fn lift_specials(
     Ok(())
 }
 
-/// Whether a type is a string, byte list or handle.
+/// Whether a type is a string, handle, or a list of plain numbers or
+/// records and tuples of them (what the fast path lifts as
+/// [`Special::Bytes`]; the plan decides which of those it takes).
 fn is_special(ty: &InterfaceType, types: &ComponentTypes) -> bool {
     match ty {
         InterfaceType::String | InterfaceType::Own(_) | InterfaceType::Borrow(_) => true,
-        InterfaceType::List(l) => matches!(types[*l].element, InterfaceType::U8),
+        InterfaceType::List(l) => is_number_data(&types[*l].element, types),
+        _ => false,
+    }
+}
+
+/// Whether a type is a fixed-size number, or a record or tuple of them:
+/// every byte pattern of its canonical layout is a valid value (padding
+/// aside).
+fn is_number_data(ty: &InterfaceType, types: &ComponentTypes) -> bool {
+    match ty {
+        InterfaceType::U8
+        | InterfaceType::S8
+        | InterfaceType::U16
+        | InterfaceType::S16
+        | InterfaceType::U32
+        | InterfaceType::S32
+        | InterfaceType::U64
+        | InterfaceType::S64
+        | InterfaceType::Float32
+        | InterfaceType::Float64 => true,
+        InterfaceType::Record(r) => types[*r]
+            .fields
+            .iter()
+            .all(|f| is_number_data(&f.ty, types)),
+        InterfaceType::Tuple(t) => types[*t].types.iter().all(|t| is_number_data(t, types)),
         _ => false,
     }
 }

@@ -165,6 +165,7 @@ impl Builder<'_> {
             paths: Vec::new(),
             require: Vec::new(),
             format: None,
+            copy: Vec::new(),
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -192,6 +193,7 @@ impl Builder<'_> {
             return None;
         }
         self.paths(&mut f, &params, &notes, span);
+        self.copies(&mut f, &params, &notes, span);
         if self.diags.len() > errors_before {
             return None;
         }
@@ -241,6 +243,31 @@ impl Builder<'_> {
                 None => {
                     let m = format!("`{}`: `path` names `{name}`, which is no parameter", f.name);
                     self.fail(m, self.note_loc(n, "path", span), "");
+                }
+            }
+        }
+    }
+
+    /// `copy = "..."`: which list parameters C only ever gets a copy of.
+    fn copies(&mut self, f: &mut Function, params: &[(String, Type, Span)], n: &Notes, span: Span) {
+        for name in &n.copy {
+            let found = params.iter().position(|(p, ..)| norm(p) == norm(name));
+            match found.map(|i| (i, &f.params[i])) {
+                Some((i, Param::List { .. })) => f.copy.push(i),
+                Some(_) => {
+                    let m = format!(
+                        "`{}`: `copy` names `{name}`, which is not a `list` parameter",
+                        f.name
+                    );
+                    self.fail(
+                        m,
+                        self.note_loc(n, "copy", span),
+                        "`copy` is for list parameters C reads as `const T *`; strings are always copied",
+                    );
+                }
+                None => {
+                    let m = format!("`{}`: `copy` names `{name}`, which is no parameter", f.name);
+                    self.fail(m, self.note_loc(n, "copy", span), "");
                 }
             }
         }
@@ -545,6 +572,11 @@ impl Builder<'_> {
             }
             filled[j] = true;
             if let Param::List { .. } = param {
+                // C may write through a pointer that is not `const T *`:
+                // it only ever gets a copy, never the guest's memory.
+                if !matches!(proto.params[j].0, Class::Ptr { input: true }) {
+                    f.copy.push(f.params.len());
+                }
                 match proto.params.get(j + 1) {
                     Some((Class::Int(_), _)) if !filled[j + 1] => {
                         filled[j + 1] = true;

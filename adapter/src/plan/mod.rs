@@ -532,6 +532,12 @@ pub struct Function {
     /// A printf-style format parameter, checked against the variadic
     /// arguments before every call (`@ffi(format = "format = printf")`).
     pub format: Option<Format>,
+    /// List parameters (indices into [`Function::params`]) C gets a copy
+    /// of, never the guest's own memory (`@ffi(copy = "buf")`): what C may
+    /// keep past the call or write through a `const` pointer. Lists not
+    /// named may be lent in place when the call allows it (see
+    /// `marshal::fast`).
+    pub copy: Vec<usize>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "format",
     "parent",
     "then",
+    "copy",
 ];
 
 /// The annotations of one function, read.
@@ -56,6 +57,9 @@ pub(super) struct Notes {
     pub(super) format: Option<(String, String)>,
     /// `parent = "p"`: the handle parameter the returned handle keeps alive.
     pub(super) parent: Option<String>,
+    /// `copy = "buf, other"`: list parameters C gets a copy of, never the
+    /// guest's own memory.
+    pub(super) copy: Vec<String>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -144,6 +148,13 @@ impl Builder<'_> {
                 "length" => n.length = Some((v, ann)),
                 "require" => n.require.push((v, ann)),
                 "parent" => n.parent = Some(v.trim().to_string()),
+                "copy" => {
+                    n.copy = v
+                        .split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                }
                 "inout" => {
                     n.inout = v
                         .split(',')

@@ -1,8 +1,9 @@
 //! Guest component for dlwit's call-speed benchmark (tests/benches/calls.rs).
 //!
 //! It imports `dlwit:fixture/bench` and `dlwit:fixture/handles`
-//! (tests/wit/bench.wit, tests/wit/handles.wit) and `dlwit:raylib/raylib`
-//! (wit/raylib.wit, linked into tests/wit/deps), and exports
+//! (tests/wit/bench.wit, tests/wit/handles.wit), `dlwit:raylib/raylib` and
+//! `dlwit:zlib/zlib` (wit/raylib.wit, wit/zlib.wit, linked into
+//! tests/wit/deps), and exports
 //! `run(shape, iterations)`: `iterations` calls of one shape, with arguments
 //! that change every iteration, folded into a checksum so that no call can be
 //! skipped. The host runs this same loop against each binding, and mirrors it
@@ -20,6 +21,9 @@
 //! 8. `strdup-count`: a string result, copied into the guest and freed by C
 //! 9. raylib `check-collision-recs`: two 16-byte float structs, a bool back
 //! 10. raylib `fade`: a 4-byte struct and a float, a 4-byte struct back
+//! 11. zlib `crc32-z`: a 16 MiB `list<u8>` ([`bulk`])
+//! 12. zlib `adler32-z`: the same 16 MiB
+//! 13. `bench-strlen` of a 1 MiB string ([`long_text`])
 
 wit_bindgen::generate!({
     path: "../../tests/wit",
@@ -32,11 +36,62 @@ use dlwit::fixture::bench::{
 };
 use dlwit::fixture::handles::{Counter, strdup_count};
 use dlwit::raylib::raylib::{Color, Rectangle, check_collision_recs, fade};
+use dlwit::zlib::zlib::{adler32_z, crc32_z};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// The string `bench-strlen` measures.
 const STRLEN_TEXT: &str = "the quick brown fox jumps over the lazy dog";
 /// The string `strdup-count` copies.
 const STRDUP_TEXT: &str = "hello, benchmark";
+
+/// The size of the list `crc32-z` and `adler32-z` read.
+const BULK_BYTES: usize = 16 << 20;
+/// The length of the string `bench-strlen` measures in shape 13.
+const LONG_TEXT_BYTES: usize = 1 << 20;
+
+/// `len` bytes made by `byte`, once, kept for the instance's life (empty
+/// if they cannot be allocated). Made with the raw allocator, not a
+/// `OnceLock` or a `Vec`: their panics (poisoning, capacity overflow,
+/// allocation failure) would make the component import WASI's stderr, and
+/// the benchmark's guest imports nothing but the measured interfaces.
+fn leaked(cell: &AtomicPtr<u8>, len: usize, byte: fn(usize) -> u8) -> &'static [u8] {
+    let mut p = cell.load(Ordering::Acquire);
+    if p.is_null() {
+        let Ok(layout) = std::alloc::Layout::array::<u8>(len) else {
+            return &[];
+        };
+        // SAFETY: `layout` is `len` > 0 bytes.
+        p = unsafe { std::alloc::alloc(layout) };
+        if p.is_null() {
+            return &[];
+        }
+        for i in 0..len {
+            // SAFETY: `i < len`, inside the allocation.
+            unsafe { p.add(i).write(byte(i)) };
+        }
+        cell.store(p, Ordering::Release);
+    }
+    // SAFETY: `p` is the start of the `len` bytes written above (the guest
+    // has one thread, and each cell is used with one length), never
+    // written or freed after.
+    unsafe { std::slice::from_raw_parts(p, len) }
+}
+
+/// 16 MiB of bytes, made once: byte `i` is `i * 31 + (i >> 8)` (the host's
+/// native baseline makes the same).
+fn bulk() -> &'static [u8] {
+    static BULK: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+    leaked(&BULK, BULK_BYTES, |i| (i.wrapping_mul(31) + (i >> 8)) as u8)
+}
+
+/// A 1 MiB ASCII string without NUL, made once: byte `i` is
+/// `b'a' + i % 26` (the host's native baseline makes the same).
+fn long_text() -> &'static str {
+    static TEXT: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+    let bytes = leaked(&TEXT, LONG_TEXT_BYTES, |i| b'a' + (i % 26) as u8);
+    // ASCII letters only.
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
 
 struct BenchGuest;
 
@@ -142,6 +197,24 @@ impl Guest for BenchGuest {
                     sum = sum.wrapping_add(
                         u64::from(c.r) + u64::from(c.g) + u64::from(c.b) + u64::from(c.a),
                     );
+                }
+            }
+            11 => {
+                let data = bulk();
+                for i in 0..iterations {
+                    sum = sum.wrapping_add(crc32_z(u64::from(i), data));
+                }
+            }
+            12 => {
+                let data = bulk();
+                for i in 0..iterations {
+                    sum = sum.wrapping_add(adler32_z(u64::from(i), data));
+                }
+            }
+            13 => {
+                let text = long_text();
+                for _ in 0..iterations {
+                    sum = sum.wrapping_add(bench_strlen(text));
                 }
             }
             _ => {}

@@ -103,11 +103,22 @@ fn a_low_limit_refuses_moderate_copies_and_results() {
             "{}the guest asked for a 100001-byte copy of string `s`, over the store's limit of 65536 bytes",
             context("str-len", "fx_str_len")
         )]);
-        let out = runner.run_with_limit(GUEST, &["bytes", "100000"], limit);
+        let out = runner.run_with_limit(GUEST, &["bytes-copied", "100000"], limit);
         out.expect_trap(&[&format!(
             "{}the guest asked for a 100000-byte copy of list `b`, over the store's limit of 65536 bytes",
-            context("bytes-sum", "fx_bytes_sum")
+            context("bytes-sum-copied", "fx_bytes_sum")
         )]);
+        // A list C only reads is lent in place on the fast path: nothing is
+        // copied, nothing counted. The general path copies it.
+        let out = runner.run_with_limit(GUEST, &["bytes", "100000"], limit);
+        if path == "fast" {
+            assert_eq!(out.stdout, "bytes 100000\n", "{path}: {:?}", out.result);
+        } else {
+            out.expect_trap(&[&format!(
+                "{}the guest asked for a 100000-byte copy of list `b`, over the store's limit of 65536 bytes",
+                context("bytes-sum", "fx_bytes_sum")
+            )]);
+        }
         // The buffer fits; its result as one `Val` per byte does not.
         let out = runner.run_with_limit(GUEST, &["fill", "10000"], limit);
         out.expect_trap(&[
@@ -123,6 +134,59 @@ fn a_low_limit_refuses_moderate_copies_and_results() {
         // Under the limit, the same calls are served.
         let out = runner.run_with_limit(GUEST, &["string", "60000"], limit);
         assert_eq!(out.stdout, "string 60000\n", "{path}: {:?}", out.result);
+        serves(&runner, path);
+    }
+}
+
+#[test]
+fn a_list_or_string_past_the_end_of_memory_traps() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        for case in ["list-past-end", "string-past-end"] {
+            let out = runner.run(GUEST, &[case]);
+            let err = out.result.as_ref().expect_err(case);
+            if path == "fast" {
+                // dlwit's own lifting (wasmtime's on the general path).
+                assert!(
+                    err.contains("argument of ")
+                        && err.contains("bytes at guest address")
+                        && err.contains("runs past the end of the guest's memory"),
+                    "{path} {case}: {err}"
+                );
+            }
+            out.expect_trap(&[]);
+        }
+        let out = runner.run(GUEST, &["list-at-end"]);
+        assert_eq!(out.stdout, "list-at-end\n", "{path}: {:?}", out.result);
+        serves(&runner, path);
+    }
+}
+
+/// Strings longer than what is checked when lifted are checked in the pass
+/// that copies them: the same refusals, the same lengths.
+#[test]
+fn a_long_string_is_checked_as_it_is_copied() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run(GUEST, &["long-string", "nul"]);
+        out.expect_trap(&[&format!(
+            "{}string argument `s` contains a NUL byte at offset 3000; C strings end at the first NUL",
+            context("str-len", "fx_str_len")
+        )]);
+        let out = runner.run(GUEST, &["long-string", "bad-utf8"]);
+        if path == "fast" {
+            out.expect_trap(&[&format!(
+                "{}string argument `s` is not UTF-8 (invalid utf-8 sequence of 1 bytes from index 3000)",
+                context("str-len", "fx_str_len")
+            )]);
+        } else {
+            // wasmtime's own lifting refuses it.
+            out.expect_trap(&[]);
+        }
+        let out = runner.run(GUEST, &["long-string", "utf8"]);
+        assert_eq!(out.stdout, "long-string 6000\n", "{path}: {:?}", out.result);
         serves(&runner, path);
     }
 }
