@@ -44,6 +44,11 @@ mod marshal;
 mod native;
 mod paths;
 pub mod plan;
+#[allow(
+    unsafe_code,
+    reason = "implements wasmtime's doc-hidden `Lift`/`Lower` traits, which are `unsafe` to implement, over guest memory and wasmtime's argument storage (each `unsafe` with its `SAFETY:`)"
+)]
+mod raw;
 mod resources;
 pub mod verify;
 pub mod world;

@@ -11,11 +11,11 @@ use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
-use crate::native::raw::{
-    Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
-};
 use crate::native::{Bindings, Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
+use crate::raw::{
+    Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
+};
 use crate::resources::DlwitView;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -72,6 +72,10 @@ pub fn add_to_linker<T: DlwitView + 'static>(
 }
 
 /// [`add_to_linker`] with options.
+#[expect(
+    unsafe_code,
+    reason = "compiles call stubs from the fused programs; see `SAFETY:`"
+)]
 pub fn add_to_linker_with<T: DlwitView + 'static>(
     linker: &mut Linker<T>,
     bindings: &Bindings,
@@ -124,8 +128,10 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             if let Some(f) = fused.as_mut().filter(|_| options.stubs) {
                 let jit = jit.get_or_insert_with(|| Jit::new().ok());
                 if let (Some(jit), Some(spec)) = (jit.as_mut(), &f.spec) {
-                    f.stub = jit
-                        .stub(&b.callable, spec)
+                    // SAFETY: `spec` is the fused program's, made by
+                    // `fused::fuse` from `b.callable`'s own direct
+                    // classification (`direct` above).
+                    f.stub = unsafe { jit.stub(&b.callable, spec) }
                         .map_err(|e| Error::Link(format!("`{}#{}`: {e}", iface.name, func.name)))?;
                 }
             }
@@ -219,6 +225,10 @@ fn wrap_fast<T: DlwitView + 'static>(
     dispatch!(inst, name, host, flat; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
+#[expect(
+    unsafe_code,
+    reason = "runs the fused programs and stubs linked for this function; see `SAFETY:`"
+)]
 fn wrap_n<T, A>(
     inst: &mut LinkerInstance<'_, T>,
     name: &str,
@@ -241,7 +251,11 @@ where
             let stub = stub.expect("checked");
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
-                stub.call(args.flat(), &[]);
+                // SAFETY: the stub of `host.fused`, compiled for
+                // `host.callable` at link time; no strings, lists or
+                // handles (`has_specials` is false), so no pointers but
+                // fixed values.
+                unsafe { stub.call(args.flat(), &[]) };
                 Ok(())
             })
         }
@@ -249,7 +263,8 @@ where
             let stub = stub.expect("checked");
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
-                Ok(RawScalar(stub.call(args.flat(), &[])))
+                // SAFETY: as above.
+                Ok(RawScalar(unsafe { stub.call(args.flat(), &[]) }))
             })
         }
         Some(FastRet::Unit) => {
@@ -269,7 +284,10 @@ where
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
                 let (fused, ret) = host.fused_scalar();
-                fused::call_fused_scalar(fused, ret, &host.callable, args.flat())
+                // SAFETY: `host.fused` was made by `fused::fuse` for `host.callable`'s
+                // function, and its stub compiled from its spec for that callable, in
+                // `add_to_linker_with`; nothing changes them after.
+                unsafe { fused::call_fused_scalar(fused, ret, &host.callable, args.flat()) }
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
             })
@@ -287,7 +305,10 @@ where
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
                 let (fused, ret) = host.fused_scalar();
-                fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store)
+                // SAFETY: `host.fused` was made by `fused::fuse` for `host.callable`'s
+                // function, and its stub compiled from its spec for that callable, in
+                // `add_to_linker_with`; nothing changes them after.
+                unsafe { fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store) }
                     .map(RawScalar)
                     .map_err(|e| host.fail(e))
             })
@@ -299,8 +320,10 @@ where
                 let cx = host.ctx();
                 let mut lent = Lent::new();
                 let c = &host.callable;
-                let done =
-                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent);
+                // SAFETY: as above: `host.fused` and `c`, paired at link time.
+                let done = unsafe {
+                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
+                };
                 host.release_consumed(&mut store);
                 let done = done.map_err(|e| host.fail(e))?;
                 match done {
@@ -355,6 +378,10 @@ where
 }
 
 /// A fused call with a small record result, as `W` eightbytes.
+#[expect(
+    unsafe_code,
+    reason = "runs the fused program and stub linked for this function; see `SAFETY:`"
+)]
 fn wrap_small<T, A, const W: usize>(
     inst: &mut LinkerInstance<'_, T>,
     name: &str,
@@ -367,7 +394,10 @@ where
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
         host.enter(&mut store, &args)?;
         let (fused, small) = host.fused_small();
-        fused::call_fused_small::<W>(fused, small, &host.callable, args.flat())
+        // SAFETY: `host.fused` was made by `fused::fuse` for
+        // `host.callable`'s function, and its stub compiled for it, at link
+        // time.
+        unsafe { fused::call_fused_small::<W>(fused, small, &host.callable, args.flat()) }
             .map(RawSmall)
             .map_err(|e| host.fail(e))
     })
@@ -641,6 +671,10 @@ impl HostFn {
         })
     }
 
+    #[expect(
+        unsafe_code,
+        reason = "runs the fused program linked for this function; see `SAFETY:`"
+    )]
     fn fast_call<T: DlwitView, R>(
         &self,
         store: &mut StoreContextMut<'_, T>,
@@ -658,15 +692,20 @@ impl HostFn {
             let c = &self.callable;
             if fused.ret_in_memory {
                 let mut mem = [0u8; FUSED_MEM];
-                let called =
-                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out);
+                // SAFETY: `fused` was made by `fused::fuse` for `c`'s
+                // function, and its stub compiled for it, at link time.
+                let called = unsafe {
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
+                };
                 self.release_consumed(store);
                 if called.map_err(|e| self.fail(e))? {
                     return lift(&cx, fast, &mem, store).map_err(|e| self.fail(e));
                 }
             } else {
-                let called =
-                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out);
+                // SAFETY: as above.
+                let called = unsafe {
+                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
+                };
                 self.release_consumed(store);
                 if called.map_err(|e| self.fail(e))? {
                     return lift(&cx, fast, &out, store).map_err(|e| self.fail(e));

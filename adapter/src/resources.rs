@@ -279,6 +279,10 @@ impl Handles {
     }
 
     /// Refuses a new entry over the limit, destroying what C made.
+    #[expect(
+        unsafe_code,
+        reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+    )]
     fn check_entry(
         &self,
         value: Option<&Blob>,
@@ -293,7 +297,9 @@ impl Handles {
             match value {
                 Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
                 _ => {
-                    d.call_with(&[ptr]);
+                    // SAFETY: `ptr` is what C just made for this handle,
+                    // not yet in the table: destroyed once, here.
+                    unsafe { d.call_with(&[ptr]) };
                 }
             }
         }
@@ -496,12 +502,18 @@ impl Handles {
 impl Entry {
     /// Runs the destructor: with the struct by value when the handle holds
     /// one and the destructor takes one, with the pointer otherwise.
+    #[expect(
+        unsafe_code,
+        reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+    )]
     fn destroy(self) {
         let Some(d) = &self.drop else { return };
         match &self.value {
             Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
             _ => {
-                d.call_with(&[self.ptr]);
+                // SAFETY: the entry is leaving the table (it is consumed
+                // here), so its pointer, which C made, is destroyed once.
+                unsafe { d.call_with(&[self.ptr]) };
             }
         }
     }

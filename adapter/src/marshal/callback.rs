@@ -119,6 +119,10 @@ fn string(addr: u64, nullable: bool) -> Result<Val, String> {
     }
 }
 
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn lift_args<T: DlwitView>(
     cb: &Callback,
     cx: &Ctx<'_>,
@@ -179,10 +183,14 @@ fn lift_args<T: DlwitView>(
                     items.push(match int {
                         Some(s) => {
                             let mut b = [0u8; 8];
-                            super::value::put(&mut b, reader.call_with(&[item]));
+                            // SAFETY: `item` is an element of the array C
+                            // passed to the callback, what `read` reads.
+                            let v = unsafe { reader.call_with(&[item]) };
+                            super::value::put(&mut b, v);
                             read_val(cx.plan, &crate::plan::Shape::Int(*s), &b[..s.size()])?
                         }
-                        None => string(reader.call_with(&[item]), *nullable)?,
+                        // SAFETY: as above.
+                        None => string(unsafe { reader.call_with(&[item]) }, *nullable)?,
                     });
                 }
                 Val::List(items)

@@ -22,10 +22,10 @@
 
 use super::value::{get, put, signed, unknown_enum};
 use super::{Consumed, Ctx};
-use crate::native::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
 use crate::native::{CStrError, Frame};
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
+use crate::raw::{Args, MAX_BYTES, MAX_SPECIAL, RawFlat, RawMem, RawStr, Special};
 use crate::resources::DlwitView;
 use std::borrow::Cow;
 use wasmtime::component::ResourceDynamic;

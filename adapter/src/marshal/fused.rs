@@ -5,6 +5,15 @@
 //! address, handles as their C pointers), so that a call needs no
 //! argument frame; scalar and small record results come straight from the
 //! result registers.
+//!
+//! The calls here are `unsafe fn`s: what makes them sound is that the
+//! program was made for the callable it is run with, which `link.rs` pairs
+//! once, at link time.
+
+#![expect(
+    unsafe_code,
+    reason = "runs the register images and stubs this module's programs describe; each call's `SAFETY:` says why"
+)]
 
 use super::Ctx;
 use super::fast::{
@@ -14,9 +23,9 @@ use super::fast::{
 use super::value::{get, put};
 use crate::native::Callable;
 use crate::native::jit::{self, Pair, Part, Stub, Widen, sign, zero};
-use crate::native::raw::{Args, MAX_SPECIAL, Special};
 use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::plan::{Function, Plan, Scalar};
+use crate::raw::{Args, MAX_SPECIAL, Special};
 use crate::resources::DlwitView;
 use wasmtime::{StoreContextMut, ValRaw};
 
@@ -476,8 +485,15 @@ fn stub_scalar(stub: &Stub, ret: &ScalarRet, v: u64) -> Result<u64, String> {
 /// return a pointer into an argument (`strchr`). `Ok(false)` when the
 /// copies do not fit in `lent`: nothing happened, and the call goes through
 /// the frame instead.
+///
+/// # Safety
+///
+/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// direct classification), and its stub, if any, compiled from its spec
+/// for `callable`: then every register holds what C's signature takes,
+/// each pointer one C may use for the whole call.
 #[expect(clippy::too_many_arguments, reason = "one call's every part")]
-pub fn call_fused<T: DlwitView>(
+pub unsafe fn call_fused<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
     callable: &Callable,
@@ -498,14 +514,22 @@ pub fn call_fused<T: DlwitView>(
             assert!(mem.len() >= callable.ret_size(), "room for the result");
             gprs[0] = mem.as_mut_ptr() as usize as u64;
         }
-        put_pair(out, stub.call_pair(args.flat(), &gprs));
+        // SAFETY: the stub was compiled for `callable` from this program's
+        // spec (the caller's promise); `gprs` holds the copies lent for the
+        // call, lists lent in place, handles' pointers, and the result's
+        // buffer, large enough.
+        put_pair(out, unsafe { stub.call_pair(args.flat(), &gprs) });
         return Ok(true);
     }
     Ok(with_image!(fused, args.flat(), |regs| {
         if fused.specials.is_empty() {
-            callable.call_fused(regs, None, mem, out);
+            // SAFETY: the image this program (made for `callable`, the
+            // caller's promise) built, with no pointers but fixed values.
+            unsafe { callable.call_fused(regs, None, mem, out) };
         } else if specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
-            callable.call_fused(regs, Some(lent), mem, out);
+            // SAFETY: as above, with the copies in `lent`, lists lent in
+            // place and handles' pointers in their registers.
+            unsafe { callable.call_fused(regs, Some(lent), mem, out) };
         } else {
             return Ok(false);
         }
@@ -515,25 +539,44 @@ pub fn call_fused<T: DlwitView>(
 
 /// Runs a fused call whose result is `fused.scalar`, with no strings, lists
 /// or handles: flat values in, the flat result out.
+///
+/// # Safety
+///
+/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// direct classification), and its stub, if any, compiled from its spec
+/// for `callable`: then every register holds what C's signature takes,
+/// each pointer one C may use for the whole call.
 #[inline]
-pub fn call_fused_scalar(
+pub unsafe fn call_fused_scalar(
     fused: &Fused,
     ret: &ScalarRet,
     callable: &Callable,
     flat: &[ValRaw],
 ) -> Result<u64, String> {
     if let Some(stub) = &fused.stub {
-        return stub_scalar(stub, ret, stub.call(flat, &[]));
+        // SAFETY: compiled for `callable` from this program's spec (the
+        // caller's promise); no pointers but fixed values.
+        return stub_scalar(stub, ret, unsafe { stub.call(flat, &[]) });
     }
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
-    let reg = with_image!(fused, flat, |regs| callable.call_image(regs, None));
+    // SAFETY: the image this program (made for `callable`) built.
+    let reg = with_image!(fused, flat, |regs| unsafe {
+        callable.call_image(regs, None)
+    });
     scalar_value(ret, reg.first(ret.sse))
 }
 
 /// [`call_fused_scalar`] with strings, lists or handles (copies in `lent`,
 /// see [`call_fused`]); `Ok(None)` when they do not fit.
-pub fn call_fused_scalar_rich<T: DlwitView>(
+///
+/// # Safety
+///
+/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// direct classification), and its stub, if any, compiled from its spec
+/// for `callable`: then every register holds what C's signature takes,
+/// each pointer one C may use for the whole call.
+pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
     ret: &ScalarRet,
@@ -547,13 +590,19 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
         if !stub_gprs(cx, fused, args, store, &mut gprs, lent)? {
             return Ok(None);
         }
-        return stub_scalar(stub, ret, stub.call(args.flat(), &gprs)).map(Some);
+        // SAFETY: compiled for `callable` from this program's spec (the
+        // caller's promise); `gprs` holds the lent copies, lists lent in
+        // place and handles' pointers.
+        let v = unsafe { stub.call(args.flat(), &gprs) };
+        return stub_scalar(stub, ret, v).map(Some);
     }
     let reg = with_image!(fused, args.flat(), |regs| {
         if !specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
             return Ok(None);
         }
-        callable.call_image(regs, Some(lent))
+        // SAFETY: the image this program (made for `callable`) built,
+        // with its strings, lists and handles in their registers.
+        unsafe { callable.call_image(regs, Some(lent)) }
     });
     scalar_value(ret, reg.first(ret.sse)).map(Some)
 }
@@ -561,8 +610,14 @@ pub fn call_fused_scalar_rich<T: DlwitView>(
 /// [`call_fused_scalar_rich`] for a call whose only special is a borrowed
 /// handle ([`Fused::borrow_only`]): the handle's C pointer straight to its
 /// register, no copies to lend.
+///
+/// # Safety
+///
+/// `fused` was made by [`fuse`], and its stub compiled, for the function
+/// the host function calls: the stub's register for the handle takes its
+/// C pointer.
 #[inline]
-pub fn call_stub_borrow<T: DlwitView>(
+pub unsafe fn call_stub_borrow<T: DlwitView>(
     cx: &Ctx<'_>,
     fused: &Fused,
     ret: &ScalarRet,
@@ -586,7 +641,9 @@ pub fn call_stub_borrow<T: DlwitView>(
     let mut gprs = [0; 6];
     let (ptr, _, _) = handle_arg(cx, args.handle(0), *arg, *resource, store)?;
     gprs[usize::from(*slot)] = ptr;
-    stub_scalar(stub, ret, stub.call(args.flat(), &gprs))
+    // SAFETY: the stub's only pointer is the handle's C pointer, from the
+    // store's table (the caller's promise pairs stub and function).
+    stub_scalar(stub, ret, unsafe { stub.call(args.flat(), &gprs) })
 }
 
 /// The flat value of a scalar result from its register.
@@ -598,8 +655,15 @@ fn scalar_value(ret: &ScalarRet, reg: u64) -> Result<u64, String> {
 
 /// Runs a fused call whose result is `fused.small`: flat values in, the
 /// record's canonical bytes out, as `W` little-endian eightbytes.
+///
+/// # Safety
+///
+/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// direct classification), and its stub, if any, compiled from its spec
+/// for `callable`: then every register holds what C's signature takes,
+/// each pointer one C may use for the whole call.
 #[inline]
-pub fn call_fused_small<const W: usize>(
+pub unsafe fn call_fused_small<const W: usize>(
     fused: &Fused,
     small: &SmallRet,
     callable: &Callable,
@@ -611,14 +675,22 @@ pub fn call_fused_small<const W: usize>(
     if let Some(stub) = &fused.stub {
         if fused.ret_in_memory {
             assert!(c.len() >= callable.ret_size(), "room for the result");
-            stub.call(flat, &[c.as_mut_ptr() as usize as u64]);
+            // SAFETY: compiled for `callable` from this program's spec (the
+            // caller's promise); its one pointer is the result's buffer,
+            // large enough (checked).
+            unsafe { stub.call(flat, &[c.as_mut_ptr() as usize as u64]) };
         } else {
-            put_pair(&mut c, stub.call_pair(flat, &[]));
+            // SAFETY: as above, with no pointers but fixed values.
+            put_pair(&mut c, unsafe { stub.call_pair(flat, &[]) });
         }
     } else {
         let mut out = [0u8; 16];
-        with_image!(fused, flat, |regs| callable
-            .call_fused(regs, None, &mut c, &mut out));
+        // SAFETY: the image this program (made for `callable`) built, with
+        // no pointers but fixed values; `c` has room for a result in
+        // memory.
+        with_image!(fused, flat, |regs| unsafe {
+            callable.call_fused(regs, None, &mut c, &mut out)
+        });
         if !fused.ret_in_memory {
             c[..16].copy_from_slice(&out);
         }

@@ -494,6 +494,10 @@ pub(super) fn null_handle(cx: &Ctx<'_>, resource: usize) -> String {
     )
 }
 
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn lift_return<T: DlwitView>(
     cx: &Ctx<'_>,
     frame: &Frame,
@@ -541,7 +545,9 @@ fn lift_return<T: DlwitView>(
             };
             // Freed on every path, before the result is checked.
             if let (Some(free), true) = (cx.func.free, raw != 0) {
-                cx.calls[free].call_with(&[raw]);
+                // SAFETY: the string C just returned and handed over
+                // (`free`), freed once, here.
+                unsafe { cx.calls[free].call_with(&[raw]) };
             }
             v?
         }
@@ -732,6 +738,10 @@ fn lift_out<T: DlwitView>(
 }
 
 /// After a successful call: frees string out-parameters (with `free`).
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
     let Some(free) = cx.func.free else { return };
     for source in values {
@@ -740,7 +750,9 @@ fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
             if matches!(out.kind, OutKind::String) {
                 let ptr = slot_u64(frame, out.arg);
                 if ptr != 0 {
-                    cx.calls[free].call_with(&[ptr]);
+                    // SAFETY: a string C wrote to its out-parameter and
+                    // handed over, copied already, freed once.
+                    unsafe { cx.calls[free].call_with(&[ptr]) };
                 }
             }
         }
@@ -749,6 +761,10 @@ fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
 
 /// After a lift that failed: destroys the handles C wrote to out-parameters
 /// that did not reach the table (all but `lifted`).
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
     for (i, out) in cx.func.outs.iter().enumerate() {
         let OutKind::Value(Shape::Handle { resource, .. }) = &out.kind else {
@@ -759,12 +775,18 @@ fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
             cx.plan.resources[*resource].drop,
             ptr != 0 && !lifted.contains(&i),
         ) {
-            cx.calls[d].call_with(&[ptr]);
+            // SAFETY: a handle C wrote to its out-parameter that did not
+            // reach the table: destroyed once, here.
+            unsafe { cx.calls[d].call_with(&[ptr]) };
         }
     }
 }
 
 /// After a failed call: destroys handles and frees strings C did write.
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn release_outs(cx: &Ctx<'_>, frame: &Frame) {
     for out in &cx.func.outs {
         let ptr = match out.kind {
@@ -777,18 +799,26 @@ fn release_outs(cx: &Ctx<'_>, frame: &Frame) {
         match &out.kind {
             OutKind::Value(Shape::Handle { resource, .. }) => {
                 if let Some(d) = cx.plan.resources[*resource].drop {
-                    cx.calls[d].call_with(&[ptr]);
+                    // SAFETY: a handle C made in this failed call, never in
+                    // the table: destroyed once, here.
+                    unsafe { cx.calls[d].call_with(&[ptr]) };
                 }
             }
             _ => {
                 if let Some(free) = cx.func.free {
-                    cx.calls[free].call_with(&[ptr]);
+                    // SAFETY: a string C made in this failed call and
+                    // handed over: freed once, here.
+                    unsafe { cx.calls[free].call_with(&[ptr]) };
                 }
             }
         }
     }
 }
 
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn eval(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> u64 {
     match e {
         Expr::Code => code as u64,
@@ -804,11 +834,19 @@ fn eval(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> u64 {
                 .iter()
                 .map(|a| eval(cx, frame, a, code, errno))
                 .collect();
-            cx.calls[*callee].call_with(&vals)
+            // SAFETY: the arguments are what the WIT's expression names
+            // (the call's own arguments and what C wrote to its
+            // out-parameters, error codes, literals), typed against the
+            // callee when planned (`plan::expr`).
+            unsafe { cx.calls[*callee].call_with(&vals) }
         }
     }
 }
 
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
 fn eval_string(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> String {
     let bytes = match e {
         Expr::Call { callee, args } => {
@@ -816,7 +854,8 @@ fn eval_string(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> 
                 .iter()
                 .map(|a| eval(cx, frame, a, code, errno))
                 .collect();
-            cx.calls[*callee].call_for_string(&vals)
+            // SAFETY: as in `eval`.
+            unsafe { cx.calls[*callee].call_for_string(&vals) }
         }
         _ => None,
     };

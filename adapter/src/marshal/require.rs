@@ -8,8 +8,8 @@
 
 use super::Ctx;
 use super::value::get;
-use crate::native::raw::{Args, Special};
 use crate::plan::{Access, Kind, Load, Param, Require, Shape};
+use crate::raw::{Args, Special};
 use crate::resources::DlwitView;
 use wasmtime::StoreContextMut;
 use wasmtime::component::Val;
@@ -146,7 +146,15 @@ pub fn check_flat<T: DlwitView>(
                 Special::Utf8(s) => s.as_str().len() as u64,
                 Special::Text(b) => b.bytes().len() as u64,
                 Special::Str(s) => s.to_str(&*store).map_err(|e| e.to_string())?.len() as u64,
-                Special::Bytes(b) => b.count() as u64,
+                // Elements: the list's bytes over its element's size (the
+                // same in C and in the canonical ABI, see `fast::plan`).
+                Special::Bytes(b) => match &cx.func.params[l.param] {
+                    Param::List { elem, .. } => {
+                        let size = cx.plan.size_align(elem.ctype()).0.max(1);
+                        (b.bytes().len() / size) as u64
+                    }
+                    _ => return Err(format!("`{}`: not a list parameter", l.name)),
+                },
                 _ => return Err(format!("`{}`: the guest passed no string or list", l.name)),
             },
             Access::Field { offset } => {

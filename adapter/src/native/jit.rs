@@ -188,9 +188,20 @@ impl Stub {
     /// Calls the C function with registers made from `flat` and `specials`
     /// (at least as many as the stub reads: checked); the flat result bits
     /// (or, for [`Ret::Raw`], the result's first eightbyte).
+    ///
+    /// # Safety
+    ///
+    /// The values are what C gets for the stub's [`Spec`]: every pointer
+    /// register they make (a special holding a copy's, a list's or a
+    /// handle's address, a fixed value) must be a pointer the C function
+    /// may read (and write, where it writes) for the whole call, and a
+    /// result C returns in memory must have room at the address in rdi.
+    /// `marshal::fused` builds such values from the plan the spec was made
+    /// from.
     #[inline]
-    pub fn call(&self, flat: &[ValRaw], specials: &[u64]) -> u64 {
-        self.call_pair(flat, specials).0
+    pub unsafe fn call(&self, flat: &[ValRaw], specials: &[u64]) -> u64 {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { self.call_pair(flat, specials).0 }
     }
 
     /// Whether it returns the flat result ([`Ret::Reg`]) rather than C's
@@ -200,8 +211,12 @@ impl Stub {
     }
 
     /// [`Stub::call`], for [`Ret::Raw`]: the result's eightbytes.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Stub::call`].
     #[inline]
-    pub fn call_pair(&self, flat: &[ValRaw], specials: &[u64]) -> Pair {
+    pub unsafe fn call_pair(&self, flat: &[ValRaw], specials: &[u64]) -> Pair {
         assert!(
             flat.len() >= self.flats && specials.len() >= self.specials,
             "a stub's inputs"
@@ -209,7 +224,8 @@ impl Stub {
         // SAFETY: the stub reads `self.flats` values from `flat` and
         // `self.specials` from `specials` (checked above) and calls `fun`
         // with the registers its classification says (`Jit::stub`'s
-        // contract); the code stays mapped while `self` lives.
+        // contract), which hold valid pointers (this function's contract);
+        // the code stays mapped while `self` lives.
         unsafe { (self.entry)(self.fun, flat.as_ptr(), specials.as_ptr()) }
     }
 }
@@ -259,7 +275,20 @@ impl Jit {
     /// pointer argument filled by a special or a fixed value: what the
     /// register image of a fused call must hold too. `None` when the call
     /// is not direct or the spec does not fit its registers and stack.
-    pub fn stub(&mut self, callable: &Callable, spec: &Spec) -> Result<Option<Stub>, String> {
+    ///
+    /// # Safety
+    ///
+    /// `spec` describes `callable`'s registers as above (`marshal::fused`
+    /// makes it from the same classification; `Callable::compile_aux_stub`
+    /// for auxiliary calls): its count of stack eightbytes, registers and
+    /// result kind are checked, but not which part of which argument goes
+    /// where, and a wrong spec makes a stub that calls C with wrong
+    /// arguments.
+    pub unsafe fn stub(
+        &mut self,
+        callable: &Callable,
+        spec: &Spec,
+    ) -> Result<Option<Stub>, String> {
         let Some(direct) = &callable.direct else {
             return Ok(None);
         };

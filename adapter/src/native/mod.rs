@@ -1,6 +1,12 @@
-//! The only `unsafe` code: opening libraries (libloading), preparing libffi
-//! call interfaces, and calling C. The rest of the crate uses it through the
-//! safe types here.
+//! The `unsafe` code that calls C: opening libraries (libloading), preparing
+//! libffi call interfaces, compiling call stubs, and calling C. (wasmtime's
+//! raw parameter and result types are `crate::raw`'s, behind an opt-out of
+//! their own.) The rest of the crate uses it through the types here; the
+//! entry points that take values whose correctness is built elsewhere
+//! (register images and stub specs `marshal::fused` builds, pointers for
+//! auxiliary calls) are `unsafe fn`s whose `# Safety` says what the caller
+//! must have made sure of: `Jit::stub`, `Stub::call`, `Callable::call_with`,
+//! `call_for_string`, `call_fused` and `call_image`.
 //!
 //! The single contract that cannot be checked — that the WIT describes the
 //! library's real C signatures — is stated on [`crate::Bindings::load`].
@@ -14,8 +20,10 @@ mod blob;
 pub mod callback;
 mod frame;
 pub mod jit;
-pub mod raw;
 pub mod sysv;
+
+/// wasmtime's raw parameter types, for [`sysv::Lent`]'s bound.
+use crate::raw;
 
 pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
@@ -207,14 +215,26 @@ impl Callable {
     /// Calls a function whose arguments are all integers or pointers, with
     /// `args` as their values; returns the result's low 64 bits (or 0).
     /// For destructors, `free`, and message and length calls.
-    pub fn call_with(&self, args: &[u64]) -> u64 {
+    ///
+    /// # Safety
+    ///
+    /// Each pointer in `args` is one the C function accepts there: a
+    /// handle's pointer C made and has not destroyed, a string or buffer C
+    /// returned for this function to free (once), an out-parameter C
+    /// wrote; `marshal` and `resources` take them from C's own results and
+    /// the handle table, never from the guest.
+    pub unsafe fn call_with(&self, args: &[u64]) -> u64 {
         const OFFSETS: [usize; 6] = [0, 8, 16, 24, 32, 40];
         let mut b = [0u8; 8];
         let n = self.ret_size.min(8);
         match (&self.direct, &self.aux_stub) {
             (_, Some(stub)) => {
                 assert_eq!(args.len(), self.arg_sizes.len(), "one value per parameter");
-                b[..n].copy_from_slice(&stub.call(&[], args).to_le_bytes()[..n]);
+                // SAFETY: the stub's spec puts `args[i]` whole in integer
+                // register `i` (`compile_aux_stub`), which is what the
+                // caller promised C accepts.
+                let v = unsafe { stub.call(&[], args) };
+                b[..n].copy_from_slice(&v.to_le_bytes()[..n]);
             }
             // Registers only: no frame (and so no allocation).
             (Some(direct), None) if !direct.ret_in_memory() && args.len() <= OFFSETS.len() => {
@@ -271,8 +291,13 @@ impl Callable {
 
     /// Calls a function returning `const char *` (see [`Callable::call_with`])
     /// and copies the string; `None` for NULL.
-    pub fn call_for_string(&self, args: &[u64]) -> Option<Vec<u8>> {
-        let addr = self.call_with(args);
+    ///
+    /// # Safety
+    ///
+    /// As for [`Callable::call_with`].
+    pub unsafe fn call_for_string(&self, args: &[u64]) -> Option<Vec<u8>> {
+        // SAFETY: the caller's promise, passed on.
+        let addr = unsafe { self.call_with(args) };
         if addr == 0 {
             return None;
         }
@@ -337,7 +362,11 @@ impl Callable {
                 sse: [sse.first() == Some(&true), false],
             },
         };
-        self.aux_stub = jit.stub(self, &spec)?;
+        // SAFETY: argument `i` is an 8-byte integer or pointer whole in
+        // integer register `i` (checked above), exactly what `spec` says,
+        // and the result is nothing or one register of the kind `spec`
+        // says.
+        self.aux_stub = unsafe { jit.stub(self, &spec) }?;
         Ok(())
     }
 
@@ -351,9 +380,16 @@ impl Callable {
     /// memory) or `out` (its eightbytes). Pointer parameters are either
     /// lent buffers (`lent`, written into their slots here) or values the
     /// plan puts there (constants such as NULL, handles C made), exactly
-    /// as in a frame call; the call is as safe as any call of this function
-    /// (the load contract).
-    pub fn call_fused<const S: usize>(
+    /// as in a frame call.
+    ///
+    /// # Safety
+    ///
+    /// `regs` is a register image of this function's direct classification
+    /// whose pointer registers hold pointers C may use for the whole call
+    /// (`lent`'s copies, the guest's lists lent in place, handles' C
+    /// pointers, fixed values): `marshal::fused` builds it from a program
+    /// made for this function.
+    pub unsafe fn call_fused<const S: usize>(
         &self,
         regs: &mut sysv::Regs<S>,
         lent: Option<&Lent>,
@@ -370,15 +406,20 @@ impl Callable {
         }
         // SAFETY: `direct` was classified from this function's declared
         // signature (the load contract); lent pointers point into a buffer
-        // borrowed for the call, other registers hold the plan's values; a
-        // result in memory goes to `mem`, large enough.
+        // borrowed for the call, other registers hold valid values (this
+        // function's contract); a result in memory goes to `mem`, large
+        // enough.
         unsafe { direct.call_regs(self.fun.0, regs, mem, out) }
     }
 
     /// [`Callable::call_fused`] for a signature whose result (if any) is in
     /// registers: returns the result registers.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Callable::call_fused`].
     #[inline]
-    pub fn call_image<const S: usize>(
+    pub unsafe fn call_image<const S: usize>(
         &self,
         regs: &mut sysv::Regs<S>,
         lent: Option<&Lent>,
@@ -390,8 +431,9 @@ impl Callable {
         }
         // SAFETY: `direct` was classified from this function's declared
         // signature (the load contract); lent pointers point into a buffer
-        // borrowed for the call, other registers hold the plan's values; its
-        // result is in registers (checked above).
+        // borrowed for the call, other registers hold valid values (this
+        // function's contract); its result is in registers (checked
+        // above).
         unsafe { direct.call_image(self.fun.0, regs) }
     }
 

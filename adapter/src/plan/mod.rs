@@ -12,6 +12,7 @@ pub(crate) mod layout;
 mod notes;
 mod print;
 mod require;
+mod results;
 mod sig;
 
 pub use callback::MAX_CALLBACK_ARGS;
