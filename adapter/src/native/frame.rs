@@ -393,3 +393,64 @@ fn as_bytes(words: &[u64]) -> &[u8] {
     // SAFETY: as in `as_bytes_mut`, read-only.
     unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Budget, CStrError, Frame};
+
+    fn frame() -> Frame {
+        Frame::new(&[0], &[8], 8, 8)
+    }
+
+    /// Copies with a NUL after them, checked in the copying pass, whatever
+    /// block the first non-ASCII byte or NUL falls in.
+    #[test]
+    fn copy_c_str_checks_in_the_copying_pass() {
+        let mut f = frame();
+        f.start(Budget::UNLIMITED);
+        let ascii: Vec<u8> = (0..10_000).map(|i| b'a' + (i % 26) as u8).collect();
+        let at = f.copy_c_str(&ascii).expect("ASCII");
+        assert_eq!(f.bytes(at, ascii.len()), &ascii[..]);
+        assert_eq!(f.bytes(at + ascii.len(), 1), &[0]);
+        // A second reservation follows the first, 8-aligned.
+        let utf8 = "é".repeat(3000);
+        let at2 = f.copy_c_str(utf8.as_bytes()).expect("UTF-8");
+        assert_eq!(at2 % 8, 0);
+        assert!(at2 > at + ascii.len());
+        assert_eq!(f.bytes(at2, utf8.len()), utf8.as_bytes());
+        assert_eq!(f.bytes(at2 + utf8.len(), 1), &[0]);
+        assert_eq!(
+            f.bytes(at, ascii.len()),
+            &ascii[..],
+            "the first is untouched"
+        );
+        for nul in [0, 4095, 4096, 9_999] {
+            let mut s = ascii.clone();
+            s[nul] = 0;
+            match f.copy_c_str(&s) {
+                Err(CStrError::Nul(n)) => assert_eq!(n, nul),
+                other => panic!("NUL at {nul}: {other:?}"),
+            }
+        }
+        let mut bad = ascii.clone();
+        bad[5000] = 0xff;
+        assert!(matches!(f.copy_c_str(&bad), Err(CStrError::Utf8(e)) if e.valid_up_to() == 5000));
+        assert_eq!(f.copy_c_str(b"").map(|at| f.bytes(at, 1)[0]).ok(), Some(0));
+    }
+
+    /// Over the budget: refused before anything is reserved.
+    #[test]
+    fn copy_c_str_is_bounded_by_the_budget() {
+        let mut f = frame();
+        f.start(Budget {
+            left: 100,
+            limit: 100,
+        });
+        assert!(matches!(
+            f.copy_c_str(&[b'a'; 100]),
+            Err(CStrError::Over(o)) if o.asked == 101
+        ));
+        assert_eq!(f.used(), 0);
+        assert!(f.copy_c_str(&[b'a'; 90]).is_ok());
+    }
+}
