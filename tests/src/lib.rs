@@ -205,6 +205,19 @@ impl Runner {
         self.run_full(name, args, &[], setup)
     }
 
+    /// Runs the component at `path` (a guest built outside the Rust guest
+    /// workspace: another language's) with `args` and the directories
+    /// `dirs`, as [`Runner::run_in`]; its argument 0 is its file name.
+    pub fn run_file(&self, path: &Path, args: &[&str], dirs: &[(&Path, &str, bool)]) -> Outcome {
+        let key = path.display().to_string();
+        let component = compiled(&key, || {
+            Component::from_file(engine(), path)
+                .unwrap_or_else(|e| panic!("cannot compile {key}: {e:?}"))
+        });
+        let name = path.file_name().map_or(key.clone(), |n| n.to_string_lossy().into_owned());
+        self.run_component(&component, &name, args, dirs, |_| ()).0
+    }
+
     fn run_full(
         &self,
         name: &str,
@@ -212,7 +225,17 @@ impl Runner {
         dirs: &[(&Path, &str, bool)],
         setup: impl FnOnce(&mut WasiHost),
     ) -> (Outcome, WasiHost) {
-        let component = component(name);
+        self.run_component(&component(name), name, args, dirs, setup)
+    }
+
+    fn run_component(
+        &self,
+        component: &Component,
+        name: &str,
+        args: &[&str],
+        dirs: &[(&Path, &str, bool)],
+        setup: impl FnOnce(&mut WasiHost),
+    ) -> (Outcome, WasiHost) {
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
         let mut ctx = WasiCtx::builder();
@@ -231,7 +254,7 @@ impl Runner {
         setup(&mut host);
         let mut store = Store::new(engine(), host);
         let all: Vec<&Bindings> = self.bindings.iter().collect();
-        let result = dlwit::instantiate(&self.linker, &mut store, &component, &all)
+        let result = dlwit::instantiate(&self.linker, &mut store, component, &all)
             .and_then(|instance| WasiCommand::new(&mut store, &instance))
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
@@ -294,14 +317,22 @@ impl Drop for TempDir {
 
 /// Compiles guest `name` once per test process.
 fn component(name: &str) -> Component {
+    compiled(name, || {
+        Component::from_file(engine(), guest(name))
+            .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"))
+    })
+}
+
+/// The component compiled under `key`, compiling it with `compile` the
+/// first time in this test process.
+fn compiled(key: &str, compile: impl FnOnce() -> Component) -> Component {
     static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Component)>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some((_, c)) = cache.lock().unwrap().iter().find(|(n, _)| n == name) {
+    if let Some((_, c)) = cache.lock().unwrap().iter().find(|(n, _)| n == key) {
         return c.clone();
     }
-    let c = Component::from_file(engine(), guest(name))
-        .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"));
-    cache.lock().unwrap().push((name.to_string(), c.clone()));
+    let c = compile();
+    cache.lock().unwrap().push((key.to_string(), c.clone()));
     c
 }
 
