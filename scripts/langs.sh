@@ -138,9 +138,11 @@ build_js() {
   file="$out/js-$(key "componentize-js $("$bin" --version)" guest-langs/js/app.js guest-langs/js/package-lock.json).wasm"
   if [[ ! -f "$file" ]]; then
     say "building the JavaScript guest with ComponentizeJS (1-2 minutes)"
-    local wit
-    wit="$(wit_dir js)"
-    quiet "$bin" guest-langs/js/app.js --wit "$wit" --world-name guest --disable http fetch-event -o "$file.tmp"
+    wit_dir js >/dev/null
+    # The splicer runs as wasm with only the working directory preopened:
+    # the WIT is named relative to it.
+    (cd "$out" && quiet "$bin" "$root/guest-langs/js/app.js" --wit wit-js --world-name guest \
+      --disable http fetch-event -o "$file.tmp")
     mv "$file.tmp" "$file"
   fi
   echo "$file"

@@ -247,6 +247,8 @@ void exports_dlwit_sqlite_sql_callbacks_sql_function(
     free(text);
   }
   guest_list_option_string_free(argv);
+  // A borrow an export receives is the export's to drop before it returns.
+  dlwit_sqlite_sqlite_context_drop_borrow(ctx);
 }
 
 // ---- reading rows ----

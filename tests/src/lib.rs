@@ -208,13 +208,17 @@ impl Runner {
     /// Runs the component at `path` (a guest built outside the Rust guest
     /// workspace: another language's) with `args` and the directories
     /// `dirs`, as [`Runner::run_in`]; its argument 0 is its file name.
+    ///
+    /// Its compiled code is kept beside it (`PATH.cwasm`) and reused by later
+    /// test runs while wasmtime accepts it (same version and settings): the
+    /// other languages' components are large (Python's is 18 MB) and take
+    /// seconds to compile.
     pub fn run_file(&self, path: &Path, args: &[&str], dirs: &[(&Path, &str, bool)]) -> Outcome {
         let key = path.display().to_string();
-        let component = compiled(&key, || {
-            Component::from_file(engine(), path)
-                .unwrap_or_else(|e| panic!("cannot compile {key}: {e:?}"))
-        });
-        let name = path.file_name().map_or(key.clone(), |n| n.to_string_lossy().into_owned());
+        let component = compiled(&key, || precompiled(path));
+        let name = path
+            .file_name()
+            .map_or(key.clone(), |n| n.to_string_lossy().into_owned());
         self.run_component(&component, &name, args, dirs, |_| ()).0
     }
 
@@ -321,6 +325,39 @@ fn component(name: &str) -> Component {
         Component::from_file(engine(), guest(name))
             .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"))
     })
+}
+
+/// The component at `path`, from the compiled code kept at `PATH.cwasm`
+/// when wasmtime accepts it, else compiled and kept there.
+fn precompiled(path: &Path) -> Component {
+    let mut cwasm = path.as_os_str().to_owned();
+    cwasm.push(".cwasm");
+    let cwasm = PathBuf::from(cwasm);
+    #[expect(
+        unsafe_code,
+        reason = "deserializing compiled code this harness wrote itself"
+    )]
+    // SAFETY: `PATH.cwasm` is only ever written below, by this harness, from
+    // `Engine::precompile_component` on the component beside it (under
+    // target/, named by a hash of the component's sources); wasmtime itself
+    // refuses code from another version or with other settings.
+    let cached = unsafe { Component::deserialize_file(engine(), &cwasm) };
+    if let Ok(c) = cached {
+        return c;
+    }
+    let wasm =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let code = engine()
+        .precompile_component(&wasm)
+        .unwrap_or_else(|e| panic!("cannot compile {}: {e:?}", path.display()));
+    let tmp = cwasm.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, &code).is_ok() {
+        let _ = std::fs::rename(&tmp, &cwasm);
+    }
+    #[expect(unsafe_code, reason = "deserializing code this engine just compiled")]
+    // SAFETY: `code` is what `precompile_component` made with this engine.
+    let component = unsafe { Component::deserialize(engine(), &code) };
+    component.unwrap_or_else(|e| panic!("cannot load {}: {e:?}", path.display()))
 }
 
 /// The component compiled under `key`, compiling it with `compile` the

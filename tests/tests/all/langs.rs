@@ -33,8 +33,20 @@ fn build(what: &str) -> PathBuf {
 
 /// Runs the guest at `path` with sqlite, zlib and libm linked and a fresh
 /// directory as `/data` (its database file goes there), and returns what it
-/// printed.
+/// printed; it must return normally.
 fn run(what: &str) -> String {
+    let out = run_outcome(what);
+    assert!(
+        out.result.is_ok(),
+        "{what}: {:?}\n{}",
+        out.result,
+        out.stdout
+    );
+    out.stdout
+}
+
+/// [`run`], returning how the run ended too.
+fn run_outcome(what: &str) -> dlwit_tests::Outcome {
     let path = build(what);
     let libs = Libraries::default();
     let load = |wit: &str| bindings(wit, &libs).unwrap_or_else(|e| panic!("{e}"));
@@ -50,10 +62,17 @@ fn run(what: &str) -> String {
         let _serial = sqlite_serial();
         runner.run_file(&path, &[], &[(dir.0.as_path(), "/data", true)])
     };
-    assert!(out.result.is_ok(), "{what}: {:?}\n{}", out.result, out.stdout);
     let file = std::fs::read(dir.join("langs.db")).expect("the guest created its database file");
     assert!(file.starts_with(b"SQLite format 3\0"), "{what}");
-    out.stdout
+    out
+}
+
+/// Whether a guest's output has sqlite's callbacks (the row callback and
+/// the SQL function) in it: every guest's but ComponentizeJS's.
+#[derive(Clone, Copy, PartialEq)]
+enum Callbacks {
+    Answered,
+    Absent,
 }
 
 /// The value printed after `label`, padding and `= `.
@@ -67,7 +86,7 @@ fn value<'a>(out: &'a str, label: &str) -> &'a str {
 }
 
 /// Checks a guest's output: every line, in order.
-fn check(what: &str, out: &str) {
+fn check(what: &str, out: &str, callbacks: Callbacks) {
     // What depends on the installed libraries, checked first and then
     // taken as the guest printed it.
     let sqlite_version = value(out, "sqlite3_libversion()");
@@ -131,7 +150,14 @@ done
         crc = crate::libs::crc32(fox),
         adler = crate::libs::adler32(fox),
     );
-    let (want, got): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), out.lines().collect());
+    let want: Vec<&str> = expected
+        .lines()
+        .filter(|l| {
+            callbacks == Callbacks::Answered
+                || !(l.starts_with("exec-rows") || l.starts_with("guest_twice"))
+        })
+        .collect();
+    let got: Vec<&str> = out.lines().collect();
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
         assert_eq!(g, w, "{what}: line {} differs; the output:\n{out}", i + 1);
     }
@@ -140,12 +166,25 @@ done
 
 #[test]
 fn python() {
-    check("python", &run("python"));
+    check("python", &run("python"), Callbacks::Answered);
 }
 
+/// Everything but the callbacks, which the JavaScript guest calls last:
+/// ComponentizeJS 0.23's runtime aborts when an export (`on-row`) is called
+/// while another (`run`) has not returned, which is what a C callback
+/// during an import call is (the component model forbids such re-entrance
+/// by default; wasmtime allows it with concurrency support off, and the
+/// Rust, Python and C guests take it). When ComponentizeJS takes it too,
+/// this test fails: then the JavaScript guest should do what the others do.
 #[test]
 fn javascript() {
-    check("js", &run("js"));
+    let out = run_outcome("js");
+    check("js", &out.stdout, Callbacks::Absent);
+    out.expect_trap(&[
+        "sqlite3_exec",
+        "callback `dlwit:sqlite/sql-callbacks#on-row` failed",
+        "unreachable",
+    ]);
 }
 
 /// The C guest built twice from the same source: wit-bindgen's bindings
@@ -155,7 +194,8 @@ fn javascript() {
 #[test]
 fn c_utf8_and_utf16() {
     let utf8 = run("c-utf8");
-    check("c-utf8", &utf8);
+    check("c-utf8", &utf8, Callbacks::Answered);
     let utf16 = run("c-utf16");
-    check("c-utf16", &utf16);
+    check("c-utf16", &utf16, Callbacks::Answered);
+    assert_eq!(utf8, utf16);
 }
