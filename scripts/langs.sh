@@ -102,6 +102,16 @@ wit_dir() {
   echo "$dir"
 }
 
+# Removes the older builds of guest `$1` (and their compiled code, which
+# the tests keep beside them) once `$2` is built.
+prune() {
+  local f
+  for f in "$out/$1"-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*.wasm*; do
+    [[ -e "$f" && "$f" != "$2" && "$f" != "$2".* ]] && rm -f "$f"
+  done
+  return 0
+}
+
 # A hash of the files that make a guest, this script and `$1` (the
 # toolchain's version).
 key() {
@@ -125,6 +135,7 @@ build_python() {
     wit="$(wit_dir "$name")"
     quiet componentize-py -d "$wit" -w "$world" componentize app -p guest-langs/python -o "$file.tmp"
     mv "$file.tmp" "$file"
+    prune "$name" "$file"
   fi
   echo "$file"
 }
@@ -144,6 +155,7 @@ build_js() {
     (cd "$out" && quiet "$bin" "$root/guest-langs/js/app.js" --wit wit-js --world-name guest \
       --disable http fetch-event -o "$file.tmp")
     mv "$file.tmp" "$file"
+    prune js "$file"
   fi
   echo "$file"
 }
@@ -175,6 +187,7 @@ build_c() {
       -Wl,--wasm-ld-path,/usr/lib/llvm-14/bin/wasm-ld \
       "$work/app.o" "$work/guest.o" "$work/guest_component_type.o" -o "$file.tmp"
     mv "$file.tmp" "$file"
+    prune "c-$encoding" "$file"
   fi
   echo "$file"
 }

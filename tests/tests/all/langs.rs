@@ -80,7 +80,7 @@ fn value<'a>(out: &'a str, label: &str) -> &'a str {
     out.lines()
         .find_map(|l| {
             let rest = l.strip_prefix(label)?.trim_start();
-            Some(rest.strip_prefix("= ")?)
+            rest.strip_prefix("= ")
         })
         .unwrap_or_else(|| panic!("no line `{label} = ...` in:\n{out}"))
 }
