@@ -78,7 +78,7 @@ setup_c() {
     DEBIAN_FRONTEND=noninteractive quiet $sudo apt-get install -y -qq "${missing[@]}"
   fi
   if [[ "$(wit-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WIT_BINDGEN_VERSION" ]]; then
-    say "installing wit-bindgen-cli $WIT_BINDGEN_VERSION with cargo install (3-5 minutes, once)"
+    say "installing wit-bindgen-cli $WIT_BINDGEN_VERSION with cargo install (5-10 minutes, once)"
     quiet cargo install --quiet --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION"
   fi
   [[ -x "$(component_ld)" ]] || { say "wasm-component-ld is missing from the Rust toolchain: rustup target add wasm32-wasip2"; exit 1; }
