@@ -25,12 +25,18 @@ pub const FIXTURE_LIB: &str = env!("DLWIT_FIXTURE_LIB");
 /// The layout probe built by build.rs.
 pub const LAYOUT_PROBE: &str = env!("DLWIT_LAYOUT_PROBE");
 
-fn run_cargo(args: &[&str], dir: &Path, what: &str) {
+/// Runs cargo in `dir`. The guest workspace has its own target directory:
+/// for it (`own_target`) a `CARGO_TARGET_DIR` the tests run with is not
+/// passed on; for the repository's own crates it is, since `cli()` looks
+/// for the binary there.
+fn run_cargo(args: &[&str], dir: &Path, what: &str, own_target: bool) {
     eprintln!("building {what} (once per test run)...");
-    let out = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(args).current_dir(dir);
+    if own_target {
+        cargo.env_remove("CARGO_TARGET_DIR");
+    }
+    let out = cargo
         .output()
         .unwrap_or_else(|e| panic!("cannot run cargo to build {what}: {e}"));
     assert!(
@@ -75,6 +81,7 @@ pub fn guest(name: &str) -> PathBuf {
             &["build", "--release", "--target", "wasm32-wasip2"],
             &root().join("guest"),
             "the guest components",
+            true,
         )
     });
     root().join(format!("guest/target/wasm32-wasip2/release/{name}.wasm"))
@@ -88,6 +95,7 @@ pub fn cli() -> PathBuf {
             &["build", "-p", "dlwit", "--bin", "dlwit"],
             &root(),
             "the dlwit CLI",
+            false,
         )
     });
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root().join("target"), PathBuf::from);
