@@ -35,7 +35,7 @@
 //! wasmtime-wasi), `import` (`verify`, `dlwit check --verify-layout`, with
 //! dlwit-import and libclang) and `cli` (both, clap, and wasmtime's
 //! compilation cache). An embedder writes
-//! `dlwit = { version = "0.1", default-features = false }` and adds `wasi`
+//! `dlwit = { path = "...", default-features = false }` and adds `wasi`
 //! if it wants `WasiHost`.
 
 #![deny(missing_docs)]
