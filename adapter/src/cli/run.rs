@@ -57,7 +57,8 @@ struct CacheArgs {
     #[arg(long, value_name = "DIR", env = "DLWIT_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     /// A wasmtime cache configuration file (TOML, as `wasmtime --cache-config`
-    /// takes: size limits, compression); --cache-dir overrides its directory.
+    /// takes: directory, size limits, compression); --cache-dir overrides
+    /// its directory.
     #[arg(long, value_name = "FILE")]
     cache_config: Option<PathBuf>,
 }
@@ -87,9 +88,16 @@ impl CacheArgs {
                 .with_context(|| format!("bad cache directory `{}`", dir.display()))?;
             config.with_directory(dir);
         }
-        let cache = Cache::new(config)
-            .map_err(|e| anyhow::Error::from(e).context("cannot set up the compilation cache"))?;
-        Ok(Some(cache))
+        match Cache::new(config) {
+            Ok(cache) => Ok(Some(cache)),
+            // The default directory cannot be made (a read-only home): run
+            // without the cache rather than not at all.
+            Err(e) if self.cache_dir.is_none() && self.cache_config.is_none() => {
+                eprintln!("warning: running without the compilation cache: {e:#}");
+                Ok(None)
+            }
+            Err(e) => Err(anyhow::Error::from(e).context("cannot set up the compilation cache")),
+        }
     }
 }
 
