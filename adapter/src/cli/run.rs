@@ -16,9 +16,10 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx};
 #[command(args_override_self = true)]
 pub struct RunArgs {
     /// The WIT that describes the C libraries: a .wit file (with its sibling
-    /// deps/) or a package directory.
-    #[arg(long, value_name = "WIT")]
-    wit: PathBuf,
+    /// deps/) or a package directory; repeatable, for a guest that imports
+    /// several libraries' worlds.
+    #[arg(long, value_name = "WIT", required = true)]
+    wit: Vec<PathBuf>,
     #[command(flatten)]
     libs: LibArgs,
     /// Give the guest the host directory HOST as GUEST (default: HOST),
@@ -148,7 +149,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .split_first()
         .expect("clap requires the component");
     let path = Path::new(path);
-    let bindings = load(&args.wit, &libs)?;
+    let bindings = args
+        .wit
+        .iter()
+        .map(|wit| load(wit, &libs))
+        .collect::<Result<Vec<_>>>()?;
     let mut config = Config::new();
     // Nothing here is async: without concurrency support every host call is
     // cheaper (see docs/embedding.md).
@@ -164,7 +169,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         count_calls: args.count_calls,
         ..Default::default()
     };
-    dlwit::add_to_linker_with(&mut linker, &bindings, options)?;
+    for b in &bindings {
+        dlwit::add_to_linker_with(&mut linker, b, options)?;
+    }
     let name = path
         .file_name()
         .map_or("component".into(), |n| n.to_string_lossy().into_owned());
@@ -192,14 +199,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     // wasmtime's own bound on what one call copies from the guest to the
     // host (as `Val`s on the general path): the same figure.
     store.set_hostcall_fuel(args.max_memory);
-    let command = dlwit::instantiate(&linker, &mut store, &component, &[&bindings])
+    let all: Vec<&dlwit::Bindings> = bindings.iter().collect();
+    let command = dlwit::instantiate(&linker, &mut store, &component, &all)
         .and_then(|instance| Command::new(&mut store, &instance))
         .map_err(|e| {
             anyhow::Error::from(e).context(format!("cannot instantiate `{}`", path.display()))
         })?;
     let ran = command.wasi_cli_run().call_run(&mut store);
     if args.count_calls {
-        let counts = bindings.call_counts();
+        let counts: Vec<_> = bindings.iter().flat_map(|b| b.call_counts()).collect();
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
         eprintln!("dlwit: {total} calls into C");
         for (name, n) in &counts {

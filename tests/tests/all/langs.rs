@@ -199,3 +199,30 @@ fn c_utf8_and_utf16() {
     check("c-utf16", &utf16, Callbacks::Answered);
     assert_eq!(utf8, utf16);
 }
+
+/// `dlwit run` takes several WITs (`--wit` repeated): the C guest imports
+/// sqlite, zlib and libm and prints the same as when run in process.
+#[test]
+fn the_cli_runs_a_guest_of_three_libraries() {
+    let path = build("c-utf8");
+    let dir = TempDir::new("langs-cli");
+    let data = format!("{}::/data", dir.0.display());
+    let out = {
+        let _serial = sqlite_serial();
+        Command::new(dlwit_tests::cli())
+            .args(["run", "--no-cache"])
+            .args(["--wit", "wit/sqlite.wit", "--wit", "wit/zlib.wit"])
+            .args(["--wit", "wit/libm.wit", "--dir", &data])
+            .arg(&path)
+            .current_dir(root())
+            .output()
+            .expect("dlwit runs")
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check("c-utf8 (dlwit run)", &stdout, Callbacks::Answered);
+}
