@@ -135,7 +135,7 @@ fn canon_size(shape: &Shape) -> usize {
         Shape::Bool(_) => 1,
         Shape::Int(s) => s.size(),
         Shape::F32 | Shape::Char => 4,
-        Shape::F64 => 8,
+        Shape::F64 | Shape::LongDouble => 8,
         Shape::Enum(e) => match e.values.len() {
             0..=256 => 1,
             257..=65536 => 2,
