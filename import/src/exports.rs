@@ -5,7 +5,7 @@
 
 use dlwit_ctype::Target;
 use object::read::elf::{ElfFile, FileHeader};
-use object::{BinaryFormat, Object, ObjectSymbol};
+use object::{BinaryFormat, Object, ObjectSymbol, SymbolKind};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -40,10 +40,14 @@ pub fn exports(lib: &str) -> Result<Exports, String> {
         |e: object::Error| format!("`{}` is not a shared library: {e}", path.display());
     let file = object::File::parse(&*data).map_err(not_a_library)?;
     let symbols = match file.format() {
-        // The dynamic symbol table: what the dynamic linker binds to.
+        // The dynamic symbol table: what the dynamic linker binds to,
+        // indirect functions (glibc's `cos`, `memcpy`: `STT_GNU_IFUNC`) too.
         BinaryFormat::Elf => file
             .dynamic_symbols()
-            .filter(|s| s.is_definition() && s.is_global())
+            .filter(|s| {
+                s.is_global()
+                    && (s.is_definition() || s.kind() == SymbolKind::Text && !s.is_undefined())
+            })
             .filter_map(|s| s.name().ok().map(str::to_string))
             .collect(),
         // The export trie: C names carry a leading `_`.
@@ -91,5 +95,36 @@ fn soname(data: &[u8]) -> Option<String> {
         object::FileKind::Elf64 => of::<object::elf::FileHeader64<object::Endianness>>(data),
         object::FileKind::Elf32 => of::<object::elf::FileHeader32<object::Endianness>>(data),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exports;
+
+    #[test]
+    fn finds_a_soname_in_the_targets_directories() {
+        let m = exports("libm.so.6").unwrap();
+        assert_eq!(m.name, "libm.so.6");
+        assert!(m.symbols.contains("sqrtl") && m.symbols.contains("hypot"));
+        assert!(
+            exports("libno-such-library.so.9")
+                .unwrap_err()
+                .contains("cannot find")
+        );
+    }
+
+    #[test]
+    fn a_path_is_named_by_its_soname() {
+        let dir = dlwit_ctype::Target::HOST
+            .lib_search_path()
+            .into_iter()
+            .find(|d| d.join("libm.so.6").exists())
+            .expect("libm.so.6 somewhere");
+        let m = exports(dir.join("libm.so.6").to_str().unwrap()).unwrap();
+        assert_eq!(m.name, "libm.so.6");
+        assert!(m.symbols.contains("cos"));
+        let not = exports("/proc/self/status").unwrap_err();
+        assert!(not.contains("is not a shared library"), "{not}");
     }
 }

@@ -243,16 +243,31 @@ fn range_of(text: &str, chunk: &str) -> Range<usize> {
 impl Overlay {
     /// Parses an overlay file.
     pub fn parse(text: &str) -> Result<Overlay, String> {
-        let mut spans = SourceMap::new();
-        spans.push_str("overlay.wit", text);
-        let group = spans.parse().map_err(|(_, e)| e.to_string())?;
+        let read = |text: &str| {
+            let mut spans = SourceMap::new();
+            spans.push_str("overlay.wit", text);
+            spans.parse().map_err(|(_, e)| e.to_string())
+        };
+        // An overlay may leave out `package ...;` (the generated one is
+        // kept): read it under a stand-in name then.
+        let (group, text, named) = match read(text) {
+            Ok(g) => (g, text.to_string(), true),
+            Err(e) => {
+                let stand_in = format!("package dlwit:overlay;\n{text}");
+                match read(&stand_in) {
+                    Ok(g) => (g, stand_in, false),
+                    Err(_) => return Err(e),
+                }
+            }
+        };
+        let text = text.as_str();
         let parsed = Parsed {
             pkg: group.main,
             spans: group.source_map,
         };
         let top = chunks_at(text, 0);
         let mut o = Overlay {
-            package: Some(parsed.pkg.name.to_string()),
+            package: named.then(|| parsed.pkg.name.to_string()),
             ..Overlay::default()
         };
         for id in parsed.interfaces() {
@@ -328,7 +343,9 @@ impl Overlay {
                             .filter_map(|(_, t)| p.pkg.types[*t].name.clone()),
                     );
                 } else {
-                    self.uses.push(head(chunk).to_string());
+                    // The chunk ends at the `}` of `use a:b/c.{x}`.
+                    let line = head(chunk).trim_end_matches(';');
+                    self.uses.push(format!("{line};"));
                 }
                 continue;
             }
@@ -445,4 +462,104 @@ fn reindent(chunk: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Overlay;
+
+    const OVERLAY: &str = r#"// A hand-written overlay.
+package dlwit:demo;
+
+/// The demo library.
+/// @ffi(lib = "libdemo.so.1")
+interface %demo {
+  use dlwit:c/types.{c-int, size};
+  use other:pkg/iface.{thing};
+
+  /// @ffi(c = "struct demo_point")
+  record point { x: c-int, y: c-int }
+
+  // A comment kept with the item.
+  /// @ffi(c = "demo_db *", drop = "demo_close")
+  resource db {
+    /// @ffi(c = "int demo_open(const char *path, demo_db **db)", error = "nonzero")
+    open: static func(path: string) -> result<db, c-int>;
+    /// @ffi(c = "int demo_exec(demo_db *db, const char *sql)")
+    exec: func(sql: string) -> c-int;
+  }
+
+  /// @ffi(symbol = "demo_len")
+  len: func(s: string) -> size;
+}
+
+/// @ffi(callbacks = true)
+interface demo-callbacks {
+  use dlwit:c/types.{c-int};
+  on-row: func(n: c-int) -> c-int;
+}
+
+world app { import %demo; }
+"#;
+
+    #[test]
+    fn reads_items_claims_and_text() {
+        let o = Overlay::parse(OVERLAY).unwrap();
+        assert_eq!(o.package.as_deref(), Some("dlwit:demo"));
+        assert_eq!(o.interface.as_deref(), Some("demo"));
+        assert_eq!(
+            o.docs,
+            ["/// The demo library.", "/// @ffi(lib = \"libdemo.so.1\")"]
+        );
+        assert_eq!(o.prelude, ["c-int", "size"]);
+        assert_eq!(o.uses, ["use other:pkg/iface.{thing};"]);
+        assert_eq!(o.drops, ["demo_close"]);
+        assert_eq!(o.items.len(), 3);
+        assert_eq!(o.items[0].claims, ["type:point", "c:demo_point"]);
+        assert_eq!(o.items[0].c_name.as_deref(), Some("struct demo_point"));
+        assert_eq!(
+            o.items[1].claims,
+            ["type:db", "c:demo_db*", "fn:demo_open", "fn:demo_exec"]
+        );
+        assert!(
+            o.items[1]
+                .text
+                .starts_with("  // A comment kept with the item.\n")
+        );
+        assert!(o.items[1].text.ends_with("  }"), "{}", o.items[1].text);
+        assert_eq!(o.items[2].claims, ["fn:demo_len"]);
+        assert_eq!(o.callbacks.len(), 1);
+        assert!(
+            o.callbacks[0].starts_with("/// @ffi(callbacks = true)\ninterface demo-callbacks {")
+        );
+        assert_eq!(o.worlds, ["world app { import %demo; }"]);
+    }
+
+    #[test]
+    fn a_handle_type_is_inferred_from_the_first_method() {
+        let o = Overlay::parse(
+            "interface z {\n  resource gz {\n    /// @ffi(c = \"int gzclose(gzFile file)\")\n    close: func() -> s32;\n    /// @ffi(c = \"int gzputs(struct gz_s *file, const char *s)\")\n    puts: func(s: string) -> s32;\n  }\n}\n",
+        )
+        .unwrap();
+        assert_eq!(o.package, None);
+        assert_eq!(
+            o.items[0].claims,
+            ["type:gz", "fn:gzclose", "fn:gzputs", "c:structgz_s*"]
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_overlay() {
+        assert!(
+            Overlay::parse("package a:b;\nworld w {}\n")
+                .unwrap_err()
+                .contains("no interface")
+        );
+        assert!(
+            Overlay::parse("package a:b;\ninterface x {}\ninterface y {}\n")
+                .unwrap_err()
+                .contains("one interface")
+        );
+        assert!(Overlay::parse("package a:b;\ninterface x { f: func(; }\n").is_err());
+    }
 }

@@ -9,7 +9,7 @@
 //! left to libffi, which stays the general path and the oracle this is
 //! tested against (the echo tests run every shape through both).
 
-use crate::plan::{CType, Plan, Scalar};
+use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
@@ -335,15 +335,18 @@ fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass
     }
 }
 
+/// How an integer narrower than its register is widened (the table's size
+/// and signedness); everything else fills its eightbyte as it is.
 fn ext_of(ty: CType) -> Ext {
     match ty {
-        CType::Scalar(Scalar::I8) => Ext::Sign(1),
-        CType::Scalar(Scalar::I16) => Ext::Sign(2),
-        CType::Scalar(Scalar::I32) => Ext::Sign(4),
-        CType::Scalar(Scalar::Bool | Scalar::U8) => Ext::Zero(1),
-        CType::Scalar(Scalar::U16) => Ext::Zero(2),
-        CType::Scalar(Scalar::U32) => Ext::Zero(4),
-        _ => Ext::Whole,
+        CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
+            if s.signed() {
+                Ext::Sign(s.size() as u8)
+            } else {
+                Ext::Zero(s.size() as u8)
+            }
+        }
+        CType::Void | CType::Scalar(_) | CType::Struct(_) => Ext::Whole,
     }
 }
 
@@ -612,6 +615,7 @@ impl Direct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Scalar;
 
     #[test]
     fn classifies_like_the_abi() {

@@ -298,17 +298,24 @@ fn builtin(words: &[&str]) -> Result<Class, String> {
     Ok(Class::of(c.scalar()))
 }
 
+/// A typedef the header would define: the shared table's own names
+/// (`size_t`, `int32_t`), and common library typedefs by the C type they
+/// are on the target (so `long`'s width comes from the table).
 fn typedef(name: &str) -> Class {
-    if let Some(c) = CName::by_spelling(name) {
-        return Class::of(c.scalar());
-    }
-    match name {
-        "Bytef" | "Byte" => Class::Int(1),
-        "mode_t" | "pid_t" | "uid_t" | "gid_t" | "wchar_t" | "uInt" | "wint_t" => Class::Int(4),
-        "ptrdiff_t" | "intptr_t" | "uintptr_t" | "off_t" | "time_t" | "uLong" | "uLongf"
-        | "z_size_t" | "sqlite3_int64" | "sqlite_int64" | "sqlite3_uint64" | "intmax_t"
-        | "uintmax_t" => Class::Int(8),
-        other => Class::Named(other.to_string()),
+    let c = CName::by_spelling(name).or(match name {
+        "Bytef" | "Byte" => Some(CName::UChar),
+        "uInt" | "mode_t" | "uid_t" | "gid_t" => Some(CName::UInt),
+        "pid_t" | "wchar_t" | "wint_t" => Some(CName::Int),
+        "uLong" | "uLongf" => Some(CName::ULong),
+        "ptrdiff_t" | "intptr_t" | "off_t" | "time_t" | "intmax_t" => Some(CName::SSize),
+        "uintptr_t" | "z_size_t" | "uintmax_t" => Some(CName::Size),
+        "sqlite3_int64" | "sqlite_int64" => Some(CName::LongLong),
+        "sqlite3_uint64" => Some(CName::ULongLong),
+        _ => None,
+    });
+    match c {
+        Some(c) => Class::of(c.scalar()),
+        None => Class::Named(name.to_string()),
     }
 }
 
