@@ -47,7 +47,7 @@
 )))]
 compile_error!("dlwit's C layout and value marshaling are written for x86-64 (SysV, LP64)");
 
-pub mod annotations;
+pub use dlwit_ctype::annotations;
 mod check;
 pub mod error;
 #[cfg(feature = "wasi")]
