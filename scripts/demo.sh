@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds the dlwit CLI and the demo guests, then runs each guest
-# against the real library its WIT names (libm, libc, zlib, sqlite), and
+# against the real library its WIT names (libm, libc, zlib, sqlite, and
+# sqlite again from a Python guest), and
 # the raylib game (raylib built from source, once) in a window: under
 # xvfb-run when there is no display, saving its last frame as a screenshot.
 set -euo pipefail
@@ -32,6 +33,15 @@ dir="$(mktemp -d)"
 echo
 echo "== dlwit run --wit wit/sqlite.wit --dir $dir::/data guest/target/wasm32-wasip2/release/sqlite-demo.wasm /data/demo.db"
 target/debug/dlwit run --wit wit/sqlite.wit --dir "$dir::/data" guest/target/wasm32-wasip2/release/sqlite-demo.wasm /data/demo.db
+rm -r "$dir"
+
+# The same sqlite calls from Python: guest-langs/python/app.py, built by
+# componentize-py for the world of sqlite alone (docs/guests.md).
+py="$(scripts/langs.sh build python-sqlite)"
+dir="$(mktemp -d)"
+echo
+echo "== dlwit run --wit wit/sqlite.wit --dir $dir::/data ${py#"$PWD/"}   (Python)"
+target/debug/dlwit run --wit wit/sqlite.wit --dir "$dir::/data" "$py"
 rm -r "$dir"
 
 # raylib is not in Debian: scripts/raylib.sh builds it from the source the

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what dlwit's demo and tests need on a fresh Debian machine with
 # rustup: the C libraries they bind, libffi, libclang (loaded at run time by
-# `dlwit import` and `dlwit check --verify-layout`), and the wasm32-wasip2 target.
+# `dlwit import` and `dlwit check --verify-layout`), the wasm32-wasip2 target,
+# and the toolchains of the Python, JavaScript and C guests (scripts/langs.sh:
+# componentize-py, ComponentizeJS, wit-bindgen-cli with clang and wasi-libc).
 set -euo pipefail
 
 packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev libclang-dev)
@@ -20,3 +22,4 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   echo "setup: adding the wasm32-wasip2 target" >&2
   rustup target add wasm32-wasip2
 fi
+"$(dirname "$0")/langs.sh" setup

@@ -26,6 +26,18 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # Cargo features
+//!
+//! The core (everything above) needs wasmtime, wit-parser, libloading,
+//! libffi and Cranelift only. Default features add what the `dlwit` binary
+//! needs: `wasi` (`WasiHost` and `Preopens::preopen`, with
+//! wasmtime-wasi), `import` (`verify`, `dlwit check --verify-layout`, with
+//! dlwit-import and libclang) and `cli` (both, clap, and wasmtime's
+//! compilation cache). An embedder writes
+//! `dlwit = { path = "...", default-features = false }` and adds `wasi`
+//! if it wants `WasiHost`.
+
 #![deny(missing_docs)]
 
 #[cfg(not(all(
@@ -35,9 +47,10 @@
 )))]
 compile_error!("dlwit's C layout and value marshaling are written for x86-64 (SysV, LP64)");
 
-pub mod annotations;
+pub use dlwit_ctype::annotations;
 mod check;
 pub mod error;
+#[cfg(feature = "wasi")]
 mod host;
 mod link;
 mod marshal;
@@ -50,11 +63,13 @@ pub mod plan;
 )]
 mod raw;
 mod resources;
+#[cfg(feature = "import")]
 pub mod verify;
 pub mod world;
 
 pub use check::{check_component, instantiate};
 pub use error::{Diagnostic, Error, Location};
+#[cfg(feature = "wasi")]
 pub use host::WasiHost;
 pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with};
 pub use native::callback::live_closures;

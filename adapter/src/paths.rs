@@ -15,6 +15,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "wasi")]
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 /// The directories a guest was given, as (canonical host directory, guest
@@ -58,7 +59,9 @@ impl Preopens {
 
     /// Gives the host directory `host` to the guest as `guest` (`.`, `/data`),
     /// both to WASI (`WasiCtxBuilder::preopened_dir`) and to dlwit's path
-    /// parameters: the one way to give a directory to both.
+    /// parameters: the one way to give a directory to both (with the `wasi`
+    /// feature).
+    #[cfg(feature = "wasi")]
     pub fn preopen(
         &mut self,
         wasi: &mut WasiCtxBuilder,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use wit_parser::{InterfaceId, PackageId, Resolve, Span};
 
 /// The C prelude package `dlwit:c`, used when the WIT's `deps/` lacks it.
-pub const PRELUDE: &str = include_str!("../../wit/deps/c/types.wit");
+pub const PRELUDE: &str = dlwit_ctype::PRELUDE;
 
 /// The prelude's package name.
 pub const PRELUDE_PACKAGE: &str = "dlwit:c";

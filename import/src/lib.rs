@@ -1,21 +1,31 @@
 //! `dlwit import`: C headers → a dlwit WIT package.
 //!
-//! libclang (loaded at run time, so building needs no libclang) reads the
-//! headers into a [`model::Model`]; [`map`] decides each declaration's WIT
-//! form or why it is skipped; the result is rendered like hand-written WIT,
-//! with an optional overlay of hand-written items merged in by C name
-//! ([`overlay`]). Everything is deterministic: header order, no hash order.
+//! One direction, each stage plain data for the next: libclang (loaded at
+//! run time, so building needs no libclang) reads the headers into a
+//! [`model::Model`]; wit-parser reads the optional overlay into an
+//! [`overlay::Overlay`]; [`map`] decides each declaration's WIT form
+//! ([`items::Item`]) or why it is skipped; `render` writes it out like
+//! hand-written WIT, the overlay's items merged in by C name. C scalar
+//! types come from the shared table (`dlwit-ctype`). Everything is
+//! deterministic: header order, no hash order.
 
 #![deny(missing_docs)]
 
-mod elf;
+mod check;
+mod exports;
+pub mod items;
 mod macros;
 pub mod map;
 pub mod model;
 pub mod names;
 pub mod overlay;
 mod parse;
+mod proto;
+mod render;
 
+use model::Model;
+use names::kebab;
+use overlay::Overlay;
 pub use parse::{CFields, struct_fields};
 use std::path::PathBuf;
 
@@ -102,7 +112,7 @@ impl std::error::Error for Error {}
 pub fn import(opts: &Options) -> Result<Output, Error> {
     let model = parse::parse(&opts.parse)?;
     let exports = match &opts.lib {
-        Some(lib) => Some(elf::exports(lib).map_err(Error::Usage)?),
+        Some(lib) => Some(exports::exports(lib).map_err(Error::Usage)?),
         None => None,
     };
     let overlay = match &opts.overlay {
@@ -117,10 +127,53 @@ pub fn import(opts: &Options) -> Result<Output, Error> {
         }
         None => None,
     };
-    Ok(map::generate(
-        &model,
-        opts,
-        exports.as_ref(),
-        overlay.as_ref(),
-    ))
+    Ok(generate(&model, opts, exports.as_ref(), overlay.as_ref()))
+}
+
+/// Renders the import (merged with the overlay, if any).
+fn generate(
+    model: &Model,
+    opts: &Options,
+    exports: Option<&exports::Exports>,
+    overlay: Option<&Overlay>,
+) -> Output {
+    let generated = map::items(model, opts, exports, overlay);
+    let interface = opts.interface.clone().unwrap_or_else(|| {
+        opts.parse
+            .headers
+            .first()
+            .and_then(|h| h.file_stem())
+            .map_or("c".into(), |s| kebab(&s.to_string_lossy()))
+    });
+    let headers: Vec<String> = opts
+        .parse
+        .headers
+        .iter()
+        .map(|h| {
+            h.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    let wit = render::render(
+        &generated,
+        &render::Frame {
+            package: opts
+                .package
+                .clone()
+                .unwrap_or_else(|| format!("dlwit:{interface}")),
+            interface,
+            headers,
+            overlay: opts.overlay.as_ref().map(|p| p.display().to_string()),
+        },
+        overlay,
+        model,
+        &mut warnings,
+    );
+    Output {
+        wit,
+        summary: generated.summary,
+        missing: generated.missing,
+        warnings,
+    }
 }

@@ -6,10 +6,10 @@
 pub enum Kind {
     /// `void`
     Void,
-    /// A scalar with a WIT spelling (`c-int`, `size`, `f64`, `bool`, `s64`).
-    Prim(&'static str),
-    /// `long double`
-    LongDouble,
+    /// A scalar, by its C name in the shared table (`int`, `size_t`,
+    /// `double`, `_Bool`, `int64_t`, `long double`): its WIT spelling is
+    /// [`dlwit_ctype::CName::wit_spelling`].
+    Scalar(dlwit_ctype::CName),
     /// Anything else with no mapping (`__int128`, `_Complex`, vectors).
     Unsupported(String),
     /// A pointer.

@@ -21,13 +21,22 @@
 //! ones; its `use dlwit:c/types.{...}` names are merged. Interfaces of
 //! callbacks (`@ffi(callbacks = true)`, what the guest exports for C to
 //! call) are copied as written, before the worlds.
+//!
+//! wit-parser reads the overlay (without resolving its dependencies): what
+//! each item is, its name, its `@ffi` annotations (read with the shared
+//! annotation parser), the functions of a resource. The text of each item
+//! is cut from the file as written, comments included, so that it is
+//! copied unchanged. The result is plain data the mapper and the renderer
+//! read; nothing here knows of the generated items.
 
-use crate::map::{Generated, Item, ctype_key, prelude_uses};
-use crate::model::Model;
-use crate::names::ident;
-use regex::Regex;
-use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use crate::items::ctype_key;
+use crate::proto::{param_type, proto_name, proto_params};
+use dlwit_ctype::annotations::{self, Value};
+use std::ops::Range;
+use wit_parser::{
+    Docs, FunctionKind, Interface, InterfaceId, SourceMap, Span, Type, TypeDefKind, TypeOwner,
+    UnresolvedPackage,
+};
 
 /// One item of the overlay's interface, as written.
 #[derive(Debug, Clone)]
@@ -68,14 +77,78 @@ pub struct Overlay {
     pub drops: Vec<String>,
 }
 
-static FFI_C: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])c\s*=\s*"([^"]*)""#).expect("valid"));
-static FFI_DROP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])drop\s*=\s*"([^"]*)""#).expect("valid"));
-static CALLBACKS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@ffi\(.*\bcallbacks\s*=\s*true").expect("valid"));
-static FFI_SYMBOL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?:^|[(,\s])symbol\s*=\s*"([^"]*)""#).expect("valid"));
+/// The `@ffi` string value of `key` in `docs`, if any.
+fn ffi_str(docs: &Docs, key: &str) -> Option<String> {
+    let (anns, _) = annotations::parse(docs.contents.as_deref());
+    anns.into_iter().rev().find_map(|a| match a.value {
+        Value::Str(s) if a.key == key => Some(s),
+        _ => None,
+    })
+}
+
+/// Whether `docs` mark an interface `@ffi(callbacks = true)`.
+fn is_callbacks(docs: &Docs) -> bool {
+    annotations::parse(docs.contents.as_deref())
+        .0
+        .iter()
+        .any(|a| a.key == "callbacks" && matches!(&a.value, Value::Ident(v) if v == "true"))
+}
+
+/// The overlay as wit-parser read it, with the byte range of each span.
+struct Parsed {
+    pkg: UnresolvedPackage,
+    spans: SourceMap,
+}
+
+impl Parsed {
+    fn at(&self, span: Span) -> usize {
+        self.spans
+            .resolve_span(span)
+            .map_or(usize::MAX, |l| l.range.start)
+    }
+
+    /// The interfaces the overlay declares (not those it uses), in order.
+    fn interfaces(&self) -> Vec<InterfaceId> {
+        let foreign: Vec<InterfaceId> = self
+            .pkg
+            .foreign_deps
+            .values()
+            .flat_map(|m| m.values())
+            .filter_map(|(item, _)| match item {
+                wit_parser::AstItem::Interface(id) => Some(*id),
+                wit_parser::AstItem::World(_) => None,
+            })
+            .collect();
+        let mut ids: Vec<InterfaceId> = self
+            .pkg
+            .interfaces
+            .iter()
+            .filter(|(id, i)| !foreign.contains(id) && i.name.is_some())
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_by_key(|id| self.at(self.pkg.interfaces[*id].span));
+        ids
+    }
+
+    /// Whether type `id` of interface `owner` is a `use`d name, and from
+    /// the prelude.
+    fn used(&self, owner: InterfaceId, id: wit_parser::TypeId) -> Option<bool> {
+        let TypeDefKind::Type(Type::Id(target)) = self.pkg.types[id].kind else {
+            return None;
+        };
+        let TypeOwner::Interface(from) = self.pkg.types[target].owner else {
+            return None;
+        };
+        (from != owner).then(|| {
+            self.pkg.foreign_deps.iter().any(|(name, ifaces)| {
+                format!("{}:{}", name.namespace, name.name) == "dlwit:c"
+                    && ifaces
+                        .get("types")
+                        .is_some_and(|(item, _)| *item == wit_parser::AstItem::Interface(from))
+            })
+        })
+    }
+}
 
 /// Splits `text` into top-level chunks: each is the comments before it and
 /// the item up to its `;` or its closing `}`.
@@ -146,241 +219,226 @@ fn doc_lines(chunk: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `c` and `symbol` values of the `@ffi` lines in `lines`.
-fn ffi_values(lines: &[String]) -> (Option<String>, Option<String>) {
-    let mut c = None;
-    let mut symbol = None;
-    for l in lines.iter().filter(|l| l.contains("@ffi(")) {
-        if let Some(m) = FFI_C.captures(l) {
-            c = Some(m[1].to_string());
-        }
-        if let Some(m) = FFI_SYMBOL.captures(l) {
-            symbol = Some(m[1].to_string());
-        }
-    }
-    (c, symbol)
+/// The chunk of `chunks` (with their start offsets) holding offset `at`.
+fn chunk_at<'a>(chunks: &[(usize, &'a str)], at: usize) -> Option<(usize, &'a str)> {
+    chunks
+        .iter()
+        .find(|(start, c)| (*start..*start + c.len()).contains(&at))
+        .copied()
 }
 
-/// The function name of a C prototype: the identifier before the first `(`.
-pub fn proto_name(proto: &str) -> Option<String> {
-    let open = proto.find('(')?;
-    let before = proto[..open].trim_end();
-    let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
-    let name = &before[start..];
-    (!name.is_empty()).then(|| name.to_string())
+/// `chunks(text)`, each with its offset in `text`.
+fn chunks_at(text: &str, base: usize) -> Vec<(usize, &str)> {
+    chunks(text)
+        .into_iter()
+        .map(|c| (base + (c.as_ptr() as usize - text.as_ptr() as usize), c))
+        .collect()
 }
 
-/// The parameters of a C prototype, split at top-level commas.
-fn proto_params(proto: &str) -> Vec<String> {
-    let Some(open) = proto.find('(') else {
-        return Vec::new();
-    };
-    let Some(close) = proto.rfind(')') else {
-        return Vec::new();
-    };
-    let inner = &proto[open + 1..close];
-    let mut out = Vec::new();
-    let (mut depth, mut cur) = (0, String::new());
-    for c in inner.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(std::mem::take(&mut cur).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    if out == ["void"] { Vec::new() } else { out }
-}
-
-/// `const char *s` → `constchar*`: a parameter's type without its name.
-fn param_type(p: &str) -> String {
-    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let p = p.trim();
-    // `int (*name)(...)` → `int(*)(...)`
-    if let Some(i) = p.find("(*") {
-        let rest = &p[i + 2..];
-        let end = rest.find(')').unwrap_or(0);
-        return compact(&format!("{}(*{}", &p[..i], &rest[end..]));
-    }
-    let name_start = p
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
-    let (before, last) = p.split_at(name_start);
-    const WORDS: &[&str] = &[
-        "const", "volatile", "struct", "enum", "union", "unsigned", "signed", "int", "char",
-        "long", "short", "double", "float", "void", "_Bool", "bool",
-    ];
-    let rest_is_type = before.ends_with('*')
-        || before.split_whitespace().any(|w| {
-            !WORDS.contains(&w)
-                || matches!(
-                    w,
-                    "int"
-                        | "char"
-                        | "long"
-                        | "short"
-                        | "double"
-                        | "float"
-                        | "void"
-                        | "_Bool"
-                        | "bool"
-                )
-        }) && !WORDS.contains(&last)
-        || before
-            .split_whitespace()
-            .any(|w| matches!(w, "struct" | "enum" | "union"))
-            && before.split_whitespace().count() >= 2;
-    if rest_is_type && !last.is_empty() {
-        compact(before)
-    } else {
-        compact(p)
-    }
+fn range_of(text: &str, chunk: &str) -> Range<usize> {
+    let start = chunk.as_ptr() as usize - text.as_ptr() as usize;
+    start..start + chunk.len()
 }
 
 impl Overlay {
     /// Parses an overlay file.
     pub fn parse(text: &str) -> Result<Overlay, String> {
-        let mut o = Overlay::default();
-        for chunk in chunks(text) {
-            let h = head(chunk);
-            if let Some(rest) = h.strip_prefix("package ") {
-                o.package = Some(rest.trim_end_matches(';').trim().to_string());
-            } else if h.starts_with("interface ")
-                && doc_lines(chunk).iter().any(|l| CALLBACKS.is_match(l))
-            {
-                o.callbacks.push(chunk.trim().to_string());
-            } else if let Some(rest) = h.strip_prefix("interface ") {
-                if o.interface.is_some() {
-                    return Err(
-                        "an overlay has one interface (besides interfaces of callbacks, `@ffi(callbacks = true)`)"
-                            .into(),
-                    );
+        let read = |text: &str| {
+            let mut spans = SourceMap::new();
+            spans.push_str("overlay.wit", text);
+            spans.parse().map_err(|(_, e)| e.to_string())
+        };
+        // An overlay may leave out `package ...;` (the generated one is
+        // kept): read it under a stand-in name then.
+        let (group, text, named) = match read(text) {
+            Ok(g) => (g, text.to_string(), true),
+            Err(e) => {
+                let stand_in = format!("package dlwit:overlay;\n{text}");
+                match read(&stand_in) {
+                    Ok(g) => (g, stand_in, false),
+                    Err(_) => return Err(e),
                 }
-                let name = rest.trim_end_matches('{').trim().trim_start_matches('%');
-                o.interface = Some(name.to_string());
-                o.docs = doc_lines(chunk);
-                let open = chunk
-                    .find('{')
-                    .ok_or("expected `{` after the interface name")?;
-                let close = chunk
-                    .rfind('}')
-                    .ok_or("expected `}` closing the interface")?;
-                o.body(&chunk[open + 1..close])?;
-            } else if h.starts_with("world ") {
-                o.worlds.push(chunk.trim().to_string());
             }
+        };
+        let text = text.as_str();
+        let parsed = Parsed {
+            pkg: group.main,
+            spans: group.source_map,
+        };
+        let top = chunks_at(text, 0);
+        let mut o = Overlay {
+            package: named.then(|| parsed.pkg.name.to_string()),
+            ..Overlay::default()
+        };
+        for id in parsed.interfaces() {
+            let iface = &parsed.pkg.interfaces[id];
+            let Some((_, chunk)) = chunk_at(&top, parsed.at(iface.span)) else {
+                continue;
+            };
+            if is_callbacks(&iface.docs) {
+                o.callbacks.push(chunk.trim().to_string());
+                continue;
+            }
+            if o.interface.is_some() {
+                return Err(
+                    "an overlay has one interface (besides interfaces of callbacks, `@ffi(callbacks = true)`)"
+                        .into(),
+                );
+            }
+            o.interface = iface.name.clone();
+            o.docs = doc_lines(chunk);
+            let open = chunk
+                .find('{')
+                .ok_or("expected `{` after the interface name")?;
+            let close = chunk
+                .rfind('}')
+                .ok_or("expected `}` closing the interface")?;
+            let start = range_of(text, chunk).start + open + 1;
+            o.body(
+                &parsed,
+                id,
+                iface,
+                chunks_at(&chunk[open + 1..close], start),
+            );
         }
+        let mut worlds: Vec<Range<usize>> = parsed
+            .pkg
+            .worlds
+            .iter()
+            .filter_map(|(_, w)| chunk_at(&top, parsed.at(w.span)))
+            .map(|(_, c)| range_of(text, c))
+            .collect();
+        worlds.sort_by_key(|r| r.start);
+        worlds.dedup();
+        o.worlds = worlds
+            .into_iter()
+            .map(|r| text[r].trim().to_string())
+            .collect();
         if o.interface.is_none() {
             return Err("no interface in the overlay".into());
         }
         Ok(o)
     }
 
-    fn body(&mut self, body: &str) -> Result<(), String> {
-        for chunk in chunks(body) {
-            let h = head(chunk);
-            let text = reindent(chunk);
-            if let Some(rest) = h.strip_prefix("use ") {
-                match rest.strip_prefix("dlwit:c/types.{") {
-                    Some(names) => self.prelude.extend(
-                        names
-                            .trim_end_matches(';')
-                            .trim_end_matches('}')
-                            .split(',')
-                            .map(|n| n.trim().to_string())
-                            .filter(|n| !n.is_empty()),
-                    ),
-                    None => self.uses.push(h.to_string()),
+    fn body(&mut self, p: &Parsed, id: InterfaceId, iface: &Interface, chunks: Vec<(usize, &str)>) {
+        // Each chunk holds a `use`, a type or a function: which one, from
+        // wit-parser's items at their names' offsets.
+        let types: Vec<(usize, wit_parser::TypeId)> = iface
+            .types
+            .values()
+            .map(|t| (p.at(p.pkg.types[*t].span), *t))
+            .collect();
+        for (start, chunk) in chunks {
+            let inside = |at: usize| (start..start + chunk.len()).contains(&at);
+            let mut its_types: Vec<&(usize, wit_parser::TypeId)> =
+                types.iter().filter(|(at, _)| inside(*at)).collect();
+            its_types.sort_by_key(|(at, _)| *at);
+            if let Some((_, first)) = its_types.first()
+                && let Some(prelude) = p.used(id, *first)
+            {
+                if prelude {
+                    self.prelude.extend(
+                        its_types
+                            .iter()
+                            .filter_map(|(_, t)| p.pkg.types[*t].name.clone()),
+                    );
+                } else {
+                    // The chunk ends at the `}` of `use a:b/c.{x}`.
+                    let line = head(chunk).trim_end_matches(';');
+                    self.uses.push(format!("{line};"));
                 }
                 continue;
             }
-            let docs = doc_lines(chunk);
-            let (c, symbol) = ffi_values(&docs);
             let mut item = OverlayItem {
-                text,
+                text: reindent(chunk),
                 claims: Vec::new(),
                 type_name: None,
                 functions: Vec::new(),
                 c_name: None,
             };
-            let first = h.split_whitespace().next().unwrap_or("");
-            if matches!(
-                first,
-                "record" | "enum" | "flags" | "variant" | "resource" | "type"
-            ) {
-                let name = h
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("")
-                    .trim_end_matches([';', '{'])
-                    .trim_start_matches('%')
-                    .to_string();
-                item.claims.push(format!("type:{name}"));
-                if let Some(c) = &c {
-                    item.claims.push(format!("c:{}", ctype_key(c)));
-                    if first != "resource" {
-                        item.c_name = Some(c.clone());
-                    }
-                }
-                if first == "resource" {
-                    for l in docs.iter().filter(|l| l.contains("@ffi(")) {
-                        if let Some(m) = FFI_DROP.captures(l) {
-                            self.drops.push(m[1].to_string());
-                        }
-                    }
-                    let inner = chunk
-                        .find('{')
-                        .map(|o| &chunk[o + 1..chunk.rfind('}').unwrap_or(chunk.len())])
-                        .unwrap_or("");
-                    let mut inferred = None;
-                    for f in chunks(inner) {
-                        let fh = head(f);
-                        let (fc, fs) = ffi_values(&doc_lines(f));
-                        if let Some(sym) = fs.clone().or_else(|| fc.as_deref().and_then(proto_name))
-                        {
-                            item.claims.push(format!("fn:{sym}"));
-                            item.functions.push((sym, fc.clone()));
-                        }
-                        let method = fh.contains(": func") && !fh.contains("static");
-                        if method
-                            && inferred.is_none()
-                            && let Some(first) = fc
-                                .as_deref()
-                                .and_then(|p| proto_params(p).into_iter().next())
-                        {
-                            // Handles are pointers (`sqlite3 *db`); a
-                            // struct by value is held by value, no handle type.
-                            let t = param_type(&first);
-                            if t.ends_with('*') {
-                                inferred = Some(t.trim_start_matches("const").to_string());
-                            }
-                        }
-                    }
-                    if c.is_none()
-                        && let Some(t) = inferred
-                    {
-                        item.claims.push(format!("c:{t}"));
-                    }
-                }
-                item.type_name = Some(name);
-            } else if (h.contains(": func") || h.contains(": static func"))
-                && let Some(sym) = symbol.or_else(|| c.as_deref().and_then(proto_name))
+            if let Some((_, t)) = its_types.first() {
+                self.type_item(p, iface, *t, &mut item);
+            } else if let Some(f) = iface.functions.values().find(|f| {
+                matches!(
+                    f.kind,
+                    FunctionKind::Freestanding | FunctionKind::AsyncFreestanding
+                ) && inside(p.at(f.span))
+            }) && let Some(sym) = ffi_str(&f.docs, "symbol")
+                .or_else(|| ffi_str(&f.docs, "c").as_deref().and_then(proto_name))
             {
                 item.claims.push(format!("fn:{sym}"));
-                item.functions.push((sym, c));
+                item.functions.push((sym, ffi_str(&f.docs, "c")));
             }
             self.items.push(item);
         }
-        Ok(())
+    }
+
+    /// A record, enum, flags, variant, alias or resource of the interface.
+    fn type_item(
+        &mut self,
+        p: &Parsed,
+        iface: &Interface,
+        id: wit_parser::TypeId,
+        item: &mut OverlayItem,
+    ) {
+        let def = &p.pkg.types[id];
+        let name = def.name.clone().unwrap_or_default();
+        let c = ffi_str(&def.docs, "c");
+        let resource = matches!(def.kind, TypeDefKind::Resource);
+        item.claims.push(format!("type:{name}"));
+        if let Some(c) = &c {
+            item.claims.push(format!("c:{}", ctype_key(c)));
+            if !resource {
+                item.c_name = Some(c.clone());
+            }
+        }
+        if resource {
+            self.drops.extend(ffi_str(&def.docs, "drop"));
+            let mut functions: Vec<&wit_parser::Function> = iface
+                .functions
+                .values()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FunctionKind::Method(r)
+                            | FunctionKind::Static(r)
+                            | FunctionKind::Constructor(r)
+                            | FunctionKind::AsyncMethod(r)
+                            | FunctionKind::AsyncStatic(r) if r == id
+                    )
+                })
+                .collect();
+            functions.sort_by_key(|f| p.at(f.span));
+            let mut inferred = None;
+            for f in functions {
+                let fc = ffi_str(&f.docs, "c");
+                if let Some(sym) =
+                    ffi_str(&f.docs, "symbol").or_else(|| fc.as_deref().and_then(proto_name))
+                {
+                    item.claims.push(format!("fn:{sym}"));
+                    item.functions.push((sym, fc.clone()));
+                }
+                if matches!(f.kind, FunctionKind::Method(_))
+                    && inferred.is_none()
+                    && let Some(first) = fc
+                        .as_deref()
+                        .and_then(|p| proto_params(p).into_iter().next())
+                {
+                    // Handles are pointers (`sqlite3 *db`); a struct by
+                    // value is held by value, no handle type.
+                    let t = param_type(&first);
+                    if t.ends_with('*') {
+                        inferred = Some(t.trim_start_matches("const").to_string());
+                    }
+                }
+            }
+            if c.is_none()
+                && let Some(t) = inferred
+            {
+                item.claims.push(format!("c:{t}"));
+            }
+        }
+        item.type_name = Some(name);
     }
 }
 
@@ -406,415 +464,102 @@ fn reindent(chunk: &str) -> String {
         .join("\n")
 }
 
-/// Names around the items.
-pub struct Frame {
-    /// `dlwit:zlib`
-    pub package: String,
-    /// The interface name.
-    pub interface: String,
-    /// The headers' file names, for the doc line.
-    pub headers: Vec<String>,
-    /// The overlay as the user named it.
-    pub overlay: Option<String>,
+#[cfg(test)]
+mod tests {
+    use super::Overlay;
+
+    const OVERLAY: &str = r#"// A hand-written overlay.
+package dlwit:demo;
+
+/// The demo library.
+/// @ffi(lib = "libdemo.so.1")
+interface %demo {
+  use dlwit:c/types.{c-int, size};
+  use other:pkg/iface.{thing};
+
+  /// @ffi(c = "struct demo_point")
+  record point { x: c-int, y: c-int }
+
+  // A comment kept with the item.
+  /// @ffi(c = "demo_db *", drop = "demo_close")
+  resource db {
+    /// @ffi(c = "int demo_open(const char *path, demo_db **db)", error = "nonzero")
+    open: static func(path: string) -> result<db, c-int>;
+    /// @ffi(c = "int demo_exec(demo_db *db, const char *sql)")
+    exec: func(sql: string) -> c-int;
+  }
+
+  /// @ffi(symbol = "demo_len")
+  len: func(s: string) -> size;
 }
 
-/// Compares an overlay prototype with the header's declaration.
-fn cross_check(model: &Model, symbol: &str, proto: &str) -> Option<String> {
-    let Some(f) = model.functions.iter().find(|f| f.name == symbol) else {
-        return Some(format!(
-            "overlay function `{symbol}` is not declared in the headers"
-        ));
-    };
-    let mut params = proto_params(proto);
-    if params.last().is_some_and(|p| p == "...") {
-        params.pop();
-        if !f.variadic {
-            return Some(format!(
-                "overlay `{symbol}` is variadic, the header's is not"
-            ));
-        }
-    }
-    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let header_ret = compact(&f.ret.spelling);
-    let open = proto.find('(').unwrap_or(0);
-    let overlay_ret = compact(proto[..open].trim_end().trim_end_matches(symbol));
-    let mut diffs = Vec::new();
-    if overlay_ret != header_ret && !same_scalar(&overlay_ret, &f.ret) {
-        diffs.push(format!(
-            "returns `{}`, the header `{}`",
-            overlay_ret, header_ret
-        ));
-    }
-    if params.len() != f.params.len() {
-        diffs.push(format!(
-            "has {} parameters, the header {}",
-            params.len(),
-            f.params.len()
-        ));
-    } else {
-        for (i, (p, (_, ty))) in params.iter().zip(&f.params).enumerate() {
-            let h = compact(&ty.spelling);
-            let o = param_type(p);
-            if o != h && !same_scalar(&o, ty) {
-                diffs.push(format!("parameter {} is `{o}`, the header `{h}`", i + 1));
-            }
-        }
-    }
-    (!diffs.is_empty()).then(|| format!("overlay `{symbol}`: {}", diffs.join("; ")))
+/// @ffi(callbacks = true)
+interface demo-callbacks {
+  use dlwit:c/types.{c-int};
+  on-row: func(n: c-int) -> c-int;
 }
 
-/// Width, float-ness and signedness of a prelude or WIT scalar.
-fn scalar_class(prim: &str) -> Option<(u8, bool, bool)> {
-    Some(match prim {
-        "bool" => (1, false, false),
-        "c-char" | "c-schar" | "s8" => (1, false, true),
-        "c-uchar" | "u8" => (1, false, false),
-        "c-short" | "s16" => (2, false, true),
-        "c-ushort" | "u16" => (2, false, false),
-        "c-int" | "s32" => (4, false, true),
-        "c-uint" | "u32" => (4, false, false),
-        "c-long" | "c-longlong" | "ssize" | "s64" => (8, false, true),
-        "c-ulong" | "c-ulonglong" | "size" | "u64" => (8, false, false),
-        "f32" => (4, true, true),
-        "f64" => (8, true, true),
-        _ => return None,
-    })
-}
+world app { import %demo; }
+"#;
 
-/// Whether a builtin C spelling (`long`, `unsigned int`) names the same
-/// scalar as the header's type (`off_t`, `uInt`).
-fn same_scalar(compact: &str, header: &crate::model::Ty) -> bool {
-    let prim = match compact {
-        "_Bool" | "bool" => "bool",
-        "char" => "c-char",
-        "signedchar" => "c-schar",
-        "unsignedchar" => "c-uchar",
-        "short" | "shortint" => "c-short",
-        "unsignedshort" => "c-ushort",
-        "int" | "signed" | "signedint" => "c-int",
-        "unsigned" | "unsignedint" => "c-uint",
-        "long" | "longint" | "longlong" | "int64_t" => "c-long",
-        "unsignedlong" | "unsignedlonglong" | "size_t" | "uint64_t" => "c-ulong",
-        "float" => "f32",
-        "double" => "f64",
-        _ => return false,
-    };
-    matches!(&header.kind, crate::model::Kind::Prim(p)
-        if scalar_class(p).is_some() && scalar_class(p) == scalar_class(prim))
-}
+    #[test]
+    fn reads_items_claims_and_text() {
+        let o = Overlay::parse(OVERLAY).unwrap();
+        assert_eq!(o.package.as_deref(), Some("dlwit:demo"));
+        assert_eq!(o.interface.as_deref(), Some("demo"));
+        assert_eq!(
+            o.docs,
+            ["/// The demo library.", "/// @ffi(lib = \"libdemo.so.1\")"]
+        );
+        assert_eq!(o.prelude, ["c-int", "size"]);
+        assert_eq!(o.uses, ["use other:pkg/iface.{thing};"]);
+        assert_eq!(o.drops, ["demo_close"]);
+        assert_eq!(o.items.len(), 3);
+        assert_eq!(o.items[0].claims, ["type:point", "c:demo_point"]);
+        assert_eq!(o.items[0].c_name.as_deref(), Some("struct demo_point"));
+        assert_eq!(
+            o.items[1].claims,
+            ["type:db", "c:demo_db*", "fn:demo_open", "fn:demo_exec"]
+        );
+        assert!(
+            o.items[1]
+                .text
+                .starts_with("  // A comment kept with the item.\n")
+        );
+        assert!(o.items[1].text.ends_with("  }"), "{}", o.items[1].text);
+        assert_eq!(o.items[2].claims, ["fn:demo_len"]);
+        assert_eq!(o.callbacks.len(), 1);
+        assert!(
+            o.callbacks[0].starts_with("/// @ffi(callbacks = true)\ninterface demo-callbacks {")
+        );
+        assert_eq!(o.worlds, ["world app { import %demo; }"]);
+    }
 
-/// Renders the whole WIT file.
-pub fn render(
-    g: &Generated,
-    frame: &Frame,
-    overlay: Option<&Overlay>,
-    model: &Model,
-    warnings: &mut Vec<String>,
-) -> String {
-    let empty = Overlay::default();
-    let o = overlay.unwrap_or(&empty);
-    // Which overlay item replaces which generated item, and renames.
-    let mut claim_of: HashMap<&str, usize> = HashMap::new();
-    for (k, item) in o.items.iter().enumerate() {
-        for c in &item.claims {
-            claim_of.entry(c.as_str()).or_insert(k);
-        }
+    #[test]
+    fn a_handle_type_is_inferred_from_the_first_method() {
+        let o = Overlay::parse(
+            "interface z {\n  resource gz {\n    /// @ffi(c = \"int gzclose(gzFile file)\")\n    close: func() -> s32;\n    /// @ffi(c = \"int gzputs(struct gz_s *file, const char *s)\")\n    puts: func(s: string) -> s32;\n  }\n}\n",
+        )
+        .unwrap();
+        assert_eq!(o.package, None);
+        assert_eq!(
+            o.items[0].claims,
+            ["type:gz", "fn:gzclose", "fn:gzputs", "c:structgz_s*"]
+        );
     }
-    let mut renames = HashMap::new();
-    // Prototypes of generated functions spell a struct the overlay renamed
-    // (`Texture` → `Texture2D`) by the overlay's C name.
-    let mut c_renames: Vec<(String, String)> = Vec::new();
-    let mut replaced_by: Vec<Option<usize>> = Vec::new();
-    for item in &g.items {
-        let mut claims = item.claims();
-        if let Item::Skipped { c_name, .. } = item {
-            claims.push(format!("fn:{c_name}"));
-            claims.push(format!("c:{}", ctype_key(c_name)));
-        }
-        let k = claims
-            .iter()
-            .find_map(|c| claim_of.get(c.as_str()).copied());
-        if let (Some(k), Some(name)) = (k, item.type_name())
-            && let Some(new) = &o.items[k].type_name
-            && new != name
-        {
-            renames.insert(name.to_string(), new.clone());
-        }
-        if let (Some(k), Item::Record { c_name, .. }) = (k, item)
-            && let Some(new) = &o.items[k].c_name
-            && ctype_key(new) != ctype_key(c_name)
-        {
-            c_renames.push((c_name.clone(), new.clone()));
-        }
-        replaced_by.push(k);
-    }
-    for item in &o.items {
-        for (sym, proto) in &item.functions {
-            if let Some(p) = proto
-                && let Some(w) = cross_check(model, sym, p)
-            {
-                warnings.push(w);
-            }
-        }
-    }
-    // The body.
-    let mut body: Vec<String> = Vec::new();
-    let mut emitted = HashSet::new();
-    let mut uses: Vec<&str> = Vec::new();
-    let mut in_functions = false;
-    for (item, k) in g.items.iter().zip(&replaced_by) {
-        if matches!(item, Item::Func { .. }) && !in_functions {
-            in_functions = true;
-            body.push(String::new());
-        }
-        match k {
-            Some(k) => {
-                if emitted.insert(*k) {
-                    body.push(overlay_text(&o.items[*k]));
-                }
-            }
-            None => body.push(render_item(item, &renames, &c_renames)),
-        }
-    }
-    let rest: Vec<usize> = (0..o.items.len())
-        .filter(|k| !emitted.contains(k))
-        .collect();
-    for k in rest {
-        body.push(overlay_text(&o.items[k]));
-    }
-    // Prelude names: the generated items' and the overlay's.
-    let tys = g
-        .items
-        .iter()
-        .zip(&replaced_by)
-        .filter(|(_, k)| k.is_none())
-        .flat_map(|(i, _)| item_types(i));
-    let generated_uses = prelude_uses(tys);
-    for p in crate::map::PRELUDE_ORDER.iter().copied() {
-        if generated_uses.contains(&p) || o.prelude.iter().any(|n| n == p) {
-            uses.push(p);
-        }
-    }
-    let mut out = String::new();
-    let list = frame
-        .headers
-        .iter()
-        .map(|h| format!("`{h}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if let Some(name) = &frame.overlay {
-        out.push_str(&format!(
-            "// Generated by `dlwit import` from {list} with the overlay `{name}`:\n// regenerate it rather than edit it.\n"
-        ));
-    }
-    out.push_str(&format!(
-        "package {};\n\n",
-        o.package.as_deref().unwrap_or(&frame.package)
-    ));
-    let interface = o
-        .interface
-        .clone()
-        .unwrap_or_else(|| frame.interface.clone());
-    if o.docs.is_empty() {
-        out.push_str(&format!(
-            "/// Generated by `dlwit import` from {list}: regenerate it rather than\n/// edit it, and keep hand-written items in an overlay.\n"
-        ));
-        if let Some(lib) = &g.lib {
-            out.push_str(&format!("/// @ffi(lib = \"{lib}\")\n"));
-        }
-    } else {
-        for d in &o.docs {
-            out.push_str(d);
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("interface {} {{\n", ident(&interface)));
-    if !uses.is_empty() {
-        out.push_str(&format!("  use dlwit:c/types.{{{}}};\n", uses.join(", ")));
-    }
-    for u in &o.uses {
-        out.push_str(&format!("  {u}\n"));
-    }
-    if uses.is_empty()
-        && o.uses.is_empty()
-        && let Some(first) = body.first_mut()
-    {
-        // No `use` line above: no blank line before the first item.
-        *first = first.trim_start_matches('\n').to_string();
-    }
-    for b in body {
-        out.push_str(&b);
-        out.push('\n');
-    }
-    out.push_str("}\n");
-    for c in &o.callbacks {
-        out.push('\n');
-        out.push_str(c);
-        out.push('\n');
-    }
-    if o.worlds.is_empty() {
-        out.push_str(&format!(
-            "\nworld imports {{\n  import {};\n}}\n",
-            ident(&interface)
-        ));
-    } else {
-        for w in &o.worlds {
-            out.push('\n');
-            out.push_str(w);
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("\n// {}\n", g.summary));
-    out
-}
 
-/// An overlay item's text: types get a blank line before them, like the
-/// generated ones.
-fn overlay_text(item: &OverlayItem) -> String {
-    if item.type_name.is_some() {
-        format!("\n{}", item.text)
-    } else {
-        item.text.clone()
+    #[test]
+    fn refuses_what_is_not_an_overlay() {
+        assert!(
+            Overlay::parse("package a:b;\nworld w {}\n")
+                .unwrap_err()
+                .contains("no interface")
+        );
+        assert!(
+            Overlay::parse("package a:b;\ninterface x {}\ninterface y {}\n")
+                .unwrap_err()
+                .contains("one interface")
+        );
+        assert!(Overlay::parse("package a:b;\ninterface x { f: func(; }\n").is_err());
     }
-}
-
-fn item_types(item: &Item) -> Vec<&crate::map::WitTy> {
-    match item {
-        Item::Record { fields, .. } => fields.iter().map(|f| &f.1).collect(),
-        Item::Func {
-            params, results, ..
-        } => params.iter().map(|p| &p.1).chain(results.iter()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn render_item(
-    item: &Item,
-    renames: &HashMap<String, String>,
-    c_renames: &[(String, String)],
-) -> String {
-    let mut s = String::new();
-    let name = |n: &str| ident(renames.get(n).map_or(n, String::as_str));
-    match item {
-        Item::Record {
-            name: n,
-            c_name,
-            doc,
-            fields,
-            ..
-        } => {
-            s.push('\n');
-            for d in doc.iter().flat_map(|d| d.lines()) {
-                s.push_str(&format!("  /// {d}\n"));
-            }
-            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name)));
-            s.push_str(&format!("  record {} {{\n", name(n)));
-            for (f, t) in fields {
-                s.push_str(&format!("    {}: {},\n", ident(f), t.render(renames)));
-            }
-            s.push_str("  }");
-        }
-        Item::Enum {
-            name: n,
-            c_name,
-            doc,
-            cases,
-        } => {
-            s.push('\n');
-            for d in doc {
-                s.push_str(&format!("  /// {d}\n"));
-            }
-            if let Some(c) = c_name {
-                s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c)));
-            }
-            s.push_str(&format!("  enum {} {{\n", name(n)));
-            for c in cases {
-                s.push_str(&format!(
-                    "    /// `{}`\n    /// @ffi(value = {})\n    {},\n",
-                    c.c,
-                    c.value,
-                    ident(&c.wit)
-                ));
-            }
-            s.push_str("  }");
-        }
-        Item::Flags {
-            name: n,
-            doc,
-            members,
-        } => {
-            s.push('\n');
-            for d in doc {
-                s.push_str(&format!("  /// {d}\n"));
-            }
-            s.push_str(&format!("  flags {} {{\n", name(n)));
-            for c in members {
-                s.push_str(&format!(
-                    "    /// `{}`\n    /// @ffi(value = {:#x})\n    {},\n",
-                    c.c,
-                    c.value,
-                    ident(&c.wit)
-                ));
-            }
-            s.push_str("  }");
-        }
-        Item::Resource {
-            name: n,
-            c_name,
-            drop,
-        } => {
-            s.push('\n');
-            match drop {
-                Some(d) => s.push_str(&format!(
-                    "  /// @ffi(c = \"{}\", drop = \"{d}\")\n",
-                    escape(c_name)
-                )),
-                None => s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name))),
-            }
-            s.push_str(&format!("  resource {};", name(n)));
-        }
-        Item::Func {
-            name: n,
-            proto,
-            doc,
-            params,
-            results,
-            ..
-        } => {
-            for d in doc {
-                s.push_str(&format!("  /// {d}\n"));
-            }
-            let mut proto = proto.clone();
-            for (from, to) in c_renames {
-                let word = Regex::new(&format!(r"\b{}\b", regex::escape(from))).expect("valid");
-                proto = word.replace_all(&proto, regex::NoExpand(to)).into_owned();
-            }
-            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(&proto)));
-            let ps = params
-                .iter()
-                .map(|(p, t)| format!("{}: {}", ident(p), t.render(renames)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let r = match results.as_slice() {
-                [] => String::new(),
-                [one] => format!(" -> {}", one.render(renames)),
-                many => format!(
-                    " -> tuple<{}>",
-                    many.iter()
-                        .map(|t| t.render(renames))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            s.push_str(&format!("  {}: func({ps}){r};", ident(n)));
-        }
-        Item::Skipped { c_name, reason } => {
-            s.push_str(&format!("  // skipped `{c_name}`: {reason}"));
-        }
-    }
-    s
 }

@@ -4,6 +4,7 @@ use crate::macros;
 use crate::model::{Enum, Field, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty};
 use crate::{Error, ParseOptions};
 use clang::{Clang, Entity, EntityKind, Index, StorageClass, TypeKind, diagnostic::Severity};
+use dlwit_ctype::CName;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -243,21 +244,10 @@ fn key_of(decl: &Entity<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// The WIT prelude spelling of a typedef the prelude or WIT names exactly.
-fn known_typedef(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "size_t" => "size",
-        "ssize_t" => "ssize",
-        "int8_t" => "s8",
-        "uint8_t" => "u8",
-        "int16_t" => "s16",
-        "uint16_t" => "u16",
-        "int32_t" => "s32",
-        "uint32_t" => "u32",
-        "int64_t" => "s64",
-        "uint64_t" => "u64",
-        _ => return None,
-    })
+/// The named C type of a typedef the shared table names exactly (`size_t`,
+/// `int32_t`): its own prelude alias or WIT type, not the one underneath.
+fn known_typedef(name: &str) -> Option<CName> {
+    CName::by_spelling(name).filter(|c| !c.spelling().contains(' '))
 }
 
 fn doc_of(e: &Entity<'_>) -> Option<String> {
@@ -591,33 +581,33 @@ impl Reader<'_> {
         }
         let canon = cur.get_canonical_type();
         let mut is_char = false;
-        let prim = |s: &'static str| Kind::Prim(s);
+        let prim = Kind::Scalar;
         let kind = match canon.get_kind() {
             TypeKind::Void => Kind::Void,
-            TypeKind::Bool => prim("bool"),
+            TypeKind::Bool => prim(CName::Bool),
             TypeKind::CharS => {
                 is_char = true;
-                prim("c-char")
+                prim(CName::Char)
             }
             TypeKind::SChar => {
                 is_char = true;
-                prim("c-schar")
+                prim(CName::SChar)
             }
             TypeKind::CharU | TypeKind::UChar => {
                 is_char = true;
-                prim("c-uchar")
+                prim(CName::UChar)
             }
-            TypeKind::Short => prim("c-short"),
-            TypeKind::UShort => prim("c-ushort"),
-            TypeKind::Int => prim("c-int"),
-            TypeKind::UInt => prim("c-uint"),
-            TypeKind::Long => prim("c-long"),
-            TypeKind::ULong => prim("c-ulong"),
-            TypeKind::LongLong => prim("c-longlong"),
-            TypeKind::ULongLong => prim("c-ulonglong"),
-            TypeKind::Float => prim("f32"),
-            TypeKind::Double => prim("f64"),
-            TypeKind::LongDouble => Kind::LongDouble,
+            TypeKind::Short => prim(CName::Short),
+            TypeKind::UShort => prim(CName::UShort),
+            TypeKind::Int => prim(CName::Int),
+            TypeKind::UInt => prim(CName::UInt),
+            TypeKind::Long => prim(CName::Long),
+            TypeKind::ULong => prim(CName::ULong),
+            TypeKind::LongLong => prim(CName::LongLong),
+            TypeKind::ULongLong => prim(CName::ULongLong),
+            TypeKind::Float => prim(CName::Float),
+            TypeKind::Double => prim(CName::Double),
+            TypeKind::LongDouble => prim(CName::LongDouble),
             TypeKind::Pointer => {
                 let pointee = canon
                     .get_pointee_type()
@@ -646,7 +636,7 @@ impl Reader<'_> {
             },
             TypeKind::Enum => match canon.get_declaration() {
                 Some(d) => Kind::Enum(self.enumeration(d)),
-                None => prim("c-int"),
+                None => prim(CName::Int),
             },
             TypeKind::ConstantArray => {
                 let elem = canon.get_element_type().map(|e| self.ty(e));
@@ -664,7 +654,7 @@ impl Reader<'_> {
             other => Kind::Unsupported(format!("{other:?}")),
         };
         let kind = match (kind, known) {
-            (Kind::Prim(_), Some(k)) => Kind::Prim(k),
+            (Kind::Scalar(_), Some(k)) => Kind::Scalar(k),
             (k, _) => k,
         };
         Ty {

@@ -7,6 +7,7 @@
 int mp_add(int a, int b);
 unsigned long mp_ulong(unsigned long x, long y, long long z, unsigned long long w);
 double mp_scale(double x, float f);
+long double mp_precise(long double x);
 bool mp_flag(bool on, char c, signed char sc, unsigned char uc, short s, unsigned short us);
 size_t mp_sizes(size_t n, int64_t i, uint8_t b, uint32_t u);
 void mp_nothing(void);

@@ -7,7 +7,6 @@ struct sk_with_union { int kind; union sk_value value; };
 struct sk_anonymous { int kind; union { int i; float f; }; };
 struct sk_flexible { int n; int items[]; };
 struct sk_huge { char name[256]; };
-struct sk_wide { long double x; };
 struct sk_empty;
 
 /* Callbacks. */
@@ -16,12 +15,11 @@ void sk_sort(int *items, int n, sk_compare cmp);
 sk_compare sk_default_compare(void);
 void sk_on_event(void (*handler)(int event));
 
-/* Unions, bitfields, long double, other types. */
+/* Unions, bitfields, other types. */
 union sk_value sk_union_value(int i);
 void sk_set_bits(struct sk_bits bits);
 int sk_kind(struct sk_with_union v);
 int sk_anon(struct sk_anonymous v);
-long double sk_precise(long double x);
 __int128 sk_wide_int(void);
 int sk_huge_name(struct sk_huge h);
 

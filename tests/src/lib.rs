@@ -25,12 +25,18 @@ pub const FIXTURE_LIB: &str = env!("DLWIT_FIXTURE_LIB");
 /// The layout probe built by build.rs.
 pub const LAYOUT_PROBE: &str = env!("DLWIT_LAYOUT_PROBE");
 
-fn run_cargo(args: &[&str], dir: &Path, what: &str) {
+/// Runs cargo in `dir`. The guest workspace has its own target directory:
+/// for it (`own_target`) a `CARGO_TARGET_DIR` the tests run with is not
+/// passed on; for the repository's own crates it is, since `cli()` looks
+/// for the binary there.
+fn run_cargo(args: &[&str], dir: &Path, what: &str, own_target: bool) {
     eprintln!("building {what} (once per test run)...");
-    let out = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(args).current_dir(dir);
+    if own_target {
+        cargo.env_remove("CARGO_TARGET_DIR");
+    }
+    let out = cargo
         .output()
         .unwrap_or_else(|e| panic!("cannot run cargo to build {what}: {e}"));
     assert!(
@@ -75,6 +81,7 @@ pub fn guest(name: &str) -> PathBuf {
             &["build", "--release", "--target", "wasm32-wasip2"],
             &root().join("guest"),
             "the guest components",
+            true,
         )
     });
     root().join(format!("guest/target/wasm32-wasip2/release/{name}.wasm"))
@@ -88,6 +95,7 @@ pub fn cli() -> PathBuf {
             &["build", "-p", "dlwit", "--bin", "dlwit"],
             &root(),
             "the dlwit CLI",
+            false,
         )
     });
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root().join("target"), PathBuf::from);
@@ -205,6 +213,23 @@ impl Runner {
         self.run_full(name, args, &[], setup)
     }
 
+    /// Runs the component at `path` (a guest built outside the Rust guest
+    /// workspace: another language's) with `args` and the directories
+    /// `dirs`, as [`Runner::run_in`]; its argument 0 is its file name.
+    ///
+    /// Its compiled code is kept beside it (`PATH.cwasm`) and reused by later
+    /// test runs while wasmtime accepts it (same version and settings): the
+    /// other languages' components are large (Python's is 18 MB) and take
+    /// seconds to compile.
+    pub fn run_file(&self, path: &Path, args: &[&str], dirs: &[(&Path, &str, bool)]) -> Outcome {
+        let key = path.display().to_string();
+        let component = compiled(&key, || precompiled(path));
+        let name = path
+            .file_name()
+            .map_or(key.clone(), |n| n.to_string_lossy().into_owned());
+        self.run_component(&component, &name, args, dirs, |_| ()).0
+    }
+
     fn run_full(
         &self,
         name: &str,
@@ -212,7 +237,17 @@ impl Runner {
         dirs: &[(&Path, &str, bool)],
         setup: impl FnOnce(&mut WasiHost),
     ) -> (Outcome, WasiHost) {
-        let component = component(name);
+        self.run_component(&component(name), name, args, dirs, setup)
+    }
+
+    fn run_component(
+        &self,
+        component: &Component,
+        name: &str,
+        args: &[&str],
+        dirs: &[(&Path, &str, bool)],
+        setup: impl FnOnce(&mut WasiHost),
+    ) -> (Outcome, WasiHost) {
         let stdout = MemoryOutputPipe::new(1 << 20);
         let argv: Vec<&str> = std::iter::once(name).chain(args.iter().copied()).collect();
         let mut ctx = WasiCtx::builder();
@@ -231,7 +266,7 @@ impl Runner {
         setup(&mut host);
         let mut store = Store::new(engine(), host);
         let all: Vec<&Bindings> = self.bindings.iter().collect();
-        let result = dlwit::instantiate(&self.linker, &mut store, &component, &all)
+        let result = dlwit::instantiate(&self.linker, &mut store, component, &all)
             .and_then(|instance| WasiCommand::new(&mut store, &instance))
             .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store))
             .map_err(|e| format!("{e:?}"))
@@ -294,14 +329,55 @@ impl Drop for TempDir {
 
 /// Compiles guest `name` once per test process.
 fn component(name: &str) -> Component {
+    compiled(name, || {
+        Component::from_file(engine(), guest(name))
+            .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"))
+    })
+}
+
+/// The component at `path`, from the compiled code kept at `PATH.cwasm`
+/// when wasmtime accepts it, else compiled and kept there.
+fn precompiled(path: &Path) -> Component {
+    let mut cwasm = path.as_os_str().to_owned();
+    cwasm.push(".cwasm");
+    let cwasm = PathBuf::from(cwasm);
+    #[expect(
+        unsafe_code,
+        reason = "deserializing compiled code this harness wrote itself"
+    )]
+    // SAFETY: `PATH.cwasm` is only ever written below, by this harness, from
+    // `Engine::precompile_component` on the component beside it (under
+    // target/, named by a hash of the component's sources); wasmtime itself
+    // refuses code from another version or with other settings.
+    let cached = unsafe { Component::deserialize_file(engine(), &cwasm) };
+    if let Ok(c) = cached {
+        return c;
+    }
+    let wasm =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let code = engine()
+        .precompile_component(&wasm)
+        .unwrap_or_else(|e| panic!("cannot compile {}: {e:?}", path.display()));
+    let tmp = cwasm.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, &code).is_ok() {
+        let _ = std::fs::rename(&tmp, &cwasm);
+    }
+    #[expect(unsafe_code, reason = "deserializing code this engine just compiled")]
+    // SAFETY: `code` is what `precompile_component` made with this engine.
+    let component = unsafe { Component::deserialize(engine(), &code) };
+    component.unwrap_or_else(|e| panic!("cannot load {}: {e:?}", path.display()))
+}
+
+/// The component compiled under `key`, compiling it with `compile` the
+/// first time in this test process.
+fn compiled(key: &str, compile: impl FnOnce() -> Component) -> Component {
     static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Component)>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some((_, c)) = cache.lock().unwrap().iter().find(|(n, _)| n == name) {
+    if let Some((_, c)) = cache.lock().unwrap().iter().find(|(n, _)| n == key) {
         return c.clone();
     }
-    let c = Component::from_file(engine(), guest(name))
-        .unwrap_or_else(|e| panic!("cannot compile guest `{name}`: {e:?}"));
-    cache.lock().unwrap().push((name.to_string(), c.clone()));
+    let c = compile();
+    cache.lock().unwrap().push((key.to_string(), c.clone()));
     c
 }
 

@@ -131,9 +131,7 @@ pub struct FastPlan {
 fn conv_of(shape: &Shape) -> Option<Conv> {
     Some(match shape {
         Shape::Bool(_) => Conv::Bool,
-        Shape::Int(s) => Conv::Int {
-            signed: matches!(s, Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64),
-        },
+        Shape::Int(s) => Conv::Int { signed: s.signed() },
         Shape::F32 => Conv::F32,
         Shape::F64 => Conv::F64,
         Shape::Char => Conv::Char,
@@ -149,7 +147,7 @@ fn canon_size(shape: &Shape) -> usize {
         Shape::Bool(_) => 1,
         Shape::Int(s) => s.size(),
         Shape::F32 | Shape::Char => 4,
-        Shape::F64 => 8,
+        Shape::F64 | Shape::LongDouble => 8,
         Shape::Enum(e) => match e.values.len() {
             0..=256 => 1,
             257..=65536 => 2,
@@ -272,7 +270,12 @@ fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
     fn plain(plan: &Plan, shape: &Shape) -> bool {
         match shape {
             Shape::Int(s) | Shape::Bool(s) => *s != Scalar::Ptr,
-            Shape::F32 | Shape::F64 | Shape::Char | Shape::Enum(_) | Shape::Flags(_) => true,
+            Shape::F32
+            | Shape::F64
+            | Shape::LongDouble
+            | Shape::Char
+            | Shape::Enum(_)
+            | Shape::Flags(_) => true,
             Shape::Struct(id) => plan
                 .struct_(*id)
                 .fields

@@ -322,7 +322,9 @@ fn param_name(func: &Function, i: usize) -> String {
 /// The integer (or pointer) the C function returned.
 fn returned(func: &Function, frame: &Frame) -> u64 {
     match func.ret_type {
-        crate::plan::CType::Scalar(s) => {
+        // Error conventions read integers and pointers (a `long double`,
+        // 16 bytes, is never one).
+        crate::plan::CType::Scalar(s) if s.size() <= 8 => {
             let raw = get(frame.ret(), s.size());
             match s {
                 Scalar::I8 | Scalar::I16 | Scalar::I32 => signed(raw, s.size()) as u64,

@@ -66,6 +66,9 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
         (Shape::Int(_), Val::U64(x)) => put(dst, *x),
         (Shape::F32, Val::Float32(x)) => put(dst, u64::from(x.to_bits())),
         (Shape::F64, Val::Float64(x)) => put(dst, x.to_bits()),
+        (Shape::LongDouble, Val::Float64(x)) => {
+            dst.copy_from_slice(&dlwit_ctype::x87::from_f64(*x))
+        }
         (Shape::Char, Val::Char(c)) => put(dst, u64::from(u32::from(*c))),
         (Shape::Enum(e), Val::Enum(name)) => {
             let i = e
@@ -134,11 +137,17 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
                 Scalar::U32 => Val::U32(raw as u32),
                 Scalar::I64 => Val::S64(raw as i64),
                 Scalar::U64 | Scalar::Ptr => Val::U64(raw),
-                Scalar::Bool | Scalar::F32 | Scalar::F64 => unreachable!("not an integer shape"),
+                Scalar::Bool | Scalar::F32 | Scalar::F64 | Scalar::LongDouble => {
+                    unreachable!("not an integer shape")
+                }
             }
         }
         Shape::F32 => Val::Float32(f32::from_bits(get(src, 4) as u32)),
         Shape::F64 => Val::Float64(f64::from_bits(get(src, 8))),
+        Shape::LongDouble => {
+            let bytes = src[..16].try_into().expect("a 16-byte long double");
+            Val::Float64(dlwit_ctype::x87::to_f64(bytes))
+        }
         Shape::Char => {
             let raw = get(src, 4) as u32;
             Val::Char(char::from_u32(raw).ok_or_else(|| {

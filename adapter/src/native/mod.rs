@@ -30,7 +30,8 @@ pub use blob::Blob;
 pub use frame::{Budget, CStrError, Frame, Over, TRIM_AT, c_str_at};
 pub use sysv::Lent;
 
-use crate::plan::{CType, Plan, Scalar};
+use crate::plan::{CType, Plan};
+use dlwit_ctype::Ffi;
 use libffi::middle::{Cif, CodePtr, Type};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -104,18 +105,19 @@ unsafe impl Sync for Callable {}
 fn ffi_type(plan: &Plan, ty: CType) -> Type {
     match ty {
         CType::Void => Type::void(),
-        CType::Scalar(s) => match s {
-            Scalar::Bool | Scalar::U8 => Type::u8(),
-            Scalar::I8 => Type::i8(),
-            Scalar::I16 => Type::i16(),
-            Scalar::U16 => Type::u16(),
-            Scalar::I32 => Type::i32(),
-            Scalar::U32 => Type::u32(),
-            Scalar::I64 => Type::i64(),
-            Scalar::U64 => Type::u64(),
-            Scalar::F32 => Type::f32(),
-            Scalar::F64 => Type::f64(),
-            Scalar::Ptr => Type::pointer(),
+        CType::Scalar(s) => match s.facts().ffi {
+            Ffi::U8 => Type::u8(),
+            Ffi::I8 => Type::i8(),
+            Ffi::I16 => Type::i16(),
+            Ffi::U16 => Type::u16(),
+            Ffi::I32 => Type::i32(),
+            Ffi::U32 => Type::u32(),
+            Ffi::I64 => Type::i64(),
+            Ffi::U64 => Type::u64(),
+            Ffi::F32 => Type::f32(),
+            Ffi::F64 => Type::f64(),
+            Ffi::LongDouble => Type::longdouble(),
+            Ffi::Pointer => Type::pointer(),
         },
         CType::Struct(id) => Type::structure(
             plan.struct_(id)
@@ -178,10 +180,7 @@ impl Callable {
             arg_bytes: end,
             ret_bytes,
             ret_size: plan.size_align(ret).0,
-            ret_signed: matches!(
-                ret,
-                CType::Scalar(Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64)
-            ),
+            ret_signed: matches!(ret, CType::Scalar(s) if s.signed()),
             // A variadic call also needs %al set to the number of vector
             // registers used: libffi does that, the trampoline does not.
             direct: match variadic {

@@ -9,7 +9,8 @@
 //! left to libffi, which stays the general path and the oracle this is
 //! tested against (the echo tests run every shape through both).
 
-use crate::plan::{CType, Plan, Scalar};
+use crate::plan::{CType, Plan};
+use dlwit_ctype::AbiClass;
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 
@@ -298,11 +299,13 @@ fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
         return None;
     }
     let mut classes = vec![None; size.div_ceil(8)];
-    leaves(plan, ty, 0, &mut |offset, float| {
+    leaves(plan, ty, 0, &mut |offset, class| {
         let c = &mut classes[offset / 8];
-        *c = match (*c, float) {
-            (Some(Class::Integer), _) | (_, false) => Some(Class::Integer),
-            _ => Some(Class::Sse),
+        *c = match (*c, class) {
+            (Some(Class::Integer), _) | (_, AbiClass::Integer) => Some(Class::Integer),
+            (_, AbiClass::Sse) => Some(Class::Sse),
+            // Never reached: `Direct::new` refuses x87 values first.
+            (_, AbiClass::X87) => None,
         };
     });
     classes
@@ -311,10 +314,19 @@ fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
         .collect()
 }
 
-fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, bool)) {
+/// Whether a value of `ty` holds an x87 scalar (`long double`): passed in
+/// memory and returned in `st(0)`, which the trampoline has no way to
+/// read, so such a signature stays on libffi.
+fn has_x87(plan: &Plan, ty: CType) -> bool {
+    let mut x87 = false;
+    leaves(plan, ty, 0, &mut |_, class| x87 |= class == AbiClass::X87);
+    x87
+}
+
+fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass)) {
     match ty {
         CType::Void => {}
-        CType::Scalar(s) => f(base, s.is_float()),
+        CType::Scalar(s) => f(base, s.class()),
         CType::Struct(id) => {
             for field in &plan.struct_(id).fields {
                 leaves(plan, field.shape.ctype(), base + field.offset, f);
@@ -323,15 +335,18 @@ fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, bool)) {
     }
 }
 
+/// How an integer narrower than its register is widened (the table's size
+/// and signedness); everything else fills its eightbyte as it is.
 fn ext_of(ty: CType) -> Ext {
     match ty {
-        CType::Scalar(Scalar::I8) => Ext::Sign(1),
-        CType::Scalar(Scalar::I16) => Ext::Sign(2),
-        CType::Scalar(Scalar::I32) => Ext::Sign(4),
-        CType::Scalar(Scalar::Bool | Scalar::U8) => Ext::Zero(1),
-        CType::Scalar(Scalar::U16) => Ext::Zero(2),
-        CType::Scalar(Scalar::U32) => Ext::Zero(4),
-        _ => Ext::Whole,
+        CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
+            if s.signed() {
+                Ext::Sign(s.size() as u8)
+            } else {
+                Ext::Zero(s.size() as u8)
+            }
+        }
+        CType::Void | CType::Scalar(_) | CType::Struct(_) => Ext::Whole,
     }
 }
 
@@ -466,8 +481,14 @@ impl Direct {
     }
 
     /// Classifies a signature; `None` when it needs more than
-    /// [`MAX_STACK`] stack eightbytes.
+    /// [`MAX_STACK`] stack eightbytes, or has an x87 value.
     pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+        if std::iter::once(&ret)
+            .chain(args)
+            .any(|ty| has_x87(plan, *ty))
+        {
+            return None;
+        }
         let (mut gpr, mut xmm) = (0u8, 0u8);
         let ret_classes = match ret {
             CType::Void => Some(Vec::new()),
@@ -594,6 +615,7 @@ impl Direct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Scalar;
 
     #[test]
     fn classifies_like_the_abi() {
@@ -628,6 +650,10 @@ mod tests {
         // More than MAX_STACK stack eightbytes: left to libffi.
         let many = vec![CType::Scalar(Scalar::I64); 6 + MAX_STACK + 1];
         assert!(Direct::new(&plan, &many, CType::Void).is_none());
+        // An x87 value (in memory, or in st(0)): left to libffi.
+        let ld = CType::Scalar(Scalar::LongDouble);
+        assert!(Direct::new(&plan, &[ld], CType::Void).is_none());
+        assert!(Direct::new(&plan, &[], ld).is_none());
     }
 
     #[test]

@@ -101,27 +101,10 @@ fn capitalize(w: &str) -> String {
     }
 }
 
-/// A prelude alias: (name, shape, C spelling).
+/// A prelude alias: its shape and C spelling, from the shared table.
 fn prelude_alias(name: &str) -> Option<(Shape, &'static str)> {
-    use Scalar::*;
-    Some(match name {
-        "c-char" => (Shape::Int(I8), "char"),
-        "c-schar" => (Shape::Int(I8), "signed char"),
-        "c-uchar" => (Shape::Int(U8), "unsigned char"),
-        "c-short" => (Shape::Int(I16), "short"),
-        "c-ushort" => (Shape::Int(U16), "unsigned short"),
-        "c-int" => (Shape::Int(I32), "int"),
-        "c-uint" => (Shape::Int(U32), "unsigned int"),
-        "c-long" => (Shape::Int(I64), "long"),
-        "c-ulong" => (Shape::Int(U64), "unsigned long"),
-        "c-longlong" => (Shape::Int(I64), "long long"),
-        "c-ulonglong" => (Shape::Int(U64), "unsigned long long"),
-        "size" => (Shape::Int(U64), "size_t"),
-        "ssize" => (Shape::Int(I64), "ssize_t"),
-        "c-bool" => (Shape::Bool(I32), "int"),
-        "ptr" => (Shape::Int(Ptr), "void *"),
-        _ => return None,
-    })
+    let c = dlwit_ctype::CName::by_prelude(name)?;
+    Some((Shape::of(c), c.spelling()))
 }
 
 impl Builder<'_> {

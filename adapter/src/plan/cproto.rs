@@ -2,6 +2,7 @@
 //! just enough to check that the WIT describes the same C signature.
 
 use super::{CType, Plan, Scalar};
+use dlwit_ctype::{AbiClass, CName};
 
 /// What the ABI needs to know of one C type in a prototype.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,22 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class of a value of scalar `s` (from the shared table).
+    pub fn of(s: Scalar) -> Class {
+        match (s, s.class()) {
+            (Scalar::Ptr, _) => Class::Ptr { input: false },
+            (_, AbiClass::Integer) => Class::Int(s.size()),
+            (_, AbiClass::Sse | AbiClass::X87) => Class::Float(s.size()),
+        }
+    }
+
+    /// The floating-point scalar of `n` bytes (`float`, `double`, `long double`).
+    pub fn float(n: usize) -> Option<Scalar> {
+        Scalar::ALL
+            .into_iter()
+            .find(|s| s.class() != AbiClass::Integer && s.size() == n)
+    }
+
     fn describe(&self) -> String {
         match self {
             Class::Void => "`void`".into(),
@@ -105,8 +122,8 @@ pub fn mismatch(plan: &Plan, ty: CType, class: &Class) -> Option<String> {
     let ok = match (ty, class) {
         (CType::Void, Class::Void) => true,
         (CType::Scalar(Scalar::Ptr), Class::Ptr { .. } | Class::FnPtr) => true,
-        (CType::Scalar(s), Class::Float(n)) => s.is_float() && s.size() == *n,
-        (CType::Scalar(s), Class::Int(n)) => !s.is_float() && s != Scalar::Ptr && s.size() == *n,
+        (CType::Scalar(s), Class::Float(n)) => s.class() != AbiClass::Integer && s.size() == *n,
+        (CType::Scalar(s), Class::Int(n)) => s.is_integer() && s.size() == *n,
         // A typedef the header defines: only the header knows its width.
         (CType::Scalar(s), Class::Named(_)) => s != Scalar::Ptr,
         (CType::Struct(id), Class::Named(n)) => {
@@ -248,37 +265,57 @@ fn classify(tokens: &[String]) -> Result<Class, String> {
 
 fn builtin(words: &[&str]) -> Result<Class, String> {
     let count = |w: &str| words.iter().filter(|x| **x == w).count();
-    let longs = count("long");
-    Ok(if count("void") == 1 && words.len() == 1 {
-        Class::Void
-    } else if count("float") == 1 {
-        Class::Float(4)
+    let (longs, unsigned) = (count("long"), count("unsigned") > 0);
+    let pick = |signed: CName, unsigned_: CName| if unsigned { unsigned_ } else { signed };
+    if count("void") == 1 && words.len() == 1 {
+        return Ok(Class::Void);
+    }
+    let c = if count("float") == 1 {
+        CName::Float
     } else if count("double") == 1 {
         if longs > 0 {
-            return Err("`long double` has no C mapping in dlwit".into());
+            CName::LongDouble
+        } else {
+            CName::Double
         }
-        Class::Float(8)
-    } else if count("_Bool") + count("bool") + count("char") == 1 {
-        Class::Int(1)
+    } else if count("_Bool") + count("bool") == 1 {
+        CName::Bool
+    } else if count("char") == 1 {
+        match (unsigned, count("signed") > 0) {
+            (true, _) => CName::UChar,
+            (false, true) => CName::SChar,
+            (false, false) => CName::Char,
+        }
     } else if count("short") == 1 {
-        Class::Int(2)
-    } else if longs > 0 {
-        Class::Int(8)
+        pick(CName::Short, CName::UShort)
+    } else if longs > 1 {
+        pick(CName::LongLong, CName::ULongLong)
+    } else if longs == 1 {
+        pick(CName::Long, CName::ULong)
     } else {
-        Class::Int(4)
-    })
+        pick(CName::Int, CName::UInt)
+    };
+    Ok(Class::of(c.scalar()))
 }
 
+/// A typedef the header would define: the shared table's own names
+/// (`size_t`, `int32_t`), and common library typedefs by the C type they
+/// are on the target (so `long`'s width comes from the table).
 fn typedef(name: &str) -> Class {
-    match name {
-        "int8_t" | "uint8_t" | "Bytef" | "Byte" => Class::Int(1),
-        "int16_t" | "uint16_t" => Class::Int(2),
-        "int32_t" | "uint32_t" | "mode_t" | "pid_t" | "uid_t" | "gid_t" | "wchar_t" | "uInt"
-        | "wint_t" => Class::Int(4),
-        "int64_t" | "uint64_t" | "size_t" | "ssize_t" | "ptrdiff_t" | "intptr_t" | "uintptr_t"
-        | "off_t" | "time_t" | "uLong" | "uLongf" | "z_size_t" | "sqlite3_int64"
-        | "sqlite_int64" | "sqlite3_uint64" | "intmax_t" | "uintmax_t" => Class::Int(8),
-        other => Class::Named(other.to_string()),
+    let c = CName::by_spelling(name).or(match name {
+        "Bytef" | "Byte" => Some(CName::UChar),
+        "uInt" | "mode_t" | "uid_t" | "gid_t" => Some(CName::UInt),
+        "pid_t" | "wchar_t" | "wint_t" => Some(CName::Int),
+        "uLong" | "uLongf" => Some(CName::ULong),
+        "ptrdiff_t" | "intptr_t" | "off_t" | "time_t" | "intmax_t" => Some(CName::SSize),
+        "uintptr_t" | "z_size_t" | "uintmax_t" => Some(CName::Size),
+        "sqlite3_int64" | "sqlite_int64" => Some(CName::LongLong),
+        "sqlite3_uint64" => Some(CName::ULongLong),
+        _ => None,
+    });
+    match c {
+        Some(c) => Class::of(c.scalar()),
+        None => Class::Named(name.to_string()),
     }
 }
 
@@ -329,6 +366,19 @@ mod tests {
     }
 
     #[test]
+    fn long_double_is_a_16_byte_float() {
+        let p = parse("long double fx_ld_add(long double a, long double b)").unwrap();
+        assert_eq!(p.ret, Class::Float(16));
+        assert_eq!(classes(&p), vec![Class::Float(16), Class::Float(16)]);
+        let p = parse("unsigned char f(signed char, long unsigned int, _Bool)").unwrap();
+        assert_eq!(p.ret, Class::Int(1));
+        assert_eq!(
+            classes(&p),
+            vec![Class::Int(1), Class::Int(8), Class::Int(1)]
+        );
+    }
+
+    #[test]
     fn refuses_what_it_cannot_map() {
         let p = parse("int printf(const char *fmt, ...)").unwrap();
         assert!(p.variadic);
@@ -338,11 +388,6 @@ mod tests {
             parse("int f(int a, ..., int b)")
                 .unwrap_err()
                 .contains("last")
-        );
-        assert!(
-            parse("long double f(void)")
-                .unwrap_err()
-                .contains("long double")
         );
         assert!(parse("int f(union u x)").unwrap_err().contains("unions"));
         assert!(parse("int f").unwrap_err().contains("`(`"));

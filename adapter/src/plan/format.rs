@@ -6,7 +6,8 @@
 use super::build::Builder;
 use super::func::norm;
 use super::notes::Notes;
-use super::{CType, Dialect, Format, Function, Param, Scalar, VaKind};
+use super::{CType, Dialect, Format, Function, Param, VaKind};
+use dlwit_ctype::AbiClass;
 use wit_parser::{Span, Type};
 
 /// A positional format (`%3$d`) is checked with a 64-bit mask of the
@@ -76,6 +77,23 @@ impl Builder<'_> {
                 return;
             }
         };
+        // No conversion reads a `long double` (`%Lf` is refused), so no
+        // checked format may be given one.
+        if let Some(arg) = f.params.iter().find_map(|p| match p {
+            Param::Vararg { arg, .. }
+                if matches!(f.args[*arg].ty, CType::Scalar(s) if s.class() == AbiClass::X87) =>
+            {
+                Some(*arg)
+            }
+            _ => None,
+        }) {
+            let m = format!(
+                "`{}`: the variadic argument `{}` is a `long double`, which no checked conversion reads",
+                f.name, f.args[arg].name
+            );
+            self.fail(m, loc, "");
+            return;
+        }
         // Variadic arguments are C arguments `fixed..`, in WIT order.
         let mut args = vec![VaKind::Int; f.args.len() - fixed];
         let mut wit = vec![0; f.args.len() - fixed];
@@ -85,9 +103,13 @@ impl Builder<'_> {
                 Param::Vararg { arg, .. } => (
                     *arg,
                     match f.args[*arg].ty {
-                        CType::Scalar(Scalar::F64) => VaKind::Double,
-                        CType::Scalar(s) if s.size() == 8 => VaKind::Long,
-                        _ => VaKind::Int,
+                        CType::Scalar(s) => match s.class() {
+                            // Promoted to `double`; x87 refused above.
+                            AbiClass::Sse | AbiClass::X87 => VaKind::Double,
+                            AbiClass::Integer if s.size() == 8 => VaKind::Long,
+                            AbiClass::Integer => VaKind::Int,
+                        },
+                        CType::Void | CType::Struct(_) => VaKind::Int,
                     },
                 ),
                 _ => continue,

@@ -36,8 +36,7 @@ pub(super) fn class_ctype(class: &Class) -> Option<CType> {
     Some(match class {
         Class::Void => CType::Void,
         Class::Int(n) => CType::Scalar(int_of(*n)),
-        Class::Float(4) => CType::Scalar(Scalar::F32),
-        Class::Float(_) => CType::Scalar(Scalar::F64),
+        Class::Float(n) => CType::Scalar(Class::float(*n)?),
         Class::Ptr { .. } | Class::FnPtr => CType::Scalar(Scalar::Ptr),
         Class::Named(_) => return None,
     })
@@ -689,7 +688,7 @@ impl Builder<'_> {
         for (name, value) in &n.set {
             match find(name, &filled) {
                 Some(j) => match class_ctype(&proto.params[j].0) {
-                    Some(ty @ CType::Scalar(s)) if !s.is_float() => {
+                    Some(ty @ CType::Scalar(s)) if s.class() == dlwit_ctype::AbiClass::Integer => {
                         filled[j] = true;
                         f.args[j] = CArg { ty, spelling: s.spelling().into(), name: c_name(j) };
                         f.fixed.push((j, *value));

@@ -1,71 +1,12 @@
-//! C types and their layout on the target (x86-64 SysV, LP64): natural
-//! alignment, fields in order, size rounded up to the alignment.
+//! C types and their layout on the target (the table's [`dlwit_ctype::Target::HOST`],
+//! x86-64 SysV LP64): natural alignment, fields in order, size rounded up
+//! to the alignment.
 
 use super::Shape;
 
-/// A C scalar type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scalar {
-    /// `_Bool`
-    Bool,
-    /// `int8_t`
-    I8,
-    /// `uint8_t`
-    U8,
-    /// `int16_t`
-    I16,
-    /// `uint16_t`
-    U16,
-    /// `int32_t`
-    I32,
-    /// `uint32_t`
-    U32,
-    /// `int64_t`
-    I64,
-    /// `uint64_t`
-    U64,
-    /// `float`
-    F32,
-    /// `double`
-    F64,
-    /// `void *`
-    Ptr,
-}
-
-impl Scalar {
-    /// Size in bytes (equal to the alignment for every scalar here).
-    pub fn size(self) -> usize {
-        match self {
-            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
-            Scalar::I16 | Scalar::U16 => 2,
-            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
-            Scalar::I64 | Scalar::U64 | Scalar::F64 | Scalar::Ptr => 8,
-        }
-    }
-
-    /// Whether it is a floating-point type.
-    pub fn is_float(self) -> bool {
-        matches!(self, Scalar::F32 | Scalar::F64)
-    }
-
-    /// The fixed-width C spelling.
-    pub fn spelling(self) -> &'static str {
-        match self {
-            Scalar::Bool => "_Bool",
-            Scalar::I8 => "int8_t",
-            Scalar::U8 => "uint8_t",
-            Scalar::I16 => "int16_t",
-            Scalar::U16 => "uint16_t",
-            Scalar::I32 => "int32_t",
-            Scalar::U32 => "uint32_t",
-            Scalar::I64 => "int64_t",
-            Scalar::U64 => "uint64_t",
-            Scalar::F32 => "float",
-            Scalar::F64 => "double",
-            Scalar::Ptr => "void *",
-        }
-    }
-}
+/// A C scalar type: the shared table ([`dlwit_ctype::Scalar`]) gives its
+/// size, alignment, System V class, libffi type and WIT type.
+pub use dlwit_ctype::Scalar;
 
 /// Index of a struct in [`super::Plan::structs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -33,6 +33,10 @@ pub enum Shape {
     F32,
     /// `f64` as `double`.
     F64,
+    /// `f64` as `long double` (`c-long-double`): converted to and from x87
+    /// extended precision ([`dlwit_ctype::x87`]); only the general path
+    /// (`Val`s and libffi) takes it.
+    LongDouble,
     /// `char` as `uint32_t`, a Unicode scalar value.
     Char,
     /// A WIT enum as a C integer holding the case's C value.
@@ -77,12 +81,36 @@ pub struct FlagsPlan {
 }
 
 impl Shape {
+    /// The shape of a value of the named C type `c` (a prelude alias).
+    pub fn of(c: dlwit_ctype::CName) -> Shape {
+        let s = c.scalar();
+        if c.is_truth() {
+            return Shape::Bool(s);
+        }
+        match s {
+            Scalar::Bool => Shape::Bool(s),
+            Scalar::I8
+            | Scalar::U8
+            | Scalar::I16
+            | Scalar::U16
+            | Scalar::I32
+            | Scalar::U32
+            | Scalar::I64
+            | Scalar::U64
+            | Scalar::Ptr => Shape::Int(s),
+            Scalar::F32 => Shape::F32,
+            Scalar::F64 => Shape::F64,
+            Scalar::LongDouble => Shape::LongDouble,
+        }
+    }
+
     /// The C type that holds this value.
     pub fn ctype(&self) -> CType {
         match self {
             Shape::Bool(s) | Shape::Int(s) => CType::Scalar(*s),
             Shape::F32 => CType::Scalar(Scalar::F32),
             Shape::F64 => CType::Scalar(Scalar::F64),
+            Shape::LongDouble => CType::Scalar(Scalar::LongDouble),
             Shape::Char => CType::Scalar(Scalar::U32),
             Shape::Enum(e) => CType::Scalar(e.repr),
             Shape::Flags(f) => CType::Scalar(f.repr),
@@ -661,7 +689,7 @@ impl Plan {
     pub fn size_align(&self, ty: CType) -> (usize, usize) {
         match ty {
             CType::Void => (0, 1),
-            CType::Scalar(s) => (s.size(), s.size()),
+            CType::Scalar(s) => (s.size(), s.align()),
             CType::Struct(id) => {
                 let s = self.struct_(id);
                 (s.size, s.align)

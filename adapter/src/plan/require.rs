@@ -19,7 +19,7 @@
 
 use super::build::Builder;
 use super::notes::Notes;
-use super::{Function, Param, Scalar, Shape};
+use super::{Function, Param, Shape};
 use wit_parser::{Span, Type, TypeDefKind};
 
 /// One condition of a function: all of them must hold.
@@ -918,7 +918,7 @@ fn shape_kind(shape: &Shape) -> Option<Kind> {
     Some(match shape {
         Shape::Int(s) => Kind::Int {
             size: s.size() as u8,
-            signed: matches!(s, Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64),
+            signed: s.signed(),
         },
         Shape::Bool(s) => Kind::Bool {
             size: s.size() as u8,

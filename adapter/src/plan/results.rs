@@ -192,7 +192,7 @@ impl Builder<'_> {
         if let Some(conv) = conv {
             let ok = match conv {
                 Convention::Null => matches!(f.ret_type, CType::Scalar(Scalar::Ptr)),
-                _ => matches!(f.ret_type, CType::Scalar(s) if !s.is_float() && s != Scalar::Ptr),
+                _ => matches!(f.ret_type, CType::Scalar(s) if s.is_integer()),
             };
             if !ok {
                 let loc = self.note_loc(n, "error", span);

@@ -168,6 +168,29 @@ fn sad_usage_errors_exit_2() {
         &["plan", "--bogus", "x.wit"],
         &["run", "--wit", "wit/libc.wit", "--dir"],
         &["run", "--wit", "wit/libc.wit", "--dir", "::/data", "x.wasm"],
+        &[
+            "run",
+            "--wit",
+            "wit/libc.wit",
+            "--max-memory",
+            "lots",
+            "x.wasm",
+        ],
+        &[
+            "run",
+            "--wit",
+            "wit/libc.wit",
+            "--lib",
+            "a.so",
+            "--lib",
+            "b.so",
+            "x.wasm",
+        ],
+        &["check", "wit/libm.wit", "-I", "/usr/include"],
+        &["check", "wit/libm.wit", "--verify-layout"],
+        &["import"],
+        &["import", "x.h", "--allow", "("],
+        &["import", "x.h", "--drop", "nofunction"],
     ] {
         let out = dlwit(args);
         assert_eq!(
@@ -176,10 +199,133 @@ fn sad_usage_errors_exit_2() {
             "{args:?}: {}",
             text(&out.stderr)
         );
-        assert!(text(&out.stderr).contains("usage:"), "{args:?}");
+        // clap's usage line, or its pointer to it.
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("Usage: dlwit") || err.contains("For more information, try '--help'."),
+            "{args:?}: {err}"
+        );
     }
     let out = dlwit(&["--help"]);
-    assert!(out.status.success() && text(&out.stdout).contains("usage:"));
+    assert!(out.status.success() && text(&out.stdout).contains("Usage:"));
+}
+
+/// Every command has `--help`: its usage and a line for each option.
+#[test]
+fn every_command_has_help() {
+    for (cmd, options) in [
+        (
+            "run",
+            &[
+                "--wit",
+                "--lib",
+                "--dir",
+                "--count-calls",
+                "--max-memory",
+                "--no-cache",
+                "--cache-dir",
+                "--cache-config",
+            ][..],
+        ),
+        ("plan", &[][..]),
+        ("check", &["--lib", "--verify-layout", "-I", "-D"][..]),
+        (
+            "import",
+            &[
+                "--output",
+                "--lib",
+                "--prefix",
+                "--allow",
+                "--block",
+                "-I",
+                "-D",
+                "--drop",
+                "--overlay",
+                "--package",
+                "--interface",
+            ][..],
+        ),
+    ] {
+        for help in [vec![cmd, "--help"], vec!["help", cmd]] {
+            let out = dlwit(&help);
+            let stdout = text(&out.stdout);
+            assert!(out.status.success(), "{help:?}: {}", text(&out.stderr));
+            assert!(
+                stdout.contains(&format!("Usage: dlwit {cmd}")),
+                "{help:?}: {stdout}"
+            );
+            for option in options {
+                assert!(stdout.contains(option), "{help:?}: no {option}: {stdout}");
+            }
+        }
+    }
+    let out = dlwit(&["--version"]);
+    assert!(out.status.success() && text(&out.stdout).starts_with("dlwit "));
+}
+
+/// The files under a compilation cache directory's `modules/` (compiled
+/// code, not the worker's statistics), with their modification times.
+fn cached(dir: &std::path::Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.join("modules")];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let e = e.unwrap();
+            let meta = e.metadata().unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if meta.is_dir() {
+                todo.push(e.path());
+            } else if !name.ends_with(".stats") && !name.contains(".wip") {
+                found.push((e.path(), meta.modified().unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `dlwit run` keeps compiled components in its cache directory: the
+/// first run writes the component's code, the second loads it (the file
+/// is not written again) and gives the same output; `--no-cache` neither
+/// reads nor writes it.
+#[test]
+fn run_caches_compiled_components() {
+    let wasm = guest("libm-demo");
+    let dir = dlwit_tests::TempDir::new("cli-cache");
+    let cache = dir.join("cache");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--wit", "wit/libm.wit"];
+        args.extend(extra);
+        args.push(wasm.to_str().unwrap());
+        let out = dlwit(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let no_cache = dir.join("unused");
+    let uncached = run(&["--no-cache", "--cache-dir", no_cache.to_str().unwrap()]);
+    assert!(cached(&no_cache).is_empty(), "{:?}", cached(&no_cache));
+
+    let first = run(&["--cache-dir", cache.to_str().unwrap()]);
+    let written = cached(&cache);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let second = run(&["--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(cached(&cache), written, "the second run compiled again");
+    assert_eq!(first, uncached);
+    assert_eq!(second, uncached);
+
+    // The directory can come from the environment, as DLWIT_CACHE_DIR.
+    let env_dir = dir.join("env");
+    let out = Command::new(cli())
+        .args(["run", "--wit", "wit/libm.wit", wasm.to_str().unwrap()])
+        .env("DLWIT_CACHE_DIR", &env_dir)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cached(&env_dir).len(), 1);
 }
 
 #[test]

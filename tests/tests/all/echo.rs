@@ -148,3 +148,36 @@ fn sad_null_string_result_is_an_error() {
         "fx_null_string",
     ]);
 }
+
+/// `long double` (`c-long-double`, an f64 to the guest) through real C:
+/// the fixture's x87 arithmetic and libm's `sqrtl`. Never on the direct
+/// or fast path: libffi and `Val`s only.
+#[test]
+fn long_double_goes_through_libffi_as_x87() {
+    let libs = Libraries {
+        default: None,
+        by_name: vec![("libdlwit_fixture.so".into(), FIXTURE_LIB.into())],
+    };
+    let b = bindings("tests/long-double.wit", &libs).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(b.direct_calls(), 0, "no long double signature is direct");
+    let runner = Runner::new(&b);
+    assert_eq!((runner.report.functions, runner.report.fast), (5, 0));
+    let out = runner.run("long-double", &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let value = |label: &str| {
+        out.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(label)?.strip_prefix(" = "))
+            .unwrap_or_else(|| panic!("no `{label}` in:\n{}", out.stdout))
+            .to_string()
+    };
+    assert_eq!(value("round trips"), "2012 of 2012", "{}", out.stdout);
+    // C kept 2^-60 (64 significant bits); f64 alone would give 0.
+    assert_eq!(value("sum(1, 2^-60, -1)"), format!("{:e}", 2f64.powi(-60)));
+    assert_eq!(value("1 + 2^-60"), "1e0");
+    assert_eq!(value("1e300 * 1e300"), "inf");
+    assert_eq!(value("-1e300 * 1e300"), "-inf");
+    assert_eq!(value("1e-300 * 1e-300"), "0e0");
+    assert_eq!(value("pair"), "8 6");
+    assert_eq!(value("sqrtl(2)"), format!("{:#x}", 2f64.sqrt().to_bits()));
+}

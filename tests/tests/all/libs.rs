@@ -134,7 +134,7 @@ fn a_comparator_that_traps_fails_the_qsort_call() {
     out.expect_trap(&["qsort", "compare#compare-s32", "failed"]);
 }
 
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &b in data {
         crc ^= u32::from(b);
@@ -149,7 +149,7 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-fn adler32(data: &[u8]) -> u32 {
+pub(crate) fn adler32(data: &[u8]) -> u32 {
     let (mut a, mut b) = (1u32, 0u32);
     for &x in data {
         a = (a + u32::from(x)) % 65521;

@@ -7,6 +7,7 @@ mod handles;
 mod hostile_format;
 mod import;
 mod imports;
+mod langs;
 mod layout;
 mod libs;
 mod lifetimes;

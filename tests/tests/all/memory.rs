@@ -278,7 +278,9 @@ fn the_cli_takes_a_memory_limit() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("`--max-memory`: expected a byte count such as 67108864 or 64M, got `lots`"),
+        err.contains(
+            "'--max-memory <BYTES>': expected a byte count such as 67108864 or 64M, got `lots`"
+        ),
         "{err}"
     );
 }

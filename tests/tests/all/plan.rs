@@ -69,3 +69,36 @@ fn wit_given_as_text_uses_the_built_in_prelude() {
     let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{e}"));
     assert!(dlwit::plan::render_plan(&plan).contains("double ldexp(double x, int e);"));
 }
+
+/// `c-long-double` plans as C's `long double` (16 bytes, aligned to 16,
+/// also inside a record), and a checked format refuses it as a variadic
+/// argument, since no conversion reads one.
+#[test]
+fn long_double_plans_and_a_checked_format_refuses_it() {
+    let load = |body: &str| {
+        let wit = format!(
+            "package t:t;\n/// @ffi(lib = \"libm.so.6\")\ninterface m {{\n  use dlwit:c/types.{{c-int, c-long-double}};\n{body}}}\n"
+        );
+        let world = World::load(&dlwit::WitSource::Text {
+            name: "inline.wit".into(),
+            text: wit,
+        })
+        .unwrap();
+        Plan::new(&world).map(|p| dlwit::plan::render_plan(&p))
+    };
+    let plan = load(
+        "  /// @ffi(c = \"struct pair\")\n  record pair { tag: c-int, value: c-long-double }\n  /// @ffi(c = \"long double sqrtl(long double x)\")\n  sqrtl: func(x: c-long-double) -> c-long-double;\n  /// @ffi(c = \"struct pair twice(struct pair p)\")\n  twice: func(p: pair) -> pair;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.contains("long double sqrtl(long double x);"), "{plan}");
+    assert!(plan.contains("size 32, align 16"), "{plan}");
+    let err = load(
+        "  /// @ffi(c = \"int printf(const char *format, ...)\", format = \"format = printf\")\n  printf-ld: func(format: string, x: c-long-double) -> c-int;\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("is a `long double`, which no checked conversion reads"),
+        "{err}"
+    );
+}

@@ -1,0 +1,250 @@
+//! The generated WIT items: plain data that the mapper makes from the C
+//! model and the renderer writes out (merged with the overlay).
+
+use crate::names::ident;
+use dlwit_ctype::CName;
+use std::collections::{BTreeSet, HashMap};
+
+/// A WIT type in a generated item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WitTy {
+    /// A built-in or prelude type (`u8`, `c-int`, `string`).
+    Builtin(String),
+    /// A type the import defines (an overlay may rename it).
+    Named(String),
+    /// `borrow<R>`
+    Borrow(String),
+    /// `option<T>`
+    Option(Box<WitTy>),
+    /// `list<T>`
+    List(Box<WitTy>),
+    /// `tuple<...>`
+    Tuple(Vec<WitTy>),
+}
+
+impl WitTy {
+    /// The WIT spelling, with generated type names renamed.
+    pub fn render(&self, renames: &HashMap<String, String>) -> String {
+        let name = |n: &String| ident(renames.get(n).unwrap_or(n));
+        match self {
+            WitTy::Builtin(s) => s.clone(),
+            WitTy::Named(n) => name(n),
+            WitTy::Borrow(n) => format!("borrow<{}>", name(n)),
+            WitTy::Option(t) => format!("option<{}>", t.render(renames)),
+            WitTy::List(t) => format!("list<{}>", t.render(renames)),
+            WitTy::Tuple(ts) => format!(
+                "tuple<{}>",
+                ts.iter()
+                    .map(|t| t.render(renames))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    pub(crate) fn prelude_uses(&self, out: &mut BTreeSet<&'static str>) {
+        match self {
+            WitTy::Builtin(s) => {
+                if let Some(p) = prelude_order().find(|p| *p == s.as_str()) {
+                    out.insert(p);
+                }
+            }
+            WitTy::Option(t) | WitTy::List(t) => t.prelude_uses(out),
+            WitTy::Tuple(ts) => ts.iter().for_each(|t| t.prelude_uses(out)),
+            WitTy::Named(_) | WitTy::Borrow(_) => {}
+        }
+    }
+}
+
+/// The prelude's aliases, in its order (from the shared C type table).
+pub fn prelude_order() -> impl Iterator<Item = &'static str> {
+    CName::prelude().filter_map(|c| c.row().prelude)
+}
+
+/// An enum case or flags member.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Its WIT name.
+    pub wit: String,
+    /// Its C name.
+    pub c: String,
+    /// Its C value.
+    pub value: i64,
+}
+
+/// One generated WIT item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// A record for a C struct.
+    Record {
+        /// WIT name.
+        name: String,
+        /// C name.
+        c_name: String,
+        /// Other C names of the struct (typedefs of it).
+        aliases: Vec<String>,
+        /// Doc text.
+        doc: Option<String>,
+        /// Fields: WIT name and type.
+        fields: Vec<(String, WitTy)>,
+    },
+    /// An enum (or an enum-like group of defines).
+    Enum {
+        /// WIT name.
+        name: String,
+        /// C name, for a C enum.
+        c_name: Option<String>,
+        /// Doc lines.
+        doc: Vec<String>,
+        /// Cases.
+        cases: Vec<Case>,
+    },
+    /// Flags (single-bit enum values or defines).
+    Flags {
+        /// WIT name.
+        name: String,
+        /// Doc lines.
+        doc: Vec<String>,
+        /// Members.
+        members: Vec<Case>,
+    },
+    /// A C handle type.
+    Resource {
+        /// WIT name.
+        name: String,
+        /// The C pointer type (`sqlite3 *`, `gzFile`).
+        c_name: String,
+        /// Its destructor.
+        drop: Option<String>,
+    },
+    /// A function.
+    Func {
+        /// WIT name.
+        name: String,
+        /// The C symbol.
+        symbol: String,
+        /// The prototype for `@ffi(c = ...)`.
+        proto: String,
+        /// Doc lines.
+        doc: Vec<String>,
+        /// Parameters.
+        params: Vec<(String, WitTy)>,
+        /// Result values (none, one, or a tuple).
+        results: Vec<WitTy>,
+    },
+    /// Something that could not be mapped.
+    Skipped {
+        /// The C name.
+        c_name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Item {
+    /// The keys an overlay item replaces this one by: `fn:symbol`,
+    /// `type:wit-name`, `c:<normalised C type>`.
+    pub fn claims(&self) -> Vec<String> {
+        match self {
+            Item::Func { symbol, .. } => vec![format!("fn:{symbol}")],
+            // The C name first: it says more than a WIT name.
+            Item::Record {
+                name,
+                c_name,
+                aliases,
+                ..
+            } => std::iter::once(c_name)
+                .chain(aliases)
+                .map(|c| format!("c:{}", ctype_key(c)))
+                .chain([format!("type:{name}")])
+                .collect(),
+            Item::Resource { name, c_name, .. } => {
+                vec![format!("c:{}", ctype_key(c_name)), format!("type:{name}")]
+            }
+            Item::Enum { name, c_name, .. } => {
+                let mut v = Vec::new();
+                if let Some(c) = c_name {
+                    v.push(format!("c:{}", ctype_key(c)));
+                }
+                v.push(format!("type:{name}"));
+                v
+            }
+            Item::Flags { name, .. } => vec![format!("type:{name}")],
+            Item::Skipped { .. } => vec![],
+        }
+    }
+
+    /// The WIT type name this item defines.
+    pub fn type_name(&self) -> Option<&str> {
+        match self {
+            Item::Record { name, .. }
+            | Item::Enum { name, .. }
+            | Item::Flags { name, .. }
+            | Item::Resource { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// A C type spelling as a key: no `struct `, no spaces.
+pub fn ctype_key(c: &str) -> String {
+    c.trim_start_matches("struct ")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Why something is skipped, counted by kind in the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    /// Function-pointer parameters or results.
+    Callbacks,
+    /// Unions.
+    Unions,
+    /// Bitfields.
+    Bitfields,
+    /// `...`
+    Variadic,
+    /// Pointers whose direction or ownership the header does not say.
+    Pointers,
+    /// Declared, not exported.
+    NotExported,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    pub(crate) fn plural(self, n: usize) -> String {
+        let (one, many) = match self {
+            Category::Callbacks => ("callback", "callbacks"),
+            Category::Unions => ("union", "unions"),
+            Category::Bitfields => ("bitfield", "bitfields"),
+            Category::Variadic => ("variadic", "variadic"),
+            Category::Pointers => ("pointer", "pointers"),
+            Category::NotExported => ("not exported", "not exported"),
+            Category::Other => ("other", "other"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+/// The generated items before rendering.
+pub struct Generated {
+    /// Items in order: types, then functions.
+    pub items: Vec<Item>,
+    /// The summary line.
+    pub summary: String,
+    /// Skipped because not exported.
+    pub missing: Vec<String>,
+    /// The `lib` annotation.
+    pub lib: Option<String>,
+}
+
+/// The prelude aliases the items use, in the prelude's order.
+pub fn prelude_uses<'a>(tys: impl Iterator<Item = &'a WitTy>) -> Vec<&'static str> {
+    let mut used = BTreeSet::new();
+    for t in tys {
+        t.prelude_uses(&mut used);
+    }
+    prelude_order().filter(|p| used.contains(p)).collect()
+}

@@ -1,0 +1,310 @@
+//! Functions: parameters, lists, out-parameters, handles and results.
+
+use super::{
+    CONSTRUCTOR_WORDS, Mapper, Skip, builtin, handle_key, int_of_enum, is_int, join_decl,
+    looks_like_count, selected, skip, unmappable,
+};
+use crate::exports::Exports;
+use crate::items::{Category, Item, WitTy};
+use crate::model::{Function, Kind, Ty};
+use crate::names::{kebab, norm};
+use std::collections::HashSet;
+
+impl Mapper<'_> {
+    // ---- functions -------------------------------------------------------
+
+    pub(super) fn function(&mut self, f: &Function, exports: Option<&Exports>) {
+        let base = match &self.opts.prefix {
+            Some(p) => match f.name.strip_prefix(p.as_str()) {
+                Some(rest) if !rest.is_empty() => rest,
+                _ => return,
+            },
+            None => f.name.as_str(),
+        };
+        if !selected(self.opts, &f.name) {
+            return;
+        }
+        let result = if f.is_static {
+            Err(skip(
+                "`static` in the header, so no library exports it",
+                Category::NotExported,
+            ))
+        } else if exports.is_some_and(|e| !e.symbols.contains(&f.name)) {
+            Err(skip(
+                format!(
+                    "`{}` does not export it",
+                    exports.map_or("", |e| e.name.as_str())
+                ),
+                Category::NotExported,
+            ))
+        } else if f.variadic {
+            Err(skip("variadic (`...`)", Category::Variadic))
+        } else {
+            self.signature(f)
+        };
+        match result {
+            Ok((params, results, proto, notes)) => {
+                let name = self.unique(kebab(base));
+                let mut doc: Vec<String> = f.doc.iter().cloned().collect();
+                doc.extend(notes);
+                self.imported += 1;
+                self.items.push(Item::Func {
+                    name,
+                    symbol: f.name.clone(),
+                    proto,
+                    doc,
+                    params,
+                    results,
+                });
+            }
+            Err(s) => self.skipped(&f.name, &s),
+        }
+    }
+
+    /// The C spelling of a type in the prototype (structs by the name their
+    /// record carries).
+    fn spell(&self, ty: &Ty) -> String {
+        match &ty.kind {
+            Kind::Struct(k) => {
+                let c = &self.model.structs[k].c_name;
+                if ty.is_const {
+                    format!("const {c}")
+                } else {
+                    c.clone()
+                }
+            }
+            _ => ty.spelling.clone(),
+        }
+    }
+
+    /// The resource a pointer type points to.
+    fn handle_of(&self, ty: &Ty) -> Option<String> {
+        handle_key(ty).and_then(|k| self.resources.get(&k).cloned())
+    }
+
+    #[expect(clippy::type_complexity, reason = "one private use")]
+    fn signature(
+        &mut self,
+        f: &Function,
+    ) -> Result<(Vec<(String, WitTy)>, Vec<WitTy>, String, Vec<String>), Skip> {
+        // C parameter names: unnamed or clashing ones get `pN`.
+        let mut cnames: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, (n, _)) in f.params.iter().enumerate() {
+            let mut n = n.clone();
+            if n.is_empty() || !seen.insert(norm(&n)) {
+                n = format!("p{}", i + 1);
+                seen.insert(norm(&n));
+            }
+            cnames.push(n);
+        }
+        let mut params = Vec::new();
+        let mut outs: Vec<Option<WitTy>> = Vec::new();
+        let mut notes = Vec::new();
+        let destroys = self.destructors.get(&f.name).cloned();
+        let mut i = 0;
+        while i < f.params.len() {
+            let (_, ty) = &f.params[i];
+            let cname = &cnames[i];
+            let wit_name = kebab(cname);
+            let next = f.params.get(i + 1).map(|p| &p.1);
+            // `(const T *p, int count)` is a list; `fwrite`'s `(buf, size,
+            // nitems)` is not.
+            let counted = next.is_some_and(is_int)
+                && looks_like_count(&cnames[i + 1])
+                && !(norm(&cnames[i + 1]) == "size"
+                    && f.params.get(i + 2).is_some_and(|p| is_int(&p.1)));
+            let in_param = |t: WitTy| (wit_name.clone(), t);
+            match &ty.kind {
+                Kind::Ptr(pointee) => {
+                    if let Some(r) = self.handle_of(ty) {
+                        if destroys.as_deref() == Some(r.as_str()) {
+                            params.push(in_param(WitTy::Named(r)));
+                            notes.push(format!(
+                                "Destroys `{cname}`: the handle is gone after the call."
+                            ));
+                        } else {
+                            params.push(in_param(WitTy::Borrow(r)));
+                        }
+                    } else if pointee.is_const || matches!(pointee.kind, Kind::Function) {
+                        match &pointee.kind {
+                            Kind::Scalar(_) if pointee.is_char && !counted => {
+                                params.push(in_param(builtin("string")));
+                            }
+                            Kind::Void | Kind::Scalar(_) if counted => {
+                                let elem = match &pointee.kind {
+                                    Kind::Scalar(c) if !pointee.is_char => {
+                                        builtin(c.wit_spelling())
+                                    }
+                                    _ => builtin("u8"),
+                                };
+                                params.push(in_param(WitTy::List(Box::new(elem))));
+                                i += 1;
+                            }
+                            Kind::Struct(k) => {
+                                let rec = self.struct_ty(k)?;
+                                if counted {
+                                    params.push(in_param(WitTy::List(Box::new(rec))));
+                                    i += 1;
+                                } else {
+                                    params.push(in_param(WitTy::Option(Box::new(rec))));
+                                }
+                            }
+                            Kind::Function => {
+                                return Err(skip(
+                                    format!("parameter `{cname}` is a function pointer"),
+                                    Category::Callbacks,
+                                ));
+                            }
+                            _ => {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`, a pointer of unknown length",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
+                        }
+                    } else {
+                        // Written by C: an out-parameter, if we can read it.
+                        match &pointee.kind {
+                            Kind::Scalar(c) if !pointee.is_char => {
+                                outs.push(Some(builtin(c.wit_spelling())))
+                            }
+                            Kind::Enum(k) => {
+                                let t = int_of_enum(&self.model.enums[k]);
+                                outs.push(Some(t));
+                            }
+                            Kind::Ptr(inner) => match self.handle_of(pointee) {
+                                Some(r) => outs.push(Some(WitTy::Named(r))),
+                                None if inner.is_char => outs.push(None),
+                                None => {
+                                    return Err(skip(
+                                        format!("parameter `{cname}` is `{}`", ty.spelling),
+                                        Category::Pointers,
+                                    ));
+                                }
+                            },
+                            _ if ty.spelling.contains("va_list") => {
+                                return Err(skip(
+                                    format!("parameter `{cname}` is a `va_list`"),
+                                    Category::Variadic,
+                                ));
+                            }
+                            _ => {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`: C may read and write it",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
+                        }
+                    }
+                }
+                Kind::Function => {
+                    return Err(skip(
+                        format!("parameter `{cname}` is a function pointer"),
+                        Category::Callbacks,
+                    ));
+                }
+                _ => {
+                    let t = self.value_ty(ty).map_err(|e| Skip {
+                        reason: format!("parameter `{cname}`: {}", e.reason),
+                        category: e.category,
+                    })?;
+                    params.push(in_param(t));
+                }
+            }
+            i += 1;
+        }
+        // Outs C writes but nobody reads must come last: the WIT result has
+        // no room for them, and only trailing ones can be dropped.
+        if let Some(first) = outs.iter().position(Option::is_none)
+            && outs[first..].iter().any(Option::is_some)
+        {
+            return Err(skip(
+                "a `char **` out-parameter before other out-parameters",
+                Category::Pointers,
+            ));
+        }
+        let mut results = Vec::new();
+        match &f.ret.kind {
+            Kind::Void => {}
+            Kind::Ptr(pointee) => {
+                if let Some(r) = self.handle_of(&f.ret) {
+                    let has_drop = self.resource_drop.contains_key(&r);
+                    let owned = !has_drop
+                        || crate::names::words(&f.name)
+                            .iter()
+                            .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
+                    if !owned {
+                        return Err(skip(
+                            format!("returns a `{r}` it may not own (name it in the overlay)"),
+                            Category::Pointers,
+                        ));
+                    }
+                    results.push(WitTy::Option(Box::new(WitTy::Named(r))));
+                } else if pointee.is_char {
+                    if !pointee.is_const {
+                        notes.push(
+                            "The string is copied and never freed: give it `free` in the overlay if the caller owns it."
+                                .into(),
+                        );
+                    }
+                    results.push(WitTy::Option(Box::new(builtin("string"))));
+                } else if matches!(pointee.kind, Kind::Function) {
+                    return Err(skip("returns a function pointer", Category::Callbacks));
+                } else {
+                    return Err(skip(
+                        format!("returns `{}`, a raw pointer", f.ret.spelling),
+                        Category::Pointers,
+                    ));
+                }
+            }
+            Kind::Function => {
+                return Err(skip("returns a function pointer", Category::Callbacks));
+            }
+            _ => {
+                let t = self.value_ty(&f.ret).map_err(|e| Skip {
+                    reason: format!("result: {}", e.reason),
+                    category: e.category,
+                })?;
+                results.push(t);
+            }
+        }
+        results.extend(outs.into_iter().flatten());
+        // The prototype, every parameter named.
+        let args: Vec<String> = f
+            .params
+            .iter()
+            .zip(&cnames)
+            .map(|((_, ty), n)| join_decl(&self.spell(ty), n))
+            .collect();
+        let proto = format!(
+            "{}({})",
+            join_decl(&self.spell(&f.ret), &f.name),
+            if args.is_empty() {
+                "void".to_string()
+            } else {
+                args.join(", ")
+            }
+        );
+        Ok((params, results, proto, notes))
+    }
+
+    /// A value passed or returned by value.
+    fn value_ty(&mut self, ty: &Ty) -> Result<WitTy, Skip> {
+        match &ty.kind {
+            Kind::Scalar(c) => Ok(builtin(c.wit_spelling())),
+            Kind::Enum(k) => Ok(self.enum_ty(k)),
+            Kind::Struct(k) => self.struct_ty(k).map_err(|e| Skip {
+                reason: format!("`{}`: {}", self.model.structs[k].c_name, e.reason),
+                category: e.category,
+            }),
+            other => Err(unmappable(other)),
+        }
+    }
+}

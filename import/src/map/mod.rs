@@ -1,0 +1,295 @@
+//! From the C model to WIT items: each declaration's WIT form, or why it is
+//! skipped. The rules are in docs/import.md. `types.rs` maps resources,
+//! enums and structs; `func.rs` functions. The overlay is read before and
+//! only consulted here (the destructors it names); rendering comes after.
+
+mod func;
+mod types;
+
+use crate::Options;
+use crate::exports::Exports;
+use crate::items::{Category, Generated, Item, WitTy};
+use crate::model::{Enum, Function, Kind, Model, Ty};
+use crate::overlay::Overlay;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+#[derive(Debug, Clone)]
+struct Skip {
+    reason: String,
+    category: Category,
+}
+
+fn skip(reason: impl Into<String>, category: Category) -> Skip {
+    Skip {
+        reason: reason.into(),
+        category,
+    }
+}
+
+pub(super) fn builtin(s: &str) -> WitTy {
+    WitTy::Builtin(s.into())
+}
+
+/// Words in a function name that make it a handle's destructor.
+const DESTRUCTOR_WORDS: &[&str] = &[
+    "close", "free", "destroy", "delete", "release", "finalize", "unload", "dispose", "fini",
+    "deinit", "cleanup",
+];
+/// Words in a function name that make a returned handle owned.
+const CONSTRUCTOR_WORDS: &[&str] = &[
+    "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "connect",
+];
+
+#[derive(Debug, Clone)]
+enum TypeState {
+    Done(WitTy),
+    Skipped(Skip),
+    InProgress,
+}
+
+struct Mapper<'a> {
+    model: &'a Model,
+    opts: &'a Options,
+    items: Vec<Item>,
+    /// WIT type and function names in use.
+    taken: HashSet<String>,
+    structs: HashMap<String, TypeState>,
+    enums: HashMap<String, TypeState>,
+    /// Struct key → (resource WIT name, index in `resources`).
+    resources: HashMap<String, String>,
+    resource_drop: HashMap<String, String>,
+    /// Per function name: the resource it destroys.
+    destructors: HashMap<String, String>,
+    /// Destructors an overlay names: they consume their handle too.
+    extra_drops: HashSet<String>,
+    counts: BTreeMap<Category, usize>,
+    imported: usize,
+}
+
+fn selected(opts: &Options, name: &str) -> bool {
+    opts.allow.as_ref().is_none_or(|r| r.is_match(name))
+        && !opts.block.as_ref().is_some_and(|r| r.is_match(name))
+}
+
+impl Mapper<'_> {
+    fn unique(&mut self, name: String) -> String {
+        let mut n = name.clone();
+        let mut i = 1;
+        while self.taken.contains(&n) {
+            n = if i == 1 {
+                format!("{name}-alt")
+            } else {
+                format!("{name}-alt{i}")
+            };
+            i += 1;
+        }
+        self.taken.insert(n.clone());
+        n
+    }
+
+    fn skipped(&mut self, c_name: &str, s: &Skip) {
+        *self.counts.entry(s.category).or_default() += 1;
+        self.items.push(Item::Skipped {
+            c_name: c_name.into(),
+            reason: s.reason.clone(),
+        });
+    }
+}
+
+fn holds_ptr(t: &WitTy) -> bool {
+    match t {
+        WitTy::Builtin(b) => b == "ptr",
+        WitTy::Tuple(ts) => ts.iter().any(holds_ptr),
+        _ => false,
+    }
+}
+
+fn unmappable(kind: &Kind) -> Skip {
+    match kind {
+        Kind::Union => skip("a union", Category::Unions),
+        Kind::FlexArray(_) => skip("a flexible array member", Category::Other),
+        Kind::Unsupported(what) => skip(what.clone(), Category::Other),
+        Kind::Function => skip("a function pointer", Category::Callbacks),
+        Kind::Void => skip("`void`", Category::Other),
+        _ => skip("an unmapped type", Category::Other),
+    }
+}
+
+/// `type name`, or `type *name` when the type ends with `*`.
+fn join_decl(ty: &str, name: &str) -> String {
+    if ty.ends_with('*') {
+        format!("{ty}{name}")
+    } else {
+        format!("{ty} {name}")
+    }
+}
+
+fn is_int(ty: &Ty) -> bool {
+    matches!(&ty.kind, Kind::Scalar(c) if c.scalar().is_integer() && !c.is_truth())
+}
+
+/// `n`, `len`, `size`, `count`, `nByte`, `dataSize`, `pointCount`, ...
+fn looks_like_count(name: &str) -> bool {
+    let words = crate::names::words(name);
+    let last = words.last().map_or("", String::as_str);
+    matches!(
+        last,
+        "n" | "len" | "length" | "size" | "count" | "num" | "cnt" | "bytes" | "nbytes"
+    ) || (name.starts_with('n') && name[1..].starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// The struct key behind a pointer to a struct (through typedefs).
+fn handle_key(ty: &Ty) -> Option<String> {
+    match &ty.kind {
+        Kind::Ptr(p) => match &p.kind {
+            Kind::Struct(k) => Some(k.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn uses(f: &Function, key: &str) -> bool {
+    fn mentions(ty: &Ty, key: &str) -> bool {
+        match &ty.kind {
+            Kind::Struct(k) => k == key,
+            Kind::Ptr(p) => mentions(p, key),
+            _ => false,
+        }
+    }
+    f.params.iter().any(|p| mentions(&p.1, key)) || mentions(&f.ret, key)
+}
+
+fn int_of_enum(e: &Enum) -> WitTy {
+    if e.cases.iter().all(|c| i32::try_from(c.1).is_ok()) {
+        builtin("c-int")
+    } else {
+        builtin("c-uint")
+    }
+}
+
+/// Maps the model to WIT items.
+pub fn items(
+    model: &Model,
+    opts: &Options,
+    exports: Option<&Exports>,
+    overlay: Option<&Overlay>,
+) -> Generated {
+    let mut m = Mapper {
+        model,
+        opts,
+        items: Vec::new(),
+        taken: HashSet::new(),
+        structs: HashMap::new(),
+        enums: HashMap::new(),
+        resources: HashMap::new(),
+        resource_drop: HashMap::new(),
+        destructors: HashMap::new(),
+        extra_drops: overlay
+            .map(|o| o.drops.iter().cloned().collect())
+            .unwrap_or_default(),
+        counts: BTreeMap::new(),
+        imported: 0,
+    };
+    m.resources(exports);
+    for key in &model.enum_order {
+        let e = &model.enums[key];
+        let name_ok = if e.base.is_empty() {
+            e.cases.iter().any(|c| selected(opts, &c.0))
+        } else {
+            selected(opts, &e.base)
+        };
+        if e.in_headers && name_ok {
+            m.enum_ty(key);
+        }
+    }
+    for g in crate::macros::groups(&model.macros, &model.header_lines) {
+        let members: Vec<(String, i64)> = g
+            .members
+            .into_iter()
+            .filter(|(n, _)| selected(opts, n))
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let e = Enum {
+            c_name: String::new(),
+            base: g.prefix.trim_end_matches('_').to_string(),
+            cases: members,
+            in_headers: true,
+            doc: Some(format!("The `{}*` defines.", g.prefix)),
+        };
+        if let Err(s) = m.enum_item(&e, e.base.clone(), None) {
+            m.skipped(&format!("{}*", g.prefix), &s);
+        }
+    }
+    for key in &model.struct_order {
+        let s = &model.structs[key];
+        if s.in_headers
+            && s.fields.is_some()
+            && !m.resources.contains_key(key)
+            && !s.base.is_empty()
+            && selected(opts, &s.base)
+        {
+            let _ = m.struct_ty(key);
+        }
+    }
+    let type_end = m.items.len();
+    for f in &model.functions {
+        m.function(f, exports);
+    }
+    // Types first (made in dependency order), then functions in header order;
+    // skipped types stay next to the types.
+    let functions = m.items.split_off(type_end);
+    let mut items = m.items;
+    items.extend(functions);
+    let missing = items_missing(&items);
+    let skipped: usize = m.counts.values().sum();
+    let mut by_count: Vec<(Category, usize)> = m.counts.into_iter().collect();
+    by_count.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), *c));
+    let kinds = |k: fn(&Item) -> bool| items.iter().filter(|i| k(i)).count();
+    let mut summary = format!(
+        "imported {} function{}, {} record{}, {} enum{}, {} flags, {} resource{}",
+        m.imported,
+        plural(m.imported),
+        kinds(|i| matches!(i, Item::Record { .. })),
+        plural(kinds(|i| matches!(i, Item::Record { .. }))),
+        kinds(|i| matches!(i, Item::Enum { .. })),
+        plural(kinds(|i| matches!(i, Item::Enum { .. }))),
+        kinds(|i| matches!(i, Item::Flags { .. })),
+        kinds(|i| matches!(i, Item::Resource { .. })),
+        plural(kinds(|i| matches!(i, Item::Resource { .. }))),
+    );
+    if skipped > 0 {
+        summary.push_str(&format!(
+            "; skipped {skipped}: {}",
+            by_count
+                .iter()
+                .map(|(c, n)| c.plural(*n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Generated {
+        items,
+        summary,
+        missing,
+        lib: exports.map(|e| e.name.clone()).or_else(|| opts.lib.clone()),
+    }
+}
+
+fn items_missing(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Skipped { c_name, reason } if reason.contains("does not export") => {
+                Some(c_name.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
