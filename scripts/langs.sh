@@ -42,10 +42,24 @@ quiet() {
   rm -f "$log"
 }
 
+# Installs Debian packages, quietly.
+apt_install() {
+  say "installing $* with apt-get"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  quiet $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive quiet $sudo apt-get install -y -qq "$@"
+}
+
 setup_python() {
   if [[ "$(componentize-py --version 2>/dev/null)" != "componentize-py $PY_VERSION" ]]; then
     say "installing componentize-py $PY_VERSION with pip (about a minute)"
-    quiet python3 -m pip install --quiet --disable-pip-version-check "componentize-py==$PY_VERSION"
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    local flags=()
+    # Debian's own Python refuses pip installs outside a virtualenv (PEP 668).
+    python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")))' &&
+      flags=(--break-system-packages)
+    quiet python3 -m pip install --quiet --disable-pip-version-check "${flags[@]}" "componentize-py==$PY_VERSION"
   fi
 }
 
@@ -55,7 +69,7 @@ setup_js() {
   local dir="$out/npm" want
   want="$(cat guest-langs/js/package.json guest-langs/js/package-lock.json | sha256sum | cut -c1-16)"
   if [[ ! -x "$dir/node_modules/.bin/componentize-js" || "$(cat "$dir/.installed" 2>/dev/null)" != "$want" ]]; then
-    command -v npm >/dev/null || { say "npm is missing: install Node.js 20 and npm"; exit 1; }
+    command -v npm >/dev/null || apt_install nodejs npm
     say "installing ComponentizeJS with npm into target/langs/npm (about a minute)"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -70,13 +84,7 @@ setup_c() {
   for p in "${C_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
-  if ((${#missing[@]})); then
-    say "installing ${missing[*]} with apt-get"
-    local sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    quiet $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive quiet $sudo apt-get install -y -qq "${missing[@]}"
-  fi
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
   if [[ "$(wit-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WIT_BINDGEN_VERSION" ]]; then
     say "installing wit-bindgen-cli $WIT_BINDGEN_VERSION with cargo install (5-10 minutes, once)"
     quiet cargo install --quiet --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION"
