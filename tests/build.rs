@@ -56,5 +56,8 @@ fn main() {
         "layout_probe.c",
     );
     println!("cargo:rustc-env=DLWIT_FIXTURE_LIB={}", lib.display());
+    for (var, name) in [("TARGET", "DLWIT_TEST_TARGET"), ("HOST", "DLWIT_TEST_HOST")] {
+        println!("cargo:rustc-env={name}={}", std::env::var(var).unwrap());
+    }
     println!("cargo:rustc-env=DLWIT_LAYOUT_PROBE={}", probe.display());
 }

@@ -40,12 +40,12 @@
 
 #![deny(missing_docs)]
 
-#[cfg(not(all(
-    target_arch = "x86_64",
-    target_endian = "little",
-    target_pointer_width = "64"
-)))]
-compile_error!("dlwit's C layout and value marshaling are written for x86-64 (SysV, LP64)");
+// C's `long` is taken to be pointer-sized and values little-endian (the
+// canonical ABI's byte order): LP64 Unix. Direct calls exist where a
+// trampoline is written (x86-64 System V); everywhere else every call takes
+// libffi.
+#[cfg(not(all(unix, target_endian = "little", target_pointer_width = "64")))]
+compile_error!("dlwit's C layouts are written for 64-bit little-endian Unix (LP64)");
 
 pub use dlwit_ctype::annotations;
 mod check;
@@ -73,7 +73,10 @@ pub use error::{Diagnostic, Error, Location};
 pub use host::WasiHost;
 pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with};
 pub use native::callback::live_closures;
-pub use native::{Bindings, Libraries, TRIM_AT as FRAME_TRIM_AT, libffi_struct_offsets};
+pub use native::{
+    Bindings, COMPILED_STUBS, DIRECT_CALLS, FUSED_CALLS, Libraries, TRIM_AT as FRAME_TRIM_AT,
+    libffi_struct_offsets,
+};
 pub use paths::Preopens;
 pub use plan::Plan;
 pub use resources::{CALLBACK_QUEUE_LIMIT, DEFAULT_MEMORY_LIMIT, DlwitView, Handles};

@@ -130,7 +130,11 @@ impl CName {
             }
         }
         match self {
-            CName::Char => p("c-char", &["char"], "`char` (signed on x86-64)"),
+            CName::Char => p(
+                "c-char",
+                &["char"],
+                "`char` (`s8` everywhere; the same byte reaches an unsigned `char`)",
+            ),
             CName::SChar => p("c-schar", &["signed char"], "`signed char`"),
             CName::UChar => p("c-uchar", &["unsigned char"], "`unsigned char`"),
             CName::Short => p(
@@ -189,7 +193,7 @@ impl CName {
             CName::LongDouble => p(
                 "c-long-double",
                 &["long double"],
-                "`long double`: x86-64's x87 80-bit extended type, seen as an `f64`: a value goes to C exactly; one C returns keeps f64's 53 bits (rounded to nearest) and becomes ±inf beyond f64's range",
+                "`long double` (x87 80-bit on x86-64, binary128 on AArch64 Linux), seen as an `f64`: a value goes to C exactly; one C returns keeps f64's 53 bits (rounded to nearest) and becomes ±inf beyond f64's range",
             ),
             CName::Bool => w(&["_Bool", "bool"]),
             CName::Float => w(&["float"]),
@@ -218,9 +222,11 @@ impl CName {
             (Scalar::I32, Scalar::U32)
         };
         match self {
-            CName::Char if target.char_signed => Scalar::I8,
-            CName::Char => Scalar::U8,
-            CName::SChar | CName::Int8 => Scalar::I8,
+            // `s8` on every target (the prelude is one file). AArch64
+            // Linux's `char` is unsigned, but its callees ignore a
+            // register's bits above the type and the byte is the same;
+            // Apple's arm64, whose callers extend, has a signed `char`.
+            CName::Char | CName::SChar | CName::Int8 => Scalar::I8,
             CName::UChar | CName::UInt8 => Scalar::U8,
             CName::Short | CName::Int16 => Scalar::I16,
             CName::UShort | CName::UInt16 => Scalar::U16,

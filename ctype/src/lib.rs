@@ -8,8 +8,9 @@
 //!   prelude aliases (`wit/deps/c/types.wit`, [`PRELUDE`]) and spellings,
 //!   and the scalar each is on a [`Target`];
 //! - [`Target`]: the facts that differ between targets (`long`'s width,
-//!   `char`'s sign, `long double`, the library directories);
-//! - [`x87`]: `f64` ↔ `long double`;
+//!   `long double`, the library directories);
+//! - [`x87`], [`binary128`]: `f64` ↔ `long double` (x86-64's, AArch64
+//!   Linux's);
 //! - [`annotations`]: the `@ffi(key = value, ...)` doc-line syntax.
 //!
 //! A new C scalar is a new [`Scalar`] (and [`CName`]) variant: every
@@ -19,7 +20,9 @@
 #![deny(missing_docs)]
 
 pub mod annotations;
+pub mod binary128;
 mod cname;
+mod nearest;
 mod scalar;
 mod target;
 pub mod x87;
@@ -79,7 +82,8 @@ mod tests {
         let lp64 = Target::X86_64_LINUX;
         assert_eq!(CName::Long.scalar_on(&lp64), Scalar::I64);
         assert_eq!(CName::Long.scalar_on(&Target::X86_64_WINDOWS), Scalar::I32);
-        assert_eq!(CName::Char.scalar_on(&Target::AARCH64_LINUX), Scalar::U8);
+        // `c-char` is `s8` everywhere, AArch64 Linux's unsigned `char` too.
+        assert_eq!(CName::Char.scalar_on(&Target::AARCH64_LINUX), Scalar::I8);
         assert_eq!(CName::by_spelling("long  unsigned int"), Some(CName::ULong));
         assert_eq!(CName::by_spelling("int"), Some(CName::Int));
         assert_eq!(CName::by_spelling("size_t"), Some(CName::Size));
@@ -91,6 +95,11 @@ mod tests {
         assert_eq!(
             (ld.ffi, ld.wit, ld.conversion),
             (Ffi::LongDouble, Wit::F64, Conversion::X87)
+        );
+        let q = Scalar::LongDouble.facts_on(&Target::AARCH64_LINUX);
+        assert_eq!(
+            (q.size, q.align, q.class, q.conversion),
+            (16, 16, AbiClass::Quad, Conversion::Binary128)
         );
         for s in Scalar::ALL {
             let f = s.facts_on(&lp64);

@@ -49,6 +49,9 @@ pub enum AbiClass {
     /// `st(0)`. dlwit's direct trampoline has neither, so only libffi calls
     /// a signature with it.
     X87,
+    /// A whole 16-byte vector register (`q0`..: AArch64 Linux's binary128
+    /// `long double`). Only libffi calls a signature with it.
+    Quad,
 }
 
 /// The libffi type of a scalar (the adapter maps it to `libffi::middle::Type`).
@@ -135,6 +138,9 @@ pub enum Conversion {
     /// `f64` ↔ x87 80-bit extended ([`crate::x87`]): exact into C; out of
     /// C rounded to f64's 53 bits, ±inf beyond f64's range.
     X87,
+    /// `f64` ↔ IEEE binary128 ([`crate::binary128`]), with the same
+    /// precision as [`Conversion::X87`].
+    Binary128,
 }
 
 /// Everything dlwit needs to know of one scalar on one target.
@@ -235,6 +241,7 @@ impl Scalar {
             Scalar::LongDouble => {
                 let (size, class, conversion) = match target.long_double {
                     LongDouble::X87 => (16, X87, Conversion::X87),
+                    LongDouble::Binary128 => (16, Quad, Conversion::Binary128),
                     LongDouble::Double => (8, Sse, Conversion::Bits),
                 };
                 Facts {

@@ -1,13 +1,14 @@
 //! The facts that differ between targets, in one place: the width of
-//! `long` and of pointers, whether `char` is signed, what `long double`
-//! is, and where shared libraries are looked for.
+//! `long` and of pointers, what `long double` is, and where shared libraries are looked for.
 
 /// What `long double` is on a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LongDouble {
     /// x87 80-bit extended precision in 16 bytes (x86-64 System V).
     X87,
-    /// The same as `double` (Windows x64, 32-bit Arm).
+    /// IEEE 754 binary128 in 16 bytes (AArch64 Linux), in a vector register.
+    Binary128,
+    /// The same as `double` (Windows x64, Apple arm64).
     Double,
 }
 
@@ -18,8 +19,6 @@ pub struct Target {
     pub pointer_bytes: usize,
     /// `sizeof(long)`
     pub long_bytes: usize,
-    /// `char` is signed.
-    pub char_signed: bool,
     /// What `long double` is.
     pub long_double: LongDouble,
     /// The environment variable that lists library directories first.
@@ -33,7 +32,6 @@ impl Target {
     pub const X86_64_LINUX: Target = Target {
         pointer_bytes: 8,
         long_bytes: 8,
-        char_signed: true,
         long_double: LongDouble::X87,
         lib_path_var: "LD_LIBRARY_PATH",
         lib_dirs: &[
@@ -47,14 +45,12 @@ impl Target {
         ],
     };
 
-    /// AArch64 Linux (LP64, unsigned `char`). Its `long double` is IEEE
-    /// binary128, which dlwit does not convert: recorded as `double` only
-    /// so that the table is total; the adapter runs on x86-64.
+    /// AArch64 Linux (LP64, binary128 `long double`; its unsigned `char` is
+    /// passed as [`crate::CName`] says).
     pub const AARCH64_LINUX: Target = Target {
         pointer_bytes: 8,
         long_bytes: 8,
-        char_signed: false,
-        long_double: LongDouble::Double,
+        long_double: LongDouble::Binary128,
         lib_path_var: "LD_LIBRARY_PATH",
         lib_dirs: &[
             "/lib/aarch64-linux-gnu",
@@ -71,7 +67,6 @@ impl Target {
     pub const X86_64_MACOS: Target = Target {
         pointer_bytes: 8,
         long_bytes: 8,
-        char_signed: true,
         long_double: LongDouble::X87,
         lib_path_var: "DYLD_LIBRARY_PATH",
         lib_dirs: &["/usr/local/lib", "/usr/lib"],
@@ -81,7 +76,6 @@ impl Target {
     pub const AARCH64_MACOS: Target = Target {
         pointer_bytes: 8,
         long_bytes: 8,
-        char_signed: true,
         long_double: LongDouble::Double,
         lib_path_var: "DYLD_LIBRARY_PATH",
         lib_dirs: &["/opt/homebrew/lib", "/usr/local/lib", "/usr/lib"],
@@ -91,7 +85,6 @@ impl Target {
     pub const X86_64_WINDOWS: Target = Target {
         pointer_bytes: 8,
         long_bytes: 4,
-        char_signed: true,
         long_double: LongDouble::Double,
         lib_path_var: "PATH",
         lib_dirs: &["C:\\Windows\\System32"],

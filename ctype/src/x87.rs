@@ -7,6 +7,8 @@
 //! beyond f64's range it becomes ±inf, below it a subnormal or ±0; a NaN
 //! stays a NaN (its payload's top 51 bits kept, quiet).
 
+use crate::nearest::nearest_f64;
+
 const BIAS: i32 = 16383;
 
 /// The 16 bytes of C's `long double` holding `x` exactly.
@@ -49,36 +51,13 @@ pub fn to_f64(bytes: &[u8; 16]) -> f64 {
     if mant == 0 {
         return f64::from_bits(sign);
     }
-    // x = mant * 2^exp2, with mant normalised to [2^63, 2^64).
+    // x = mant · 2^(e' - BIAS - 63), e' = max(e, 1); normalised to bit 127.
     let lz = mant.leading_zeros() as i32;
-    let m = mant << lz;
-    let exp2 = e.max(1) - BIAS - 63 - lz;
-    let biased = exp2 + 63 + 1023;
-    if biased >= 0x7ff {
-        return f64::from_bits(sign | 0x7ff << 52);
-    }
-    if biased >= 1 {
-        let (mut top, rest) = (m >> 11, m & 0x7ff);
-        if rest > 0x400 || rest == 0x400 && top & 1 == 1 {
-            top += 1;
-        }
-        // Rounding may carry into the next binade (and on to infinity):
-        // adding the exponent field does both.
-        let bits = ((biased as u64 - 1) << 52) + top;
-        return f64::from_bits(sign | bits.min(0x7ff << 52));
-    }
-    // A subnormal: x = f * 2^-1074 with f < 2^52.
-    let shift = (-(exp2 + 1074)) as u32;
-    if shift > 64 {
-        return f64::from_bits(sign);
-    }
-    let wide = u128::from(m);
-    let (mut f, rest) = (wide >> shift, wide & ((1u128 << shift) - 1));
-    let half = 1u128 << (shift - 1);
-    if rest > half || rest == half && f & 1 == 1 {
-        f += 1;
-    }
-    f64::from_bits(sign | f as u64)
+    nearest_f64(
+        sign,
+        u128::from(mant << lz) << 64,
+        e.max(1) - BIAS - 127 - lz,
+    )
 }
 
 #[cfg(test)]

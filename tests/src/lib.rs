@@ -87,19 +87,54 @@ pub fn guest(name: &str) -> PathBuf {
     root().join(format!("guest/target/wasm32-wasip2/release/{name}.wasm"))
 }
 
-/// The `dlwit` binary, built once.
+/// The target the tests were built for, and the host building them: they
+/// differ when the tests are cross-built (`scripts/arm64.sh`) and run under
+/// an emulator.
+pub const TARGET: &str = env!("DLWIT_TEST_TARGET");
+const HOST: &str = env!("DLWIT_TEST_HOST");
+
+/// The `dlwit` binary, built once (for the tests' target).
 pub fn cli() -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
+    let cross = TARGET != HOST;
     BUILT.get_or_init(|| {
-        run_cargo(
-            &["build", "-p", "dlwit", "--bin", "dlwit"],
-            &root(),
-            "the dlwit CLI",
-            false,
-        )
+        let mut args = vec!["build", "-p", "dlwit", "--bin", "dlwit"];
+        if cross {
+            args.extend(["--target", TARGET]);
+        }
+        run_cargo(&args, &root(), "the dlwit CLI", false)
     });
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root().join("target"), PathBuf::from);
-    target.join("debug/dlwit")
+    let mut dir = std::env::var_os("CARGO_TARGET_DIR").map_or(root().join("target"), PathBuf::from);
+    if cross {
+        dir.push(TARGET);
+    }
+    dir.join("debug/dlwit")
+}
+
+/// A command that runs `program`, a binary built for the tests' target:
+/// through cargo's runner for that target (`CARGO_TARGET_<TRIPLE>_RUNNER`,
+/// e.g. `qemu-aarch64`) when the tests are cross-built, as cargo runs the
+/// tests themselves.
+pub fn target_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let var = format!(
+        "CARGO_TARGET_{}_RUNNER",
+        TARGET.to_uppercase().replace('-', "_")
+    );
+    let runner = std::env::var(var).ok().filter(|_| TARGET != HOST);
+    let mut words = runner.iter().flat_map(|r| r.split_whitespace());
+    match words.next() {
+        Some(emulator) => {
+            let mut cmd = Command::new(emulator);
+            cmd.args(words).arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    }
+}
+
+/// A command that runs the `dlwit` binary (see [`target_command`]).
+pub fn dlwit() -> Command {
+    target_command(cli())
 }
 
 /// The engine every in-process run shares (concurrency support off, as the
@@ -217,7 +252,7 @@ impl Runner {
     /// workspace: another language's) with `args` and the directories
     /// `dirs`, as [`Runner::run_in`]; its argument 0 is its file name.
     ///
-    /// Its compiled code is kept beside it (`PATH.cwasm`) and reused by later
+    /// Its compiled code is kept beside it (`PATH.ARCH.cwasm`) and reused by later
     /// test runs while wasmtime accepts it (same version and settings): the
     /// other languages' components are large (Python's is 18 MB) and take
     /// seconds to compile.
@@ -335,17 +370,17 @@ fn component(name: &str) -> Component {
     })
 }
 
-/// The component at `path`, from the compiled code kept at `PATH.cwasm`
+/// The component at `path`, from the compiled code kept at `PATH.ARCH.cwasm` (ARCH the machine's)
 /// when wasmtime accepts it, else compiled and kept there.
 fn precompiled(path: &Path) -> Component {
     let mut cwasm = path.as_os_str().to_owned();
-    cwasm.push(".cwasm");
+    cwasm.push(format!(".{}.cwasm", std::env::consts::ARCH));
     let cwasm = PathBuf::from(cwasm);
     #[expect(
         unsafe_code,
         reason = "deserializing compiled code this harness wrote itself"
     )]
-    // SAFETY: `PATH.cwasm` is only ever written below, by this harness, from
+    // SAFETY: `PATH.ARCH.cwasm` is only ever written below, by this harness, from
     // `Engine::precompile_component` on the component beside it (under
     // target/, named by a hash of the component's sources); wasmtime itself
     // refuses code from another version or with other settings.

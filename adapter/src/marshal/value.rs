@@ -1,6 +1,7 @@
 //! One value at a time: WIT values to C bytes and back, by shape.
 
 use crate::plan::{EnumPlan, Plan, Scalar, Shape};
+use dlwit_ctype::Conversion;
 use wasmtime::component::Val;
 
 /// The error for an enum value C returned that no case has.
@@ -66,9 +67,11 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
         (Shape::Int(_), Val::U64(x)) => put(dst, *x),
         (Shape::F32, Val::Float32(x)) => put(dst, u64::from(x.to_bits())),
         (Shape::F64, Val::Float64(x)) => put(dst, x.to_bits()),
-        (Shape::LongDouble, Val::Float64(x)) => {
-            dst.copy_from_slice(&dlwit_ctype::x87::from_f64(*x))
-        }
+        (Shape::LongDouble, Val::Float64(x)) => match Scalar::LongDouble.facts().conversion {
+            Conversion::Bits => put(dst, x.to_bits()),
+            Conversion::X87 => dst.copy_from_slice(&dlwit_ctype::x87::from_f64(*x)),
+            Conversion::Binary128 => dst.copy_from_slice(&dlwit_ctype::binary128::from_f64(*x)),
+        },
         (Shape::Char, Val::Char(c)) => put(dst, u64::from(u32::from(*c))),
         (Shape::Enum(e), Val::Enum(name)) => {
             let i = e
@@ -144,10 +147,11 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
         }
         Shape::F32 => Val::Float32(f32::from_bits(get(src, 4) as u32)),
         Shape::F64 => Val::Float64(f64::from_bits(get(src, 8))),
-        Shape::LongDouble => {
-            let bytes = src[..16].try_into().expect("a 16-byte long double");
-            Val::Float64(dlwit_ctype::x87::to_f64(bytes))
-        }
+        Shape::LongDouble => Val::Float64(match Scalar::LongDouble.facts().conversion {
+            Conversion::Bits => f64::from_bits(get(src, 8)),
+            Conversion::X87 => dlwit_ctype::x87::to_f64(long_double(src)),
+            Conversion::Binary128 => dlwit_ctype::binary128::to_f64(long_double(src)),
+        }),
         Shape::Char => {
             let raw = get(src, 4) as u32;
             Val::Char(char::from_u32(raw).ok_or_else(|| {
@@ -200,4 +204,9 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
             }
         }
     })
+}
+
+/// The 16 bytes of a `long double` at the start of `src`.
+fn long_double(src: &[u8]) -> &[u8; 16] {
+    src[..16].try_into().expect("a 16-byte long double")
 }

@@ -241,7 +241,7 @@ pub struct Jit {
 impl Jit {
     /// A compiler for this machine, or why there is none.
     pub fn new() -> Result<Jit, String> {
-        if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        if !super::COMPILED_STUBS {
             return Err("stubs are made for x86-64 Linux only".into());
         }
         let mut flags = settings::builder();

@@ -15,6 +15,7 @@
 
 #![allow(unsafe_code)]
 
+pub mod aapcs64;
 mod bindings;
 mod blob;
 pub mod callback;
@@ -29,6 +30,19 @@ pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
 pub use frame::{Budget, CStrError, Frame, Over, TRIM_AT, c_str_at};
 pub use sysv::Lent;
+
+/// Whether calls can skip libffi on this machine (a trampoline and an ABI
+/// classifier are written for it: x86-64 System V, AArch64 Linux);
+/// everywhere else every call takes libffi, the general path.
+pub const DIRECT_CALLS: bool =
+    sysv::NATIVE || matches!(aapcs64::Variant::HOST, Some(aapcs64::Variant::Linux));
+
+/// Whether fast-path calls fill a register image without a frame (fused
+/// calls: x86-64 System V).
+pub const FUSED_CALLS: bool = sysv::NATIVE;
+
+/// Whether call stubs are compiled on this machine (x86-64 Linux).
+pub const COMPILED_STUBS: bool = FUSED_CALLS && cfg!(target_os = "linux");
 
 use crate::plan::{CType, Plan};
 use dlwit_ctype::Ffi;
@@ -85,6 +99,9 @@ pub struct Callable {
     /// and those with more than `MAX_STACK` stack eightbytes); libffi
     /// otherwise.
     direct: Option<sysv::Direct>,
+    /// The same on AArch64 Linux (frame calls only: no fused calls or
+    /// stubs there yet).
+    aapcs64: Option<aapcs64::Direct>,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
     /// For an auxiliary call ([`Callable::call_with`]) whose parameters are
@@ -185,6 +202,10 @@ impl Callable {
             // registers used: libffi does that, the trampoline does not.
             direct: match variadic {
                 None => sysv::Direct::new(plan, args, ret),
+                Some(_) => None,
+            },
+            aapcs64: match variadic {
+                None => aapcs64::Direct::new(plan, args, ret),
                 Some(_) => None,
             },
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
@@ -309,12 +330,13 @@ impl Callable {
 
     /// Whether calls go through the direct (register image) path.
     pub fn is_direct(&self) -> bool {
-        self.direct.is_some()
+        self.direct.is_some() || self.aapcs64.is_some()
     }
 
     /// Sends every call through libffi (to compare the two paths).
     pub fn use_libffi_only(&mut self) {
         self.direct = None;
+        self.aapcs64 = None;
         self.aux_stub = None;
     }
 
@@ -448,6 +470,15 @@ impl Callable {
             // 8-aligned, the buffer rounded up to 8 bytes), pointer arguments
             // were patched to point into its scratch area, and its result
             // buffer holds at least max(size, 16) bytes.
+            unsafe { direct.call(self.fun.0, args, offsets, ret) };
+            return;
+        }
+        #[cfg(target_arch = "aarch64")]
+        if let Some(direct) = &self.aapcs64 {
+            let (args, offsets, ret) = frame.direct_parts();
+            // SAFETY: as above, for the AArch64 classification: every
+            // argument at its offset, readable for its size; the result
+            // buffer at least max(size, 16) bytes.
             unsafe { direct.call(self.fun.0, args, offsets, ret) };
             return;
         }

@@ -156,6 +156,11 @@ impl RetRegs {
     }
 }
 
+/// Whether this is the machine the trampoline is written for: on any other,
+/// [`Direct::new`] classifies nothing and every call takes libffi.
+pub const NATIVE: bool = cfg!(all(target_arch = "x86_64", unix));
+
+#[cfg(all(target_arch = "x86_64", unix))]
 std::arch::global_asm!(
     ".text",
     ".p2align 4",
@@ -222,10 +227,20 @@ const _: () = {
     assert!(std::mem::offset_of!(Regs<0>, slots) == 8);
 };
 
+#[cfg(all(target_arch = "x86_64", unix))]
 unsafe extern "C" {
     /// `regs` points to a `Regs<S>` of any `S` (the layout up to the stack
     /// eightbytes is the same, and only `nstack` of those are read).
     fn dlwit_sysv_trampoline(fun: *const c_void, regs: *const u64, ret: *mut RetRegs);
+}
+
+/// Never called: without the trampoline no signature is classified.
+///
+/// # Safety
+/// None needed; it panics.
+#[cfg(not(all(target_arch = "x86_64", unix)))]
+unsafe fn dlwit_sysv_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs) {
+    unreachable!("no direct calls on this target")
 }
 
 /// How an integer is widened to its register.
@@ -305,7 +320,7 @@ fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
             (Some(Class::Integer), _) | (_, AbiClass::Integer) => Some(Class::Integer),
             (_, AbiClass::Sse) => Some(Class::Sse),
             // Never reached: `Direct::new` refuses x87 values first.
-            (_, AbiClass::X87) => None,
+            (_, AbiClass::X87 | AbiClass::Quad) => None,
         };
     });
     classes
@@ -319,7 +334,9 @@ fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
 /// read, so such a signature stays on libffi.
 fn has_x87(plan: &Plan, ty: CType) -> bool {
     let mut x87 = false;
-    leaves(plan, ty, 0, &mut |_, class| x87 |= class == AbiClass::X87);
+    leaves(plan, ty, 0, &mut |_, class| {
+        x87 |= matches!(class, AbiClass::X87 | AbiClass::Quad)
+    });
     x87
 }
 
@@ -483,6 +500,15 @@ impl Direct {
     /// Classifies a signature; `None` when it needs more than
     /// [`MAX_STACK`] stack eightbytes, or has an x87 value.
     pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+        if NATIVE {
+            Direct::classify(plan, args, ret)
+        } else {
+            None
+        }
+    }
+
+    /// The classification, on any machine (the unit tests run it anywhere).
+    fn classify(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
         if std::iter::once(&ret)
             .chain(args)
             .any(|ty| has_x87(plan, *ty))
@@ -627,7 +653,7 @@ mod tests {
             calls: vec![],
             callbacks: vec![],
         };
-        let d = Direct::new(
+        let d = Direct::classify(
             &plan,
             &[CType::Scalar(Scalar::F64), CType::Scalar(Scalar::I32)],
             CType::Scalar(Scalar::F64),
@@ -641,7 +667,7 @@ mod tests {
         // takes xmm0.
         let mut args = vec![CType::Scalar(Scalar::I32); 7];
         args.push(CType::Scalar(Scalar::F32));
-        let d = Direct::new(&plan, &args, CType::Void).unwrap();
+        let d = Direct::classify(&plan, &args, CType::Void).unwrap();
         assert_eq!(d.moves[5].reg, Reg::Gpr(5));
         assert_eq!(d.moves[6].reg, Reg::Stack(0));
         assert_eq!(d.moves[6].ext, Ext::Sign(4));
@@ -649,11 +675,11 @@ mod tests {
         assert_eq!(d.nstack, 1);
         // More than MAX_STACK stack eightbytes: left to libffi.
         let many = vec![CType::Scalar(Scalar::I64); 6 + MAX_STACK + 1];
-        assert!(Direct::new(&plan, &many, CType::Void).is_none());
+        assert!(Direct::classify(&plan, &many, CType::Void).is_none());
         // An x87 value (in memory, or in st(0)): left to libffi.
         let ld = CType::Scalar(Scalar::LongDouble);
-        assert!(Direct::new(&plan, &[ld], CType::Void).is_none());
-        assert!(Direct::new(&plan, &[], ld).is_none());
+        assert!(Direct::classify(&plan, &[ld], CType::Void).is_none());
+        assert!(Direct::classify(&plan, &[], ld).is_none());
     }
 
     #[test]

@@ -32,7 +32,7 @@ impl Class {
         match (s, s.class()) {
             (Scalar::Ptr, _) => Class::Ptr { input: false },
             (_, AbiClass::Integer) => Class::Int(s.size()),
-            (_, AbiClass::Sse | AbiClass::X87) => Class::Float(s.size()),
+            (_, AbiClass::Sse | AbiClass::X87 | AbiClass::Quad) => Class::Float(s.size()),
         }
     }
 

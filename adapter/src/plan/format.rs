@@ -81,7 +81,7 @@ impl Builder<'_> {
         // checked format may be given one.
         if let Some(arg) = f.params.iter().find_map(|p| match p {
             Param::Vararg { arg, .. }
-                if matches!(f.args[*arg].ty, CType::Scalar(s) if s.class() == AbiClass::X87) =>
+                if matches!(f.args[*arg].ty, CType::Scalar(s) if matches!(s.class(), AbiClass::X87 | AbiClass::Quad)) =>
             {
                 Some(*arg)
             }
@@ -105,7 +105,7 @@ impl Builder<'_> {
                     match f.args[*arg].ty {
                         CType::Scalar(s) => match s.class() {
                             // Promoted to `double`; x87 refused above.
-                            AbiClass::Sse | AbiClass::X87 => VaKind::Double,
+                            AbiClass::Sse | AbiClass::X87 | AbiClass::Quad => VaKind::Double,
                             AbiClass::Integer if s.size() == 8 => VaKind::Long,
                             AbiClass::Integer => VaKind::Int,
                         },

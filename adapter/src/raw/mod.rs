@@ -36,6 +36,7 @@
 use wasmtime::component::__internal::{ComponentTypes, InterfaceType};
 use wasmtime::{Result, bail};
 
+mod pair;
 mod params;
 mod results;
 

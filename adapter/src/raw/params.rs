@@ -2,8 +2,8 @@
 //! and handles among them, lifted (bounds-checked, aligned, short strings
 //! UTF-8-checked) by wasmtime's `Lift` for the typed host function.
 
+use super::pair::Pair;
 use super::{flat_count, tuple_types};
-use std::arch::x86_64::{__m128i, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_unpackhi_epi64};
 use std::ptr::NonNull;
 use wasmtime::component::__internal::wasmtime_environ::component::StringEncoding;
 use wasmtime::component::__internal::{
@@ -187,7 +187,7 @@ pub struct LeadArgs<const N: usize> {
 /// and two 8-byte stores read back as one 16-byte load stall the CPU).
 pub struct HandleArgs<const N: usize> {
     /// Low: the flat values' address; high: rep | type << 32.
-    v: __m128i,
+    v: Pair,
 }
 
 /// What the step programs read: flat values, and the specials.
@@ -245,21 +245,17 @@ impl<const N: usize> Args for LeadArgs<N> {
 impl<const N: usize> Args for HandleArgs<N> {
     #[inline]
     fn flat(&self) -> &[ValRaw] {
-        // SAFETY: SSE2 is part of x86-64 (the crate builds for nothing
-        // else); then: the address of the `N` flat values lifted with this
+        let addr = self.v.lo() as usize as *const [ValRaw; N];
+        // SAFETY: the address of the `N` flat values lifted with this
         // value, which stay alive and unchanged while it lives (see `Flat`).
-        unsafe {
-            let addr = _mm_cvtsi128_si64(self.v) as usize as *const [ValRaw; N];
-            &*addr
-        }
+        unsafe { &*addr }
     }
     fn special(&self, _: usize) -> &Special {
         &Special::None
     }
     #[inline]
     fn handle(&self, k: usize) -> Option<(u32, u32)> {
-        // SAFETY: SSE2 is part of x86-64.
-        let h = unsafe { _mm_cvtsi128_si64(_mm_unpackhi_epi64(self.v, self.v)) } as u64;
+        let h = self.v.hi();
         (k == 0).then_some((h as u32, (h >> 32) as u32))
     }
 }
@@ -384,9 +380,9 @@ flat_params!(
         let h = ResourceDynamic::linear_lift_from_flat(cx, first, v)?;
         let handle = u64::from(h.rep()) | u64::from(h.ty()) << 32;
         let addr = src as *const [ValRaw; N] as usize;
-        // SAFETY: SSE2 is part of x86-64.
-        let v = unsafe { _mm_set_epi64x(handle as i64, addr as i64) };
-        Ok(HandleArgs { v })
+        Ok(HandleArgs {
+            v: Pair::new(addr as u64, handle),
+        })
     },
 );
 

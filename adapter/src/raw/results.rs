@@ -1,9 +1,9 @@
 //! The result types: one flat value, or a record or string written through
 //! the return pointer wasmtime validated.
 
+use super::pair::Pair;
 use super::{flat_count, tuple_types};
 use crate::native::{Callable, c_str_at};
-use std::arch::x86_64::{__m128i, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_unpackhi_epi64};
 use std::mem::MaybeUninit;
 use std::str::Utf8Error;
 use wasmtime::component::__internal::{
@@ -133,10 +133,10 @@ pub struct RawMem {
 /// forwarding (a `String` written field by field would).
 pub struct RawStr {
     /// The UTF-8 bytes: address, length.
-    bytes: __m128i,
+    bytes: Pair,
     /// How they are let go of: the `free` callable's address (C's string)
     /// or 0, and the capacity of a Rust `String` (a copy) or 0.
-    owner: __m128i,
+    owner: Pair,
 }
 
 // SAFETY: the bytes are owned by the value (C's, to be freed once, or a
@@ -169,23 +169,14 @@ impl RawStr {
     }
 
     fn pack(ptr: u64, len: usize, free: u64, cap: usize) -> RawStr {
-        // SAFETY: SSE2 is part of x86-64.
-        unsafe {
-            RawStr {
-                bytes: _mm_set_epi64x(len as i64, ptr as i64),
-                owner: _mm_set_epi64x(cap as i64, free as i64),
-            }
+        RawStr {
+            bytes: Pair::new(ptr, len as u64),
+            owner: Pair::new(free, cap as u64),
         }
     }
 
-    fn unpack(v: __m128i) -> (u64, u64) {
-        // SAFETY: SSE2 is part of x86-64.
-        unsafe {
-            (
-                _mm_cvtsi128_si64(v) as u64,
-                _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)) as u64,
-            )
-        }
+    fn unpack(v: Pair) -> (u64, u64) {
+        (v.lo(), v.hi())
     }
 
     /// The string.

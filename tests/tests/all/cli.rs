@@ -1,10 +1,10 @@
 //! The `dlwit` command as a shell user meets it: exit codes and messages.
 
-use dlwit_tests::{FIXTURE_LIB, cli, guest, root};
-use std::process::{Command, Output};
+use dlwit_tests::{FIXTURE_LIB, guest, root};
+use std::process::Output;
 
 fn dlwit(args: &[&str]) -> Output {
-    Command::new(cli())
+    dlwit_tests::dlwit()
         .args(args)
         .current_dir(root())
         .output()
@@ -318,7 +318,7 @@ fn run_caches_compiled_components() {
 
     // The directory can come from the environment, as DLWIT_CACHE_DIR.
     let env_dir = dir.join("env");
-    let out = Command::new(cli())
+    let out = dlwit_tests::dlwit()
         .args(["run", "--wit", "wit/libm.wit", wasm.to_str().unwrap()])
         .env("DLWIT_CACHE_DIR", &env_dir)
         .current_dir(root())

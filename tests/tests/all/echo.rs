@@ -42,8 +42,8 @@ fn every_shape_round_trips() {
         dlwit::LinkReport {
             functions: 50,
             fast: 48,
-            fused: 47,
-            stubs: 42,
+            fused: if dlwit::FUSED_CALLS { 47 } else { 0 },
+            stubs: if dlwit::COMPILED_STUBS { 42 } else { 0 },
         }
     );
     all_checks_pass(runner());
@@ -64,7 +64,7 @@ fn every_shape_round_trips_without_stubs() {
         },
     );
     assert_eq!(runner.report.stubs, 0);
-    assert_eq!(runner.report.fused, 47);
+    assert_eq!(runner.report.fused, if dlwit::FUSED_CALLS { 47 } else { 0 });
     all_checks_pass(&runner);
 }
 
@@ -80,7 +80,7 @@ fn every_shape_round_trips_on_the_val_path_through_libffi() {
     let functions: usize = b.plan().interfaces.iter().map(|i| i.functions.len()).sum();
     assert_eq!(
         b.direct_calls(),
-        functions,
+        if dlwit::DIRECT_CALLS { functions } else { 0 },
         "every echo function is called directly, stack arguments (big, line, packet, many, pick-*) included"
     );
     b.use_libffi_only();
@@ -150,10 +150,11 @@ fn sad_null_string_result_is_an_error() {
 }
 
 /// `long double` (`c-long-double`, an f64 to the guest) through real C:
-/// the fixture's x87 arithmetic and libm's `sqrtl`. Never on the direct
-/// or fast path: libffi and `Val`s only.
+/// the fixture's `long double` arithmetic (x87 on x86-64, binary128 on
+/// AArch64 Linux: both keep 2^-60 beside 1) and libm's `sqrtl`. Never on
+/// the direct or fast path: libffi and `Val`s only.
 #[test]
-fn long_double_goes_through_libffi_as_x87() {
+fn long_double_goes_through_libffi() {
     let libs = Libraries {
         default: None,
         by_name: vec![("libdlwit_fixture.so".into(), FIXTURE_LIB.into())],

@@ -5,12 +5,12 @@
 //! the result), bad input, and the layout of every WIT in the repository.
 
 use dlwit::Libraries;
-use dlwit_tests::{FIXTURE_LIB, Runner, bindings, cli, golden, raylib, root, sqlite_serial};
+use dlwit_tests::{FIXTURE_LIB, Runner, bindings, golden, raylib, root, sqlite_serial};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn dlwit(args: &[&str]) -> Output {
-    Command::new(cli())
+    dlwit_tests::dlwit()
         .args(args)
         .current_dir(root())
         .output()

@@ -209,7 +209,7 @@ fn the_cli_runs_a_guest_of_three_libraries() {
     let data = format!("{}::/data", dir.0.display());
     let out = {
         let _serial = sqlite_serial();
-        Command::new(dlwit_tests::cli())
+        dlwit_tests::dlwit()
             .args(["run", "--no-cache"])
             .args(["--wit", "wit/sqlite.wit", "--wit", "wit/zlib.wit"])
             .args(["--wit", "wit/libm.wit", "--dir", &data])

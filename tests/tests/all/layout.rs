@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 fn plan_libffi_and_the_c_compiler_agree() {
     let world = World::load(&root().join("tests/wit/echo.wit").into()).unwrap();
     let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{e}"));
-    let probe = std::process::Command::new(LAYOUT_PROBE).output().unwrap();
+    let probe = dlwit_tests::target_command(LAYOUT_PROBE).output().unwrap();
     assert!(probe.status.success());
     let c: BTreeMap<String, Vec<usize>> = String::from_utf8(probe.stdout)
         .unwrap()

@@ -15,6 +15,8 @@ mod memory;
 mod paths;
 mod plan;
 mod preconditions;
+// raylib is built for the host only (scripts/raylib.sh): not under emulation.
+#[cfg(target_arch = "x86_64")]
 mod raylib;
 mod sqlite;
 mod threads;

@@ -247,10 +247,9 @@ fn a_string_that_is_not_utf8_is_freed() {
 /// `dlwit run --max-memory`: the store's limit from the command line.
 #[test]
 fn the_cli_takes_a_memory_limit() {
-    use std::process::Command;
     let wasm = dlwit_tests::guest(GUEST);
     let run = |limit: &str, case: &[&str]| {
-        Command::new(dlwit_tests::cli())
+        dlwit_tests::dlwit()
             .args(["run", "--wit", "tests/wit/memory.wit", "--lib", FIXTURE_LIB])
             .args(["--max-memory", limit, wasm.to_str().unwrap()])
             .args(case)

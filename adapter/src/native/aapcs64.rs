@@ -1,0 +1,761 @@
+//! Direct calls on AArch64 (the procedure call standard, AAPCS64): a
+//! signature is classified once, at load, into the places each argument's
+//! parts go (x0..x7, v0..v7, the stack) and where the result comes back;
+//! a call fills a register image from the frame and goes through a small
+//! assembly trampoline, as [`super::sysv`] does on x86-64.
+//!
+//! The rules, for the C types dlwit maps (integers, pointers, `float`,
+//! `double`, structs of them):
+//! - a homogeneous float aggregate (a `float` or `double`, or a struct of
+//!   one to four members all `float` or all `double`) takes one v register
+//!   per member while they last; once one does not fit, no later float
+//!   argument takes a register;
+//! - an integer or pointer takes an x register; a struct of at most 16
+//!   bytes takes one x register per 8 bytes, all or none (once none, no
+//!   later argument takes one);
+//! - a larger struct is passed by reference to a copy the caller made;
+//! - a result comes back in x0 (and x1), in v0..v3 (a float aggregate), or
+//!   in memory whose address the caller passes in x8;
+//! - on the stack, Linux gives every argument 8-byte aligned slots rounded
+//!   up to 8 bytes; Apple's arm64 packs arguments at their natural size and
+//!   alignment (structs still 8-aligned), passes every variadic argument on
+//!   the stack in 8-byte slots, and has callers extend integers narrower
+//!   than 32 bits (done on both: the callee ignores the upper bits on
+//!   Linux).
+//!
+//! The classification is plain data and runs on any machine (the unit tests
+//! check both variants everywhere); the trampoline exists on AArch64 only.
+//! Signatures with a `long double` (binary128 in a q register on Linux) and
+//! variadic ones stay on libffi, the general path and the oracle.
+
+use crate::plan::{CType, Plan};
+use dlwit_ctype::AbiClass;
+#[cfg(target_arch = "aarch64")]
+use std::ffi::c_void;
+
+/// Which variant of the standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// AAPCS64 as Linux (and the other ELF systems) use it.
+    Linux,
+    /// Apple's arm64 (macOS, iOS).
+    Apple,
+}
+
+impl Variant {
+    /// This machine's, if it is AArch64.
+    pub const HOST: Option<Variant> = if cfg!(all(target_arch = "aarch64", target_vendor = "apple"))
+    {
+        Some(Variant::Apple)
+    } else if cfg!(target_arch = "aarch64") {
+        Some(Variant::Linux)
+    } else {
+        None
+    };
+}
+
+/// How many bytes of arguments a direct call passes on the stack.
+pub const MAX_STACK_BYTES: usize = 128;
+
+/// How many bytes of larger structs a direct call copies to pass them by
+/// reference.
+pub const MAX_COPIED: usize = 256;
+
+/// Where one part of an argument goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loc {
+    /// x0..x7.
+    X(u8),
+    /// v0..v7 (the part's low bytes).
+    V(u8),
+    /// The stack, at this byte offset.
+    Stack(u16),
+}
+
+/// How a part narrower than 8 bytes fills its register or slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ext {
+    /// As it is (floats, struct bytes, 8-byte values).
+    None,
+    /// An integer of this many bytes, sign-extended.
+    Sign(u8),
+    /// An integer of this many bytes, zero-extended.
+    Zero(u8),
+}
+
+/// One part of an argument: `size` bytes at `offset` in it, to `loc`; or,
+/// `by_ref`, the address of a copy of the whole argument (`size` bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// The argument.
+    pub arg: u16,
+    /// Byte offset within the argument.
+    pub offset: u16,
+    /// How many bytes.
+    pub size: u16,
+    /// Where they go.
+    pub loc: Loc,
+    /// How they are widened.
+    pub ext: Ext,
+    /// The part is the address of a copy of the argument.
+    pub by_ref: bool,
+}
+
+/// Where the result comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ret {
+    /// No result.
+    Void,
+    /// In x0, or x0 and x1: this many registers.
+    X(u8),
+    /// In v0..: `n` members of `size` bytes each.
+    V {
+        /// How many members.
+        n: u8,
+        /// Each member's size (4 or 8).
+        size: u8,
+    },
+    /// In memory at the address passed in x8.
+    Memory,
+}
+
+/// A signature classified for a direct call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Direct {
+    /// Every argument's parts, in order.
+    pub parts: Box<[Part]>,
+    /// How many bytes go on the stack (a multiple of 8).
+    pub stack: u16,
+    /// Where the result comes back.
+    pub ret: Ret,
+}
+
+/// A value's float aggregate shape: `(members, member size)`.
+fn hfa(plan: &Plan, ty: CType) -> Option<(u8, u8)> {
+    let mut leaves = Vec::new();
+    collect(plan, ty, 0, &mut leaves);
+    let &(_, size, class) = leaves.first()?;
+    let same = leaves
+        .iter()
+        .enumerate()
+        .all(|(k, &(off, s, c))| c == AbiClass::Sse && s == size && off == k * size);
+    (class == AbiClass::Sse && same && leaves.len() <= 4)
+        .then_some((leaves.len() as u8, size as u8))
+}
+
+/// Every scalar leaf of `ty`: (offset, size, class).
+fn collect(plan: &Plan, ty: CType, base: usize, out: &mut Vec<(usize, usize, AbiClass)>) {
+    match ty {
+        CType::Void => {}
+        CType::Scalar(s) => out.push((base, s.size(), s.class())),
+        CType::Struct(id) => {
+            for field in &plan.struct_(id).fields {
+                collect(plan, field.shape.ctype(), base + field.offset, out);
+            }
+        }
+    }
+}
+
+fn ext_of(ty: CType) -> Ext {
+    match ty {
+        CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
+            if s.signed() {
+                Ext::Sign(s.size() as u8)
+            } else {
+                Ext::Zero(s.size() as u8)
+            }
+        }
+        CType::Void | CType::Scalar(_) | CType::Struct(_) => Ext::None,
+    }
+}
+
+/// The next stack position for `size` bytes aligned to `align`.
+fn stack_slot(nsaa: &mut usize, size: usize, align: usize, variant: Variant) -> u16 {
+    let (size, align) = match variant {
+        Variant::Linux => (size.next_multiple_of(8), align.max(8)),
+        Variant::Apple => (size, align),
+    };
+    let at = nsaa.next_multiple_of(align);
+    *nsaa = at + size;
+    at as u16
+}
+
+impl Direct {
+    /// Classifies a signature for `variant`; `fixed` is the number of named
+    /// parameters of a variadic one. `None` when it has a `long double`, or
+    /// needs more than [`MAX_STACK_BYTES`] of stack or [`MAX_COPIED`] bytes
+    /// of copies.
+    pub fn classify(
+        plan: &Plan,
+        args: &[CType],
+        ret: CType,
+        fixed: Option<usize>,
+        variant: Variant,
+    ) -> Option<Direct> {
+        let mut all = Vec::new();
+        for ty in std::iter::once(&ret).chain(args) {
+            collect(plan, *ty, 0, &mut all);
+        }
+        if all
+            .iter()
+            .any(|(_, _, c)| matches!(c, AbiClass::X87 | AbiClass::Quad))
+        {
+            return None;
+        }
+        let ret = match ret {
+            CType::Void => Ret::Void,
+            ty => match (hfa(plan, ty), plan.size_align(ty).0) {
+                (Some((n, size)), _) => Ret::V { n, size },
+                (None, size) if size <= 16 => Ret::X(size.div_ceil(8) as u8),
+                (None, _) => Ret::Memory,
+            },
+        };
+        let (mut ngrn, mut nsrn, mut nsaa, mut copied) = (0u8, 0u8, 0usize, 0usize);
+        let mut parts = Vec::new();
+        for (i, ty) in args.iter().enumerate() {
+            let arg = i as u16;
+            let (size, align) = plan.size_align(*ty);
+            let part = |offset: usize, size: usize, loc, ext| Part {
+                arg,
+                offset: offset as u16,
+                size: size as u16,
+                loc,
+                ext,
+                by_ref: false,
+            };
+            // Apple: every variadic argument in an 8-byte stack slot (a
+            // larger struct by reference).
+            if variant == Variant::Apple && fixed.is_some_and(|f| i >= f) {
+                let by_ref = size > 16;
+                let n = if by_ref { 8 } else { size };
+                let at = stack_slot(&mut nsaa, n.next_multiple_of(8), 8, variant);
+                parts.push(Part {
+                    by_ref,
+                    ..part(0, size, Loc::Stack(at), ext_of(*ty))
+                });
+                copied += if by_ref { size.next_multiple_of(16) } else { 0 };
+                continue;
+            }
+            if let Some((n, m)) = hfa(plan, *ty) {
+                let (n, m) = (usize::from(n), usize::from(m));
+                if usize::from(nsrn) + n <= 8 {
+                    for k in 0..n {
+                        parts.push(part(k * m, m, Loc::V(nsrn + k as u8), Ext::None));
+                    }
+                    nsrn += n as u8;
+                } else {
+                    nsrn = 8;
+                    let at = stack_slot(&mut nsaa, size, align, variant);
+                    parts.push(part(0, size, Loc::Stack(at), Ext::None));
+                }
+                continue;
+            }
+            let scalar = matches!(ty, CType::Scalar(_));
+            if !scalar && size > 16 {
+                // By reference: the copy's address, as a pointer argument.
+                copied += size.next_multiple_of(16);
+                let loc = if ngrn < 8 {
+                    ngrn += 1;
+                    Loc::X(ngrn - 1)
+                } else {
+                    Loc::Stack(stack_slot(&mut nsaa, 8, 8, variant))
+                };
+                parts.push(Part {
+                    by_ref: true,
+                    ..part(0, size, loc, Ext::None)
+                });
+                continue;
+            }
+            let words = size.div_ceil(8) as u8;
+            if ngrn + words <= 8 {
+                for k in 0..usize::from(words) {
+                    let n = (size - 8 * k).min(8);
+                    let ext = if scalar { ext_of(*ty) } else { Ext::None };
+                    parts.push(part(8 * k, n, Loc::X(ngrn + k as u8), ext));
+                }
+                ngrn += words;
+            } else {
+                ngrn = 8;
+                let align = if scalar { align } else { align.max(8) };
+                let at = stack_slot(&mut nsaa, size, align, variant);
+                let ext = if scalar { ext_of(*ty) } else { Ext::None };
+                parts.push(part(0, size, Loc::Stack(at), ext));
+            }
+        }
+        let stack = nsaa.next_multiple_of(8);
+        (stack <= MAX_STACK_BYTES && copied <= MAX_COPIED).then(|| Direct {
+            parts: parts.into(),
+            stack: stack as u16,
+            ret,
+        })
+    }
+
+    /// Classifies a signature for this machine: `None` off AArch64 Linux
+    /// (Apple's variant is classified, but no trampoline is built for it
+    /// yet) and where [`Direct::classify`] says so.
+    pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+        match Variant::HOST {
+            Some(Variant::Linux) => Direct::classify(plan, args, ret, None, Variant::Linux),
+            Some(Variant::Apple) | None => None,
+        }
+    }
+
+    #[cfg_attr(
+        not(target_arch = "aarch64"),
+        allow(dead_code, reason = "called on AArch64")
+    )]
+    /// Fills a register image from the arguments in `args` (each at its
+    /// byte offset in `offsets`, readable for its size), copying structs
+    /// passed by reference into `copies`.
+    fn fill(&self, args: &[u8], offsets: &[usize], image: &mut Image, copies: &mut Copies) {
+        let mut used = 0;
+        for p in self.parts.iter() {
+            let i = usize::from(p.arg);
+            let at = offsets[i] + usize::from(p.offset);
+            let v = if p.by_ref {
+                let n = usize::from(p.size);
+                let dst = &mut words_as_bytes(&mut copies.0)[used..used + n];
+                dst.copy_from_slice(&args[at..at + n]);
+                used += n.next_multiple_of(16);
+                dst.as_ptr() as usize as u64
+            } else {
+                let n = usize::from(p.size).min(8);
+                let mut b = [0u8; 8];
+                b[..n].copy_from_slice(&args[at..at + n]);
+                let raw = u64::from_le_bytes(b);
+                match p.ext {
+                    Ext::None | Ext::Zero(_) => raw,
+                    Ext::Sign(n) => {
+                        let shift = 64 - 8 * u32::from(n);
+                        (((raw << shift) as i64) >> shift) as u64
+                    }
+                }
+            };
+            match p.loc {
+                Loc::X(r) => image.x[usize::from(r)] = v,
+                Loc::V(r) => image.v[usize::from(r)] = v,
+                Loc::Stack(off) => {
+                    let off = usize::from(off);
+                    let n = if p.by_ref { 8 } else { usize::from(p.size) };
+                    let stack = words_as_bytes(&mut image.stack);
+                    if n <= 8 {
+                        stack[off..off + n].copy_from_slice(&v.to_le_bytes()[..n]);
+                    } else {
+                        stack[off..off + n].copy_from_slice(&args[at..at + n]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `fun` with the arguments in `args` (each at its byte offset
+    /// in `offsets`), writing the result into `ret`.
+    ///
+    /// # Safety
+    /// `fun` must be a C function whose signature is the one this was
+    /// classified from; `args` holds its arguments at `offsets` (in order,
+    /// each readable for its size), pointer arguments valid for the call;
+    /// `ret` is at least the result's size and 16 bytes.
+    #[cfg(target_arch = "aarch64")]
+    pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
+        let mut image = Image {
+            nstack: u64::from(self.stack / 8),
+            ..Image::default()
+        };
+        let mut copies = Copies([0; MAX_COPIED / 8]);
+        self.fill(args, offsets, &mut image, &mut copies);
+        if self.ret == Ret::Memory {
+            image.x[8] = ret.as_mut_ptr() as usize as u64;
+        }
+        let mut r = RetRegs::default();
+        // SAFETY: the caller guarantees `fun`'s signature is the classified
+        // one and its pointer arguments; the image holds every argument
+        // where the classification places it (structs passed by reference
+        // point into `copies`, alive for the call), the trampoline loads
+        // x0..x8, d0..d7 and the stack eightbytes, keeps sp 16-byte aligned
+        // and restores what it saves; a result in memory goes to `ret`,
+        // large enough.
+        unsafe { dlwit_aapcs64_trampoline(fun, &image, &mut r) };
+        match self.ret {
+            Ret::Void | Ret::Memory => {}
+            Ret::X(n) => {
+                for (k, x) in [r.x0, r.x1].iter().take(usize::from(n)).enumerate() {
+                    ret[8 * k..8 * k + 8].copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            Ret::V { n, size } => {
+                let size = usize::from(size);
+                for (k, v) in r.v.iter().take(usize::from(n)).enumerate() {
+                    ret[size * k..size * (k + 1)].copy_from_slice(&v.to_le_bytes()[..size]);
+                }
+            }
+        }
+    }
+}
+
+/// A call's register image: how many stack eightbytes, x0..x7, x8 (the
+/// result's address), the low 8 bytes of v0..v7, the stack arguments.
+#[repr(C)]
+#[derive(Default)]
+#[cfg_attr(
+    not(target_arch = "aarch64"),
+    allow(dead_code, reason = "made on AArch64")
+)]
+struct Image {
+    nstack: u64,
+    x: [u64; 9],
+    v: [u64; 8],
+    stack: [u64; MAX_STACK_BYTES / 8],
+}
+
+/// The copies of structs passed by reference (each at a 16-byte offset).
+#[repr(C, align(16))]
+#[cfg_attr(
+    not(target_arch = "aarch64"),
+    allow(dead_code, reason = "made on AArch64")
+)]
+struct Copies([u64; MAX_COPIED / 8]);
+
+/// The registers a call returns in: x0, x1, the low 8 bytes of v0..v3.
+#[repr(C)]
+#[derive(Default)]
+#[cfg_attr(
+    not(target_arch = "aarch64"),
+    allow(dead_code, reason = "made on AArch64")
+)]
+struct RetRegs {
+    x0: u64,
+    x1: u64,
+    v: [u64; 4],
+}
+
+#[cfg_attr(
+    not(target_arch = "aarch64"),
+    allow(dead_code, reason = "called on AArch64")
+)]
+fn words_as_bytes(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: the bytes of `words`, exactly; any byte pattern is a `u64`.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 8 * words.len()) }
+}
+
+#[cfg(target_arch = "aarch64")]
+std::arch::global_asm!(
+    ".text",
+    ".p2align 4",
+    ".globl dlwit_aapcs64_trampoline",
+    ".type dlwit_aapcs64_trampoline,%function",
+    "dlwit_aapcs64_trampoline:",
+    // x0 = function, x1 = &Image, x2 = &RetRegs
+    "stp x29, x30, [sp, #-32]!",
+    "mov x29, sp",
+    "str x19, [sp, #16]",
+    "mov x19, x2",
+    "mov x16, x0",
+    "mov x17, x1",
+    // The stack arguments: `nstack` eightbytes from offset 144 on, copied
+    // to the bottom of a 16-byte aligned area.
+    "ldr x9, [x17]",
+    "lsl x10, x9, #3",
+    "add x10, x10, #15",
+    "and x10, x10, #-16",
+    "sub sp, sp, x10",
+    "add x12, x17, #144",
+    "mov x11, #0",
+    "2:",
+    "cmp x11, x9",
+    "b.hs 3f",
+    "ldr x13, [x12, x11, lsl #3]",
+    "str x13, [sp, x11, lsl #3]",
+    "add x11, x11, #1",
+    "b 2b",
+    "3:",
+    "ldp d0, d1, [x17, #80]",
+    "ldp d2, d3, [x17, #96]",
+    "ldp d4, d5, [x17, #112]",
+    "ldp d6, d7, [x17, #128]",
+    "ldr x8, [x17, #72]",
+    "ldp x0, x1, [x17, #8]",
+    "ldp x2, x3, [x17, #24]",
+    "ldp x4, x5, [x17, #40]",
+    "ldp x6, x7, [x17, #56]",
+    "blr x16",
+    "stp x0, x1, [x19]",
+    "stp d0, d1, [x19, #16]",
+    "stp d2, d3, [x19, #32]",
+    "mov sp, x29",
+    "ldr x19, [sp, #16]",
+    "ldp x29, x30, [sp], #32",
+    "ret",
+    ".size dlwit_aapcs64_trampoline, .-dlwit_aapcs64_trampoline",
+);
+
+// The trampoline's offsets.
+const _: () = {
+    assert!(std::mem::offset_of!(Image, x) == 8);
+    assert!(std::mem::offset_of!(Image, v) == 80);
+    assert!(std::mem::offset_of!(Image, stack) == 144);
+    assert!(std::mem::offset_of!(RetRegs, v) == 16);
+};
+
+#[cfg(target_arch = "aarch64")]
+unsafe extern "C" {
+    fn dlwit_aapcs64_trampoline(fun: *const c_void, image: *const Image, ret: *mut RetRegs);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CStruct, Field, Scalar, Shape, StructId};
+
+    fn shape(s: Scalar) -> Shape {
+        match s {
+            Scalar::F32 => Shape::F32,
+            Scalar::F64 => Shape::F64,
+            Scalar::LongDouble => Shape::LongDouble,
+            s => Shape::Int(s),
+        }
+    }
+
+    /// A plan holding one struct per entry, of those scalar fields.
+    fn plan(structs: &[&[Scalar]]) -> Plan {
+        let structs = structs
+            .iter()
+            .map(|fields| {
+                let mut offsets = Vec::new();
+                let (mut end, mut align) = (0usize, 1usize);
+                for s in fields.iter() {
+                    offsets.push(end.next_multiple_of(s.size()));
+                    end = offsets.last().unwrap() + s.size();
+                    align = align.max(s.size());
+                }
+                let size = end.next_multiple_of(align);
+                CStruct {
+                    c_name: "struct s".into(),
+                    wit_name: "s".into(),
+                    fields: fields
+                        .iter()
+                        .zip(offsets)
+                        .enumerate()
+                        .map(|(k, (s, offset))| Field {
+                            name: k.to_string(),
+                            shape: shape(*s),
+                            spelling: s.spelling().into(),
+                            offset,
+                        })
+                        .collect(),
+                    size,
+                    align,
+                    tuple: true,
+                }
+            })
+            .collect();
+        Plan {
+            libraries: vec![],
+            interfaces: vec![],
+            structs,
+            resources: vec![],
+            calls: vec![],
+            callbacks: vec![],
+        }
+    }
+
+    use Loc::{Stack, V, X};
+    use Scalar::{F32, F64, I8, I16, I32, I64, LongDouble, Ptr};
+
+    const fn s(x: Scalar) -> CType {
+        CType::Scalar(x)
+    }
+    const fn st(i: usize) -> CType {
+        CType::Struct(StructId(i))
+    }
+
+    fn locs(d: &Direct) -> Vec<(u16, u16, u16, Loc)> {
+        d.parts
+            .iter()
+            .map(|p| (p.arg, p.offset, p.size, p.loc))
+            .collect()
+    }
+
+    #[test]
+    fn scalars_take_x_and_v_registers_in_their_own_sequences() {
+        let p = plan(&[]);
+        let d = Direct::classify(
+            &p,
+            &[s(F64), s(I32), s(F32), s(Ptr)],
+            s(F64),
+            None,
+            Variant::Linux,
+        )
+        .unwrap();
+        assert_eq!(
+            locs(&d),
+            [
+                (0, 0, 8, V(0)),
+                (1, 0, 4, X(0)),
+                (2, 0, 4, V(1)),
+                (3, 0, 8, X(1))
+            ]
+        );
+        assert_eq!(d.parts[1].ext, Ext::Sign(4));
+        assert_eq!(d.ret, Ret::V { n: 1, size: 8 });
+        assert_eq!(
+            Direct::classify(&p, &[], s(I8), None, Variant::Linux)
+                .unwrap()
+                .ret,
+            Ret::X(1)
+        );
+    }
+
+    #[test]
+    fn the_stack_has_8_byte_slots_on_linux_and_natural_ones_on_apple() {
+        let p = plan(&[]);
+        let mut args = vec![s(I64); 8];
+        args.extend([s(I32), s(I8), s(I16), s(F64)]);
+        let linux = Direct::classify(&p, &args, CType::Void, None, Variant::Linux).unwrap();
+        assert_eq!(
+            locs(&linux)[8..],
+            [
+                (8, 0, 4, Stack(0)),
+                (9, 0, 1, Stack(8)),
+                (10, 0, 2, Stack(16)),
+                (11, 0, 8, V(0))
+            ]
+        );
+        assert_eq!(linux.stack, 24);
+        let apple = Direct::classify(&p, &args, CType::Void, None, Variant::Apple).unwrap();
+        assert_eq!(
+            locs(&apple)[8..],
+            [
+                (8, 0, 4, Stack(0)),
+                (9, 0, 1, Stack(4)),
+                (10, 0, 2, Stack(6)),
+                (11, 0, 8, V(0))
+            ]
+        );
+        assert_eq!(apple.stack, 8);
+    }
+
+    #[test]
+    fn float_aggregates_take_one_v_register_per_member() {
+        // 0: {float, float, float}; 1: {double x 4}; 2: {float, int}.
+        let p = plan(&[&[F32, F32, F32], &[F64, F64, F64, F64], &[F32, I32]]);
+        let d = Direct::classify(&p, &[st(0), st(1), st(2)], st(0), None, Variant::Linux).unwrap();
+        assert_eq!(
+            locs(&d),
+            [
+                (0, 0, 4, V(0)),
+                (0, 4, 4, V(1)),
+                (0, 8, 4, V(2)),
+                (1, 0, 8, V(3)),
+                (1, 8, 8, V(4)),
+                (1, 16, 8, V(5)),
+                (1, 24, 8, V(6)),
+                // Mixed: not a float aggregate, one x register.
+                (2, 0, 8, X(0)),
+            ]
+        );
+        assert_eq!(d.ret, Ret::V { n: 3, size: 4 });
+        // One that no longer fits goes on the stack, and so does every
+        // later float: v7 stays unused.
+        let args = [st(1), st(1), st(0), s(F64)];
+        let d = Direct::classify(&p, &args, CType::Void, None, Variant::Linux).unwrap();
+        assert_eq!(locs(&d)[8..], [(2, 0, 12, Stack(0)), (3, 0, 8, Stack(16))]);
+        assert_eq!(d.stack, 24);
+        let d = Direct::classify(&p, &args, CType::Void, None, Variant::Apple).unwrap();
+        assert_eq!(locs(&d)[8..], [(2, 0, 12, Stack(0)), (3, 0, 8, Stack(16))]);
+        assert_eq!(d.stack, 24);
+        // Apple packs: {float x 3} then a float at offset 12.
+        let d = Direct::classify(
+            &p,
+            &[st(1), st(1), st(0), s(F32)],
+            CType::Void,
+            None,
+            Variant::Apple,
+        )
+        .unwrap();
+        assert_eq!(locs(&d)[8..], [(2, 0, 12, Stack(0)), (3, 0, 4, Stack(12))]);
+        assert_eq!(d.stack, 16);
+    }
+
+    #[test]
+    fn structs_go_in_x_registers_all_or_none_and_large_ones_by_reference() {
+        // 0: {long, long} (16); 1: {long, long, long} (24); 2: {int, int, int} (12).
+        let p = plan(&[&[I64, I64], &[I64, I64, I64], &[I32, I32, I32]]);
+        let mut args = vec![s(I64); 7];
+        args.extend([st(0), s(I32), st(1), st(2)]);
+        let d = Direct::classify(&p, &args, st(1), None, Variant::Linux).unwrap();
+        assert_eq!(
+            locs(&d)[7..],
+            [
+                // Two registers needed, one left: the stack, and x7 stays unused.
+                (7, 0, 16, Stack(0)),
+                (8, 0, 4, Stack(16)),
+                // By reference: the copy's address.
+                (9, 0, 24, Stack(24)),
+                (10, 0, 12, Stack(32)),
+            ]
+        );
+        assert!(d.parts[9].by_ref && !d.parts[10].by_ref);
+        assert_eq!(d.ret, Ret::Memory);
+        assert_eq!(d.stack, 48);
+        let d = Direct::classify(&p, &[st(2), st(1)], st(0), None, Variant::Linux).unwrap();
+        assert_eq!(
+            locs(&d),
+            [(0, 0, 8, X(0)), (0, 8, 4, X(1)), (1, 0, 24, X(2))]
+        );
+        assert_eq!(d.ret, Ret::X(2));
+    }
+
+    #[test]
+    fn apple_passes_variadic_arguments_on_the_stack() {
+        let p = plan(&[&[I64, I64, I64]]);
+        let args = [s(Ptr), s(I32), s(F64), st(0)];
+        let d = Direct::classify(&p, &args, s(I32), Some(1), Variant::Apple).unwrap();
+        assert_eq!(
+            locs(&d),
+            [
+                (0, 0, 8, X(0)),
+                (1, 0, 4, Stack(0)),
+                (2, 0, 8, Stack(8)),
+                (3, 0, 24, Stack(16))
+            ]
+        );
+        assert!(d.parts[3].by_ref);
+        // Linux passes them as named ones.
+        let d = Direct::classify(&p, &args, s(I32), Some(1), Variant::Linux).unwrap();
+        assert_eq!(locs(&d)[1..3], [(1, 0, 4, X(1)), (2, 0, 8, V(0))]);
+    }
+
+    #[test]
+    fn long_double_and_too_much_stack_stay_on_libffi() {
+        let p = plan(&[&[F64, LongDouble]]);
+        assert!(
+            Direct::classify(&p, &[s(LongDouble)], CType::Void, None, Variant::Linux).is_none()
+        );
+        assert!(Direct::classify(&p, &[], st(0), None, Variant::Linux).is_none());
+        let many = vec![s(I64); 8 + MAX_STACK_BYTES / 8 + 1];
+        assert!(Direct::classify(&p, &many, CType::Void, None, Variant::Linux).is_none());
+    }
+
+    #[test]
+    fn the_image_holds_each_part_where_it_goes() {
+        let p = plan(&[&[I64, I64, I64], &[F32, F32]]);
+        let args = [s(I8), st(0), st(1)];
+        let d = Direct::classify(&p, &args, CType::Void, None, Variant::Linux).unwrap();
+        let mut bytes = vec![0u8; 48];
+        bytes[0] = 0xfe; // -2 as an i8
+        for k in 0..3 {
+            bytes[8 + 8 * k..16 + 8 * k].copy_from_slice(&(k as u64 + 10).to_le_bytes());
+        }
+        bytes[32..36].copy_from_slice(&1.5f32.to_le_bytes());
+        bytes[36..40].copy_from_slice(&2.5f32.to_le_bytes());
+        let mut image = Image::default();
+        let mut copies = Copies([0; MAX_COPIED / 8]);
+        d.fill(&bytes, &[0, 8, 32], &mut image, &mut copies);
+        assert_eq!(image.x[0], (-2i64) as u64);
+        assert_eq!(image.x[1], copies.0.as_ptr() as usize as u64);
+        assert_eq!(copies.0[..3], [10, 11, 12]);
+        assert_eq!(image.v[0] as u32, 1.5f32.to_bits());
+        assert_eq!(image.v[1] as u32, 2.5f32.to_bits());
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The test suite on AArch64 Linux, run on this x86-64 machine under QEMU's
+# user-mode emulation: installs the cross C compiler, qemu-user, the arm64
+# builds of libffi, zlib and sqlite (Debian multiarch) and the Rust target,
+# cross-builds the workspace's tests and runs them with qemu-aarch64 (cargo's
+# runner for the target; the tests run the binaries they build for it, the
+# `dlwit` CLI, the layout probe, through the same runner).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+triple=aarch64-unknown-linux-gnu
+
+packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libsqlite3-dev:arm64)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "arm64: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! rustup target list --installed | grep -qx "$triple"; then
+  echo "arm64: adding the $triple target" >&2
+  rustup target add "$triple"
+fi
+
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+# libc6:arm64 (with the -dev packages) puts the arm64 loader and libc in
+# the root: no -L prefix (mixing the cross prefix's libc with it hangs).
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
+export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+export PKG_CONFIG_ALLOW_CROSS=1
+export PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig
+
+echo "== cargo test --target $triple (under qemu-aarch64)" >&2
+cargo test --target "$triple" -p dlwit-ctype -p dlwit -p dlwit-tests "$@"
