@@ -49,6 +49,9 @@ pub fn verify_layout(plan: &Plan, headers: &ParseOptions) -> Result<LayoutReport
     let fields = dlwit_import::struct_fields(headers, &names).map_err(|e| e.to_string())?;
     // The probe: one line for the struct, one per field.
     let mut probe = String::from("#include <stdio.h>\n#include <stddef.h>\n");
+    for i in &headers.includes {
+        probe.push_str(&dlwit_import::include_line(i));
+    }
     for h in &headers.headers {
         let _ = writeln!(probe, "#include \"{}\"", absolute(h).display());
     }

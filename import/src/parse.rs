@@ -42,14 +42,67 @@ fn arguments(opts: &ParseOptions) -> Vec<String> {
     args
 }
 
-/// The synthetic main file: every header, then `extra`.
-fn main_text(headers: &[PathBuf], extra: &str) -> String {
+/// The synthetic main file: the prerequisite includes, every header, then
+/// `extra`.
+fn main_text(opts: &ParseOptions, headers: &[PathBuf], extra: &str) -> String {
     let mut text = String::new();
+    for i in &opts.includes {
+        text.push_str(&include_line(i));
+    }
     for h in headers {
         text.push_str(&format!("#include \"{}\"\n", h.display()));
     }
     text.push_str(extra);
     text
+}
+
+/// `#include` of a prerequisite: a file that exists by its path, else a
+/// name the include path resolves (`stdio.h`, `<stdio.h>`).
+pub fn include_line(include: &str) -> String {
+    let bare = include.trim_start_matches('<').trim_end_matches('>');
+    let path = Path::new(bare);
+    if !include.starts_with('<') && path.is_file() {
+        format!("#include \"{}\"\n", canonical(path).display())
+    } else {
+        format!("#include <{bare}>\n")
+    }
+}
+
+/// Directories where system headers live: a header there does not make
+/// its neighbours the library's own.
+fn is_system_dir(dir: &Path) -> bool {
+    let s = dir.to_string_lossy();
+    matches!(
+        s.as_ref(),
+        "/usr/include" | "/usr/local/include" | "/include" | "/opt/homebrew/include"
+    ) || dir.parent().is_some_and(|p| p == Path::new("/usr/include"))
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("-linux-"))
+        || s.contains("/lib/clang/") && s.ends_with("/include")
+        || s.ends_with(".sdk/usr/include")
+}
+
+/// The directories whose headers are the library's own: each header's
+/// directory (unless a system one) and the directory named after it next
+/// to it (`/usr/include/sodium.h` → `/usr/include/sodium/`).
+fn library_dirs(headers: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for h in headers {
+        let Some(dir) = h.parent() else { continue };
+        if !is_system_dir(dir) {
+            dirs.push(dir.to_path_buf());
+        }
+        if let Some(stem) = h.file_stem() {
+            let named = dir.join(stem);
+            if named.is_dir() {
+                dirs.push(canonical(&named));
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
@@ -100,7 +153,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
         let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(&headers, ""));
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, ""));
         let tu = index
             .parser(&main)
             .arguments(&arguments(opts))
@@ -118,22 +171,15 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             return Err(Error::Parse(errs));
         }
         let mut reader = Reader {
-            headers: &headers,
+            files: headers.clone(),
+            library_dirs: library_dirs(&headers),
+            not_own: Default::default(),
             model: Model::default(),
             seen: HashMap::new(),
             reading: Default::default(),
             macro_values: HashMap::new(),
         };
-        reader.model.header_lines = headers
-            .iter()
-            .map(|h| {
-                std::fs::read_to_string(h)
-                    .unwrap_or_default()
-                    .lines()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect();
+        reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
         for e in tu.get_entity().get_children() {
             reader.top(e);
         }
@@ -162,7 +208,7 @@ pub fn struct_fields(
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
         let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(&headers, &extra));
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, &extra));
         let tu = index
             .parser(&main)
             .arguments(&arguments(opts))
@@ -224,8 +270,22 @@ pub fn struct_fields(
     })
 }
 
-struct Reader<'a> {
-    headers: &'a [PathBuf],
+fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+struct Reader {
+    /// The imported headers, then the library's headers they include, in
+    /// the order they are met.
+    files: Vec<PathBuf>,
+    /// Where the library's own headers are (see [`library_dirs`]).
+    library_dirs: Vec<PathBuf>,
+    /// Files found not to be the library's.
+    not_own: std::collections::HashSet<PathBuf>,
     model: Model,
     /// Functions already seen, by name.
     seen: HashMap<String, ()>,
@@ -256,12 +316,29 @@ fn doc_of(e: &Entity<'_>) -> Option<String> {
         .filter(|c| !c.is_empty())
 }
 
-impl Reader<'_> {
-    /// The index of the imported header that declares `e`, if any.
-    fn header_of(&self, e: &Entity<'_>) -> Option<usize> {
+impl Reader {
+    /// The index of the imported header (or library header) that declares
+    /// `e`, if any.
+    fn header_of(&mut self, e: &Entity<'_>) -> Option<usize> {
         let file = e.get_location()?.get_file_location().file?;
-        let path = canonical(&file.get_path());
-        self.headers.iter().position(|h| *h == path)
+        let path = file.get_path();
+        if let Some(i) = self.files.iter().position(|h| *h == path) {
+            return Some(i);
+        }
+        if self.not_own.contains(&path) {
+            return None;
+        }
+        let canon = canonical(&path);
+        if let Some(i) = self.files.iter().position(|h| *h == canon) {
+            return Some(i);
+        }
+        if self.library_dirs.iter().any(|d| canon.starts_with(d)) {
+            self.model.header_lines.push(lines_of(&canon));
+            self.files.push(canon);
+            return Some(self.files.len() - 1);
+        }
+        self.not_own.insert(path);
+        None
     }
 
     fn top(&mut self, e: Entity<'_>) {
@@ -402,6 +479,7 @@ impl Reader<'_> {
             })
             .collect();
         let tag = e.get_name().unwrap_or_default();
+        let in_headers = self.header_of(&e).is_some();
         self.model.enum_order.push(key.clone());
         self.model.enums.insert(
             key.clone(),
@@ -413,7 +491,7 @@ impl Reader<'_> {
                 },
                 base: tag,
                 cases,
-                in_headers: self.header_of(&e).is_some(),
+                in_headers,
                 doc: doc_of(&e),
             },
         );

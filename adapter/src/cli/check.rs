@@ -20,10 +20,14 @@ pub struct CheckArgs {
     verify_layout: Option<Vec<PathBuf>>,
     /// An include directory for --verify-layout, as for a C compiler.
     #[arg(short = 'I', value_name = "DIR", requires = "verify_layout")]
-    include: Vec<PathBuf>,
+    include_dir: Vec<PathBuf>,
     /// A definition for --verify-layout, as for a C compiler.
     #[arg(short = 'D', value_name = "NAME[=VAL]", requires = "verify_layout")]
     define: Vec<String>,
+    /// A header --verify-layout includes before the others, which they
+    /// need but do not include (`stdio.h` for jpeglib.h).
+    #[arg(long, value_name = "HEADER", requires = "verify_layout")]
+    include: Vec<String>,
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
@@ -69,8 +73,9 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let parse = dlwit_import::ParseOptions {
         headers,
-        include_dirs: args.include,
+        include_dirs: args.include_dir,
         defines: args.define,
+        includes: args.include,
     };
     let report = dlwit::verify::verify_layout(plan, &parse).map_err(anyhow::Error::msg)?;
     if !report.errors.is_empty() {
