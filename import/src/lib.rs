@@ -26,7 +26,9 @@ mod render;
 use model::Model;
 use names::kebab;
 use overlay::Overlay;
-pub use parse::{CFields, include_line, struct_fields};
+pub use parse::{
+    CDecl, CFields, CParam, CShape, Declarations, declarations, include_line, struct_fields,
+};
 use std::path::PathBuf;
 
 /// How clang reads the headers.
@@ -174,7 +176,7 @@ fn generate(
             package: opts
                 .package
                 .clone()
-                .unwrap_or_else(|| format!("dlwit:{interface}")),
+                .unwrap_or_else(|| format!("dlwit:{}", names::ident(&interface))),
             interface,
             headers,
             overlay: opts.overlay.as_ref().map(|p| p.display().to_string()),

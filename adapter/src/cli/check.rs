@@ -1,5 +1,6 @@
 //! `dlwit check`: the WIT plans, its libraries open, every symbol resolves;
-//! with `--verify-layout`, every struct has the C compiler's layout.
+//! with `--verify-layout`, every struct has the C compiler's layout and
+//! every function the header's types.
 
 use super::{LibArgs, load, usage_error};
 use anyhow::Result;
@@ -78,10 +79,14 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
         includes: args.include,
     };
     let report = dlwit::verify::verify_layout(plan, &parse).map_err(anyhow::Error::msg)?;
-    if !report.errors.is_empty() {
-        for e in &report.errors {
-            eprintln!("error: layout: {e}");
-        }
+    let protos = dlwit::verify::verify_functions(plan, &parse).map_err(anyhow::Error::msg)?;
+    for e in &report.errors {
+        eprintln!("error: layout: {e}");
+    }
+    for e in &protos.errors {
+        eprintln!("error: prototype: {e}");
+    }
+    if !report.errors.is_empty() || !protos.errors.is_empty() {
         return Ok(ExitCode::FAILURE);
     }
     let unmatched = if report.unmatched.is_empty() {
@@ -95,6 +100,18 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     println!(
         "ok: every struct's layout matches the C compiler's ({} checked{unmatched})",
         report.checked.len()
+    );
+    let undeclared = if protos.undeclared.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not declared in the headers: {}",
+            protos.undeclared.join(", ")
+        )
+    };
+    println!(
+        "ok: every function's C types match the headers' declarations ({} checked{undeclared})",
+        protos.checked
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -299,6 +299,8 @@ fn the_generated_wits_are_up_to_date() {
     }
 }
 
+/// Every WIT that ships, checked against its real headers: each struct's
+/// layout, and each function's C types (`--verify-layout`).
 #[test]
 fn every_wit_in_the_repo_has_the_c_compilers_layout() {
     // The hand-written WITs, and those `dlwit import` made from them as
@@ -316,7 +318,20 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
     assert!(wits.len() >= 8, "{wits:?}");
     for (path, wit) in wits {
         let (headers, lib): (Vec<String>, Option<String>) = match wit.as_str() {
-            "libc.wit" => (vec!["/usr/include/stdlib.h".into()], None),
+            "libc.wit" => (
+                [
+                    "stdlib.h",
+                    "string.h",
+                    "ctype.h",
+                    "stdio.h",
+                    "unistd.h",
+                    "sys/stat.h",
+                ]
+                .iter()
+                .map(|h| s(&system_header(h).unwrap()).to_string())
+                .collect(),
+                None,
+            ),
             "libm.wit" => (vec!["/usr/include/math.h".into()], None),
             "zlib.wit" => (vec!["/usr/include/zlib.h".into()], None),
             "sqlite.wit" => (vec!["/usr/include/sqlite3.h".into()], None),
@@ -339,6 +354,15 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
         assert!(
             out.contains("layout matches the C compiler's"),
             "{wit}: {out}"
+        );
+        // Every function the WIT binds is the one the headers declare.
+        assert!(
+            out.contains("every function's C types match the headers' declarations"),
+            "{wit}: {out}"
+        );
+        assert!(
+            !out.contains("not declared in the headers"),
+            "{path}: {out}"
         );
     }
     // The fixture's records, against its header. (handles.wit's `tile-data`
@@ -591,4 +615,53 @@ fn real_headers_import_plan_and_check() {
         println!("  {line}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `--verify-layout` also compares every function with the header's
+/// declaration: sign, struct identity, what a pointer points to, the
+/// number of parameters; each error names the WIT line, the function, the
+/// symbol and the library.
+#[test]
+fn a_prototype_difference_is_an_error_naming_line_symbol_and_library() {
+    let run = dlwit(&[
+        "check",
+        "tests/import/bad-prototype.wit",
+        "--lib",
+        FIXTURE_LIB,
+        "--verify-layout",
+        "tests/fixture/fixture.h",
+    ]);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    let at = |line: u32, wit: &str, symbol: &str| {
+        format!(
+            "error: prototype: tests/import/bad-prototype.wit:{line}: `{wit}` (`{symbol}` in `libdlwit_fixture.so`): "
+        )
+    };
+    for expected in [
+        format!(
+            "{}C parameter 1 (`x`): the header has `uint32_t` (a 4-byte unsigned integer), the WIT passes `int32_t` (a 4-byte signed integer)",
+            at(18, "pass-u32", "fx_pass_u32")
+        ),
+        format!(
+            "{}the result: the header has `uint32_t` (a 4-byte unsigned integer)",
+            at(18, "pass-u32", "fx_pass_u32")
+        ),
+        format!(
+            "{}C parameter 1 (`x`): the header has `struct vec2`, the WIT passes `struct rgba`",
+            at(21, "pass-vec2", "fx_pass_vec2")
+        ),
+        format!(
+            "{}C parameter 1 (`colors`): the header has `const struct rgba *` (a pointer to const `struct rgba`), the WIT's prototype `const uint8_t *` (a pointer to const 1-byte unsigned integer)",
+            at(24, "rgba-checksum", "fx_rgba_checksum")
+        ),
+        format!(
+            "{}the header declares 1 parameter, the WIT passes 2",
+            at(27, "pass-cint", "fx_pass_cint")
+        ),
+    ] {
+        assert!(err.contains(&expected), "no `{expected}` in:\n{err}");
+    }
+    assert!(!err.contains("fx_pass_u8"), "{err}");
+    assert_eq!(err.matches("error: prototype:").count(), 6, "{err}");
 }
