@@ -351,3 +351,54 @@ pub fn prelude_uses<'a>(tys: impl Iterator<Item = &'a WitTy>) -> Vec<&'static st
     }
     prelude_order().filter(|p| used.contains(p)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skip_reason_has_a_remedy() {
+        for (reason, category, label) in [
+            (
+                "parameter `strm` is `z_stream *`: C may read and write it",
+                Category::Pointers,
+                "C may read and write it",
+            ),
+            (
+                "parameter `buf` is `char *`: a buffer C may read and write",
+                Category::Pointers,
+                "a buffer C may read and write",
+            ),
+            (
+                "parameter `e`: `SDL_Event`: a union",
+                Category::Unions,
+                "a union",
+            ),
+            ("variadic (`...`)", Category::Variadic, "variadic"),
+            (
+                "parameter `cb` is a function pointer",
+                Category::Callbacks,
+                "a function pointer",
+            ),
+            (
+                "`libz.so.1` does not export it",
+                Category::NotExported,
+                "not exported by the library",
+            ),
+            (
+                "parameter `pp` is `int **`",
+                Category::Pointers,
+                "a pointer to a pointer",
+            ),
+        ] {
+            let (got, fix) = remedy(reason, category);
+            assert_eq!(got, label, "{reason}");
+            assert!(!fix.is_empty());
+        }
+        assert!(
+            remedy("C may read and write it", Category::Pointers)
+                .1
+                .contains("issue 18.1")
+        );
+    }
+}

@@ -1053,3 +1053,48 @@ fn rename_function(text: &str, name: &str, i: usize) -> String {
     }
     format!("{text} /* no function `{name}` */")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_libraries_own_headers_are_beside_it_or_named_after_it() {
+        assert!(is_system_dir(Path::new("/usr/include")));
+        assert!(is_system_dir(Path::new("/usr/include/x86_64-linux-gnu")));
+        assert!(is_system_dir(Path::new("/usr/include/aarch64-linux-gnu")));
+        assert!(!is_system_dir(Path::new("/usr/include/SDL2")));
+        assert!(!is_system_dir(Path::new(
+            "/usr/include/x86_64-linux-gnu/curl"
+        )));
+        // `/usr/include/zlib.h` brings no other header of `/usr/include`.
+        let dirs = library_dirs(&[PathBuf::from("/usr/include/no-such-lib.h")]);
+        assert!(dirs.is_empty(), "{dirs:?}");
+        let dirs = library_dirs(&[PathBuf::from("/opt/lib/include/lib.h")]);
+        assert_eq!(dirs, vec![PathBuf::from("/opt/lib/include")]);
+    }
+
+    #[test]
+    fn prerequisites_are_included_by_name_or_path() {
+        assert_eq!(include_line("stdio.h"), "#include <stdio.h>\n");
+        assert_eq!(include_line("<sys/types.h>"), "#include <sys/types.h>\n");
+        let here = std::env::current_dir().unwrap().join("Cargo.toml");
+        assert_eq!(
+            include_line(here.to_str().unwrap()),
+            format!("#include \"{}\"\n", canonical(&here).display())
+        );
+    }
+
+    #[test]
+    fn a_prototypes_function_is_renamed_for_the_probe() {
+        assert_eq!(
+            rename_function("int abs(int abs_x);", "abs", 3),
+            "int dlwit_proto_3(int abs_x)"
+        );
+        assert_eq!(
+            rename_function("const char *zlibVersion (void)", "zlibVersion", 0),
+            "const char *dlwit_proto_0 (void)"
+        );
+        assert!(rename_function("int f(void)", "g", 0).contains("no function `g`"));
+    }
+}
