@@ -312,7 +312,18 @@ pub fn verify_functions(plan: &Plan, headers: &ParseOptions) -> Result<Prototype
         // The prototype names the symbol (the planner checks it).
         .map(|b| b.c.map(|c| (b.symbol.to_string(), c.to_string())))
         .collect();
-    let records: Vec<String> = plan.structs.iter().map(|s| s.c_name.clone()).collect();
+    // Tuples have no C name (`struct /* tuple<...> */`): none asked for.
+    let records: Vec<String> = plan
+        .structs
+        .iter()
+        .map(|s| {
+            if s.tuple {
+                String::new()
+            } else {
+                s.c_name.clone()
+            }
+        })
+        .collect();
     let found = dlwit_import::declarations(headers, &symbols, &protos, &records)
         .map_err(|e| e.to_string())?;
     for (i, b) in bound.iter().enumerate() {

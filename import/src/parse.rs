@@ -842,8 +842,9 @@ pub struct Declarations {
     /// For each prototype asked for, its types read with the headers'
     /// declarations in scope, or clang's error.
     pub prototypes: Vec<Option<Result<CDecl, String>>>,
-    /// For each C type spelling asked for (`Color`, `struct rgba`), the
-    /// struct it names, if the headers declare it.
+    /// For each C type spelling asked for (`Color`, `struct rgba`; an
+    /// empty one is skipped), the struct it names, if the headers declare
+    /// it.
     pub records: Vec<Option<CShape>>,
 }
 
@@ -957,7 +958,9 @@ pub fn declarations(
         extra.push_str(&format!("{};\n", rename_function(text, name, i)));
     }
     for (i, t) in records.iter().enumerate() {
-        extra.push_str(&format!("typedef {t} dlwit_record_{i};\n"));
+        if !t.is_empty() {
+            extra.push_str(&format!("typedef {t} dlwit_record_{i};\n"));
+        }
     }
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
