@@ -7,6 +7,10 @@
 set -euo pipefail
 
 packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev libclang-dev)
+# Headers of libraries dlwit does not bind, which `dlwit import` is tested on.
+packages+=(libuv1-dev libyaml-dev libbz2-dev libzstd-dev libsdl2-dev libsodium-dev
+  liblzma-dev libpng-dev libcurl4-openssl-dev libssl-dev libexpat1-dev libpcre2-dev
+  libgmp-dev liblua5.4-dev libarchive-dev libjpeg-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

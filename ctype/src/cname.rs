@@ -296,6 +296,26 @@ impl CName {
             .find(|c| c.row().spellings.iter().any(|s| compact(s) == want))
     }
 
+    /// The named type a typedef in a prototype stands for, as far as a
+    /// prototype alone says: the table's own names (`size_t`, `int32_t`)
+    /// and common library typedefs by the C type they are on the target
+    /// (zlib's `uLong`, `off_t`). Any other typedef's width only its
+    /// header knows: `dlwit import` spells those by the C type underneath,
+    /// and the planner reads them as named types.
+    pub fn by_typedef(name: &str) -> Option<CName> {
+        CName::by_spelling(name).or(match name {
+            "Bytef" | "Byte" => Some(CName::UChar),
+            "uInt" | "mode_t" | "uid_t" | "gid_t" => Some(CName::UInt),
+            "pid_t" | "wchar_t" | "wint_t" => Some(CName::Int),
+            "uLong" | "uLongf" => Some(CName::ULong),
+            "ptrdiff_t" | "intptr_t" | "off_t" | "time_t" | "intmax_t" => Some(CName::SSize),
+            "uintptr_t" | "z_size_t" | "uintmax_t" => Some(CName::Size),
+            "sqlite3_int64" | "sqlite_int64" => Some(CName::LongLong),
+            "sqlite3_uint64" => Some(CName::ULongLong),
+            _ => None,
+        })
+    }
+
     /// The prelude's aliases, in its order.
     pub fn prelude() -> impl Iterator<Item = CName> {
         CName::ALL.into_iter().filter(|c| c.row().prelude.is_some())

@@ -228,12 +228,115 @@ impl Category {
     }
 }
 
+/// What a skip reason is, for the summary, and what would fix it: a
+/// feature dlwit lacks (with its issue), or what to write in the overlay.
+/// Reasons are grouped by the innermost cause their text names.
+pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) {
+    let has = |s: &str| reason.contains(s);
+    if has("does not export it") {
+        (
+            "not exported by the library",
+            "nothing: the library has no such symbol",
+        )
+    } else if has("`static` in the header") {
+        ("`static` in the header", "nothing: no library exports it")
+    } else if has("variadic (`...`)") {
+        (
+            "variadic",
+            "an overlay function whose `c` prototype ends in `...`, with the arguments a call passes",
+        )
+    } else if has("a `va_list`") {
+        (
+            "a `va_list` parameter",
+            "nothing: bind the `...` variant in the overlay",
+        )
+    } else if has("function pointer") {
+        (
+            "a function pointer",
+            "an overlay function with `callback = \"param = export\"` and an interface of callbacks (function pointers as values: issue 18.5)",
+        )
+    } else if has("a union") {
+        (
+            "a union",
+            "unions as variants (issue 18.3), or an overlay record of one member",
+        )
+    } else if has("bitfield `") {
+        ("a bitfield", "an overlay record of the bits' storage unit")
+    } else if has("a buffer C may read and write") {
+        (
+            "a buffer C may read and write",
+            "byte buffers sized by an integer parameter (issue 18.2), or an overlay function with `buffer = \"dest, len, capacity\"`",
+        )
+    } else if has("C may read and write it") {
+        (
+            "C may read and write it",
+            "caller-owned structs (issue 18.1) or in/out pointers (issue 18.2), or an overlay function",
+        )
+    } else if has("a pointer of unknown length") {
+        (
+            "a pointer of unknown length",
+            "lengths named in the prototype (issue 18.2), or an overlay function with a `list` and its length",
+        )
+    } else if has("a raw pointer") {
+        (
+            "returns a raw pointer",
+            "returned struct pointers read as records (issue 18.2), or an overlay function",
+        )
+    } else if has("it may not own") {
+        (
+            "returns a handle it may not own",
+            "an overlay function that says who owns it (`own` result, or a `borrow` through a `parent`)",
+        )
+    } else if has("`char **` out-parameter") || has("cannot tell apart") {
+        (
+            "a `char **` before other out-parameters",
+            "in/out pointers (issue 18.2), or an overlay function",
+        )
+    } else if has("an array of ") {
+        (
+            "an array of more than 64 elements",
+            "arrays of any length in structs (issue 18.4)",
+        )
+    } else if has("a flexible array member") {
+        ("a flexible array member", "an overlay record without it")
+    } else if has("an anonymous member") {
+        ("an anonymous member", "an overlay record that names it")
+    } else if has("`__int128`") || has("`_Complex`") {
+        (
+            "`__int128` or `_Complex`",
+            "nothing in WIT: an overlay function without it",
+        )
+    } else if has("--allow/--block") {
+        (
+            "needs a type --allow/--block left out",
+            "a wider --allow or narrower --block",
+        )
+    } else if has("an incomplete struct") {
+        (
+            "an incomplete struct by value",
+            "nothing: only the library knows its layout",
+        )
+    } else if category == Category::Pointers {
+        (
+            "a pointer to a pointer",
+            "in/out pointers (issue 18.2), or an overlay function",
+        )
+    } else {
+        ("other", "an overlay item")
+    }
+}
+
 /// The generated items before rendering.
 pub struct Generated {
     /// Items in order: types, then functions.
     pub items: Vec<Item>,
     /// The summary line.
     pub summary: String,
+    /// Per skip reason, most frequent first: the reason, how many, and
+    /// what would fix it (`C may read and write it (47): ...`).
+    pub remedies: Vec<String>,
+    /// Functions imported, and functions selected (imported or skipped).
+    pub functions: (usize, usize),
     /// Skipped because not exported.
     pub missing: Vec<String>,
     /// The `lib` annotation.
@@ -247,4 +350,55 @@ pub fn prelude_uses<'a>(tys: impl Iterator<Item = &'a WitTy>) -> Vec<&'static st
         t.prelude_uses(&mut used);
     }
     prelude_order().filter(|p| used.contains(p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skip_reason_has_a_remedy() {
+        for (reason, category, label) in [
+            (
+                "parameter `strm` is `z_stream *`: C may read and write it",
+                Category::Pointers,
+                "C may read and write it",
+            ),
+            (
+                "parameter `buf` is `char *`: a buffer C may read and write",
+                Category::Pointers,
+                "a buffer C may read and write",
+            ),
+            (
+                "parameter `e`: `SDL_Event`: a union",
+                Category::Unions,
+                "a union",
+            ),
+            ("variadic (`...`)", Category::Variadic, "variadic"),
+            (
+                "parameter `cb` is a function pointer",
+                Category::Callbacks,
+                "a function pointer",
+            ),
+            (
+                "`libz.so.1` does not export it",
+                Category::NotExported,
+                "not exported by the library",
+            ),
+            (
+                "parameter `pp` is `int **`",
+                Category::Pointers,
+                "a pointer to a pointer",
+            ),
+        ] {
+            let (got, fix) = remedy(reason, category);
+            assert_eq!(got, label, "{reason}");
+            assert!(!fix.is_empty());
+        }
+        assert!(
+            remedy("C may read and write it", Category::Pointers)
+                .1
+                .contains("issue 18.1")
+        );
+    }
 }

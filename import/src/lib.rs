@@ -26,19 +26,28 @@ mod render;
 use model::Model;
 use names::kebab;
 use overlay::Overlay;
-pub use parse::{CFields, struct_fields};
+pub use parse::{
+    CDecl, CFields, CParam, CShape, Declarations, declarations, include_line, struct_fields,
+};
 use std::path::PathBuf;
 
 /// How clang reads the headers.
 #[derive(Debug, Clone, Default)]
 pub struct ParseOptions {
-    /// The headers to import (their own declarations are imported; what
-    /// they include is read for types only).
+    /// The headers to import: their own declarations are imported, and
+    /// those of the library's headers they include (the headers in their
+    /// directory, unless it is a system include directory, and in a
+    /// directory named after them: `sodium.h` → `sodium/`); what else
+    /// they include is read for types only.
     pub headers: Vec<PathBuf>,
     /// `-I` directories.
     pub include_dirs: Vec<PathBuf>,
     /// `-D` definitions (`NAME` or `NAME=VALUE`).
     pub defines: Vec<String>,
+    /// Headers included before the imported ones, which they need but do
+    /// not include themselves (`stdio.h` for `jpeglib.h`): a name for
+    /// `#include <...>`, or a path. Read for types only.
+    pub includes: Vec<String>,
 }
 
 /// What to import and how to name it.
@@ -73,6 +82,12 @@ pub struct Output {
     pub wit: String,
     /// `imported N functions, ...; skipped M: ...`
     pub summary: String,
+    /// Per skip reason, most frequent first, what would fix it:
+    /// `C may read and write it (47): caller-owned structs (issue 18.1) ...`.
+    pub remedies: Vec<String>,
+    /// Functions imported, and functions the headers declare that the
+    /// options select (imported or skipped).
+    pub functions: (usize, usize),
     /// Functions the headers declare that the library does not export.
     pub missing: Vec<String>,
     /// Overlay functions whose prototype differs from the header's, and
@@ -161,7 +176,7 @@ fn generate(
             package: opts
                 .package
                 .clone()
-                .unwrap_or_else(|| format!("dlwit:{interface}")),
+                .unwrap_or_else(|| format!("dlwit:{}", names::ident(&interface))),
             interface,
             headers,
             overlay: opts.overlay.as_ref().map(|p| p.display().to_string()),
@@ -173,6 +188,8 @@ fn generate(
     Output {
         wit,
         summary: generated.summary,
+        remedies: generated.remedies,
+        functions: generated.functions,
         missing: generated.missing,
         warnings,
     }

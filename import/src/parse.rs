@@ -42,14 +42,67 @@ fn arguments(opts: &ParseOptions) -> Vec<String> {
     args
 }
 
-/// The synthetic main file: every header, then `extra`.
-fn main_text(headers: &[PathBuf], extra: &str) -> String {
+/// The synthetic main file: the prerequisite includes, every header, then
+/// `extra`.
+fn main_text(opts: &ParseOptions, headers: &[PathBuf], extra: &str) -> String {
     let mut text = String::new();
+    for i in &opts.includes {
+        text.push_str(&include_line(i));
+    }
     for h in headers {
         text.push_str(&format!("#include \"{}\"\n", h.display()));
     }
     text.push_str(extra);
     text
+}
+
+/// `#include` of a prerequisite: a file that exists by its path, else a
+/// name the include path resolves (`stdio.h`, `<stdio.h>`).
+pub fn include_line(include: &str) -> String {
+    let bare = include.trim_start_matches('<').trim_end_matches('>');
+    let path = Path::new(bare);
+    if !include.starts_with('<') && path.is_file() {
+        format!("#include \"{}\"\n", canonical(path).display())
+    } else {
+        format!("#include <{bare}>\n")
+    }
+}
+
+/// Directories where system headers live: a header there does not make
+/// its neighbours the library's own.
+fn is_system_dir(dir: &Path) -> bool {
+    let s = dir.to_string_lossy();
+    matches!(
+        s.as_ref(),
+        "/usr/include" | "/usr/local/include" | "/include" | "/opt/homebrew/include"
+    ) || dir.parent().is_some_and(|p| p == Path::new("/usr/include"))
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("-linux-"))
+        || s.contains("/lib/clang/") && s.ends_with("/include")
+        || s.ends_with(".sdk/usr/include")
+}
+
+/// The directories whose headers are the library's own: each header's
+/// directory (unless a system one) and the directory named after it next
+/// to it (`/usr/include/sodium.h` → `/usr/include/sodium/`).
+fn library_dirs(headers: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for h in headers {
+        let Some(dir) = h.parent() else { continue };
+        if !is_system_dir(dir) {
+            dirs.push(dir.to_path_buf());
+        }
+        if let Some(stem) = h.file_stem() {
+            let named = dir.join(stem);
+            if named.is_dir() {
+                dirs.push(canonical(&named));
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
@@ -100,7 +153,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
         let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(&headers, ""));
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, ""));
         let tu = index
             .parser(&main)
             .arguments(&arguments(opts))
@@ -118,22 +171,15 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             return Err(Error::Parse(errs));
         }
         let mut reader = Reader {
-            headers: &headers,
+            files: headers.clone(),
+            library_dirs: library_dirs(&headers),
+            not_own: Default::default(),
             model: Model::default(),
             seen: HashMap::new(),
             reading: Default::default(),
             macro_values: HashMap::new(),
         };
-        reader.model.header_lines = headers
-            .iter()
-            .map(|h| {
-                std::fs::read_to_string(h)
-                    .unwrap_or_default()
-                    .lines()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect();
+        reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
         for e in tu.get_entity().get_children() {
             reader.top(e);
         }
@@ -162,7 +208,7 @@ pub fn struct_fields(
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
         let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(&headers, &extra));
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, &extra));
         let tu = index
             .parser(&main)
             .arguments(&arguments(opts))
@@ -224,8 +270,22 @@ pub fn struct_fields(
     })
 }
 
-struct Reader<'a> {
-    headers: &'a [PathBuf],
+fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+struct Reader {
+    /// The imported headers, then the library's headers they include, in
+    /// the order they are met.
+    files: Vec<PathBuf>,
+    /// Where the library's own headers are (see [`library_dirs`]).
+    library_dirs: Vec<PathBuf>,
+    /// Files found not to be the library's.
+    not_own: std::collections::HashSet<PathBuf>,
     model: Model,
     /// Functions already seen, by name.
     seen: HashMap<String, ()>,
@@ -256,12 +316,29 @@ fn doc_of(e: &Entity<'_>) -> Option<String> {
         .filter(|c| !c.is_empty())
 }
 
-impl Reader<'_> {
-    /// The index of the imported header that declares `e`, if any.
-    fn header_of(&self, e: &Entity<'_>) -> Option<usize> {
+impl Reader {
+    /// The index of the imported header (or library header) that declares
+    /// `e`, if any.
+    fn header_of(&mut self, e: &Entity<'_>) -> Option<usize> {
         let file = e.get_location()?.get_file_location().file?;
-        let path = canonical(&file.get_path());
-        self.headers.iter().position(|h| *h == path)
+        let path = file.get_path();
+        if let Some(i) = self.files.iter().position(|h| *h == path) {
+            return Some(i);
+        }
+        if self.not_own.contains(&path) {
+            return None;
+        }
+        let canon = canonical(&path);
+        if let Some(i) = self.files.iter().position(|h| *h == canon) {
+            return Some(i);
+        }
+        if self.library_dirs.iter().any(|d| canon.starts_with(d)) {
+            self.model.header_lines.push(lines_of(&canon));
+            self.files.push(canon);
+            return Some(self.files.len() - 1);
+        }
+        self.not_own.insert(path);
+        None
     }
 
     fn top(&mut self, e: Entity<'_>) {
@@ -402,6 +479,7 @@ impl Reader<'_> {
             })
             .collect();
         let tag = e.get_name().unwrap_or_default();
+        let in_headers = self.header_of(&e).is_some();
         self.model.enum_order.push(key.clone());
         self.model.enums.insert(
             key.clone(),
@@ -413,7 +491,7 @@ impl Reader<'_> {
                 },
                 base: tag,
                 cases,
-                in_headers: self.header_of(&e).is_some(),
+                in_headers,
                 doc: doc_of(&e),
             },
         );
@@ -674,5 +752,352 @@ fn void() -> Ty {
         is_const: false,
         typedef: None,
         is_char: false,
+    }
+}
+
+/// A C type as a declaration has it, for comparing a WIT's C with a
+/// header's: what `dlwit check --verify-layout` checks of functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CShape {
+    /// `void`
+    Void,
+    /// An integer (`_Bool` and enums included): its size, and whether it
+    /// is signed.
+    Int(usize, bool),
+    /// A floating-point type of this size.
+    Float(usize),
+    /// A pointer (or an array parameter): to what, and whether that is
+    /// `const`.
+    Ptr(Box<CShape>, bool),
+    /// A struct or union: its identity (clang's USR, the same for every
+    /// typedef of it), its name, and whether it is a union.
+    Record(String, String, bool),
+    /// An enum of this size (its sign is the compiler's choice).
+    Enum(usize),
+    /// A function (what a function pointer points to).
+    Function,
+    /// Anything else (vectors, `_Complex`, `__int128` is an `Int`).
+    Other(String),
+}
+
+impl CShape {
+    /// How the shape reads in a message: `a 4-byte unsigned integer`,
+    /// `a pointer to const struct sqlite3`.
+    pub fn describe(&self) -> String {
+        match self {
+            CShape::Void => "`void`".into(),
+            CShape::Int(n, true) => format!("{} {n}-byte signed integer", article(*n)),
+            CShape::Int(n, false) => format!("{} {n}-byte unsigned integer", article(*n)),
+            CShape::Float(n) => format!("{} {n}-byte float", article(*n)),
+            CShape::Enum(n) => format!("{} {n}-byte enum", article(*n)),
+            CShape::Ptr(to, c) => {
+                let to = to.describe();
+                let to = to
+                    .strip_prefix("a ")
+                    .or_else(|| to.strip_prefix("an "))
+                    .unwrap_or(&to);
+                format!("a pointer to {}{to}", if *c { "const " } else { "" })
+            }
+            CShape::Record(_, name, _) => format!("`{name}`"),
+            CShape::Function => "a function".into(),
+            CShape::Other(what) => format!("`{what}`"),
+        }
+    }
+}
+
+fn article(n: usize) -> &'static str {
+    if n == 8 || n == 11 || n == 18 {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// One C type of a declaration: its shape, and how it is spelled there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CParam {
+    /// What it is.
+    pub shape: CShape,
+    /// As the declaration spells it (`uLong`, `const char *`).
+    pub spelling: String,
+}
+
+/// A function declaration's types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CDecl {
+    /// The parameters' types, in order (the fixed ones).
+    pub params: Vec<CParam>,
+    /// The return type.
+    pub ret: CParam,
+    /// It ends with `...`.
+    pub variadic: bool,
+}
+
+/// What the headers say of the functions and structs a WIT binds.
+#[derive(Debug, Clone, Default)]
+pub struct Declarations {
+    /// For each symbol asked for, its declaration, or `None` when the
+    /// headers (and what they include) declare no such function.
+    pub functions: Vec<Option<CDecl>>,
+    /// For each prototype asked for, its types read with the headers'
+    /// declarations in scope, or clang's error.
+    pub prototypes: Vec<Option<Result<CDecl, String>>>,
+    /// For each C type spelling asked for (`Color`, `struct rgba`; an
+    /// empty one is skipped), the struct it names, if the headers declare
+    /// it.
+    pub records: Vec<Option<CShape>>,
+}
+
+fn shape_of(t: clang::Type<'_>) -> CShape {
+    let c = t.get_canonical_type();
+    let size = || c.get_sizeof().unwrap_or(0);
+    match c.get_kind() {
+        TypeKind::Void => CShape::Void,
+        TypeKind::Bool
+        | TypeKind::CharU
+        | TypeKind::UChar
+        | TypeKind::UShort
+        | TypeKind::UInt
+        | TypeKind::ULong
+        | TypeKind::ULongLong
+        | TypeKind::UInt128 => CShape::Int(size(), false),
+        TypeKind::CharS
+        | TypeKind::SChar
+        | TypeKind::Short
+        | TypeKind::Int
+        | TypeKind::Long
+        | TypeKind::LongLong
+        | TypeKind::Int128
+        | TypeKind::WChar => CShape::Int(size(), true),
+        TypeKind::Float | TypeKind::Double | TypeKind::LongDouble => CShape::Float(size()),
+        TypeKind::Enum => CShape::Enum(size()),
+        TypeKind::Pointer => match c.get_pointee_type() {
+            Some(p) => {
+                let inner = shape_of(p);
+                if inner == CShape::Function {
+                    CShape::Ptr(Box::new(CShape::Function), false)
+                } else {
+                    CShape::Ptr(Box::new(inner), p.is_const_qualified())
+                }
+            }
+            None => CShape::Other("a pointer".into()),
+        },
+        TypeKind::ConstantArray | TypeKind::IncompleteArray => match c.get_element_type() {
+            Some(e) => CShape::Ptr(Box::new(shape_of(e)), e.is_const_qualified()),
+            None => CShape::Other("an array".into()),
+        },
+        TypeKind::Record => match c.get_declaration() {
+            Some(d) => {
+                let canon = d.get_canonical_entity();
+                let id = canon
+                    .get_usr()
+                    .map(|u| u.0)
+                    .unwrap_or_else(|| c.get_display_name());
+                CShape::Record(
+                    id,
+                    c.get_display_name()
+                        .trim_start_matches("const ")
+                        .trim_start_matches("volatile ")
+                        .to_string(),
+                    d.get_kind() == EntityKind::UnionDecl,
+                )
+            }
+            None => CShape::Other(c.get_display_name()),
+        },
+        TypeKind::FunctionPrototype | TypeKind::FunctionNoPrototype => CShape::Function,
+        _ => CShape::Other(c.get_display_name()),
+    }
+}
+
+fn decl_of(e: &Entity<'_>) -> CDecl {
+    let param = |t: Option<clang::Type<'_>>| match t {
+        Some(t) => CParam {
+            shape: shape_of(t),
+            spelling: t.get_display_name(),
+        },
+        None => CParam {
+            shape: CShape::Void,
+            spelling: "void".into(),
+        },
+    };
+    CDecl {
+        params: e
+            .get_arguments()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| param(a.get_type()))
+            .collect(),
+        ret: param(e.get_result_type()),
+        variadic: e.is_variadic(),
+    }
+}
+
+/// The prefix of the probe functions made from the WIT's prototypes.
+const PROBE_FN: &str = "dlwit_proto_";
+
+/// Reads what the headers declare of `symbols`, the WIT's own C prototypes
+/// `prototypes` (their function renamed: `name` → a probe name, each read
+/// with the headers in scope) and the structs `records` names.
+pub fn declarations(
+    opts: &ParseOptions,
+    symbols: &[String],
+    prototypes: &[Option<(String, String)>],
+    records: &[String],
+) -> Result<Declarations, Error> {
+    let headers = check_headers(opts)?;
+    // The synthetic file: the headers, then one line per probe, so that
+    // clang's errors point at the probe they are in.
+    let mut extra = String::new();
+    let mut line_of_proto = HashMap::new();
+    let base_lines = main_text(opts, &headers, "").lines().count();
+    let mut line = base_lines;
+    for (i, p) in prototypes.iter().enumerate() {
+        let Some((name, text)) = p else { continue };
+        line += 1;
+        line_of_proto.insert(line as u32, i);
+        extra.push_str(&format!("{};\n", rename_function(text, name, i)));
+    }
+    for (i, t) in records.iter().enumerate() {
+        if !t.is_empty() {
+            extra.push_str(&format!("typedef {t} dlwit_record_{i};\n"));
+        }
+    }
+    with_clang(|clang| {
+        let index = Index::new(clang, false, false);
+        let main = std::env::temp_dir().join(MAIN);
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, &extra));
+        let tu = index
+            .parser(&main)
+            .arguments(&arguments(opts))
+            .unsaved(&[unsaved])
+            .skip_function_bodies(true)
+            .parse()
+            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let errs = errors(&tu, true);
+        if !errs.is_empty() {
+            return Err(Error::Parse(errs));
+        }
+        // Errors in the probes: the prototype they are in.
+        let mut proto_errors: HashMap<usize, String> = HashMap::new();
+        for d in tu.get_diagnostics() {
+            if d.get_severity() < Severity::Error {
+                continue;
+            }
+            let loc = d.get_location().get_file_location();
+            let in_main = loc
+                .file
+                .is_none_or(|f| f.get_path().display().to_string().ends_with(MAIN));
+            if let Some(i) = line_of_proto.get(&loc.line).filter(|_| in_main) {
+                proto_errors.entry(*i).or_insert_with(|| d.get_text());
+            }
+        }
+        let mut by_name: HashMap<String, CDecl> = HashMap::new();
+        let mut out = Declarations {
+            functions: vec![None; symbols.len()],
+            prototypes: vec![None; prototypes.len()],
+            records: vec![None; records.len()],
+        };
+        for e in tu.get_entity().get_children() {
+            let Some(name) = e.get_name() else { continue };
+            match e.get_kind() {
+                EntityKind::FunctionDecl => {
+                    if let Some(i) = name
+                        .strip_prefix(PROBE_FN)
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|i| *i < prototypes.len())
+                    {
+                        out.prototypes[i] = Some(match proto_errors.remove(&i) {
+                            Some(err) => Err(err),
+                            None => Ok(decl_of(&e)),
+                        });
+                    } else if symbols.contains(&name) && !by_name.contains_key(&name) {
+                        by_name.insert(name, decl_of(&e));
+                    }
+                }
+                EntityKind::TypedefDecl => {
+                    if let Some(i) = name
+                        .strip_prefix("dlwit_record_")
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|i| *i < records.len())
+                        && let Some(t) = e.get_typedef_underlying_type()
+                        && let shape @ CShape::Record(..) = shape_of(t)
+                    {
+                        out.records[i] = Some(shape);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, sym) in symbols.iter().enumerate() {
+            out.functions[i] = by_name.get(sym).cloned();
+        }
+        for (i, err) in proto_errors {
+            out.prototypes[i] = Some(Err(err));
+        }
+        Ok(out)
+    })
+}
+
+/// The prototype with its function's name (the identifier `name` right
+/// before its parameter list) replaced by the probe's.
+fn rename_function(text: &str, name: &str, i: usize) -> String {
+    let text = text.trim().trim_end_matches(';');
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(name).map(|p| p + from) {
+        let end = pos + name.len();
+        let whole =
+            (pos == 0 || !ident(bytes[pos - 1])) && (end == text.len() || !ident(bytes[end]));
+        if whole && text[end..].trim_start().starts_with('(') {
+            return format!("{}{PROBE_FN}{i}{}", &text[..pos], &text[end..]);
+        }
+        from = end;
+    }
+    format!("{text} /* no function `{name}` */")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_libraries_own_headers_are_beside_it_or_named_after_it() {
+        assert!(is_system_dir(Path::new("/usr/include")));
+        assert!(is_system_dir(Path::new("/usr/include/x86_64-linux-gnu")));
+        assert!(is_system_dir(Path::new("/usr/include/aarch64-linux-gnu")));
+        assert!(!is_system_dir(Path::new("/usr/include/SDL2")));
+        assert!(!is_system_dir(Path::new(
+            "/usr/include/x86_64-linux-gnu/curl"
+        )));
+        // `/usr/include/zlib.h` brings no other header of `/usr/include`.
+        let dirs = library_dirs(&[PathBuf::from("/usr/include/no-such-lib.h")]);
+        assert!(dirs.is_empty(), "{dirs:?}");
+        let dirs = library_dirs(&[PathBuf::from("/opt/lib/include/lib.h")]);
+        assert_eq!(dirs, vec![PathBuf::from("/opt/lib/include")]);
+    }
+
+    #[test]
+    fn prerequisites_are_included_by_name_or_path() {
+        assert_eq!(include_line("stdio.h"), "#include <stdio.h>\n");
+        assert_eq!(include_line("<sys/types.h>"), "#include <sys/types.h>\n");
+        let here = std::env::current_dir().unwrap().join("Cargo.toml");
+        assert_eq!(
+            include_line(here.to_str().unwrap()),
+            format!("#include \"{}\"\n", canonical(&here).display())
+        );
+    }
+
+    #[test]
+    fn a_prototypes_function_is_renamed_for_the_probe() {
+        assert_eq!(
+            rename_function("int abs(int abs_x);", "abs", 3),
+            "int dlwit_proto_3(int abs_x)"
+        );
+        assert_eq!(
+            rename_function("const char *zlibVersion (void)", "zlibVersion", 0),
+            "const char *dlwit_proto_0 (void)"
+        );
+        assert!(rename_function("int f(void)", "g", 0).contains("no function `g`"));
     }
 }

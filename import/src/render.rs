@@ -184,6 +184,12 @@ pub fn render(
         }
     }
     out.push_str(&format!("\n// {}\n", g.summary));
+    if !g.remedies.is_empty() {
+        out.push_str("// what would fix the skips:\n");
+        for r in &g.remedies {
+            out.push_str(&format!("//   {r}\n"));
+        }
+    }
     out
 }
 

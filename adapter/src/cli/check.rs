@@ -1,5 +1,6 @@
 //! `dlwit check`: the WIT plans, its libraries open, every symbol resolves;
-//! with `--verify-layout`, every struct has the C compiler's layout.
+//! with `--verify-layout`, every struct has the C compiler's layout and
+//! every function the header's types.
 
 use super::{LibArgs, load, usage_error};
 use anyhow::Result;
@@ -20,10 +21,14 @@ pub struct CheckArgs {
     verify_layout: Option<Vec<PathBuf>>,
     /// An include directory for --verify-layout, as for a C compiler.
     #[arg(short = 'I', value_name = "DIR", requires = "verify_layout")]
-    include: Vec<PathBuf>,
+    include_dir: Vec<PathBuf>,
     /// A definition for --verify-layout, as for a C compiler.
     #[arg(short = 'D', value_name = "NAME[=VAL]", requires = "verify_layout")]
     define: Vec<String>,
+    /// A header --verify-layout includes before the others, which they
+    /// need but do not include (`stdio.h` for jpeglib.h).
+    #[arg(long, value_name = "HEADER", requires = "verify_layout")]
+    include: Vec<String>,
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
@@ -69,14 +74,19 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let parse = dlwit_import::ParseOptions {
         headers,
-        include_dirs: args.include,
+        include_dirs: args.include_dir,
         defines: args.define,
+        includes: args.include,
     };
     let report = dlwit::verify::verify_layout(plan, &parse).map_err(anyhow::Error::msg)?;
-    if !report.errors.is_empty() {
-        for e in &report.errors {
-            eprintln!("error: layout: {e}");
-        }
+    let protos = dlwit::verify::verify_functions(plan, &parse).map_err(anyhow::Error::msg)?;
+    for e in &report.errors {
+        eprintln!("error: layout: {e}");
+    }
+    for e in &protos.errors {
+        eprintln!("error: prototype: {e}");
+    }
+    if !report.errors.is_empty() || !protos.errors.is_empty() {
         return Ok(ExitCode::FAILURE);
     }
     let unmatched = if report.unmatched.is_empty() {
@@ -90,6 +100,18 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     println!(
         "ok: every struct's layout matches the C compiler's ({} checked{unmatched})",
         report.checked.len()
+    );
+    let undeclared = if protos.undeclared.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not declared in the headers: {}",
+            protos.undeclared.join(", ")
+        )
+    };
+    println!(
+        "ok: every function's C types match the headers' declarations ({} checked{undeclared})",
+        protos.checked
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -36,10 +36,14 @@ pub struct ImportArgs {
     block: Option<Regex>,
     /// An include directory for clang, as for a C compiler.
     #[arg(short = 'I', value_name = "DIR")]
-    include: Vec<PathBuf>,
+    include_dir: Vec<PathBuf>,
     /// A definition for clang, as for a C compiler.
     #[arg(short = 'D', value_name = "NAME[=VAL]")]
     define: Vec<String>,
+    /// A header to include before the imported ones, which they need but
+    /// do not include (`--include stdio.h` for jpeglib.h); repeatable.
+    #[arg(long, value_name = "HEADER")]
+    include: Vec<String>,
     /// The destructor of a handle type (its C name or WIT resource name);
     /// `TYPE=` gives it none; repeatable.
     #[arg(long = "drop", value_name = "TYPE=FUNCTION", value_parser = parse_drop)]
@@ -68,8 +72,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     let opts = dlwit_import::Options {
         parse: dlwit_import::ParseOptions {
             headers: args.headers,
-            include_dirs: args.include,
+            include_dirs: args.include_dir,
             defines: args.define,
+            includes: args.include,
         },
         lib: args.lib,
         prefix: args.prefix,
@@ -118,5 +123,16 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         None => print!("{}", output.wit),
     }
     eprintln!("{}", output.summary);
+    let (imported, total) = output.functions;
+    eprintln!(
+        "coverage: {imported} of {total} functions imported ({} %)",
+        (imported * 100).checked_div(total).unwrap_or(100)
+    );
+    if !output.remedies.is_empty() {
+        eprintln!("what would fix the skips:");
+        for r in &output.remedies {
+            eprintln!("  {r}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

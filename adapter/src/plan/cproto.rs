@@ -302,18 +302,7 @@ fn builtin(words: &[&str]) -> Result<Class, String> {
 /// (`size_t`, `int32_t`), and common library typedefs by the C type they
 /// are on the target (so `long`'s width comes from the table).
 fn typedef(name: &str) -> Class {
-    let c = CName::by_spelling(name).or(match name {
-        "Bytef" | "Byte" => Some(CName::UChar),
-        "uInt" | "mode_t" | "uid_t" | "gid_t" => Some(CName::UInt),
-        "pid_t" | "wchar_t" | "wint_t" => Some(CName::Int),
-        "uLong" | "uLongf" => Some(CName::ULong),
-        "ptrdiff_t" | "intptr_t" | "off_t" | "time_t" | "intmax_t" => Some(CName::SSize),
-        "uintptr_t" | "z_size_t" | "uintmax_t" => Some(CName::Size),
-        "sqlite3_int64" | "sqlite_int64" => Some(CName::LongLong),
-        "sqlite3_uint64" => Some(CName::ULongLong),
-        _ => None,
-    });
-    match c {
+    match CName::by_typedef(name) {
         Some(c) => Class::of(c.scalar()),
         None => Class::Named(name.to_string()),
     }

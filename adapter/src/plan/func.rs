@@ -165,6 +165,7 @@ impl Builder<'_> {
             require: Vec::new(),
             format: None,
             copy: Vec::new(),
+            c: notes.proto.as_ref().map(|(text, _)| text.clone()),
             location,
         };
         if let Some((sym, ann)) = &notes.free {

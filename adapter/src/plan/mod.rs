@@ -567,6 +567,9 @@ pub struct Function {
     /// named may be lent in place when the call allows it (see
     /// `marshal::fast`).
     pub copy: Vec<usize>,
+    /// The `@ffi(c = ...)` prototype as written, if any
+    /// (`dlwit check --verify-layout` compares it with the header's).
+    pub c: Option<String>,
     /// Where the function is declared.
     pub location: Option<Location>,
 }

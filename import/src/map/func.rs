@@ -57,7 +57,10 @@ impl Mapper<'_> {
                     results,
                 });
             }
-            Err(s) => self.skipped(&f.name, &s),
+            Err(s) => {
+                self.skipped_functions += 1;
+                self.skipped(&f.name, &s);
+            }
         }
     }
 
@@ -72,6 +75,17 @@ impl Mapper<'_> {
                 } else {
                     c.clone()
                 }
+            }
+            // A typedef only its header can size (`png_uint_32`): spelled
+            // by the C type underneath, so that the prototype says its
+            // width (a list's length must be an integer the planner knows).
+            Kind::Scalar(c)
+                if ty
+                    .typedef
+                    .as_deref()
+                    .is_some_and(|t| dlwit_ctype::CName::by_typedef(t).is_none()) =>
+            {
+                c.spelling().to_string()
             }
             _ => ty.spelling.clone(),
         }
@@ -192,6 +206,15 @@ impl Mapper<'_> {
                                     Category::Variadic,
                                 ));
                             }
+                            Kind::Scalar(_) | Kind::Void if pointee.is_char || counted => {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`: a buffer C may read and write",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
                             _ => {
                                 return Err(skip(
                                     format!(
@@ -274,6 +297,15 @@ impl Mapper<'_> {
                 })?;
                 results.push(t);
             }
+        }
+        // A struct result with a `char **` C writes and nobody reads: the
+        // planner would spread the record over the return value and that
+        // out-parameter.
+        if matches!(f.ret.kind, Kind::Struct(_)) && outs.iter().any(Option::is_none) {
+            return Err(skip(
+                "returns a struct and has a `char **` out-parameter, which the WIT result cannot tell apart",
+                Category::Pointers,
+            ));
         }
         results.extend(outs.into_iter().flatten());
         // The prototype, every parameter named.

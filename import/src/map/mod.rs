@@ -63,7 +63,10 @@ struct Mapper<'a> {
     /// Destructors an overlay names: they consume their handle too.
     extra_drops: HashSet<String>,
     counts: BTreeMap<Category, usize>,
+    /// Skips per (reason, remedy).
+    remedies: BTreeMap<(&'static str, &'static str), usize>,
     imported: usize,
+    skipped_functions: usize,
 }
 
 fn selected(opts: &Options, name: &str) -> bool {
@@ -89,6 +92,10 @@ impl Mapper<'_> {
 
     fn skipped(&mut self, c_name: &str, s: &Skip) {
         *self.counts.entry(s.category).or_default() += 1;
+        *self
+            .remedies
+            .entry(crate::items::remedy(&s.reason, s.category))
+            .or_default() += 1;
         self.items.push(Item::Skipped {
             c_name: c_name.into(),
             reason: s.reason.clone(),
@@ -189,7 +196,9 @@ pub fn items(
             .map(|o| o.drops.iter().cloned().collect())
             .unwrap_or_default(),
         counts: BTreeMap::new(),
+        remedies: BTreeMap::new(),
         imported: 0,
+        skipped_functions: 0,
     };
     m.resources(exports);
     for key in &model.enum_order {
@@ -270,9 +279,17 @@ pub fn items(
                 .join(", ")
         ));
     }
+    let mut remedies: Vec<((&str, &str), usize)> = m.remedies.into_iter().collect();
+    remedies.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), *r));
+    let remedies = remedies
+        .into_iter()
+        .map(|((reason, fix), n)| format!("{reason} ({n}): {fix}"))
+        .collect();
     Generated {
         items,
         summary,
+        remedies,
+        functions: (m.imported, m.imported + m.skipped_functions),
         missing,
         lib: exports.map(|e| e.name.clone()).or_else(|| opts.lib.clone()),
     }

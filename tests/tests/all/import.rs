@@ -299,6 +299,8 @@ fn the_generated_wits_are_up_to_date() {
     }
 }
 
+/// Every WIT that ships, checked against its real headers: each struct's
+/// layout, and each function's C types (`--verify-layout`).
 #[test]
 fn every_wit_in_the_repo_has_the_c_compilers_layout() {
     // The hand-written WITs, and those `dlwit import` made from them as
@@ -316,7 +318,20 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
     assert!(wits.len() >= 8, "{wits:?}");
     for (path, wit) in wits {
         let (headers, lib): (Vec<String>, Option<String>) = match wit.as_str() {
-            "libc.wit" => (vec!["/usr/include/stdlib.h".into()], None),
+            "libc.wit" => (
+                [
+                    "stdlib.h",
+                    "string.h",
+                    "ctype.h",
+                    "stdio.h",
+                    "unistd.h",
+                    "sys/stat.h",
+                ]
+                .iter()
+                .map(|h| s(&system_header(h).unwrap()).to_string())
+                .collect(),
+                None,
+            ),
             "libm.wit" => (vec!["/usr/include/math.h".into()], None),
             "zlib.wit" => (vec!["/usr/include/zlib.h".into()], None),
             "sqlite.wit" => (vec!["/usr/include/sqlite3.h".into()], None),
@@ -339,6 +354,15 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
         assert!(
             out.contains("layout matches the C compiler's"),
             "{wit}: {out}"
+        );
+        // Every function the WIT binds is the one the headers declare.
+        assert!(
+            out.contains("every function's C types match the headers' declarations"),
+            "{wit}: {out}"
+        );
+        assert!(
+            !out.contains("not declared in the headers"),
+            "{path}: {out}"
         );
     }
     // The fixture's records, against its header. (handles.wit's `tile-data`
@@ -374,4 +398,270 @@ fn a_layout_difference_is_an_error_naming_struct_and_field() {
         err.contains("error: layout: `struct rgba.g` (field `g`): offsetof and sizeof are 1 and 1 in C, 2 and 2 in the plan"),
         "{err}"
     );
+}
+
+/// One real library the project does not bind: its Debian `-dev` package,
+/// the header (under `/usr/include` or the multiarch include directory),
+/// its soname, extra import options, and the fewest functions the import
+/// must keep (a floor below today's figure, so a regression shows).
+struct RealHeader {
+    package: &'static str,
+    header: &'static str,
+    lib: &'static str,
+    extra: &'static [&'static str],
+    at_least: usize,
+}
+
+const REAL_HEADERS: &[RealHeader] = &[
+    RealHeader {
+        package: "libuv1-dev",
+        header: "uv.h",
+        lib: "libuv.so.1",
+        extra: &[],
+        at_least: 40,
+    },
+    RealHeader {
+        package: "libyaml-dev",
+        header: "yaml.h",
+        lib: "libyaml-0.so.2",
+        extra: &[],
+        at_least: 1,
+    },
+    RealHeader {
+        package: "libbz2-dev",
+        header: "bzlib.h",
+        lib: "libbz2.so.1.0",
+        extra: &[],
+        at_least: 1,
+    },
+    RealHeader {
+        package: "libzstd-dev",
+        header: "zstd.h",
+        lib: "libzstd.so.1",
+        extra: &[],
+        at_least: 45,
+    },
+    // Umbrella headers: only includes, the functions in the library's own
+    // headers beside them (`SDL2/`, `sodium/`, `lzma/`).
+    RealHeader {
+        package: "libsdl2-dev",
+        header: "SDL2/SDL.h",
+        lib: "libSDL2-2.0.so.0",
+        extra: &[],
+        at_least: 450,
+    },
+    RealHeader {
+        package: "libsodium-dev",
+        header: "sodium.h",
+        lib: "libsodium.so.23",
+        extra: &[],
+        at_least: 250,
+    },
+    RealHeader {
+        package: "liblzma-dev",
+        header: "lzma.h",
+        lib: "liblzma.so.5",
+        extra: &[],
+        at_least: 40,
+    },
+    RealHeader {
+        package: "libpng-dev",
+        header: "png.h",
+        lib: "libpng16.so.16",
+        extra: &[],
+        at_least: 150,
+    },
+    RealHeader {
+        package: "libcurl4-openssl-dev",
+        header: "curl/curl.h",
+        lib: "libcurl.so.4",
+        extra: &[],
+        at_least: 20,
+    },
+    RealHeader {
+        package: "libssl-dev",
+        header: "openssl/evp.h",
+        lib: "libcrypto.so.3",
+        extra: &[],
+        at_least: 600,
+    },
+    RealHeader {
+        package: "libexpat1-dev",
+        header: "expat.h",
+        lib: "libexpat.so.1",
+        extra: &[],
+        at_least: 25,
+    },
+    RealHeader {
+        package: "libpcre2-dev",
+        header: "pcre2.h",
+        lib: "libpcre2-8.so.0",
+        extra: &["-D", "PCRE2_CODE_UNIT_WIDTH=8"],
+        at_least: 40,
+    },
+    RealHeader {
+        package: "libgmp-dev",
+        header: "gmp.h",
+        lib: "libgmp.so.10",
+        extra: &[],
+        at_least: 70,
+    },
+    RealHeader {
+        package: "liblua5.4-dev",
+        header: "lua5.4/lua.h",
+        lib: "liblua5.4.so.0",
+        extra: &[],
+        at_least: 60,
+    },
+    RealHeader {
+        package: "libarchive-dev",
+        header: "archive.h",
+        lib: "libarchive.so.13",
+        extra: &[],
+        at_least: 180,
+    },
+    // jpeglib.h needs `FILE` and `size_t` declared before it.
+    RealHeader {
+        package: "libjpeg-dev",
+        header: "jpeglib.h",
+        lib: "libjpeg.so.62",
+        extra: &["--include", "stdio.h"],
+        at_least: 35,
+    },
+];
+
+/// Where a header is installed: `/usr/include/H`, else the multiarch
+/// include directory (`/usr/include/x86_64-linux-gnu/H`).
+fn system_header(header: &str) -> Option<PathBuf> {
+    let plain = Path::new("/usr/include").join(header);
+    if plain.is_file() {
+        return Some(plain);
+    }
+    std::fs::read_dir("/usr/include")
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("-linux-gnu"))
+        .map(|dir| dir.join(header))
+        .find(|p| p.is_file())
+}
+
+/// `dlwit import` on real headers of libraries the project does not bind
+/// (scripts/setup.sh installs them): every output plans (the CLI refuses
+/// to write one that does not), checks against its library with its
+/// layouts verified, and keeps at least its share of functions. Prints
+/// each header's coverage.
+#[test]
+fn real_headers_import_plan_and_check() {
+    let missing: Vec<String> = REAL_HEADERS
+        .iter()
+        .filter(|h| system_header(h.header).is_none())
+        .map(|h| format!("{} (package {})", h.header, h.package))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "headers not installed: {}; run scripts/setup.sh, which installs them",
+        missing.join(", ")
+    );
+    let dir = scratch("real-headers");
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for h in REAL_HEADERS {
+        let header = system_header(h.header).unwrap();
+        let name = h.header.trim_end_matches(".h").replace('/', "-");
+        let out = dir.join(format!("{name}.wit"));
+        let mut args = vec!["import", s(&header), "--lib", h.lib, "-o", s(&out)];
+        args.extend(h.extra);
+        let run = dlwit(&args);
+        let err = text(&run.stderr);
+        if !run.status.success() {
+            failures.push(format!("{}: dlwit import failed:\n{err}", h.header));
+            continue;
+        }
+        let coverage = err
+            .lines()
+            .find_map(|l| l.strip_prefix("coverage: "))
+            .unwrap_or("?")
+            .to_string();
+        let imported: usize = coverage
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        report.push(format!("{:<16} {coverage}", h.header));
+        if imported < h.at_least {
+            failures.push(format!(
+                "{}: imported {imported} functions, expected at least {}",
+                h.header, h.at_least
+            ));
+        }
+        let mut check = vec!["check", s(&out), "--verify-layout", s(&header)];
+        check.extend(h.extra);
+        let run = dlwit(&check);
+        let said = text(&run.stdout);
+        if !run.status.success()
+            || !said.contains("every symbol resolved")
+            || !said.contains("layout matches the C compiler's")
+        {
+            failures.push(format!(
+                "{}: dlwit check failed:\n{said}{}",
+                h.header,
+                text(&run.stderr)
+            ));
+        }
+    }
+    println!("coverage (dlwit import HEADER --lib SONAME):");
+    for line in &report {
+        println!("  {line}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `--verify-layout` also compares every function with the header's
+/// declaration: sign, struct identity, what a pointer points to, the
+/// number of parameters; each error names the WIT line, the function, the
+/// symbol and the library.
+#[test]
+fn a_prototype_difference_is_an_error_naming_line_symbol_and_library() {
+    let run = dlwit(&[
+        "check",
+        "tests/import/bad-prototype.wit",
+        "--lib",
+        FIXTURE_LIB,
+        "--verify-layout",
+        "tests/fixture/fixture.h",
+    ]);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    let at = |line: u32, wit: &str, symbol: &str| {
+        format!(
+            "error: prototype: tests/import/bad-prototype.wit:{line}: `{wit}` (`{symbol}` in `libdlwit_fixture.so`): "
+        )
+    };
+    for expected in [
+        format!(
+            "{}C parameter 1 (`x`): the header has `uint32_t` (a 4-byte unsigned integer), the WIT passes `int32_t` (a 4-byte signed integer)",
+            at(18, "pass-u32", "fx_pass_u32")
+        ),
+        format!(
+            "{}the result: the header has `uint32_t` (a 4-byte unsigned integer)",
+            at(18, "pass-u32", "fx_pass_u32")
+        ),
+        format!(
+            "{}C parameter 1 (`x`): the header has `struct vec2`, the WIT passes `struct rgba`",
+            at(21, "pass-vec2", "fx_pass_vec2")
+        ),
+        format!(
+            "{}C parameter 1 (`colors`): the header has `const struct rgba *` (a pointer to const `struct rgba`), the WIT's prototype `const uint8_t *` (a pointer to const 1-byte unsigned integer)",
+            at(24, "rgba-checksum", "fx_rgba_checksum")
+        ),
+        format!(
+            "{}the header declares 1 parameter, the WIT passes 2",
+            at(27, "pass-cint", "fx_pass_cint")
+        ),
+    ] {
+        assert!(err.contains(&expected), "no `{expected}` in:\n{err}");
+    }
+    assert!(!err.contains("fx_pass_u8"), "{err}");
+    assert_eq!(err.matches("error: prototype:").count(), 6, "{err}");
 }
