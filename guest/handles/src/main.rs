@@ -41,7 +41,7 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
-    describe, destroyed, fail_errno, fill, live, make_counter, parse, pools_live, strdup_count,
+    describe, destroyed, fail_errno, fail_quiet, fill, live, make_counter, parse, pools_live, strdup_count,
     string_allocs, string_frees,
 };
 
@@ -402,6 +402,11 @@ fn errors() {
     assert_eq!(fail_errno(17), Err(17));
     assert_eq!(fail_errno(EINVAL), Err(EINVAL));
     assert_eq!(fail_errno(0), Ok(7));
+    // errno is cleared right before the call: a failure that does not set
+    // it reports 0, not the 17 left by the call before.
+    assert_eq!(fail_errno(17), Err(17));
+    assert_eq!(fail_quiet(), Err(0));
+    assert_eq!(fail_quiet(), Err(0));
 
     // null with errno.
     match counter_maybe(-1) {
