@@ -615,6 +615,8 @@ impl Builder<'_> {
                     let cb = &self.plan.callbacks[k];
                     f.args[j] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: format!("{} (*)(...)", cb.ret_spelling), name: c_name(j) };
                     f.callbacks.push((j, k));
+                    let fname = f.name.clone();
+                    self.bind_callback(k, &fname, loc);
                 }
                 None => self.fail(format!("`{}`: `callback` names `{export}`, which is no function of a callback interface", f.name), loc, "declare it in an interface marked `@ffi(callbacks = true)` that the guest exports"),
             }
