@@ -740,8 +740,13 @@ impl Builder<'_> {
         f.outs.sort_by_key(|o| o.arg);
         // Each WIT-filled argument must agree with the prototype.
         for (j, (class, _)) in proto.params.iter().enumerate() {
+            let handle_typedef = f.params.iter().any(|p| match p {
+                Param::Value { arg, shape } => *arg == j && self.is_handle_typedef(shape, class),
+                _ => false,
+            });
             if let Some(says) = cproto::mismatch(&self.plan, f.args[j].ty, class)
                 && f.args[j].ty != CType::Void
+                && !handle_typedef
             {
                 let m = format!(
                     "`{}`: C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
@@ -812,6 +817,26 @@ impl Builder<'_> {
     /// A handle to a resource held by value where the C prototype has the
     /// struct itself (`Image`, not `Image *`): the by-value shape and its
     /// spelling.
+    /// Whether `shape` is a handle (a pointer) to a resource whose C type
+    /// is the typedef name `class` (`typedef struct gzFile_s *gzFile;`, the
+    /// resource's `@ffi(c = "gzFile")`): the prototype spells the pointer
+    /// by that name.
+    pub(super) fn is_handle_typedef(&self, shape: &Shape, class: &Class) -> bool {
+        let (
+            Shape::Handle {
+                resource,
+                value: None,
+                ..
+            },
+            Class::Named(name),
+        ) = (shape, class)
+        else {
+            return false;
+        };
+        let r = &self.plan.resources[*resource];
+        r.value.is_none() && r.c_name.trim() == name.trim()
+    }
+
     pub(super) fn handle_by_value(&self, shape: &Shape, class: &Class) -> Option<(Shape, String)> {
         let Shape::Handle {
             resource,

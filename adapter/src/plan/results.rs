@@ -171,7 +171,9 @@ impl Builder<'_> {
                         }
                     }
                     None if ret_type != CType::Void => {
-                        if let Some(says) = cproto::mismatch(&self.plan, ret_type, class) {
+                        if let Some(says) = cproto::mismatch(&self.plan, ret_type, class)
+                            && !self.ret_is_handle_typedef(&f.ret, class)
+                        {
                             let loc = self.note_loc(n, "c", span);
                             self.fail(format!("`{}`: the C prototype returns {says}, but the WIT returns `{spelling}`", f.name), loc, "change the WIT result to match the header");
                         }
@@ -488,6 +490,17 @@ impl Builder<'_> {
                 self.fail(format!("`{}`: `index = \"return = {target}\"` needs `{target}` to be a list parameter and the result `option<integer>`", f.name), loc, "");
                 None
             }
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Whether the result is a handle (also `option<T>` or in a `result`)
+    /// to a resource whose C type is the typedef `class` (`gzFile`).
+    fn ret_is_handle_typedef(&self, ret: &Ret, class: &Class) -> bool {
+        match ret {
+            Ret::Value(shape) | Ret::NullableHandle(shape) => self.is_handle_typedef(shape, class),
+            _ => false,
         }
     }
 }

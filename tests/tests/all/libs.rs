@@ -195,3 +195,35 @@ fn zlib() {
     assert_eq!(value(&out, "uncompress(garbage)"), "Err(-3)");
     assert_eq!(value(&out, "uncompress(compress([]))"), "Ok([])");
 }
+
+/// zlib's gzip files: `gzFile`, a pointer typedef, is the resource's C
+/// type; `gzopen` takes a path in the guest's directories. The file the
+/// guest wrote is a gzip file on the host.
+#[test]
+fn zlib_gzip_files_through_a_pointer_typedef_resource() {
+    let dir = TempDir::new("gz");
+    let b = bindings("tests/wit/gz.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let dirs = [(dir.0.as_path(), "/data", true)];
+    let out = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "gzwrite(fox)"), "43");
+    assert_eq!(value(&out.stdout, "gzputs"), "2");
+    assert_eq!(value(&out.stdout, "gzclose"), "0");
+    assert_eq!(
+        value(&out.stdout, "read back"),
+        "The quick brown fox jumps over the lazy dog!"
+    );
+    assert_eq!(value(&out.stdout, "gzeof"), "1");
+    assert_eq!(value(&out.stdout, "gzopen(missing)"), "false");
+    let file = std::fs::read(dir.join("fox.gz")).unwrap();
+    assert_eq!(&file[..2], b"\x1f\x8b", "a gzip file");
+
+    // A path outside the guest's directories is refused before C runs,
+    // and the host serves the next store.
+    let out = Runner::new(&b).run_in("gz-demo", &["escape"], &dirs);
+    out.expect_trap(&[
+        "`dlwit:gz/gz#[static]gz-file.open` (C `gzopen` in `libz.so.1`): path argument `path` (`/etc/passwd`): not in a directory the guest was given",
+    ]);
+    let again = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+}

@@ -19,6 +19,8 @@ fn golden_plans() {
         );
     }
     golden("golden/plan/echo.plan", &plan_text("tests/wit/echo.wit"));
+    // A resource whose C type is a pointer typedef (`gzFile`).
+    golden("golden/plan/gz.plan", &plan_text("tests/wit/gz.wit"));
 }
 
 /// Loads a bad WIT all the way (plan, then libraries and symbols) and
