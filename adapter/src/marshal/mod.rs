@@ -40,6 +40,17 @@ pub struct Ctx<'a> {
     pub parent: Option<u32>,
 }
 
+impl<'a> Ctx<'a> {
+    /// What callbacks need of this call's context.
+    pub fn back(&self) -> callback::Back<'a> {
+        callback::Back {
+            plan: self.plan,
+            calls: self.calls,
+            payloads: self.payloads,
+        }
+    }
+}
+
 /// Handles to take out of the table once lowering has succeeded (passed as
 /// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
 pub type Consumed = Vec<(u32, u32)>;
