@@ -1,4 +1,4 @@
-//! zlib's gzip files through `tests/wit/gz.wit`, for
+//! zlib's gzip files through `tests/gz.wit`, for
 //! tests/tests/all/libs.rs: `gz-demo CASE`, with a directory given as
 //! `/data`.
 //!
@@ -7,7 +7,7 @@
 //! - `escape`: opens `/etc/passwd`, which the path check refuses (a trap).
 
 wit_bindgen::generate!({
-    path: ["../../wit/deps/c", "../../tests/wit/gz.wit"],
+    path: ["../../wit/deps/c", "../../tests/gz.wit"],
     world: "dlwit:gz/demo",
     generate_all,
 });

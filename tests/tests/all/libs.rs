@@ -202,7 +202,7 @@ fn zlib() {
 #[test]
 fn zlib_gzip_files_through_a_pointer_typedef_resource() {
     let dir = TempDir::new("gz");
-    let b = bindings("tests/wit/gz.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let b = bindings("tests/gz.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     let dirs = [(dir.0.as_path(), "/data", true)];
     let out = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);

@@ -20,7 +20,7 @@ fn golden_plans() {
     }
     golden("golden/plan/echo.plan", &plan_text("tests/wit/echo.wit"));
     // A resource whose C type is a pointer typedef (`gzFile`).
-    golden("golden/plan/gz.plan", &plan_text("tests/wit/gz.wit"));
+    golden("golden/plan/gz.plan", &plan_text("tests/gz.wit"));
 }
 
 /// Loads a bad WIT all the way (plan, then libraries and symbols) and
@@ -110,7 +110,7 @@ fn long_double_plans_and_a_checked_format_refuses_it() {
 /// in the WIT's first library (libm, which has no `sqlite3_value_text`).
 #[test]
 fn a_callback_reader_is_looked_up_in_the_library_taking_the_callback() {
-    let wit = "tests/wit/two-libs.wit";
+    let wit = "tests/two-libs.wit";
     let world = World::load(&root().join(wit).into()).unwrap_or_else(|e| panic!("{e}"));
     let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{e}"));
     let reader = plan
