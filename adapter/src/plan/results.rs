@@ -51,12 +51,30 @@ impl Builder<'_> {
             (None, ty) => (ty, None),
         };
         let ret_class = proto.map(|p| p.ret.clone());
-        let data_ret = match (&ret_class, conv) {
+        let mut data_ret = match (&ret_class, conv) {
             (Some(Class::Void), _) => false,
             (_, Some(c)) => c.returns_data(),
             (Some(_), None) => true,
             (None, None) => ok_ty.is_some(),
         };
+        // A buffer whose size C gets by value, read as `list<u8>`: C returns
+        // the count of bytes it wrote (`gzread`, `read`), which is the list's
+        // length rather than a value of its own.
+        if data_ret
+            && matches!(ret_class, Some(Class::Int(_)))
+            && let Some(ok) = ok_ty
+            && let Peeled::List(e) = self.peel(&ok)
+            && matches!(self.shape(&e, span), Ok((Shape::Int(Scalar::U8), _)))
+            && let Some(o) = f
+                .outs
+                .iter_mut()
+                .find(|o| matches!(o.kind, OutKind::Text { .. }))
+            && let OutKind::Text { size_arg, capacity } = o.kind
+        {
+            o.kind = OutKind::Bytes { size_arg, capacity };
+            f.args[o.arg].spelling = "void *".into();
+            data_ret = false;
+        }
         let mut sources: Vec<Source> = Vec::new();
         if data_ret {
             sources.push(Source::Return);
@@ -100,7 +118,7 @@ impl Builder<'_> {
                     if let Some(kind) = self.out_kind(f, ty, arg, n, span)
                         && !matches!(
                             f.outs[*i].kind,
-                            OutKind::Buffer { .. } | OutKind::Text { .. }
+                            OutKind::Buffer { .. } | OutKind::Text { .. } | OutKind::Bytes { .. }
                         )
                     {
                         f.outs[*i].kind = kind;
@@ -306,7 +324,7 @@ impl Builder<'_> {
             };
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
-            && let OutKind::Buffer { .. } = o.kind
+            && let OutKind::Buffer { .. } | OutKind::Bytes { .. } = o.kind
         {
             return match self.peel(ty) {
                 Peeled::List(e)

@@ -4,6 +4,9 @@
 //!
 //! - `round-trip`: writes `/data/fox.gz`, reads it back, prints what it
 //!   read;
+//! - `huge`, `over-limit`, `u64-max`: `gzread` with a capacity of 3 GiB
+//!   (over `len`'s 4 bytes), over the store's memory limit, and
+//!   `u64::MAX`: each traps before anything is allocated;
 //! - `escape`: opens `/etc/passwd`, which the path check refuses (a trap).
 
 wit_bindgen::generate!({
@@ -32,6 +35,16 @@ fn round_trip() {
     println!("gzputs(\"!\\n\")     = {}", w.puts("!\n"));
     println!("gzclose           = {}", GzFile::close(w));
 
+    // Bytes into a buffer of the guest's capacity: as many as zlib read.
+    let r = GzFile::open("/data/fox.gz", "rb").expect("gzopen for reading");
+    let head = r.read(9).expect("gzread");
+    println!("gzread(9)         = {:?}", String::from_utf8_lossy(&head));
+    let rest = r.read(1000).expect("gzread");
+    println!("gzread(1000)      = {} bytes", rest.len());
+    println!("gzread at the end = {:?}", r.read(1000));
+    println!("gzread(0)         = {:?}", r.read(0));
+    drop(r);
+
     let r = GzFile::open("/data/fox.gz", "rb").expect("gzopen for reading");
     let back = read_all(&r);
     println!("read back         = {}", String::from_utf8_lossy(&back).trim_end());
@@ -46,6 +59,22 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("round-trip") => round_trip(),
+        // Hostile capacities: each traps before anything is allocated.
+        Some("huge") => {
+            let f = GzFile::open("/data/fox.gz", "rb").expect("gzopen");
+            println!("reading = 3 GiB");
+            println!("unreachable: {:?}", f.read(3 << 30).map(|b| b.len()));
+        }
+        Some("over-limit") => {
+            let f = GzFile::open("/data/fox.gz", "rb").expect("gzopen");
+            println!("reading = 100 MiB");
+            println!("unreachable: {:?}", f.read(100 << 20).map(|b| b.len()));
+        }
+        Some("u64-max") => {
+            let f = GzFile::open("/data/fox.gz", "rb").expect("gzopen");
+            println!("reading = u64::MAX");
+            println!("unreachable: {:?}", f.read(u64::MAX).map(|b| b.len()));
+        }
         Some("escape") => {
             let f = GzFile::open("/etc/passwd", "rb");
             println!("unreachable: {:?}", f.is_some());

@@ -214,6 +214,10 @@ fn zlib_gzip_files_through_a_pointer_typedef_resource() {
         "The quick brown fox jumps over the lazy dog!"
     );
     assert_eq!(value(&out.stdout, "gzeof"), "1");
+    assert_eq!(value(&out.stdout, "gzread(9)"), "\"The quick\"");
+    assert_eq!(value(&out.stdout, "gzread(1000)"), "36 bytes");
+    assert_eq!(value(&out.stdout, "gzread at the end"), "Ok([])");
+    assert_eq!(value(&out.stdout, "gzread(0)"), "Ok([])");
     assert_eq!(value(&out.stdout, "gzopen(missing)"), "false");
     let file = std::fs::read(dir.join("fox.gz")).unwrap();
     assert_eq!(&file[..2], b"\x1f\x8b", "a gzip file");
@@ -226,4 +230,33 @@ fn zlib_gzip_files_through_a_pointer_typedef_resource() {
     ]);
     let again = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
     assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+
+    // Hostile capacities for `gzread`'s buffer: refused before anything
+    // is allocated or C runs, and the host serves the next store.
+    let read = "`dlwit:gz/gz#[method]gz-file.read` (C `gzread` in `libz.so.1`)";
+    let fit = |cap: u64| {
+        format!(
+            "{read}: buffer capacity {cap} does not fit the 4-byte C parameter `len` (at most 2147483647)"
+        )
+    };
+    for (case, needle) in [
+        ("huge", fit(3 << 30)),
+        (
+            "over-limit",
+            format!(
+                "{read}: the guest asked for a 104857600-byte buffer (`buf`), over the store's limit of 67108864 bytes"
+            ),
+        ),
+        ("u64-max", fit(u64::MAX)),
+    ] {
+        let out = Runner::new(&b).run_in("gz-demo", &[case], &dirs);
+        out.expect_trap(&[needle.as_str()]);
+        let again = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+        assert!(
+            again.result.is_ok(),
+            "{case}: {:?}\n{}",
+            again.result,
+            again.stdout
+        );
+    }
 }
