@@ -229,8 +229,8 @@ pub fn lower<T: DlwitView>(
             OutKind::String | OutKind::Index { .. } => 8,
             // The pointee is unknown: a generous zeroed slot.
             OutKind::Discard => 64,
-            // The list parameter's own copy.
-            OutKind::Back { .. } => continue,
+            // The list's or the value's own copy.
+            OutKind::Back { .. } | OutKind::InOut(_) => continue,
             OutKind::Buffer { capacity, .. }
             | OutKind::Text { capacity, .. }
             | OutKind::Bytes { capacity, .. } => {
@@ -754,6 +754,11 @@ fn lift_out<T: DlwitView>(
                 .ok_or("C left the text buffer without a terminating NUL")?;
             room_str(store, frame, end)?;
             utf8(frame.bytes(at, end))?
+        }
+        OutKind::InOut(shape) => {
+            let size = cx.plan.size_align(shape.ctype()).0;
+            let at = frame.pointee_of(out.arg).expect("the value's copy");
+            read_val(cx.plan, shape, frame.bytes(at, size))?
         }
         OutKind::Bytes { .. } => {
             let at = frame.pointee_of(out.arg).expect("buffer");

@@ -621,22 +621,45 @@ impl Builder<'_> {
                 None => self.fail(format!("`{}`: `callback` names `{export}`, which is no function of a callback interface", f.name), loc, "declare it in an interface marked `@ffi(callbacks = true)` that the guest exports"),
             }
         }
-        // Lists C changes in place, read back as results.
+        // Lists and values C changes in place, read back as results.
         for name in &n.inout {
-            let list = f.params.iter().find_map(|p| match p {
+            let found = f.params.iter().find_map(|p| match p {
                 Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(name) => {
-                    Some((*arg, elem.clone()))
+                    Some((*arg, OutKind::Back { elem: elem.clone() }))
+                }
+                Param::Ref {
+                    arg,
+                    shape,
+                    optional: false,
+                } if norm(&f.args[*arg].name) == norm(name) => {
+                    Some((*arg, OutKind::InOut(shape.clone())))
                 }
                 _ => None,
             });
-            match list {
-                Some((arg, elem)) => f.outs.push(Out {
-                    arg,
-                    kind: OutKind::Back { elem },
-                }),
+            match found {
+                Some((arg, OutKind::InOut(shape))) => {
+                    if !matches!(proto.params[arg].0, Class::Ptr { input: false }) {
+                        let m = format!(
+                            "`{}`: `inout` names `{name}`, which C takes as `const T *`: C cannot change it",
+                            f.name
+                        );
+                        self.fail(m, self.note_loc(n, "inout", span), "");
+                        continue;
+                    }
+                    let spelling = f.args[arg].spelling.clone();
+                    f.args[arg].spelling = spelling
+                        .strip_prefix("const ")
+                        .unwrap_or(&spelling)
+                        .to_string();
+                    f.outs.push(Out {
+                        arg,
+                        kind: OutKind::InOut(shape),
+                    })
+                }
+                Some((arg, kind)) => f.outs.push(Out { arg, kind }),
                 None => self.fail(
                     format!(
-                        "`{}`: `inout` names `{name}`, which is no list parameter",
+                        "`{}`: `inout` names `{name}`, which is no list parameter, nor a value C takes through a pointer (`T *`)",
                         f.name
                     ),
                     self.note_loc(n, "inout", span),

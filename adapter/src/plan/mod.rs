@@ -218,6 +218,9 @@ pub enum OutKind {
         /// The element shape.
         elem: Shape,
     },
+    /// The value parameter at this C argument (a `T *` to a copy of it),
+    /// read back after the call (C changed it in place), `inout = "x"`.
+    InOut(Shape),
     /// Written by C, not read.
     Discard,
 }

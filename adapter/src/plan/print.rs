@@ -139,6 +139,7 @@ pub fn render(plan: &Plan) -> String {
                         f.args[*size_arg].name
                     ),
                     OutKind::Back { .. } => "the list, read back after the call".into(),
+                    OutKind::InOut(_) => "the value, read back after the call".into(),
                     OutKind::Discard => "discarded".into(),
                 };
                 let _ = writeln!(out, "    out `{}`: {what}", f.args[o.arg].name);

@@ -309,6 +309,19 @@ impl Builder<'_> {
             return Some(o.kind.clone());
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
+            && let OutKind::InOut(shape) = &o.kind
+        {
+            if !self.shape(ty, span).ok().is_some_and(|(s, _)| s == *shape) {
+                let m = format!(
+                    "`{}`: `inout` reads `{name}` back, so its result must be of the parameter's type",
+                    f.name
+                );
+                self.fail(m, self.note_loc(n, "inout", span), "");
+                return None;
+            }
+            return Some(o.kind.clone());
+        }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
             && let OutKind::Text { .. } = o.kind
         {
             return match self.peel(ty) {

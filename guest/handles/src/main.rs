@@ -41,7 +41,7 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
-    describe, destroyed, fail_errno, fail_quiet, fill, live, make_counter, parse, pools_live, strdup_count,
+    bump, describe, destroyed, fail_errno, fail_quiet, fill, span_widen, Span, live, make_counter, parse, pools_live, strdup_count,
     string_allocs, string_frees,
 };
 
@@ -402,6 +402,12 @@ fn errors() {
     assert_eq!(fail_errno(17), Err(17));
     assert_eq!(fail_errno(EINVAL), Err(EINVAL));
     assert_eq!(fail_errno(0), Ok(7));
+    // In/out pointers: the value is copied in, changed by C, read back.
+    assert_eq!(bump(40, 2), (40, 42));
+    assert_eq!(bump(i32::MAX - 1, 1), (i32::MAX - 1, i32::MAX));
+    let (width, Span { lo, hi }) = span_widen(Span { lo: 10, hi: 20 }, 5);
+    assert_eq!((width, lo, hi), (20, 5, 25));
+
     // errno is cleared right before the call: a failure that does not set
     // it reports 0, not the 17 left by the call before.
     assert_eq!(fail_errno(17), Err(17));
