@@ -97,14 +97,42 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             .filter(|(_, r)| r.interface == iface.name)
         {
             let tag = bindings.payloads[r];
+            // With callbacks, C may call the guest from the destructor (sqlite's
+            // rollback hook inside `sqlite3_close_v2`): the store is lent to
+            // them, as for every call.
+            let lend = (!plan.callbacks.is_empty()).then(|| {
+                let what = match res.drop.map(|d| &plan.calls[d]) {
+                    Some(c) => format!(
+                        "`{}#{}` destructor (C `{}` in `{}`)",
+                        iface.name, res.name, c.symbol, plan.libraries[c.library].name
+                    ),
+                    None => format!("`{}#{}` destructor", iface.name, res.name),
+                };
+                DropLend {
+                    plan: plan.clone(),
+                    calls: bindings.calls.clone(),
+                    payloads: bindings.payloads.clone(),
+                    closures: bindings.closures.clone(),
+                    set: bindings.set,
+                    what,
+                }
+            });
             inst.resource(
                 &res.name,
                 ResourceType::host_dynamic(tag),
                 move |mut store, rep| {
                     // wasmtime validated the handle; a rep already gone (taken by
                     // a consuming C function) has nothing left to destroy.
-                    let _ = store.data_mut().handles().destroy(rep, tag);
-                    Ok(())
+                    let Ok(doomed) = store.data_mut().handles().detach(rep, tag) else {
+                        return Ok(());
+                    };
+                    match &lend {
+                        Some(lend) if !doomed.is_empty() => lend.destroy(&mut store, doomed),
+                        _ => {
+                            doomed.destroy();
+                            Ok(())
+                        }
+                    }
                 },
             )
             .map_err(|e| Error::Link(format!("resource `{}`: {e}", res.name)))?;
@@ -403,6 +431,62 @@ where
     })
 }
 
+/// What a resource's destructor needs to lend the store to the callbacks
+/// C makes from it, when the bindings have callbacks.
+struct DropLend {
+    plan: Arc<Plan>,
+    calls: Arc<[Arc<Callable>]>,
+    payloads: Arc<[u32]>,
+    closures: Arc<Callbacks>,
+    set: u64,
+    /// `` `iface#resource` destructor (C `symbol` in `lib`) ``, for messages.
+    what: String,
+}
+
+impl DropLend {
+    /// Runs the destructors of `doomed` (the dropped handle's, then those of
+    /// parents it was the last child of) with the store lent to callbacks,
+    /// and delivers callbacks queued for the store before and after. The C
+    /// objects are destroyed whatever the guest does; a failing callback
+    /// (a trap) makes the guest's drop trap.
+    fn destroy<T: DlwitView>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        doomed: crate::resources::Doomed,
+    ) -> wasmtime::Result<()> {
+        let closures = match store.data_mut().handles().closures(&self.closures) {
+            Ok(c) => c.clone(),
+            Err(_) => {
+                // No closures for this store: C holds no pointer into it.
+                doomed.destroy();
+                return Ok(());
+            }
+        };
+        let back = marshal::callback::Back {
+            plan: &self.plan,
+            calls: &self.calls,
+            payloads: &self.payloads,
+        };
+        let queue = closures.queue();
+        let before = deliver(store, &back, self.set, queue.drain());
+        let tenant = store.data_mut().handles().tenant();
+        let mut guest = Reentry {
+            store: &mut *store,
+            cx: &back,
+            set: self.set,
+            tenant,
+            error: before.err(),
+        };
+        reenter_with(&mut guest, || doomed.destroy());
+        let error = guest.error.take();
+        let after = deliver(store, &back, self.set, queue.drain());
+        match error.or(after.err()) {
+            Some(e) => Err(wasmtime::Error::msg(format!("dlwit: {}: {e}", self.what))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One planned function, installed.
 struct HostFn {
     plan: Arc<Plan>,
@@ -540,11 +624,12 @@ impl HostFn {
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
         let queue = closures.queue();
-        deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        let back = cx.back();
+        deliver(store, &back, self.set, queue.drain()).map_err(|e| self.fail(e))?;
         let tenant = store.data_mut().handles().tenant();
         let mut guest = Reentry {
             store: &mut *store,
-            cx,
+            cx: &back,
             set: self.set,
             tenant,
             error: None,
@@ -553,7 +638,7 @@ impl HostFn {
         if let Some(e) = guest.error {
             return Err(self.fail(e));
         }
-        deliver(store, cx, self.set, queue.drain()).map_err(|e| self.fail(e))?;
+        deliver(store, &back, self.set, queue.drain()).map_err(|e| self.fail(e))?;
         Ok(r)
     }
 

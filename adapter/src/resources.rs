@@ -441,43 +441,49 @@ impl Handles {
     /// child). Cheap when there are none.
     #[inline]
     pub(crate) fn release_consumed(&mut self) {
+        let mut doomed = Doomed(Vec::new());
         while let Some(p) = self.consumed_parents.pop() {
-            self.release(p);
+            self.release(p, &mut doomed);
         }
+        doomed.destroy();
     }
 
-    /// Destroys `rep`: takes it out and runs its destructor; a parent with
-    /// live children is only hidden from the guest, and destroyed with its
-    /// last child.
-    pub(crate) fn destroy(&mut self, rep: u32, resource: u32) -> Result<(), String> {
+    /// Takes `rep` out of the table for destruction: a parent with live
+    /// children is only hidden from the guest, and destroyed with its last
+    /// child. The caller runs the C destructors ([`Doomed::destroy`]) once
+    /// the table is no longer borrowed, with the store lent to the
+    /// callbacks C makes from them (`link.rs`).
+    pub(crate) fn detach(&mut self, rep: u32, resource: u32) -> Result<Doomed, String> {
         let e = self.entry(rep, resource)?;
+        let mut doomed = Doomed(Vec::new());
         if e.children > 0 {
             self.entries[rep as usize]
                 .as_mut()
                 .expect("checked above")
                 .hidden = true;
-            return Ok(());
+            return Ok(doomed);
         }
-        self.remove(rep);
-        Ok(())
+        self.remove(rep, &mut doomed);
+        Ok(doomed)
     }
 
-    /// Takes the childless entry `rep` out, runs its destructor, and
-    /// releases its parent.
-    fn remove(&mut self, rep: u32) {
+    /// Takes the childless entry `rep` out for destruction (into `doomed`),
+    /// and releases its parent.
+    fn remove(&mut self, rep: u32, doomed: &mut Doomed) {
         let entry = self.entries[rep as usize].take().expect("a live entry");
         self.vacant.push(rep);
         self.in_use -= entry_cost(entry.value.as_ref());
         let parent = entry.parent;
-        entry.destroy();
+        doomed.0.push(entry);
         if let Some(p) = parent {
-            self.release(p);
+            self.release(p, doomed);
         }
     }
 
-    /// Drops one child's reference on `rep`; destroys it when the guest
-    /// dropped it and this was its last child (and so on up the chain).
-    fn release(&mut self, mut rep: u32) {
+    /// Drops one child's reference on `rep`; takes it out for destruction
+    /// (into `doomed`, after the child) when the guest dropped it and this
+    /// was its last child (and so on up the chain).
+    fn release(&mut self, mut rep: u32, doomed: &mut Doomed) {
         loop {
             let Some(Some(e)) = self.entries.get_mut(rep as usize) else {
                 return;
@@ -490,11 +496,39 @@ impl Handles {
             self.vacant.push(rep);
             self.in_use -= entry_cost(entry.value.as_ref());
             let parent = entry.parent;
-            entry.destroy();
+            doomed.0.push(entry);
             match parent {
                 Some(p) => rep = p,
                 None => return,
             }
+        }
+    }
+}
+
+/// Entries out of the table whose C destructors have yet to run, children
+/// before their parents ([`Handles::detach`]). Dropping it without
+/// [`Doomed::destroy`] would leak C's objects, so its `Drop` destroys them.
+#[must_use = "the C destructors run in `destroy`"]
+pub(crate) struct Doomed(Vec<Entry>);
+
+impl Doomed {
+    /// Whether there is nothing to destroy (a parent only hidden).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Runs the destructors, in order.
+    pub(crate) fn destroy(mut self) {
+        for entry in std::mem::take(&mut self.0) {
+            entry.destroy();
+        }
+    }
+}
+
+impl Drop for Doomed {
+    fn drop(&mut self) {
+        for entry in std::mem::take(&mut self.0) {
+            entry.destroy();
         }
     }
 }

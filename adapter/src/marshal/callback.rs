@@ -4,22 +4,35 @@
 //! back to C. Callbacks queued from other threads are delivered by
 //! [`deliver`].
 
-use super::Ctx;
 use super::value::{read_val, write_val};
+use crate::native::Callable;
 use crate::native::c_str_at;
 use crate::native::callback::{Detached, Reenter, array_item, pointee};
+use crate::plan::Plan;
 use crate::plan::{Callback, CbParam};
 use crate::resources::DlwitView;
+use std::sync::Arc;
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 
-/// The store of a host function in the middle of a C call, lent to the
-/// callbacks C makes meanwhile.
+/// What a callback needs of the bindings: the plan, the bound auxiliary
+/// calls (`read` functions) and the resource tags (for lent handles).
+pub struct Back<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// Bound `plan.calls`.
+    pub calls: &'a [Arc<Callable>],
+    /// Resource type tags, by resource index.
+    pub payloads: &'a [u32],
+}
+
+/// The store of a host function in the middle of a C call (or of a
+/// resource's destructor), lent to the callbacks C makes meanwhile.
 pub struct Reentry<'a, 'b, 's, T: 'static> {
     /// The store.
     pub store: &'a mut StoreContextMut<'s, T>,
-    /// The call's context (plan, tags).
-    pub cx: &'a Ctx<'b>,
+    /// The bindings' plan, calls and tags.
+    pub cx: &'a Back<'b>,
     /// The bindings' number.
     pub set: u64,
     /// The store's number: only callbacks through its closures enter it.
@@ -56,7 +69,7 @@ impl<T: DlwitView + 'static> Reenter for Reentry<'_, '_, '_, T> {
 /// result goes into `ret`.
 fn call<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
-    cx: &Ctx<'_>,
+    cx: &Back<'_>,
     set: u64,
     index: usize,
     args: &[&[u8]],
@@ -125,7 +138,7 @@ fn string(addr: u64, nullable: bool) -> Result<Val, String> {
 )]
 fn lift_args<T: DlwitView>(
     cb: &Callback,
-    cx: &Ctx<'_>,
+    cx: &Back<'_>,
     args: &[&[u8]],
     store: &mut StoreContextMut<'_, T>,
     lent: &mut Vec<(u32, u32, ResourceAny)>,
@@ -220,7 +233,7 @@ fn lift_args<T: DlwitView>(
 /// under way on the store's thread (from another thread, typically).
 pub fn deliver<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
-    cx: &Ctx<'_>,
+    cx: &Back<'_>,
     set: u64,
     queued: Vec<Detached>,
 ) -> Result<(), String> {

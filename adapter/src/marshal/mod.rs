@@ -40,6 +40,17 @@ pub struct Ctx<'a> {
     pub parent: Option<u32>,
 }
 
+impl<'a> Ctx<'a> {
+    /// What callbacks need of this call's context.
+    pub fn back(&self) -> callback::Back<'a> {
+        callback::Back {
+            plan: self.plan,
+            calls: self.calls,
+            payloads: self.payloads,
+        }
+    }
+}
+
 /// Handles to take out of the table once lowering has succeeded (passed as
 /// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
 pub type Consumed = Vec<(u32, u32)>;
@@ -218,15 +229,32 @@ pub fn lower<T: DlwitView>(
             OutKind::String | OutKind::Index { .. } => 8,
             // The pointee is unknown: a generous zeroed slot.
             OutKind::Discard => 64,
-            // The list parameter's own copy.
-            OutKind::Back { .. } => continue,
-            OutKind::Buffer { capacity, .. } | OutKind::Text { capacity, .. } => {
+            // The list's or the value's own copy.
+            OutKind::Back { .. } | OutKind::InOut(_) => continue,
+            OutKind::Buffer { capacity, .. }
+            | OutKind::Text { capacity, .. }
+            | OutKind::Bytes { capacity, .. } => {
                 let cap = match capacity {
                     Capacity::Fixed(n) => *n,
                     Capacity::Param(p) => int_value(&params[*p])
                         .ok_or("the buffer capacity must be a non-negative integer")?,
                 };
                 let name = &func.args[out.arg].name;
+                // C gets a size by value: it must be a value of the size's
+                // C type, taken as signed when the prototype does not say
+                // (2^31 is no `int`, and a 4-byte `unsigned` is not told
+                // apart from one).
+                if let OutKind::Text { size_arg, .. } | OutKind::Bytes { size_arg, .. } = out.kind
+                    && let crate::plan::CType::Scalar(s) = func.args[size_arg].ty
+                    && cap > int_max(s)
+                {
+                    return Err(format!(
+                        "buffer capacity {cap} does not fit the {}-byte C parameter `{}` (at most {})",
+                        s.size(),
+                        func.args[size_arg].name,
+                        int_max(s)
+                    ));
+                }
                 let over = |o: Over| {
                     o.message(&format!(
                         "the guest asked for a {cap}-byte buffer (`{name}`)"
@@ -248,7 +276,9 @@ pub fn lower<T: DlwitView>(
                         put(frame.scratch(len_at, 8), cap);
                         frame.point_at(*len_arg, len_at);
                     }
-                    OutKind::Text { size_arg, .. } => put(frame.arg(*size_arg), cap),
+                    OutKind::Text { size_arg, .. } | OutKind::Bytes { size_arg, .. } => {
+                        put(frame.arg(*size_arg), cap)
+                    }
                     _ => unreachable!("matched above"),
                 }
                 // The capacity is kept in the 8 bytes before the buffer.
@@ -725,6 +755,34 @@ fn lift_out<T: DlwitView>(
             room_str(store, frame, end)?;
             utf8(frame.bytes(at, end))?
         }
+        OutKind::InOut(shape) => {
+            let size = cx.plan.size_align(shape.ctype()).0;
+            let at = frame.pointee_of(out.arg).expect("the value's copy");
+            read_val(cx.plan, shape, frame.bytes(at, size))?
+        }
+        OutKind::Bytes { .. } => {
+            let at = frame.pointee_of(out.arg).expect("buffer");
+            let cap = frame.read(at - 8, 8);
+            // The count C returned, as its (signed or unsigned) type says.
+            let count = returned(cx.func, frame) as i64;
+            let count = match cx.func.ret_type {
+                crate::plan::CType::Scalar(s) if !s.signed() => count as u64 as i128,
+                _ => i128::from(count),
+            };
+            if count < 0 || count > i128::from(cap) {
+                return Err(format!(
+                    "C returned {count} as the count of bytes it wrote into the {cap}-byte buffer `{name}`"
+                ));
+            }
+            room_list(store, frame, count as usize)?;
+            Val::List(
+                frame
+                    .bytes(at, count as usize)
+                    .iter()
+                    .map(|b| Val::U8(*b))
+                    .collect(),
+            )
+        }
         OutKind::Back { elem } => {
             let size = cx.plan.size_align(elem.ctype()).0;
             let at = frame.pointee_of(out.arg).expect("the list's copy");
@@ -864,5 +922,15 @@ fn eval_string(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> 
     match bytes {
         Some(b) => String::from_utf8_lossy(&b).into_owned(),
         None => String::new(),
+    }
+}
+
+/// The largest value of the integer (or pointer) C type `s`.
+fn int_max(s: Scalar) -> u64 {
+    let bits = 8 * s.size() as u32 - u32::from(s.signed());
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
     }
 }

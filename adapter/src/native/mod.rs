@@ -225,8 +225,13 @@ impl Callable {
     }
 
     /// Calls the C function and returns `errno` as it was right after the
-    /// call, before any other code could change it.
+    /// call, before any other code could change it. errno is cleared right
+    /// before the call, so a function that fails without setting it reports
+    /// 0, not what an earlier call (of C, or of the host itself) left there.
+    /// Only functions with `errno = true` come here (the general path):
+    /// calls that do not read errno never pay for the store.
     pub fn call_errno(&self, frame: &mut Frame) -> i32 {
+        clear_errno();
         self.call(frame);
         // Reads errno without allocating; nothing ran since the C function.
         std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -493,5 +498,22 @@ impl Callable {
         unsafe {
             libffi::raw::ffi_call(self.cif.as_raw_ptr(), Some(*self.fun.as_fun()), ret, argv);
         }
+    }
+}
+
+/// Sets this thread's `errno` to 0.
+#[inline]
+fn clear_errno() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: `__errno_location` returns the address of this thread's errno,
+    // valid for the thread's lifetime; writing an `int` there is what C's
+    // `errno = 0` does.
+    unsafe {
+        *libc::__errno_location() = 0;
+    }
+    #[cfg(target_vendor = "apple")]
+    // SAFETY: as above, `__error` is Apple's name for the same slot.
+    unsafe {
+        *libc::__error() = 0;
     }
 }

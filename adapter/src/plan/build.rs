@@ -31,24 +31,34 @@ pub(super) fn plan(world: &World) -> Result<Plan, Error> {
         shapes: HashMap::new(),
         library: 0,
         resource_ids: HashMap::new(),
+        callback_libraries: HashMap::new(),
     };
     // Callbacks first: functions name them in `callback = "..."`.
     let (callbacks, imports): (Vec<_>, Vec<_>) = world
         .interfaces()
         .into_iter()
         .partition(|id| b.is_callbacks(*id));
+    // A callback's auxiliary calls (its `read` functions) belong to the
+    // library of the functions that pass it to C, known only once those are
+    // planned (`Builder::bind_callback`).
+    b.library = UNBOUND;
     for id in callbacks {
         b.callback_interface(id);
     }
     for id in imports {
         b.interface(id);
     }
+    b.bind_unused_callbacks();
     if b.diags.is_empty() {
         Ok(b.plan)
     } else {
         Err(Error::Plan(b.diags))
     }
 }
+
+/// The library of a callback's auxiliary calls until a function of some
+/// library passes the callback to C.
+const UNBOUND: usize = usize::MAX;
 
 pub(super) struct Builder<'a> {
     pub(super) world: &'a World,
@@ -58,6 +68,9 @@ pub(super) struct Builder<'a> {
     pub(super) library: usize,
     /// Resources planned so far, by WIT type.
     resource_ids: HashMap<TypeId, usize>,
+    /// The library each callback (index into [`Plan::callbacks`]) was bound
+    /// to, by the first function that passes it to C.
+    callback_libraries: HashMap<usize, usize>,
     /// Every named or anonymous type planned so far (`None`: it failed and
     /// was reported), so each is planned and reported once.
     shapes: HashMap<TypeId, Option<(Shape, String)>>,
@@ -686,6 +699,77 @@ impl Builder<'_> {
             location,
         });
         self.plan.calls.len() - 1
+    }
+
+    /// A function of the current library passes callback `k` to C: the
+    /// callback's `read` functions are looked up in this library. A
+    /// callback with `read` functions passed to functions of two libraries
+    /// is an error (each reader is one symbol of one library).
+    pub(super) fn bind_callback(&mut self, k: usize, fname: &str, loc: Option<crate::Location>) {
+        let library = self.library;
+        let reads: Vec<usize> = self.plan.callbacks[k]
+            .params
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| matches!(p, super::CbParam::Read { .. }).then_some(i))
+            .collect();
+        match self.callback_libraries.get(&k) {
+            Some(&bound) if bound != library && !reads.is_empty() => {
+                let cb = &self.plan.callbacks[k];
+                let m = format!(
+                    "`{fname}`: callback `{}` reads its arguments with functions of `{}`, where another function passes it to C; here it is passed to a function of `{}`",
+                    cb.name, self.plan.libraries[bound].name, self.plan.libraries[library].name
+                );
+                self.fail(m, loc, "declare a second callback, with the same parameters, for the functions of the other library");
+                return;
+            }
+            Some(_) => return,
+            None => {
+                self.callback_libraries.insert(k, library);
+            }
+        }
+        for i in reads {
+            let super::CbParam::Read { call, .. } = self.plan.callbacks[k].params[i] else {
+                continue;
+            };
+            if self.plan.calls[call].library == UNBOUND {
+                self.plan.calls[call].library = library;
+            } else if self.plan.calls[call].library != library {
+                // A reader shared with another callback bound elsewhere.
+                let c = self.plan.calls[call].clone();
+                let new = self.call(c.symbol, c.args, c.ret, c.location);
+                if let super::CbParam::Read { call, .. } = &mut self.plan.callbacks[k].params[i] {
+                    *call = new;
+                }
+            }
+        }
+    }
+
+    /// The `read` functions of callbacks no function passes to C (never
+    /// called) are looked up in the WIT's first library, so that a mistyped
+    /// name is still reported; with no library at all, that is an error.
+    pub(super) fn bind_unused_callbacks(&mut self) {
+        let unbound: Vec<usize> = (0..self.plan.calls.len())
+            .filter(|&i| self.plan.calls[i].library == UNBOUND)
+            .collect();
+        for i in unbound {
+            if self.plan.libraries.is_empty() {
+                let c = &self.plan.calls[i];
+                let m = format!(
+                    "`{}`, the `read` function of a callback, is in no library: no interface of the WIT names one",
+                    c.symbol
+                );
+                let loc = c.location.clone();
+                self.fail(
+                    m,
+                    loc,
+                    "pass the callback to a function of an interface with `@ffi(lib = ...)`",
+                );
+                self.plan.calls[i].library = 0;
+            } else {
+                self.plan.calls[i].library = 0;
+            }
+        }
     }
 
     /// The `@ffi(c = "...")` name of a record or enum, or `default`.

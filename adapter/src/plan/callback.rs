@@ -343,13 +343,25 @@ impl Builder<'_> {
                     ),
                 }
             }
-            Peeled::Handle(r) if is_ptr => {
+            // `T *`, or the typedef name that is the resource's C type
+            // (`gzFile`).
+            Peeled::Handle(r)
+                if is_ptr
+                    || matches!(class, Class::Named(n) if self.resource(r).is_ok_and(|k| {
+                        let res = &self.plan.resources[k];
+                        res.value.is_none() && res.c_name.trim() == n.trim()
+                    })) =>
+            {
                 let resource = self.resource(r).ok()?;
                 if self.plan.resources[resource].value.is_some() {
                     return bad(
                         self,
                         "a resource held by value cannot be lent to a callback",
                     );
+                }
+                if !is_ptr {
+                    args[arg].ty = CType::Scalar(Scalar::Ptr);
+                    args[arg].spelling = self.plan.resources[resource].c_name.clone();
                 }
                 Some(CbParam::Handle { arg, resource })
             }

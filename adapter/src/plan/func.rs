@@ -616,26 +616,51 @@ impl Builder<'_> {
                     let cb = &self.plan.callbacks[k];
                     f.args[j] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: format!("{} (*)(...)", cb.ret_spelling), name: c_name(j) };
                     f.callbacks.push((j, k));
+                    let fname = f.name.clone();
+                    self.bind_callback(k, &fname, loc);
                 }
                 None => self.fail(format!("`{}`: `callback` names `{export}`, which is no function of a callback interface", f.name), loc, "declare it in an interface marked `@ffi(callbacks = true)` that the guest exports"),
             }
         }
-        // Lists C changes in place, read back as results.
+        // Lists and values C changes in place, read back as results.
         for name in &n.inout {
-            let list = f.params.iter().find_map(|p| match p {
+            let found = f.params.iter().find_map(|p| match p {
                 Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(name) => {
-                    Some((*arg, elem.clone()))
+                    Some((*arg, OutKind::Back { elem: elem.clone() }))
+                }
+                Param::Ref {
+                    arg,
+                    shape,
+                    optional: false,
+                } if norm(&f.args[*arg].name) == norm(name) => {
+                    Some((*arg, OutKind::InOut(shape.clone())))
                 }
                 _ => None,
             });
-            match list {
-                Some((arg, elem)) => f.outs.push(Out {
-                    arg,
-                    kind: OutKind::Back { elem },
-                }),
+            match found {
+                Some((arg, OutKind::InOut(shape))) => {
+                    if !matches!(proto.params[arg].0, Class::Ptr { input: false }) {
+                        let m = format!(
+                            "`{}`: `inout` names `{name}`, which C takes as `const T *`: C cannot change it",
+                            f.name
+                        );
+                        self.fail(m, self.note_loc(n, "inout", span), "");
+                        continue;
+                    }
+                    let spelling = f.args[arg].spelling.clone();
+                    f.args[arg].spelling = spelling
+                        .strip_prefix("const ")
+                        .unwrap_or(&spelling)
+                        .to_string();
+                    f.outs.push(Out {
+                        arg,
+                        kind: OutKind::InOut(shape),
+                    })
+                }
+                Some((arg, kind)) => f.outs.push(Out { arg, kind }),
                 None => self.fail(
                     format!(
-                        "`{}`: `inout` names `{name}`, which is no list parameter",
+                        "`{}`: `inout` names `{name}`, which is no list parameter, nor a value C takes through a pointer (`T *`)",
                         f.name
                     ),
                     self.note_loc(n, "inout", span),
@@ -739,8 +764,13 @@ impl Builder<'_> {
         f.outs.sort_by_key(|o| o.arg);
         // Each WIT-filled argument must agree with the prototype.
         for (j, (class, _)) in proto.params.iter().enumerate() {
+            let handle_typedef = f.params.iter().any(|p| match p {
+                Param::Value { arg, shape } => *arg == j && self.is_handle_typedef(shape, class),
+                _ => false,
+            });
             if let Some(says) = cproto::mismatch(&self.plan, f.args[j].ty, class)
                 && f.args[j].ty != CType::Void
+                && !handle_typedef
             {
                 let m = format!(
                     "`{}`: C parameter {} (`{}`) is {says} in the C prototype, but the WIT passes `{}`",
@@ -811,6 +841,26 @@ impl Builder<'_> {
     /// A handle to a resource held by value where the C prototype has the
     /// struct itself (`Image`, not `Image *`): the by-value shape and its
     /// spelling.
+    /// Whether `shape` is a handle (a pointer) to a resource whose C type
+    /// is the typedef name `class` (`typedef struct gzFile_s *gzFile;`, the
+    /// resource's `@ffi(c = "gzFile")`): the prototype spells the pointer
+    /// by that name.
+    pub(super) fn is_handle_typedef(&self, shape: &Shape, class: &Class) -> bool {
+        let (
+            Shape::Handle {
+                resource,
+                value: None,
+                ..
+            },
+            Class::Named(name),
+        ) = (shape, class)
+        else {
+            return false;
+        };
+        let r = &self.plan.resources[*resource];
+        r.value.is_none() && r.c_name.trim() == name.trim()
+    }
+
     pub(super) fn handle_by_value(&self, shape: &Shape, class: &Class) -> Option<(Shape, String)> {
         let Shape::Handle {
             resource,

@@ -192,6 +192,16 @@ pub enum OutKind {
         /// Where the capacity comes from.
         capacity: Capacity,
     },
+    /// A caller-provided buffer of `capacity` bytes, whose size C gets by
+    /// value in `size_arg`, read back as the `list<u8>` of as many bytes as
+    /// C returns (`gzread(file, buf, len)`, `read(fd, buf, count)`): the C
+    /// return value is the count, not a value of its own.
+    Bytes {
+        /// The C argument of the size.
+        size_arg: usize,
+        /// Where the capacity comes from.
+        capacity: Capacity,
+    },
     /// A caller-provided buffer: `capacity` bytes, with its length in
     /// `len_arg` (a pointer to an integer of type `len`, in and out).
     Buffer {
@@ -208,6 +218,9 @@ pub enum OutKind {
         /// The element shape.
         elem: Shape,
     },
+    /// The value parameter at this C argument (a `T *` to a copy of it),
+    /// read back after the call (C changed it in place), `inout = "x"`.
+    InOut(Shape),
     /// Written by C, not read.
     Discard,
 }

@@ -134,7 +134,12 @@ pub fn render(plan: &Plan) -> String {
                     OutKind::Text { size_arg, .. } => {
                         format!("a text buffer, its size in `{}`", f.args[*size_arg].name)
                     }
+                    OutKind::Bytes { size_arg, .. } => format!(
+                        "a byte buffer, its size in `{}`; as many bytes as C returns",
+                        f.args[*size_arg].name
+                    ),
                     OutKind::Back { .. } => "the list, read back after the call".into(),
+                    OutKind::InOut(_) => "the value, read back after the call".into(),
                     OutKind::Discard => "discarded".into(),
                 };
                 let _ = writeln!(out, "    out `{}`: {what}", f.args[o.arg].name);

@@ -51,12 +51,30 @@ impl Builder<'_> {
             (None, ty) => (ty, None),
         };
         let ret_class = proto.map(|p| p.ret.clone());
-        let data_ret = match (&ret_class, conv) {
+        let mut data_ret = match (&ret_class, conv) {
             (Some(Class::Void), _) => false,
             (_, Some(c)) => c.returns_data(),
             (Some(_), None) => true,
             (None, None) => ok_ty.is_some(),
         };
+        // A buffer whose size C gets by value, read as `list<u8>`: C returns
+        // the count of bytes it wrote (`gzread`, `read`), which is the list's
+        // length rather than a value of its own.
+        if data_ret
+            && matches!(ret_class, Some(Class::Int(_)))
+            && let Some(ok) = ok_ty
+            && let Peeled::List(e) = self.peel(&ok)
+            && matches!(self.shape(&e, span), Ok((Shape::Int(Scalar::U8), _)))
+            && let Some(o) = f
+                .outs
+                .iter_mut()
+                .find(|o| matches!(o.kind, OutKind::Text { .. }))
+            && let OutKind::Text { size_arg, capacity } = o.kind
+        {
+            o.kind = OutKind::Bytes { size_arg, capacity };
+            f.args[o.arg].spelling = "void *".into();
+            data_ret = false;
+        }
         let mut sources: Vec<Source> = Vec::new();
         if data_ret {
             sources.push(Source::Return);
@@ -100,7 +118,7 @@ impl Builder<'_> {
                     if let Some(kind) = self.out_kind(f, ty, arg, n, span)
                         && !matches!(
                             f.outs[*i].kind,
-                            OutKind::Buffer { .. } | OutKind::Text { .. }
+                            OutKind::Buffer { .. } | OutKind::Text { .. } | OutKind::Bytes { .. }
                         )
                     {
                         f.outs[*i].kind = kind;
@@ -171,7 +189,9 @@ impl Builder<'_> {
                         }
                     }
                     None if ret_type != CType::Void => {
-                        if let Some(says) = cproto::mismatch(&self.plan, ret_type, class) {
+                        if let Some(says) = cproto::mismatch(&self.plan, ret_type, class)
+                            && !self.ret_is_handle_typedef(&f.ret, class)
+                        {
                             let loc = self.note_loc(n, "c", span);
                             self.fail(format!("`{}`: the C prototype returns {says}, but the WIT returns `{spelling}`", f.name), loc, "change the WIT result to match the header");
                         }
@@ -289,6 +309,19 @@ impl Builder<'_> {
             return Some(o.kind.clone());
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
+            && let OutKind::InOut(shape) = &o.kind
+        {
+            if !self.shape(ty, span).ok().is_some_and(|(s, _)| s == *shape) {
+                let m = format!(
+                    "`{}`: `inout` reads `{name}` back, so its result must be of the parameter's type",
+                    f.name
+                );
+                self.fail(m, self.note_loc(n, "inout", span), "");
+                return None;
+            }
+            return Some(o.kind.clone());
+        }
+        if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
             && let OutKind::Text { .. } = o.kind
         {
             return match self.peel(ty) {
@@ -304,7 +337,7 @@ impl Builder<'_> {
             };
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
-            && let OutKind::Buffer { .. } = o.kind
+            && let OutKind::Buffer { .. } | OutKind::Bytes { .. } = o.kind
         {
             return match self.peel(ty) {
                 Peeled::List(e)
@@ -488,6 +521,17 @@ impl Builder<'_> {
                 self.fail(format!("`{}`: `index = \"return = {target}\"` needs `{target}` to be a list parameter and the result `option<integer>`", f.name), loc, "");
                 None
             }
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Whether the result is a handle (also `option<T>` or in a `result`)
+    /// to a resource whose C type is the typedef `class` (`gzFile`).
+    fn ret_is_handle_typedef(&self, ret: &Ret, class: &Class) -> bool {
+        match ret {
+            Ret::Value(shape) | Ret::NullableHandle(shape) => self.is_handle_typedef(shape, class),
+            _ => false,
         }
     }
 }

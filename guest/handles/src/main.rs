@@ -41,7 +41,7 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
-    describe, destroyed, fail_errno, fill, live, make_counter, parse, pools_live, strdup_count,
+    bump, describe, destroyed, fail_errno, fail_quiet, fill, fill_first, span_widen, Span, live, make_counter, parse, pools_live, strdup_count,
     string_allocs, string_frees,
 };
 
@@ -77,6 +77,13 @@ fn main() -> ExitCode {
         ["life-parent-first"] => life_parent_first(),
         ["life-consume-child"] => life_consume_child(),
         ["life-leave"] => life_leave(),
+        ["fill-first-lies"] => {
+            // C returns a count larger than the buffer: an error of the call.
+            println!("unreachable: {:?}", fill_first(4, 9, 10));
+        }
+        ["fill-first-negative"] => {
+            println!("unreachable: {:?}", fill_first(4, 9, -3));
+        }
         ["life-consume-parent"] => {
             let pool = Pool::new();
             let item = pool.item(1);
@@ -402,6 +409,22 @@ fn errors() {
     assert_eq!(fail_errno(17), Err(17));
     assert_eq!(fail_errno(EINVAL), Err(EINVAL));
     assert_eq!(fail_errno(0), Ok(7));
+    // In/out pointers: the value is copied in, changed by C, read back.
+    assert_eq!(bump(40, 2), (40, 42));
+    assert_eq!(bump(i32::MAX - 1, 1), (i32::MAX - 1, i32::MAX));
+    let (width, Span { lo, hi }) = span_widen(Span { lo: 10, hi: 20 }, 5);
+    assert_eq!((width, lo, hi), (20, 5, 25));
+
+    // A byte buffer with its size first: as many bytes as C returns.
+    assert_eq!(fill_first(8, 7, 3), vec![7u8; 3]);
+    assert_eq!(fill_first(8, 1, 8), vec![1u8; 8]);
+    assert_eq!(fill_first(0, 1, 0), Vec::<u8>::new());
+
+    // errno is cleared right before the call: a failure that does not set
+    // it reports 0, not the 17 left by the call before.
+    assert_eq!(fail_errno(17), Err(17));
+    assert_eq!(fail_quiet(), Err(0));
+    assert_eq!(fail_quiet(), Err(0));
 
     // null with errno.
     match counter_maybe(-1) {

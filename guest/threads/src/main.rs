@@ -23,6 +23,10 @@
 //! * `tenant-a`: starts a delayed notifying thread, sleeps while another
 //!   store calls (and joins that thread), then calls once more: its own
 //!   notifications arrive then.
+//! * `drop`: makes a `watcher` and drops it: its C destructor calls
+//!   `on-notify` during the drop.
+//! * `drop-trap`: as `drop`, but `on-notify` traps (on seq 666).
+//! * `keep-watcher`: leaves a `watcher` alive for the store's teardown.
 //! * `flood N`: `notify-from-thread(N)`, printing only how many
 //!   notifications were delivered (`notified = K`).
 
@@ -50,6 +54,7 @@ thread_local! {
 
 impl exports::dlwit::threads::events::Guest for Events {
     fn on_notify(seq: i32, text: String) {
+        assert!(seq != 666, "on-notify refuses seq 666");
         NOTIFIED.set(NOTIFIED.get() + 1);
         if QUIET.get() {
             return;
@@ -123,6 +128,31 @@ fn main() {
         Some("wait") => {
             call("wait-later", threads::wait_later);
             call("made", threads::made);
+        }
+        Some("drop") => {
+            // The destructor calls back on this thread: the notification
+            // arrives during the drop, before the next line.
+            // (Quiet: `made` counts another test's C thread.)
+            QUIET.set(true);
+            let w = threads::Watcher::new(7);
+            println!("drop = watcher 7");
+            drop(w);
+            println!("dropped, notified = {}", NOTIFIED.get());
+            call("ask-here(1)", || threads::ask_here(1));
+            println!("notified = {}", NOTIFIED.get());
+        }
+        Some("drop-trap") => {
+            // The callback made from the destructor traps: so does the drop.
+            let w = threads::Watcher::new(666);
+            println!("drop = watcher 666");
+            drop(w);
+            println!("unreachable: the drop returned");
+        }
+        Some("keep-watcher") => {
+            // Left alive: the store's teardown destroys it, with no guest
+            // to call back.
+            std::mem::forget(threads::Watcher::new(8));
+            println!("kept = watcher 8");
         }
         Some(other) => panic!("unknown case `{other}`"),
     }

@@ -319,3 +319,15 @@ fn destructors_and_free_have_compiled_stubs() {
     };
     assert_eq!(b.aux_stubs(), stubs);
 }
+
+/// A byte buffer read as `list<u8>` holds as many bytes as C returns: a
+/// count over the buffer, or a negative one, is an error of the call
+/// (nothing is read past the buffer), and the host serves the next store.
+#[test]
+fn sad_a_byte_count_outside_the_buffer_traps() {
+    let f = "dlwit: `dlwit:fixture/handles#fill-first` (C `fx_fill_first` in ";
+    let lies = "libdlwit_fixture.so`): C returned 10 as the count of bytes it wrote into the 4-byte buffer `out`";
+    sad("fill-first-lies", &[f, lies]);
+    let negative = "libdlwit_fixture.so`): C returned -3 as the count of bytes it wrote into the 4-byte buffer `out`";
+    sad("fill-first-negative", &[f, negative]);
+}

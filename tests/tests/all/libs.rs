@@ -195,3 +195,68 @@ fn zlib() {
     assert_eq!(value(&out, "uncompress(garbage)"), "Err(-3)");
     assert_eq!(value(&out, "uncompress(compress([]))"), "Ok([])");
 }
+
+/// zlib's gzip files: `gzFile`, a pointer typedef, is the resource's C
+/// type; `gzopen` takes a path in the guest's directories. The file the
+/// guest wrote is a gzip file on the host.
+#[test]
+fn zlib_gzip_files_through_a_pointer_typedef_resource() {
+    let dir = TempDir::new("gz");
+    let b = bindings("tests/gz.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let dirs = [(dir.0.as_path(), "/data", true)];
+    let out = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "gzwrite(fox)"), "43");
+    assert_eq!(value(&out.stdout, "gzputs"), "2");
+    assert_eq!(value(&out.stdout, "gzclose"), "0");
+    assert_eq!(
+        value(&out.stdout, "read back"),
+        "The quick brown fox jumps over the lazy dog!"
+    );
+    assert_eq!(value(&out.stdout, "gzeof"), "1");
+    assert_eq!(value(&out.stdout, "gzread(9)"), "\"The quick\"");
+    assert_eq!(value(&out.stdout, "gzread(1000)"), "36 bytes");
+    assert_eq!(value(&out.stdout, "gzread at the end"), "Ok([])");
+    assert_eq!(value(&out.stdout, "gzread(0)"), "Ok([])");
+    assert_eq!(value(&out.stdout, "gzopen(missing)"), "false");
+    let file = std::fs::read(dir.join("fox.gz")).unwrap();
+    assert_eq!(&file[..2], b"\x1f\x8b", "a gzip file");
+
+    // A path outside the guest's directories is refused before C runs,
+    // and the host serves the next store.
+    let out = Runner::new(&b).run_in("gz-demo", &["escape"], &dirs);
+    out.expect_trap(&[
+        "`dlwit:gz/gz#[static]gz-file.open` (C `gzopen` in `libz.so.1`): path argument `path` (`/etc/passwd`): not in a directory the guest was given",
+    ]);
+    let again = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+
+    // Hostile capacities for `gzread`'s buffer: refused before anything
+    // is allocated or C runs, and the host serves the next store.
+    let read = "`dlwit:gz/gz#[method]gz-file.read` (C `gzread` in `libz.so.1`)";
+    let fit = |cap: u64| {
+        format!(
+            "{read}: buffer capacity {cap} does not fit the 4-byte C parameter `len` (at most 2147483647)"
+        )
+    };
+    for (case, needle) in [
+        ("huge", fit(3 << 30)),
+        (
+            "over-limit",
+            format!(
+                "{read}: the guest asked for a 104857600-byte buffer (`buf`), over the store's limit of 67108864 bytes"
+            ),
+        ),
+        ("u64-max", fit(u64::MAX)),
+    ] {
+        let out = Runner::new(&b).run_in("gz-demo", &[case], &dirs);
+        out.expect_trap(&[needle.as_str()]);
+        let again = Runner::new(&b).run_in("gz-demo", &["round-trip"], &dirs);
+        assert!(
+            again.result.is_ok(),
+            "{case}: {:?}\n{}",
+            again.result,
+            again.stdout
+        );
+    }
+}

@@ -19,6 +19,8 @@ fn golden_plans() {
         );
     }
     golden("golden/plan/echo.plan", &plan_text("tests/wit/echo.wit"));
+    // A resource whose C type is a pointer typedef (`gzFile`).
+    golden("golden/plan/gz.plan", &plan_text("tests/gz.wit"));
 }
 
 /// Loads a bad WIT all the way (plan, then libraries and symbols) and
@@ -101,4 +103,22 @@ fn long_double_plans_and_a_checked_format_refuses_it() {
         err.contains("is a `long double`, which no checked conversion reads"),
         "{err}"
     );
+}
+
+/// A callback's `read` function is looked up in the library of the
+/// function that takes the callback (sqlite, the WIT's second library), not
+/// in the WIT's first library (libm, which has no `sqlite3_value_text`).
+#[test]
+fn a_callback_reader_is_looked_up_in_the_library_taking_the_callback() {
+    let wit = "tests/two-libs.wit";
+    let world = World::load(&root().join(wit).into()).unwrap_or_else(|e| panic!("{e}"));
+    let plan = Plan::new(&world).unwrap_or_else(|e| panic!("{e}"));
+    let reader = plan
+        .calls
+        .iter()
+        .find(|c| c.symbol == "sqlite3_value_text")
+        .expect("the reader is an auxiliary call");
+    assert_eq!(plan.libraries[reader.library].name, "libsqlite3.so.0");
+    let b = bindings(wit, &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    drop(b);
 }

@@ -200,3 +200,46 @@ fn a_flood_of_callbacks_is_bounded_by_the_store_queue_limit() {
     assert_eq!(b.callbacks_dropped(), 9_900);
     assert_eq!(dlwit::CALLBACK_QUEUE_LIMIT, 1024);
 }
+
+/// A C destructor that calls back on the store's thread (sqlite's rollback
+/// hook inside `sqlite3_close_v2`): the guest's drop lends the store, so
+/// the callback reaches the guest during the drop, not at the next call.
+#[test]
+fn a_callback_from_a_destructor_arrives_during_the_drop() {
+    let _serial = serial();
+    let b = load();
+    let runner = Runner::new(&b);
+    let out = runner.run("threads", &["drop"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(
+        &out.stdout,
+        r#"drop = watcher 7
+dropped, notified = 1
+call = ask-here(1)
+ask = 1
+returned = 2
+notified = 1
+"#,
+    );
+    assert_eq!(b.callbacks_dropped(), 0);
+
+    // Destroyed by the store's teardown, with no guest left to call: the
+    // callback is dropped and counted, and the host serves the next store.
+    let out = runner.run("threads", &["keep-watcher"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    check(&out.stdout, "kept = watcher 8\n");
+    assert_eq!(b.callbacks_dropped(), 1);
+    let again = runner.run("threads", &["drop"]);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+
+    // The guest traps in the callback its drop caused: the drop traps with
+    // the callback's error (C's object is destroyed all the same), and the
+    // host serves the next store.
+    let out = runner.run("threads", &["drop-trap"]);
+    out.expect_trap(&[
+        "dlwit: `dlwit:threads/threads#watcher` destructor (C `fixture_watcher_free` in `libdlwit_fixture.so`): callback `dlwit:threads/events#on-notify` failed",
+    ]);
+    assert_eq!(b.callbacks_dropped(), 1);
+    let again = runner.run("threads", &["drop"]);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
+}
