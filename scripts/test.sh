@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tests: formatting, lints, then every test of the workspace (the
-# integration tests build the C fixture and the guest components themselves).
+# integration tests build the C fixture and the guest components
+# themselves), then the suite on AArch64 Linux under QEMU (scripts/arm64.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,3 +25,5 @@ if [ -n "$extra" ]; then
 fi
 echo "== cargo test" >&2
 cargo test --workspace
+# The suite again on AArch64 Linux, cross-built and run under qemu-aarch64.
+scripts/arm64.sh
