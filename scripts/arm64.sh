@@ -10,18 +10,8 @@ cd "$(dirname "$0")/.."
 triple=aarch64-unknown-linux-gnu
 
 packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libsqlite3-dev:arm64)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "arm64: installing ${missing[*]}" >&2
-  sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+. scripts/apt.sh
+apt_missing arm64 "${packages[@]}"
 if ! rustup target list --installed | grep -qx "$triple"; then
   echo "arm64: adding the $triple target" >&2
   rustup target add "$triple"

@@ -11,17 +11,8 @@ packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev libclang-dev)
 packages+=(libuv1-dev libyaml-dev libbz2-dev libzstd-dev libsdl2-dev libsodium-dev
   liblzma-dev libpng-dev libcurl4-openssl-dev libssl-dev libexpat1-dev libpcre2-dev
   libgmp-dev liblua5.4-dev libarchive-dev libjpeg-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
-  sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+apt_missing setup "${packages[@]}"
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   echo "setup: adding the wasm32-wasip2 target" >&2
   rustup target add wasm32-wasip2

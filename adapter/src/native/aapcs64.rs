@@ -28,6 +28,7 @@
 //! Signatures with a `long double` (binary128 in a q register on Linux) and
 //! variadic ones stay on libffi, the general path and the oracle.
 
+use super::sysv::{Ext, ext_of};
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
 #[cfg(target_arch = "aarch64")]
@@ -72,17 +73,6 @@ pub enum Loc {
     Stack(u16),
 }
 
-/// How a part narrower than 8 bytes fills its register or slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ext {
-    /// As it is (floats, struct bytes, 8-byte values).
-    None,
-    /// An integer of this many bytes, sign-extended.
-    Sign(u8),
-    /// An integer of this many bytes, zero-extended.
-    Zero(u8),
-}
-
 /// One part of an argument: `size` bytes at `offset` in it, to `loc`; or,
 /// `by_ref`, the address of a copy of the whole argument (`size` bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +85,7 @@ pub struct Part {
     pub size: u16,
     /// Where they go.
     pub loc: Loc,
-    /// How they are widened.
+    /// How they are widened (integers narrower than 8 bytes).
     pub ext: Ext,
     /// The part is the address of a copy of the argument.
     pub by_ref: bool,
@@ -153,19 +143,6 @@ fn collect(plan: &Plan, ty: CType, base: usize, out: &mut Vec<(usize, usize, Abi
                 collect(plan, field.shape.ctype(), base + field.offset, out);
             }
         }
-    }
-}
-
-fn ext_of(ty: CType) -> Ext {
-    match ty {
-        CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
-            if s.signed() {
-                Ext::Sign(s.size() as u8)
-            } else {
-                Ext::Zero(s.size() as u8)
-            }
-        }
-        CType::Void | CType::Scalar(_) | CType::Struct(_) => Ext::None,
     }
 }
 
@@ -240,13 +217,13 @@ impl Direct {
                 let (n, m) = (usize::from(n), usize::from(m));
                 if usize::from(nsrn) + n <= 8 {
                     for k in 0..n {
-                        parts.push(part(k * m, m, Loc::V(nsrn + k as u8), Ext::None));
+                        parts.push(part(k * m, m, Loc::V(nsrn + k as u8), Ext::Whole));
                     }
                     nsrn += n as u8;
                 } else {
                     nsrn = 8;
                     let at = stack_slot(&mut nsaa, size, align, variant);
-                    parts.push(part(0, size, Loc::Stack(at), Ext::None));
+                    parts.push(part(0, size, Loc::Stack(at), Ext::Whole));
                 }
                 continue;
             }
@@ -262,7 +239,7 @@ impl Direct {
                 };
                 parts.push(Part {
                     by_ref: true,
-                    ..part(0, size, loc, Ext::None)
+                    ..part(0, size, loc, Ext::Whole)
                 });
                 continue;
             }
@@ -270,16 +247,14 @@ impl Direct {
             if ngrn + words <= 8 {
                 for k in 0..usize::from(words) {
                     let n = (size - 8 * k).min(8);
-                    let ext = if scalar { ext_of(*ty) } else { Ext::None };
-                    parts.push(part(8 * k, n, Loc::X(ngrn + k as u8), ext));
+                    parts.push(part(8 * k, n, Loc::X(ngrn + k as u8), ext_of(*ty)));
                 }
                 ngrn += words;
             } else {
                 ngrn = 8;
                 let align = if scalar { align } else { align.max(8) };
                 let at = stack_slot(&mut nsaa, size, align, variant);
-                let ext = if scalar { ext_of(*ty) } else { Ext::None };
-                parts.push(part(0, size, Loc::Stack(at), ext));
+                parts.push(part(0, size, Loc::Stack(at), ext_of(*ty)));
             }
         }
         let stack = nsaa.next_multiple_of(8);
@@ -322,14 +297,7 @@ impl Direct {
                 let n = usize::from(p.size).min(8);
                 let mut b = [0u8; 8];
                 b[..n].copy_from_slice(&args[at..at + n]);
-                let raw = u64::from_le_bytes(b);
-                match p.ext {
-                    Ext::None | Ext::Zero(_) => raw,
-                    Ext::Sign(n) => {
-                        let shift = 64 - 8 * u32::from(n);
-                        (((raw << shift) as i64) >> shift) as u64
-                    }
-                }
+                p.ext.apply(u64::from_le_bytes(b))
             };
             match p.loc {
                 Loc::X(r) => image.x[usize::from(r)] = v,

@@ -243,13 +243,28 @@ unsafe fn dlwit_sysv_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs
     unreachable!("no direct calls on this target")
 }
 
-/// How an integer is widened to its register.
+/// How an integer is widened to its register (here and in
+/// [`super::aapcs64`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ext {
+pub(super) enum Ext {
     /// Copy 8 bytes (64-bit values, floats, struct eightbytes).
     Whole,
+    /// Sign-extended from this many bytes.
     Sign(u8),
+    /// Zero-extended from this many bytes.
     Zero(u8),
+}
+
+impl Ext {
+    /// The register bits of `raw`.
+    #[inline(always)]
+    pub(super) fn apply(self, raw: u64) -> u64 {
+        match self {
+            Ext::Whole => raw,
+            Ext::Sign(n) => super::jit::sign(raw, n),
+            Ext::Zero(n) => super::jit::zero(raw, n),
+        }
+    }
 }
 
 /// A register (integer or SSE), or an eightbyte of the stack arguments.
@@ -354,7 +369,7 @@ fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass
 
 /// How an integer narrower than its register is widened (the table's size
 /// and signedness); everything else fills its eightbyte as it is.
-fn ext_of(ty: CType) -> Ext {
+pub(super) fn ext_of(ty: CType) -> Ext {
     match ty {
         CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
             if s.signed() {
@@ -617,15 +632,7 @@ impl Direct {
         for m in self.moves.iter() {
             let at = offsets[m.arg as usize] + m.offset as usize;
             let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
-            let v = match m.ext {
-                Ext::Whole => raw,
-                Ext::Sign(n) => {
-                    let shift = 64 - 8 * u32::from(n);
-                    (((raw << shift) as i64) >> shift) as u64
-                }
-                Ext::Zero(n) => raw & (u64::MAX >> (64 - 8 * u32::from(n))),
-            };
-            *regs.slot(m.reg.slot()) = v;
+            *regs.slot(m.reg.slot()) = m.ext.apply(raw);
         }
         let mut out = [0u8; 16];
         // SAFETY: forwarded from this function's contract; `ret` is large

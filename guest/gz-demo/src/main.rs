@@ -47,12 +47,18 @@ fn round_trip() {
 
     let r = GzFile::open("/data/fox.gz", "rb").expect("gzopen for reading");
     let back = read_all(&r);
-    println!("read back         = {}", String::from_utf8_lossy(&back).trim_end());
+    println!(
+        "read back         = {}",
+        String::from_utf8_lossy(&back).trim_end()
+    );
     println!("gzeof             = {}", r.eof());
     // Dropped: the host runs gzclose.
     drop(r);
 
-    println!("gzopen(missing)   = {:?}", GzFile::open("/data/missing.gz", "rb").is_some());
+    println!(
+        "gzopen(missing)   = {:?}",
+        GzFile::open("/data/missing.gz", "rb").is_some()
+    );
 }
 
 fn main() {

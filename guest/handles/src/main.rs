@@ -40,9 +40,9 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::handles::{
-    Counter, Item, Pool, Tile, checked_div, code_message, counter_maybe, counter_or_none, created,
-    bump, describe, destroyed, fail_errno, fail_quiet, fill, fill_first, span_widen, Span, live, make_counter, parse, pools_live, strdup_count,
-    string_allocs, string_frees,
+    Counter, Item, Pool, Span, Tile, bump, checked_div, code_message, counter_maybe,
+    counter_or_none, created, describe, destroyed, fail_errno, fail_quiet, fill, fill_first, live,
+    make_counter, parse, pools_live, span_widen, strdup_count, string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
