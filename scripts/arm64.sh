@@ -27,9 +27,10 @@ export PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig
 
 # Not run here: the importer's tests (`import::`: libclang is loaded at run
 # time, and the importer is a host tool whose output, WIT, is the same for
-# every target), the other languages' guests (`langs::`: their toolchains
-# are x86-64 host tools, and compiling Python's 18 MB component inside the
-# emulator is most of an hour), raylib (built for the host only).
+# every target), the other languages' guests (`langs::`: their components
+# are the same wasm on every machine and are tested on the host; Python's is
+# 18 MB of code for wasmtime to compile inside the emulator), raylib (built
+# for the host only).
 echo "== cargo test --target $triple (under qemu-aarch64)" >&2
 if (($#)); then
   cargo test --target "$triple" -p dlwit-ctype -p dlwit -p dlwit-tests --no-fail-fast "$@"

@@ -31,7 +31,7 @@
 use super::sysv::{Ext, ext_of};
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 use std::ffi::c_void;
 
 /// Which variant of the standard.
@@ -276,8 +276,8 @@ impl Direct {
     }
 
     #[cfg_attr(
-        not(target_arch = "aarch64"),
-        allow(dead_code, reason = "called on AArch64")
+        not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+        allow(dead_code, reason = "called on AArch64 Linux")
     )]
     /// Fills a register image from the arguments in `args` (each at its
     /// byte offset in `offsets`, readable for its size), copying structs
@@ -324,7 +324,7 @@ impl Direct {
     /// classified from; `args` holds its arguments at `offsets` (in order,
     /// each readable for its size), pointer arguments valid for the call;
     /// `ret` is at least the result's size and 16 bytes.
-    #[cfg(target_arch = "aarch64")]
+    #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
     pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
         let mut image = Image {
             nstack: u64::from(self.stack / 8),
@@ -366,8 +366,8 @@ impl Direct {
 #[repr(C)]
 #[derive(Default)]
 #[cfg_attr(
-    not(target_arch = "aarch64"),
-    allow(dead_code, reason = "made on AArch64")
+    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+    allow(dead_code, reason = "made on AArch64 Linux")
 )]
 struct Image {
     nstack: u64,
@@ -379,8 +379,8 @@ struct Image {
 /// The copies of structs passed by reference (each at a 16-byte offset).
 #[repr(C, align(16))]
 #[cfg_attr(
-    not(target_arch = "aarch64"),
-    allow(dead_code, reason = "made on AArch64")
+    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+    allow(dead_code, reason = "made on AArch64 Linux")
 )]
 struct Copies([u64; MAX_COPIED / 8]);
 
@@ -388,8 +388,8 @@ struct Copies([u64; MAX_COPIED / 8]);
 #[repr(C)]
 #[derive(Default)]
 #[cfg_attr(
-    not(target_arch = "aarch64"),
-    allow(dead_code, reason = "made on AArch64")
+    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+    allow(dead_code, reason = "made on AArch64 Linux")
 )]
 struct RetRegs {
     x0: u64,
@@ -398,15 +398,15 @@ struct RetRegs {
 }
 
 #[cfg_attr(
-    not(target_arch = "aarch64"),
-    allow(dead_code, reason = "called on AArch64")
+    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+    allow(dead_code, reason = "called on AArch64 Linux")
 )]
 fn words_as_bytes(words: &mut [u64]) -> &mut [u8] {
     // SAFETY: the bytes of `words`, exactly; any byte pattern is a `u64`.
     unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 8 * words.len()) }
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 std::arch::global_asm!(
     ".text",
     ".p2align 4",
@@ -465,7 +465,7 @@ const _: () = {
     assert!(std::mem::offset_of!(RetRegs, v) == 16);
 };
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 unsafe extern "C" {
     fn dlwit_aapcs64_trampoline(fun: *const c_void, image: *const Image, ret: *mut RetRegs);
 }

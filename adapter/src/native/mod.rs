@@ -478,7 +478,7 @@ impl Callable {
             unsafe { direct.call(self.fun.0, args, offsets, ret) };
             return;
         }
-        #[cfg(target_arch = "aarch64")]
+        #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
         if let Some(direct) = &self.aapcs64 {
             let (args, offsets, ret) = frame.direct_parts();
             // SAFETY: as above, for the AArch64 classification: every

@@ -156,11 +156,16 @@ impl RetRegs {
     }
 }
 
-/// Whether this is the machine the trampoline is written for: on any other,
+/// Whether this is a machine the trampoline is written for (x86-64 ELF
+/// Unix: its directives and symbol are ELF's): on any other,
 /// [`Direct::new`] classifies nothing and every call takes libffi.
-pub const NATIVE: bool = cfg!(all(target_arch = "x86_64", unix));
+pub const NATIVE: bool = cfg!(all(
+    target_arch = "x86_64",
+    unix,
+    not(target_vendor = "apple")
+));
 
-#[cfg(all(target_arch = "x86_64", unix))]
+#[cfg(all(target_arch = "x86_64", unix, not(target_vendor = "apple")))]
 std::arch::global_asm!(
     ".text",
     ".p2align 4",
@@ -227,7 +232,7 @@ const _: () = {
     assert!(std::mem::offset_of!(Regs<0>, slots) == 8);
 };
 
-#[cfg(all(target_arch = "x86_64", unix))]
+#[cfg(all(target_arch = "x86_64", unix, not(target_vendor = "apple")))]
 unsafe extern "C" {
     /// `regs` points to a `Regs<S>` of any `S` (the layout up to the stack
     /// eightbytes is the same, and only `nstack` of those are read).
@@ -238,7 +243,7 @@ unsafe extern "C" {
 ///
 /// # Safety
 /// None needed; it panics.
-#[cfg(not(all(target_arch = "x86_64", unix)))]
+#[cfg(not(all(target_arch = "x86_64", unix, not(target_vendor = "apple"))))]
 unsafe fn dlwit_sysv_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs) {
     unreachable!("no direct calls on this target")
 }
@@ -246,7 +251,7 @@ unsafe fn dlwit_sysv_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs
 /// How an integer is widened to its register (here and in
 /// [`super::aapcs64`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ext {
+pub enum Ext {
     /// Copy 8 bytes (64-bit values, floats, struct eightbytes).
     Whole,
     /// Sign-extended from this many bytes.
