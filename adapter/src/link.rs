@@ -469,22 +469,35 @@ impl DropLend {
         };
         let queue = closures.queue();
         let before = deliver(store, &back, self.set, queue.drain());
-        let tenant = store.data_mut().handles().tenant();
-        let mut guest = Reentry {
-            store: &mut *store,
-            cx: &back,
-            set: self.set,
-            tenant,
-            error: before.err(),
-        };
-        reenter_with(&mut guest, || doomed.destroy());
-        let error = guest.error.take();
+        let ((), error) = run_lent(store, &back, self.set, before.err(), || doomed.destroy());
         let after = deliver(store, &back, self.set, queue.drain());
         match error.or(after.err()) {
             Some(e) => Err(wasmtime::Error::msg(format!("dlwit: {}: {e}", self.what))),
             None => Ok(()),
         }
     }
+}
+
+/// Runs `c` (a C call or destructor) with the store lent to the callbacks
+/// C makes meanwhile; `error` is a failure already seen. Returns `c`'s
+/// result and the first failure.
+fn run_lent<T: DlwitView, R>(
+    store: &mut StoreContextMut<'_, T>,
+    back: &marshal::callback::Back<'_>,
+    set: u64,
+    error: Option<String>,
+    c: impl FnOnce() -> R,
+) -> (R, Option<String>) {
+    let tenant = store.data_mut().handles().tenant();
+    let mut guest = Reentry {
+        store: &mut *store,
+        cx: back,
+        set,
+        tenant,
+        error,
+    };
+    let r = reenter_with(&mut guest, c);
+    (r, guest.error)
 }
 
 /// One planned function, installed.
@@ -626,16 +639,8 @@ impl HostFn {
         let queue = closures.queue();
         let back = cx.back();
         deliver(store, &back, self.set, queue.drain()).map_err(|e| self.fail(e))?;
-        let tenant = store.data_mut().handles().tenant();
-        let mut guest = Reentry {
-            store: &mut *store,
-            cx: &back,
-            set: self.set,
-            tenant,
-            error: None,
-        };
-        let r = reenter_with(&mut guest, c);
-        if let Some(e) = guest.error {
+        let (r, error) = run_lent(store, &back, self.set, None, c);
+        if let Some(e) = error {
             return Err(self.fail(e));
         }
         deliver(store, &back, self.set, queue.drain()).map_err(|e| self.fail(e))?;

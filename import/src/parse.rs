@@ -147,6 +147,34 @@ fn errors(tu: &clang::TranslationUnit<'_>, skip_main: bool) -> Vec<String> {
     out
 }
 
+/// Parses the headers followed by `extra` (probes in the synthetic main
+/// file) and hands the translation unit to `read`; an error clang finds in
+/// the headers themselves is an error.
+fn with_probe<T>(
+    opts: &ParseOptions,
+    headers: &[PathBuf],
+    extra: &str,
+    read: impl FnOnce(&clang::TranslationUnit<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    with_clang(|clang| {
+        let index = Index::new(clang, false, false);
+        let main = std::env::temp_dir().join(MAIN);
+        let unsaved = clang::Unsaved::new(&main, main_text(opts, headers, extra));
+        let tu = index
+            .parser(&main)
+            .arguments(&arguments(opts))
+            .unsaved(&[unsaved])
+            .skip_function_bodies(true)
+            .parse()
+            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let errs = errors(&tu, true);
+        if !errs.is_empty() {
+            return Err(Error::Parse(errs));
+        }
+        read(&tu)
+    })
+}
+
 /// Parses the headers into a [`Model`].
 pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
     let headers = check_headers(opts)?;
@@ -205,21 +233,7 @@ pub fn struct_fields(
     for (i, t) in types.iter().enumerate() {
         extra.push_str(&format!("typedef {t} dlwit_probe_{i};\n"));
     }
-    with_clang(|clang| {
-        let index = Index::new(clang, false, false);
-        let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, &extra));
-        let tu = index
-            .parser(&main)
-            .arguments(&arguments(opts))
-            .unsaved(&[unsaved])
-            .skip_function_bodies(true)
-            .parse()
-            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
-        let errs = errors(&tu, true);
-        if !errs.is_empty() {
-            return Err(Error::Parse(errs));
-        }
+    with_probe(opts, &headers, &extra, |tu| {
         let mut found: HashMap<String, Result<CFields, String>> = HashMap::new();
         for e in tu.get_entity().get_children() {
             let Some(name) = e.get_name().filter(|n| n.starts_with("dlwit_probe_")) else {
@@ -962,21 +976,7 @@ pub fn declarations(
             extra.push_str(&format!("typedef {t} dlwit_record_{i};\n"));
         }
     }
-    with_clang(|clang| {
-        let index = Index::new(clang, false, false);
-        let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, &extra));
-        let tu = index
-            .parser(&main)
-            .arguments(&arguments(opts))
-            .unsaved(&[unsaved])
-            .skip_function_bodies(true)
-            .parse()
-            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
-        let errs = errors(&tu, true);
-        if !errs.is_empty() {
-            return Err(Error::Parse(errs));
-        }
+    with_probe(opts, &headers, &extra, |tu| {
         // Errors in the probes: the prototype they are in.
         let mut proto_errors: HashMap<usize, String> = HashMap::new();
         for d in tu.get_diagnostics() {
