@@ -651,6 +651,20 @@ fn room_str<T: DlwitView>(
     })
 }
 
+/// The `n` bytes C wrote at `at` in the frame, as a `list<u8>` (its room
+/// checked against the store's limit first).
+fn byte_list<T: DlwitView>(
+    store: &mut StoreContextMut<'_, T>,
+    frame: &Frame,
+    at: usize,
+    n: usize,
+) -> Result<Val, String> {
+    room_list(store, frame, n)?;
+    Ok(Val::List(
+        frame.bytes(at, n).iter().map(|b| Val::U8(*b)).collect(),
+    ))
+}
+
 /// [`room`] for a list result of `len` elements: on the general path, one
 /// `Val` each (wasmtime 48's `Val::List` is a `Vec<Val>`).
 fn room_list<T: DlwitView>(
@@ -734,14 +748,7 @@ fn lift_out<T: DlwitView>(
             if len > cap {
                 return Err(format!("C reported {len} bytes in a buffer of {cap}"));
             }
-            room_list(store, frame, len as usize)?;
-            Val::List(
-                frame
-                    .bytes(at, len as usize)
-                    .iter()
-                    .map(|b| Val::U8(*b))
-                    .collect(),
-            )
+            byte_list(store, frame, at, len as usize)?
         }
         OutKind::Text { .. } => {
             let at = frame.pointee_of(out.arg).expect("buffer");
@@ -774,14 +781,7 @@ fn lift_out<T: DlwitView>(
                     "C returned {count} as the count of bytes it wrote into the {cap}-byte buffer `{name}`"
                 ));
             }
-            room_list(store, frame, count as usize)?;
-            Val::List(
-                frame
-                    .bytes(at, count as usize)
-                    .iter()
-                    .map(|b| Val::U8(*b))
-                    .collect(),
-            )
+            byte_list(store, frame, at, count as usize)?
         }
         OutKind::Back { elem } => {
             let size = cx.plan.size_align(elem.ctype()).0;
