@@ -18,10 +18,10 @@
 //!   in memory whose address the caller passes in x8;
 //! - on the stack, Linux gives every argument 8-byte aligned slots rounded
 //!   up to 8 bytes; Apple's arm64 packs arguments at their natural size and
-//!   alignment (structs still 8-aligned), passes every variadic argument on
-//!   the stack in 8-byte slots, and has callers extend integers narrower
-//!   than 32 bits (done on both: the callee ignores the upper bits on
-//!   Linux).
+//!   alignment (structs still in whole 8-aligned eightbytes), passes every
+//!   variadic argument on the stack in 8-byte slots, and has callers extend
+//!   integers narrower than 32 bits (done on both: the callee ignores the
+//!   upper bits on Linux).
 //!
 //! The classification is plain data and runs on any machine (the unit tests
 //! check both variants everywhere); the trampoline exists on AArch64 only.
@@ -252,8 +252,13 @@ impl Direct {
                 ngrn += words;
             } else {
                 ngrn = 8;
-                let align = if scalar { align } else { align.max(8) };
-                let at = stack_slot(&mut nsaa, size, align, variant);
+                // A struct takes whole 8-byte aligned eightbytes on Apple too.
+                let (room, align) = if scalar {
+                    (size, align)
+                } else {
+                    (size.next_multiple_of(8), align.max(8))
+                };
+                let at = stack_slot(&mut nsaa, room, align, variant);
                 parts.push(part(0, size, Loc::Stack(at), ext_of(*ty)));
             }
         }
@@ -601,6 +606,15 @@ mod tests {
             ]
         );
         assert_eq!(apple.stack, 8);
+        // A 12-byte struct on Apple's stack still takes 16 bytes.
+        let p = plan(&[&[I32, I32, I32]]);
+        let mut args = vec![s(I64); 8];
+        args.extend([st(0), s(I32)]);
+        let apple = Direct::classify(&p, &args, CType::Void, None, Variant::Apple).unwrap();
+        assert_eq!(
+            locs(&apple)[8..],
+            [(8, 0, 12, Stack(0)), (9, 0, 4, Stack(16))]
+        );
     }
 
     #[test]
