@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod check;
+mod declared;
 mod exports;
 pub mod items;
 mod macros;
@@ -23,12 +24,11 @@ mod parse;
 mod proto;
 mod render;
 
+pub use declared::{CDecl, CFields, CParam, CShape, Declarations, declarations, struct_fields};
 use model::Model;
 use names::kebab;
 use overlay::Overlay;
-pub use parse::{
-    CDecl, CFields, CParam, CShape, Declarations, declarations, include_line, struct_fields,
-};
+pub use parse::include_line;
 use std::path::PathBuf;
 
 /// How clang reads the headers.

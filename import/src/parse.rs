@@ -13,7 +13,7 @@ use std::sync::Mutex;
 static CLANG: Mutex<()> = Mutex::new(());
 
 /// The name of the synthetic main file that includes the headers.
-const MAIN: &str = "dlwit-import.c";
+pub(crate) const MAIN: &str = "dlwit-import.c";
 
 /// Runs `f` with libclang loaded, one caller at a time.
 fn with_clang<T>(f: impl FnOnce(&Clang) -> Result<T, Error>) -> Result<T, Error> {
@@ -44,7 +44,7 @@ fn arguments(opts: &ParseOptions) -> Vec<String> {
 
 /// The synthetic main file: the prerequisite includes, every header, then
 /// `extra`.
-fn main_text(opts: &ParseOptions, headers: &[PathBuf], extra: &str) -> String {
+pub(crate) fn main_text(opts: &ParseOptions, headers: &[PathBuf], extra: &str) -> String {
     let mut text = String::new();
     for i in &opts.includes {
         text.push_str(&include_line(i));
@@ -105,7 +105,7 @@ fn library_dirs(headers: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
-fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
     if opts.headers.is_empty() {
         return Err(Error::Usage("no header given".into()));
     }
@@ -150,7 +150,7 @@ fn errors(tu: &clang::TranslationUnit<'_>, skip_main: bool) -> Vec<String> {
 /// Parses the headers followed by `extra` (probes in the synthetic main
 /// file) and hands the translation unit to `read`; an error clang finds in
 /// the headers themselves is an error.
-fn with_probe<T>(
+pub(crate) fn with_probe<T>(
     opts: &ParseOptions,
     headers: &[PathBuf],
     extra: &str,
@@ -212,75 +212,6 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             reader.top(e);
         }
         Ok(reader.model)
-    })
-}
-
-/// The C field names of a struct, as clang sees them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CFields {
-    /// Field names in order (empty for an anonymous member).
-    pub names: Vec<String>,
-}
-
-/// For each C type spelling (`Color`, `struct rgba`, `div_t`), the fields
-/// of the struct it names in the headers, or why it does not name one.
-pub fn struct_fields(
-    opts: &ParseOptions,
-    types: &[String],
-) -> Result<Vec<Result<CFields, String>>, Error> {
-    let headers = check_headers(opts)?;
-    let mut extra = String::new();
-    for (i, t) in types.iter().enumerate() {
-        extra.push_str(&format!("typedef {t} dlwit_probe_{i};\n"));
-    }
-    with_probe(opts, &headers, &extra, |tu| {
-        let mut found: HashMap<String, Result<CFields, String>> = HashMap::new();
-        for e in tu.get_entity().get_children() {
-            let Some(name) = e.get_name().filter(|n| n.starts_with("dlwit_probe_")) else {
-                continue;
-            };
-            if e.get_kind() != EntityKind::TypedefDecl {
-                continue;
-            }
-            let i: usize = name["dlwit_probe_".len()..].parse().unwrap_or(usize::MAX);
-            let Some(spelled) = types.get(i) else {
-                continue;
-            };
-            let ty = e
-                .get_typedef_underlying_type()
-                .map(|t| t.get_canonical_type());
-            let result = match ty {
-                Some(t) if t.get_kind() == TypeKind::Record => {
-                    match t
-                        .get_declaration()
-                        .filter(|d| d.get_kind() == EntityKind::StructDecl)
-                    {
-                        Some(decl) => match decl.get_definition() {
-                            Some(def) => Ok(CFields {
-                                names: def
-                                    .get_children()
-                                    .into_iter()
-                                    .filter(|c| c.get_kind() == EntityKind::FieldDecl)
-                                    .map(|c| c.get_name().unwrap_or_default())
-                                    .collect(),
-                            }),
-                            None => Err(format!("`{spelled}` is an incomplete struct")),
-                        },
-                        None => Err(format!("`{spelled}` is a union")),
-                    }
-                }
-                _ => Err(format!("`{spelled}` is not a struct the headers declare")),
-            };
-            found.insert(spelled.clone(), result);
-        }
-        Ok(types
-            .iter()
-            .map(|t| {
-                found
-                    .remove(t)
-                    .unwrap_or_else(|| Err(format!("`{t}` is not a struct the headers declare")))
-            })
-            .collect())
     })
 }
 
@@ -769,294 +700,6 @@ fn void() -> Ty {
     }
 }
 
-/// A C type as a declaration has it, for comparing a WIT's C with a
-/// header's: what `dlwit check --verify-layout` checks of functions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CShape {
-    /// `void`
-    Void,
-    /// An integer (`_Bool` and enums included): its size, and whether it
-    /// is signed.
-    Int(usize, bool),
-    /// A floating-point type of this size.
-    Float(usize),
-    /// A pointer (or an array parameter): to what, and whether that is
-    /// `const`.
-    Ptr(Box<CShape>, bool),
-    /// A struct or union: its identity (clang's USR, the same for every
-    /// typedef of it), its name, and whether it is a union.
-    Record(String, String, bool),
-    /// An enum of this size (its sign is the compiler's choice).
-    Enum(usize),
-    /// A function (what a function pointer points to).
-    Function,
-    /// Anything else (vectors, `_Complex`, `__int128` is an `Int`).
-    Other(String),
-}
-
-impl CShape {
-    /// How the shape reads in a message: `a 4-byte unsigned integer`,
-    /// `a pointer to const struct sqlite3`.
-    pub fn describe(&self) -> String {
-        match self {
-            CShape::Void => "`void`".into(),
-            CShape::Int(n, true) => format!("{} {n}-byte signed integer", article(*n)),
-            CShape::Int(n, false) => format!("{} {n}-byte unsigned integer", article(*n)),
-            CShape::Float(n) => format!("{} {n}-byte float", article(*n)),
-            CShape::Enum(n) => format!("{} {n}-byte enum", article(*n)),
-            CShape::Ptr(to, c) => {
-                let to = to.describe();
-                let to = to
-                    .strip_prefix("a ")
-                    .or_else(|| to.strip_prefix("an "))
-                    .unwrap_or(&to);
-                format!("a pointer to {}{to}", if *c { "const " } else { "" })
-            }
-            CShape::Record(_, name, _) => format!("`{name}`"),
-            CShape::Function => "a function".into(),
-            CShape::Other(what) => format!("`{what}`"),
-        }
-    }
-}
-
-fn article(n: usize) -> &'static str {
-    if n == 8 || n == 11 || n == 18 {
-        "an"
-    } else {
-        "a"
-    }
-}
-
-/// One C type of a declaration: its shape, and how it is spelled there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CParam {
-    /// What it is.
-    pub shape: CShape,
-    /// As the declaration spells it (`uLong`, `const char *`).
-    pub spelling: String,
-}
-
-/// A function declaration's types.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CDecl {
-    /// The parameters' types, in order (the fixed ones).
-    pub params: Vec<CParam>,
-    /// The return type.
-    pub ret: CParam,
-    /// It ends with `...`.
-    pub variadic: bool,
-}
-
-/// What the headers say of the functions and structs a WIT binds.
-#[derive(Debug, Clone, Default)]
-pub struct Declarations {
-    /// For each symbol asked for, its declaration, or `None` when the
-    /// headers (and what they include) declare no such function.
-    pub functions: Vec<Option<CDecl>>,
-    /// For each prototype asked for, its types read with the headers'
-    /// declarations in scope, or clang's error.
-    pub prototypes: Vec<Option<Result<CDecl, String>>>,
-    /// For each C type spelling asked for (`Color`, `struct rgba`; an
-    /// empty one is skipped), the struct it names, if the headers declare
-    /// it.
-    pub records: Vec<Option<CShape>>,
-}
-
-fn shape_of(t: clang::Type<'_>) -> CShape {
-    let c = t.get_canonical_type();
-    let size = || c.get_sizeof().unwrap_or(0);
-    match c.get_kind() {
-        TypeKind::Void => CShape::Void,
-        TypeKind::Bool
-        | TypeKind::CharU
-        | TypeKind::UChar
-        | TypeKind::UShort
-        | TypeKind::UInt
-        | TypeKind::ULong
-        | TypeKind::ULongLong
-        | TypeKind::UInt128 => CShape::Int(size(), false),
-        TypeKind::CharS
-        | TypeKind::SChar
-        | TypeKind::Short
-        | TypeKind::Int
-        | TypeKind::Long
-        | TypeKind::LongLong
-        | TypeKind::Int128
-        | TypeKind::WChar => CShape::Int(size(), true),
-        TypeKind::Float | TypeKind::Double | TypeKind::LongDouble => CShape::Float(size()),
-        TypeKind::Enum => CShape::Enum(size()),
-        TypeKind::Pointer => match c.get_pointee_type() {
-            Some(p) => {
-                let inner = shape_of(p);
-                if inner == CShape::Function {
-                    CShape::Ptr(Box::new(CShape::Function), false)
-                } else {
-                    CShape::Ptr(Box::new(inner), p.is_const_qualified())
-                }
-            }
-            None => CShape::Other("a pointer".into()),
-        },
-        TypeKind::ConstantArray | TypeKind::IncompleteArray => match c.get_element_type() {
-            Some(e) => CShape::Ptr(Box::new(shape_of(e)), e.is_const_qualified()),
-            None => CShape::Other("an array".into()),
-        },
-        TypeKind::Record => match c.get_declaration() {
-            Some(d) => {
-                let canon = d.get_canonical_entity();
-                let id = canon
-                    .get_usr()
-                    .map(|u| u.0)
-                    .unwrap_or_else(|| c.get_display_name());
-                CShape::Record(
-                    id,
-                    c.get_display_name()
-                        .trim_start_matches("const ")
-                        .trim_start_matches("volatile ")
-                        .to_string(),
-                    d.get_kind() == EntityKind::UnionDecl,
-                )
-            }
-            None => CShape::Other(c.get_display_name()),
-        },
-        TypeKind::FunctionPrototype | TypeKind::FunctionNoPrototype => CShape::Function,
-        _ => CShape::Other(c.get_display_name()),
-    }
-}
-
-fn decl_of(e: &Entity<'_>) -> CDecl {
-    let param = |t: Option<clang::Type<'_>>| match t {
-        Some(t) => CParam {
-            shape: shape_of(t),
-            spelling: t.get_display_name(),
-        },
-        None => CParam {
-            shape: CShape::Void,
-            spelling: "void".into(),
-        },
-    };
-    CDecl {
-        params: e
-            .get_arguments()
-            .unwrap_or_default()
-            .iter()
-            .map(|a| param(a.get_type()))
-            .collect(),
-        ret: param(e.get_result_type()),
-        variadic: e.is_variadic(),
-    }
-}
-
-/// The prefix of the probe functions made from the WIT's prototypes.
-const PROBE_FN: &str = "dlwit_proto_";
-
-/// Reads what the headers declare of `symbols`, the WIT's own C prototypes
-/// `prototypes` (their function renamed: `name` → a probe name, each read
-/// with the headers in scope) and the structs `records` names.
-pub fn declarations(
-    opts: &ParseOptions,
-    symbols: &[String],
-    prototypes: &[Option<(String, String)>],
-    records: &[String],
-) -> Result<Declarations, Error> {
-    let headers = check_headers(opts)?;
-    // The synthetic file: the headers, then one line per probe, so that
-    // clang's errors point at the probe they are in.
-    let mut extra = String::new();
-    let mut line_of_proto = HashMap::new();
-    let base_lines = main_text(opts, &headers, "").lines().count();
-    let mut line = base_lines;
-    for (i, p) in prototypes.iter().enumerate() {
-        let Some((name, text)) = p else { continue };
-        line += 1;
-        line_of_proto.insert(line as u32, i);
-        extra.push_str(&format!("{};\n", rename_function(text, name, i)));
-    }
-    for (i, t) in records.iter().enumerate() {
-        if !t.is_empty() {
-            extra.push_str(&format!("typedef {t} dlwit_record_{i};\n"));
-        }
-    }
-    with_probe(opts, &headers, &extra, |tu| {
-        // Errors in the probes: the prototype they are in.
-        let mut proto_errors: HashMap<usize, String> = HashMap::new();
-        for d in tu.get_diagnostics() {
-            if d.get_severity() < Severity::Error {
-                continue;
-            }
-            let loc = d.get_location().get_file_location();
-            let in_main = loc
-                .file
-                .is_none_or(|f| f.get_path().display().to_string().ends_with(MAIN));
-            if let Some(i) = line_of_proto.get(&loc.line).filter(|_| in_main) {
-                proto_errors.entry(*i).or_insert_with(|| d.get_text());
-            }
-        }
-        let mut by_name: HashMap<String, CDecl> = HashMap::new();
-        let mut out = Declarations {
-            functions: vec![None; symbols.len()],
-            prototypes: vec![None; prototypes.len()],
-            records: vec![None; records.len()],
-        };
-        for e in tu.get_entity().get_children() {
-            let Some(name) = e.get_name() else { continue };
-            match e.get_kind() {
-                EntityKind::FunctionDecl => {
-                    if let Some(i) = name
-                        .strip_prefix(PROBE_FN)
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .filter(|i| *i < prototypes.len())
-                    {
-                        out.prototypes[i] = Some(match proto_errors.remove(&i) {
-                            Some(err) => Err(err),
-                            None => Ok(decl_of(&e)),
-                        });
-                    } else if symbols.contains(&name) && !by_name.contains_key(&name) {
-                        by_name.insert(name, decl_of(&e));
-                    }
-                }
-                EntityKind::TypedefDecl => {
-                    if let Some(i) = name
-                        .strip_prefix("dlwit_record_")
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .filter(|i| *i < records.len())
-                        && let Some(t) = e.get_typedef_underlying_type()
-                        && let shape @ CShape::Record(..) = shape_of(t)
-                    {
-                        out.records[i] = Some(shape);
-                    }
-                }
-                _ => {}
-            }
-        }
-        for (i, sym) in symbols.iter().enumerate() {
-            out.functions[i] = by_name.get(sym).cloned();
-        }
-        for (i, err) in proto_errors {
-            out.prototypes[i] = Some(Err(err));
-        }
-        Ok(out)
-    })
-}
-
-/// The prototype with its function's name (the identifier `name` right
-/// before its parameter list) replaced by the probe's.
-fn rename_function(text: &str, name: &str, i: usize) -> String {
-    let text = text.trim().trim_end_matches(';');
-    let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut from = 0;
-    while let Some(pos) = text[from..].find(name).map(|p| p + from) {
-        let end = pos + name.len();
-        let whole =
-            (pos == 0 || !ident(bytes[pos - 1])) && (end == text.len() || !ident(bytes[end]));
-        if whole && text[end..].trim_start().starts_with('(') {
-            return format!("{}{PROBE_FN}{i}{}", &text[..pos], &text[end..]);
-        }
-        from = end;
-    }
-    format!("{text} /* no function `{name}` */")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1086,18 +729,5 @@ mod tests {
             include_line(here.to_str().unwrap()),
             format!("#include \"{}\"\n", canonical(&here).display())
         );
-    }
-
-    #[test]
-    fn a_prototypes_function_is_renamed_for_the_probe() {
-        assert_eq!(
-            rename_function("int abs(int abs_x);", "abs", 3),
-            "int dlwit_proto_3(int abs_x)"
-        );
-        assert_eq!(
-            rename_function("const char *zlibVersion (void)", "zlibVersion", 0),
-            "const char *dlwit_proto_0 (void)"
-        );
-        assert!(rename_function("int f(void)", "g", 0).contains("no function `g`"));
     }
 }
