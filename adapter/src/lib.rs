@@ -42,8 +42,8 @@
 
 // C's `long` is taken to be pointer-sized and values little-endian (the
 // canonical ABI's byte order): LP64 Unix. Direct calls exist where a
-// trampoline is written (x86-64 System V); everywhere else every call takes
-// libffi.
+// trampoline is written (x86-64 System V and AArch64, ELF systems);
+// everywhere else every call takes libffi (docs/platforms.md).
 #[cfg(not(all(unix, target_endian = "little", target_pointer_width = "64")))]
 compile_error!("dlwit's C layouts are written for 64-bit little-endian Unix (LP64)");
 
