@@ -222,28 +222,25 @@ impl Builder<'_> {
             self.fail(m, self.note_loc(n, "path-allow", span), "");
         }
         for (name, write) in &n.paths {
-            let found = params.iter().position(|(p, ..)| norm(p) == norm(name));
-            match found.map(|i| (i, &f.params[i])) {
-                Some((i, Param::String { .. })) => f.paths.push(PathParam {
+            let Some(i) = self.named_param(f, params, n, span, "path", name) else {
+                continue;
+            };
+            if let Param::String { .. } = f.params[i] {
+                f.paths.push(PathParam {
                     param: i,
                     write: *write,
                     allow: n.path_allow.clone(),
-                }),
-                Some(_) => {
-                    let m = format!(
-                        "`{}`: `path` names `{name}`, which is not a `string` parameter",
-                        f.name
-                    );
-                    self.fail(
-                        m,
-                        self.note_loc(n, "path", span),
-                        "a path is a `string` parameter that C reads as `const char *`",
-                    );
-                }
-                None => {
-                    let m = format!("`{}`: `path` names `{name}`, which is no parameter", f.name);
-                    self.fail(m, self.note_loc(n, "path", span), "");
-                }
+                });
+            } else {
+                let m = format!(
+                    "`{}`: `path` names `{name}`, which is not a `string` parameter",
+                    f.name
+                );
+                self.fail(
+                    m,
+                    self.note_loc(n, "path", span),
+                    "a path is a `string` parameter that C reads as `const char *`",
+                );
             }
         }
     }
@@ -251,26 +248,45 @@ impl Builder<'_> {
     /// `copy = "..."`: which list parameters C only ever gets a copy of.
     fn copies(&mut self, f: &mut Function, params: &[(String, Type, Span)], n: &Notes, span: Span) {
         for name in &n.copy {
-            let found = params.iter().position(|(p, ..)| norm(p) == norm(name));
-            match found.map(|i| (i, &f.params[i])) {
-                Some((i, Param::List { .. })) => f.copy.push(i),
-                Some(_) => {
-                    let m = format!(
-                        "`{}`: `copy` names `{name}`, which is not a `list` parameter",
-                        f.name
-                    );
-                    self.fail(
-                        m,
-                        self.note_loc(n, "copy", span),
-                        "`copy` is for list parameters C reads as `const T *`; strings are always copied",
-                    );
-                }
-                None => {
-                    let m = format!("`{}`: `copy` names `{name}`, which is no parameter", f.name);
-                    self.fail(m, self.note_loc(n, "copy", span), "");
-                }
+            let Some(i) = self.named_param(f, params, n, span, "copy", name) else {
+                continue;
+            };
+            if let Param::List { .. } = f.params[i] {
+                f.copy.push(i);
+            } else {
+                let m = format!(
+                    "`{}`: `copy` names `{name}`, which is not a `list` parameter",
+                    f.name
+                );
+                self.fail(
+                    m,
+                    self.note_loc(n, "copy", span),
+                    "`copy` is for list parameters C reads as `const T *`; strings are always copied",
+                );
             }
         }
+    }
+
+    /// The parameter that annotation `key` names as `name`, or the error
+    /// that it names none.
+    fn named_param(
+        &mut self,
+        f: &Function,
+        params: &[(String, Type, Span)],
+        n: &Notes,
+        span: Span,
+        key: &str,
+        name: &str,
+    ) -> Option<usize> {
+        let found = params.iter().position(|(p, ..)| norm(p) == norm(name));
+        if found.is_none() {
+            let m = format!(
+                "`{}`: `{key}` names `{name}`, which is no parameter",
+                f.name
+            );
+            self.fail(m, self.note_loc(n, key, span), "");
+        }
+        found
     }
 
     /// `parent = "p"`: `p` must be a borrowed handle parameter, and the
