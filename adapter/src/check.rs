@@ -13,7 +13,7 @@
 
 use crate::error::{Diagnostic, Error};
 use crate::native::Bindings;
-use crate::plan::{Function, Plan, Render, Signature, WitType};
+use crate::plan::{Plan, Render, Signature, WitType};
 use crate::resources::DlwitView;
 use std::collections::HashMap;
 use wasmtime::AsContextMut;
@@ -91,18 +91,31 @@ pub fn check_component(bindings: &Bindings, component: &Component) -> Result<(),
         for (export, item) in inst.exports(engine).map(|(n, e)| (n, e.ty)) {
             // Functions the WIT does not have are left to the linker, which
             // refuses them as undefined.
-            let Some(func) = iface.functions.iter().find(|f| f.name == export) else {
+            let found = iface
+                .functions
+                .iter()
+                .find(|f| f.name == export)
+                .map(|f| (&f.sig, &f.location))
+                .or_else(|| {
+                    let mut accessors = iface.accessors.iter();
+                    accessors
+                        .find(|a| a.name == export)
+                        .map(|a| (&a.sig, &a.location))
+                });
+            let Some((sig, location)) = found else {
                 continue;
             };
             let what = format!("`{name}` function `{export}`");
             match item {
-                ComponentItem::ComponentFunc(f) => checker.func(&what, func, &f),
+                ComponentItem::ComponentFunc(f) => {
+                    checker.sig(&what, sig, &f, location.clone(), "imports")
+                }
                 other => checker.diags.push(
                     Diagnostic::new(format!(
                         "the component imports {what} as {}, but the WIT declares a function",
                         item_kind(&other)
                     ))
-                    .at(func.location.clone()),
+                    .at(location.clone()),
                 ),
             }
         }
@@ -152,10 +165,6 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn func(&mut self, what: &str, func: &Function, got: &ComponentFunc) {
-        self.sig(what, &func.sig, got, func.location.clone(), "imports");
-    }
-
     /// Compares the component's declaration `got` with the WIT's `want`:
     /// the declaration is read into the plan's own type vocabulary (its
     /// resources as the plan's, by the import they came from), so the two

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast::{self, FastPlan, FastRet};
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
+use crate::marshal::held::HeldFn;
 use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
@@ -201,6 +202,20 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 }),
             };
             defined.map_err(|e| Error::Link(format!("`{}#{name}`: {e}", iface.name)))?;
+        }
+        for (k, a) in iface.accessors.iter().enumerate() {
+            let r = a.resource;
+            let host = HeldFn {
+                plan: plan.clone(),
+                at: (ii, k),
+                tag: bindings.payloads[r],
+                drop: plan.resources[r].drop.map(|d| bindings.calls[d].clone()),
+                set: bindings.set,
+            };
+            inst.func_new(&a.name, move |store, _ty, params, results| {
+                host.call(store, params, results)
+            })
+            .map_err(|e| Error::Link(format!("`{}#{}`: {e}", iface.name, a.name)))?;
         }
     }
     Ok(report)
@@ -496,7 +511,9 @@ fn run_lent<T: DlwitView, R>(
         tenant,
         error,
     };
+    guest.store.data_mut().handles().lend_store();
     let r = reenter_with(&mut guest, c);
+    guest.store.data_mut().handles().unlend();
     (r, guest.error)
 }
 

@@ -16,7 +16,9 @@
 //! its parent once that C call returned ([`Handles::release_consumed`]).
 //!
 //! A resource held by value (raylib's `Image`) keeps its C struct here, in a
-//! [`Blob`]; its "pointer" is the blob's address.
+//! [`Blob`]; its "pointer" is the blob's address. One held in place
+//! (`z_stream`) keeps, beside its struct, the buffers its pointer fields
+//! point at ([`Handles::give`], [`Handles::take_output`]).
 //!
 //! The table also keeps the store's memory limit: what dlwit allocates on
 //! the host for this store's guests counts against it, checked before
@@ -24,6 +26,7 @@
 
 use crate::native::callback::{Callbacks, Closures};
 use crate::native::{Blob, Budget, Callable};
+use crate::plan::Buffer;
 use std::sync::Arc;
 use wasmtime::component::Func;
 
@@ -91,6 +94,10 @@ pub struct Handles {
     /// refuse to run in a store where no component was checked against
     /// their bindings.
     checked: Vec<u64>,
+    /// How many calls into C that lent the store to callbacks are under
+    /// way: meanwhile C may be using a held struct's buffers, which
+    /// therefore cannot change.
+    lent: u32,
     /// The memory limit, in bytes.
     limit: usize,
     /// What counts against it now: live entries, and the copies of calls
@@ -114,6 +121,9 @@ struct Entry {
     ptr: u64,
     /// For a resource held by value: the struct, at `ptr`.
     value: Option<Blob>,
+    /// For a struct held in place: the buffer each of its buffer fields
+    /// points at, once given.
+    buffers: Vec<Option<Blob>>,
     resource: u32,
     drop: Option<Arc<Callable>>,
     seq: u64,
@@ -124,6 +134,45 @@ struct Entry {
     /// The guest dropped it while children were alive: no longer the
     /// guest's, destroyed with its last child.
     hidden: bool,
+}
+
+/// `n` as the bytes of buffer `b`'s length field, if its type holds it.
+fn length(b: &Buffer, n: u64) -> Result<Vec<u8>, String> {
+    let size = b.len_type.size();
+    let bits = 8 * size as u32 - u32::from(b.len_type.signed());
+    if bits < 64 && n >> bits != 0 {
+        return Err(format!(
+            "{n} bytes do not fit `{}` ({}), the length of `{}`",
+            b.len_name,
+            b.len_type.spelling(),
+            b.name
+        ));
+    }
+    Ok(n.to_le_bytes()[..size].to_vec())
+}
+
+/// Refuses growing a buffer from `old` to `new` bytes over the budget.
+fn grow(budget: &Budget, old: usize, new: usize, what: &str) -> Result<(), String> {
+    let more = new.saturating_sub(old);
+    budget
+        .check(new, 0, more)
+        .map_err(|over| over.message(&format!("{what} of {new} bytes")))
+}
+
+/// Points buffer field `b` of the held struct at `buffer`, its length field
+/// holding `len`.
+fn point(entry: &mut Entry, b: &Buffer, buffer: &Blob, len: &[u8]) {
+    let value = entry.value.as_mut().expect("a held struct");
+    value.write(b.ptr, &buffer.addr().to_le_bytes());
+    value.write(b.len, len);
+}
+
+impl Entry {
+    /// What it counts against the limit.
+    fn cost(&self) -> usize {
+        let buffers = self.buffers.iter().flatten().map(Blob::len).sum::<usize>();
+        entry_cost(self.value.as_ref()) + buffers
+    }
 }
 
 impl Handles {
@@ -200,6 +249,7 @@ impl Handles {
             queue_limit: CALLBACK_QUEUE_LIMIT,
             consumed_parents: Vec::new(),
             checked: Vec::new(),
+            lent: 0,
             limit: bytes,
             in_use: 0,
         }
@@ -325,6 +375,7 @@ impl Handles {
         let entry = Some(Entry {
             ptr,
             value,
+            buffers: Vec::new(),
             resource,
             drop,
             seq,
@@ -378,6 +429,126 @@ impl Handles {
         self.insert_entry(ptr, None, resource, None)
     }
 
+    /// Inserts a handle holding a new, zeroed struct of `size` bytes in
+    /// place, with `buffers` buffer fields (none given yet).
+    pub(crate) fn insert_held(
+        &mut self,
+        size: usize,
+        buffers: usize,
+        resource: u32,
+        drop: Option<Arc<Callable>>,
+    ) -> Result<u32, String> {
+        let blob = Blob::zeroed(size);
+        // Nothing of C's to destroy yet when it is refused.
+        self.check_entry(Some(&blob), blob.addr(), &None)?;
+        let rep = self.insert_entry(blob.addr(), Some(blob), resource, drop);
+        let entry = self.entries[rep as usize].as_mut().expect("just made");
+        entry.buffers = (0..buffers).map(|_| None).collect();
+        Ok(rep)
+    }
+
+    /// Counts a C call that lent the store to callbacks, until
+    /// [`Handles::unlend`].
+    pub(crate) fn lend_store(&mut self) {
+        self.lent += 1;
+    }
+
+    /// Ends what [`Handles::lend_store`] counted.
+    pub(crate) fn unlend(&mut self) {
+        self.lent -= 1;
+    }
+
+    /// The entry of a struct held in place, to change: refused while C
+    /// runs (a callback), which may be using it.
+    fn held_mut(&mut self, rep: u32, resource: u32) -> Result<&mut Entry, String> {
+        if self.lent > 0 {
+            return Err("a held struct cannot change while C runs (in a callback)".into());
+        }
+        self.entry(rep, resource)?;
+        match self.entries[rep as usize].as_mut() {
+            Some(e) if e.value.is_some() => Ok(e),
+            _ => Err(format!("handle {rep} holds a pointer, not a struct")),
+        }
+    }
+
+    /// Writes `bytes` into the struct `rep` holds at `offset`.
+    pub(crate) fn write_held(
+        &mut self,
+        rep: u32,
+        resource: u32,
+        offset: usize,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let value = self.held_mut(rep, resource)?.value.as_mut();
+        value.expect("checked").write(offset, bytes);
+        Ok(())
+    }
+
+    /// Copies `data` into a new buffer for buffer field `index` (`b`) of
+    /// the struct `rep` holds, points the field at it and sets its length;
+    /// the buffer it pointed at before is freed.
+    pub(crate) fn give(
+        &mut self,
+        rep: u32,
+        resource: u32,
+        (index, b): (usize, &Buffer),
+        data: &[u8],
+    ) -> Result<(), String> {
+        let len = length(b, data.len() as u64)?;
+        let budget = self.budget();
+        let entry = self.held_mut(rep, resource)?;
+        let old = entry.buffers[index].as_ref().map_or(0, Blob::len);
+        grow(&budget, old, data.len(), &format!("`{}`'s buffer", b.name))?;
+        let buffer = Blob::new(data);
+        point(entry, b, &buffer, &len);
+        entry.buffers[index] = Some(buffer);
+        self.in_use = self.in_use - old + data.len();
+        Ok(())
+    }
+
+    /// The bytes C wrote into buffer field `index` (`b`) of the struct
+    /// `rep` holds: from the buffer's start to where C left the field
+    /// pointing; then the field points at a buffer of `capacity` bytes (the
+    /// same one when it has that size), its length `capacity`.
+    pub(crate) fn take_output(
+        &mut self,
+        rep: u32,
+        resource: u32,
+        (index, b): (usize, &Buffer),
+        capacity: u64,
+    ) -> Result<Vec<u8>, String> {
+        let len = length(b, capacity)?;
+        let budget = self.budget();
+        let entry = self.held_mut(rep, resource)?;
+        let bytes = entry.value.as_ref().expect("checked").bytes();
+        let at = u64::from_le_bytes(bytes[b.ptr..b.ptr + 8].try_into().expect("8 bytes"));
+        let buffer = &entry.buffers[index];
+        let (start, old) = buffer.as_ref().map_or((0, 0), |x| (x.addr(), x.len()));
+        let written = at
+            .checked_sub(start)
+            .filter(|n| *n <= old as u64)
+            .ok_or_else(|| {
+                format!(
+                    "C left `{}` pointing outside the buffer the host gave it",
+                    b.name
+                )
+            })?;
+        let out = buffer
+            .as_ref()
+            .map_or(Vec::new(), |x| x.bytes()[..written as usize].to_vec());
+        let capacity = capacity as usize;
+        if buffer.is_none() || old != capacity {
+            grow(&budget, old, capacity, &format!("`{}`'s buffer", b.name))?;
+            entry.buffers[index] = Some(Blob::zeroed(capacity));
+            self.in_use = self.in_use - old + capacity;
+        }
+        let entry = self.held_mut(rep, resource).expect("checked above");
+        let buffer = entry.buffers[index].take().expect("made above");
+        point(entry, b, &buffer, &len);
+        entry.buffers[index] = Some(buffer);
+        Ok(out)
+    }
+
     /// The bytes of the struct `rep` holds by value.
     pub(crate) fn value(&self, rep: u32, resource: u32) -> Result<&[u8], String> {
         match &self.entry(rep, resource)?.value {
@@ -408,7 +579,7 @@ impl Handles {
         self.consumable(rep, resource)?;
         let entry = self.entries[rep as usize].take().expect("checked above");
         self.vacant.push(rep);
-        self.in_use -= entry_cost(entry.value.as_ref());
+        self.in_use -= entry.cost();
         if let Some(p) = entry.parent {
             self.consumed_parents.push(p);
         }
@@ -472,7 +643,7 @@ impl Handles {
     fn remove(&mut self, rep: u32, doomed: &mut Doomed) {
         let entry = self.entries[rep as usize].take().expect("a live entry");
         self.vacant.push(rep);
-        self.in_use -= entry_cost(entry.value.as_ref());
+        self.in_use -= entry.cost();
         let parent = entry.parent;
         doomed.0.push(entry);
         if let Some(p) = parent {
@@ -494,7 +665,7 @@ impl Handles {
             }
             let entry = self.entries[rep as usize].take().expect("checked above");
             self.vacant.push(rep);
-            self.in_use -= entry_cost(entry.value.as_ref());
+            self.in_use -= entry.cost();
             let parent = entry.parent;
             doomed.0.push(entry);
             match parent {

@@ -8,6 +8,7 @@ pub mod callback;
 pub mod fast;
 pub mod format;
 pub mod fused;
+pub(crate) mod held;
 pub mod require;
 mod value;
 
@@ -508,7 +509,7 @@ fn new_value_handle<T: DlwitView>(
     own_handle(rep, tag, store)
 }
 
-fn own_handle<T: DlwitView>(
+pub(crate) fn own_handle<T: DlwitView>(
     rep: u32,
     tag: u32,
     store: &mut StoreContextMut<'_, T>,

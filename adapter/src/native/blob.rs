@@ -14,25 +14,46 @@ pub struct Blob {
 impl Blob {
     /// A copy of `bytes`.
     pub fn new(bytes: &[u8]) -> Blob {
-        let words: Box<[UnsafeCell<u64>]> = (0..bytes.len().div_ceil(8).max(1))
+        let mut blob = Blob::zeroed(bytes.len());
+        blob.write(0, bytes);
+        blob
+    }
+
+    /// `len` zero bytes.
+    pub fn zeroed(len: usize) -> Blob {
+        let words: Box<[UnsafeCell<u64>]> = (0..len.div_ceil(8).max(1))
             .map(|_| UnsafeCell::new(0))
             .collect();
-        let blob = Blob {
-            words,
-            len: bytes.len(),
-        };
-        // SAFETY: the words are owned by `blob`, nothing else refers to them
-        // yet, and they span at least `len` bytes.
+        Blob { words, len }
+    }
+
+    /// Writes `bytes` at `offset`, between calls.
+    ///
+    /// # Panics
+    /// When they do not fit.
+    pub fn write(&mut self, offset: usize, bytes: &[u8]) {
+        assert!(
+            offset
+                .checked_add(bytes.len())
+                .is_some_and(|end| end <= self.len)
+        );
+        // SAFETY: in bounds (checked above) of the words `self` owns;
+        // `&mut self` rules out a live borrow from `bytes`, and C writes
+        // them only during a call, never during this one.
         unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), blob.base(), bytes.len());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base().add(offset), bytes.len());
         }
-        blob
     }
 
     fn base(&self) -> *mut u8 {
         // UnsafeCell<u64> has u64's layout; the cells permit writes through
         // this pointer (by C, during a call).
         self.words.as_ptr().cast::<u8>().cast_mut()
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
     }
 
     /// The address C sees for `T *` parameters.

@@ -291,9 +291,17 @@ impl Builder<'_> {
             prefix: &prefix,
             case,
         };
+        let mut accessors = Vec::new();
         for func in &funcs {
-            if let Some(mut f) = self.function(func, &naming) {
+            if annotations::parse(func.docs.contents.as_deref())
+                .0
+                .iter()
+                .any(|a| a.key == "held")
+            {
+                accessors.extend(self.accessor(func));
+            } else if let Some(mut f) = self.function(func, &naming) {
                 f.sig = self.signature(func);
+                self.check_in_place(&f);
                 functions.push(f);
             }
         }
@@ -311,6 +319,7 @@ impl Builder<'_> {
         self.plan.interfaces.push(Interface {
             name: instance,
             functions,
+            accessors,
         });
     }
 
@@ -609,7 +618,12 @@ impl Builder<'_> {
         let mut c_name = format!("struct {} *", name.replace('-', "_"));
         let mut drop = None;
         let mut value = None;
-        let anns = self.annotations(&def.docs, def.span, &["drop", "c", "struct"], "a resource");
+        let anns = self.annotations(
+            &def.docs,
+            def.span,
+            &["drop", "c", "struct", "in-place", "buffers"],
+            "a resource",
+        );
         // `struct` first: it decides the C name and how the destructor is called.
         for ann in anns.iter().filter(|a| a.key == "struct") {
             let Some(record) = self.expect_str(ann, def.span) else {
@@ -635,7 +649,11 @@ impl Builder<'_> {
                 ),
             }
         }
-        for ann in anns.iter().filter(|a| a.key != "struct") {
+        let (in_place, buffers) = self.in_place(&name, value, &anns, def.span);
+        for ann in anns
+            .iter()
+            .filter(|a| matches!(a.key.as_str(), "c" | "drop"))
+        {
             let Some(v) = self.expect_str(ann, def.span) else {
                 continue;
             };
@@ -643,8 +661,12 @@ impl Builder<'_> {
                 c_name = v;
             } else {
                 let location = self.world.locate_doc(def.span, ann.line, "drop");
-                // A struct held by value goes to its destructor by value.
-                let arg = value.map_or(CType::Scalar(Scalar::Ptr), CType::Struct);
+                // A struct held by value goes to its destructor by value,
+                // one held in place by address.
+                let arg = match value {
+                    Some(id) if !in_place => CType::Struct(id),
+                    _ => CType::Scalar(Scalar::Ptr),
+                };
                 drop = Some(self.call(v, vec![arg], CType::Void, location));
             }
         }
@@ -653,6 +675,8 @@ impl Builder<'_> {
             interface,
             c_name,
             value,
+            in_place,
+            buffers,
             drop,
         });
         let r = self.plan.resources.len() - 1;

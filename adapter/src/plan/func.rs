@@ -4,7 +4,7 @@
 
 use super::build::{Builder, Naming, Peeled};
 use super::cproto::{self, Class, Prototype};
-use super::notes::Notes;
+use super::notes::{Fixed, Notes};
 use super::{
     CArg, CType, Capacity, Form, Function, Out, OutKind, Param, PathParam, Results, Ret, Scalar,
     Shape,
@@ -146,6 +146,7 @@ impl Builder<'_> {
             ret_spelling: "void".into(),
             params: Vec::new(),
             fixed: Vec::new(),
+            constants: Vec::new(),
             outs: Vec::new(),
             ret: Ret::Void,
             results: Results {
@@ -729,12 +730,19 @@ impl Builder<'_> {
         }
         for (name, value) in &n.set {
             match find(name, &filled) {
-                Some(j) => match class_ctype(&proto.params[j].0) {
-                    Some(ty @ CType::Scalar(s)) if s.class() == dlwit_ctype::AbiClass::Integer => {
+                Some(j) => match (class_ctype(&proto.params[j].0), value) {
+                    (Some(ty @ CType::Scalar(s)), Fixed::Int(value)) if s.class() == dlwit_ctype::AbiClass::Integer => {
                         filled[j] = true;
                         f.args[j] = CArg { ty, spelling: s.spelling().into(), name: c_name(j) };
                         f.fixed.push((j, *value));
                     }
+                    (_, Fixed::Text(text)) if proto.params[j].0 == (Class::Ptr { input: true }) => {
+                        filled[j] = true;
+                        f.args[j] = CArg { ty: CType::Scalar(Scalar::Ptr), spelling: "const char *".into(), name: c_name(j) };
+                        f.fixed.push((j, super::notes::constant(text)));
+                        f.constants.push((j, text.clone()));
+                    }
+                    (_, Fixed::Text(_)) => self.fail(format!("`{}`: `set` gives a 'text' only to a `const char *` parameter, not `{name}`", f.name), self.note_loc(n, "set", span), ""),
                     _ => self.fail(format!("`{}`: `set` can only fix integer and pointer parameters, not `{name}`", f.name), self.note_loc(n, "set", span), ""),
                 },
                 None => self.fail(format!("`{}`: `set` names `{name}`, which is not a free parameter of the C prototype", f.name), self.note_loc(n, "set", span), ""),

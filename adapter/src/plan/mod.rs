@@ -8,6 +8,7 @@ mod cproto;
 mod expr;
 mod format;
 mod func;
+mod held;
 pub(crate) mod layout;
 mod notes;
 mod print;
@@ -16,6 +17,7 @@ mod results;
 mod sig;
 
 pub use callback::MAX_CALLBACK_ARGS;
+pub use held::{Accessor, Buffer, HeldOp};
 pub use layout::{CStruct, CType, Field, Scalar, StructId};
 pub use require::{Access, CmpOp, HELD, Kind, Load, Num, Op, Operand, Require};
 pub use sig::{Render, Signature, WitType};
@@ -408,6 +410,15 @@ pub struct Resource {
     /// the table's copy, so C may change it in place), and return it by
     /// value; the destructor takes it by value.
     pub value: Option<StructId>,
+    /// Held in place (`@ffi(in-place = true)`, with `struct`): the guest
+    /// makes it (zeroed, by an accessor `held = "new"`), C keeps its
+    /// address across calls (`z_stream`), so C functions take it only by
+    /// address, never own it, never make one, and the destructor takes
+    /// its address.
+    pub in_place: bool,
+    /// In-place structs' pointer fields the host points at buffers of its
+    /// own (`@ffi(buffers = "next-in: avail-in")`).
+    pub buffers: Vec<Buffer>,
     /// The destructor: index into [`Plan::calls`].
     pub drop: Option<usize>,
 }
@@ -540,6 +551,10 @@ pub struct Function {
     pub params: Vec<Param>,
     /// C arguments with fixed values (`set`, and NULL for unused `const T *`).
     pub fixed: Vec<(usize, i64)>,
+    /// Of those, the `const char *` constants (`set = "version = '1.2.13'"`),
+    /// as written: their [`Function::fixed`] value is the address of a copy
+    /// that lives as long as the process.
+    pub constants: Vec<(usize, String)>,
     /// Out-parameters, in C order.
     pub outs: Vec<Out>,
     /// The C return value as data.
@@ -662,6 +677,9 @@ pub struct Interface {
     pub name: String,
     /// Its functions, in source order.
     pub functions: Vec<Function>,
+    /// Its functions the host answers itself from a struct held in place
+    /// (`@ffi(held = ...)`), in source order.
+    pub accessors: Vec<Accessor>,
 }
 
 /// A library as the WIT names it.

@@ -27,6 +27,35 @@ const KEYS: &[&str] = &[
     "copy",
 ];
 
+/// A value `set` gives a C parameter.
+pub(super) enum Fixed {
+    /// An integer (`null` is 0).
+    Int(i64),
+    /// `'text'`: a `const char *` to a NUL-terminated constant.
+    Text(String),
+}
+
+/// The address of a NUL-terminated copy of `text` that lives as long as the
+/// process: one per distinct text, so loading WITs again and again holds
+/// no more than their distinct constants.
+pub(super) fn constant(text: &str) -> i64 {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static TEXTS: Mutex<Option<HashSet<&'static std::ffi::CStr>>> = Mutex::new(None);
+    let owned = std::ffi::CString::new(text).expect("no NUL: checked when read");
+    let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    let texts = texts.get_or_insert_with(HashSet::new);
+    let kept = match texts.get(owned.as_c_str()) {
+        Some(kept) => *kept,
+        None => {
+            let kept: &'static std::ffi::CStr = Box::leak(owned.into_boxed_c_str());
+            texts.insert(kept);
+            kept
+        }
+    };
+    kept.as_ptr() as usize as i64
+}
+
 /// The annotations of one function, read.
 #[derive(Default)]
 pub(super) struct Notes {
@@ -38,7 +67,7 @@ pub(super) struct Notes {
     /// `then = "fn(args)"`: a call made after every successful call.
     pub(super) then: Option<(String, Annotation)>,
     pub(super) free: Option<(String, Annotation)>,
-    pub(super) set: Vec<(String, i64)>,
+    pub(super) set: Vec<(String, Fixed)>,
     pub(super) index: Vec<(String, String)>,
     pub(super) buffer: Option<(String, String, String)>,
     pub(super) length: Option<(String, Annotation)>,
@@ -226,16 +255,24 @@ impl Builder<'_> {
                         ("index", Ok(p)) => n.index = p,
                         (_, Ok(p)) => {
                             for (k, val) in p {
+                                let text = val
+                                    .strip_prefix('\'')
+                                    .and_then(|t| t.strip_suffix('\''))
+                                    .filter(|t| !t.contains(['\'', '\0']));
+                                if let Some(t) = text {
+                                    n.set.push((k, Fixed::Text(t.to_string())));
+                                    continue;
+                                }
                                 let parsed = if val == "null" {
                                     Some(0)
                                 } else {
                                     crate::annotations::parse_int(&val)
                                 };
                                 match parsed.and_then(|i| i64::try_from(i).ok()) {
-                                    Some(i) => n.set.push((k, i)),
+                                    Some(i) => n.set.push((k, Fixed::Int(i))),
                                     None => self.fail(
                                         format!(
-                                            "`set`: `{k}` needs an integer or `null`, got `{val}`"
+                                            "`set`: `{k}` needs an integer, `null` or a 'text', got `{val}`"
                                         ),
                                         loc(),
                                         "",

@@ -1,7 +1,7 @@
 //! The plan as `dlwit plan` prints it: each function's C prototype and how
 //! its WIT parameters map onto C arguments, then every struct's layout.
 
-use super::{CType, Convention, OutKind, Param, Plan, Ret, Scalar, Shape};
+use super::{CType, Convention, HeldOp, OutKind, Param, Plan, Ret, Scalar, Shape};
 use std::fmt::Write;
 
 /// How a path parameter reaches C.
@@ -111,7 +111,10 @@ pub fn render(plan: &Plan) -> String {
                 let _ = writeln!(out, "    after every successful call: {text}");
             }
             for (arg, v) in &f.fixed {
-                let v = if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
+                let text = f.constants.iter().find(|(a, _)| a == arg);
+                let v = if let Some((_, text)) = text {
+                    format!("{text:?}")
+                } else if *v == 0 && f.args[*arg].ty == CType::Scalar(Scalar::Ptr) {
                     "NULL".to_string()
                 } else {
                     v.to_string()
@@ -213,6 +216,28 @@ pub fn render(plan: &Plan) -> String {
                 let _ = writeln!(out, "    error: {}{code}{msg}", e.convention.name());
             }
         }
+        for a in &iface.accessors {
+            let r = &plan.resources[a.resource];
+            let field = |offset: usize| {
+                let s = plan.struct_(r.value.expect("held in place"));
+                let f = s.fields.iter().find(|f| f.offset == offset);
+                f.map_or(String::new(), |f| f.name.clone())
+            };
+            let what = match &a.op {
+                HeldOp::New => format!("makes a new, zeroed `{}`", r.c_name),
+                HeldOp::Get { offset, .. } => format!("reads field `{}`", field(*offset)),
+                HeldOp::Set { offset, .. } => format!("writes field `{}`", field(*offset)),
+                HeldOp::Give(b) => format!(
+                    "copies the bytes into a buffer of its own for `{}` (length in `{}`)",
+                    r.buffers[*b].name, r.buffers[*b].len_name
+                ),
+                HeldOp::Take(b) => format!(
+                    "returns the bytes C wrote into its buffer for `{}`, then gives it `capacity` bytes (length in `{}`)",
+                    r.buffers[*b].name, r.buffers[*b].len_name
+                ),
+            };
+            let _ = writeln!(out, "  {}: answered by the host, which {what}", a.name);
+        }
         out.push('\n');
     }
     for cb in &plan.callbacks {
@@ -236,12 +261,19 @@ pub fn render(plan: &Plan) -> String {
             Some(d) => format!("destroyed by `{}`", plan.calls[d].symbol),
             None => "no destructor".into(),
         };
-        let held = if r.value.is_some() {
-            ", held by value"
-        } else {
-            ""
+        let held = match (r.value, r.in_place) {
+            (Some(_), true) => ", held in place",
+            (Some(_), false) => ", held by value",
+            _ => "",
         };
         let _ = writeln!(out, "resource {} ({}{held}): {drop}", r.name, r.c_name);
+        for b in &r.buffers {
+            let _ = writeln!(
+                out,
+                "  `{}` points into a buffer of the host's, `{}` bytes long",
+                b.name, b.len_name
+            );
+        }
     }
     for s in &plan.structs {
         let _ = writeln!(
