@@ -212,10 +212,8 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 drop: plan.resources[r].drop.map(|d| bindings.calls[d].clone()),
                 set: bindings.set,
             };
-            inst.func_new(&a.name, move |store, _ty, params, results| {
-                host.call(store, params, results)
-            })
-            .map_err(|e| Error::Link(format!("`{}#{}`: {e}", iface.name, a.name)))?;
+            crate::marshal::held::define(&mut inst, host)
+                .map_err(|e| Error::Link(format!("`{}#{}`: {e}", iface.name, a.name)))?;
         }
     }
     Ok(report)

@@ -93,6 +93,25 @@ pub fn guest(name: &str) -> PathBuf {
 pub const TARGET: &str = env!("DLWIT_TEST_TARGET");
 const HOST: &str = env!("DLWIT_TEST_HOST");
 
+/// Whether the tests run under an emulator (cross-built): long runs are
+/// cut short there.
+pub const EMULATED: bool = !const_str_eq(TARGET, HOST);
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The `dlwit` binary, built once (for the tests' target).
 pub fn cli() -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();

@@ -575,6 +575,8 @@ impl Builder<'_> {
                 ..
             } = param
                 && self.plan.resources[resource].value.is_some()
+                // (One held in place is refused whole by `check_in_place`.)
+                && !self.plan.resources[resource].in_place
             {
                 let r = &self.plan.resources[resource];
                 let m = format!(

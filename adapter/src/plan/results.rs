@@ -162,6 +162,7 @@ impl Builder<'_> {
         })
         | Ret::NullableHandle(Shape::Handle { resource, .. }) = ret
             && self.plan.resources[resource].value.is_some()
+            && !self.plan.resources[resource].in_place
         {
             let loc = self.note_loc(n, "c", span);
             self.fail(format!("`{}`: `{}` is held by value, so C must return the struct itself (`{}`), not a pointer", f.name, self.plan.resources[resource].name, self.plan.resources[resource].c_name), loc, "give the C prototype; a resource held by value cannot be `option<T>`");

@@ -4,6 +4,7 @@
 mod cli;
 mod echo;
 mod handles;
+mod held;
 mod hostile_format;
 mod import;
 mod imports;

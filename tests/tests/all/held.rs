@@ -1,0 +1,82 @@
+//! Structs held in place (`@ffi(struct = ..., in-place = true)`): zlib's
+//! `z_stream`, which zlib keeps the address of across calls, made by the
+//! host, its pointer fields pointing only at buffers the host owns.
+
+use dlwit::Libraries;
+use dlwit_tests::{EMULATED, Runner, bindings};
+
+/// The value printed after `label ... = `.
+fn value<'a>(out: &'a str, label: &str) -> &'a str {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no line `{label}` in:\n{out}"));
+    line.split_once("= ").unwrap().1.trim()
+}
+
+fn zstream(case: &[&str]) -> dlwit_tests::Outcome {
+    let b = bindings("wit/zlib.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    Runner::new(&b).run("zstream", case)
+}
+
+/// 64 MiB (8 under emulation) deflated in 64 KiB chunks, each piece of
+/// output inflated by a second stream as it comes: what comes out is what
+/// went in, and the streams' own counters agree.
+#[test]
+fn zlib_streams_deflate_and_inflate_in_chunks() {
+    let mib = if EMULATED { 8 } else { 64 };
+    let out = zstream(&["pipe", &mib.to_string()]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let out = out.stdout;
+    let bytes = mib << 20;
+    assert_eq!(value(&out, "bytes out"), bytes.to_string());
+    assert!(value(&out, "crc32 in").ends_with("same = true"), "{out}");
+    assert_eq!(value(&out, "inflate's last code"), "1", "Z_STREAM_END");
+    let totals = |label: &str| -> (u64, u64) {
+        let line = out.lines().find(|l| l.starts_with(label)).unwrap();
+        let n: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        (n[0], n[1])
+    };
+    let (d_in, d_out) = totals("deflate:");
+    let (i_in, i_out) = totals("inflate:");
+    assert_eq!((d_in, i_out), (bytes as u64, bytes as u64), "{out}");
+    assert_eq!(d_out, i_in, "{out}");
+    assert!(d_out < d_in / 3, "compressed: {out}");
+}
+
+/// The stream's output is exactly the one-shot `compress2`'s, however the
+/// input was cut, and `uncompress` reads it back.
+#[test]
+fn zlib_stream_output_equals_compress2() {
+    let out = zstream(&["one-shot"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "streamed"), "true", "{}", out.stdout);
+    assert_eq!(
+        value(&out.stdout, "uncompress gives the input back"),
+        "true"
+    );
+    let out = zstream(&["corrupt"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "inflate(garbage)"), "-3", "Z_DATA_ERROR");
+}
+
+/// A second `init` (zlib would drop its first state on the floor) and an
+/// output buffer over the store's limit are refused before C runs or
+/// anything is allocated; the host serves the next store.
+#[test]
+fn zlib_stream_misuse_is_refused() {
+    let out = zstream(&["init-twice"]);
+    assert_eq!(value(&out.stdout, "first init"), "0");
+    out.expect_trap(&[
+        "`dlwit:zlib/zlib#[method]deflate-stream.init` (C `deflateInit_` in `libz.so.1`): precondition `self.state == 0` failed",
+    ]);
+    let out = zstream(&["huge-output"]);
+    out.expect_trap(&[
+        "`dlwit:zlib/zlib#[method]deflate-stream.take-output`: `next-out`'s buffer of 4294967295 bytes, over the store's limit of 67108864 bytes",
+    ]);
+    let out = zstream(&["one-shot"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+}
