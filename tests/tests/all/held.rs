@@ -80,3 +80,53 @@ fn zlib_stream_misuse_is_refused() {
     let out = zstream(&["one-shot"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
 }
+
+fn bz(case: &[&str]) -> dlwit_tests::Outcome {
+    let b = bindings("wit/bzip2.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    Runner::new(&b).run("bz-demo", case)
+}
+
+/// bzip2's streaming API: 16 MiB (4 under emulation) compressed in chunks,
+/// each piece of output decompressed as it comes, both `bz_stream`s held
+/// by the host; corrupt input and a second `init` are refused.
+#[test]
+fn bzip2_streams_compress_and_decompress_in_chunks() {
+    let mib: u64 = if EMULATED { 4 } else { 16 };
+    let out = bz(&["pipe", &mib.to_string()]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let out = out.stdout;
+    let bytes = (mib << 20).to_string();
+    assert_eq!(value(&out, "magic"), "BZh");
+    assert_eq!(value(&out, "bytes in"), bytes);
+    assert_eq!(
+        value(&out, "bytes out"),
+        format!("{bytes} (total-out {bytes})")
+    );
+    assert_eq!(
+        value(&out, "decompressor's last code"),
+        "4",
+        "BZ_STREAM_END"
+    );
+    assert_eq!(value(&out, "same"), "true");
+    let packed: u64 = value(&out, "packed")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(packed < (mib << 20) / 4, "{out}");
+
+    let out = bz(&["corrupt"]);
+    assert_eq!(
+        value(&out.stdout, "decompress(garbage)"),
+        "-5",
+        "BZ_DATA_ERROR_MAGIC"
+    );
+    let out = bz(&["init-twice"]);
+    assert_eq!(value(&out.stdout, "first init"), "0");
+    out.expect_trap(&[
+        "`dlwit:bzip2/bzip2#[method]compressor.init` (C `BZ2_bzCompressInit` in `libbz2.so.1.0`): precondition `self.state == 0` failed",
+    ]);
+    let out = bz(&["pipe", "1"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+}
