@@ -116,6 +116,8 @@ pub enum Item {
         c_name: String,
         /// Its destructor.
         drop: Option<String>,
+        /// A struct the host holds in place (`z_stream`).
+        held: Option<Held>,
     },
     /// A function.
     Func {
@@ -184,6 +186,37 @@ impl Item {
             _ => None,
         }
     }
+}
+
+/// A struct C reads, writes and keeps the address of through `T *`
+/// (`z_stream`), as a resource the host holds in place: the guest makes it
+/// zeroed, reads its plain fields, and hands bytes in and takes C's output
+/// through its `next_x`/`avail_x` buffer pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    /// The record of its fields.
+    pub record: String,
+    /// Buffer pairs: the pointer field's and the length field's WIT names,
+    /// the length's type, and whether the guest gives (`next_in`) or takes
+    /// (`next_out`) bytes through it (both when the name does not say).
+    pub buffers: Vec<HeldBuffer>,
+    /// Plain fields (no pointer): WIT name and type, each with a getter.
+    pub getters: Vec<(String, WitTy)>,
+}
+
+/// One pointer field the host points at a buffer of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldBuffer {
+    /// The pointer field (`next-in`).
+    pub ptr: String,
+    /// Its length field (`avail-in`).
+    pub len: String,
+    /// The length's type.
+    pub len_ty: WitTy,
+    /// The guest hands bytes in.
+    pub give: bool,
+    /// The guest takes what C wrote.
+    pub take: bool,
 }
 
 /// A C type spelling as a key: no `struct `, no spaces.
@@ -270,7 +303,12 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("C may read and write it") {
         (
             "C may read and write it",
-            "caller-owned structs (issue 18.1) or in/out pointers (issue 18.2), or an overlay function",
+            "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct each function takes first), in/out pointers (issue 18.2), or an overlay function",
+        )
+    } else if has("packed or over-aligned") {
+        (
+            "a packed or over-aligned struct",
+            "an overlay record with explicit padding fields, checked with `dlwit check --verify-layout`",
         )
     } else if has("a pointer of unknown length") {
         (

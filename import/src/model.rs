@@ -80,6 +80,10 @@ pub struct Struct {
     pub base: String,
     /// `None` when incomplete (opaque).
     pub fields: Option<Vec<Field>>,
+    /// Laid out naturally (every field at a multiple of its alignment, the
+    /// struct aligned as its most aligned field): not `packed` or
+    /// `aligned(N)`, which a record cannot describe.
+    pub natural: bool,
     /// The struct has a typedef of its own.
     pub has_typedef: bool,
     /// Other typedef names of it (`Texture2D` for `Texture`).

@@ -355,6 +355,7 @@ impl Reader {
                         },
                         base: tag,
                         fields: None,
+                        natural: true,
                         has_typedef: false,
                         aliases: Vec::new(),
                         in_headers,
@@ -367,9 +368,21 @@ impl Reader {
         // A struct may point to itself: read its fields once.
         self.reading.insert(key.clone());
         let mut fields = Vec::new();
+        // Natural layout: each field at a multiple of its alignment, and the
+        // struct aligned as its most aligned field (not `packed`, not
+        // `aligned(N)`), the layout a record describes.
+        let mut natural = true;
+        let mut most = 1;
         for c in d.get_children() {
             match c.get_kind() {
                 EntityKind::FieldDecl => {
+                    let align = c.get_type().and_then(|t| t.get_alignof().ok());
+                    if let Some(a) = align {
+                        most = most.max(a);
+                        if let (false, Ok(bits)) = (c.is_bit_field(), c.get_offset_of_field()) {
+                            natural &= bits % (8 * a) == 0;
+                        }
+                    }
                     let ty = c.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
                     fields.push(Field {
                         name: c.get_name().unwrap_or_default(),
@@ -400,9 +413,11 @@ impl Reader {
             }
         }
         self.reading.remove(&key);
+        natural &= d.get_type().and_then(|t| t.get_alignof().ok()) == Some(most);
         let doc = doc_of(&d);
         let s = self.model.structs.get_mut(&key).expect("registered");
         s.fields = Some(fields);
+        s.natural = natural;
         s.doc = s.doc.take().or(doc);
         key
     }

@@ -3,7 +3,7 @@
 //! other items, interfaces of callbacks and worlds, and the summary.
 
 use crate::check::cross_check;
-use crate::items::{Generated, Item, WitTy, ctype_key, prelude_order, prelude_uses};
+use crate::items::{Generated, Held, Item, WitTy, ctype_key, prelude_order, prelude_uses};
 use crate::model::Model;
 use crate::names::ident;
 use crate::overlay::{Overlay, OverlayItem};
@@ -209,12 +209,84 @@ fn item_types(item: &Item) -> Vec<&WitTy> {
         Item::Func {
             params, results, ..
         } => params.iter().map(|p| &p.1).chain(results.iter()).collect(),
+        Item::Resource {
+            held: Some(held), ..
+        } => held
+            .buffers
+            .iter()
+            .map(|b| &b.len_ty)
+            .chain(held.getters.iter().map(|g| &g.1))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A struct held in place: its resource, with the constructor, the
+/// buffers' `give`/`take` and a getter per plain field.
+fn render_held(
+    s: &mut String,
+    name: &str,
+    c_name: &str,
+    drop: Option<&str>,
+    held: &Held,
+    renames: &HashMap<String, String>,
+) {
+    let c = c_name.trim_end_matches('*').trim();
+    s.push_str(&format!(
+        "\n  /// `{c}`, held by the host in place: C reads and writes it and may keep its\n  /// address between calls. Make one (zeroed), pass it to C, read its fields.\n"
+    ));
+    if !held.buffers.is_empty() {
+        s.push_str("  /// Its pointers point into buffers the host owns: hand bytes in with\n  /// `give-*` and take what C wrote with `take-*`.\n");
+    }
+    let record = renames.get(&held.record).unwrap_or(&held.record);
+    let drop = match drop {
+        Some(d) => format!(", drop = \"{d}\""),
+        None => {
+            s.push_str("  /// No destructor was found: the guest must end it with the library's\n  /// function, or name one with `--drop` (C's state leaks otherwise).\n");
+            String::new()
+        }
+    };
+    s.push_str(&format!(
+        "  /// @ffi(struct = \"{record}\", in-place = true{drop})\n"
+    ));
+    if !held.buffers.is_empty() {
+        let pairs: Vec<String> = held
+            .buffers
+            .iter()
+            .map(|b| format!("{}: {}", b.ptr, b.len))
+            .collect();
+        s.push_str(&format!("  /// @ffi(buffers = \"{}\")\n", pairs.join(", ")));
+    }
+    s.push_str(&format!("  resource {name} {{\n"));
+    s.push_str("    /// A new, zeroed struct.\n    /// @ffi(held = \"new\")\n    constructor();\n");
+    for b in &held.buffers {
+        if b.give {
+            s.push_str(&format!(
+                "    /// Points `{0}` at a host copy of `data`, `{1}` its length.\n    /// @ffi(held = \"give {0}\")\n    give-{0}: func(data: list<u8>);\n",
+                b.ptr, b.len
+            ));
+        }
+        if b.take {
+            s.push_str(&format!(
+                "    /// What C wrote at `{0}` since the last call; then `{0}` points at\n    /// `capacity` bytes of the host's, `{1}` their count.\n    /// @ffi(held = \"take {0}\")\n    take-{0}: func(capacity: {2}) -> list<u8>;\n",
+                b.ptr,
+                b.len,
+                b.len_ty.render(renames)
+            ));
+        }
+    }
+    for (f, t) in &held.getters {
+        s.push_str(&format!(
+            "    /// @ffi(held = \"get {f}\")\n    {}: func() -> {};\n",
+            ident(f),
+            t.render(renames)
+        ));
+    }
+    s.push_str("  }");
 }
 
 fn render_item(
@@ -291,6 +363,13 @@ fn render_item(
             name: n,
             c_name,
             drop,
+            held: Some(held),
+        } => render_held(&mut s, &name(n), c_name, drop.as_deref(), held, renames),
+        Item::Resource {
+            name: n,
+            c_name,
+            drop,
+            held: None,
         } => {
             s.push('\n');
             match drop {

@@ -68,6 +68,23 @@ impl Mapper<'_> {
     /// record carries).
     fn spell(&self, ty: &Ty) -> String {
         match &ty.kind {
+            // `z_streamp`: a pointer to a struct held in place, spelled as
+            // one (a typedef's name would read as the struct by value).
+            Kind::Ptr(p)
+                if self
+                    .handle_of(ty)
+                    .is_some_and(|r| self.is_held(&r) && ty.typedef.is_some()) =>
+            {
+                let Kind::Struct(k) = &p.kind else {
+                    unreachable!("a handle points at a struct")
+                };
+                let c = &self.model.structs[k].c_name;
+                if p.is_const {
+                    format!("const {c} *")
+                } else {
+                    format!("{c} *")
+                }
+            }
             Kind::Struct(k) => {
                 let c = &self.model.structs[k].c_name;
                 if ty.is_const {
@@ -89,6 +106,13 @@ impl Mapper<'_> {
             }
             _ => ty.spelling.clone(),
         }
+    }
+
+    /// Whether resource `r` is a struct held in place.
+    fn is_held(&self, r: &str) -> bool {
+        self.items
+            .iter()
+            .any(|i| matches!(i, Item::Resource { name, held: Some(_), .. } if name == r))
     }
 
     /// The resource a pointer type points to.
@@ -132,7 +156,9 @@ impl Mapper<'_> {
             match &ty.kind {
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
-                        if destroys.as_deref() == Some(r.as_str()) {
+                        // A struct held in place is the guest's to drop: C
+                        // ends it, the host frees it.
+                        if destroys.as_deref() == Some(r.as_str()) && !self.is_held(&r) {
                             params.push(in_param(WitTy::Named(r)));
                             notes.push(format!(
                                 "Destroys `{cname}`: the handle is gone after the call."

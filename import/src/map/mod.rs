@@ -57,6 +57,9 @@ struct Mapper<'a> {
     enums: HashMap<String, TypeState>,
     /// Struct key → (resource WIT name, index in `resources`).
     resources: HashMap<String, String>,
+    /// Struct key → the WIT name its record gets, when not its own (the
+    /// fields of a struct held in place: `z-stream-fields`).
+    record_names: HashMap<String, String>,
     resource_drop: HashMap<String, String>,
     /// Per function name: the resource it destroys.
     destructors: HashMap<String, String>,
@@ -190,6 +193,7 @@ pub fn items(
         structs: HashMap::new(),
         enums: HashMap::new(),
         resources: HashMap::new(),
+        record_names: HashMap::new(),
         resource_drop: HashMap::new(),
         destructors: HashMap::new(),
         extra_drops: overlay

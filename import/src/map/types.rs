@@ -5,7 +5,7 @@ use super::{
     selected, skip, unmappable, uses,
 };
 use crate::exports::Exports;
-use crate::items::{Case, Category, Item, WitTy, ctype_key};
+use crate::items::{Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
 use crate::model::{Enum, Function, Kind, Ty};
 use crate::names::{common_prefix, kebab, norm};
 use std::collections::{BTreeMap, HashSet};
@@ -38,6 +38,7 @@ impl Mapper<'_> {
                 name,
                 c_name,
                 drop: None,
+                held: None,
             });
         }
         // Incomplete structs used only through `struct s *`.
@@ -62,14 +63,22 @@ impl Mapper<'_> {
                         name,
                         c_name: format!("{} *", s.c_name),
                         drop: None,
+                        held: None,
                     });
                 }
             }
         }
+        self.held_structs();
         // Destructors: `--drop`, else a one-parameter function named like one.
         let exported = |f: &Function| exports.is_none_or(|e| e.symbols.contains(&f.name));
         for item in &mut self.items {
-            let Item::Resource { name, c_name, drop } = item else {
+            let Item::Resource {
+                name,
+                c_name,
+                drop,
+                held,
+            } = item
+            else {
                 continue;
             };
             let key = self
@@ -107,6 +116,9 @@ impl Mapper<'_> {
             candidates.sort_by_key(|n| (n.len(), n.clone()));
             let chosen = match given {
                 Some((_, f)) => (!f.is_empty()).then(|| f.clone()),
+                // A struct held in place may be ended several ways
+                // (`deflateEnd`, `inflateEnd`): only an only one is sure.
+                None if held.is_some() && candidates.len() > 1 => None,
                 None => candidates.first().cloned(),
             };
             for c in candidates.iter().chain(&chosen) {
@@ -116,6 +128,113 @@ impl Mapper<'_> {
                 self.resource_drop.insert(name.clone(), d.clone());
             }
             *drop = chosen;
+        }
+    }
+
+    /// Structs C reads and writes through `S *`, each the first parameter
+    /// of the functions that take it, one of which initialises it
+    /// (`z_stream`, `bz_stream`), and never passed or returned by value,
+    /// returned, or written through `S **`: resources the host holds in
+    /// place. A struct passed after another
+    /// object (`deflateSetHeader(strm, head)`) is left alone: C may keep
+    /// its address inside that object, which would outlive it.
+    fn held_structs(&mut self) {
+        let mut first: Vec<String> = Vec::new();
+        let mut other: HashSet<String> = HashSet::new();
+        let struct_of = |ty: &Ty| match &ty.kind {
+            Kind::Ptr(p) => match &p.kind {
+                Kind::Struct(k) => Some((k.clone(), p.is_const)),
+                _ => None,
+            },
+            _ => None,
+        };
+        for f in self
+            .model
+            .functions
+            .iter()
+            .filter(|f| selected(self.opts, &f.name))
+        {
+            let lead = f
+                .params
+                .first()
+                .and_then(|p| struct_of(&p.1))
+                .map(|(k, _)| k);
+            for (i, (_, ty)) in f.params.iter().enumerate() {
+                match struct_of(ty) {
+                    Some((k, false)) if i == 0 => {
+                        if !first.contains(&k) {
+                            first.push(k);
+                        }
+                    }
+                    Some((k, _)) if lead.as_ref() == Some(&k) => {}
+                    Some((k, _)) => {
+                        other.insert(k);
+                    }
+                    None => mark_other(ty, &mut other),
+                }
+            }
+            mark_other(&f.ret, &mut other);
+            if let Some((k, _)) = struct_of(&f.ret) {
+                other.insert(k);
+            }
+        }
+        // C initialises such a struct itself (`deflateInit_`,
+        // `BZ2_bzCompressInit`): a struct C hands out
+        // (`sqlite3_index_info`, with private memory after it) never comes
+        // zeroed from its caller.
+        let initialised = |key: &str| {
+            self.model.functions.iter().any(|f| {
+                f.params
+                    .first()
+                    .and_then(|p| struct_of(&p.1))
+                    .is_some_and(|(k, _)| k == key)
+                    && crate::names::words(&f.name)
+                        .iter()
+                        .any(|w| w.starts_with("init"))
+            })
+        };
+        // So is a stream by the `next_in`/`avail_in` convention of zlib,
+        // bzip2 and liblzma (`lzma_stream`, set up by `lzma_easy_encoder`).
+        let stream = |key: &str| {
+            let fields = self.model.structs[key].fields.iter().flatten();
+            let names: Vec<&str> = fields.map(|f| f.name.as_str()).collect();
+            names.contains(&"next_in") && names.contains(&"avail_in")
+        };
+        first.retain(|k| initialised(k) || stream(k));
+        for key in first {
+            let s = &self.model.structs[&key];
+            if other.contains(&key)
+                || self.resources.contains_key(&key)
+                || s.fields.is_none()
+                || s.base.is_empty()
+                || !selected(self.opts, &s.base)
+            {
+                continue;
+            }
+            let (base, c_name) = (kebab(&s.base), s.c_name.clone());
+            let fields = s.fields.clone().unwrap_or_default();
+            let name = self.unique(base.clone());
+            let record = self.unique(format!("{base}-fields"));
+            self.record_names.insert(key.clone(), record.clone());
+            let Ok(WitTy::Named(record)) = self.struct_ty(&key) else {
+                continue;
+            };
+            let Some(Item::Record { fields: wit, .. }) = self
+                .items
+                .iter()
+                .find(|i| i.type_name() == Some(record.as_str()))
+            else {
+                continue;
+            };
+            let wit = wit.clone();
+            let held = held_of(record, &fields, &wit);
+            self.resources.insert(key, name.clone());
+            self.items.push(Item::Resource {
+                name,
+                c_name: format!("{c_name} *"),
+                drop: None,
+                held: Some(held),
+            });
         }
     }
 
@@ -267,7 +386,7 @@ impl Mapper<'_> {
         }
         let s = self.model.structs[key].clone();
         self.structs.insert(key.into(), TypeState::InProgress);
-        let result = self.record(&s);
+        let result = self.record(key, &s);
         let state = match &result {
             Ok(t) => TypeState::Done(t.clone()),
             Err(sk) => {
@@ -284,7 +403,7 @@ impl Mapper<'_> {
         result
     }
 
-    fn record(&mut self, s: &crate::model::Struct) -> Result<WitTy, Skip> {
+    fn record(&mut self, key: &str, s: &crate::model::Struct) -> Result<WitTy, Skip> {
         if s.base.is_empty() {
             return Err(skip("an anonymous struct", Category::Other));
         }
@@ -297,6 +416,7 @@ impl Mapper<'_> {
         if fields.is_empty() {
             return Err(skip("an empty struct", Category::Other));
         }
+
         let mut out = Vec::new();
         let mut names = HashSet::new();
         for f in fields {
@@ -317,7 +437,16 @@ impl Mapper<'_> {
             }
             out.push((name, ty));
         }
-        let name = self.unique(kebab(&s.base));
+        if !s.natural {
+            return Err(skip(
+                "packed or over-aligned (`packed`, `aligned(N)`): a record has C's natural layout",
+                Category::Other,
+            ));
+        }
+        let name = match self.record_names.remove(key) {
+            Some(name) => name,
+            None => self.unique(kebab(&s.base)),
+        };
         let mut doc = s.doc.clone();
         if out.iter().any(|(_, t)| holds_ptr(t)) {
             let note = "Holds C pointers as `ptr`: a guest can forge them. Wrap it in a resource in the overlay when C owns what they point to.";
@@ -351,5 +480,65 @@ impl Mapper<'_> {
             }
             other => Err(unmappable(other)),
         }
+    }
+}
+
+/// Marks every struct `ty` names by value, or through `S **`, in `other`.
+fn mark_other(ty: &Ty, other: &mut HashSet<String>) {
+    match &ty.kind {
+        Kind::Struct(k) => {
+            other.insert(k.clone());
+        }
+        Kind::Ptr(p) => {
+            if let Kind::Ptr(pp) = &p.kind
+                && let Kind::Struct(k) = &pp.kind
+            {
+                other.insert(k.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The resource a struct held in place becomes: its `next_x` pointer
+/// fields with an integer `avail_x` beside them are buffers (given when
+/// `x` is `in`, taken when `out`, else both), its other plain fields have
+/// getters.
+fn held_of(record: String, fields: &[crate::model::Field], wit: &[(String, WitTy)]) -> Held {
+    let mut buffers = Vec::new();
+    for (f, (ptr, _)) in fields.iter().zip(wit) {
+        let Some(x) = f.name.strip_prefix("next_") else {
+            continue;
+        };
+        if !matches!(f.ty.kind, Kind::Ptr(_)) {
+            continue;
+        }
+        let len = fields.iter().zip(wit).find(|(g, _)| {
+            g.name == format!("avail_{x}") && matches!(g.ty.kind, Kind::Scalar(c) if c.scalar().class() == dlwit_ctype::AbiClass::Integer && c.scalar() != dlwit_ctype::Scalar::Ptr)
+        });
+        if let Some((_, (len, len_ty))) = len {
+            let (give, take) = match x {
+                "in" => (true, false),
+                "out" => (false, true),
+                _ => (true, true),
+            };
+            buffers.push(HeldBuffer {
+                ptr: ptr.clone(),
+                len: len.clone(),
+                len_ty: len_ty.clone(),
+                give,
+                take,
+            });
+        }
+    }
+    let getters = wit
+        .iter()
+        .filter(|(_, t)| matches!(t, WitTy::Builtin(b) if b != "ptr"))
+        .cloned()
+        .collect();
+    Held {
+        record,
+        buffers,
+        getters,
     }
 }
