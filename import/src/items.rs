@@ -436,7 +436,15 @@ mod tests {
         assert!(
             remedy("C may read and write it", Category::Pointers)
                 .1
-                .contains("issue 18.1")
+                .contains("in-place = true")
+        );
+        assert_eq!(
+            remedy(
+                "`struct s`: packed or over-aligned (`packed`, `aligned(N)`): a record has C's natural layout",
+                Category::Other
+            )
+            .0,
+            "a packed or over-aligned struct"
         );
     }
 }

@@ -6,7 +6,12 @@
 //! - `attach PATH`: SQL naming PATH itself (`ATTACH`, `VACUUM INTO`) on an
 //!   in-memory database;
 //! - `memory`: sqlite `open` of `:memory:` and of `""` (a temporary
-//!   database), which are no paths.
+//!   database), which are no paths;
+//! - `fwrite PATH`: a `FILE *` made with `fopen(PATH, "wb")`, two lines
+//!   written with `fputs`, then `ftell`, `fflush`, `fclose`;
+//! - `fread PATH`: `fopen(PATH, "rb")`, then `fread` of what is there,
+//!   `feof`, a `fseek` back to 5 and `fread` of 4 bytes (the stream is
+//!   dropped: the host runs `fclose`).
 //!
 //! It prints `done: ...` after the call; a refused call traps, so that
 //! line is missing.
@@ -17,7 +22,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::libc::libc::{self, Errno};
+use dlwit::libc::libc::{self, Errno, File};
 use dlwit::sqlite::sqlite::{Connection, OpenFlags as DbFlags};
 
 fn sqlite(path: &str) -> String {
@@ -45,6 +50,34 @@ fn attach(path: &str) -> String {
     format!("attach: {attach}; vacuum: {vacuum}")
 }
 
+fn fwrite(path: &str) -> String {
+    let f = match File::create(path) {
+        Ok(f) => f,
+        Err(e) => return format!("Err({})", e.name().to_uppercase()),
+    };
+    let a = File::puts("line one\n", &f);
+    let b = File::puts("line two\n", &f);
+    let at = File::tell(&f).map_err(|e| e.name());
+    let flushed = File::flush(&f).is_ok();
+    format!("puts {a} {b}, tell {at:?}, flush {flushed}, close {}", File::close(f))
+}
+
+fn fread(path: &str) -> String {
+    let f = match File::open_read(path) {
+        Ok(f) => f,
+        Err(e) => return format!("Err({})", e.name().to_uppercase()),
+    };
+    let all = File::read(&f, 1000);
+    let eof = File::eof(&f);
+    let seek = File::seek(&f, 5, 0).is_ok();
+    let word = File::read(&f, 4);
+    format!(
+        "{:?}, eof {eof}, seek {seek}, then {:?}",
+        String::from_utf8_lossy(&all),
+        String::from_utf8_lossy(&word)
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map_or("", String::as_str);
@@ -56,6 +89,8 @@ fn main() {
         "sqlite" => sqlite(path),
         "memory" => format!("{} {}", sqlite(":memory:"), sqlite("")),
         "attach" => attach(path),
+        "fwrite" => fwrite(path),
+        "fread" => fread(path),
         other => panic!("unknown case `{other}`"),
     };
     println!("done: {case} {path} -> {result}");

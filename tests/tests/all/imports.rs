@@ -25,6 +25,7 @@ fn wits() -> Vec<(&'static str, Libraries)> {
         ("wit/libm.wit", Libraries::default()),
         ("wit/libc.wit", Libraries::default()),
         ("wit/zlib.wit", Libraries::default()),
+        ("wit/bzip2.wit", Libraries::default()),
         ("wit/sqlite.wit", Libraries::default()),
         ("tests/wit/echo.wit", fixture()),
         ("tests/wit/handles.wit", fixture()),

@@ -370,3 +370,57 @@ fn good_paths_reach_c_as_the_host_paths_of_the_same_files() {
         "open: 14 unable to open database file"
     );
 }
+
+const FOPEN_READ: &str =
+    "dlwit: `dlwit:libc/libc#[static]file.open-read` (C `fopen` in `libc.so.6`)";
+const FOPEN_CREATE: &str =
+    "dlwit: `dlwit:libc/libc#[static]file.create` (C `fopen` in `libc.so.6`)";
+
+/// A `FILE *` round trip: a stream made by `fopen` in the guest's
+/// directory, written with `fputs`, read back with `fread` after `fseek`;
+/// the mode is the WIT's, not the guest's; the file is on the host. Outside
+/// the directory, or writing in one given read-only, is refused.
+#[test]
+fn a_file_stream_round_trip_in_the_guests_directory() {
+    let _serial = sqlite_serial();
+    let t = tree("stdio");
+    let inside = t.join("in");
+    let data = [(inside.as_path(), "/data", true)];
+    assert_eq!(
+        done("fwrite", "/data/notes.txt", &data),
+        "puts 1 1, tell Ok(18), flush true, close 0"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("in/notes.txt")).unwrap(),
+        "line one\nline two\n"
+    );
+    assert_eq!(
+        done("fread", "/data/notes.txt", &data),
+        "\"line one\\nline two\\n\", eof 1, seek true, then \"one\\n\""
+    );
+    assert_eq!(done("fread", "/data/missing", &data), "Err(ENOENT)");
+
+    refused(
+        "fread",
+        "/data/../out/secret",
+        &data,
+        &format!(
+            "{FOPEN_READ}: path argument `pathname` (`/data/../out/secret`): not in a directory the guest was given"
+        ),
+    );
+    let ro = [(inside.as_path(), "/ro", false)];
+    assert!(done("fread", "/ro/notes.txt", &ro).starts_with("\"line one"));
+    refused(
+        "fwrite",
+        "/ro/notes.txt",
+        &ro,
+        &format!(
+            "{FOPEN_CREATE}: path argument `pathname` (`/ro/notes.txt`): `/ro` was given read-only, and this function may write"
+        ),
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("in/notes.txt")).unwrap(),
+        "line one\nline two\n",
+        "not emptied"
+    );
+}
