@@ -133,6 +133,9 @@ pub enum Item {
         params: Vec<(String, WitTy)>,
         /// Result values (none, one, or a tuple).
         results: Vec<WitTy>,
+        /// Parameters C changes in place, read back after the call
+        /// (`@ffi(inout = ...)`): structs of plain data through `S *`.
+        inout: Vec<String>,
     },
     /// Something that could not be mapped.
     Skipped {
@@ -304,6 +307,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         (
             "C may read and write it",
             "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct each function takes first), in/out pointers (issue 18.2), or an overlay function",
+        )
+    } else if has("named like a destructor") {
+        (
+            "frees a pointer it is given",
+            "an overlay function taking a resource whose destructor this is, or nothing: it frees C's own memory",
         )
     } else if has("packed or over-aligned") {
         (

@@ -387,6 +387,7 @@ fn render_item(
             doc,
             params,
             results,
+            inout,
             ..
         } => {
             for d in doc {
@@ -398,6 +399,9 @@ fn render_item(
                 proto = word.replace_all(&proto, regex::NoExpand(to)).into_owned();
             }
             s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(&proto)));
+            if !inout.is_empty() {
+                s.push_str(&format!("  /// @ffi(inout = \"{}\")\n", inout.join(", ")));
+            }
             let ps = params
                 .iter()
                 .map(|(p, t)| format!("{}: {}", ident(p), t.render(renames)))

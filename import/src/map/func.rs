@@ -1,8 +1,8 @@
 //! Functions: parameters, lists, out-parameters, handles and results.
 
 use super::{
-    CONSTRUCTOR_WORDS, Mapper, Skip, builtin, handle_key, int_of_enum, is_int, join_decl,
-    looks_like_count, selected, skip, unmappable,
+    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, Mapper, Skip, builtin, handle_key, int_of_enum, is_int,
+    join_decl, looks_like_count, selected, skip, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -43,7 +43,7 @@ impl Mapper<'_> {
             self.signature(f)
         };
         match result {
-            Ok((params, results, proto, notes)) => {
+            Ok((params, results, proto, notes, inout)) => {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
@@ -55,6 +55,7 @@ impl Mapper<'_> {
                     doc,
                     params,
                     results,
+                    inout,
                 });
             }
             Err(s) => {
@@ -108,6 +109,28 @@ impl Mapper<'_> {
         }
     }
 
+    /// Whether struct `key` is plain data: complete, and nothing in it
+    /// (nested structs and arrays included) is a pointer, so C can neither
+    /// hand the guest an address through it nor follow one the guest chose.
+    fn plain(&self, key: &str) -> bool {
+        fn plain_ty(m: &Mapper<'_>, ty: &Ty, depth: usize) -> bool {
+            match &ty.kind {
+                Kind::Scalar(c) => c.scalar() != dlwit_ctype::Scalar::Ptr,
+                Kind::Enum(_) => true,
+                Kind::Array(t, _) => plain_ty(m, t, depth),
+                Kind::Struct(k) if depth < 16 => m.model.structs[k]
+                    .fields
+                    .as_ref()
+                    .is_some_and(|fs| fs.iter().all(|f| plain_ty(m, &f.ty, depth + 1))),
+                _ => false,
+            }
+        }
+        let s = &self.model.structs[key];
+        s.fields
+            .as_ref()
+            .is_some_and(|fs| !fs.is_empty() && fs.iter().all(|f| plain_ty(self, &f.ty, 0)))
+    }
+
     /// Whether resource `r` is a struct held in place.
     fn is_held(&self, r: &str) -> bool {
         self.items
@@ -124,7 +147,16 @@ impl Mapper<'_> {
     fn signature(
         &mut self,
         f: &Function,
-    ) -> Result<(Vec<(String, WitTy)>, Vec<WitTy>, String, Vec<String>), Skip> {
+    ) -> Result<
+        (
+            Vec<(String, WitTy)>,
+            Vec<WitTy>,
+            String,
+            Vec<String>,
+            Vec<String>,
+        ),
+        Skip,
+    > {
         // C parameter names: unnamed or clashing ones get `pN`.
         let mut cnames: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
@@ -139,6 +171,30 @@ impl Mapper<'_> {
         let mut params = Vec::new();
         let mut outs: Vec<Option<WitTy>> = Vec::new();
         let mut notes = Vec::new();
+        let mut inout = Vec::new();
+        // A function that takes an object may keep a struct's address in
+        // it (`deflateSetHeader(strm, head)`): no struct is lent to it.
+        let takes_object = f.params.iter().any(|(_, t)| self.handle_of(t).is_some());
+        // `UnloadImageColors(Color *colors)`, `UnloadCodepoints(int *)`:
+        // C frees what its first pointer points at, which must then be C's
+        // own memory, never a copy dlwit made.
+        if let Some((_, ty)) = f.params.first()
+            && matches!(&ty.kind, Kind::Ptr(p) if !p.is_const)
+            && self.handle_of(ty).is_none()
+            && crate::names::words(&f.name).iter().any(|w| {
+                DESTRUCTOR_WORDS
+                    .iter()
+                    .any(|d| w.starts_with(d) || w.ends_with(d))
+            })
+        {
+            return Err(skip(
+                format!(
+                    "named like a destructor, so it frees `{}`, which only C's own memory can be",
+                    cnames[0]
+                ),
+                Category::Pointers,
+            ));
+        }
         let destroys = self.destructors.get(&f.name).cloned();
         let mut i = 0;
         while i < f.params.len() {
@@ -215,6 +271,15 @@ impl Mapper<'_> {
                             Kind::Enum(k) => {
                                 let t = int_of_enum(&self.model.enums[k]);
                                 outs.push(Some(t));
+                            }
+                            // A struct of plain data C reads and writes
+                            // (`UpdateCamera(Camera *camera)`, `stat`'s
+                            // `buf`): a copy in, read back after the call.
+                            Kind::Struct(k) if !takes_object && self.plain(k) => {
+                                let rec = self.struct_ty(k)?;
+                                params.push(in_param(rec.clone()));
+                                outs.push(Some(rec));
+                                inout.push(wit_name.clone());
                             }
                             Kind::Ptr(inner) => match self.handle_of(pointee) {
                                 Some(r) => outs.push(Some(WitTy::Named(r))),
@@ -350,7 +415,7 @@ impl Mapper<'_> {
                 args.join(", ")
             }
         );
-        Ok((params, results, proto, notes))
+        Ok((params, results, proto, notes, inout))
     }
 
     /// A value passed or returned by value.
