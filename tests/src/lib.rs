@@ -462,3 +462,13 @@ pub fn golden(path: &str, actual: &str) {
         );
     }
 }
+
+/// The value a guest printed after `label ... = ` (on the first line that
+/// starts with `label`).
+pub fn value<'a>(out: &'a str, label: &str) -> &'a str {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no line `{label}` in:\n{out}"));
+    line.split_once("= ").unwrap().1.trim()
+}

@@ -3,16 +3,7 @@
 //! host, its pointer fields pointing only at buffers the host owns.
 
 use dlwit::Libraries;
-use dlwit_tests::{EMULATED, Runner, bindings};
-
-/// The value printed after `label ... = `.
-fn value<'a>(out: &'a str, label: &str) -> &'a str {
-    let line = out
-        .lines()
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no line `{label}` in:\n{out}"));
-    line.split_once("= ").unwrap().1.trim()
-}
+use dlwit_tests::{EMULATED, Runner, bindings, value};
 
 fn zstream(case: &[&str]) -> dlwit_tests::Outcome {
     let b = bindings("wit/zlib.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));

@@ -2,7 +2,7 @@
 //! and what they print is checked against values computed here.
 
 use dlwit::Libraries;
-use dlwit_tests::{Runner, TempDir, bindings};
+use dlwit_tests::{Runner, TempDir, bindings, value};
 
 fn run(lib: &str) -> String {
     run_in(lib, &[])
@@ -15,15 +15,6 @@ fn run_in(lib: &str, dirs: &[(&std::path::Path, &str, bool)]) -> String {
     let out = Runner::new(&b).run_in(&format!("{lib}-demo"), &[], dirs);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     out.stdout
-}
-
-/// The value printed after `label ... = `.
-fn value<'a>(out: &'a str, label: &str) -> &'a str {
-    let line = out
-        .lines()
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no line `{label}` in:\n{out}"));
-    line.split_once("= ").unwrap().1.trim()
 }
 
 #[test]
