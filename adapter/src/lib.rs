@@ -53,6 +53,7 @@ pub mod error;
 #[cfg(feature = "wasi")]
 mod host;
 mod link;
+mod load;
 mod marshal;
 mod native;
 mod paths;

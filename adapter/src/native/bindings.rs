@@ -1,10 +1,10 @@
-//! Loading: WIT → plan → open libraries → resolve symbols → prepare CIFs.
-//! Everything that can fail before a guest runs fails here.
+//! Binding a plan: open libraries → resolve symbols → prepare CIFs.
+//! Everything that can fail before a guest runs fails here (the WIT and
+//! the plan before, in `load.rs`).
 
 use super::{Callable, Library};
 use crate::error::{Diagnostic, Error};
 use crate::plan::{CType, Plan};
-use crate::world::{WitSource, World};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,27 +71,8 @@ static NEXT_SET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 static NEXT_PAYLOAD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 impl Bindings {
-    /// Loads the WIT, plans it, opens its libraries and resolves every
-    /// symbol. All problems found are reported at once.
-    ///
-    /// # Safety
-    /// The WIT must describe the libraries' real C signatures and the
-    /// ownership the annotations claim. dlwit checks everything it can (types
-    /// it can map, symbols that exist, the optional `c` prototype against the
-    /// WIT), but cannot see a C function's real signature: a WIT that lies
-    /// about one makes calling it undefined behaviour, as a wrong `extern`
-    /// block does in Rust. Opening a library also runs its initialisers.
-    pub unsafe fn load(
-        wit: impl Into<WitSource>,
-        libraries: &Libraries,
-    ) -> Result<Bindings, Error> {
-        let world = World::load(&wit.into())?;
-        let plan = Plan::new(&world)?;
-        // SAFETY: forwarded from this function's contract.
-        unsafe { Self::bind(plan, libraries) }
-    }
-
-    /// Binds an already computed plan.
+    /// Binds an already computed plan: opens its libraries, resolves every
+    /// symbol, prepares every call. All problems found are reported at once.
     ///
     /// # Safety
     /// As for [`Bindings::load`].
