@@ -3,9 +3,10 @@
 //! type in `@ffi(c = "...")`; its WIT parameters are made from the C
 //! arguments by name, and its result is C's return value.
 
-use super::build::{Builder, Peeled};
+use super::build::Builder;
 use super::cproto::{self, Class};
 use super::func::{class_ctype, norm};
+use super::types::Peeled;
 use super::{CArg, CType, Callback, CbParam, Scalar, Shape};
 use crate::annotations::Value;
 use crate::error::Diagnostic;

@@ -2,9 +2,10 @@
 //! (by name, with the `c` prototype), fixed values and out-parameters, what
 //! the C return value means, and how the WIT result is assembled.
 
-use super::build::{Builder, Naming, Peeled};
+use super::build::{Builder, Naming};
 use super::cproto::{self, Class, Prototype};
 use super::notes::{Fixed, Notes};
+use super::types::Peeled;
 use super::{
     CArg, CType, Capacity, Form, Function, Out, OutKind, Param, PathParam, Results, Ret, Scalar,
     Shape,

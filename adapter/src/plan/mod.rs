@@ -15,6 +15,7 @@ mod print;
 mod require;
 mod results;
 mod sig;
+mod types;
 
 pub use callback::MAX_CALLBACK_ARGS;
 pub use held::{Accessor, Buffer, HeldOp};

@@ -4,10 +4,11 @@
 //! assembled from them (`Function::results`). Split from `func.rs`, which
 //! plans the parameters.
 
-use super::build::{Builder, Peeled};
+use super::build::Builder;
 use super::cproto::{self, Class, Prototype};
 use super::func::{Elem, class_ctype, class_describe, norm};
 use super::notes::Notes;
+use super::types::Peeled;
 use super::{
     CType, Convention, ErrorPlan, Form, Function, OutKind, Param, Ret, Scalar, Shape, Source,
 };
