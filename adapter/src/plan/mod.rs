@@ -2,6 +2,7 @@
 //! function and type. Computed once from the resolved WIT; later stages only
 //! read it. `dlwit plan` prints it.
 
+mod args;
 mod build;
 mod callback;
 mod cproto;

@@ -4,9 +4,10 @@
 //! assembled from them (`Function::results`). Split from `func.rs`, which
 //! plans the parameters.
 
+use super::args::class_describe;
 use super::build::Builder;
 use super::cproto::{self, Class, Prototype};
-use super::func::{Elem, class_ctype, class_describe, norm};
+use super::func::{Elem, class_ctype, norm};
 use super::notes::Notes;
 use super::types::Peeled;
 use super::{
