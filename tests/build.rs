@@ -1,5 +1,5 @@
-//! Builds the C fixture library (fixture.c, handles.c, bench.c and
-//! threads.c, one shared library, linked with libm and pthreads) and the
+//! Builds the C fixture library (fixture.c, handles.c, bench.c, threads.c
+//! and held.c, one shared library, linked with libm and pthreads) and the
 //! layout probe with the system C compiler, once per build, into OUT_DIR.
 
 use std::path::PathBuf;
@@ -16,6 +16,7 @@ fn main() {
         "bench.h",
         "threads.c",
         "threads.h",
+        "held.c",
         "layout_probe.c",
     ] {
         println!("cargo:rerun-if-changed={}", dir.join(f).display());
@@ -42,10 +43,11 @@ fn main() {
             dir.join("handles.c").to_str().unwrap(),
             dir.join("bench.c").to_str().unwrap(),
             dir.join("threads.c").to_str().unwrap(),
+            dir.join("held.c").to_str().unwrap(),
             "-pthread",
             "-lm",
         ],
-        "fixture.c, handles.c, bench.c and threads.c",
+        "fixture.c, handles.c, bench.c, threads.c and held.c",
     );
     cc(
         &[

@@ -121,3 +121,53 @@ fn bzip2_streams_compress_and_decompress_in_chunks() {
     let out = bz(&["pipe", "1"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
 }
+
+fn hostile(case: &str) -> dlwit_tests::Outcome {
+    let b = bindings("tests/held.wit", &Libraries::path(dlwit_tests::FIXTURE_LIB))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Runner::new(&b).run("hostile-held", &[case])
+}
+
+/// C writes into the host's buffer, counting down its room; `take`
+/// returns what it wrote and gives it room again; a plain field is read
+/// and written.
+#[test]
+fn a_held_buffer_gets_exactly_what_c_wrote() {
+    let out = hostile("fill");
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let out = out.stdout;
+    assert_eq!(value(&out, "first take"), "[]");
+    assert_eq!(value(&out, "fill(5)"), "5");
+    assert_eq!(value(&out, "then"), "\"abcde\"");
+    assert_eq!(value(&out, "fill(20)"), "8", "only the room `take(8)` gave");
+    assert_eq!(value(&out, "full"), "\"abcdefgh\"");
+    assert_eq!(value(&out, "fill(1) with no room"), "0");
+    assert_eq!(value(&out, "calls"), "40");
+}
+
+/// A guest callback that would change the struct C is using (free its
+/// buffer, write a field) is refused, and so the C call fails; a pointer
+/// C left outside its buffer is not read. The host serves the next store.
+#[test]
+fn a_held_struct_cannot_change_under_c_nor_be_read_past_its_buffer() {
+    let refused = "a held struct cannot change while C runs (in a callback)";
+    let out = hostile("take-in-callback");
+    out.expect_trap(&[
+        "`dlwit:held/streams#[method]byte-stream.fill` (C `fixture_stream_fill`",
+        "`dlwit:held/streams#[method]byte-stream.take`",
+        refused,
+    ]);
+    assert!(!out.stdout.contains("took"), "{}", out.stdout);
+    let out = hostile("set-in-callback");
+    out.expect_trap(&[
+        "`dlwit:held/streams#[method]byte-stream.set-calls`",
+        refused,
+    ]);
+    let out = hostile("skew");
+    assert_eq!(value(&out.stdout, "fill(3)"), "3");
+    out.expect_trap(&[
+        "`dlwit:held/streams#[method]byte-stream.take`: C left `next-out` pointing outside the buffer the host gave it",
+    ]);
+    let out = hostile("fill");
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+}
