@@ -269,6 +269,23 @@ fn lift_return<T: DlwitView>(
                 &bytes[..int.size()],
             )?)))
         }
+        Ret::StructPtr { id, nullable } => {
+            let s = cx.plan.struct_(*id);
+            if raw == 0 {
+                return match nullable {
+                    true => Ok(Val::Option(None)),
+                    false => Err(format!(
+                        "C returned NULL for a `{}`; declare the result `option<{0}>` if NULL is expected",
+                        s.wit_name
+                    )),
+                };
+            }
+            let v = read_val(cx.plan, &Shape::Struct(*id), frame.bytes_at(raw, s.size))?;
+            match nullable {
+                true => Val::Option(Some(Box::new(v))),
+                false => v,
+            }
+        }
         Ret::Bytes { length } => {
             let len = eval(cx, frame, length, 0, 0);
             let len = usize::try_from(len as i64)

@@ -262,6 +262,16 @@ pub enum Ret {
     },
     /// A `handle` that may be NULL (`option<T>`): NULL is `none`.
     NullableHandle(Shape),
+    /// A pointer to a C struct (`const struct lconv *`, `SDL_version *`),
+    /// read as the record: copied out of C's memory, never freed. NULL is
+    /// `none` when `nullable` (`option<record>`), an error otherwise
+    /// (unless an error convention handles it).
+    StructPtr {
+        /// The struct.
+        id: StructId,
+        /// Declared as `option<record>`.
+        nullable: bool,
+    },
     /// A pointer into the list parameter at C argument `list_arg`, read as
     /// an element index (`bsearch`, `index = "return = base"`); NULL is none.
     Index {

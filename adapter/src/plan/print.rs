@@ -183,6 +183,18 @@ pub fn render(plan: &Plan) -> String {
                 Ret::NullableHandle(_) => {
                     let _ = writeln!(out, "    returns: a new handle; NULL is none");
                 }
+                Ret::StructPtr { id, nullable } => {
+                    let null = match (nullable, null_is_err) {
+                        (_, true) => "the error",
+                        (true, false) => "none",
+                        (false, false) => "an error",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    returns: a pointer to `{}`, read as the record (C keeps it); NULL is {null}",
+                        plan.struct_(*id).c_name
+                    );
+                }
                 Ret::Bytes { .. } => {
                     let _ = writeln!(out, "    returns: bytes, copied; length from a call");
                 }

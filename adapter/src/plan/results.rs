@@ -149,6 +149,15 @@ impl Builder<'_> {
             None => (Ret::Void, CType::Void, "void".to_string()),
         };
         let (ret, ret_type, spelling) = match (ret, &ret_class) {
+            // A record the C prototype returns a pointer to: read from there.
+            (Ret::Value(Shape::Struct(id)), Some(Class::Ptr { .. })) => (
+                Ret::StructPtr {
+                    id,
+                    nullable: false,
+                },
+                CType::Scalar(Scalar::Ptr),
+                format!("{spelling} *"),
+            ),
             (Ret::Value(shape), Some(class)) => match self.handle_by_value(&shape, class) {
                 Some((by_value, spelling)) => {
                     (Ret::Value(by_value.clone()), by_value.ctype(), spelling)
@@ -403,7 +412,15 @@ impl Builder<'_> {
                     let (shape, spelling) = self.handle(resource, true);
                     Some((Ret::NullableHandle(shape), ptr, spelling))
                 }
-                _ => self.unmapped(ty, span).ok(),
+                // `option<record>`: a pointer to the struct, NULL is none.
+                _ => match self.shape(&inner, span) {
+                    Ok((Shape::Struct(id), spelling)) => Some((
+                        Ret::StructPtr { id, nullable: true },
+                        ptr,
+                        format!("{spelling} *"),
+                    )),
+                    _ => self.unmapped(ty, span).ok(),
+                },
             },
             Peeled::List(elem) => {
                 let byte = matches!(self.shape(&elem, span), Ok((Shape::Int(Scalar::U8), _)));

@@ -8,7 +8,9 @@
 //! - `take-in-callback`: `on-byte` calls `take` on the stream C is writing
 //!   into, which would free the buffer under C: refused (a trap);
 //! - `set-in-callback`: `on-byte` writes a field of that stream: refused;
-//! - `skew`: C leaves `next-out` past its buffer: `take` refuses to read.
+//! - `skew`: C leaves `next-out` past its buffer: `take` refuses to read;
+//! - `points`: structs C returns by pointer, read as records (none for
+//!   NULL), then `point-at-or-fail(7)`, where NULL is an error (a trap).
 
 use std::cell::{Cell, RefCell};
 
@@ -18,7 +20,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::held::streams::ByteStream;
+use dlwit::held::streams::{self, ByteStream};
 
 thread_local! {
     static STREAM: RefCell<Option<ByteStream>> = const { RefCell::new(None) };
@@ -82,6 +84,13 @@ fn main() {
             s.skew(100);
             println!("took {} bytes", s.take(8).len());
         }),
+        Some("points") => {
+            for i in [0, 1, 2, 3, -1] {
+                println!("point-at({i}) = {:?}", streams::point_at(i));
+            }
+            println!("point-at-or-fail(1) = {:?}", streams::point_at_or_fail(1));
+            println!("point-at-or-fail(7) = {:?}", streams::point_at_or_fail(7));
+        }
         other => panic!("unknown case {other:?}"),
     }
 }

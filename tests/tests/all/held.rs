@@ -171,3 +171,36 @@ fn a_held_struct_cannot_change_under_c_nor_be_read_past_its_buffer() {
     let out = hostile("fill");
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
 }
+
+/// Structs C returns by pointer are read as records, out of C's memory:
+/// `option<record>` is none for NULL; a plain record makes NULL an error
+/// naming the record, and the host serves the next store.
+#[test]
+fn struct_pointers_c_returns_are_read_as_records() {
+    let out = hostile("points");
+    let o = &out.stdout;
+    assert_eq!(
+        value(o, "point-at(0)"),
+        "Some(Point { x: 1, y: 0.5, tag: 97 })"
+    );
+    assert_eq!(
+        value(o, "point-at(1)"),
+        "Some(Point { x: -2, y: 1e300, tag: 98 })"
+    );
+    assert_eq!(
+        value(o, "point-at(2)"),
+        "Some(Point { x: 2147483647, y: -0.0, tag: 99 })"
+    );
+    assert_eq!(value(o, "point-at(3)"), "None");
+    assert_eq!(value(o, "point-at(-1)"), "None");
+    assert_eq!(
+        value(o, "point-at-or-fail(1)"),
+        "Point { x: -2, y: 1e300, tag: 98 }"
+    );
+    out.expect_trap(&[
+        "`dlwit:held/streams#point-at-or-fail` (C `fixture_point_at`",
+        "C returned NULL for a `point`; declare the result `option<point>` if NULL is expected",
+    ]);
+    let again = hostile("fill");
+    assert!(again.result.is_ok(), "{:?}", again.result);
+}
