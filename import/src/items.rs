@@ -306,7 +306,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("C may read and write it") {
         (
             "C may read and write it",
-            "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct each function takes first), in/out pointers (issue 18.2), or an overlay function",
+            "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct each function takes first and C initialises), an overlay function with `inout` (made automatically only for structs of plain data, in functions that take no object), or an overlay function",
         )
     } else if has("named like a destructor") {
         (
@@ -326,7 +326,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("a raw pointer") {
         (
             "returns a raw pointer",
-            "returned struct pointers read as records (issue 18.2), or an overlay function",
+            "an overlay function whose result is `option<record>` (read from C's memory; made automatically only for structs of plain data), or an overlay function",
         )
     } else if has("it may not own") {
         (

@@ -34,6 +34,11 @@ struct mp_box {
 };
 Vec2 mp_vec_add(Vec2 a, Point b);
 struct mp_box mp_box_of(Vec2 min, Vec2 max);
+/* A struct of plain data C changes in place: an inout parameter. */
+void mp_vec_nudge(Vec2 *v, float by);
+/* A struct of plain data C keeps and returns a pointer to: read as the
+ * record (none for NULL). */
+const Vec2 *mp_vec_last(void);
 float mp_box_area(const struct mp_box *box);
 
 /* Enums with their C values; single bits make flags. */

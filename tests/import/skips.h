@@ -35,6 +35,12 @@ void sk_update(struct sk_bits *bits);
 int sk_first(const int *values);
 int sk_tail_first(char **tail, int *n);
 struct sk_empty *sk_current(void);
+/* Structs that hold a pointer, through a pointer; one freed by its callee. */
+struct sk_named { const char *name; int id; };
+void sk_rename(struct sk_named *n);
+const struct sk_named *sk_last_named(void);
+struct sk_point { int x, y; };
+void sk_point_release(struct sk_point *p);
 
 /* Not exported: `static inline` is compiled into the caller. */
 static inline int sk_inline(int x) { return x + 1; }

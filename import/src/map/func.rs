@@ -371,6 +371,17 @@ impl Mapper<'_> {
                     results.push(WitTy::Option(Box::new(builtin("string"))));
                 } else if matches!(pointee.kind, Kind::Function) {
                     return Err(skip("returns a function pointer", Category::Callbacks));
+                } else if let Kind::Struct(k) = &pointee.kind
+                    && self.plain(k)
+                    && !crate::names::words(&f.name)
+                        .iter()
+                        .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)))
+                {
+                    // A struct of plain data C keeps (a function named like
+                    // a constructor may have allocated it for the caller to
+                    // free): read as the record.
+                    let rec = self.struct_ty(k)?;
+                    results.push(WitTy::Option(Box::new(rec)));
                 } else {
                     return Err(skip(
                         format!("returns `{}`, a raw pointer", f.ret.spelling),
