@@ -15,6 +15,7 @@ use crate::error::{Diagnostic, Error};
 use crate::native::Bindings;
 use crate::plan::{Plan, Render, Signature, WitType};
 use crate::resources::DlwitView;
+use dlwit_ctype::Wit;
 use std::collections::HashMap;
 use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentFunc, ComponentItem, ResourceType, Type};
@@ -218,17 +219,17 @@ impl Checker<'_> {
     fn wit(&self, ty: &Type) -> WitType {
         let boxed = |t: Type| Box::new(self.wit(&t));
         match ty {
-            Type::Bool => WitType::Bool,
-            Type::S8 => WitType::S8,
-            Type::U8 => WitType::U8,
-            Type::S16 => WitType::S16,
-            Type::U16 => WitType::U16,
-            Type::S32 => WitType::S32,
-            Type::U32 => WitType::U32,
-            Type::S64 => WitType::S64,
-            Type::U64 => WitType::U64,
-            Type::Float32 => WitType::F32,
-            Type::Float64 => WitType::F64,
+            Type::Bool => WitType::Prim(Wit::Bool),
+            Type::S8 => WitType::Prim(Wit::S8),
+            Type::U8 => WitType::Prim(Wit::U8),
+            Type::S16 => WitType::Prim(Wit::S16),
+            Type::U16 => WitType::Prim(Wit::U16),
+            Type::S32 => WitType::Prim(Wit::S32),
+            Type::U32 => WitType::Prim(Wit::U32),
+            Type::S64 => WitType::Prim(Wit::S64),
+            Type::U64 => WitType::Prim(Wit::U64),
+            Type::Float32 => WitType::Prim(Wit::F32),
+            Type::Float64 => WitType::Prim(Wit::F64),
             Type::Char => WitType::Char,
             Type::String => WitType::String,
             Type::List(l) => WitType::List(boxed(l.ty())),

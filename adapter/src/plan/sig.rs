@@ -4,6 +4,7 @@
 //! these before it runs (`crate::check`).
 
 use super::build::Builder;
+use dlwit_ctype::Wit;
 use std::fmt;
 use wit_parser::{Handle, Type, TypeDefKind};
 
@@ -11,28 +12,8 @@ use wit_parser::{Handle, Type, TypeDefKind};
 /// [`super::Plan::resources`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WitType {
-    /// `bool`.
-    Bool,
-    /// `s8`.
-    S8,
-    /// `u8`.
-    U8,
-    /// `s16`.
-    S16,
-    /// `u16`.
-    U16,
-    /// `s32`.
-    S32,
-    /// `u32`.
-    U32,
-    /// `s64`.
-    S64,
-    /// `u64`.
-    U64,
-    /// `f32`.
-    F32,
-    /// `f64`.
-    F64,
+    /// A number or `bool` (`u8`, `f64`, ...), as the C type table names it.
+    Prim(Wit),
     /// `char`.
     Char,
     /// `string`.
@@ -89,17 +70,17 @@ impl Builder<'_> {
 
     fn wit_type(&mut self, ty: &Type) -> WitType {
         let id = match ty {
-            Type::Bool => return WitType::Bool,
-            Type::S8 => return WitType::S8,
-            Type::U8 => return WitType::U8,
-            Type::S16 => return WitType::S16,
-            Type::U16 => return WitType::U16,
-            Type::S32 => return WitType::S32,
-            Type::U32 => return WitType::U32,
-            Type::S64 => return WitType::S64,
-            Type::U64 => return WitType::U64,
-            Type::F32 => return WitType::F32,
-            Type::F64 => return WitType::F64,
+            Type::Bool => return WitType::Prim(Wit::Bool),
+            Type::S8 => return WitType::Prim(Wit::S8),
+            Type::U8 => return WitType::Prim(Wit::U8),
+            Type::S16 => return WitType::Prim(Wit::S16),
+            Type::U16 => return WitType::Prim(Wit::U16),
+            Type::S32 => return WitType::Prim(Wit::S32),
+            Type::U32 => return WitType::Prim(Wit::U32),
+            Type::S64 => return WitType::Prim(Wit::S64),
+            Type::U64 => return WitType::Prim(Wit::U64),
+            Type::F32 => return WitType::Prim(Wit::F32),
+            Type::F64 => return WitType::Prim(Wit::F64),
             Type::Char => return WitType::Char,
             Type::String => return WitType::String,
             Type::ErrorContext => return WitType::Unsupported("error-context"),
@@ -198,17 +179,7 @@ impl Render<'_> {
         use fmt::Write;
         let name = |r: usize| self.resources.get(r).map_or("?", |r| r.name.as_str());
         match ty {
-            WitType::Bool => f.push_str("bool"),
-            WitType::S8 => f.push_str("s8"),
-            WitType::U8 => f.push_str("u8"),
-            WitType::S16 => f.push_str("s16"),
-            WitType::U16 => f.push_str("u16"),
-            WitType::S32 => f.push_str("s32"),
-            WitType::U32 => f.push_str("u32"),
-            WitType::S64 => f.push_str("s64"),
-            WitType::U64 => f.push_str("u64"),
-            WitType::F32 => f.push_str("f32"),
-            WitType::F64 => f.push_str("f64"),
+            WitType::Prim(w) => f.push_str(w.name()),
             WitType::Char => f.push_str("char"),
             WitType::String => f.push_str("string"),
             WitType::List(t) => {
