@@ -133,10 +133,19 @@ fn load_plain(shape: &Shape, bytes: &[u8]) -> Result<Val, String> {
     read_val(&Plan::default(), shape, bytes)
 }
 
+/// What a new handle holds: C's pointer, or a copy of the struct C
+/// returned by value (a resource held by value).
+enum Made<'a> {
+    Ptr(u64),
+    Value(&'a [u8]),
+}
+
+/// A new `own` handle to `resource`, entered in the store's table with its
+/// destructor (and as a child of the call's `parent`, if any).
 fn new_handle<T: DlwitView>(
     cx: &Ctx<'_>,
     resource: usize,
-    ptr: u64,
+    made: Made<'_>,
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<Val, String> {
     let tag = cx.payloads[resource];
@@ -144,26 +153,10 @@ fn new_handle<T: DlwitView>(
         .drop
         .map(|d| cx.calls[d].clone());
     let handles = store.data_mut().handles();
-    let rep = handles.insert(ptr, tag, drop)?;
-    if let Some(parent) = cx.parent {
-        handles.adopt(rep, parent)?;
-    }
-    own_handle(rep, tag, store)
-}
-
-/// A handle to a new resource held by value: a copy of the struct `bytes`.
-fn new_value_handle<T: DlwitView>(
-    cx: &Ctx<'_>,
-    resource: usize,
-    bytes: &[u8],
-    store: &mut StoreContextMut<'_, T>,
-) -> Result<Val, String> {
-    let tag = cx.payloads[resource];
-    let drop = cx.plan.resources[resource]
-        .drop
-        .map(|d| cx.calls[d].clone());
-    let handles = store.data_mut().handles();
-    let rep = handles.insert_value(bytes, tag, drop)?;
+    let rep = match made {
+        Made::Ptr(ptr) => handles.insert(ptr, tag, drop)?,
+        Made::Value(bytes) => handles.insert_value(bytes, tag, drop)?,
+    };
     if let Some(parent) = cx.parent {
         handles.adopt(rep, parent)?;
     }
@@ -206,18 +199,23 @@ fn lift_return<T: DlwitView>(
             ..
         }) => {
             let size = cx.plan.struct_(*id).size;
-            new_value_handle(cx, *resource, &frame.ret()[..size], store)?
+            new_handle(cx, *resource, Made::Value(&frame.ret()[..size]), store)?
         }
         Ret::Value(Shape::Handle { resource, .. }) => {
             if raw == 0 {
                 return Err(null_handle(cx, *resource));
             }
-            new_handle(cx, *resource, raw, store)?
+            new_handle(cx, *resource, Made::Ptr(raw), store)?
         }
         Ret::Value(shape) => read_val(cx.plan, shape, frame.ret())?,
         Ret::NullableHandle(Shape::Handle { resource, .. }) => match raw {
             0 => Val::Option(None),
-            p => Val::Option(Some(Box::new(new_handle(cx, *resource, p, store)?))),
+            p => Val::Option(Some(Box::new(new_handle(
+                cx,
+                *resource,
+                Made::Ptr(p),
+                store,
+            )?))),
         },
         Ret::NullableHandle(_) => unreachable!("planned as a handle"),
         Ret::String { nullable } => {
@@ -391,7 +389,7 @@ fn lift_out<T: DlwitView>(
                     null_handle(cx, *resource)
                 ));
             }
-            new_handle(cx, *resource, ptr, store)?
+            new_handle(cx, *resource, Made::Ptr(ptr), store)?
         }
         OutKind::Value(shape) => {
             let size = cx.plan.size_align(shape.ctype()).0;
