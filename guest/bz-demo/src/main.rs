@@ -36,10 +36,14 @@ impl Hash {
 
 /// Deterministic, compressible text.
 fn text(seed: &mut u64, n: usize) -> Vec<u8> {
-    const WORDS: [&str; 6] = ["bzip2 ", "block ", "sort ", "huffman ", "stream ", "burrows "];
+    const WORDS: [&str; 6] = [
+        "bzip2 ", "block ", "sort ", "huffman ", "stream ", "burrows ",
+    ];
     let mut out = Vec::with_capacity(n + 9);
     while out.len() < n {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         out.extend_from_slice(WORDS[(*seed >> 33) as usize % 6].as_bytes());
     }
     out.truncate(n);
@@ -116,7 +120,10 @@ fn main() {
             assert_eq!(d.init(0), BZ_OK);
             d.take_output(CHUNK);
             let (mut h, mut n) = (Hash(0), 0);
-            println!("decompress(garbage) = {}", decompress(&d, b"no bzip2 here", &mut h, &mut n));
+            println!(
+                "decompress(garbage) = {}",
+                decompress(&d, b"no bzip2 here", &mut h, &mut n)
+            );
         }
         Some("init-twice") => {
             let c = Compressor::new();

@@ -59,7 +59,10 @@ fn fwrite(path: &str) -> String {
     let b = File::puts("line two\n", &f);
     let at = File::tell(&f).map_err(|e| e.name());
     let flushed = File::flush(&f).is_ok();
-    format!("puts {a} {b}, tell {at:?}, flush {flushed}, close {}", File::close(f))
+    format!(
+        "puts {a} {b}, tell {at:?}, flush {flushed}, close {}",
+        File::close(f)
+    )
 }
 
 fn fread(path: &str) -> String {

@@ -32,10 +32,15 @@ struct Text(u64);
 
 impl Text {
     fn chunk(&mut self, n: usize) -> Vec<u8> {
-        const WORDS: [&str; 8] = ["fox ", "quick ", "brown ", "lazy ", "dog ", "jumps ", "over ", "the "];
+        const WORDS: [&str; 8] = [
+            "fox ", "quick ", "brown ", "lazy ", "dog ", "jumps ", "over ", "the ",
+        ];
         let mut out = Vec::with_capacity(n + 8);
         while out.len() < n {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let r = (self.0 >> 33) as usize;
             out.extend_from_slice(WORDS[r % 8].as_bytes());
             if r % 13 == 0 {
@@ -52,7 +57,10 @@ impl Text {
 fn deflate_all(d: &DeflateStream, flush: i32, mut sink: impl FnMut(Vec<u8>)) {
     loop {
         let rc = d.deflate(flush);
-        assert!(rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR, "deflate: {rc}");
+        assert!(
+            rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR,
+            "deflate: {rc}"
+        );
         let room = d.avail_out();
         let out = d.take_output(CHUNK);
         if !out.is_empty() {
@@ -103,11 +111,22 @@ fn pipe(mib: usize) {
     }
     deflate_all(&d, Z_FINISH, &mut inflate);
     drop(inflate);
-    println!("deflate: total-in {} total-out {}", d.total_in(), d.total_out());
-    println!("inflate: total-in {} total-out {}", i.total_in(), i.total_out());
+    println!(
+        "deflate: total-in {} total-out {}",
+        d.total_in(),
+        d.total_out()
+    );
+    println!(
+        "inflate: total-in {} total-out {}",
+        i.total_in(),
+        i.total_out()
+    );
     println!("inflate's last code = {last}");
     println!("bytes out = {out_len}");
-    println!("crc32 in = {crc_in:08x}, out = {crc_out:08x}, same = {}", crc_in == crc_out);
+    println!(
+        "crc32 in = {crc_in:08x}, out = {crc_out:08x}, same = {}",
+        crc_in == crc_out
+    );
     println!("adler32 = {:08x}", d.adler());
 }
 
@@ -125,7 +144,12 @@ fn one_shot() {
     deflate_all(&d, Z_FINISH, |o| streamed.extend(o));
     let bound = z::compress_bound(input.len() as u64);
     let once = z::compress2(&input, bound, 9).expect("compress2");
-    println!("streamed {} bytes, compress2 {} bytes, same = {}", streamed.len(), once.len(), streamed == once);
+    println!(
+        "streamed {} bytes, compress2 {} bytes, same = {}",
+        streamed.len(),
+        once.len(),
+        streamed == once
+    );
     let back = z::uncompress(&streamed, input.len() as u64).expect("uncompress");
     println!("uncompress gives the input back = {}", back == input);
 }
@@ -149,7 +173,10 @@ fn main() {
             let i = InflateStream::new();
             assert_eq!(i.init(), Z_OK);
             i.take_output(CHUNK);
-            println!("inflate(garbage) = {}", inflate_all(&i, b"this is no zlib stream".to_vec(), |_| {}));
+            println!(
+                "inflate(garbage) = {}",
+                inflate_all(&i, b"this is no zlib stream".to_vec(), |_| {})
+            );
         }
         other => panic!("unknown case {other:?}"),
     }
