@@ -66,12 +66,13 @@ pub(super) enum Step {
         k: usize,
         arg: usize,
     },
-    /// The `k`-th list, to C arguments `arg` (pointer) and `arg + 1` (its
+    /// The `k`-th list, to C arguments `arg` (pointer) and `len` (its
     /// length in elements of `elem` bytes, the same in C and in the
     /// canonical ABI); `lend`: C gets the guest's own bytes ([`may_lend`]).
     Bytes {
         k: usize,
         arg: usize,
+        len: usize,
         elem: usize,
         lend: bool,
     },
@@ -380,10 +381,11 @@ pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
                 });
                 flat += 2;
             }
-            Param::List { arg, elem } => {
+            Param::List { arg, len, elem } => {
                 steps.push(Step::Bytes {
                     k: take(&mut count)?,
                     arg: *arg,
+                    len: *len,
                     elem: plain_elem(plan, elem)?,
                     lend: may_lend(plan, f, i),
                 });
@@ -538,7 +540,13 @@ pub fn lower<T: DlwitView>(
                 };
                 frame.point_at(*arg, at);
             }
-            Step::Bytes { k, arg, elem, lend } => {
+            Step::Bytes {
+                k,
+                arg,
+                len,
+                elem,
+                lend,
+            } => {
                 let bytes = bytes_arg(args.special(*k))?;
                 if *lend {
                     // The guest's own bytes: see `may_lend`.
@@ -550,7 +558,7 @@ pub fn lower<T: DlwitView>(
                     frame.scratch(at, bytes.len()).copy_from_slice(bytes);
                     frame.point_at(*arg, at);
                 }
-                put(frame.arg(arg + 1), (bytes.len() / elem) as u64);
+                put(frame.arg(*len), (bytes.len() / elem) as u64);
             }
             Step::Handle {
                 k,

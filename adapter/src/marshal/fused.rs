@@ -205,11 +205,17 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
                 });
                 continue;
             }
-            &Step::Bytes { k, arg, elem, lend } => {
+            &Step::Bytes {
+                k,
+                arg,
+                len,
+                elem,
+                lend,
+            } => {
                 specials.push(FusedSpecial::Bytes {
                     k,
                     slot: gpr(arg)?,
-                    len_slot: gpr(arg + 1)?,
+                    len_slot: gpr(len)?,
                     elem,
                     lend,
                 });

@@ -245,6 +245,7 @@ fn lift_return<T: DlwitView>(
         }
         Ret::Index {
             list_arg,
+            len_arg,
             elem_size,
             int,
         } => {
@@ -252,7 +253,7 @@ fn lift_return<T: DlwitView>(
                 return Ok(Val::Option(None));
             }
             let base = frame.address_of(frame.pointee_of(*list_arg).expect("the list's copy"));
-            let len = frame.read_arg(list_arg + 1);
+            let len = frame.read_arg(*len_arg);
             let offset = raw.wrapping_sub(base);
             let index = offset / *elem_size as u64;
             if !offset.is_multiple_of(*elem_size as u64) || index >= len {
@@ -460,10 +461,10 @@ fn lift_out<T: DlwitView>(
             }
             byte_list(store, frame, at, count as usize)?
         }
-        OutKind::Back { elem } => {
+        OutKind::Back { elem, len } => {
             let size = cx.plan.size_align(elem.ctype()).0;
             let at = frame.pointee_of(out.arg).expect("the list's copy");
-            let len = frame.read_arg(out.arg + 1) as usize;
+            let len = frame.read_arg(*len) as usize;
             room_list(store, frame, len)?;
             let items = (0..len)
                 .map(|k| read_val(cx.plan, elem, frame.bytes(at + k * size, size)))

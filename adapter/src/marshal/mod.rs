@@ -176,7 +176,7 @@ pub fn lower<T: DlwitView>(
                 buf[bytes.len()] = 0;
                 frame.point_at(*arg, at);
             }
-            (Param::List { arg, elem }, Val::List(items)) => {
+            (Param::List { arg, len, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
                 let at = frame
                     .alloc(items.len() * size)
@@ -185,7 +185,7 @@ pub fn lower<T: DlwitView>(
                     write_val(cx.plan, elem, item, frame.scratch(at + k * size, size))?;
                 }
                 frame.point_at(*arg, at);
-                put(frame.arg(arg + 1), items.len() as u64);
+                put(frame.arg(*len), items.len() as u64);
             }
             (
                 Param::Ref {

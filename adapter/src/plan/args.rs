@@ -83,11 +83,35 @@ impl Builder<'_> {
                 );
                 continue;
             };
-            let len_class = proto.params.get(j + 1).map(|p| &p.0);
-            let Some(mut param) = self.param(ty, *pspan, &c_name(j), j, &mut f.args, len_class)
+            // A list's length: the C parameter `count` names, else the next.
+            let count = n.count.iter().find(|(l, _)| norm(l) == norm(name));
+            let len_j = match count {
+                Some((_, c)) => match find(c, &filled) {
+                    Some(k) if k != j => k,
+                    _ => {
+                        let m = format!(
+                            "`{}`: `count` names `{c}` for `{name}`, which is no other free parameter of the C prototype",
+                            f.name
+                        );
+                        self.fail(m, self.note_loc(n, "count", span), "");
+                        continue;
+                    }
+                },
+                None => j + 1,
+            };
+            let len_class = proto.params.get(len_j).map(|p| &p.0);
+            let Some(mut param) =
+                self.param(ty, *pspan, &c_name(j), (j, len_j), &mut f.args, len_class)
             else {
                 continue;
             };
+            if count.is_some() && !matches!(param, Param::List { .. }) {
+                let m = format!(
+                    "`{}`: `count` names a length for `{name}`, which is no list",
+                    f.name
+                );
+                self.fail(m, self.note_loc(n, "count", span), "");
+            }
             if let Param::Value { shape, .. } = &mut param
                 && let Some((by_value, spelling)) = self.handle_by_value(shape, &proto.params[j].0)
             {
@@ -140,13 +164,13 @@ impl Builder<'_> {
                 if !matches!(proto.params[j].0, Class::Ptr { input: true }) {
                     f.copy.push(f.params.len());
                 }
-                match proto.params.get(j + 1) {
-                    Some((Class::Int(_), _)) if !filled[j + 1] => {
-                        filled[j + 1] = true;
+                match proto.params.get(len_j) {
+                    Some((Class::Int(_), _)) if !filled[len_j] => {
+                        filled[len_j] = true;
                         // The prototype names the length parameter.
-                        f.args[j + 1].name = c_name(j + 1);
+                        f.args[len_j].name = c_name(len_j);
                     }
-                    _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter, an integer", f.name), c_loc.clone(), ""),
+                    _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter (or the one `count = \"{name} = n\"` names), an integer", f.name), c_loc.clone(), ""),
                 }
             }
             f.params.push(param);
@@ -188,9 +212,13 @@ impl Builder<'_> {
         // Lists and values C changes in place, read back as results.
         for name in &n.inout {
             let found = f.params.iter().find_map(|p| match p {
-                Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(name) => {
-                    Some((*arg, OutKind::Back { elem: elem.clone() }))
-                }
+                Param::List { arg, len, elem } if norm(&f.args[*arg].name) == norm(name) => Some((
+                    *arg,
+                    OutKind::Back {
+                        elem: elem.clone(),
+                        len: *len,
+                    },
+                )),
                 Param::Ref {
                     arg,
                     shape,

@@ -382,20 +382,20 @@ impl Builder<'_> {
         for (name, ty, span) in params {
             let arg = f.args.len();
             let cname = name.replace('-', "_");
-            if let Some(p) = self.param(ty, *span, &cname, arg, &mut f.args, None) {
+            if let Some(p) = self.param(ty, *span, &cname, (arg, arg + 1), &mut f.args, None) {
                 f.params.push(p);
             }
         }
     }
 
-    /// Plans one WIT parameter at C argument `arg` (and `arg + 1` for a
+    /// Plans one WIT parameter at C argument `arg` (and `len_arg` for a
     /// list's length, typed by `len_class` when the prototype gives it).
     pub(super) fn param(
         &mut self,
         ty: &Type,
         span: Span,
         name: &str,
-        arg: usize,
+        (arg, len_arg): (usize, usize),
         args: &mut Vec<CArg>,
         len_class: Option<&Class>,
     ) -> Option<Param> {
@@ -438,8 +438,12 @@ impl Builder<'_> {
                 } else {
                     len.spelling().to_string()
                 };
-                put(arg + 1, CType::Scalar(len), spelled, format!("{name}_len"));
-                Some(Param::List { arg, elem })
+                put(len_arg, CType::Scalar(len), spelled, format!("{name}_len"));
+                Some(Param::List {
+                    arg,
+                    len: len_arg,
+                    elem,
+                })
             }
             Peeled::Option(inner) => {
                 let (shape, spelling) = self.shape(&inner, span).ok()?;

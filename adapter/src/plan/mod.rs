@@ -144,8 +144,11 @@ pub enum Param {
     },
     /// `list<T>`: `(const T *, length)`, a C-layout copy of the elements.
     List {
-        /// C argument index of the pointer; the length follows it.
+        /// C argument index of the pointer.
         arg: usize,
+        /// C argument index of its length: the next one, or the one
+        /// `@ffi(count = "list = n")` names.
+        len: usize,
         /// Element shape.
         elem: Shape,
     },
@@ -221,6 +224,8 @@ pub enum OutKind {
     Back {
         /// The element shape.
         elem: Shape,
+        /// The C argument of the list's length.
+        len: usize,
     },
     /// The value parameter at this C argument (a `T *` to a copy of it),
     /// read back after the call (C changed it in place), `inout = "x"`.
@@ -277,6 +282,8 @@ pub enum Ret {
     Index {
         /// The list's C argument.
         list_arg: usize,
+        /// The C argument of its length.
+        len_arg: usize,
         /// The size of one element.
         elem_size: usize,
         /// The WIT integer the index is given as.

@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "parent",
     "then",
     "copy",
+    "count",
 ];
 
 /// A value `set` gives a C parameter.
@@ -89,6 +90,9 @@ pub(super) struct Notes {
     /// `copy = "buf, other"`: list parameters C gets a copy of, never the
     /// guest's own memory.
     pub(super) copy: Vec<String>,
+    /// `count = "list = n"`: the C parameter that holds a list's length,
+    /// when it is not the one right after the list's pointer.
+    pub(super) count: Vec<(String, String)>,
     /// The annotation line of each key, for locations.
     pub(super) lines: Vec<(String, usize)>,
 }
@@ -236,7 +240,7 @@ impl Builder<'_> {
                     };
                     n.error = Some((conv, ann));
                 }
-                "set" | "index" | "buffer" => {
+                "set" | "index" | "buffer" | "count" => {
                     let pairs = if ann.key == "buffer" {
                         let parts: Vec<String> =
                             v.split(',').map(|p| p.trim().to_string()).collect();
@@ -253,6 +257,7 @@ impl Builder<'_> {
                     match (ann.key.as_str(), pairs) {
                         (_, Err(m)) => self.fail(format!("`{}`: {m}", ann.key), loc(), ""),
                         ("index", Ok(p)) => n.index = p,
+                        ("count", Ok(p)) => n.count = p,
                         (_, Ok(p)) => {
                             for (k, val) in p {
                                 let text = val

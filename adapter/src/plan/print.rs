@@ -70,10 +70,9 @@ pub fn render(plan: &Plan) -> String {
                             _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
                         }
                     }
-                    Param::List { arg, .. } => format!(
+                    Param::List { arg, len, .. } => format!(
                         "`{}`: C-layout copy of the list, length in `{}`",
-                        f.args[*arg].name,
-                        f.args[arg + 1].name
+                        f.args[*arg].name, f.args[*len].name
                     ),
                     Param::Ref {
                         arg,

@@ -304,7 +304,7 @@ impl Builder<'_> {
             };
         }
         if let Some(o) = f.outs.iter().find(|o| o.arg == arg)
-            && let OutKind::Back { elem } = &o.kind
+            && let OutKind::Back { elem, .. } = &o.kind
         {
             let same = match self.peel(ty) {
                 Peeled::List(e) => self.shape(&e, span).ok().is_some_and(|(s, _)| s == *elem),
@@ -512,8 +512,8 @@ impl Builder<'_> {
         let target = &n.index.iter().find(|(k, _)| k == "return")?.1;
         let loc = self.note_loc(n, "index", span);
         let list = f.params.iter().find_map(|p| match p {
-            Param::List { arg, elem } if norm(&f.args[*arg].name) == norm(target) => {
-                Some((*arg, elem.clone()))
+            Param::List { arg, len, elem } if norm(&f.args[*arg].name) == norm(target) => {
+                Some((*arg, *len, elem.clone()))
             }
             _ => None,
         });
@@ -525,11 +525,12 @@ impl Builder<'_> {
             _ => None,
         };
         match (list, int) {
-            (Some((list_arg, elem)), Some(int)) => {
+            (Some((list_arg, len_arg, elem)), Some(int)) => {
                 let elem_size = self.plan.size_align(elem.ctype()).0;
                 Some((
                     Ret::Index {
                         list_arg,
+                        len_arg,
                         elem_size,
                         int,
                     },

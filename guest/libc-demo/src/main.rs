@@ -60,6 +60,15 @@ fn callbacks() {
         "qsort(500 s32)         = sorted, {} comparisons",
         COMPARISONS.swap(0, Ordering::Relaxed)
     );
+    println!(
+        "memchr(hello, l)       = {:?}",
+        libc::memchr(b"hello", i32::from(b'l'))
+    );
+    println!(
+        "memchr(hello, z)       = {:?}",
+        libc::memchr(b"hello", i32::from(b'z'))
+    );
+    println!("memchr(empty, a)       = {:?}", libc::memchr(b"", 97));
     let found = libc::bsearch_s32(sorted[123], &sorted);
     assert_eq!(found.map(|i| sorted[i as usize]), Some(sorted[123]));
     println!("bsearch(present)       = found");

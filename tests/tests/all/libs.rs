@@ -107,6 +107,10 @@ fn libc() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{out}"));
     assert!((500..500 * 500).contains(&comparisons), "{comparisons}");
+    // `memchr`'s length is its third C parameter (`count = "s = n"`).
+    assert_eq!(value(&out, "memchr(hello, l)"), "Some(2)");
+    assert_eq!(value(&out, "memchr(hello, z)"), "None");
+    assert_eq!(value(&out, "memchr(empty, a)"), "None");
     assert_eq!(value(&out, "bsearch(present)"), "found");
     assert_eq!(value(&out, "bsearch(absent)"), "None");
     assert_eq!(value(&out, "qsort(100 points)"), "sorted by distance");
