@@ -102,6 +102,14 @@ impl Builder<'_> {
         for ann in anns.iter().filter(|a| a.key == "in-place") {
             let loc = self.world.locate_doc(span, ann.line, "in-place");
             match (&ann.value, value) {
+                // The table's storage is 8-aligned (`Blob`).
+                (Value::Ident(b), Some(id)) if b == "true" && self.plan.struct_(id).align > 8 => {
+                    self.fail(
+                        format!("resource `{name}`: a struct held in place may be aligned to at most 8 bytes, and `{}` is aligned to {}", self.plan.struct_(id).c_name, self.plan.struct_(id).align),
+                        loc,
+                        "",
+                    )
+                }
                 (Value::Ident(b), Some(_)) if b == "true" => in_place = true,
                 (Value::Ident(b), _) if b == "false" => {}
                 (Value::Ident(b), None) if b == "true" => self.fail(
