@@ -4,6 +4,10 @@
 //! builds, so C facts live in doc-comment lines instead. Every other doc line
 //! stays documentation.
 
+/// The most elements an `@ffi(array = N)` record field holds: the planner
+/// refuses more, the importer skips larger C arrays.
+pub const MAX_ARRAY: usize = 1 << 16;
+
 /// A value on the right of `key =`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {

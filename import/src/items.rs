@@ -20,6 +20,10 @@ pub enum WitTy {
     List(Box<WitTy>),
     /// `tuple<...>`
     Tuple(Vec<WitTy>),
+    /// A C array field `T[N]`: `list<T>` with `@ffi(array = N)`.
+    Array(Box<WitTy>, usize),
+    /// A C `char[N]` field: `string` with `@ffi(array = N)`.
+    Text(usize),
 }
 
 impl WitTy {
@@ -31,7 +35,8 @@ impl WitTy {
             WitTy::Named(n) => name(n),
             WitTy::Borrow(n) => format!("borrow<{}>", name(n)),
             WitTy::Option(t) => format!("option<{}>", t.render(renames)),
-            WitTy::List(t) => format!("list<{}>", t.render(renames)),
+            WitTy::List(t) | WitTy::Array(t, _) => format!("list<{}>", t.render(renames)),
+            WitTy::Text(_) => "string".to_string(),
             WitTy::Tuple(ts) => format!(
                 "tuple<{}>",
                 ts.iter()
@@ -49,9 +54,17 @@ impl WitTy {
                     out.insert(p);
                 }
             }
-            WitTy::Option(t) | WitTy::List(t) => t.prelude_uses(out),
+            WitTy::Option(t) | WitTy::List(t) | WitTy::Array(t, _) => t.prelude_uses(out),
             WitTy::Tuple(ts) => ts.iter().for_each(|t| t.prelude_uses(out)),
-            WitTy::Named(_) | WitTy::Borrow(_) => {}
+            WitTy::Named(_) | WitTy::Borrow(_) | WitTy::Text(_) => {}
+        }
+    }
+
+    /// The `@ffi(array = N)` a record field of this type needs.
+    pub fn array_len(&self) -> Option<usize> {
+        match self {
+            WitTy::Array(_, n) | WitTy::Text(n) => Some(*n),
+            _ => None,
         }
     }
 }
@@ -340,8 +353,8 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         )
     } else if has("an array of ") {
         (
-            "an array of more than 64 elements",
-            "arrays of any length in structs (issue 18.4)",
+            "an array of arrays of `char` or of more than 16 elements, or of more than 65536",
+            "an overlay record with the inner arrays flattened into one `list<T>` field with `@ffi(array = N)`",
         )
     } else if has("a flexible array member") {
         ("a flexible array member", "an overlay record without it")

@@ -311,6 +311,9 @@ fn render_item(
             s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name)));
             s.push_str(&format!("  record {} {{\n", name(n)));
             for (f, t) in fields {
+                if let Some(n) = t.array_len() {
+                    s.push_str(&format!("    /// @ffi(array = {n})\n"));
+                }
                 s.push_str(&format!("    {}: {},\n", ident(f), t.render(renames)));
             }
             s.push_str("  }");

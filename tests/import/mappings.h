@@ -31,6 +31,8 @@ struct mp_box {
     float matrix[2][2];
     const char *label;
     unsigned char tag[3];
+    char name[8];
+    double history[24];
 };
 Vec2 mp_vec_add(Vec2 a, Point b);
 struct mp_box mp_box_of(Vec2 min, Vec2 max);

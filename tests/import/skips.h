@@ -6,7 +6,7 @@ struct sk_bits { unsigned a : 3; unsigned b : 5; };
 struct sk_with_union { int kind; union sk_value value; };
 struct sk_anonymous { int kind; union { int i; float f; }; };
 struct sk_flexible { int n; int items[]; };
-struct sk_huge { char name[256]; };
+struct sk_huge { char lines[4][80]; };
 struct sk_empty;
 
 /* Callbacks. */

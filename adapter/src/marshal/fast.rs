@@ -159,7 +159,7 @@ fn canon_size(shape: &Shape) -> usize {
             9..=16 => 2,
             _ => 4,
         },
-        Shape::Struct(_) | Shape::Handle { .. } => 0,
+        Shape::Struct(_) | Shape::Array(_) | Shape::Handle { .. } => 0,
     }
 }
 
@@ -282,6 +282,7 @@ fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
                 .fields
                 .iter()
                 .all(|f| plain(plan, &f.shape)),
+            Shape::Array(a) => plain(plan, &a.elem),
             Shape::Handle { .. } => false,
         }
     }

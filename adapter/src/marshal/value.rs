@@ -97,6 +97,38 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
             write_fields(plan, *id, fields.iter().map(|(_, v)| v), dst)?;
         }
         (Shape::Struct(id), Val::Tuple(items)) => write_fields(plan, *id, items.iter(), dst)?,
+        (Shape::Array(a), Val::String(text)) if a.text => {
+            let bytes = text.as_bytes();
+            if bytes.len() >= a.len || bytes.contains(&0) {
+                return Err(format!(
+                    "a `char[{}]` holds a string of at most {} bytes without NUL, got {} bytes{}",
+                    a.len,
+                    a.len - 1,
+                    bytes.len(),
+                    if bytes.contains(&0) {
+                        " with a NUL"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            dst[..bytes.len()].copy_from_slice(bytes);
+            dst[bytes.len()..].fill(0);
+        }
+        (Shape::Array(a), Val::List(items)) if !a.text => {
+            if items.len() != a.len {
+                return Err(format!(
+                    "a C array of {} elements takes a list of exactly {}, got {}",
+                    a.len,
+                    a.len,
+                    items.len()
+                ));
+            }
+            let n = plan.size_align(a.elem.ctype()).0;
+            for (item, dst) in items.iter().zip(dst.chunks_exact_mut(n)) {
+                write_val(plan, &a.elem, item, dst)?;
+            }
+        }
         (shape, v) => {
             return Err(format!(
                 "value {v:?} does not fit the planned C type {:?}",
@@ -191,6 +223,19 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
             Val::Flags(names)
         }
         Shape::Handle { .. } => unreachable!("handles are lifted with the store"),
+        Shape::Array(a) if a.text => {
+            let bytes = &src[..a.len];
+            let end = bytes.iter().position(|b| *b == 0).unwrap_or(a.len);
+            Val::String(String::from_utf8_lossy(&bytes[..end]).into_owned())
+        }
+        Shape::Array(a) => {
+            let n = plan.size_align(a.elem.ctype()).0;
+            let items = src[..n * a.len]
+                .chunks_exact(n)
+                .map(|e| read_val(plan, &a.elem, e))
+                .collect::<Result<_, _>>()?;
+            Val::List(items)
+        }
         Shape::Struct(id) => {
             let s = plan.struct_(*id);
             let mut vals = Vec::with_capacity(s.fields.len());

@@ -519,6 +519,7 @@ mod tests {
                     size,
                     align,
                     tuple: true,
+                    array: false,
                 }
             })
             .collect();

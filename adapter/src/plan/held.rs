@@ -84,6 +84,7 @@ fn has_pointer(structs: &[super::CStruct], shape: &Shape) -> bool {
             .fields
             .iter()
             .any(|f| has_pointer(structs, &f.shape)),
+        Shape::Array(a) => has_pointer(structs, &a.elem),
         _ => false,
     }
 }

@@ -51,6 +51,9 @@ pub struct CStruct {
     pub align: usize,
     /// A WIT tuple (fields are positional) rather than a record.
     pub tuple: bool,
+    /// The layout of an array field ([`super::ArrayPlan`]): N fields of
+    /// its element, named `0`..; not a struct of its own in C.
+    pub array: bool,
 }
 
 /// Lays out fields of the given (size, align) in order; returns offsets,

@@ -49,6 +49,10 @@ pub enum Shape {
     Flags(Box<FlagsPlan>),
     /// A record or tuple as a C struct, by value.
     Struct(StructId),
+    /// A C array inside a struct (`T[N]`, `char[N]`): a `list<T>` of exactly
+    /// N elements, or a `string` of fewer than N bytes, with
+    /// `@ffi(array = N)` on the record field.
+    Array(Box<ArrayPlan>),
     /// A resource handle: the C pointer behind it, or, for a resource held
     /// by value, the address of the struct the table keeps.
     Handle {
@@ -60,6 +64,21 @@ pub enum Shape {
         /// returned as the struct itself (`Image`, not `Image *`): the struct.
         value: Option<StructId>,
     },
+}
+
+/// A C array field's element and length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrayPlan {
+    /// The element (`c-char` for a string).
+    pub elem: Shape,
+    /// N, the number of elements.
+    pub len: usize,
+    /// A WIT `string` in `char[N]`: the bytes up to the first NUL.
+    pub text: bool,
+    /// The array laid out as a struct of N elements
+    /// ([`CStruct::array`]): what the ABI classifiers and libffi see, as
+    /// C's rules for an array in a struct are those of its elements in a row.
+    pub layout: StructId,
 }
 
 /// A WIT enum's C representation.
@@ -119,6 +138,7 @@ impl Shape {
             Shape::Enum(e) => CType::Scalar(e.repr),
             Shape::Flags(f) => CType::Scalar(f.repr),
             Shape::Struct(id) => CType::Struct(*id),
+            Shape::Array(a) => CType::Struct(a.layout),
             Shape::Handle { value: None, .. } => CType::Scalar(Scalar::Ptr),
             Shape::Handle {
                 value: Some(id), ..

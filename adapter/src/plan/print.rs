@@ -286,7 +286,7 @@ pub fn render(plan: &Plan) -> String {
             );
         }
     }
-    for s in &plan.structs {
+    for s in plan.structs.iter().filter(|s| !s.array) {
         let _ = writeln!(
             out,
             "{} (WIT `{}`): size {}, align {}",
@@ -304,9 +304,11 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
-/// `int x`, `const char *s`: no space after a `*`.
+/// `int x`, `const char *s`: no space after a `*`; `char name[32]`.
 fn spaced(ty: &str, name: &str) -> String {
-    if ty.ends_with('*') {
+    if let Some((elem, n)) = ty.split_once('[') {
+        format!("{}[{n}", spaced(elem, name))
+    } else if ty.ends_with('*') {
         format!("{ty}{name}")
     } else {
         format!("{ty} {name}")

@@ -3,9 +3,10 @@
 
 use super::build::Builder;
 use super::layout::lay_out;
-use super::{CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId};
+use super::{ArrayPlan, CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId};
 use crate::error::Diagnostic;
 use crate::world::PRELUDE_PACKAGE;
+use dlwit_ctype::annotations::MAX_ARRAY;
 use wit_parser::{Handle, Span, Type, TypeDefKind, TypeId, TypeOwner};
 
 /// A prelude alias: its shape and C spelling, from the shared table.
@@ -114,9 +115,11 @@ impl Builder<'_> {
         let name = self.wit_name(ty);
         let hint = match self.peel(ty) {
             Peeled::String => {
-                "strings are `const char *` parameters and results, not struct fields"
+                "a `char[N]` field is a `string` with `/// @ffi(array = N)`; other strings are `const char *` parameters and results"
             }
-            Peeled::List(_) => "`list<T>` is a parameter only: `(const T *, size_t)`",
+            Peeled::List(_) => {
+                "a `T[N]` field is a `list<T>` with `/// @ffi(array = N)`; other lists are parameters: `(const T *, size_t)`"
+            }
             Peeled::Option(_) => "`option<record>` is a parameter only (a nullable pointer)",
             Peeled::Result(..) => {
                 "`result<T, E>` is a function result, with an `@ffi(error = ...)` convention"
@@ -156,18 +159,22 @@ impl Builder<'_> {
                     .iter()
                     .map(|f| (f.name.clone(), f.ty, f.span, f.docs.clone()))
                     .collect();
-                for (_, _, fspan, docs) in &fields {
-                    self.annotations(docs, *fspan, &[], "a record field");
+                let mut planned = Vec::new();
+                for (n, t, fspan, docs) in fields {
+                    let mut array = None;
+                    for ann in self.annotations(&docs, fspan, &["array"], "a record field") {
+                        array = self.expect_int(&ann, fspan);
+                    }
+                    planned.push((n, t, fspan, array));
                 }
-                let fields = fields.into_iter().map(|(n, t, s, _)| (n, t, s)).collect();
-                self.new_struct(name, c_name, fields, def.span)
+                self.new_struct(name, c_name, planned, def.span)
             }
             TypeDefKind::Tuple(t) => {
                 let fields = t
                     .types
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| (i.to_string(), *t, span))
+                    .map(|(i, t)| (i.to_string(), *t, span, None))
                     .collect();
                 let wit = self.wit_name(&Type::Id(id));
                 let spelled = format!("struct /* {wit} */");
@@ -393,7 +400,7 @@ impl Builder<'_> {
         &mut self,
         wit_name: String,
         c_name: String,
-        fields: Vec<(String, Type, Span)>,
+        fields: Vec<(String, Type, Span, Option<i128>)>,
         span: Span,
     ) -> Result<(Shape, String), ()> {
         if fields.is_empty() {
@@ -406,8 +413,12 @@ impl Builder<'_> {
         }
         let mut planned = Vec::new();
         let mut failed = false;
-        for (name, ty, fspan) in fields {
-            match self.shape(&ty, fspan) {
+        for (name, ty, fspan, array) in fields {
+            let shape = match array {
+                Some(n) => self.array(&wit_name, &name, &ty, n, fspan),
+                None => self.shape(&ty, fspan),
+            };
+            match shape {
                 Ok((Shape::Handle { .. }, _)) => {
                     let d = Diagnostic::new(format!(
                         "field `{name}` of `{wit_name}`: a resource handle cannot be a struct field"
@@ -448,8 +459,87 @@ impl Builder<'_> {
             size,
             align,
             tuple,
+            array: false,
         });
         Ok((Shape::Struct(sid), c_name))
+    }
+
+    /// Field `field` of `record`, of WIT type `ty` with `@ffi(array = n)`:
+    /// C's `T[n]` for a `list<T>`, `char[n]` for a `string`.
+    fn array(
+        &mut self,
+        record: &str,
+        field: &str,
+        ty: &Type,
+        n: i128,
+        span: Span,
+    ) -> Result<(Shape, String), ()> {
+        let at = self.world.locate(span);
+        let Some(len) = usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_ARRAY).contains(n))
+        else {
+            self.diags.push(
+                Diagnostic::new(format!(
+                    "field `{field}` of `{record}`: `array = {n}` is not a length from 1 to {MAX_ARRAY}"
+                ))
+                .at(at),
+            );
+            return Err(());
+        };
+        let (elem, spelling, text) = match self.peel(ty) {
+            Peeled::String => (Shape::Int(Scalar::I8), "char".to_string(), true),
+            Peeled::List(elem) => {
+                let (shape, spelling) = self.shape(&elem, span)?;
+                if matches!(shape, Shape::Handle { .. }) {
+                    self.diags.push(
+                        Diagnostic::new(format!(
+                            "field `{field}` of `{record}`: a resource handle cannot be an array element"
+                        ))
+                        .at(at),
+                    );
+                    return Err(());
+                }
+                (shape, spelling, false)
+            }
+            _ => {
+                let name = self.wit_name(ty);
+                self.diags.push(
+                    Diagnostic::new(format!(
+                        "field `{field}` of `{record}`: `array` is for a `list<T>` (C's `T[N]`) or a `string` (`char[N]`), not `{name}`"
+                    ))
+                    .at(at),
+                );
+                return Err(());
+            }
+        };
+        let (size, align) = self.plan.size_align(elem.ctype());
+        let fields = (0..len)
+            .map(|i| Field {
+                name: i.to_string(),
+                shape: elem.clone(),
+                spelling: spelling.clone(),
+                offset: i * size,
+            })
+            .collect();
+        let c_name = format!("{spelling}[{len}]");
+        let layout = StructId(self.plan.structs.len());
+        self.plan.structs.push(CStruct {
+            c_name: c_name.clone(),
+            wit_name: self.wit_name(ty),
+            fields,
+            size: size * len,
+            align,
+            tuple: true,
+            array: true,
+        });
+        let shape = Shape::Array(Box::new(ArrayPlan {
+            elem,
+            len,
+            text,
+            layout,
+        }));
+        Ok((shape, c_name))
     }
 }
 

@@ -23,13 +23,14 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::echo::{
-    self, Big, Kind, Line, ManyArgs, Mixed, Packet, Perms, Rect, Rgba, Tagged, Vec2, Vec3,
+    self, Big, Kind, Line, ManyArgs, Mixed, Named, Packet, Path, Perms, Quad, Rect, Rgba, Samples,
+    Tagged, Vec2, Vec3,
 };
 
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | short-array | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -65,6 +66,23 @@ fn main() -> ExitCode {
             std::hint::black_box(s);
             println!("unreachable");
         }
+        (Some("long-name"), None) => {
+            // 12 bytes do not fit a `char[12]` with its NUL: the host must trap.
+            let n = echo::named_length(&Named {
+                id: 1,
+                name: "twelve bytes".into(),
+            });
+            std::hint::black_box(n);
+            println!("unreachable");
+        }
+        (Some("short-array"), None) => {
+            // `float v[4]` takes exactly four: the host must trap.
+            let w = echo::quad_weigh(&Quad {
+                v: vec![1.0, 2.0, 3.0],
+            });
+            std::hint::black_box(w);
+            println!("unreachable");
+        }
         (Some("after-error"), None) => {
             assert_eq!(echo::pass_s32(-7), -7);
             assert_eq!(echo::string_length("hello"), 5);
@@ -87,6 +105,7 @@ fn all(seed: u64) {
     chars(&mut c);
     records(&mut c);
     packets(&mut c);
+    arrays(&mut c);
     pairs(&mut c);
     rect_union(&mut c);
     struct_args(&mut c);
@@ -164,6 +183,12 @@ impl Same for String {
     }
 }
 
+impl<T: Same> Same for Vec<T> {
+    fn same(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a.same(b))
+    }
+}
+
 impl<T: Same> Same for Option<T> {
     fn same(&self, other: &Self) -> bool {
         match (self, other) {
@@ -238,6 +263,10 @@ same_record! {
     Line { start, end, color, width }
     Packet { kind, perms, payload, origin }
     ManyArgs { a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p }
+    Named { id, name }
+    Quad { v }
+    Samples { count, vals }
+    Path { pts, closed }
 }
 
 /// Counts checks; panics on the first failing one.
@@ -619,6 +648,69 @@ fn packets(c: &mut Checks) {
     };
     c.echo("pass-packet", x, echo::pass_packet);
     println!("ok packet");
+}
+
+/// Arrays inside structs: `char[12]` as a string, `float[4]` (a float
+/// aggregate in registers), `int32_t[20]` (in memory), `struct vec2[3]`.
+fn arrays(c: &mut Checks) {
+    for name in ["", "a", "héllo", "eleven byte"] {
+        let x = Named {
+            id: -5,
+            name: name.into(),
+        };
+        c.echo("pass-named", x.clone(), |x| echo::pass_named(&x));
+        c.expect(
+            format!("named-length({name:?})"),
+            echo::named_length(&x),
+            name.len() as u64,
+        );
+    }
+    for v in [
+        vec![1.0, 2.0, 3.0, 4.0],
+        vec![
+            -0.0,
+            f32::from_bits(0x7fc1_2345),
+            f32::INFINITY,
+            f32::MIN_POSITIVE,
+        ],
+    ] {
+        c.echo("pass-quad", Quad { v: v.clone() }, |x| echo::pass_quad(&x));
+    }
+    c.expect(
+        "quad-weigh",
+        echo::quad_weigh(&Quad {
+            v: vec![1.0, 2.0, 3.0, 4.0],
+        }),
+        4321.0,
+    );
+    let x = Samples {
+        count: 20,
+        vals: (0..20).map(|i| i * 1000 - 7).collect(),
+    };
+    c.echo("pass-samples", x.clone(), |x| echo::pass_samples(&x));
+    c.expect("samples-sum", echo::samples_sum(&x), 189_860);
+    let x = Samples {
+        count: 3,
+        vals: vec![i32::MIN; 20],
+    };
+    c.expect(
+        "samples-sum",
+        echo::samples_sum(&x),
+        3 * i64::from(i32::MIN),
+    );
+    let x = Path {
+        pts: vec![
+            Vec2 { x: 1.0, y: 2.0 },
+            Vec2 { x: -3.5, y: 0.25 },
+            Vec2 {
+                x: f32::MAX,
+                y: f32::MIN,
+            },
+        ],
+        closed: true,
+    };
+    c.echo("pass-path", x, |x| echo::pass_path(&x));
+    println!("ok arrays");
 }
 
 fn pairs(c: &mut Checks) {

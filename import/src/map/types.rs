@@ -8,7 +8,14 @@ use crate::exports::Exports;
 use crate::items::{Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
 use crate::model::{Enum, Function, Kind, Ty};
 use crate::names::{common_prefix, kebab, norm};
+use dlwit_ctype::CName;
+use dlwit_ctype::annotations::MAX_ARRAY;
 use std::collections::{BTreeMap, HashSet};
+
+/// C arrays of at most this many elements (other than `char`) become
+/// tuples, which keep a struct on the fast path; longer ones are
+/// `list<T>` fields with `@ffi(array = N)`.
+const TUPLE_ARRAY: usize = 16;
 
 impl Mapper<'_> {
     // ---- resources -------------------------------------------------------
@@ -472,11 +479,23 @@ impl Mapper<'_> {
             Kind::Struct(k) => self.struct_ty(k),
             Kind::Ptr(_) | Kind::Function => Ok(builtin("ptr")),
             Kind::Array(elem, n) => {
-                if *n == 0 || *n > 64 {
+                if *n == 0 || *n > MAX_ARRAY {
                     return Err(skip(format!("an array of {n} elements"), Category::Other));
                 }
+                if matches!(elem.kind, Kind::Scalar(CName::Char)) {
+                    return Ok(WitTy::Text(*n));
+                }
                 let e = self.field_ty(elem)?;
-                Ok(WitTy::Tuple(vec![e; *n]))
+                if e.array_len().is_some() {
+                    return Err(skip(
+                        format!("an array of {n} arrays of more than {TUPLE_ARRAY} elements or of `char`"),
+                        Category::Other,
+                    ));
+                }
+                if *n <= TUPLE_ARRAY {
+                    return Ok(WitTy::Tuple(vec![e; *n]));
+                }
+                Ok(WitTy::Array(Box::new(e), *n))
             }
             other => Err(unmappable(other)),
         }

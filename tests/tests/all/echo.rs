@@ -40,7 +40,7 @@ fn every_shape_round_trips() {
     assert_eq!(
         runner().report,
         dlwit::LinkReport {
-            functions: 50,
+            functions: 57,
             fast: 48,
             fused: if dlwit::FUSED_CALLS { 47 } else { 0 },
             stubs: if dlwit::COMPILED_STUBS { 42 } else { 0 },
@@ -132,6 +132,25 @@ fn sad_interior_nul_is_an_error_naming_the_function() {
 fn sad_unknown_enum_value_from_c_is_an_error() {
     let out = runner().run("echo", &["bad-kind"]);
     out.expect_trap(&["C returned 42 for an enum", "none = -1", "fx_bad_kind"]);
+    let after = runner().run("echo", &["after-error"]);
+    assert!(
+        after.result.is_ok() && after.stdout.contains("still fine"),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn sad_arrays_in_structs_take_what_fits() {
+    let out = runner().run("echo", &["long-name"]);
+    out.expect_trap(&[
+        "a `char[12]` holds a string of at most 11 bytes without NUL, got 12 bytes",
+        "fx_named_length",
+    ]);
+    let out = runner().run("echo", &["short-array"]);
+    out.expect_trap(&[
+        "a C array of 4 elements takes a list of exactly 4, got 3",
+        "fx_quad_weigh",
+    ]);
     let after = runner().run("echo", &["after-error"]);
     assert!(
         after.result.is_ok() && after.stdout.contains("still fine"),

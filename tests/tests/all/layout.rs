@@ -26,6 +26,10 @@ fn plan_libffi_and_the_c_compiler_agree() {
         let offsets: Vec<usize> = s.fields.iter().map(|f| f.offset).collect();
         let ffi = dlwit::libffi_struct_offsets(&plan, StructId(i)).unwrap();
         assert_eq!(offsets, ffi, "libffi disagrees on `{}`", s.wit_name);
+        if s.array {
+            // An array field's elements in a row: checked with its struct.
+            continue;
+        }
         let name = match s.wit_name.as_str() {
             "tuple<s32, f64>" => "pair",
             "tuple<u8, u16, u32, u64>" => "payload",
