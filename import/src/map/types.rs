@@ -488,7 +488,9 @@ impl Mapper<'_> {
                 let e = self.field_ty(elem)?;
                 if e.array_len().is_some() {
                     return Err(skip(
-                        format!("an array of {n} arrays of more than {TUPLE_ARRAY} elements or of `char`"),
+                        format!(
+                            "an array of {n} arrays of more than {TUPLE_ARRAY} elements or of `char`"
+                        ),
                         Category::Other,
                     ));
                 }
