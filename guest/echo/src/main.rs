@@ -30,7 +30,7 @@ use dlwit::fixture::echo::{
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | short-array | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -66,11 +66,17 @@ fn main() -> ExitCode {
             std::hint::black_box(s);
             println!("unreachable");
         }
-        (Some("long-name"), None) => {
-            // 12 bytes do not fit a `char[12]` with its NUL: the host must trap.
+        (Some(case @ ("long-name" | "nul-name")), None) => {
+            // 12 bytes do not fit a `char[12]` with its NUL, and a NUL would
+            // make C see a shorter name than the guest sent: the host must trap.
+            let name = if case == "long-name" {
+                "twelve bytes"
+            } else {
+                "ab\0cd"
+            };
             let n = echo::named_length(&Named {
                 id: 1,
-                name: "twelve bytes".into(),
+                name: name.into(),
             });
             std::hint::black_box(n);
             println!("unreachable");

@@ -146,6 +146,11 @@ fn sad_arrays_in_structs_take_what_fits() {
         "a `char[12]` holds a string of at most 11 bytes without NUL, got 12 bytes",
         "fx_named_length",
     ]);
+    let out = runner().run("echo", &["nul-name"]);
+    out.expect_trap(&[
+        "a `char[12]` holds a string of at most 11 bytes without NUL, got 5 bytes with a NUL",
+        "fx_named_length",
+    ]);
     let out = runner().run("echo", &["short-array"]);
     out.expect_trap(&[
         "a C array of 4 elements takes a list of exactly 4, got 3",
