@@ -99,17 +99,14 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
         (Shape::Struct(id), Val::Tuple(items)) => write_fields(plan, *id, items.iter(), dst)?,
         (Shape::Array(a), Val::String(text)) if a.text => {
             let bytes = text.as_bytes();
-            if bytes.len() >= a.len || bytes.contains(&0) {
+            let nul = bytes.contains(&0);
+            if bytes.len() >= a.len || nul {
                 return Err(format!(
                     "a `char[{}]` holds a string of at most {} bytes without NUL, got {} bytes{}",
                     a.len,
                     a.len - 1,
                     bytes.len(),
-                    if bytes.contains(&0) {
-                        " with a NUL"
-                    } else {
-                        ""
-                    }
+                    if nul { " with a NUL" } else { "" }
                 ));
             }
             dst[..bytes.len()].copy_from_slice(bytes);

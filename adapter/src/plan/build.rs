@@ -334,7 +334,7 @@ impl Builder<'_> {
                 TypeDefKind::Record(r) if !self.shapes.contains_key(&ty) => {
                     self.annotations(&def.docs, def.span, &["c"], "a record");
                     for f in &r.fields {
-                        self.annotations(&f.docs, f.span, &["array"], "a record field");
+                        self.field_array(&f.docs, f.span);
                     }
                 }
                 _ => {}

@@ -159,14 +159,10 @@ impl Builder<'_> {
                     .iter()
                     .map(|f| (f.name.clone(), f.ty, f.span, f.docs.clone()))
                     .collect();
-                let mut planned = Vec::new();
-                for (n, t, fspan, docs) in fields {
-                    let mut array = None;
-                    for ann in self.annotations(&docs, fspan, &["array"], "a record field") {
-                        array = self.expect_int(&ann, fspan);
-                    }
-                    planned.push((n, t, fspan, array));
-                }
+                let planned = fields
+                    .into_iter()
+                    .map(|(n, t, fspan, docs)| (n, t, fspan, self.field_array(&docs, fspan)))
+                    .collect();
                 self.new_struct(name, c_name, planned, def.span)
             }
             TypeDefKind::Tuple(t) => {
@@ -462,6 +458,16 @@ impl Builder<'_> {
             array: false,
         });
         Ok((Shape::Struct(sid), c_name))
+    }
+
+    /// A record field's annotations (every record's, used by C or not):
+    /// the N of its `@ffi(array = N)`.
+    pub(super) fn field_array(&mut self, docs: &wit_parser::Docs, span: Span) -> Option<i128> {
+        let mut array = None;
+        for ann in self.annotations(docs, span, &["array"], "a record field") {
+            array = self.expect_int(&ann, span);
+        }
+        array
     }
 
     /// Field `field` of `record`, of WIT type `ty` with `@ffi(array = n)`:

@@ -111,6 +111,15 @@ fn random_values_round_trip_with_other_seeds() {
     }
 }
 
+/// After a refused call, the same linker serves a new store.
+fn the_host_serves_the_next_store() {
+    let after = runner().run("echo", &["after-error"]);
+    assert!(
+        after.result.is_ok() && after.stdout.contains("still fine"),
+        "{after:?}"
+    );
+}
+
 #[test]
 fn sad_interior_nul_is_an_error_naming_the_function() {
     let out = runner().run("echo", &["interior-nul"]);
@@ -120,47 +129,38 @@ fn sad_interior_nul_is_an_error_naming_the_function() {
         "fx_string_length",
         "libdlwit_fixture.so",
     ]);
-    // The host is fine: the same linker runs other calls afterwards.
-    let after = runner().run("echo", &["after-error"]);
-    assert!(
-        after.result.is_ok() && after.stdout.contains("still fine"),
-        "{after:?}"
-    );
+    the_host_serves_the_next_store();
 }
 
 #[test]
 fn sad_unknown_enum_value_from_c_is_an_error() {
     let out = runner().run("echo", &["bad-kind"]);
     out.expect_trap(&["C returned 42 for an enum", "none = -1", "fx_bad_kind"]);
-    let after = runner().run("echo", &["after-error"]);
-    assert!(
-        after.result.is_ok() && after.stdout.contains("still fine"),
-        "{after:?}"
-    );
+    the_host_serves_the_next_store();
 }
 
 #[test]
 fn sad_arrays_in_structs_take_what_fits() {
-    let out = runner().run("echo", &["long-name"]);
-    out.expect_trap(&[
-        "a `char[12]` holds a string of at most 11 bytes without NUL, got 12 bytes",
-        "fx_named_length",
-    ]);
-    let out = runner().run("echo", &["nul-name"]);
-    out.expect_trap(&[
-        "a `char[12]` holds a string of at most 11 bytes without NUL, got 5 bytes with a NUL",
-        "fx_named_length",
-    ]);
-    let out = runner().run("echo", &["short-array"]);
-    out.expect_trap(&[
-        "a C array of 4 elements takes a list of exactly 4, got 3",
-        "fx_quad_weigh",
-    ]);
-    let after = runner().run("echo", &["after-error"]);
-    assert!(
-        after.result.is_ok() && after.stdout.contains("still fine"),
-        "{after:?}"
-    );
+    for (case, error, symbol) in [
+        (
+            "long-name",
+            "a `char[12]` holds a string of at most 11 bytes without NUL, got 12 bytes",
+            "fx_named_length",
+        ),
+        (
+            "nul-name",
+            "a `char[12]` holds a string of at most 11 bytes without NUL, got 5 bytes with a NUL",
+            "fx_named_length",
+        ),
+        (
+            "short-array",
+            "a C array of 4 elements takes a list of exactly 4, got 3",
+            "fx_quad_weigh",
+        ),
+    ] {
+        runner().run("echo", &[case]).expect_trap(&[error, symbol]);
+    }
+    the_host_serves_the_next_store();
 }
 
 #[test]
