@@ -9,7 +9,7 @@
 //! default name (`struct point`) the headers do not declare is a layout of
 //! the WIT's own, and is left out.
 
-use crate::plan::{CType, Param, Plan, Ret, Scalar, Shape};
+use crate::plan::{CType, Param, Plan, Ret, Scalar, Shape, StructKind};
 use dlwit_import::{CParam, CShape, ParseOptions};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub fn verify_layout(plan: &Plan, headers: &ParseOptions) -> Result<LayoutReport
     let structs: Vec<_> = plan
         .structs
         .iter()
-        .filter(|s| !s.tuple && !s.c_name.starts_with("struct /*"))
+        .filter(|s| s.kind != StructKind::Array && !s.tuple && !s.c_name.starts_with("struct /*"))
         .collect();
     let mut report = LayoutReport::default();
     if structs.is_empty() {
@@ -60,7 +60,9 @@ pub fn verify_layout(plan: &Plan, headers: &ParseOptions) -> Result<LayoutReport
     for (s, c) in structs.iter().zip(&fields) {
         // A record without `@ffi(c = ...)` that no header declares is the
         // WIT's own layout (a qsort element, say): nothing to compare.
-        let implicit = s.c_name == format!("struct {}", s.wit_name.replace('-', "_"));
+        let plain = s.wit_name.replace('-', "_");
+        let implicit =
+            s.c_name == format!("struct {plain}") || s.c_name == format!("union {plain}");
         let c = match c {
             Ok(c) => c,
             Err(_) if implicit => {
@@ -74,6 +76,31 @@ pub fn verify_layout(plan: &Plan, headers: &ParseOptions) -> Result<LayoutReport
                 continue;
             }
         };
+        let t = &s.c_name;
+        if s.kind == StructKind::Union {
+            // A tagged union's cases are the WIT's choice of C's members
+            // (and, after a tag, its union): its size and alignment are
+            // what C and the plan must share; each payload record is
+            // checked as a struct of its own.
+            let _ = writeln!(
+                probe,
+                "  printf(\"%zu %zu\\n\", sizeof({t}), _Alignof({t}));"
+            );
+            expected.push((
+                format!("`{t}` (variant `{}`)", s.wit_name),
+                "sizeof and _Alignof",
+                vec![s.size, s.align],
+            ));
+            report.checked.push(t.clone());
+            continue;
+        }
+        if c.union {
+            report.errors.push(format!(
+                "`{t}` (record `{}`): C declares a union; a record is a struct",
+                s.wit_name
+            ));
+            continue;
+        }
         if c.names.len() != s.fields.len() {
             report.errors.push(format!(
                 "`{}` (record `{}`): C has {} fields, the WIT {}",
@@ -84,7 +111,6 @@ pub fn verify_layout(plan: &Plan, headers: &ParseOptions) -> Result<LayoutReport
             ));
             continue;
         }
-        let t = &s.c_name;
         let _ = writeln!(
             probe,
             "  printf(\"%zu %zu\\n\", sizeof({t}), _Alignof({t}));"

@@ -8,15 +8,17 @@ use crate::{Error, ParseOptions};
 use clang::{Entity, EntityKind, TypeKind, diagnostic::Severity};
 use std::collections::HashMap;
 
-/// The C field names of a struct, as clang sees them.
+/// The C field names of a struct or union, as clang sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CFields {
     /// Field names in order (empty for an anonymous member).
     pub names: Vec<String>,
+    /// A union: its fields are its members, all at offset 0.
+    pub union: bool,
 }
 
 /// For each C type spelling (`Color`, `struct rgba`, `div_t`), the fields
-/// of the struct it names in the headers, or why it does not name one.
+/// of the struct or union it names in the headers, or why it names none.
 pub fn struct_fields(
     opts: &ParseOptions,
     types: &[String],
@@ -44,12 +46,12 @@ pub fn struct_fields(
                 .map(|t| t.get_canonical_type());
             let result = match ty {
                 Some(t) if t.get_kind() == TypeKind::Record => {
-                    match t
-                        .get_declaration()
-                        .filter(|d| d.get_kind() == EntityKind::StructDecl)
-                    {
+                    match t.get_declaration().filter(|d| {
+                        matches!(d.get_kind(), EntityKind::StructDecl | EntityKind::UnionDecl)
+                    }) {
                         Some(decl) => match decl.get_definition() {
                             Some(def) => Ok(CFields {
+                                union: decl.get_kind() == EntityKind::UnionDecl,
                                 names: def
                                     .get_children()
                                     .into_iter()
@@ -59,7 +61,7 @@ pub fn struct_fields(
                             }),
                             None => Err(format!("`{spelled}` is an incomplete struct")),
                         },
-                        None => Err(format!("`{spelled}` is a union")),
+                        None => Err(format!("`{spelled}` is neither a struct nor a union")),
                     }
                 }
                 _ => Err(format!("`{spelled}` is not a struct the headers declare")),

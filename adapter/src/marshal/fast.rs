@@ -159,7 +159,7 @@ fn canon_size(shape: &Shape) -> usize {
             9..=16 => 2,
             _ => 4,
         },
-        Shape::Struct(_) | Shape::Array(_) | Shape::Handle { .. } => 0,
+        Shape::Struct(_) | Shape::Array(_) | Shape::Union(_) | Shape::Handle { .. } => 0,
     }
 }
 
@@ -283,6 +283,11 @@ fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
                 .iter()
                 .all(|f| plain(plan, &f.shape)),
             Shape::Array(a) => plain(plan, &a.elem),
+            Shape::Union(u) => u
+                .cases
+                .iter()
+                .flat_map(|c| &c.payload)
+                .all(|p| plain(plan, p)),
             Shape::Handle { .. } => false,
         }
     }

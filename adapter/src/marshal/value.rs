@@ -1,6 +1,6 @@
 //! One value at a time: WIT values to C bytes and back, by shape.
 
-use crate::plan::{EnumPlan, Plan, Scalar, Shape};
+use crate::plan::{EnumPlan, Plan, Scalar, Shape, UnionPlan};
 use dlwit_ctype::Conversion;
 use wasmtime::component::Val;
 
@@ -126,6 +126,7 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
                 write_val(plan, &a.elem, item, dst)?;
             }
         }
+        (Shape::Union(u), Val::Variant(name, payload)) => write_union(plan, u, name, payload, dst)?,
         (shape, v) => {
             return Err(format!(
                 "value {v:?} does not fit the planned C type {:?}",
@@ -134,6 +135,86 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
         }
     }
     Ok(())
+}
+
+/// Writes case `name` of a tagged union: zeroes, the payload, then the tag
+/// (last, as a payload that begins with the tag may say otherwise).
+fn write_union(
+    plan: &Plan,
+    u: &UnionPlan,
+    name: &str,
+    payload: &Option<Box<Val>>,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    let i = u
+        .cases
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| format!("unknown variant case `{name}`"))?;
+    let case = &u.cases[i];
+    let tag = u.tag.size();
+    dst.fill(0);
+    let value = match (&case.payload, payload) {
+        (Some(shape), Some(v)) if Some(i) == u.other => {
+            write_val(plan, shape, v, &mut dst[..tag])?;
+            let value = tag_value(u, dst);
+            if let Some(named) = u.cases.iter().find(|c| c.value == value) {
+                return Err(format!(
+                    "case `{name}` carries tag {value}, which is case `{}`: pass that case",
+                    named.name
+                ));
+            }
+            value
+        }
+        (Some(shape), Some(v)) => {
+            let n = plan.size_align(shape.ctype()).0;
+            write_val(
+                plan,
+                shape,
+                v,
+                &mut dst[u.payload_offset..u.payload_offset + n],
+            )?;
+            case.value
+        }
+        (None, None) => case.value,
+        _ => return Err(format!("variant case `{name}` with the wrong payload")),
+    };
+    put(&mut dst[..tag], value as u64);
+    Ok(())
+}
+
+/// The tag at the start of a union's bytes, sign-extended if signed.
+fn tag_value(u: &UnionPlan, src: &[u8]) -> i128 {
+    let raw = get(src, u.tag.size());
+    if u.tag.signed() {
+        i128::from(signed(raw, u.tag.size()))
+    } else {
+        i128::from(raw)
+    }
+}
+
+/// Reads the case a tagged union's tag selects.
+fn read_union(plan: &Plan, u: &UnionPlan, src: &[u8]) -> Result<Val, String> {
+    let value = tag_value(u, src);
+    let Some(i) = u.case_of(value) else {
+        let known: Vec<String> = u
+            .cases
+            .iter()
+            .map(|c| format!("{} = {}", c.name, c.value))
+            .collect();
+        return Err(format!(
+            "C wrote tag {value} into `{}`, which no case has (cases: {})",
+            plan.struct_(u.layout).c_name,
+            known.join(", ")
+        ));
+    };
+    let case = &u.cases[i];
+    let payload = match &case.payload {
+        None => None,
+        Some(shape) if Some(i) == u.other => Some(read_val(plan, shape, src)?),
+        Some(shape) => Some(read_val(plan, shape, &src[u.payload_offset..])?),
+    };
+    Ok(Val::Variant(case.name.clone(), payload.map(Box::new)))
 }
 
 /// Writes a record's or tuple's values into the fields of struct `id`.
@@ -233,6 +314,7 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
                 .collect::<Result<_, _>>()?;
             Val::List(items)
         }
+        Shape::Union(u) => read_union(plan, u, src)?,
         Shape::Struct(id) => {
             let s = plan.struct_(*id);
             let mut vals = Vec::with_capacity(s.fields.len());

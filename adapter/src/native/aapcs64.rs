@@ -519,7 +519,7 @@ mod tests {
                     size,
                     align,
                     tuple: true,
-                    array: false,
+                    kind: crate::plan::StructKind::Struct,
                 }
             })
             .collect();

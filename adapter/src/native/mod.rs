@@ -44,7 +44,7 @@ pub const FUSED_CALLS: bool = sysv::NATIVE;
 /// Whether call stubs are compiled on this machine (x86-64 Linux).
 pub const COMPILED_STUBS: bool = FUSED_CALLS && cfg!(target_os = "linux");
 
-use crate::plan::{CType, Plan};
+use crate::plan::{CType, Plan, StructKind};
 use dlwit_ctype::Ffi;
 use libffi::middle::{Cif, CodePtr, Type};
 use std::ffi::c_void;
@@ -136,6 +136,20 @@ fn ffi_type(plan: &Plan, ty: CType) -> Type {
             Ffi::LongDouble => Type::longdouble(),
             Ffi::Pointer => Type::pointer(),
         },
+        // A tagged union (only ever inside a struct C gets through a
+        // pointer, never by value): opaque units of its alignment, so the
+        // struct around it is laid out as C lays it out.
+        CType::Struct(id) if plan.struct_(id).kind == StructKind::Union => {
+            let s = plan.struct_(id);
+            let unit = match s.align {
+                1 => Type::u8,
+                2 => Type::u16,
+                4 => Type::u32,
+                8 => Type::u64,
+                _ => Type::longdouble,
+            };
+            Type::structure((0..s.size / s.align).map(|_| unit()))
+        }
         CType::Struct(id) => Type::structure(
             plan.struct_(id)
                 .fields

@@ -350,6 +350,9 @@ impl Builder<'_> {
         ret: CType,
         location: Option<crate::error::Location>,
     ) -> usize {
+        let mut types = args.clone();
+        types.push(ret);
+        self.union_by_value(&symbol, &types, location.clone());
         let library = self.library;
         if let Some(i) = self.plan.calls.iter().position(|c| {
             c.symbol == symbol && c.library == library && c.args == args && c.ret == ret

@@ -246,7 +246,9 @@ fn classify(tokens: &[String]) -> Result<Class, String> {
         .collect();
     if let [kw @ ("struct" | "enum" | "union"), name] = words.as_slice() {
         return match *kw {
-            "union" => Err("unions have no C mapping in dlwit".into()),
+            "union" => Err(format!(
+                "a union passed by value has no C mapping in dlwit: pass it through a pointer (`union {name} *`)"
+            )),
             "enum" => Ok(Class::Int(4)),
             _ => Ok(Class::Named(format!("struct {name}"))),
         };
@@ -378,7 +380,11 @@ mod tests {
                 .unwrap_err()
                 .contains("last")
         );
-        assert!(parse("int f(union u x)").unwrap_err().contains("unions"));
+        assert!(
+            parse("int f(union u x)")
+                .unwrap_err()
+                .contains("a union passed by value")
+        );
         assert!(parse("int f").unwrap_err().contains("`(`"));
         let p = parse("int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg)").unwrap();
         assert_eq!(p.params.len(), 5);

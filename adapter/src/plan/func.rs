@@ -197,6 +197,9 @@ impl Builder<'_> {
             return None;
         }
         self.results(&mut f, func, proto.as_ref(), &notes, span);
+        let mut types: Vec<CType> = f.args.iter().map(|a| a.ty).collect();
+        types.push(f.ret_type);
+        self.union_by_value(&f.symbol, &types, f.location.clone());
         self.requires(&mut f, func, &notes, span);
         if let Some(name) = &notes.parent {
             f.parent = self.parent(&f, func, name, &notes, span);

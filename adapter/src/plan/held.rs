@@ -85,6 +85,11 @@ fn has_pointer(structs: &[super::CStruct], shape: &Shape) -> bool {
             .iter()
             .any(|f| has_pointer(structs, &f.shape)),
         Shape::Array(a) => has_pointer(structs, &a.elem),
+        Shape::Union(u) => u
+            .cases
+            .iter()
+            .flat_map(|c| &c.payload)
+            .any(|p| has_pointer(structs, p)),
         _ => false,
     }
 }

@@ -51,9 +51,22 @@ pub struct CStruct {
     pub align: usize,
     /// A WIT tuple (fields are positional) rather than a record.
     pub tuple: bool,
-    /// The layout of an array field ([`super::ArrayPlan`]): N fields of
-    /// its element, named `0`..; not a struct of its own in C.
-    pub array: bool,
+    /// A struct, or the layout of something else.
+    pub kind: StructKind,
+}
+
+/// What a [`CStruct`] lays out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructKind {
+    /// A C struct (a record or tuple).
+    Struct,
+    /// An array field ([`super::ArrayPlan`]): N fields of its element,
+    /// named `0`..; not a struct of its own in C.
+    Array,
+    /// A tagged union ([`super::UnionPlan`]): the tag, then each case's
+    /// payload at the same offset. Its size and alignment are the union's;
+    /// its fields overlap, so it is never passed by value.
+    Union,
 }
 
 /// Lays out fields of the given (size, align) in order; returns offsets,

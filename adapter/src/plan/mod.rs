@@ -17,10 +17,11 @@ mod require;
 mod results;
 mod sig;
 mod types;
+mod unions;
 
 pub use callback::MAX_CALLBACK_ARGS;
 pub use held::{Accessor, Buffer, HeldOp};
-pub use layout::{CStruct, CType, Field, Scalar, StructId};
+pub use layout::{CStruct, CType, Field, Scalar, StructId, StructKind};
 pub use require::{Access, CmpOp, HELD, Kind, Load, Num, Op, Operand, Require};
 pub use sig::{Render, Signature, WitType};
 
@@ -53,6 +54,9 @@ pub enum Shape {
     /// N elements, or a `string` of fewer than N bytes, with
     /// `@ffi(array = N)` on the record field.
     Array(Box<ArrayPlan>),
+    /// A WIT variant as a tagged C union (`@ffi(tag = "u32")` on the
+    /// variant): passed through pointers and inside structs, never by value.
+    Union(Box<UnionPlan>),
     /// A resource handle: the C pointer behind it, or, for a resource held
     /// by value, the address of the struct the table keeps.
     Handle {
@@ -79,6 +83,46 @@ pub struct ArrayPlan {
     /// ([`CStruct::array`]): what the ABI classifiers and libffi see, as
     /// C's rules for an array in a struct are those of its elements in a row.
     pub layout: StructId,
+}
+
+/// A tagged C union: an integer tag, then one case's payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionPlan {
+    /// The tag's C integer type.
+    pub tag: Scalar,
+    /// Where every payload starts: after the tag, or at 0 when each case's
+    /// record begins with the tag itself (`overlap`, SDL_Event's `type`).
+    pub payload_offset: usize,
+    /// The cases, in WIT order.
+    pub cases: Vec<UnionCase>,
+    /// The case (`@ffi(other = true)`) that takes every tag no other case
+    /// names; its payload, if any, is the tag.
+    pub other: Option<usize>,
+    /// The union's size and alignment, for the ABI and printing
+    /// ([`StructKind::Union`]).
+    pub layout: StructId,
+}
+
+/// One case of a [`UnionPlan`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionCase {
+    /// The WIT case name.
+    pub name: String,
+    /// The tag value (`@ffi(value = N)`, default: the case's position).
+    pub value: i128,
+    /// The payload, if the case has one.
+    pub payload: Option<Shape>,
+}
+
+impl UnionPlan {
+    /// The case a tag C wrote selects: a named case, else `other`.
+    pub fn case_of(&self, tag: i128) -> Option<usize> {
+        self.cases
+            .iter()
+            .position(|c| c.value == tag)
+            .filter(|i| Some(*i) != self.other)
+            .or(self.other)
+    }
 }
 
 /// A WIT enum's C representation.
@@ -139,6 +183,7 @@ impl Shape {
             Shape::Flags(f) => CType::Scalar(f.repr),
             Shape::Struct(id) => CType::Struct(*id),
             Shape::Array(a) => CType::Struct(a.layout),
+            Shape::Union(u) => CType::Struct(u.layout),
             Shape::Handle { value: None, .. } => CType::Scalar(Scalar::Ptr),
             Shape::Handle {
                 value: Some(id), ..

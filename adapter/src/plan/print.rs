@@ -1,7 +1,7 @@
 //! The plan as `dlwit plan` prints it: each function's C prototype and how
 //! its WIT parameters map onto C arguments, then every struct's layout.
 
-use super::{CType, Convention, HeldOp, OutKind, Param, Plan, Ret, Scalar, Shape};
+use super::{CType, Convention, HeldOp, OutKind, Param, Plan, Ret, Scalar, Shape, StructKind};
 use std::fmt::Write;
 
 /// How a path parameter reaches C.
@@ -286,10 +286,14 @@ pub fn render(plan: &Plan) -> String {
             );
         }
     }
-    for s in plan.structs.iter().filter(|s| !s.array) {
+    for s in plan.structs.iter().filter(|s| s.kind != StructKind::Array) {
+        let what = match s.kind {
+            StructKind::Union => "a tagged union, ",
+            _ => "",
+        };
         let _ = writeln!(
             out,
-            "{} (WIT `{}`): size {}, align {}",
+            "{} (WIT `{}`): {what}size {}, align {}",
             s.c_name, s.wit_name, s.size, s.align
         );
         for field in &s.fields {

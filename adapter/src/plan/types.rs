@@ -3,7 +3,9 @@
 
 use super::build::Builder;
 use super::layout::lay_out;
-use super::{ArrayPlan, CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId};
+use super::{
+    ArrayPlan, CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId, StructKind,
+};
 use crate::error::Diagnostic;
 use crate::world::PRELUDE_PACKAGE;
 use dlwit_ctype::annotations::MAX_ARRAY;
@@ -150,6 +152,9 @@ impl Builder<'_> {
     fn plan_type(&mut self, id: TypeId, span: Span) -> Result<(Shape, String), ()> {
         let def = self.resolve().types[id].clone();
         let name = def.name.clone().unwrap_or_default();
+        if let TypeDefKind::Variant(v) = &def.kind {
+            return self.union(&def, v);
+        }
         let c_name = self.c_name(&def, &format!("struct {}", name.replace('-', "_")));
         match &def.kind {
             TypeDefKind::Type(inner) => self.shape(inner, span),
@@ -455,7 +460,7 @@ impl Builder<'_> {
             size,
             align,
             tuple,
-            array: false,
+            kind: StructKind::Struct,
         });
         Ok((Shape::Struct(sid), c_name))
     }
@@ -537,7 +542,7 @@ impl Builder<'_> {
             size: size * len,
             align,
             tuple: true,
-            array: true,
+            kind: StructKind::Array,
         });
         let shape = Shape::Array(Box::new(ArrayPlan {
             elem,

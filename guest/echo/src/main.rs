@@ -23,14 +23,14 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::echo::{
-    self, Big, Kind, Line, ManyArgs, Mixed, Named, Packet, Path, Perms, Quad, Rect, Rgba, Samples,
-    Tagged, Vec2, Vec3,
+    self, Big, Box as BoxShape, Circle, Event, KeyEv, Kind, Line, ManyArgs, Mixed, MoveEv, Named,
+    Packet, Path, Perms, Quad, Rect, Rgba, Samples, Scene, Shape, Tagged, Vec2, Vec3,
 };
 
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -89,6 +89,19 @@ fn main() -> ExitCode {
             std::hint::black_box(w);
             println!("unreachable");
         }
+        (Some("unknown-tag"), None) => {
+            // C writes tag 5, which no case of `shape` has: the host must trap.
+            let s = echo::shape_make(5);
+            std::hint::black_box(s);
+            println!("unreachable");
+        }
+        (Some("named-other"), None) => {
+            // `other` with the tag of `key` would hand C a key event the
+            // guest never filled: the host must refuse it.
+            let n = echo::event_push(Event::Other(0x300));
+            std::hint::black_box(n);
+            println!("unreachable");
+        }
         (Some("after-error"), None) => {
             assert_eq!(echo::pass_s32(-7), -7);
             assert_eq!(echo::string_length("hello"), 5);
@@ -112,6 +125,7 @@ fn all(seed: u64) {
     records(&mut c);
     packets(&mut c);
     arrays(&mut c);
+    unions(&mut c);
     pairs(&mut c);
     rect_union(&mut c);
     struct_args(&mut c);
@@ -212,6 +226,16 @@ impl<T: Same> Same for Option<T> {
     }
 }
 
+impl<T: Same> Same for Result<T, ()> {
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Ok(a), Ok(b)) => a.same(b),
+            (Err(()), Err(())) => true,
+            _ => false,
+        }
+    }
+}
+
 impl<A: Same, B: Same> Same for (A, B) {
     fn same(&self, other: &Self) -> bool {
         self.0.same(&other.0) && self.1.same(&other.1)
@@ -273,6 +297,35 @@ same_record! {
     Quad { v }
     Samples { count, vals }
     Path { pts, closed }
+    Circle { r }
+    BoxShape { w, h }
+    Scene { layer, shape, tail }
+    KeyEv { type_, code, down }
+    MoveEv { type_, x, y, when }
+}
+
+impl Same for Shape {
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Shape::Circle(a), Shape::Circle(b)) => a.same(b),
+            (Shape::Box(a), Shape::Box(b)) => a.same(b),
+            (Shape::Empty, Shape::Empty) => true,
+            (Shape::Id(a), Shape::Id(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Same for Event {
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Event::Quit, Event::Quit) => true,
+            (Event::Key(a), Event::Key(b)) => a.same(b),
+            (Event::Move(a), Event::Move(b)) => a.same(b),
+            (Event::Other(a), Event::Other(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Counts checks; panics on the first failing one.
@@ -654,6 +707,116 @@ fn packets(c: &mut Checks) {
     };
     c.echo("pass-packet", x, echo::pass_packet);
     println!("ok packet");
+}
+
+/// Tagged unions: a tag then a union (`struct fx_shape`), inside a struct
+/// (`struct fx_scene`), and SDL_Event's form (`union fx_event`, each member
+/// beginning with the tag) through an event queue C keeps.
+fn unions(c: &mut Checks) {
+    let circle = Shape::Circle(Circle { r: 2.0 });
+    let boxed = Shape::Box(BoxShape { w: 1.5, h: -4.0 });
+    c.expect("shape-area(circle)", echo::shape_area(circle), 13.0);
+    c.expect("shape-area(box)", echo::shape_area(boxed), -6.0);
+    c.expect("shape-area(empty)", echo::shape_area(Shape::Empty), -1.0);
+    c.expect("shape-area(id)", echo::shape_area(Shape::Id(9)), -1.0);
+    c.expect(
+        "shape-scale(circle, 3)",
+        echo::shape_scale(circle, 3),
+        (1, Shape::Circle(Circle { r: 6.0 })),
+    );
+    c.expect(
+        "shape-scale(box, -2)",
+        echo::shape_scale(boxed, -2),
+        (2, Shape::Box(BoxShape { w: -3.0, h: 8.0 })),
+    );
+    // C changes the case: the tag it writes picks the case read back.
+    c.expect(
+        "shape-scale(empty, 5)",
+        echo::shape_scale(Shape::Empty, 5),
+        (1, Shape::Circle(Circle { r: 5.0 })),
+    );
+    c.expect(
+        "shape-scale(id, 3)",
+        echo::shape_scale(Shape::Id(i64::MAX / 4), 3),
+        (-3, Shape::Id(i64::MAX / 4 * 3)),
+    );
+    for (kind, shape) in [
+        (1, Shape::Circle(Circle { r: 0.5 })),
+        (2, Shape::Box(BoxShape { w: 2.0, h: 3.0 })),
+        (7, Shape::Empty),
+        (-3, Shape::Id(i64::MIN)),
+    ] {
+        c.expect(format!("shape-make({kind})"), echo::shape_make(kind), shape);
+    }
+    for shape in [circle, boxed, Shape::Empty, Shape::Id(-1)] {
+        let scene = Scene {
+            layer: 254,
+            shape,
+            tail: 0xfffe,
+        };
+        c.expect(
+            "scene-next",
+            echo::scene_next(scene),
+            Scene {
+                layer: 255,
+                shape,
+                tail: 0xffff,
+            },
+        );
+    }
+    // The queue: events in, the same events out, then empty.
+    while echo::event_poll().is_ok() {}
+    let key = KeyEv {
+        type_: 0x300,
+        code: 65,
+        down: true,
+    };
+    let events = [
+        Event::Quit,
+        Event::Key(key),
+        Event::Move(MoveEv {
+            type_: 0x400,
+            x: -7,
+            y: i32::MAX,
+            when: i64::MIN,
+        }),
+        Event::Other(0x8000),
+    ];
+    for e in events {
+        c.expect("event-push", echo::event_push(e), 1);
+    }
+    for e in events {
+        c.expect("event-poll", echo::event_poll(), Ok(e));
+    }
+    c.expect("event-poll (empty)", echo::event_poll(), Err(()));
+    // The tag the guest puts in a key event's own `type` field is not
+    // what C sees: the case's tag is.
+    let mut wrong = key;
+    wrong.type_ = 0x400;
+    echo::event_push(Event::Key(wrong));
+    c.expect(
+        "event-poll (case tag)",
+        echo::event_poll(),
+        Ok(Event::Key(key)),
+    );
+    // Tags C chooses: a known one is its case, any other is `other`.
+    echo::event_push_raw(0x300, 9);
+    echo::event_push_raw(0x1234, 9);
+    c.expect(
+        "event-poll (raw key)",
+        echo::event_poll(),
+        Ok(Event::Key(KeyEv {
+            type_: 0x300,
+            code: 9,
+            down: false,
+        })),
+    );
+    c.expect(
+        "event-poll (raw other)",
+        echo::event_poll(),
+        Ok(Event::Other(0x1234)),
+    );
+    println!("ok unions");
 }
 
 /// Arrays inside structs: `char[12]` as a string, `float[4]` (a float

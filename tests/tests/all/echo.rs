@@ -40,10 +40,10 @@ fn every_shape_round_trips() {
     assert_eq!(
         runner().report,
         dlwit::LinkReport {
-            functions: 57,
-            fast: 48,
-            fused: if dlwit::FUSED_CALLS { 47 } else { 0 },
-            stubs: if dlwit::COMPILED_STUBS { 42 } else { 0 },
+            functions: 64,
+            fast: 49,
+            fused: if dlwit::FUSED_CALLS { 48 } else { 0 },
+            stubs: if dlwit::COMPILED_STUBS { 43 } else { 0 },
         }
     );
     all_checks_pass(runner());
@@ -64,7 +64,7 @@ fn every_shape_round_trips_without_stubs() {
         },
     );
     assert_eq!(runner.report.stubs, 0);
-    assert_eq!(runner.report.fused, if dlwit::FUSED_CALLS { 47 } else { 0 });
+    assert_eq!(runner.report.fused, if dlwit::FUSED_CALLS { 48 } else { 0 });
     all_checks_pass(&runner);
 }
 
@@ -160,6 +160,21 @@ fn sad_arrays_in_structs_take_what_fits() {
     ] {
         runner().run("echo", &[case]).expect_trap(&[error, symbol]);
     }
+    the_host_serves_the_next_store();
+}
+
+/// A tag C writes that no case has traps (a variant without `other`), and
+/// `other` carrying a named case's tag is refused before C sees it.
+#[test]
+fn sad_union_tags_are_refused() {
+    runner().run("echo", &["unknown-tag"]).expect_trap(&[
+        "C wrote tag 5 into `struct fx_shape`, which no case has (cases: circle = 1, box = 2, empty = 7, id = -3)",
+        "fx_shape_make",
+    ]);
+    runner().run("echo", &["named-other"]).expect_trap(&[
+        "case `other` carries tag 768, which is case `key`: pass that case",
+        "fx_event_push",
+    ]);
     the_host_serves_the_next_store();
 }
 
