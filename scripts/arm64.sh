@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on AArch64 Linux, run on this x86-64 machine under QEMU's
 # user-mode emulation: installs the cross C compiler, qemu-user, the arm64
-# builds of libffi, zlib, bzip2 and sqlite (Debian multiarch) and the Rust target,
+# builds of libffi, zlib, bzip2, sqlite and SDL2 (Debian multiarch) and the Rust target,
 # cross-builds the workspace's tests and runs them with qemu-aarch64 (cargo's
 # runner for the target; the tests run the binaries they build for it, the
 # `dlwit` CLI, the layout probe, through the same runner).
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 triple=aarch64-unknown-linux-gnu
 
-packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libbz2-1.0:arm64 libsqlite3-dev:arm64)
+packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libbz2-1.0:arm64 libsqlite3-dev:arm64 libsdl2-2.0-0:arm64)
 . scripts/apt.sh
 apt_missing arm64 "${packages[@]}"
 if ! rustup target list --installed | grep -qx "$triple"; then

@@ -307,7 +307,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("a union") {
         (
             "a union",
-            "unions as variants (issue 18.3), or an overlay record of one member",
+            "an overlay `variant` with `tag` and each case's `value` (tagged unions in docs/wit-authors.md), or an overlay record of one member",
         )
     } else if has("bitfield `") {
         ("a bitfield", "an overlay record of the bits' storage unit")

@@ -336,6 +336,7 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
             "zlib.wit" => (vec!["/usr/include/zlib.h".into()], None),
             "bzip2.wit" => (vec!["/usr/include/bzlib.h".into()], None),
             "sqlite.wit" => (vec!["/usr/include/sqlite3.h".into()], None),
+            "sdl2.wit" => (vec!["/usr/include/SDL2/SDL.h".into()], None),
             "raylib.wit" => (
                 vec![
                     s(&root().join("target/raylib/include/raylib.h")).into(),

@@ -255,3 +255,36 @@ fn zlib_gzip_files_through_a_pointer_typedef_resource() {
         );
     }
 }
+
+/// SDL2's event loop from a guest: `SDL_Event` (a tagged union whose
+/// members begin with the tag) as a WIT variant, on SDL's dummy video
+/// driver. The window's own events come from SDL; the guest's pushed
+/// events come back case by case and field by field.
+#[test]
+fn sdl2_events_round_trip_through_sdl_event() {
+    let b = bindings("wit/sdl2.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let out = Runner::new(&b).run("sdl-events", &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let out = out.stdout;
+    assert_eq!(value(&out, "set-hint"), "true");
+    assert_eq!(value(&out, "driver"), "dummy");
+    assert!(value(&out, "window events").parse::<u32>().unwrap() >= 1, "{out}");
+    assert_eq!(value(&out, "pushed"), "6, polled = 6");
+    let keys: Vec<&str> = out.lines().filter(|l| l.starts_with("key =")).collect();
+    let id = value(&out, "window id");
+    assert_eq!(
+        keys,
+        [
+            format!("key = type 0x300 state 1 scancode 4 sym 97 mod 0x40 window {id}"),
+            format!("key = type 0x301 state 0 scancode 4 sym 97 mod 0x40 window {id}"),
+        ]
+    );
+    assert_eq!(
+        value(&out, "motion"),
+        "type 0x400 x 160 y -20 xrel 3 yrel -4 state 1"
+    );
+    assert_eq!(value(&out, "button"), "type 0x401 button 1 clicks 2 x 10 y 20");
+    assert_eq!(value(&out, "other"), "0x8000");
+    assert_eq!(value(&out, "quit"), "type 0x100");
+    assert!(out.contains("sdl: done"), "{out}");
+}
