@@ -5,9 +5,9 @@
 //! [`deliver`].
 
 use super::value::{read_val, write_val};
-use crate::native::Callable;
 use crate::native::c_str_at;
 use crate::native::callback::{Detached, Reenter, array_item, pointee};
+use crate::native::{Callable, Kept};
 use crate::plan::Plan;
 use crate::plan::{Callback, CbParam};
 use crate::resources::DlwitView;
@@ -101,7 +101,8 @@ fn call<T: DlwitView>(
     }
     called?;
     if let (Some(shape), Some(v), Some(ret)) = (&cb.result, results.first(), ret) {
-        write_val(cx.plan, shape, v, &mut ret[..8]).map_err(|e| format!("{}: {e}", what()))?;
+        write_val(cx.plan, shape, v, &mut ret[..8], &mut Kept::none())
+            .map_err(|e| format!("{}: {e}", what()))?;
     }
     Ok(())
 }

@@ -159,7 +159,11 @@ fn canon_size(shape: &Shape) -> usize {
             9..=16 => 2,
             _ => 4,
         },
-        Shape::Struct(_) | Shape::Array(_) | Shape::Union(_) | Shape::Handle { .. } => 0,
+        Shape::Struct(_)
+        | Shape::Array(_)
+        | Shape::Union(_)
+        | Shape::CStr { .. }
+        | Shape::Handle { .. } => 0,
     }
 }
 
@@ -288,7 +292,7 @@ fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
                 .iter()
                 .flat_map(|c| &c.payload)
                 .all(|p| plain(plan, p)),
-            Shape::Handle { .. } => false,
+            Shape::Handle { .. } | Shape::CStr { .. } => false,
         }
     }
     match ret {

@@ -4,7 +4,7 @@
 
 use super::own_handle;
 use super::value::{read_val, write_val};
-use crate::native::Callable;
+use crate::native::{Callable, Kept};
 use crate::plan::{Accessor, HeldOp, Plan, Scalar};
 use crate::resources::DlwitView;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ impl HeldFn {
             }
             HeldOp::Set { offset, shape } => {
                 let mut buf = vec![0u8; self.plan.size_align(shape.ctype()).0];
-                write_val(&self.plan, shape, &params[1], &mut buf)
+                write_val(&self.plan, shape, &params[1], &mut buf, &mut Kept::none())
                     .map_err(|e| format!("argument `{}`: {e}", a.sig.params[1].0))?;
                 handles.write_held(rep, self.tag, *offset, &buf)?;
             }

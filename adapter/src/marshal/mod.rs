@@ -145,7 +145,10 @@ pub fn lower<T: DlwitView>(
                     parent = Some(res.rep());
                 }
             }
-            (Param::Value { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
+            (Param::Value { arg, shape }, v) => {
+                let (dst, kept) = frame.arg_kept(*arg);
+                write_val(cx.plan, shape, v, dst, kept)?;
+            }
             (Param::String { arg }, Val::String(s)) => {
                 if let Some(at) = s.bytes().position(|b| b == 0) {
                     return Err(format!(
@@ -182,7 +185,8 @@ pub fn lower<T: DlwitView>(
                     .alloc(items.len() * size)
                     .map_err(|o| list_over(o, &name()))?;
                 for (k, item) in items.iter().enumerate() {
-                    write_val(cx.plan, elem, item, frame.scratch(at + k * size, size))?;
+                    let (dst, kept) = frame.scratch_kept(at + k * size, size);
+                    write_val(cx.plan, elem, item, dst, kept)?;
                 }
                 frame.point_at(*arg, at);
                 put(frame.arg(*len), items.len() as u64);
@@ -212,7 +216,8 @@ pub fn lower<T: DlwitView>(
                 let at = frame.alloc(size).map_err(|o| {
                     o.message(&format!("the guest asked for a copy of `{}`", name()))
                 })?;
-                write_val(cx.plan, shape, v, frame.scratch(at, size))?;
+                let (dst, kept) = frame.scratch_kept(at, size);
+                write_val(cx.plan, shape, v, dst, kept)?;
                 frame.point_at(*arg, at);
             }
             (Param::Capacity, _) => {}
@@ -222,7 +227,10 @@ pub fn lower<T: DlwitView>(
             (Param::Vararg { arg, .. }, Val::Float32(x)) => {
                 put(frame.arg(*arg), f64::from(*x).to_bits());
             }
-            (Param::Vararg { arg, shape }, v) => write_val(cx.plan, shape, v, frame.arg(*arg))?,
+            (Param::Vararg { arg, shape }, v) => {
+                let (dst, kept) = frame.arg_kept(*arg);
+                write_val(cx.plan, shape, v, dst, kept)?;
+            }
             (_, v) => return Err(format!("argument `{}`: unexpected value {v:?}", name())),
         }
     }

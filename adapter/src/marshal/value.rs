@@ -1,5 +1,6 @@
 //! One value at a time: WIT values to C bytes and back, by shape.
 
+use crate::native::{CStrError, Kept, c_str_at};
 use crate::plan::{EnumPlan, Plan, Scalar, Shape, UnionPlan};
 use dlwit_ctype::Conversion;
 use wasmtime::component::Val;
@@ -54,7 +55,15 @@ pub fn signed(v: u64, n: usize) -> i64 {
     ((v << shift) as i64) >> shift
 }
 
-pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<(), String> {
+/// Writes `v` as a C value of `shape` into `dst`; the strings its
+/// `const char *` fields point at go into `kept`.
+pub fn write_val(
+    plan: &Plan,
+    shape: &Shape,
+    v: &Val,
+    dst: &mut [u8],
+    kept: &mut Kept,
+) -> Result<(), String> {
     match (shape, v) {
         (Shape::Bool(_), Val::Bool(b)) => put(dst, u64::from(*b)),
         (Shape::Int(_), Val::S8(x)) => put(dst, *x as u64),
@@ -94,9 +103,25 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
             put(dst, bits);
         }
         (Shape::Struct(id), Val::Record(fields)) => {
-            write_fields(plan, *id, fields.iter().map(|(_, v)| v), dst)?;
+            write_fields(plan, *id, fields.iter().map(|(_, v)| v), dst, kept)?;
         }
-        (Shape::Struct(id), Val::Tuple(items)) => write_fields(plan, *id, items.iter(), dst)?,
+        (Shape::Struct(id), Val::Tuple(items)) => {
+            write_fields(plan, *id, items.iter(), dst, kept)?;
+        }
+        (Shape::CStr { nullable: true }, Val::Option(None)) => put(dst, 0),
+        (Shape::CStr { nullable: true }, Val::Option(Some(v))) => {
+            write_val(plan, &Shape::CStr { nullable: false }, v, dst, kept)?;
+        }
+        (Shape::CStr { .. }, Val::String(text)) => {
+            let addr = kept.keep(text).map_err(|e| match e {
+                CStrError::Nul(at) => format!(
+                    "a `const char *` field's string contains a NUL byte at offset {at}; C strings end at the first NUL"
+                ),
+                CStrError::Over(o) => o.message("a `const char *` field's string copy"),
+                CStrError::Utf8(e) => e.to_string(),
+            })?;
+            put(dst, addr);
+        }
         (Shape::Array(a), Val::String(text)) if a.text => {
             let bytes = text.as_bytes();
             let nul = bytes.contains(&0);
@@ -123,10 +148,12 @@ pub fn write_val(plan: &Plan, shape: &Shape, v: &Val, dst: &mut [u8]) -> Result<
             }
             let n = plan.size_align(a.elem.ctype()).0;
             for (item, dst) in items.iter().zip(dst.chunks_exact_mut(n)) {
-                write_val(plan, &a.elem, item, dst)?;
+                write_val(plan, &a.elem, item, dst, kept)?;
             }
         }
-        (Shape::Union(u), Val::Variant(name, payload)) => write_union(plan, u, name, payload, dst)?,
+        (Shape::Union(u), Val::Variant(name, payload)) => {
+            write_union(plan, u, name, payload, dst, kept)?;
+        }
         (shape, v) => {
             return Err(format!(
                 "value {v:?} does not fit the planned C type {:?}",
@@ -145,6 +172,7 @@ fn write_union(
     name: &str,
     payload: &Option<Box<Val>>,
     dst: &mut [u8],
+    kept: &mut Kept,
 ) -> Result<(), String> {
     let i = u
         .cases
@@ -156,7 +184,7 @@ fn write_union(
     dst.fill(0);
     let value = match (&case.payload, payload) {
         (Some(shape), Some(v)) if Some(i) == u.other => {
-            write_val(plan, shape, v, &mut dst[..tag])?;
+            write_val(plan, shape, v, &mut dst[..tag], kept)?;
             let value = tag_value(u, dst);
             if let Some(named) = u.cases.iter().find(|c| c.value == value) {
                 return Err(format!(
@@ -168,12 +196,8 @@ fn write_union(
         }
         (Some(shape), Some(v)) => {
             let n = plan.size_align(shape.ctype()).0;
-            write_val(
-                plan,
-                shape,
-                v,
-                &mut dst[u.payload_offset..u.payload_offset + n],
-            )?;
+            let payload = &mut dst[u.payload_offset..u.payload_offset + n];
+            write_val(plan, shape, v, payload, kept)?;
             case.value
         }
         (None, None) => case.value,
@@ -223,6 +247,7 @@ fn write_fields<'a>(
     id: crate::plan::StructId,
     values: impl Iterator<Item = &'a Val>,
     dst: &mut [u8],
+    kept: &mut Kept,
 ) -> Result<(), String> {
     for (field, v) in plan.struct_(id).fields.iter().zip(values) {
         let n = plan.size_align(field.shape.ctype()).0;
@@ -231,6 +256,7 @@ fn write_fields<'a>(
             &field.shape,
             v,
             &mut dst[field.offset..field.offset + n],
+            kept,
         )?;
     }
     Ok(())
@@ -315,6 +341,28 @@ pub fn read_val(plan: &Plan, shape: &Shape, src: &[u8]) -> Result<Val, String> {
             Val::List(items)
         }
         Shape::Union(u) => read_union(plan, u, src)?,
+        Shape::CStr { nullable } => {
+            let addr = get(src, 8);
+            match (c_str_at(addr), nullable) {
+                (None, true) => Val::Option(None),
+                (None, false) => {
+                    return Err(
+                        "C left NULL in a `const char *` field declared `string` (`option<string>` takes NULL)".into(),
+                    );
+                }
+                (Some(s), _) => {
+                    let s = s.to_str().map_err(|e| {
+                        format!("C's string in a `const char *` field is not UTF-8 ({e})")
+                    })?;
+                    let s = Val::String(s.to_owned());
+                    if *nullable {
+                        Val::Option(Some(Box::new(s)))
+                    } else {
+                        s
+                    }
+                }
+            }
+        }
         Shape::Struct(id) => {
             let s = plan.struct_(*id);
             let mut vals = Vec::with_capacity(s.fields.len());

@@ -24,6 +24,55 @@ pub struct Frame {
     pointers: Vec<(usize, usize)>,
     /// What the current call may reserve.
     budget: Budget,
+    /// Strings that `const char *` fields of the call's structs point at.
+    kept: Kept,
+}
+
+/// Copies of the strings that `const char *` fields of a call's structs
+/// point at, NUL-terminated: each boxed, so its address holds while the
+/// frame's scratch area grows and moves; freed at the frame's next call.
+/// They count against the call's [`Budget`] with its scratch data.
+#[derive(Debug)]
+pub struct Kept {
+    strings: Vec<Box<[u8]>>,
+    bytes: usize,
+    /// The scratch bytes the call had reserved when these were asked for.
+    before: usize,
+    budget: Budget,
+}
+
+impl Kept {
+    /// Room for no string: where the plan has no `const char *` field.
+    pub fn none() -> Kept {
+        Kept {
+            strings: Vec::new(),
+            bytes: 0,
+            before: 0,
+            budget: Budget { left: 0, limit: 0 },
+        }
+    }
+
+    /// Keeps a NUL-terminated copy of `s` until the frame's next call;
+    /// returns its address. Refused when `s` holds a NUL or the copy is
+    /// over the call's budget.
+    pub fn keep(&mut self, s: &str) -> Result<u64, CStrError> {
+        let len = s.len().saturating_add(1);
+        let before = self.before.saturating_add(self.bytes);
+        self.budget
+            .check(len, before, before.saturating_add(len))
+            .map_err(CStrError::Over)?;
+        if let Some(at) = s.bytes().position(|b| b == 0) {
+            return Err(CStrError::Nul(at));
+        }
+        let mut copy = Vec::with_capacity(len);
+        copy.extend_from_slice(s.as_bytes());
+        copy.push(0);
+        let copy = copy.into_boxed_slice();
+        let addr = copy.as_ptr() as usize as u64;
+        self.strings.push(copy);
+        self.bytes += len;
+        Ok(addr)
+    }
 }
 
 /// A frame whose scratch area grew past this many bytes during a call gives
@@ -164,13 +213,36 @@ impl Frame {
             scratch_used: 0,
             pointers: Vec::new(),
             budget: Budget::UNLIMITED,
+            kept: Kept::none(),
         }
     }
 
-    /// Forgets the previous call's scratch data and pointer arguments.
+    /// Forgets the previous call's scratch data, pointer arguments and
+    /// kept strings.
     pub fn clear(&mut self) {
         self.scratch_used = 0;
         self.pointers.clear();
+        self.kept.strings.clear();
+        self.kept.bytes = 0;
+    }
+
+    /// The bytes of argument `i`, and the call's kept strings (for a struct
+    /// with `const char *` fields).
+    pub fn arg_kept(&mut self, i: usize) -> (&mut [u8], &mut Kept) {
+        self.kept.before = self.scratch_used;
+        self.kept.budget = self.budget;
+        let (o, n) = (self.offsets[i], self.sizes[i]);
+        (&mut as_bytes_mut(&mut self.args)[o..o + n], &mut self.kept)
+    }
+
+    /// The scratch bytes `at..at + len`, and the call's kept strings.
+    pub fn scratch_kept(&mut self, at: usize, len: usize) -> (&mut [u8], &mut Kept) {
+        self.kept.before = self.scratch_used;
+        self.kept.budget = self.budget;
+        (
+            &mut as_bytes_mut(&mut self.scratch)[at..at + len],
+            &mut self.kept,
+        )
     }
 
     /// [`Frame::clear`], for a call that may reserve `budget`.
@@ -217,7 +289,9 @@ impl Frame {
             .checked_next_multiple_of(8)
             .and_then(|n| at.checked_add(n.max(8)))
             .unwrap_or(usize::MAX);
-        self.budget.check(len, at, total)?;
+        let kept = self.kept.bytes;
+        self.budget
+            .check(len, at + kept, total.saturating_add(kept))?;
         self.scratch_used = total;
         if self.scratch.len() < words(total) {
             // Exactly: what the frame holds is what the budget allowed.
@@ -242,7 +316,10 @@ impl Frame {
             .checked_next_multiple_of(8)
             .and_then(|n| at.checked_add(n))
             .unwrap_or(usize::MAX);
-        self.budget.check(len, at, total).map_err(CStrError::Over)?;
+        let kept = self.kept.bytes;
+        self.budget
+            .check(len, at + kept, total.saturating_add(kept))
+            .map_err(CStrError::Over)?;
         let end = words(total);
         if self.scratch.len() < end {
             // Exactly: what the frame holds is what the budget allowed.

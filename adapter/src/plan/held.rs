@@ -79,7 +79,7 @@ pub struct Accessor {
 /// the guest must not read or choose.
 fn has_pointer(structs: &[super::CStruct], shape: &Shape) -> bool {
     match shape {
-        Shape::Int(Scalar::Ptr) | Shape::Handle { .. } => true,
+        Shape::Int(Scalar::Ptr) | Shape::Handle { .. } | Shape::CStr { .. } => true,
         Shape::Struct(id) => structs[id.0]
             .fields
             .iter()

@@ -54,6 +54,13 @@ pub enum Shape {
     /// N elements, or a `string` of fewer than N bytes, with
     /// `@ffi(array = N)` on the record field.
     Array(Box<ArrayPlan>),
+    /// A `string` (or, `nullable`, an `option<string>`) record field: a
+    /// `const char *` in the struct. Into C, a NUL-terminated copy kept for
+    /// the call; out of C, the string it points at, copied.
+    CStr {
+        /// `option<string>`: NULL is `none` (else NULL is an error).
+        nullable: bool,
+    },
     /// A WIT variant as a tagged C union (`@ffi(tag = "u32")` on the
     /// variant): passed through pointers and inside structs, never by value.
     Union(Box<UnionPlan>),
@@ -184,6 +191,7 @@ impl Shape {
             Shape::Struct(id) => CType::Struct(*id),
             Shape::Array(a) => CType::Struct(a.layout),
             Shape::Union(u) => CType::Struct(u.layout),
+            Shape::CStr { .. } => CType::Scalar(Scalar::Ptr),
             Shape::Handle { value: None, .. } => CType::Scalar(Scalar::Ptr),
             Shape::Handle {
                 value: Some(id), ..

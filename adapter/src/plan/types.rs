@@ -117,7 +117,7 @@ impl Builder<'_> {
         let name = self.wit_name(ty);
         let hint = match self.peel(ty) {
             Peeled::String => {
-                "a `char[N]` field is a `string` with `/// @ffi(array = N)`; other strings are `const char *` parameters and results"
+                "a string is a `const char *` parameter, result or record field (or a `char[N]` field, with `/// @ffi(array = N)`)"
             }
             Peeled::List(_) => {
                 "a `T[N]` field is a `list<T>` with `/// @ffi(array = N)`; other lists are parameters: `(const T *, size_t)`"
@@ -417,7 +417,7 @@ impl Builder<'_> {
         for (name, ty, fspan, array) in fields {
             let shape = match array {
                 Some(n) => self.array(&wit_name, &name, &ty, n, fspan),
-                None => self.shape(&ty, fspan),
+                None => self.field_shape(&ty, fspan),
             };
             match shape {
                 Ok((Shape::Handle { .. }, _)) => {
@@ -473,6 +473,17 @@ impl Builder<'_> {
             array = self.expect_int(&ann, span);
         }
         array
+    }
+
+    /// A struct field without `array`: a `string` or `option<string>` is a
+    /// `const char *` in the struct, anything else as [`Self::shape`].
+    fn field_shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
+        let nullable = match self.peel(ty) {
+            Peeled::String => false,
+            Peeled::Option(inner) if matches!(self.peel(&inner), Peeled::String) => true,
+            _ => return self.shape(ty, span),
+        };
+        Ok((Shape::CStr { nullable }, "const char *".into()))
     }
 
     /// Field `field` of `record`, of WIT type `ty` with `@ffi(array = n)`:

@@ -24,13 +24,13 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::echo::{
     self, Big, Box as BoxShape, Circle, Event, KeyEv, Kind, Line, ManyArgs, Mixed, MoveEv, Named,
-    Packet, Path, Perms, Quad, Rect, Rgba, Samples, Scene, Shape, Tagged, Vec2, Vec3,
+    Packet, Path, Perms, Person, Quad, Rect, Rgba, Samples, Scene, Shape, Tagged, Vec2, Vec3,
 };
 
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -102,6 +102,22 @@ fn main() -> ExitCode {
             std::hint::black_box(n);
             println!("unreachable");
         }
+        (Some("null-field"), None) => {
+            // C leaves NULL in a `string` field: the host must trap.
+            let p = echo::person_make(2);
+            std::hint::black_box(p);
+            println!("unreachable");
+        }
+        (Some("nul-field"), None) => {
+            // A NUL would cut the name C sees short: the host must trap.
+            let w = echo::person_weigh(&Person {
+                name: "Ad\0a".into(),
+                age: 1,
+                nick: None,
+            });
+            std::hint::black_box(w);
+            println!("unreachable");
+        }
         (Some("after-error"), None) => {
             assert_eq!(echo::pass_s32(-7), -7);
             assert_eq!(echo::string_length("hello"), 5);
@@ -126,6 +142,7 @@ fn all(seed: u64) {
     packets(&mut c);
     arrays(&mut c);
     unions(&mut c);
+    string_fields(&mut c);
     pairs(&mut c);
     rect_union(&mut c);
     struct_args(&mut c);
@@ -298,6 +315,7 @@ same_record! {
     Samples { count, vals }
     Path { pts, closed }
     Circle { r }
+    Person { name, age, nick }
     BoxShape { w, h }
     Scene { layer, shape, tail }
     KeyEv { type_, code, down }
@@ -707,6 +725,68 @@ fn packets(c: &mut Checks) {
     };
     c.echo("pass-packet", x, echo::pass_packet);
     println!("ok packet");
+}
+
+/// `const char *` fields: copies into C (by value, through a pointer, in
+/// an array of structs), and C's own strings out, NULL as `none`.
+fn string_fields(c: &mut Checks) {
+    for (name, nick) in [
+        ("", None),
+        ("Grace", Some("amazing")),
+        ("héllo wörld", Some("")),
+    ] {
+        let p = Person {
+            name: name.into(),
+            age: -1,
+            nick: nick.map(Into::into),
+        };
+        c.echo("pass-person", p.clone(), |p| echo::pass_person(&p));
+        c.expect(
+            format!("person-weigh({name:?}, {nick:?})"),
+            echo::person_weigh(&p),
+            name.len() as i64 * 1000 + nick.map_or(999, |n| n.len() as i64),
+        );
+    }
+    c.expect(
+        "person-make(0)",
+        echo::person_make(0),
+        Person {
+            name: "Ada".into(),
+            age: 36,
+            nick: Some("countess".into()),
+        },
+    );
+    c.expect(
+        "person-make(1)",
+        echo::person_make(1),
+        Person {
+            name: "Alan".into(),
+            age: 41,
+            nick: None,
+        },
+    );
+    c.expect(
+        "person-older",
+        echo::person_older(&Person {
+            name: "Grace".into(),
+            age: 85,
+            nick: None,
+        }),
+        Person {
+            name: "Grace".into(),
+            age: 86,
+            nick: Some("elder".into()),
+        },
+    );
+    let people: Vec<Person> = (0..100)
+        .map(|i| Person {
+            name: "x".repeat(i),
+            age: i as i32,
+            nick: None,
+        })
+        .collect();
+    c.expect("people-names", echo::people_names(&people), 4950);
+    println!("ok string fields");
 }
 
 /// Tagged unions: a tag then a union (`struct fx_shape`), inside a struct

@@ -10,8 +10,7 @@ wit_bindgen::generate!({
 });
 
 use dlwit::sdl2::sdl::{
-    self, CommonEvent, Event, InitFlags, KeyboardEvent, Keysym, MouseButtonEvent,
-    MouseMotionEvent,
+    self, CommonEvent, Event, InitFlags, KeyboardEvent, Keysym, MouseButtonEvent, MouseMotionEvent,
 };
 
 fn main() {

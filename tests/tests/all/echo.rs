@@ -40,7 +40,7 @@ fn every_shape_round_trips() {
     assert_eq!(
         runner().report,
         dlwit::LinkReport {
-            functions: 64,
+            functions: 69,
             fast: 49,
             fused: if dlwit::FUSED_CALLS { 48 } else { 0 },
             stubs: if dlwit::COMPILED_STUBS { 43 } else { 0 },
@@ -174,6 +174,21 @@ fn sad_union_tags_are_refused() {
     runner().run("echo", &["named-other"]).expect_trap(&[
         "case `other` carries tag 768, which is case `key`: pass that case",
         "fx_event_push",
+    ]);
+    the_host_serves_the_next_store();
+}
+
+/// A NULL in a `string` field C returns traps (`option<string>` takes
+/// NULL), and a NUL in a string the guest puts in a field is refused.
+#[test]
+fn sad_string_fields_are_checked() {
+    runner().run("echo", &["null-field"]).expect_trap(&[
+        "C left NULL in a `const char *` field declared `string` (`option<string>` takes NULL)",
+        "fx_person_make",
+    ]);
+    runner().run("echo", &["nul-field"]).expect_trap(&[
+        "a `const char *` field's string contains a NUL byte at offset 2; C strings end at the first NUL",
+        "fx_person_weigh",
     ]);
     the_host_serves_the_next_store();
 }

@@ -268,7 +268,10 @@ fn sdl2_events_round_trip_through_sdl_event() {
     let out = out.stdout;
     assert_eq!(value(&out, "set-hint"), "true");
     assert_eq!(value(&out, "driver"), "dummy");
-    assert!(value(&out, "window events").parse::<u32>().unwrap() >= 1, "{out}");
+    assert!(
+        value(&out, "window events").parse::<u32>().unwrap() >= 1,
+        "{out}"
+    );
     assert_eq!(value(&out, "pushed"), "6, polled = 6");
     let keys: Vec<&str> = out.lines().filter(|l| l.starts_with("key =")).collect();
     let id = value(&out, "window id");
@@ -283,7 +286,10 @@ fn sdl2_events_round_trip_through_sdl_event() {
         value(&out, "motion"),
         "type 0x400 x 160 y -20 xrel 3 yrel -4 state 1"
     );
-    assert_eq!(value(&out, "button"), "type 0x401 button 1 clicks 2 x 10 y 20");
+    assert_eq!(
+        value(&out, "button"),
+        "type 0x401 button 1 clicks 2 x 10 y 20"
+    );
     assert_eq!(value(&out, "other"), "0x8000");
     assert_eq!(value(&out, "quit"), "type 0x100");
     assert!(out.contains("sdl: done"), "{out}");
