@@ -477,6 +477,10 @@ impl Mapper<'_> {
             Kind::Scalar(c) => Ok(builtin(c.wit_spelling())),
             Kind::Enum(k) => Ok(self.enum_ty(k)),
             Kind::Struct(k) => self.struct_ty(k),
+            // `const char *`: a string C reads (NULL is `none`).
+            Kind::Ptr(p) if p.is_const && matches!(p.kind, Kind::Scalar(CName::Char)) => {
+                Ok(WitTy::Option(Box::new(builtin("string"))))
+            }
             Kind::Ptr(_) | Kind::Function => Ok(builtin("ptr")),
             Kind::Array(elem, n) => {
                 if *n == 0 || *n > MAX_ARRAY {
