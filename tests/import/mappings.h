@@ -88,6 +88,8 @@ void mp_cursor_free(struct mp_cursor *cursor);
 /* Lists: a pointer followed by its count. */
 uint32_t mp_crc(uint32_t crc, const void *data, size_t len);
 float mp_sum(const float *values, int count);
+/* `const char **` with its count: a list of strings. */
+size_t mp_join_length(const char **parts, size_t count);
 void mp_polyline(const Vec2 *points, int pointCount, float thickness);
 int mp_parse(const char *sql, int nByte);
 

@@ -181,9 +181,15 @@ pub fn lower<T: DlwitView>(
             }
             (Param::List { arg, len, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
+                // An array of strings ends with NULL too (`argv`'s form).
+                let strings = matches!(elem, Shape::CStr { .. });
+                let n = items.len() + usize::from(strings);
                 let at = frame
-                    .alloc(items.len() * size)
+                    .alloc(n.saturating_mul(size))
                     .map_err(|o| list_over(o, &name()))?;
+                if strings {
+                    frame.scratch(at + items.len() * size, size).fill(0);
+                }
                 for (k, item) in items.iter().enumerate() {
                     let (dst, kept) = frame.scratch_kept(at + k * size, size);
                     write_val(cx.plan, elem, item, dst, kept)?;

@@ -422,7 +422,8 @@ impl Builder<'_> {
                 Some(Param::String { arg })
             }
             Peeled::List(elem) => {
-                let (elem, spelling) = self.shape(&elem, span).ok()?;
+                // `list<string>`: `const char **`, each a copy.
+                let (elem, spelling) = self.field_shape(&elem, span).ok()?;
                 if matches!(elem, Shape::Handle { .. }) {
                     self.fail(
                         format!("parameter `{name}`: a list of handles has no C mapping"),
@@ -431,7 +432,11 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                put(arg, ptr, format!("const {spelling} *"), name.into());
+                let spelled = match elem {
+                    Shape::CStr { .. } => "const char **".to_string(),
+                    _ => format!("const {spelling} *"),
+                };
+                put(arg, ptr, spelled, name.into());
                 let len = match len_class {
                     Some(Class::Int(n)) => int_of(*n),
                     _ => Scalar::U64,

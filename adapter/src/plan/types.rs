@@ -475,9 +475,9 @@ impl Builder<'_> {
         array
     }
 
-    /// A struct field without `array`: a `string` or `option<string>` is a
-    /// `const char *` in the struct, anything else as [`Self::shape`].
-    fn field_shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
+    /// A struct field without `array`, or a list element: a `string` or
+    /// `option<string>` is a `const char *`, anything else as [`Self::shape`].
+    pub(super) fn field_shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {
         let nullable = match self.peel(ty) {
             Peeled::String => false,
             Peeled::Option(inner) if matches!(self.peel(&inner), Peeled::String) => true,

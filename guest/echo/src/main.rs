@@ -30,7 +30,7 @@ use dlwit::fixture::echo::{
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | nul-in-list | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -106,6 +106,11 @@ fn main() -> ExitCode {
             // C leaves NULL in a `string` field: the host must trap.
             let p = echo::person_make(2);
             std::hint::black_box(p);
+            println!("unreachable");
+        }
+        (Some("nul-in-list"), None) => {
+            let w = echo::names_weigh(&["fine".into(), "not\0fine".into()]);
+            std::hint::black_box(w);
             println!("unreachable");
         }
         (Some("nul-field"), None) => {
@@ -786,6 +791,14 @@ fn string_fields(c: &mut Checks) {
         })
         .collect();
     c.expect("people-names", echo::people_names(&people), 4950);
+    let names: Vec<String> = people.into_iter().map(|p| p.name).collect();
+    c.expect("names-weigh", echo::names_weigh(&names), 4950);
+    c.expect("names-weigh([])", echo::names_weigh(&[]), 0);
+    c.expect(
+        "names-weigh-maybe",
+        echo::names_weigh_maybe(&[Some("ab".into()), None, Some("héllo".into()), None]),
+        2 + 1000 + 6 + 1000,
+    );
     println!("ok string fields");
 }
 

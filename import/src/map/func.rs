@@ -246,6 +246,10 @@ impl Mapper<'_> {
                                     params.push(in_param(WitTy::Option(Box::new(rec))));
                                 }
                             }
+                            Kind::Ptr(inner) if is_text(inner) && counted => {
+                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
+                                i += 1;
+                            }
                             Kind::Function => {
                                 return Err(skip(
                                     format!("parameter `{cname}` is a function pointer"),
@@ -280,6 +284,15 @@ impl Mapper<'_> {
                                 params.push(in_param(rec.clone()));
                                 outs.push(Some(rec));
                                 inout.push(wit_name.clone());
+                            }
+                            // `const char **names, int n`: strings C reads.
+                            Kind::Ptr(inner)
+                                if is_text(inner)
+                                    && counted
+                                    && self.handle_of(pointee).is_none() =>
+                            {
+                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
+                                i += 1;
                             }
                             Kind::Ptr(inner) => match self.handle_of(pointee) {
                                 Some(r) => outs.push(Some(WitTy::Named(r))),
@@ -441,4 +454,9 @@ impl Mapper<'_> {
             other => Err(unmappable(other)),
         }
     }
+}
+
+/// `const char`: what a `const char *` C only reads points at.
+fn is_text(ty: &Ty) -> bool {
+    ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(dlwit_ctype::CName::Char))
 }
