@@ -338,6 +338,10 @@ pub fn may_lend(plan: &Plan, f: &Function, param: usize) -> bool {
 
 /// The fast-path program of `f`, if it is eligible.
 pub fn plan(plan: &Plan, f: &Function) -> Option<FastPlan> {
+    // A variable is read, not called: the general path does it.
+    if f.variable.is_some() {
+        return None;
+    }
     // A path parameter is resolved in the store's directories, and a checked
     // format (`Function::format`, only on variadic functions) is checked:
     // the general `Val` path does both (`marshal::lower`), so such

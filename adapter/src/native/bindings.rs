@@ -128,12 +128,17 @@ impl Bindings {
                 match unsafe {
                     Callable::new(&plan, lib.clone(), addr, &args, f.ret_type, f.variadic)
                 } {
-                    Ok(callable) => bound.push(Bound {
-                        interface: ii,
-                        function: fi,
-                        callable: Arc::new(callable),
-                        context,
-                    }),
+                    Ok(mut callable) => {
+                        if let Some(how) = f.variable {
+                            callable.read_variable(how);
+                        }
+                        bound.push(Bound {
+                            interface: ii,
+                            function: fi,
+                            callable: Arc::new(callable),
+                            context,
+                        })
+                    }
                     Err(e) => diags
                         .push(Diagnostic::new(format!("{context}: {e}")).at(f.location.clone())),
                 }

@@ -415,6 +415,11 @@ impl Frame {
         as_bytes(&self.ret)
     }
 
+    /// The result buffer, for a read of a variable.
+    pub(super) fn ret_mut(&mut self) -> &mut [u8] {
+        as_bytes_mut(&mut self.ret)
+    }
+
     /// Points pointer arguments at their scratch data.
     fn patch_pointers(&mut self) {
         let base = self.scratch.as_mut_ptr().cast::<u8>();

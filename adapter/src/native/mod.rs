@@ -44,7 +44,7 @@ pub const FUSED_CALLS: bool = sysv::NATIVE;
 /// Whether call stubs are compiled on this machine (x86-64 Linux).
 pub const COMPILED_STUBS: bool = FUSED_CALLS && cfg!(target_os = "linux");
 
-use crate::plan::{CType, Plan, StructKind};
+use crate::plan::{CType, Plan, StructKind, Variable};
 use dlwit_ctype::Ffi;
 use libffi::middle::{Cif, CodePtr, Type};
 use std::ffi::c_void;
@@ -104,6 +104,8 @@ pub struct Callable {
     aapcs64: Option<aapcs64::Direct>,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
+    /// The symbol is a variable: a call reads it ([`Callable::read_variable`]).
+    variable: Option<Variable>,
     /// For an auxiliary call ([`Callable::call_with`]) whose parameters are
     /// all 8-byte integers or pointers in registers: its compiled stub.
     aux_stub: Option<jit::Stub>,
@@ -223,6 +225,7 @@ impl Callable {
                 Some(_) => None,
             },
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
+            variable: None,
             aux_stub: None,
             _lib: lib,
         })
@@ -350,6 +353,14 @@ impl Callable {
     /// Whether calls go through the direct (register image) path.
     pub fn is_direct(&self) -> bool {
         self.direct.is_some() || self.aapcs64.is_some()
+    }
+
+    /// Makes calls read the symbol as a variable of the result type
+    /// (`how`), rather than call it.
+    pub fn read_variable(&mut self, how: Variable) {
+        self.variable = Some(how);
+        self.direct = None;
+        self.aapcs64 = None;
     }
 
     /// Sends every call through libffi (to compare the two paths).
@@ -480,6 +491,26 @@ impl Callable {
     /// Calls the C function with the arguments in `frame`; the result is in
     /// [`Frame::ret`] afterwards.
     pub fn call(&self, frame: &mut Frame) {
+        if let Some(how) = self.variable {
+            let ret = frame.ret_mut();
+            match how {
+                Variable::Address => {
+                    ret[..8].copy_from_slice(&(self.fun.0 as usize as u64).to_ne_bytes())
+                }
+                // SAFETY: the symbol is a variable of the declared result
+                // type (the load contract), so `ret_size` bytes are readable
+                // at its address; the result buffer holds at least that many
+                // (`Frame::ret` is max(size, 16) bytes).
+                Variable::Value => unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.fun.0.cast::<u8>().cast_const(),
+                        ret.as_mut_ptr(),
+                        self.ret_size,
+                    );
+                },
+            }
+            return;
+        }
         if let Some(direct) = &self.direct {
             let (args, offsets, ret) = frame.direct_parts();
             // SAFETY: `direct` was classified from this function's declared

@@ -6,7 +6,9 @@ use super::build::{Builder, Naming};
 use super::cproto::{self, Class};
 use super::notes::Notes;
 use super::types::Peeled;
-use super::{CArg, CType, Form, Function, OutKind, Param, PathParam, Results, Ret, Scalar, Shape};
+use super::{
+    CArg, CType, Form, Function, OutKind, Param, PathParam, Results, Ret, Scalar, Shape, Variable,
+};
 use crate::error::Diagnostic;
 use wit_parser::{FunctionKind, Span, Type};
 
@@ -85,7 +87,11 @@ impl Builder<'_> {
             }
         };
         let errors_before = self.diags.len();
-        let notes = self.notes(func);
+        let mut notes = self.notes(func);
+        let variable = self.variable(func, &mut notes);
+        if notes.variable.is_some() && variable.is_none() {
+            return None;
+        }
         let proto = match &notes.proto {
             None => None,
             Some((text, ann)) => match cproto::parse(text) {
@@ -165,6 +171,7 @@ impl Builder<'_> {
             format: None,
             copy: Vec::new(),
             c: notes.proto.as_ref().map(|(text, _)| text.clone()),
+            variable,
             location,
         };
         if let Some((sym, ann)) = &notes.free {
@@ -215,6 +222,39 @@ impl Builder<'_> {
             return None;
         }
         Some(f)
+    }
+
+    /// `variable = "T name"` or `"T name[]"`: a getter with no parameters
+    /// that reads the variable; planned as the function `T name(void)` (or
+    /// `T *name(void)`), whose prototype it becomes.
+    fn variable(&mut self, func: &wit_parser::Function, n: &mut Notes) -> Option<Variable> {
+        let (text, ann) = n.variable.clone()?;
+        let loc = self.world.locate_doc(func.span, ann.line, "variable");
+        let others: Vec<&str> = n
+            .lines
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !matches!(*k, "variable" | "symbol"))
+            .collect();
+        if !others.is_empty() || !func.params.is_empty() || func.result.is_none() {
+            self.fail(
+                format!("`{}`: a `variable` getter takes no parameters, returns the value, and has no other keys than `symbol` (it has {})", func.name, if others.is_empty() { "parameters or no result".to_string() } else { format!("`{}`", others.join("`, `")) }),
+                loc,
+                "write `/// @ffi(variable = \"const char sqlite3_version[]\")` above `version: func() -> string;`",
+            );
+            return None;
+        }
+        let decl = text.trim().trim_end_matches(';').trim();
+        let decl = decl.strip_prefix("extern ").unwrap_or(decl).trim();
+        let (proto, how) = match decl.strip_suffix(']').and_then(|d| d.rsplit_once('[')) {
+            Some((head, _)) => (
+                format!("{} *{}(void)", type_of(head), name_of(head)),
+                Variable::Address,
+            ),
+            None => (format!("{}(void)", decl), Variable::Value),
+        };
+        n.proto = Some((proto, ann));
+        Some(how)
     }
 
     /// `path = "..."`: which string parameters are paths.
@@ -477,4 +517,16 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// `const char name` → `const char`.
+fn type_of(decl: &str) -> &str {
+    decl.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_')
+        .trim_end()
+}
+
+/// `const char name` → `name`.
+fn name_of(decl: &str) -> &str {
+    let ty = type_of(decl);
+    decl[ty.len()..].trim()
 }

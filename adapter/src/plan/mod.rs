@@ -690,8 +690,21 @@ pub struct Function {
     /// The `@ffi(c = ...)` prototype as written, if any
     /// (`dlwit check --verify-layout` compares it with the header's).
     pub c: Option<String>,
+    /// `@ffi(variable = "...")`: the symbol is a variable the function
+    /// reads, not a function it calls.
+    pub variable: Option<Variable>,
     /// Where the function is declared.
     pub location: Option<Location>,
+}
+
+/// How a getter reads its variable (`@ffi(variable = "...")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variable {
+    /// `T name`: the value at the symbol's address, as if C returned it.
+    Value,
+    /// `T name[]`: the symbol's address itself, as if C returned a `T *`
+    /// (`const char sqlite3_version[]` read as a string).
+    Address,
 }
 
 /// A string parameter that names a file (`@ffi(path = "filename")`): the

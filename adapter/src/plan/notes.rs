@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "then",
     "copy",
     "count",
+    "variable",
 ];
 
 /// A value `set` gives a C parameter.
@@ -62,6 +63,8 @@ pub(super) fn constant(text: &str) -> i64 {
 pub(super) struct Notes {
     pub(super) symbol: Option<String>,
     pub(super) proto: Option<(String, Annotation)>,
+    /// `variable = "const char sqlite3_version[]"`: a getter.
+    pub(super) variable: Option<(String, Annotation)>,
     pub(super) error: Option<(Convention, Annotation)>,
     pub(super) errno: bool,
     pub(super) message: Option<(String, Annotation)>,
@@ -175,6 +178,7 @@ impl Builder<'_> {
             match ann.key.as_str() {
                 "symbol" => n.symbol = Some(v),
                 "c" => n.proto = Some((v, ann)),
+                "variable" => n.variable = Some((v, ann)),
                 "message" => n.message = Some((v, ann)),
                 "then" => n.then = Some((v, ann)),
                 "free" => n.free = Some((v, ann)),
@@ -294,6 +298,11 @@ impl Builder<'_> {
     }
 
     pub(super) fn note_loc(&self, n: &Notes, key: &str, span: Span) -> Option<crate::Location> {
+        // A getter's prototype is made from its `variable` declaration.
+        let key = match key {
+            "c" if n.variable.is_some() => "variable",
+            k => k,
+        };
         let line = n.lines.iter().find(|(k, _)| k == key)?.1;
         self.world.locate_doc(span, line, key)
     }

@@ -1,7 +1,9 @@
 //! The plan as `dlwit plan` prints it: each function's C prototype and how
 //! its WIT parameters map onto C arguments, then every struct's layout.
 
-use super::{CType, Convention, HeldOp, OutKind, Param, Plan, Ret, Scalar, Shape, StructKind};
+use super::{
+    CType, Convention, HeldOp, OutKind, Param, Plan, Ret, Scalar, Shape, StructKind, Variable,
+};
 use std::fmt::Write;
 
 /// How a path parameter reaches C.
@@ -48,11 +50,26 @@ pub fn render(plan: &Plan) -> String {
                 args.join(", ")
             };
             let _ = writeln!(out, "  {}", f.name);
-            let _ = writeln!(
-                out,
-                "    C: {}({args});",
-                spaced(&f.ret_spelling, &f.symbol)
-            );
+            match f.variable {
+                Some(how) => {
+                    let what = match how {
+                        Variable::Value => "its value",
+                        Variable::Address => "its address",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    C: the variable `{}`, read as {what} of type `{}`",
+                        f.symbol, f.ret_spelling
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    C: {}({args});",
+                        spaced(&f.ret_spelling, &f.symbol)
+                    );
+                }
+            }
             for r in &f.require {
                 let _ = writeln!(out, "    requires: {}", r.text);
             }

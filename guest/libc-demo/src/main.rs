@@ -69,6 +69,9 @@ fn callbacks() {
         libc::memchr(b"hello", i32::from(b'z'))
     );
     println!("memchr(empty, a)       = {:?}", libc::memchr(b"", 97));
+    libc::tzset();
+    println!("tzname                 = {:?}", libc::tzname());
+    println!("timezone               = {}", libc::timezone());
     let found = libc::bsearch_s32(sorted[123], &sorted);
     assert_eq!(found.map(|i| sorted[i as usize]), Some(sorted[123]));
     println!("bsearch(present)       = found");

@@ -238,6 +238,8 @@ fn main() {
     let baseline = sqlite::memory_used();
     let version = sqlite::libversion();
     println!("sqlite3_libversion()   = {version}");
+    println!("sqlite3_version        = {}", sqlite::version());
+    println!("sqlite3_temp_directory = {:?}", sqlite::temp_directory());
     let quoted = sqlite::mprintf("INSERT INTO t VALUES(%Q, %d)", "it's", 42);
     println!("sqlite3_mprintf(%Q %d) = {quoted}");
     assert_eq!(

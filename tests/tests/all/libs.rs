@@ -51,6 +51,14 @@ fn libc() {
     );
     assert_eq!(value(&out, "lldiv(i64::MAX, 3)"), q(i64::MAX, 3));
     assert_eq!(value(&out, "abs(-42)"), "42");
+    // Exported variables, read by getters: what this process's C library
+    // holds after the same `tzset`.
+    let (standard, timezone) = host_time_zone();
+    assert!(
+        value(&out, "tzname").starts_with(&format!("({standard:?}, ")),
+        "{out}"
+    );
+    assert_eq!(value(&out, "timezone"), timezone.to_string());
     assert_eq!(value(&out, "strlen(\"héllo\")"), "héllo".len().to_string());
     assert_eq!(value(&out, "strcmp(\"abc\", \"abd\")"), "-1");
     assert_eq!(value(&out, "atoi(\"  -123xyz\")"), "-123");
@@ -293,4 +301,21 @@ fn sdl2_events_round_trip_through_sdl_event() {
     assert_eq!(value(&out, "other"), "0x8000");
     assert_eq!(value(&out, "quit"), "type 0x100");
     assert!(out.contains("sdl: done"), "{out}");
+}
+
+/// The standard time zone's name and its seconds west of UTC, as `date`
+/// (the same C library, the same `TZ`) prints them for a day in January.
+fn host_time_zone() -> (String, i64) {
+    let date = |format: &str| {
+        let out = std::process::Command::new("date")
+            .args(["-d", "2024-01-15 12:00", format])
+            .output()
+            .expect("date runs");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    // `+hhmm` east of UTC.
+    let z = date("+%z");
+    let sign = if z.starts_with('-') { -1 } else { 1 };
+    let (h, m): (i64, i64) = (z[1..3].parse().unwrap(), z[3..5].parse().unwrap());
+    (date("+%Z"), -sign * (h * 3600 + m * 60))
 }

@@ -85,6 +85,9 @@ fn check(out: &str) {
     );
 
     assert!(v("sqlite3_libversion()").starts_with("3."), "{out}");
+    // Exported variables, read by getters: the same version string.
+    assert_eq!(v("sqlite3_version"), v("sqlite3_libversion()"));
+    assert_eq!(v("sqlite3_temp_directory"), "None");
     assert_eq!(
         v("sqlite3_mprintf(%Q %d)"),
         "INSERT INTO t VALUES('it''s', 42)"
