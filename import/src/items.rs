@@ -149,6 +149,9 @@ pub enum Item {
         /// Parameters C changes in place, read back after the call
         /// (`@ffi(inout = ...)`): structs of plain data through `S *`.
         inout: Vec<String>,
+        /// A getter of an exported variable: `proto` is its declaration
+        /// (`@ffi(variable = ...)`).
+        variable: bool,
     },
     /// Something that could not be mapped.
     Skipped {
@@ -303,6 +306,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         (
             "a function pointer",
             "an overlay function with `callback = \"param = export\"` and an interface of callbacks (function pointers as values: issue 18.5)",
+        )
+    } else if has("a variable of type") {
+        (
+            "a variable of another type",
+            "an overlay getter with `variable = \"T name\"`, whose result reads it (`T name[N]` is read at its address, as a `T *`)",
         )
     } else if has("a union") {
         (

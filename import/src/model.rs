@@ -58,6 +58,9 @@ pub struct Function {
     pub is_static: bool,
     /// A brief doc comment from the header.
     pub doc: Option<String>,
+    /// An exported variable (`extern const char v[];`), of type `ret`,
+    /// with no parameters: imported as a getter.
+    pub variable: bool,
 }
 
 /// A struct field.

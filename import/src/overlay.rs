@@ -86,6 +86,23 @@ fn ffi_str(docs: &Docs, key: &str) -> Option<String> {
     })
 }
 
+/// The C symbol a function's docs name: `symbol`, the `c` prototype's
+/// name, or the variable a `variable` getter reads
+/// (`"const char sqlite3_version[]"`).
+fn symbol_of(docs: &Docs) -> Option<String> {
+    ffi_str(docs, "symbol")
+        .or_else(|| ffi_str(docs, "c").as_deref().and_then(proto_name))
+        .or_else(|| {
+            let decl = ffi_str(docs, "variable")?;
+            let head = decl.split('[').next().unwrap_or_default();
+            let name = head
+                .trim()
+                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()?;
+            (!name.is_empty()).then(|| name.to_string())
+        })
+}
+
 /// Whether `docs` mark an interface `@ffi(callbacks = true)`.
 fn is_callbacks(docs: &Docs) -> bool {
     annotations::parse(docs.contents.as_deref())
@@ -363,8 +380,7 @@ impl Overlay {
                     f.kind,
                     FunctionKind::Freestanding | FunctionKind::AsyncFreestanding
                 ) && inside(p.at(f.span))
-            }) && let Some(sym) = ffi_str(&f.docs, "symbol")
-                .or_else(|| ffi_str(&f.docs, "c").as_deref().and_then(proto_name))
+            }) && let Some(sym) = symbol_of(&f.docs)
             {
                 item.claims.push(format!("fn:{sym}"));
                 item.functions.push((sym, ffi_str(&f.docs, "c")));
@@ -412,9 +428,7 @@ impl Overlay {
             let mut inferred = None;
             for f in functions {
                 let fc = ffi_str(&f.docs, "c");
-                if let Some(sym) =
-                    ffi_str(&f.docs, "symbol").or_else(|| fc.as_deref().and_then(proto_name))
-                {
+                if let Some(sym) = symbol_of(&f.docs) {
                     item.claims.push(format!("fn:{sym}"));
                     item.functions.push((sym, fc.clone()));
                 }

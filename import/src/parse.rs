@@ -289,6 +289,7 @@ impl Reader {
     fn top(&mut self, e: Entity<'_>) {
         match e.get_kind() {
             EntityKind::FunctionDecl => self.function(e),
+            EntityKind::VarDecl => self.variable(e),
             EntityKind::StructDecl => {
                 self.record(e);
             }
@@ -326,6 +327,28 @@ impl Reader {
             variadic: e.is_variadic(),
             is_static: e.get_storage_class() == Some(StorageClass::Static),
             doc: doc_of(&e),
+            variable: false,
+        });
+    }
+
+    /// A variable the header declares: a getter's symbol.
+    fn variable(&mut self, e: Entity<'_>) {
+        if self.header_of(&e).is_none() {
+            return;
+        }
+        let Some(name) = e.get_name() else { return };
+        if self.seen.insert(name.clone(), ()).is_some() {
+            return;
+        }
+        let ty = e.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
+        self.model.functions.push(Function {
+            name,
+            params: Vec::new(),
+            ret: ty,
+            variadic: false,
+            is_static: e.get_storage_class() == Some(StorageClass::Static),
+            doc: doc_of(&e),
+            variable: true,
         });
     }
 

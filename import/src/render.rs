@@ -391,6 +391,7 @@ fn render_item(
             params,
             results,
             inout,
+            variable,
             ..
         } => {
             for d in doc {
@@ -401,7 +402,8 @@ fn render_item(
                 let word = Regex::new(&format!(r"\b{}\b", regex::escape(from))).expect("valid");
                 proto = word.replace_all(&proto, regex::NoExpand(to)).into_owned();
             }
-            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(&proto)));
+            let key = if *variable { "variable" } else { "c" };
+            s.push_str(&format!("  /// @ffi({key} = \"{}\")\n", escape(&proto)));
             if !inout.is_empty() {
                 s.push_str(&format!("  /// @ffi(inout = \"{}\")\n", inout.join(", ")));
             }

@@ -97,3 +97,10 @@ int mp_parse(const char *sql, int nByte);
  * C writes is dropped. */
 int mp_status(int op, int *current, long *highwater);
 int mp_prepare(mp_db *db, const char *sql, mp_db **out, const char **tail);
+
+/* Exported variables: getters. */
+extern const char mp_version[];
+extern const char *mp_default_name;
+extern int mp_debug_level;
+extern Vec2 mp_origin;
+extern int *mp_counter;

@@ -8,6 +8,7 @@ use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
 use crate::model::{Function, Kind, Ty};
 use crate::names::{kebab, norm};
+use dlwit_ctype::CName;
 use std::collections::HashSet;
 
 impl Mapper<'_> {
@@ -39,6 +40,8 @@ impl Mapper<'_> {
             ))
         } else if f.variadic {
             Err(skip("variadic (`...`)", Category::Variadic))
+        } else if f.variable {
+            self.getter(f)
         } else {
             self.signature(f)
         };
@@ -56,6 +59,7 @@ impl Mapper<'_> {
                     params,
                     results,
                     inout,
+                    variable: f.variable,
                 });
             }
             Err(s) => {
@@ -144,6 +148,52 @@ impl Mapper<'_> {
     }
 
     #[expect(clippy::type_complexity, reason = "one private use")]
+    /// An exported variable's getter: no parameters, its value (or, for
+    /// an array, what is at its address) as the result, and its declaration.
+    #[expect(clippy::type_complexity, reason = "the same tuple as `signature`")]
+    fn getter(
+        &mut self,
+        f: &Function,
+    ) -> Result<
+        (
+            Vec<(String, WitTy)>,
+            Vec<WitTy>,
+            String,
+            Vec<String>,
+            Vec<String>,
+        ),
+        Skip,
+    > {
+        let name = &f.name;
+        let (result, decl) = match &f.ret.kind {
+            Kind::Array(elem, _) | Kind::FlexArray(elem)
+                if matches!(elem.kind, Kind::Scalar(CName::Char)) =>
+            {
+                let konst = if elem.is_const || f.ret.is_const {
+                    "const "
+                } else {
+                    ""
+                };
+                (builtin("string"), format!("{konst}char {name}[]"))
+            }
+            Kind::Ptr(p) if matches!(p.kind, Kind::Scalar(CName::Char)) => (
+                WitTy::Option(Box::new(builtin("string"))),
+                declared(&f.ret.spelling, name),
+            ),
+            Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_) => {
+                (self.value_ty(&f.ret)?, declared(&self.spell(&f.ret), name))
+            }
+            _ => {
+                return Err(skip(
+                    format!("a variable of type `{}`", f.ret.spelling),
+                    Category::Pointers,
+                ));
+            }
+        };
+        let notes = vec![format!("Reads the variable `{name}`.")];
+        Ok((Vec::new(), vec![result], decl, notes, Vec::new()))
+    }
+
     fn signature(
         &mut self,
         f: &Function,
@@ -458,5 +508,14 @@ impl Mapper<'_> {
 
 /// `const char`: what a `const char *` C only reads points at.
 fn is_text(ty: &Ty) -> bool {
-    ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(dlwit_ctype::CName::Char))
+    ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(CName::Char))
+}
+
+/// `int x`, `const char *x`: a declaration, with no space after a `*`.
+fn declared(ty: &str, name: &str) -> String {
+    if ty.ends_with('*') {
+        format!("{ty}{name}")
+    } else {
+        format!("{ty} {name}")
+    }
 }
