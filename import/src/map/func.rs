@@ -147,23 +147,9 @@ impl Mapper<'_> {
         handle_key(ty).and_then(|k| self.resources.get(&k).cloned())
     }
 
-    #[expect(clippy::type_complexity, reason = "one private use")]
     /// An exported variable's getter: no parameters, its value (or, for
     /// an array, what is at its address) as the result, and its declaration.
-    #[expect(clippy::type_complexity, reason = "the same tuple as `signature`")]
-    fn getter(
-        &mut self,
-        f: &Function,
-    ) -> Result<
-        (
-            Vec<(String, WitTy)>,
-            Vec<WitTy>,
-            String,
-            Vec<String>,
-            Vec<String>,
-        ),
-        Skip,
-    > {
+    fn getter(&mut self, f: &Function) -> Result<Mapped, Skip> {
         let name = &f.name;
         let (result, decl) = match &f.ret.kind {
             Kind::Array(elem, _) | Kind::FlexArray(elem)
@@ -194,19 +180,7 @@ impl Mapper<'_> {
         Ok((Vec::new(), vec![result], decl, notes, Vec::new()))
     }
 
-    fn signature(
-        &mut self,
-        f: &Function,
-    ) -> Result<
-        (
-            Vec<(String, WitTy)>,
-            Vec<WitTy>,
-            String,
-            Vec<String>,
-            Vec<String>,
-        ),
-        Skip,
-    > {
+    fn signature(&mut self, f: &Function) -> Result<Mapped, Skip> {
         // C parameter names: unnamed or clashing ones get `pN`.
         let mut cnames: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
@@ -510,6 +484,16 @@ impl Mapper<'_> {
 fn is_text(ty: &Ty) -> bool {
     ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(CName::Char))
 }
+
+/// A function mapped: its WIT parameters, result values, the prototype (or
+/// a variable's declaration), doc notes, and the parameters read back.
+type Mapped = (
+    Vec<(String, WitTy)>,
+    Vec<WitTy>,
+    String,
+    Vec<String>,
+    Vec<String>,
+);
 
 /// `int x`, `const char *x`: a declaration, with no space after a `*`.
 fn declared(ty: &str, name: &str) -> String {
