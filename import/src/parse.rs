@@ -302,14 +302,18 @@ impl Reader {
         }
     }
 
+    /// The name of a function or variable one of the library's headers
+    /// declares, the first time it is seen.
+    fn first_declared(&mut self, e: &Entity<'_>) -> Option<String> {
+        self.header_of(e)?;
+        let name = e.get_name()?;
+        self.seen.insert(name.clone(), ()).is_none().then_some(name)
+    }
+
     fn function(&mut self, e: Entity<'_>) {
-        if self.header_of(&e).is_none() {
+        let Some(name) = self.first_declared(&e) else {
             return;
-        }
-        let Some(name) = e.get_name() else { return };
-        if self.seen.insert(name.clone(), ()).is_some() {
-            return;
-        }
+        };
         let params = e
             .get_arguments()
             .unwrap_or_default()
@@ -333,13 +337,9 @@ impl Reader {
 
     /// A variable the header declares: a getter's symbol.
     fn variable(&mut self, e: Entity<'_>) {
-        if self.header_of(&e).is_none() {
+        let Some(name) = self.first_declared(&e) else {
             return;
-        }
-        let Some(name) = e.get_name() else { return };
-        if self.seen.insert(name.clone(), ()).is_some() {
-            return;
-        }
+        };
         let ty = e.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
         self.model.functions.push(Function {
             name,
