@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds the dlwit CLI and the demo guests, then runs each guest
 # against the real library its WIT names (libm, libc, zlib, zlib's and
-# bzip2's streams, sqlite, and sqlite again from a Python guest), and
+# bzip2's streams, SDL2's event loop, sqlite, and sqlite again from a
+# Python guest), and
 # the raylib game (raylib built from source, once) in a window: under
 # xvfb-run when there is no display, saving its last frame as a screenshot.
 set -euo pipefail
@@ -11,7 +12,7 @@ scripts/setup.sh
 echo "== building the dlwit CLI (the first build compiles wasmtime: several minutes)" >&2
 cargo build -p dlwit --bin dlwit
 echo "== building the guest components (wasm32-wasip2)" >&2
-(cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p zstream -p bz-demo -p sqlite-demo -p raylib-game)
+(cd guest && cargo build --release --target wasm32-wasip2 -p libm-demo -p libc-demo -p zlib-demo -p zstream -p bz-demo -p sqlite-demo -p sdl-events -p raylib-game)
 
 for lib in libm zlib; do
   echo
@@ -27,6 +28,12 @@ target/debug/dlwit run --wit wit/zlib.wit guest/target/wasm32-wasip2/release/zst
 echo
 echo "== dlwit run --wit wit/bzip2.wit guest/target/wasm32-wasip2/release/bz-demo.wasm pipe 4"
 target/debug/dlwit run --wit wit/bzip2.wit guest/target/wasm32-wasip2/release/bz-demo.wasm pipe 4
+
+# SDL2's event loop: `SDL_Event`, a tagged union, read and written as a WIT
+# variant, on SDL's dummy video driver (no display needed).
+echo
+echo "== dlwit run --wit wit/sdl2.wit guest/target/wasm32-wasip2/release/sdl-events.wasm"
+target/debug/dlwit run --wit wit/sdl2.wit guest/target/wasm32-wasip2/release/sdl-events.wasm
 
 # libc's functions that take paths see only the directory the guest was
 # given, here a temporary one as `/sandbox`.

@@ -7,7 +7,8 @@
 set -euo pipefail
 
 packages=(gcc pkg-config libffi-dev zlib1g-dev libsqlite3-dev libclang-dev)
-# Headers of libraries dlwit does not bind, which `dlwit import` is tested on.
+# SDL2 (wit/sdl2.wit, its event loop run by the demo and the tests), and
+# headers of libraries dlwit does not bind, which `dlwit import` is tested on.
 packages+=(libuv1-dev libyaml-dev libbz2-dev libzstd-dev libsdl2-dev libsodium-dev
   liblzma-dev libpng-dev libcurl4-openssl-dev libssl-dev libexpat1-dev libpcre2-dev
   libgmp-dev liblua5.4-dev libarchive-dev libjpeg-dev)
