@@ -18,6 +18,9 @@ int mp_keywords(int flags, int type, int list);
 size_t mp_length(const char *text);
 const char *mp_name(int id);
 char *mp_copy(const char *text);
+/* Wide strings: `const wchar_t *` in and out, UTF-32. */
+size_t mp_wide_length(const wchar_t *text);
+const wchar_t *mp_wide_name(int id);
 
 /* Structs as records: typedef'd, by tag, nested, fixed arrays, pointers. */
 typedef struct Vec2 {

@@ -243,6 +243,29 @@ fn lift_return<T: DlwitView>(
             }
             v?
         }
+        Ret::WideString { nullable } => {
+            let v = match (crate::native::wide_str_at(raw), nullable) {
+                (None, true) => Ok(Val::Option(None)),
+                (None, false) => {
+                    return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
+                }
+                (Some(units), _) => room_str(store, frame, units.len().saturating_mul(4))
+                    .and_then(|()| wide(&units))
+                    .map(|s| {
+                        if *nullable {
+                            Val::Option(Some(Box::new(s)))
+                        } else {
+                            s
+                        }
+                    }),
+            };
+            if let (Some(free), true) = (cx.func.free, raw != 0) {
+                // SAFETY: the string C just returned and handed over
+                // (`free`), freed once, here.
+                unsafe { cx.calls[free].call_with(&[raw]) };
+            }
+            v?
+        }
         Ret::Index {
             list_arg,
             len_arg,
@@ -355,6 +378,19 @@ fn room_list<T: DlwitView>(
     room(store, frame, bytes, || {
         format!("a list result of {len} elements takes {bytes} bytes (one {each}-byte `Val` each)")
     })
+}
+
+/// A wide string's UTF-32 units as a `string`.
+fn wide(units: &[u32]) -> Result<Val, String> {
+    units
+        .iter()
+        .map(|&u| {
+            char::from_u32(u).ok_or_else(|| {
+                format!("C returned a wide string with {u:#x}, which is not a Unicode scalar value")
+            })
+        })
+        .collect::<Result<String, _>>()
+        .map(Val::String)
 }
 
 fn utf8(bytes: &[u8]) -> Result<Val, String> {

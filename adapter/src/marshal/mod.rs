@@ -179,6 +179,24 @@ pub fn lower<T: DlwitView>(
                 buf[bytes.len()] = 0;
                 frame.point_at(*arg, at);
             }
+            (Param::WideString { arg }, Val::String(s)) => {
+                if let Some(at) = s.bytes().position(|b| b == 0) {
+                    return Err(format!(
+                        "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
+                        name()
+                    ));
+                }
+                // UTF-32 units, then a 0 unit.
+                let units = s.chars().count() + 1;
+                let at = frame
+                    .alloc(units.saturating_mul(4))
+                    .map_err(|o| string_over(o, &name()))?;
+                let buf = frame.scratch(at, units * 4);
+                for (c, dst) in s.chars().chain(['\0']).zip(buf.chunks_exact_mut(4)) {
+                    dst.copy_from_slice(&u32::from(c).to_ne_bytes());
+                }
+                frame.point_at(*arg, at);
+            }
             (Param::List { arg, len, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
                 // An array of strings ends with NULL too (`argv`'s form).
@@ -359,6 +377,7 @@ fn param_name(func: &Function, i: usize) -> String {
     match &func.params[i] {
         Param::Value { arg, .. }
         | Param::String { arg }
+        | Param::WideString { arg }
         | Param::List { arg, .. }
         | Param::Ref { arg, .. }
         | Param::Vararg { arg, .. } => func.args[*arg].name.clone(),

@@ -465,6 +465,28 @@ pub fn c_str_at<'a>(addr: u64) -> Option<&'a CStr> {
     (addr != 0).then(|| unsafe { CStr::from_ptr(addr as usize as *const std::ffi::c_char) })
 }
 
+/// The wide string at `addr` (`wchar_t`, 4 bytes on Linux), up to its 0
+/// unit, which a C function returned as `const wchar_t *`; `None` for NULL.
+pub fn wide_str_at(addr: u64) -> Option<Vec<u32>> {
+    if addr == 0 {
+        return None;
+    }
+    let p = addr as usize as *const u32;
+    let mut units = Vec::new();
+    for i in 0.. {
+        // SAFETY: `addr` came from a C function whose declared result is a
+        // `const wchar_t *`: by the load contract it is NULL (handled above)
+        // or a string of `wchar_t` ending in 0, so every unit up to that 0
+        // is readable; read unaligned, as C does not promise alignment here.
+        let unit = unsafe { p.wrapping_add(i).read_unaligned() };
+        if unit == 0 {
+            break;
+        }
+        units.push(unit);
+    }
+    Some(units)
+}
+
 fn as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
     // SAFETY: u64 has no padding and every byte pattern is a valid u8; the
     // length covers exactly the words' bytes and the borrow is carried over.

@@ -28,7 +28,7 @@ use crate::raw;
 
 pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
-pub use frame::{Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at};
+pub use frame::{Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at, wide_str_at};
 pub use sysv::Lent;
 
 /// Whether calls can skip libffi on this machine (a trampoline and an ABI

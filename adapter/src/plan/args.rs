@@ -105,6 +105,13 @@ impl Builder<'_> {
             else {
                 continue;
             };
+            // `const wchar_t *`: the string goes in UTF-32.
+            if let Param::String { arg } = param
+                && proto.wide[j]
+            {
+                param = Param::WideString { arg };
+                f.args[j].spelling = "const wchar_t *".into();
+            }
             if count.is_some() && !matches!(param, Param::List { .. }) {
                 let m = format!(
                     "`{}`: `count` names a length for `{name}`, which is no list",

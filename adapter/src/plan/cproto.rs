@@ -66,6 +66,20 @@ pub struct Prototype {
     pub params: Vec<(Class, Option<String>)>,
     /// Ends with `...`: the parameters above are the fixed ones.
     pub variadic: bool,
+    /// Which parameters are `const wchar_t *` (or `wchar_t *`): wide strings.
+    pub wide: Vec<bool>,
+    /// The result is a `wchar_t *`.
+    pub ret_wide: bool,
+}
+
+/// `[const] wchar_t *`: a wide string.
+fn is_wide(tokens: &[String]) -> bool {
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !QUALIFIERS.contains(t))
+        .collect();
+    words == ["wchar_t", "*"]
 }
 
 /// Parses `ret name(params)`.
@@ -90,9 +104,11 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
             "expected the function name before `(`, got `{name}`"
         ));
     }
+    let ret_wide = is_wide(ret);
     let ret = classify(ret)?;
     let inner = &tokens[open + 1..close];
     let mut params = Vec::new();
+    let mut wide = Vec::new();
     let mut variadic = false;
     if !(inner.is_empty() || inner == ["void"]) {
         let all = split_top(inner);
@@ -105,6 +121,7 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
                 continue;
             }
             let (ty, name) = strip_name(param);
+            wide.push(is_wide(&ty));
             params.push((classify(&ty)?, name));
         }
     }
@@ -113,6 +130,8 @@ pub fn parse(text: &str) -> Result<Prototype, String> {
         ret,
         params,
         variadic,
+        wide,
+        ret_wide,
     })
 }
 

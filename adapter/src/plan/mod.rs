@@ -215,6 +215,12 @@ pub enum Param {
         /// C argument index.
         arg: usize,
     },
+    /// `string` where the prototype says `const wchar_t *`: a copy in
+    /// UTF-32 (`wchar_t` is 4 bytes on Linux), ending in a 0 unit.
+    WideString {
+        /// C argument index.
+        arg: usize,
+    },
     /// `list<T>`: `(const T *, length)`, a C-layout copy of the elements.
     List {
         /// C argument index of the pointer.
@@ -335,6 +341,12 @@ pub enum Ret {
     /// `const char *` copied into the guest; NULL is `none` when `nullable`,
     /// an error otherwise (unless an error convention handles it).
     String {
+        /// Declared as `option<string>`.
+        nullable: bool,
+    },
+    /// `const wchar_t *` (UTF-32 up to a 0 unit) copied into the guest as
+    /// a `string`; NULL as for [`Ret::String`].
+    WideString {
         /// Declared as `option<string>`.
         nullable: bool,
     },

@@ -76,6 +76,9 @@ pub fn render(plan: &Plan) -> String {
             for (i, p) in f.params.iter().enumerate() {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,
+                    Param::WideString { arg } => {
+                        format!("`{}`: NUL-terminated UTF-32 copy", f.args[*arg].name)
+                    }
                     Param::String { arg } => {
                         match (f.paths.iter().find(|p| p.param == i), &f.format) {
                             (Some(path), _) => path_note(&f.args[*arg].name, path),
@@ -185,6 +188,13 @@ pub fn render(plan: &Plan) -> String {
                 }
                 Ret::String { nullable: true } => {
                     let _ = writeln!(out, "    returns: string copied out; NULL is none");
+                }
+                Ret::WideString { nullable } => {
+                    let null = if *nullable { "none" } else { "an error" };
+                    let _ = writeln!(
+                        out,
+                        "    returns: wide string (UTF-32) copied out; NULL is {null}"
+                    );
                 }
                 Ret::Value(Shape::Handle {
                     resource,

@@ -164,6 +164,12 @@ impl Builder<'_> {
                 }
                 None => (Ret::Value(shape), ret_type, spelling),
             },
+            // `const wchar_t *`: the string comes back in UTF-32.
+            (Ret::String { nullable }, _) if proto.is_some_and(|p| p.ret_wide) => (
+                Ret::WideString { nullable },
+                ret_type,
+                "const wchar_t *".to_string(),
+            ),
             other => (other.0, ret_type, spelling),
         };
         if let Ret::Value(Shape::Handle {

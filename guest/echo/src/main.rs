@@ -30,7 +30,7 @@ use dlwit::fixture::echo::{
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | nul-in-list | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | nul-in-list | bad-wide | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -111,6 +111,11 @@ fn main() -> ExitCode {
         (Some("nul-in-list"), None) => {
             let w = echo::names_weigh(&["fine".into(), "not\0fine".into()]);
             std::hint::black_box(w);
+            println!("unreachable");
+        }
+        (Some("bad-wide"), None) => {
+            let s = echo::wide_bad();
+            std::hint::black_box(s);
             println!("unreachable");
         }
         (Some("nul-field"), None) => {
@@ -799,6 +804,14 @@ fn string_fields(c: &mut Checks) {
         echo::names_weigh_maybe(&[Some("ab".into()), None, Some("héllo".into()), None]),
         2 + 1000 + 6 + 1000,
     );
+    for s in ["", "abc", "héllo wörld", "😀 \u{10FFFF} \u{FEFF}x"] {
+        c.expect(
+            format!("wide-length({s:?})"),
+            echo::wide_length(s),
+            s.chars().count() as u64,
+        );
+        c.echo("wide-echo", s.to_string(), |s| echo::wide_echo(&s));
+    }
     println!("ok string fields");
 }
 

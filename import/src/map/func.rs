@@ -248,7 +248,9 @@ impl Mapper<'_> {
                         }
                     } else if pointee.is_const || matches!(pointee.kind, Kind::Function) {
                         match &pointee.kind {
-                            Kind::Scalar(_) if pointee.is_char && !counted => {
+                            Kind::Scalar(_)
+                                if (pointee.is_char || is_wide(pointee)) && !counted =>
+                            {
                                 params.push(in_param(builtin("string")));
                             }
                             Kind::Void | Kind::Scalar(_) if counted => {
@@ -398,7 +400,7 @@ impl Mapper<'_> {
                         ));
                     }
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
-                } else if pointee.is_char {
+                } else if pointee.is_char || is_wide(pointee) {
                     if !pointee.is_const {
                         notes.push(
                             "The string is copied and never freed: give it `free` in the overlay if the caller owns it."
@@ -502,4 +504,10 @@ fn declared(ty: &str, name: &str) -> String {
     } else {
         format!("{ty} {name}")
     }
+}
+
+/// `wchar_t`: a wide string's unit (the planner reads `const wchar_t *`
+/// in the prototype as UTF-32).
+fn is_wide(ty: &Ty) -> bool {
+    ty.typedef.as_deref() == Some("wchar_t")
 }

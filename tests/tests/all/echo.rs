@@ -40,7 +40,7 @@ fn every_shape_round_trips() {
     assert_eq!(
         runner().report,
         dlwit::LinkReport {
-            functions: 71,
+            functions: 74,
             fast: 49,
             fused: if dlwit::FUSED_CALLS { 48 } else { 0 },
             stubs: if dlwit::COMPILED_STUBS { 43 } else { 0 },

@@ -601,6 +601,7 @@ impl Builder<'_> {
     fn param_kind(&self, ty: &Type, planned: &Param) -> ParamKind {
         match planned {
             Param::String { .. } => return ParamKind::Sized("string"),
+            Param::WideString { .. } => return ParamKind::Other("a wide string".into()),
             Param::List { .. } => return ParamKind::Sized("list"),
             Param::Ref { optional: true, .. } => return ParamKind::Other("an option".into()),
             Param::Ref { .. } => return ParamKind::Other("passed by pointer".into()),
