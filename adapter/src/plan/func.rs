@@ -6,14 +6,22 @@ use super::build::{Builder, Naming};
 use super::cproto::{self, Class};
 use super::notes::Notes;
 use super::types::Peeled;
-use super::{
-    CArg, CType, Form, Function, OutKind, Param, PathParam, Results, Ret, Scalar, Shape, Variable,
-};
+use super::{CArg, CType, Form, Function, OutKind, Param, PathParam, Results, Ret, Scalar, Shape};
 use crate::error::Diagnostic;
 use wit_parser::{FunctionKind, Span, Type};
 
 /// An element of a tuple or record: its type, and its name for a record.
 pub(super) type Elem = (Type, Option<String>);
+
+/// How a getter reads its variable (`@ffi(variable = "...")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variable {
+    /// `T name`: the value at the symbol's address, as if C returned it.
+    Value,
+    /// `T name[]`: the symbol's address itself, as if C returned a `T *`
+    /// (`const char sqlite3_version[]` read as a string).
+    Address,
+}
 
 pub(super) fn norm(name: &str) -> String {
     name.chars()

@@ -20,10 +20,13 @@ mod types;
 mod unions;
 
 pub use callback::MAX_CALLBACK_ARGS;
+pub use func::Variable;
 pub use held::{Accessor, Buffer, HeldOp};
 pub use layout::{CStruct, CType, Field, Scalar, StructId, StructKind};
 pub use require::{Access, CmpOp, HELD, Kind, Load, Num, Op, Operand, Require};
 pub use sig::{Render, Signature, WitType};
+pub use types::ArrayPlan;
+pub use unions::{UnionCase, UnionPlan};
 
 use crate::error::Location;
 
@@ -75,61 +78,6 @@ pub enum Shape {
         /// returned as the struct itself (`Image`, not `Image *`): the struct.
         value: Option<StructId>,
     },
-}
-
-/// A C array field's element and length.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArrayPlan {
-    /// The element (`c-char` for a string).
-    pub elem: Shape,
-    /// N, the number of elements.
-    pub len: usize,
-    /// A WIT `string` in `char[N]`: the bytes up to the first NUL.
-    pub text: bool,
-    /// The array laid out as a struct of N elements
-    /// ([`CStruct::array`]): what the ABI classifiers and libffi see, as
-    /// C's rules for an array in a struct are those of its elements in a row.
-    pub layout: StructId,
-}
-
-/// A tagged C union: an integer tag, then one case's payload.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnionPlan {
-    /// The tag's C integer type.
-    pub tag: Scalar,
-    /// Where every payload starts: after the tag, or at 0 when each case's
-    /// record begins with the tag itself (`overlap`, SDL_Event's `type`).
-    pub payload_offset: usize,
-    /// The cases, in WIT order.
-    pub cases: Vec<UnionCase>,
-    /// The case (`@ffi(other = true)`) that takes every tag no other case
-    /// names; its payload, if any, is the tag.
-    pub other: Option<usize>,
-    /// The union's size and alignment, for the ABI and printing
-    /// ([`StructKind::Union`]).
-    pub layout: StructId,
-}
-
-/// One case of a [`UnionPlan`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnionCase {
-    /// The WIT case name.
-    pub name: String,
-    /// The tag value (`@ffi(value = N)`, default: the case's position).
-    pub value: i128,
-    /// The payload, if the case has one.
-    pub payload: Option<Shape>,
-}
-
-impl UnionPlan {
-    /// The case a tag C wrote selects: a named case, else `other`.
-    pub fn case_of(&self, tag: i128) -> Option<usize> {
-        self.cases
-            .iter()
-            .position(|c| c.value == tag)
-            .filter(|i| Some(*i) != self.other)
-            .or(self.other)
-    }
 }
 
 /// A WIT enum's C representation.
@@ -707,16 +655,6 @@ pub struct Function {
     pub variable: Option<Variable>,
     /// Where the function is declared.
     pub location: Option<Location>,
-}
-
-/// How a getter reads its variable (`@ffi(variable = "...")`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variable {
-    /// `T name`: the value at the symbol's address, as if C returned it.
-    Value,
-    /// `T name[]`: the symbol's address itself, as if C returned a `T *`
-    /// (`const char sqlite3_version[]` read as a string).
-    Address,
 }
 
 /// A string parameter that names a file (`@ffi(path = "filename")`): the

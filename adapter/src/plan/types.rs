@@ -3,13 +3,26 @@
 
 use super::build::Builder;
 use super::layout::lay_out;
-use super::{
-    ArrayPlan, CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId, StructKind,
-};
+use super::{CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId, StructKind};
 use crate::error::Diagnostic;
 use crate::world::PRELUDE_PACKAGE;
 use dlwit_ctype::annotations::MAX_ARRAY;
 use wit_parser::{Handle, Span, Type, TypeDefKind, TypeId, TypeOwner};
+
+/// A C array field's element and length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrayPlan {
+    /// The element (`c-char` for a string).
+    pub elem: Shape,
+    /// N, the number of elements.
+    pub len: usize,
+    /// A WIT `string` in `char[N]`: the bytes up to the first NUL.
+    pub text: bool,
+    /// The array laid out as a struct of N elements
+    /// ([`CStruct::array`]): what the ABI classifiers and libffi see, as
+    /// C's rules for an array in a struct are those of its elements in a row.
+    pub layout: StructId,
+}
 
 /// A prelude alias: its shape and C spelling, from the shared table.
 fn prelude_alias(name: &str) -> Option<(Shape, &'static str)> {

@@ -7,10 +7,50 @@
 //! `SDL_Event`, whose every event struct starts with `Uint32 type`).
 
 use super::build::Builder;
-use super::{CStruct, CType, Field, Scalar, Shape, StructId, StructKind, UnionCase, UnionPlan};
+use super::{CStruct, CType, Field, Scalar, Shape, StructId, StructKind};
 use crate::error::Diagnostic;
 use dlwit_ctype::annotations::{Annotation, Value};
 use wit_parser::{Span, TypeDef, Variant};
+
+/// A tagged C union: an integer tag, then one case's payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionPlan {
+    /// The tag's C integer type.
+    pub tag: Scalar,
+    /// Where every payload starts: after the tag, or at 0 when each case's
+    /// record begins with the tag itself (`overlap`, SDL_Event's `type`).
+    pub payload_offset: usize,
+    /// The cases, in WIT order.
+    pub cases: Vec<UnionCase>,
+    /// The case (`@ffi(other = true)`) that takes every tag no other case
+    /// names; its payload, if any, is the tag.
+    pub other: Option<usize>,
+    /// The union's size and alignment, for the ABI and printing
+    /// ([`StructKind::Union`]).
+    pub layout: StructId,
+}
+
+/// One case of a [`UnionPlan`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionCase {
+    /// The WIT case name.
+    pub name: String,
+    /// The tag value (`@ffi(value = N)`, default: the case's position).
+    pub value: i128,
+    /// The payload, if the case has one.
+    pub payload: Option<Shape>,
+}
+
+impl UnionPlan {
+    /// The case a tag C wrote selects: a named case, else `other`.
+    pub fn case_of(&self, tag: i128) -> Option<usize> {
+        self.cases
+            .iter()
+            .position(|c| c.value == tag)
+            .filter(|i| Some(*i) != self.other)
+            .or(self.other)
+    }
+}
 
 /// The largest `size` or `align` a variant may ask for.
 const MAX_UNION: i128 = 1 << 20;
