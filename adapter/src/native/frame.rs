@@ -30,7 +30,8 @@ pub struct Frame {
 
 /// Copies of the strings that `const char *` fields of a call's structs
 /// point at, NUL-terminated: each boxed, so its address holds while the
-/// frame's scratch area grows and moves; freed at the frame's next call.
+/// frame's scratch area grows and moves; freed once the call's results are
+/// read ([`Frame::trim`]).
 /// They count against the call's [`Budget`] with its scratch data.
 #[derive(Debug)]
 pub struct Kept {
@@ -52,7 +53,7 @@ impl Kept {
         }
     }
 
-    /// Keeps a NUL-terminated copy of `s` until the frame's next call;
+    /// Keeps a NUL-terminated copy of `s` for the call ([`Frame::trim`] frees it);
     /// returns its address. Refused when `s` holds a NUL or the copy is
     /// over the call's budget.
     pub fn keep(&mut self, s: &str) -> Result<u64, CStrError> {
@@ -266,9 +267,15 @@ impl Frame {
         self.scratch.capacity() * 8
     }
 
-    /// After a call: gives the scratch area back when it grew past
-    /// [`TRIM_AT`]. Smaller ones are kept for the next call.
+    /// After a call (its results read): frees the strings kept for it, and
+    /// gives the scratch area back when it grew past [`TRIM_AT`]. Smaller
+    /// ones are kept for the next call.
     pub fn trim(&mut self) {
+        self.kept.strings.clear();
+        self.kept.bytes = 0;
+        if self.kept.strings.capacity() > 1024 {
+            self.kept.strings = Vec::new();
+        }
         if self.held() > TRIM_AT {
             self.scratch = Vec::new();
         }
