@@ -307,6 +307,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a function pointer",
             "an overlay function with `callback = \"param = export\"` and an interface of callbacks (function pointers as values: issue 18.5)",
         )
+    } else if has("a guest could alias") {
+        (
+            "a list whose elements hold strings",
+            "nothing: every element could point at one large string of the guest's, copied once per element; an overlay function taking one element",
+        )
     } else if has("a variable of type") {
         (
             "a variable of another type",

@@ -199,15 +199,9 @@ pub fn lower<T: DlwitView>(
             }
             (Param::List { arg, len, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
-                // An array of strings ends with NULL too (`argv`'s form).
-                let strings = matches!(elem, Shape::CStr { .. });
-                let n = items.len() + usize::from(strings);
                 let at = frame
-                    .alloc(n.saturating_mul(size))
+                    .alloc(items.len() * size)
                     .map_err(|o| list_over(o, &name()))?;
-                if strings {
-                    frame.scratch(at + items.len() * size, size).fill(0);
-                }
                 for (k, item) in items.iter().enumerate() {
                     let (dst, kept) = frame.scratch_kept(at + k * size, size);
                     write_val(cx.plan, elem, item, dst, kept)?;

@@ -103,6 +103,12 @@ impl Builder<'_> {
             let Some(mut param) =
                 self.param(ty, *pspan, &c_name(j), (j, len_j), &mut f.args, len_class)
             else {
+                // Reported: its C parameters (a list's length too) are
+                // not left over as well.
+                filled[j] = true;
+                if matches!(self.peel(ty), Peeled::List(_)) && len_j < filled.len() {
+                    filled[len_j] = true;
+                }
                 continue;
             };
             // `const wchar_t *`: the string goes in UTF-32.

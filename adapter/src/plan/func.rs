@@ -470,8 +470,18 @@ impl Builder<'_> {
                 Some(Param::String { arg })
             }
             Peeled::List(elem) => {
-                // `list<string>`: `const char **`, each a copy.
                 let (elem, spelling) = self.field_shape(&elem, span).ok()?;
+                // Every element could point at one large string of the
+                // guest's: its lifting (a `Val` per element) would copy it
+                // once per element, far beyond any budget.
+                if self.holds_string(&elem) {
+                    self.fail(
+                        format!("parameter `{name}`: a list whose elements hold strings (`{spelling}`) has no C mapping"),
+                        self.world.locate(span),
+                        "a guest could point every element at one large string and make the host copy it once per element; pass the strings one call at a time",
+                    );
+                    return None;
+                }
                 if matches!(elem, Shape::Handle { .. }) {
                     self.fail(
                         format!("parameter `{name}`: a list of handles has no C mapping"),
@@ -480,11 +490,7 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                let spelled = match elem {
-                    Shape::CStr { .. } => "const char **".to_string(),
-                    _ => format!("const {spelling} *"),
-                };
-                put(arg, ptr, spelled, name.into());
+                put(arg, ptr, format!("const {spelling} *"), name.into());
                 let len = match len_class {
                     Some(Class::Int(n)) => int_of(*n),
                     _ => Scalar::U64,

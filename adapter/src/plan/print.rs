@@ -90,14 +90,6 @@ pub fn render(plan: &Plan) -> String {
                             _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
                         }
                     }
-                    Param::List {
-                        arg,
-                        len,
-                        elem: Shape::CStr { .. },
-                    } => format!(
-                        "`{}`: an array of NUL-terminated copies, NULL after the last, length in `{}`",
-                        f.args[*arg].name, f.args[*len].name
-                    ),
                     Param::List { arg, len, .. } => format!(
                         "`{}`: C-layout copy of the list, length in `{}`",
                         f.args[*arg].name, f.args[*len].name

@@ -488,6 +488,27 @@ impl Builder<'_> {
         array
     }
 
+    /// Whether a value of `shape` holds a `const char *` (in a field, an
+    /// array element or a union case).
+    pub(super) fn holds_string(&self, shape: &Shape) -> bool {
+        match shape {
+            Shape::CStr { .. } => true,
+            Shape::Struct(id) => self
+                .plan
+                .struct_(*id)
+                .fields
+                .iter()
+                .any(|f| self.holds_string(&f.shape)),
+            Shape::Array(a) => self.holds_string(&a.elem),
+            Shape::Union(u) => u
+                .cases
+                .iter()
+                .flat_map(|c| &c.payload)
+                .any(|p| self.holds_string(p)),
+            _ => false,
+        }
+    }
+
     /// A struct field without `array`, or a list element: a `string` or
     /// `option<string>` is a `const char *`, anything else as [`Self::shape`].
     pub(super) fn field_shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {

@@ -135,6 +135,27 @@ impl Mapper<'_> {
             .is_some_and(|fs| !fs.is_empty() && fs.iter().all(|f| plain_ty(self, &f.ty, 0)))
     }
 
+    /// Whether struct `key` holds a `const char *` (an `option<string>`
+    /// field), itself or in a nested struct or array: a list of it is not
+    /// mapped (a guest could alias every element's string).
+    fn holds_text(&self, key: &str) -> bool {
+        fn text_ty(m: &Mapper<'_>, ty: &Ty, depth: usize) -> bool {
+            match &ty.kind {
+                Kind::Ptr(p) => is_text(p),
+                Kind::Array(t, _) => text_ty(m, t, depth),
+                Kind::Struct(k) if depth < 16 => m.model.structs[k]
+                    .fields
+                    .as_ref()
+                    .is_some_and(|fs| fs.iter().any(|f| text_ty(m, &f.ty, depth + 1))),
+                _ => false,
+            }
+        }
+        self.model.structs[key]
+            .fields
+            .as_ref()
+            .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
+    }
+
     /// Whether resource `r` is a struct held in place.
     fn is_held(&self, r: &str) -> bool {
         self.items
@@ -263,6 +284,15 @@ impl Mapper<'_> {
                                 params.push(in_param(WitTy::List(Box::new(elem))));
                                 i += 1;
                             }
+                            Kind::Struct(k) if counted && self.holds_text(k) => {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is a list of `{}`, whose strings a guest could alias",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
                             Kind::Struct(k) => {
                                 let rec = self.struct_ty(k)?;
                                 if counted {
@@ -273,8 +303,13 @@ impl Mapper<'_> {
                                 }
                             }
                             Kind::Ptr(inner) if is_text(inner) && counted => {
-                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
-                                i += 1;
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`, a list of strings a guest could alias",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
                             }
                             Kind::Function => {
                                 return Err(skip(
@@ -311,14 +346,20 @@ impl Mapper<'_> {
                                 outs.push(Some(rec));
                                 inout.push(wit_name.clone());
                             }
-                            // `const char **names, int n`: strings C reads.
+                            // `const char **names, int n`: a list of
+                            // strings, not an out-parameter.
                             Kind::Ptr(inner)
                                 if is_text(inner)
                                     && counted
                                     && self.handle_of(pointee).is_none() =>
                             {
-                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
-                                i += 1;
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`, a list of strings a guest could alias",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
                             }
                             Kind::Ptr(inner) => match self.handle_of(pointee) {
                                 Some(r) => outs.push(Some(WitTy::Named(r))),
