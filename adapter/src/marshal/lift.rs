@@ -218,47 +218,34 @@ fn lift_return<T: DlwitView>(
             )?))),
         },
         Ret::NullableHandle(_) => unreachable!("planned as a handle"),
-        Ret::String { nullable } => {
-            let s = frame.c_str_at(raw);
-            let v = match (s, nullable) {
-                (None, true) => Ok(Val::Option(None)),
-                (None, false) => {
-                    return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
-                }
-                (Some(s), _) => room_str(store, frame, s.to_bytes().len())
-                    .and_then(|()| utf8(s.to_bytes()))
-                    .map(|s| {
-                        if *nullable {
-                            Val::Option(Some(Box::new(s)))
-                        } else {
-                            s
-                        }
-                    }),
+        Ret::String { nullable } | Ret::WideString { nullable } => {
+            if raw == 0 && !*nullable {
+                return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
+            }
+            let v = if raw == 0 {
+                Ok(Val::Option(None))
+            } else {
+                // Room first, then the copy.
+                let text = match &cx.func.ret {
+                    Ret::WideString { .. } => {
+                        let units = crate::native::wide_str_at(raw).unwrap_or_default();
+                        room_str(store, frame, units.len().saturating_mul(4))
+                            .and_then(|()| wide(&units))
+                    }
+                    _ => {
+                        let s = frame.c_str_at(raw).map_or(&[][..], |s| s.to_bytes());
+                        room_str(store, frame, s.len()).and_then(|()| utf8(s))
+                    }
+                };
+                text.map(|s| {
+                    if *nullable {
+                        Val::Option(Some(Box::new(s)))
+                    } else {
+                        s
+                    }
+                })
             };
             // Freed on every path, before the result is checked.
-            if let (Some(free), true) = (cx.func.free, raw != 0) {
-                // SAFETY: the string C just returned and handed over
-                // (`free`), freed once, here.
-                unsafe { cx.calls[free].call_with(&[raw]) };
-            }
-            v?
-        }
-        Ret::WideString { nullable } => {
-            let v = match (crate::native::wide_str_at(raw), nullable) {
-                (None, true) => Ok(Val::Option(None)),
-                (None, false) => {
-                    return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
-                }
-                (Some(units), _) => room_str(store, frame, units.len().saturating_mul(4))
-                    .and_then(|()| wide(&units))
-                    .map(|s| {
-                        if *nullable {
-                            Val::Option(Some(Box::new(s)))
-                        } else {
-                            s
-                        }
-                    }),
-            };
             if let (Some(free), true) = (cx.func.free, raw != 0) {
                 // SAFETY: the string C just returned and handed over
                 // (`free`), freed once, here.
