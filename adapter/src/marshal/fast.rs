@@ -272,32 +272,20 @@ fn plain_elem(plan: &Plan, shape: &Shape) -> Option<usize> {
 /// address: nothing, or numbers (records of them included); no pointer,
 /// string or handle.
 fn plain_ret(plan: &Plan, ret: &Ret) -> bool {
-    fn plain(plan: &Plan, shape: &Shape) -> bool {
-        match shape {
-            Shape::Int(s) | Shape::Bool(s) => *s != Scalar::Ptr,
-            Shape::F32
-            | Shape::F64
-            | Shape::LongDouble
-            | Shape::Char
-            | Shape::Enum(_)
-            | Shape::Flags(_) => true,
-            Shape::Struct(id) => plan
-                .struct_(*id)
-                .fields
-                .iter()
-                .all(|f| plain(plan, &f.shape)),
-            Shape::Array(a) => plain(plan, &a.elem),
-            Shape::Union(u) => u
-                .cases
-                .iter()
-                .flat_map(|c| &c.payload)
-                .all(|p| plain(plan, p)),
-            Shape::Handle { .. } | Shape::CStr { .. } => false,
-        }
-    }
+    // A leaf that is not a number: a pointer, handle or string.
+    let not_number = |s: &Shape| match s {
+        Shape::Int(s) | Shape::Bool(s) => *s == Scalar::Ptr,
+        Shape::F32
+        | Shape::F64
+        | Shape::LongDouble
+        | Shape::Char
+        | Shape::Enum(_)
+        | Shape::Flags(_) => false,
+        _ => true,
+    };
     match ret {
         Ret::Void => true,
-        Ret::Value(shape) => plain(plan, shape),
+        Ret::Value(shape) => !plan.any_leaf(shape, &not_number),
         _ => false,
     }
 }

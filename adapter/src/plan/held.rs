@@ -77,21 +77,13 @@ pub struct Accessor {
 
 /// Whether a value of `shape` carries a pointer (a `ptr`, a handle) that
 /// the guest must not read or choose.
-fn has_pointer(structs: &[super::CStruct], shape: &Shape) -> bool {
-    match shape {
-        Shape::Int(Scalar::Ptr) | Shape::Handle { .. } | Shape::CStr { .. } => true,
-        Shape::Struct(id) => structs[id.0]
-            .fields
-            .iter()
-            .any(|f| has_pointer(structs, &f.shape)),
-        Shape::Array(a) => has_pointer(structs, &a.elem),
-        Shape::Union(u) => u
-            .cases
-            .iter()
-            .flat_map(|c| &c.payload)
-            .any(|p| has_pointer(structs, p)),
-        _ => false,
-    }
+fn has_pointer(plan: &super::Plan, shape: &Shape) -> bool {
+    plan.any_leaf(shape, &|s| {
+        matches!(
+            s,
+            Shape::Int(Scalar::Ptr) | Shape::Handle { .. } | Shape::CStr { .. }
+        )
+    })
 }
 
 impl Builder<'_> {
@@ -292,7 +284,7 @@ impl Builder<'_> {
                     let m = format!("`{text}`: `{field}` is no field of `{}`", s.wit_name);
                     return fail(self, m, "");
                 };
-                if has_pointer(&self.plan.structs, &f.shape) {
+                if has_pointer(&self.plan, &f.shape) {
                     let m = format!(
                         "`{text}`: `{field}` holds a pointer, which the guest may neither read nor choose"
                     );

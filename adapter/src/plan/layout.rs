@@ -84,6 +84,28 @@ pub fn lay_out(fields: &[(usize, usize)]) -> (Vec<usize>, usize, usize) {
     (offsets, end.next_multiple_of(align), align)
 }
 
+impl super::Plan {
+    /// Whether `pred` holds for a leaf of `shape`: `shape` itself, or a
+    /// value inside it (a struct's fields, an array's element, a union's
+    /// payloads), at any depth.
+    pub fn any_leaf(&self, shape: &Shape, pred: &impl Fn(&Shape) -> bool) -> bool {
+        match shape {
+            Shape::Struct(id) => self
+                .struct_(*id)
+                .fields
+                .iter()
+                .any(|f| self.any_leaf(&f.shape, pred)),
+            Shape::Array(a) => self.any_leaf(&a.elem, pred),
+            Shape::Union(u) => u
+                .cases
+                .iter()
+                .flat_map(|c| &c.payload)
+                .any(|p| self.any_leaf(p, pred)),
+            leaf => pred(leaf),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::lay_out;

@@ -491,22 +491,8 @@ impl Builder<'_> {
     /// Whether a value of `shape` holds a `const char *` (in a field, an
     /// array element or a union case).
     pub(super) fn holds_string(&self, shape: &Shape) -> bool {
-        match shape {
-            Shape::CStr { .. } => true,
-            Shape::Struct(id) => self
-                .plan
-                .struct_(*id)
-                .fields
-                .iter()
-                .any(|f| self.holds_string(&f.shape)),
-            Shape::Array(a) => self.holds_string(&a.elem),
-            Shape::Union(u) => u
-                .cases
-                .iter()
-                .flat_map(|c| &c.payload)
-                .any(|p| self.holds_string(p)),
-            _ => false,
-        }
+        self.plan
+            .any_leaf(shape, &|s| matches!(s, Shape::CStr { .. }))
     }
 
     /// A struct field without `array`, or a list element: a `string` or

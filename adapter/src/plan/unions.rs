@@ -57,22 +57,17 @@ const MAX_UNION: i128 = 1 << 20;
 
 /// The C integer a `tag = "..."` names: a WIT integer type or a prelude alias.
 fn tag_scalar(name: &str) -> Option<Scalar> {
-    use Scalar::*;
-    let s = match name {
-        "s8" => I8,
-        "u8" => U8,
-        "s16" => I16,
-        "u16" => U16,
-        "s32" => I32,
-        "u32" => U32,
-        "s64" => I64,
-        "u64" => U64,
-        _ => match Shape::of(dlwit_ctype::CName::by_prelude(name)?) {
-            Shape::Int(s) => s,
-            _ => return None,
+    let integer = |s: &Scalar| s.is_integer() && *s != Scalar::Bool;
+    match Scalar::ALL
+        .into_iter()
+        .find(|s| integer(s) && s.facts().wit.name() == name)
+    {
+        Some(s) => Some(s),
+        None => match Shape::of(dlwit_ctype::CName::by_prelude(name)?) {
+            Shape::Int(s) => Some(s).filter(integer),
+            _ => None,
         },
-    };
-    s.is_integer().then_some(s)
+    }
 }
 
 /// Whether `v` is a value of the integer `s`.
