@@ -105,6 +105,20 @@ fn library_dirs(headers: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
+/// The file-name prefixes of the library's own headers in a system
+/// directory: the imported header's stem and `_` (`/usr/include/z3.h`
+/// includes `z3_api.h`, `zstd.h` includes `zstd_errors.h`).
+fn library_prefixes(headers: &[PathBuf]) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|h| h.parent().is_some_and(is_system_dir))
+        .filter_map(|h| {
+            let stem = h.file_stem()?.to_string_lossy();
+            Some(format!("{}_", h.with_file_name(&*stem).display()))
+        })
+        .collect()
+}
+
 pub(crate) fn check_headers(opts: &ParseOptions) -> Result<Vec<PathBuf>, Error> {
     if opts.headers.is_empty() {
         return Err(Error::Usage("no header given".into()));
@@ -201,6 +215,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
         let mut reader = Reader {
             files: headers.clone(),
             library_dirs: library_dirs(&headers),
+            library_prefixes: library_prefixes(&headers),
             not_own: Default::default(),
             model: Model::default(),
             seen: HashMap::new(),
@@ -229,6 +244,9 @@ struct Reader {
     files: Vec<PathBuf>,
     /// Where the library's own headers are (see [`library_dirs`]).
     library_dirs: Vec<PathBuf>,
+    /// Their file-name prefixes in a system directory (see
+    /// [`library_prefixes`]).
+    library_prefixes: Vec<String>,
     /// Files found not to be the library's.
     not_own: std::collections::HashSet<PathBuf>,
     model: Model,
@@ -277,7 +295,10 @@ impl Reader {
         if let Some(i) = self.files.iter().position(|h| *h == canon) {
             return Some(i);
         }
-        if self.library_dirs.iter().any(|d| canon.starts_with(d)) {
+        let named = canon.to_string_lossy();
+        if self.library_dirs.iter().any(|d| canon.starts_with(d))
+            || self.library_prefixes.iter().any(|p| named.starts_with(p))
+        {
             self.model.header_lines.push(lines_of(&canon));
             self.files.push(canon);
             return Some(self.files.len() - 1);
@@ -524,7 +545,9 @@ impl Reader {
                 };
                 let key = self.enumeration(decl);
                 let en = self.model.enums.get_mut(&key).expect("registered");
-                if en.base.is_empty() || en.c_name.starts_with("enum ") && en.base != name {
+                // The typedef's name is the C spelling: `enum tag` is wrong
+                // for an anonymous enum clang names after its typedef.
+                if en.base.is_empty() || en.c_name.starts_with("enum ") {
                     en.c_name = name.clone();
                     en.base = name;
                 }
@@ -756,6 +779,12 @@ mod tests {
         assert!(dirs.is_empty(), "{dirs:?}");
         let dirs = library_dirs(&[PathBuf::from("/opt/lib/include/lib.h")]);
         assert_eq!(dirs, vec![PathBuf::from("/opt/lib/include")]);
+        // `/usr/include/z3.h` brings `z3_api.h`, not `z3++.h` or `zlib.h`.
+        let prefixes = library_prefixes(&[
+            PathBuf::from("/usr/include/z3.h"),
+            PathBuf::from("/opt/lib/include/lib.h"),
+        ]);
+        assert_eq!(prefixes, vec!["/usr/include/z3_".to_string()]);
     }
 
     #[test]

@@ -90,6 +90,21 @@ impl Mapper<'_> {
                     format!("{c} *")
                 }
             }
+            // A typedef of a pointer to an enum (`drm_context_tFlagsPtr`):
+            // clang spells an anonymous enum `enum name` after its typedef,
+            // which C does not know; the enum's own C name is right.
+            Kind::Ptr(p) if ty.typedef.is_some() && matches!(p.kind, Kind::Enum(_)) => {
+                let Kind::Enum(k) = &p.kind else {
+                    unreachable!("matched above")
+                };
+                let c = &self.model.enums[k].c_name;
+                let c = if c.is_empty() { "int" } else { c };
+                if p.is_const {
+                    format!("const {c} *")
+                } else {
+                    format!("{c} *")
+                }
+            }
             Kind::Struct(k) => {
                 let c = &self.model.structs[k].c_name;
                 if ty.is_const {

@@ -533,6 +533,23 @@ const REAL_HEADERS: &[RealHeader] = &[
         extra: &["--include", "stdio.h"],
         at_least: 35,
     },
+    // An umbrella in `/usr/include` itself: `z3.h` includes `z3_api.h` and
+    // the other `z3_*.h` beside it.
+    RealHeader {
+        package: "libz3-dev",
+        header: "z3.h",
+        lib: "libz3.so.4",
+        extra: &[],
+        at_least: 600,
+    },
+    // `drm_context_tFlagsPtr`: a typedef of a pointer to an anonymous enum.
+    RealHeader {
+        package: "libdrm-dev",
+        header: "xf86drm.h",
+        lib: "libdrm.so.2",
+        extra: &["-I", "/usr/include/libdrm"],
+        at_least: 80,
+    },
 ];
 
 /// Where a header is installed: `/usr/include/H`, else the multiarch
