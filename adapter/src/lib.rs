@@ -73,6 +73,7 @@ pub use error::{Diagnostic, Error, Location};
 #[cfg(feature = "wasi")]
 pub use host::WasiHost;
 pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with};
+pub use marshal::program::render_calls;
 pub use native::callback::live_closures;
 pub use native::{
     Bindings, COMPILED_STUBS, DIRECT_CALLS, FUSED_CALLS, Libraries, TRIM_AT as FRAME_TRIM_AT,

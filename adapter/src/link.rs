@@ -6,9 +6,10 @@
 
 use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
-use crate::marshal::fast::{self, FastPlan, FastRet};
+use crate::marshal::fast;
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::held::HeldFn;
+use crate::marshal::program::{self, FastRet, Program};
 use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
@@ -148,16 +149,19 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             .filter(|(_, b)| b.interface == ii)
         {
             let func = &iface.functions[b.function];
-            let fast = (options.fast_path && !options.count_calls)
-                .then(|| fast::plan(plan, func))
+            let mut fast = (options.fast_path && !options.count_calls)
+                .then(|| program::build(plan, func))
                 .flatten();
             // A fused call has no place to lend the store to callbacks.
-            let mut fused = fast
-                .as_ref()
-                .zip(b.callable.direct())
-                .filter(|_| plan.callbacks.is_empty())
-                .and_then(|(fp, direct)| fused::fuse(plan, func, fp, direct));
-            if let Some(f) = fused.as_mut().filter(|_| options.stubs) {
+            if let (Some(p), Some(direct), true) = (
+                fast.as_mut(),
+                b.callable.direct(),
+                plan.callbacks.is_empty(),
+            ) {
+                fused::fuse(plan, func, p, direct);
+            }
+            let fused = fast.as_mut().and_then(|p| p.fused.as_mut());
+            if let Some(f) = fused.filter(|_| options.stubs) {
                 let jit = jit.get_or_insert_with(|| Jit::new().ok());
                 if let (Some(jit), Some(spec)) = (jit.as_mut(), &f.spec) {
                     // SAFETY: `spec` is the fused program's, made by
@@ -169,8 +173,9 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             }
             report.functions += 1;
             report.fast += usize::from(fast.is_some());
+            let fused = fast.as_ref().and_then(|p| p.fused.as_ref());
             report.fused += usize::from(fused.is_some());
-            report.stubs += usize::from(fused.as_ref().is_some_and(|f| f.stub.is_some()));
+            report.stubs += usize::from(fused.is_some_and(|f| f.stub.is_some()));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
@@ -186,7 +191,6 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 require: !func.require.is_empty(),
                 fast,
-                fused,
                 consumes: func.params.iter().any(|p| {
                     matches!(
                         p,
@@ -351,11 +355,10 @@ struct HostFn {
     /// before C is called (the `Val` path in `marshal::lower`, the fast
     /// paths in `check`); a function without any pays one branch.
     require: bool,
-    /// The fast-path program, when the function is eligible.
-    fast: Option<FastPlan>,
-    /// The fused program (and its stub), when the call is direct and the
-    /// bindings have no callbacks.
-    fused: Option<Fused>,
+    /// The call program, when the fast paths can take the function; placed
+    /// in registers (`Program::fused`, with its stub) when the call is
+    /// direct and the bindings have no callbacks.
+    fast: Option<Program>,
     /// Takes an `own` handle: the call may consume a child, whose parent
     /// is released after it.
     consumes: bool,
@@ -373,23 +376,40 @@ impl HostFn {
         &self.plan.interfaces[self.interface].functions[self.function]
     }
 
-    /// The fused program and its scalar result (checked at link time).
-    fn fused_scalar(&self) -> (&Fused, &ScalarRet) {
-        match &self.fused {
+    /// The program's register form, when it has one.
+    fn fused(&self) -> Option<&Fused> {
+        self.fast.as_ref().and_then(|p| p.fused.as_ref())
+    }
+
+    /// The program, its register form and its scalar result (checked at
+    /// link time).
+    fn fused_scalar(&self) -> (&Program, &Fused, &ScalarRet) {
+        match &self.fast {
             Some(
-                f @ Fused {
-                    scalar: Some(r), ..
+                p @ Program {
+                    fused:
+                        Some(
+                            f @ Fused {
+                                scalar: Some(r), ..
+                            },
+                        ),
+                    ..
                 },
-            ) => (f, r),
+            ) => (p, f, r),
             _ => unreachable!("only linked with a fused scalar result"),
         }
     }
 
-    /// The fused program and its small record result (checked at link
-    /// time).
-    fn fused_small(&self) -> (&Fused, &SmallRet) {
-        match &self.fused {
-            Some(f @ Fused { small: Some(r), .. }) => (f, r),
+    /// The program, its register form and its small record result (checked
+    /// at link time).
+    fn fused_small(&self) -> (&Program, &Fused, &SmallRet) {
+        match &self.fast {
+            Some(
+                p @ Program {
+                    fused: Some(f @ Fused { small: Some(r), .. }),
+                    ..
+                },
+            ) => (p, f, r),
             _ => unreachable!("only linked with a fused small result"),
         }
     }
@@ -586,12 +606,12 @@ impl HostFn {
         &self,
         store: &mut StoreContextMut<'_, T>,
         args: &impl Args,
-        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
+        lift: impl FnOnce(&Ctx<'_>, &Program, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
         self.check(store, args)?;
         let cx = self.ctx();
         let fast = self.fast.as_ref().expect("only called with a fast plan");
-        if let Some(fused) = &self.fused {
+        if let Some(fused) = &fast.fused {
             // No frame: flat values straight into registers (unless the
             // strings are too long for the stack).
             let mut out = [0u8; 16];
@@ -602,7 +622,9 @@ impl HostFn {
                 // SAFETY: `fused` was made by `fused::fuse` for `c`'s
                 // function, and its stub compiled for it, at link time.
                 let called = unsafe {
-                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut mem, &mut out)
+                    fused::call_fused(
+                        &cx, fast, fused, c, args, store, &mut lent, &mut mem, &mut out,
+                    )
                 };
                 self.release_consumed(store);
                 if called.map_err(|e| self.fail(e))? {
@@ -611,7 +633,17 @@ impl HostFn {
             } else {
                 // SAFETY: as above.
                 let called = unsafe {
-                    fused::call_fused(&cx, fused, c, args, store, &mut lent, &mut [], &mut out)
+                    fused::call_fused(
+                        &cx,
+                        fast,
+                        fused,
+                        c,
+                        args,
+                        store,
+                        &mut lent,
+                        &mut [],
+                        &mut out,
+                    )
                 };
                 self.release_consumed(store);
                 if called.map_err(|e| self.fail(e))? {
@@ -627,7 +659,7 @@ impl HostFn {
         &self,
         store: &mut StoreContextMut<'_, T>,
         args: &impl Args,
-        lift: impl FnOnce(&Ctx<'_>, &FastPlan, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
+        lift: impl FnOnce(&Ctx<'_>, &Program, &[u8], &mut StoreContextMut<'_, T>) -> Result<R, String>,
     ) -> wasmtime::Result<R> {
         let closures = self.store_closures(store)?;
         let cx = Ctx {

@@ -38,6 +38,11 @@ enum Command {
         /// The WIT: a .wit file (with its sibling deps/) or a package
         /// directory.
         wit: PathBuf,
+        /// Print each function's call program instead: the path it takes
+        /// and its moves from the guest's flat values, strings, lists and
+        /// handles to C's arguments (and this machine's registers).
+        #[arg(long)]
+        calls: bool,
     },
     /// Check the WIT, open its libraries and resolve every symbol (and,
     /// with --verify-layout, compare struct layouts with the C compiler's).
@@ -81,7 +86,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let ran = match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Plan { wit } => plan(&wit),
+        Command::Plan { wit, calls } => plan(&wit, calls),
         Command::Check(args) => check::check(args),
         Command::Import(args) => import::import(args),
     };
@@ -107,10 +112,14 @@ fn usage_error(sub: &str, kind: clap::error::ErrorKind, message: &str) -> ! {
     sub.error(kind, message).exit()
 }
 
-fn plan(wit: &Path) -> Result<ExitCode> {
+fn plan(wit: &Path, calls: bool) -> Result<ExitCode> {
     let world = World::load(&WitSource::Path(wit.to_path_buf()))?;
     let plan = Plan::new(&world)?;
-    print!("{}", dlwit::plan::render_plan(&plan));
+    if calls {
+        print!("{}", dlwit::render_calls(&plan));
+    } else {
+        print!("{}", dlwit::plan::render_plan(&plan));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -44,8 +44,7 @@ where
 {
     let ret = host.fast.as_ref().map(|f| f.ret.clone());
     let stub = host
-        .fused
-        .as_ref()
+        .fused()
         .filter(|f| !f.has_specials())
         .and_then(|f| f.stub.clone());
     match ret {
@@ -81,19 +80,20 @@ where
         // value back; no context, no frame, no store.
         Some(FastRet::Scalar(_))
             if host
-                .fused
-                .as_ref()
+                .fused()
                 .is_some_and(|f| f.scalar.is_some() && !f.has_specials()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
-                let (fused, ret) = host.fused_scalar();
-                // SAFETY: `host.fused` was made by `fused::fuse` for `host.callable`'s
+                let (program, fused, ret) = host.fused_scalar();
+                // SAFETY: `host.fast` was placed by `fused::fuse` for `host.callable`'s
                 // function, and its stub compiled from its spec for that callable, in
                 // `add_to_linker_with`; nothing changes them after.
-                unsafe { fused::call_fused_scalar(fused, ret, &host.callable, args.flat()) }
-                    .map(RawScalar)
-                    .map_err(|e| host.fail(e))
+                unsafe {
+                    fused::call_fused_scalar(program, fused, ret, &host.callable, args.flat())
+                }
+                .map(RawScalar)
+                .map_err(|e| host.fail(e))
             })
         }
         // The same with strings, lists or handles: copies lent from the
@@ -102,31 +102,34 @@ where
         // A method keeping its object: its C pointer to its register.
         Some(FastRet::Scalar(_))
             if host
-                .fused
-                .as_ref()
+                .fused()
                 .is_some_and(|f| f.scalar.is_some() && f.borrow_only()) =>
         {
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
-                let (fused, ret) = host.fused_scalar();
-                // SAFETY: `host.fused` was made by `fused::fuse` for `host.callable`'s
+                let (program, fused, ret) = host.fused_scalar();
+                // SAFETY: `host.fast` was placed by `fused::fuse` for `host.callable`'s
                 // function, and its stub compiled from its spec for that callable, in
                 // `add_to_linker_with`; nothing changes them after.
-                unsafe { fused::call_stub_borrow(&host.ctx(), fused, ret, &args, &mut store) }
-                    .map(RawScalar)
-                    .map_err(|e| host.fail(e))
+                unsafe {
+                    fused::call_stub_borrow(&host.ctx(), program, fused, ret, &args, &mut store)
+                }
+                .map(RawScalar)
+                .map_err(|e| host.fail(e))
             })
         }
-        Some(FastRet::Scalar(_)) if host.fused.as_ref().is_some_and(|f| f.scalar.is_some()) => inst
+        Some(FastRet::Scalar(_)) if host.fused().is_some_and(|f| f.scalar.is_some()) => inst
             .func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
-                let (fused, ret) = host.fused_scalar();
+                let (program, fused, ret) = host.fused_scalar();
                 let cx = host.ctx();
                 let mut lent = Lent::new();
                 let c = &host.callable;
-                // SAFETY: as above: `host.fused` and `c`, paired at link time.
+                // SAFETY: as above: `host.fast` and `c`, paired at link time.
                 let done = unsafe {
-                    fused::call_fused_scalar_rich(&cx, fused, ret, c, &args, &mut store, &mut lent)
+                    fused::call_fused_scalar_rich(
+                        &cx, program, fused, ret, c, &args, &mut store, &mut lent,
+                    )
                 };
                 host.release_consumed(&mut store);
                 let done = done.map_err(|e| host.fail(e))?;
@@ -141,10 +144,9 @@ where
                 }
             }),
         // The same for a small record: its canonical bytes as eightbytes.
-        Some(FastRet::Struct { .. }) if host.fused.as_ref().is_some_and(|f| f.small.is_some()) => {
+        Some(FastRet::Struct { .. }) if host.fused().is_some_and(|f| f.small.is_some()) => {
             let size = host
-                .fused
-                .as_ref()
+                .fused()
                 .and_then(|f| f.small.as_ref())
                 .map_or(0, |s| s.size);
             match size {
@@ -197,11 +199,11 @@ where
 {
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
         host.enter(&mut store, &args)?;
-        let (fused, small) = host.fused_small();
-        // SAFETY: `host.fused` was made by `fused::fuse` for
+        let (program, fused, small) = host.fused_small();
+        // SAFETY: `host.fast` was placed by `fused::fuse` for
         // `host.callable`'s function, and its stub compiled for it, at link
         // time.
-        unsafe { fused::call_fused_small::<W>(fused, small, &host.callable, args.flat()) }
+        unsafe { fused::call_fused_small::<W>(program, fused, small, &host.callable, args.flat()) }
             .map(RawSmall)
             .map_err(|e| host.fail(e))
     })

@@ -1,14 +1,16 @@
-//! Fused calls: for a fast-path function whose C call is direct, a program
-//! computed at link time that puts each flat value straight into its
-//! register or stack slot (strings and short byte lists as copies lent
-//! from the host's stack, lists C may read in place as the guest's own
-//! address, handles as their C pointers), so that a call needs no
-//! argument frame; scalar and small record results come straight from the
-//! result registers.
+//! Fused calls: the call program ([`super::program`]) of a function whose
+//! C call is direct, placed in registers at link time ([`fuse`]), and the
+//! two executors that run it with no argument frame: the register image
+//! (each flat value straight into its register or stack slot, strings and
+//! short byte lists as copies lent from the host's stack, lists C may read
+//! in place as the guest's own address, handles as their C pointers) with
+//! the trampoline, and the Cranelift stub compiled from the same placed
+//! moves. Scalar and small record results come straight from the result
+//! registers.
 //!
 //! The calls here are `unsafe fn`s: what makes them sound is that the
-//! program was made for the callable it is run with, which `link.rs` pairs
-//! once, at link time.
+//! program was placed for the callable it is run with, which `link.rs`
+//! pairs once, at link time.
 
 #![expect(
     unsafe_code,
@@ -16,14 +18,13 @@
 )]
 
 use super::Ctx;
-use super::fast::{
-    Conv, FastPlan, FastRet, RetLeaf, Step, bytes_arg, c_bits, flat_value, handle_arg, leaf_value,
-    read_leaf, string_arg,
-};
+use super::fast::{bytes_arg, c_bits, flat_value, handle_arg, leaf_value, read_leaf, string_arg};
+use super::program::{Conv, Dst, FastRet, Move, Program, Reg, RetLeaf, Src};
 use super::value::{get, put};
 use crate::native::Callable;
-use crate::native::jit::{self, Pair, Part, Stub, Widen, sign, zero};
+use crate::native::jit::{self, Pair, Part, Stub, zero};
 use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
+use crate::native::widen::Widen;
 use crate::plan::{Function, Plan, Scalar};
 use crate::raw::{Args, MAX_SPECIAL, Special};
 use crate::resources::DlwitView;
@@ -33,32 +34,25 @@ use wasmtime::{StoreContextMut, ValRaw};
 /// eightbytes only when the call has some (less to clear on every call),
 /// and runs `$call` on it; `?` on the image's conversions.
 macro_rules! with_image {
-    ($fused:expr, $flat:expr, |$regs:ident| $call:expr) => {
+    ($program:expr, $fused:expr, $flat:expr, |$regs:ident| $call:expr) => {
         if $fused.nstack == 0 {
             let $regs = &mut Regs::<0>::new(0);
-            image($fused, $flat, $regs)?;
+            image($program, $flat, $regs)?;
             $call
         } else {
             let $regs = &mut Regs::<MAX_STACK>::new($fused.nstack);
-            image($fused, $flat, $regs)?;
+            image($program, $flat, $regs)?;
             $call
         }
     };
 }
 
-/// A fast-path function whose C call is direct: each flat value goes
-/// straight to its register or stack slot, with no frame at all.
+/// A program placed in registers: what its executors need besides the
+/// moves (each of which now has its [`Reg`]).
 #[derive(Debug, Clone)]
 pub struct Fused {
     /// The stack eightbytes of the call.
     nstack: usize,
-    leaves: Box<[FusedLeaf]>,
-    /// The conversions some leaves need.
-    converts: Box<[Convert]>,
-    /// Strings, byte lists and handles, in parameter order.
-    specials: Box<[FusedSpecial]>,
-    /// Fixed arguments: (register slot, value).
-    fixed: Box<[(u8, u64)]>,
     /// Whether C returns the result in memory (then it is in `mem`).
     pub ret_in_memory: bool,
     /// A scalar result in one register: the whole call is
@@ -72,6 +66,10 @@ pub struct Fused {
     pub spec: Option<jit::Spec>,
     /// The stub compiled from `spec`, once linked.
     pub stub: Option<Stub>,
+    /// The program has strings, byte lists or handles.
+    specials: bool,
+    /// Its only special is a borrowed handle (a method keeping its object).
+    borrow_only: bool,
 }
 
 /// The largest record result (canonical bytes) a fused call returns
@@ -84,13 +82,13 @@ const SMALL_MEM: usize = 64;
 impl Fused {
     /// Whether the call has strings, byte lists or handles.
     pub fn has_specials(&self) -> bool {
-        !self.specials.is_empty()
+        self.specials
     }
 
     /// Whether the call has a stub and its only special is a borrowed
     /// handle (a method that keeps its object).
     pub fn borrow_only(&self) -> bool {
-        self.stub.is_some() && matches!(*self.specials, [FusedSpecial::Handle { own: false, .. }])
+        self.stub.is_some() && self.borrow_only
     }
 }
 
@@ -113,168 +111,90 @@ pub struct ScalarRet {
     leaf: RetLeaf,
 }
 
-/// One flat value to its register: 5 bytes, so a call's leaves stay in a
-/// cache line or two.
-#[derive(Debug, Clone, Copy)]
-struct FusedLeaf {
-    flat: u8,
-    op: LeafOp,
-    slot: u8,
-    shift: u8,
-}
-
-/// A conversion a leaf needs before widening (bool, enum, flags).
-#[derive(Debug, Clone)]
-struct Convert {
-    conv: Conv,
-    size: u8,
-    widen: Option<(bool, u8)>,
-}
-
-/// A string, byte list or handle parameter of a fused call.
-#[derive(Debug, Clone)]
-enum FusedSpecial {
-    /// A copy with a NUL appended, lent for the call; its address to `slot`.
-    Str { k: usize, arg: usize, slot: u8 },
-    /// A list: its address to `slot` (the guest's own bytes when `lend`,
-    /// see `fast::may_lend`; else a copy lent for the call), its length in
-    /// elements of `elem` bytes to `len_slot`.
-    Bytes {
-        k: usize,
-        slot: u8,
-        len_slot: u8,
-        elem: usize,
-        lend: bool,
-    },
-    /// The C pointer behind the handle, to `slot`.
-    Handle {
-        k: usize,
-        arg: usize,
-        resource: usize,
-        own: bool,
-        slot: u8,
-    },
-}
-
-/// How a flat value becomes its register bits, decided at link time.
-#[derive(Debug, Clone, Copy)]
-enum LeafOp {
-    /// Widened as it is.
-    Widen(Widen),
-    /// Needs the conversion [`Fused::converts`]`[k]`.
-    Convert(u8),
-}
-
 /// The largest C result in memory a fused call carries on the stack.
 pub const FUSED_MEM: usize = 256;
 
-/// The fused program of a fast-path function whose C call is direct, when
-/// every pointer argument is one it fills and every string, list and handle
-/// goes to an integer register.
-pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Option<Fused> {
+/// Places `program` in the registers of `f`'s direct call (each move's
+/// [`Reg`], and `program.fused`), when every pointer argument is one it
+/// fills and every string, list and handle goes to an integer register;
+/// otherwise leaves it as it is, for the frame.
+pub fn fuse(plan: &Plan, f: &Function, program: &mut Program, direct: &Direct) {
+    if let Some((regs, fused)) = place(plan, f, program, direct) {
+        for (m, r) in program.moves.iter_mut().zip(regs) {
+            m.dst.reg = Some(r);
+        }
+        program.fused = Some(fused);
+    }
+}
+
+/// Each move's register, and what else the executors need.
+fn place(
+    plan: &Plan,
+    f: &Function,
+    program: &Program,
+    direct: &Direct,
+) -> Option<(Vec<Reg>, Fused)> {
     if direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM {
         return None;
     }
     // Every pointer argument must be one the program fills: a string or
     // list copy, a handle, or a fixed value.
     let filled = |i: usize| {
-        f.fixed.iter().any(|&(a, _)| a == i)
-            || fast.steps.iter().any(|s| match s {
-                Step::Str { arg, .. } | Step::Bytes { arg, .. } | Step::Handle { arg, .. } => {
-                    *arg == i
-                }
-                Step::Leaf(_) => false,
-            })
+        program.moves.iter().any(|m| {
+            usize::from(m.dst.arg) == i && (m.src.is_special() || matches!(m.src, Src::Fixed(_)))
+        })
     };
     let pointer = crate::plan::CType::Scalar(Scalar::Ptr);
     if (0..f.args.len()).any(|i| f.args[i].ty == pointer && !filled(i)) {
         return None;
     }
-    let mut leaves = Vec::new();
-    let mut converts = Vec::new();
-    let mut specials = Vec::new();
-    let gpr = |arg: usize| direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6);
-    for step in &fast.steps {
-        let l = match step {
-            Step::Leaf(l) => l,
-            &Step::Str { k, arg } => {
-                specials.push(FusedSpecial::Str {
-                    k,
-                    arg,
-                    slot: gpr(arg)?,
-                });
-                continue;
-            }
-            &Step::Bytes {
-                k,
-                arg,
-                len,
-                elem,
-                lend,
-            } => {
-                specials.push(FusedSpecial::Bytes {
-                    k,
-                    slot: gpr(arg)?,
-                    len_slot: gpr(len)?,
-                    elem,
-                    lend,
-                });
-                continue;
-            }
-            &Step::Handle {
-                k,
-                arg,
-                resource,
-                own,
-            } => {
-                specials.push(FusedSpecial::Handle {
-                    k,
-                    arg,
-                    resource,
-                    own,
-                    slot: gpr(arg)?,
-                });
-                continue;
-            }
-        };
-        let p = direct.place(l.arg, l.offset)?;
-        let op = match (&l.conv, p.widen) {
-            (Conv::Int { .. } | Conv::F64, _) if l.size == 8 => LeafOp::Widen(Widen::Whole),
-            (Conv::Int { .. } | Conv::Char, Some((true, n))) => LeafOp::Widen(Widen::Sign(n)),
-            (Conv::Int { .. } | Conv::Char, Some((false, n))) => LeafOp::Widen(Widen::Zero(n)),
-            (Conv::Int { .. } | Conv::Char | Conv::F32, None) => {
-                LeafOp::Widen(Widen::Zero(l.size as u8))
-            }
-            // 0 or 1, which every widening leaves as it is.
-            (Conv::Bool, _) => LeafOp::Widen(Widen::Bool),
-            (conv, widen) => {
-                converts.push(Convert {
-                    conv: conv.clone(),
-                    size: l.size as u8,
+    let mut regs = Vec::with_capacity(program.moves.len());
+    for m in program.moves.iter() {
+        let (arg, offset, size) = (usize::from(m.dst.arg), m.dst.offset as usize, m.dst.size);
+        let reg = match &m.src {
+            Src::Flat { conv, .. } => {
+                let p = direct.place(arg, offset)?;
+                let widen = match (conv, p.widen) {
+                    // 0 or 1, which every widening leaves as it is.
+                    (Conv::Bool, _) => Widen::Bool,
+                    (_, w @ (Widen::Sign(_) | Widen::Zero(_))) => w,
+                    _ if size == 8 => Widen::Whole,
+                    // A struct field or a `float`: its own bytes.
+                    _ => Widen::Zero(size),
+                };
+                Reg {
+                    slot: p.slot,
+                    shift: p.shift,
                     widen,
-                });
-                LeafOp::Convert((converts.len() - 1) as u8)
+                }
             }
+            Src::Fixed(_) => {
+                let p = direct.place(arg, 0)?;
+                Reg {
+                    slot: p.slot,
+                    shift: 0,
+                    widen: p.widen,
+                }
+            }
+            // The bindings have callbacks: no fused calls.
+            Src::Callback(_) => return None,
+            Src::Str { .. } | Src::List { .. } | Src::Len { .. } | Src::Handle { .. } => Reg {
+                slot: direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6)?,
+                shift: 0,
+                widen: Widen::Whole,
+            },
         };
-        leaves.push(FusedLeaf {
-            flat: l.flat as u8,
-            op,
-            slot: p.slot,
-            shift: p.shift,
-        });
+        regs.push(reg);
     }
-    let mut fixed = Vec::new();
-    for &(arg, v) in &f.fixed {
-        fixed.push((direct.place(arg, 0)?.slot, v as u64));
-    }
-    let scalar = match &fast.ret {
+    let scalar = match &program.ret {
         FastRet::Scalar(l) if l.c_off == 0 => direct.one_ret_register().map(|sse| ScalarRet {
             sse,
             leaf: l.clone(),
         }),
         _ => None,
     };
-    let small = match &fast.ret {
+    let specials = program.special_moves();
+    let small = match &program.ret {
         FastRet::Struct { size, leaves }
             if *size <= SMALL_MAX
                 && (!direct.ret_in_memory() || plan.size_align(f.ret_type).0 <= SMALL_MEM) =>
@@ -292,40 +212,33 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
         _ => None,
     }
     .filter(|_| specials.is_empty());
-    let spec = converts.is_empty().then(|| {
-        let ret = stub_ret(&fast.ret, scalar.as_ref(), direct);
+    let bits = program.values().iter().all(|m| match &m.src {
+        Src::Flat { conv, .. } => conv.is_bits(),
+        _ => true,
+    });
+    let spec = bits.then(|| {
+        let ret = stub_ret(&program.ret, scalar.as_ref(), direct);
         // Register slots, then stack eightbytes (see `Regs::slot`).
-        let mut regs = vec![Vec::new(); 14 + direct.nstack()];
+        let mut parts = vec![Vec::new(); 14 + direct.nstack()];
         if direct.ret_in_memory() {
             // The result's address, in rdi.
-            regs[0].push(Part::Special(0));
+            parts[0].push(Part::Special(0));
         }
-        for l in &leaves {
-            let LeafOp::Widen(widen) = l.op else {
-                unreachable!("no conversions")
-            };
-            regs[usize::from(l.slot)].push(Part::Flat {
-                index: l.flat,
-                widen,
-                shift: l.shift,
+        for (m, r) in program.moves.iter().zip(&regs) {
+            parts[usize::from(r.slot)].push(match m.src {
+                Src::Flat { index, .. } => Part::Flat {
+                    index,
+                    widen: r.widen,
+                    shift: r.shift,
+                },
+                Src::Fixed(v) => Part::Fixed(r.widen.bits(v)),
+                // A string's, a list's or a handle's: in its own slot of
+                // the specials.
+                _ => Part::Special(r.slot),
             });
         }
-        for &(slot, v) in &fixed {
-            regs[usize::from(slot)].push(Part::Fixed(v));
-        }
-        for special in &specials {
-            let slots = match *special {
-                FusedSpecial::Str { slot, .. } | FusedSpecial::Handle { slot, .. } => {
-                    vec![slot]
-                }
-                FusedSpecial::Bytes { slot, len_slot, .. } => vec![slot, len_slot],
-            };
-            for slot in slots {
-                regs[usize::from(slot)].push(Part::Special(slot));
-            }
-        }
         let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
-        let (gprs, rest) = regs.split_at(6);
+        let (gprs, rest) = parts.split_at(6);
         let (sses, stack) = rest.split_at(8);
         jit::Spec {
             gprs: gprs[..used(gprs)].to_vec(),
@@ -334,18 +247,21 @@ pub fn fuse(plan: &Plan, f: &Function, fast: &FastPlan, direct: &Direct) -> Opti
             ret,
         }
     });
-    Some(Fused {
+    let borrow_only = matches!(
+        specials,
+        [m] if matches!(m.src, Src::Handle { own: false, .. })
+    );
+    let fused = Fused {
         nstack: direct.nstack(),
-        small,
-        leaves: leaves.into(),
-        converts: converts.into(),
-        specials: specials.into(),
-        fixed: fixed.into(),
         ret_in_memory: direct.ret_in_memory(),
         scalar,
+        small,
         spec,
         stub: None,
-    })
+        specials: !specials.is_empty(),
+        borrow_only,
+    };
+    Some((regs, fused))
 }
 
 /// How a stub returns `ret`: nothing; a scalar in one register that needs
@@ -395,7 +311,7 @@ fn put_pair(out: &mut [u8], p: Pair) {
 #[inline]
 fn specials<T: DlwitView>(
     cx: &Ctx<'_>,
-    fused: &Fused,
+    program: &Program,
     args: &impl Args,
     store: &mut StoreContextMut<'_, T>,
     gprs: &mut Gprs,
@@ -403,50 +319,50 @@ fn specials<T: DlwitView>(
 ) -> Result<bool, String> {
     let mut owned = [(0u32, 0u32); MAX_SPECIAL];
     let mut n_owned = 0;
-    for special in fused.specials.iter() {
-        match *special {
-            FusedSpecial::Str { k, arg, slot } => {
+    for m in program.special_moves() {
+        let arg = usize::from(m.dst.arg);
+        let Some(Reg { slot, .. }) = m.dst.reg else {
+            unreachable!("a fused program's moves are placed")
+        };
+        let reg = usize::from(slot);
+        match m.src {
+            Src::Str { k } => {
+                let special = args.special(usize::from(k));
                 // A long string never fits: the frame copies it, checking
                 // it in the same pass.
-                if let Special::Text(_) = args.special(k) {
+                if let Special::Text(_) = special {
                     return Ok(false);
                 }
-                let s = string_arg(cx, args.special(k), arg, store)?;
+                let s = string_arg(cx, special, arg, store)?;
                 if !lent.push(slot, s.as_bytes(), true) {
                     return Ok(false);
                 }
             }
-            FusedSpecial::Bytes {
-                k,
-                slot,
-                len_slot,
-                elem,
-                lend,
-            } => {
-                let b = bytes_arg(args.special(k))?;
+            Src::List { k, elem, lend } => {
+                let b = bytes_arg(args.special(usize::from(k)))?;
                 if lend {
-                    // The guest's own bytes (see `fast::may_lend`).
-                    gprs[usize::from(slot)] = b.as_ptr() as usize as u64;
+                    // The guest's own bytes (see `program::may_lend`).
+                    gprs[reg] = b.as_ptr() as usize as u64;
                 } else if elem > 1 || !lent.push(slot, b, false) {
                     // Elements wider than a byte are copied aligned, into
                     // the frame.
                     return Ok(false);
                 }
-                gprs[usize::from(len_slot)] = (b.len() / elem) as u64;
             }
-            FusedSpecial::Handle {
-                k,
-                arg,
-                resource,
-                own,
-                slot,
-            } => {
-                let (ptr, rep, tag) = handle_arg(cx, args.handle(k), arg, resource, store)?;
-                gprs[usize::from(slot)] = ptr;
+            Src::Len { k, elem } => {
+                gprs[reg] = (bytes_arg(args.special(usize::from(k)))?.len() / elem as usize) as u64;
+            }
+            Src::Handle { k, resource, own } => {
+                let handle = args.handle(usize::from(k));
+                let (ptr, rep, tag) = handle_arg(cx, handle, arg, resource as usize, store)?;
+                gprs[reg] = ptr;
                 if own {
                     owned[n_owned] = (rep, tag);
                     n_owned += 1;
                 }
+            }
+            Src::Flat { .. } | Src::Fixed(_) | Src::Callback(_) => {
+                unreachable!("not a special's move")
             }
         }
     }
@@ -461,13 +377,13 @@ fn specials<T: DlwitView>(
 #[inline]
 fn stub_gprs<T: DlwitView>(
     cx: &Ctx<'_>,
-    fused: &Fused,
+    program: &Program,
     args: &impl Args,
     store: &mut StoreContextMut<'_, T>,
     gprs: &mut Gprs,
     lent: &mut Lent,
 ) -> Result<bool, String> {
-    if !specials(cx, fused, args, store, gprs, lent)? {
+    if !specials(cx, program, args, store, gprs, lent)? {
         return Ok(false);
     }
     lent.point(gprs);
@@ -494,13 +410,14 @@ fn stub_scalar(stub: &Stub, ret: &ScalarRet, v: u64) -> Result<u64, String> {
 ///
 /// # Safety
 ///
-/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// `program` was placed by [`fuse`] (`fused` is its own) for `callable`'s function (its plan, its
 /// direct classification), and its stub, if any, compiled from its spec
 /// for `callable`: then every register holds what C's signature takes,
 /// each pointer one C may use for the whole call.
 #[expect(clippy::too_many_arguments, reason = "one call's every part")]
 pub unsafe fn call_fused<T: DlwitView>(
     cx: &Ctx<'_>,
+    program: &Program,
     fused: &Fused,
     callable: &Callable,
     args: &impl Args,
@@ -513,7 +430,7 @@ pub unsafe fn call_fused<T: DlwitView>(
         // C's eightbytes (or nothing, or the result in `mem`), lifted by
         // the caller.
         let mut gprs = [0; 6];
-        if !stub_gprs(cx, fused, args, store, &mut gprs, lent)? {
+        if !stub_gprs(cx, program, args, store, &mut gprs, lent)? {
             return Ok(false);
         }
         if fused.ret_in_memory {
@@ -527,12 +444,12 @@ pub unsafe fn call_fused<T: DlwitView>(
         put_pair(out, unsafe { stub.call_pair(args.flat(), &gprs) });
         return Ok(true);
     }
-    Ok(with_image!(fused, args.flat(), |regs| {
-        if fused.specials.is_empty() {
+    Ok(with_image!(program, fused, args.flat(), |regs| {
+        if !fused.specials {
             // SAFETY: the image this program (made for `callable`, the
             // caller's promise) built, with no pointers but fixed values.
             unsafe { callable.call_fused(regs, None, mem, out) };
-        } else if specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
+        } else if specials(cx, program, args, store, regs.gprs_mut(), lent)? {
             // SAFETY: as above, with the copies in `lent`, lists lent in
             // place and handles' pointers in their registers.
             unsafe { callable.call_fused(regs, Some(lent), mem, out) };
@@ -548,12 +465,13 @@ pub unsafe fn call_fused<T: DlwitView>(
 ///
 /// # Safety
 ///
-/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// `program` was placed by [`fuse`] (`fused` is its own) for `callable`'s function (its plan, its
 /// direct classification), and its stub, if any, compiled from its spec
 /// for `callable`: then every register holds what C's signature takes,
 /// each pointer one C may use for the whole call.
 #[inline]
 pub unsafe fn call_fused_scalar(
+    program: &Program,
     fused: &Fused,
     ret: &ScalarRet,
     callable: &Callable,
@@ -567,7 +485,7 @@ pub unsafe fn call_fused_scalar(
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
     // SAFETY: the image this program (made for `callable`) built.
-    let reg = with_image!(fused, flat, |regs| unsafe {
+    let reg = with_image!(program, fused, flat, |regs| unsafe {
         callable.call_image(regs, None)
     });
     scalar_value(ret, reg.first(ret.sse))
@@ -578,12 +496,14 @@ pub unsafe fn call_fused_scalar(
 ///
 /// # Safety
 ///
-/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// `program` was placed by [`fuse`] (`fused` is its own) for `callable`'s function (its plan, its
 /// direct classification), and its stub, if any, compiled from its spec
 /// for `callable`: then every register holds what C's signature takes,
 /// each pointer one C may use for the whole call.
+#[expect(clippy::too_many_arguments, reason = "one call's every part")]
 pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
     cx: &Ctx<'_>,
+    program: &Program,
     fused: &Fused,
     ret: &ScalarRet,
     callable: &Callable,
@@ -593,7 +513,7 @@ pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
 ) -> Result<Option<u64>, String> {
     if let Some(stub) = &fused.stub {
         let mut gprs = [0; 6];
-        if !stub_gprs(cx, fused, args, store, &mut gprs, lent)? {
+        if !stub_gprs(cx, program, args, store, &mut gprs, lent)? {
             return Ok(None);
         }
         // SAFETY: compiled for `callable` from this program's spec (the
@@ -602,8 +522,8 @@ pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
         let v = unsafe { stub.call(args.flat(), &gprs) };
         return stub_scalar(stub, ret, v).map(Some);
     }
-    let reg = with_image!(fused, args.flat(), |regs| {
-        if !specials(cx, fused, args, store, regs.gprs_mut(), lent)? {
+    let reg = with_image!(program, fused, args.flat(), |regs| {
+        if !specials(cx, program, args, store, regs.gprs_mut(), lent)? {
             return Ok(None);
         }
         // SAFETY: the image this program (made for `callable`) built,
@@ -619,12 +539,13 @@ pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
 ///
 /// # Safety
 ///
-/// `fused` was made by [`fuse`], and its stub compiled, for the function
+/// `program` was placed by [`fuse`], and its stub compiled, for the function
 /// the host function calls: the stub's register for the handle takes its
 /// C pointer.
 #[inline]
 pub unsafe fn call_stub_borrow<T: DlwitView>(
     cx: &Ctx<'_>,
+    program: &Program,
     fused: &Fused,
     ret: &ScalarRet,
     args: &impl Args,
@@ -632,20 +553,29 @@ pub unsafe fn call_stub_borrow<T: DlwitView>(
 ) -> Result<u64, String> {
     let (
         [
-            FusedSpecial::Handle {
-                arg,
-                resource,
-                slot,
-                ..
+            Move {
+                src: Src::Handle { resource, .. },
+                dst:
+                    Dst {
+                        arg,
+                        reg: Some(Reg { slot, .. }),
+                        ..
+                    },
             },
         ],
         Some(stub),
-    ) = (&*fused.specials, &fused.stub)
+    ) = (program.special_moves(), &fused.stub)
     else {
         unreachable!("only called for a borrow-only stub")
     };
     let mut gprs = [0; 6];
-    let (ptr, _, _) = handle_arg(cx, args.handle(0), *arg, *resource, store)?;
+    let (ptr, _, _) = handle_arg(
+        cx,
+        args.handle(0),
+        usize::from(*arg),
+        *resource as usize,
+        store,
+    )?;
     gprs[usize::from(*slot)] = ptr;
     // SAFETY: the stub's only pointer is the handle's C pointer, from the
     // store's table (the caller's promise pairs stub and function).
@@ -664,12 +594,13 @@ fn scalar_value(ret: &ScalarRet, reg: u64) -> Result<u64, String> {
 ///
 /// # Safety
 ///
-/// `fused` was made by [`fuse`] for `callable`'s function (its plan, its
+/// `program` was placed by [`fuse`] (`fused` is its own) for `callable`'s function (its plan, its
 /// direct classification), and its stub, if any, compiled from its spec
 /// for `callable`: then every register holds what C's signature takes,
 /// each pointer one C may use for the whole call.
 #[inline]
 pub unsafe fn call_fused_small<const W: usize>(
+    program: &Program,
     fused: &Fused,
     small: &SmallRet,
     callable: &Callable,
@@ -694,7 +625,7 @@ pub unsafe fn call_fused_small<const W: usize>(
         // SAFETY: the image this program (made for `callable`) built, with
         // no pointers but fixed values; `c` has room for a result in
         // memory.
-        with_image!(fused, flat, |regs| unsafe {
+        with_image!(program, fused, flat, |regs| unsafe {
             callable.call_fused(regs, None, &mut c, &mut out)
         });
         if !fused.ret_in_memory {
@@ -720,27 +651,37 @@ pub unsafe fn call_fused_small<const W: usize>(
     Ok(out)
 }
 
-/// Fills the register image of a fused call.
+/// Fills the register image of a fused call: the image executor of the
+/// program's values (fixed and flat; [`specials`] does the rest).
 #[inline(always)]
-fn image<const S: usize>(fused: &Fused, flat: &[ValRaw], regs: &mut Regs<S>) -> Result<(), String> {
-    for &(slot, v) in fused.fixed.iter() {
-        *regs.slot(slot as usize) = v;
-    }
-    for l in fused.leaves.iter() {
-        let raw = &flat[usize::from(l.flat)];
-        let v = match l.op {
-            LeafOp::Widen(w) => w.apply(raw),
-            LeafOp::Convert(k) => {
-                let Convert { conv, size, widen } = &fused.converts[usize::from(k)];
-                let v = c_bits(conv, *size, raw)?;
-                match widen {
-                    Some((true, n)) => sign(v, *n),
-                    Some((false, n)) => zero(v, *n),
-                    None => zero(v, *size),
+fn image<const S: usize>(
+    program: &Program,
+    flat: &[ValRaw],
+    regs: &mut Regs<S>,
+) -> Result<(), String> {
+    for m in program.values() {
+        let Some(r) = m.dst.reg else {
+            unreachable!("a fused program's moves are placed")
+        };
+        let v = match &m.src {
+            Src::Flat { index, conv } => {
+                let raw = &flat[usize::from(*index)];
+                if conv.is_bits() {
+                    r.widen.apply(raw)
+                } else {
+                    r.widen.bits(c_bits(conv, m.dst.size, raw)?)
                 }
             }
+            Src::Fixed(v) => r.widen.bits(*v),
+            Src::Callback(_)
+            | Src::Str { .. }
+            | Src::List { .. }
+            | Src::Len { .. }
+            | Src::Handle { .. } => {
+                unreachable!("not a value's move in a fused program")
+            }
         };
-        *regs.slot(usize::from(l.slot)) |= v << l.shift;
+        *regs.slot(usize::from(r.slot)) |= v << r.shift;
     }
     Ok(())
 }

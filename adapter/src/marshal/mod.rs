@@ -10,6 +10,7 @@ pub mod format;
 pub mod fused;
 pub(crate) mod held;
 mod lift;
+pub mod program;
 pub mod require;
 mod value;
 

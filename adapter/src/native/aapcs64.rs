@@ -28,7 +28,8 @@
 //! Signatures with a `long double` (binary128 in a q register on Linux) and
 //! variadic ones stay on libffi, the general path and the oracle.
 
-use super::sysv::{Ext, ext_of};
+use super::sysv::ext_of;
+use super::widen::Widen;
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
 #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
@@ -86,7 +87,7 @@ pub struct Part {
     /// Where they go.
     pub loc: Loc,
     /// How they are widened (integers narrower than 8 bytes).
-    pub ext: Ext,
+    pub ext: Widen,
     /// The part is the address of a copy of the argument.
     pub by_ref: bool,
 }
@@ -217,13 +218,13 @@ impl Direct {
                 let (n, m) = (usize::from(n), usize::from(m));
                 if usize::from(nsrn) + n <= 8 {
                     for k in 0..n {
-                        parts.push(part(k * m, m, Loc::V(nsrn + k as u8), Ext::Whole));
+                        parts.push(part(k * m, m, Loc::V(nsrn + k as u8), Widen::Whole));
                     }
                     nsrn += n as u8;
                 } else {
                     nsrn = 8;
                     let at = stack_slot(&mut nsaa, size, align, variant);
-                    parts.push(part(0, size, Loc::Stack(at), Ext::Whole));
+                    parts.push(part(0, size, Loc::Stack(at), Widen::Whole));
                 }
                 continue;
             }
@@ -239,7 +240,7 @@ impl Direct {
                 };
                 parts.push(Part {
                     by_ref: true,
-                    ..part(0, size, loc, Ext::Whole)
+                    ..part(0, size, loc, Widen::Whole)
                 });
                 continue;
             }
@@ -302,7 +303,7 @@ impl Direct {
                 let n = usize::from(p.size).min(8);
                 let mut b = [0u8; 8];
                 b[..n].copy_from_slice(&args[at..at + n]);
-                p.ext.apply(u64::from_le_bytes(b))
+                p.ext.bits(u64::from_le_bytes(b))
             };
             match p.loc {
                 Loc::X(r) => image.x[usize::from(r)] = v,
@@ -570,7 +571,7 @@ mod tests {
                 (3, 0, 8, X(1))
             ]
         );
-        assert_eq!(d.parts[1].ext, Ext::Sign(4));
+        assert_eq!(d.parts[1].ext, Widen::Sign(4));
         assert_eq!(d.ret, Ret::V { n: 1, size: 8 });
         assert_eq!(
             Direct::classify(&p, &[], s(I8), None, Variant::Linux)

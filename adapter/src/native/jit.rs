@@ -14,6 +14,7 @@
 //! executable once written and never written again.
 
 use super::Callable;
+pub use super::widen::{Widen, zero};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -26,52 +27,6 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::Arc;
 use wasmtime::ValRaw;
-
-/// How a flat value becomes (part of) a register: the one definition the
-/// interpreted fused call ([`Widen::apply`]) and the compiled stubs share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Widen {
-    /// The whole 64-bit flat value (64-bit integers, `double`).
-    Whole,
-    /// The low 32 bits of the flat value, sign-extended from `n` bytes
-    /// (a whole `int`, `short` or `char` argument).
-    Sign(u8),
-    /// The low `n` bytes of the flat value, zero-extended (unsigned
-    /// arguments, `float`, and every field packed into a struct's register).
-    Zero(u8),
-    /// A `bool`: 1 when the flat value's low 32 bits are not 0, else 0.
-    Bool,
-}
-
-impl Widen {
-    /// The register bits of flat value `raw`, read at its own width.
-    #[inline(always)]
-    pub fn apply(self, raw: &ValRaw) -> u64 {
-        match self {
-            Widen::Whole => raw.get_u64(),
-            Widen::Sign(n) => sign(u64::from(raw.get_u32()), n),
-            Widen::Zero(n) => zero(u64::from(raw.get_u32()), n),
-            Widen::Bool => u64::from(raw.get_u32() != 0),
-        }
-    }
-}
-
-/// `v` sign-extended from its low `n` bytes.
-#[inline(always)]
-pub fn sign(v: u64, n: u8) -> u64 {
-    let shift = 64 - 8 * u32::from(n.min(8));
-    (((v << shift) as i64) >> shift) as u64
-}
-
-/// The low `n` bytes of `v`.
-#[inline(always)]
-pub fn zero(v: u64, n: u8) -> u64 {
-    if n >= 8 {
-        v
-    } else {
-        v & ((1u64 << (8 * u32::from(n))) - 1)
-    }
-}
 
 /// One contribution to a register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -22,6 +22,7 @@ pub mod callback;
 mod frame;
 pub mod jit;
 pub mod sysv;
+pub mod widen;
 
 /// wasmtime's raw parameter types, for [`sysv::Lent`]'s bound.
 use crate::raw;

@@ -9,6 +9,7 @@
 //! left to libffi, which stays the general path and the oracle this is
 //! tested against (the echo tests run every shape through both).
 
+use super::widen::Widen;
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
 use std::ffi::c_void;
@@ -19,6 +20,16 @@ pub const MAX_STACK: usize = 16;
 
 /// Slot of the first stack eightbyte.
 const STACK: usize = 14;
+
+/// The name of a register image slot (see [`Regs::slot`]).
+pub fn slot_name(slot: u8) -> String {
+    const GPRS: [&str; 6] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+    match usize::from(slot) {
+        s @ 0..6 => GPRS[s].to_string(),
+        s @ 6..STACK => format!("xmm{}", s - 6),
+        s => format!("stack eightbyte {}", s - STACK),
+    }
+}
 
 /// What a call loads: how many stack eightbytes it has, then rdi, rsi,
 /// rdx, rcx, r8, r9, the low 8 bytes of xmm0..xmm7, and room for `S` stack
@@ -248,30 +259,6 @@ unsafe fn dlwit_sysv_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs
     unreachable!("no direct calls on this target")
 }
 
-/// How an integer is widened to its register (here and in
-/// [`super::aapcs64`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ext {
-    /// Copy 8 bytes (64-bit values, floats, struct eightbytes).
-    Whole,
-    /// Sign-extended from this many bytes.
-    Sign(u8),
-    /// Zero-extended from this many bytes.
-    Zero(u8),
-}
-
-impl Ext {
-    /// The register bits of `raw`.
-    #[inline(always)]
-    pub(super) fn apply(self, raw: u64) -> u64 {
-        match self {
-            Ext::Whole => raw,
-            Ext::Sign(n) => super::jit::sign(raw, n),
-            Ext::Zero(n) => super::jit::zero(raw, n),
-        }
-    }
-}
-
 /// A register (integer or SSE), or an eightbyte of the stack arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reg {
@@ -297,7 +284,7 @@ struct Move {
     arg: u16,
     offset: u8,
     reg: Reg,
-    ext: Ext,
+    ext: Widen,
 }
 
 /// Where the result's eightbytes come from.
@@ -374,16 +361,16 @@ fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass
 
 /// How an integer narrower than its register is widened (the table's size
 /// and signedness); everything else fills its eightbyte as it is.
-pub(super) fn ext_of(ty: CType) -> Ext {
+pub(super) fn ext_of(ty: CType) -> Widen {
     match ty {
         CType::Scalar(s) if s.class() == AbiClass::Integer && s.size() < 8 => {
             if s.signed() {
-                Ext::Sign(s.size() as u8)
+                Widen::Sign(s.size() as u8)
             } else {
-                Ext::Zero(s.size() as u8)
+                Widen::Zero(s.size() as u8)
             }
         }
-        CType::Void | CType::Scalar(_) | CType::Struct(_) => Ext::Whole,
+        CType::Void | CType::Scalar(_) | CType::Struct(_) => Widen::Whole,
     }
 }
 
@@ -394,9 +381,9 @@ pub struct Place {
     pub slot: u8,
     /// Bit shift of the value within the register (struct fields).
     pub shift: u8,
-    /// Whether the value is a whole scalar argument, to be widened as its
-    /// C type says; struct fields are not widened.
-    pub widen: Option<(bool, u8)>,
+    /// How the register is widened: as a whole scalar argument's C type
+    /// says, or [`Widen::Whole`] (struct fields, 8-byte values, floats).
+    pub widen: Widen,
 }
 
 impl Direct {
@@ -407,16 +394,10 @@ impl Direct {
             .moves
             .iter()
             .find(|m| m.arg as usize == arg && m.offset as usize == offset / 8 * 8)?;
-        let slot = m.reg.slot() as u8;
-        let widen = match m.ext {
-            Ext::Sign(n) => Some((true, n)),
-            Ext::Zero(n) => Some((false, n)),
-            Ext::Whole => None,
-        };
         Some(Place {
-            slot,
+            slot: m.reg.slot() as u8,
             shift: (8 * (offset % 8)) as u8,
-            widen,
+            widen: m.ext,
         })
     }
 
@@ -548,7 +529,7 @@ impl Direct {
         let mut stack = 0u8;
         for (i, ty) in args.iter().enumerate() {
             let scalar = matches!(ty, CType::Scalar(_));
-            let ext = if scalar { ext_of(*ty) } else { Ext::Whole };
+            let ext = if scalar { ext_of(*ty) } else { Widen::Whole };
             let classes = classify(plan, *ty);
             let fits = classes.as_ref().is_some_and(|classes| {
                 let need_gpr = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
@@ -587,7 +568,7 @@ impl Direct {
                 let ext = if *c == Class::Integer {
                     ext
                 } else {
-                    Ext::Whole
+                    Widen::Whole
                 };
                 moves.push(Move {
                     arg: i as u16,
@@ -637,7 +618,7 @@ impl Direct {
         for m in self.moves.iter() {
             let at = offsets[m.arg as usize] + m.offset as usize;
             let raw = u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
-            *regs.slot(m.reg.slot()) = m.ext.apply(raw);
+            *regs.slot(m.reg.slot()) = m.ext.bits(raw);
         }
         let mut out = [0u8; 16];
         // SAFETY: forwarded from this function's contract; `ret` is large
@@ -673,7 +654,7 @@ mod tests {
         .unwrap();
         assert_eq!(d.moves[0].reg, Reg::Xmm(0));
         assert_eq!(d.moves[1].reg, Reg::Gpr(0));
-        assert_eq!(d.moves[1].ext, Ext::Sign(4));
+        assert_eq!(d.moves[1].ext, Widen::Sign(4));
         assert_eq!(&*d.ret, &[RetSrc::Xmm0]);
         // The seventh integer goes on the stack; a float after it still
         // takes xmm0.
@@ -682,7 +663,7 @@ mod tests {
         let d = Direct::classify(&plan, &args, CType::Void).unwrap();
         assert_eq!(d.moves[5].reg, Reg::Gpr(5));
         assert_eq!(d.moves[6].reg, Reg::Stack(0));
-        assert_eq!(d.moves[6].ext, Ext::Sign(4));
+        assert_eq!(d.moves[6].ext, Widen::Sign(4));
         assert_eq!(d.moves[7].reg, Reg::Xmm(0));
         assert_eq!(d.nstack, 1);
         // More than MAX_STACK stack eightbytes: left to libffi.

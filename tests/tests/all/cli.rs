@@ -159,6 +159,46 @@ fn check_and_plan() {
 }
 
 #[test]
+fn plan_calls_prints_each_functions_call_program() {
+    let out = dlwit(&["plan", "--calls", "wit/zlib.wit"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    // A function's lines: those indented by four under its name.
+    let program = |name: &str| {
+        let mut lines = said.lines().skip_while(|l| *l != format!("  {name}"));
+        assert!(lines.next().is_some(), "no `{name}` in:\n{said}");
+        let body: Vec<&str> = lines.take_while(|l| l.starts_with("    ")).collect();
+        body.join("\n") + "\n"
+    };
+    // A list C only reads, in a library without callbacks: lent in place,
+    // its length in elements into the next C argument.
+    let crc = program("crc32-z");
+    let direct = if dlwit::FUSED_CALLS {
+        "fused: register image, or a compiled stub"
+    } else {
+        "fast: frame"
+    };
+    assert!(crc.starts_with(&format!("    {direct}\n")), "{crc}");
+    for line in [
+        "flat 0 (uint) → `crc`",
+        "list 0 (in place) → `buf`",
+        "length of list 0 (/1) → `len`",
+        "result: one flat value (uint)",
+    ] {
+        assert!(crc.contains(line), "{line} in:\n{crc}");
+    }
+    if dlwit::FUSED_CALLS {
+        assert!(crc.contains("`buf` → rsi, as is"), "{crc}");
+    }
+    // Out-parameters take the general path.
+    assert!(
+        program("compress").contains("general path"),
+        "{}",
+        program("compress")
+    );
+}
+
+#[test]
 fn sad_usage_errors_exit_2() {
     for args in [
         &[][..],
