@@ -1,7 +1,7 @@
 //! Stage 3: one resource type per planned resource, and one host function
 //! per planned function, installed in a component linker under the
 //! interface's instance name. Eligible functions get the fast path (typed
-//! raw parameters, a precomputed step program); the rest the general `Val`
+//! raw parameters, the call program made at link time); the rest the general `Val`
 //! path.
 
 use crate::error::Error;

@@ -72,7 +72,7 @@ pub fn lower<T: DlwitView>(
     let func = cx.func;
     // The guest's format, checked before anything is lowered. Functions
     // with a format are variadic, so every call of one comes here: the
-    // fast and fused paths take no variadic function (`fast::plan`).
+    // fast and fused paths take no variadic function (`program::build`).
     if let Some(fmt) = &func.format
         && let Some(Val::String(text)) = params.get(fmt.param)
     {
@@ -159,7 +159,7 @@ pub fn lower<T: DlwitView>(
                 }
                 // A path: C gets the host path of the guest's file, or the
                 // call is refused (only this `Val` path has the store's
-                // directories; `fast::plan` leaves such functions here).
+                // directories; `program::build` leaves such functions here).
                 let host;
                 let bytes = match func.paths.iter().find(|p| p.param == i) {
                     Some(path) if !path.allow.iter().any(|a| a == s) => {

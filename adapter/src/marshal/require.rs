@@ -147,7 +147,7 @@ pub fn check_flat<T: DlwitView>(
                 Special::Text(b) => b.bytes().len() as u64,
                 Special::Str(s) => s.to_str(&*store).map_err(|e| e.to_string())?.len() as u64,
                 // Elements: the list's bytes over its element's size (the
-                // same in C and in the canonical ABI, see `fast::plan`).
+                // same in C and in the canonical ABI, see `program::build`).
                 Special::Bytes(b) => match &cx.func.params[l.param] {
                     Param::List { elem, .. } => {
                         let size = cx.plan.size_align(elem.ctype()).0.max(1);

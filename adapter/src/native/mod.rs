@@ -428,7 +428,7 @@ impl Callable {
     }
 
     /// Calls with a register image built by a fused program (see
-    /// `marshal::fast`); the result is in `mem` (when C returns it in
+    /// `marshal::fused`); the result is in `mem` (when C returns it in
     /// memory) or `out` (its eightbytes). Pointer parameters are either
     /// lent buffers (`lent`, written into their slots here) or values the
     /// plan puts there (constants such as NULL, handles C made), exactly

@@ -190,7 +190,7 @@ pub struct HandleArgs<const N: usize> {
     v: Pair,
 }
 
-/// What the step programs read: flat values, and the specials.
+/// What the call programs read: flat values, and the specials.
 pub trait Args {
     /// The flat values, where the guest wrote them: read each at its own
     /// width (`get_u32` for 32-bit values; a load wider than the store
