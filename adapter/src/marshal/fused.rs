@@ -22,8 +22,9 @@ use super::fast::{bytes_arg, c_bits, flat_value, handle_arg, leaf_value, read_le
 use super::program::{Conv, Dst, FastRet, Move, Program, Reg, RetLeaf, Src};
 use super::value::{get, put};
 use crate::native::Callable;
+use crate::native::Lent;
+use crate::native::abi::{self, Direct, Gprs, MAX_STACK, Regs};
 use crate::native::jit::{self, Pair, Part, Stub, zero};
-use crate::native::sysv::{Direct, Gprs, Lent, MAX_STACK, Regs};
 use crate::native::widen::Widen;
 use crate::plan::{Function, Plan, Scalar};
 use crate::raw::{Args, MAX_SPECIAL, Special};
@@ -137,6 +138,9 @@ fn place(
     if direct.ret_in_memory() && plan.size_align(f.ret_type).0 > FUSED_MEM {
         return None;
     }
+    // A result whose registers are not its eightbytes in order takes the
+    // frame (AArch64's float aggregates of `float`s, or of 3 or 4 members).
+    let ret_sse = direct.ret_sse()?;
     // Every pointer argument must be one the program fills: a string or
     // list copy, a handle, or a fixed value.
     let filled = |i: usize| {
@@ -179,7 +183,10 @@ fn place(
             // The bindings have callbacks: no fused calls.
             Src::Callback(_) => return None,
             Src::Str { .. } | Src::List { .. } | Src::Len { .. } | Src::Handle { .. } => Reg {
-                slot: direct.place(arg, 0).map(|p| p.slot).filter(|s| *s < 6)?,
+                slot: direct
+                    .place(arg, 0)
+                    .map(|p| p.slot)
+                    .filter(|s| usize::from(*s) < abi::N_GPRS)?,
                 shift: 0,
                 widen: Widen::Whole,
             },
@@ -216,10 +223,13 @@ fn place(
         Src::Flat { conv, .. } => conv.is_bits(),
         _ => true,
     });
-    let spec = bits.then(|| {
-        let ret = stub_ret(&program.ret, scalar.as_ref(), direct);
+    // A result in memory has its address in the first integer register
+    // (x86-64's rdi), which a stub fills; AArch64's x8 it does not.
+    let stubbable = bits && (!direct.ret_in_memory() || abi::RET_ADDRESS_IN_FIRST_GPR);
+    let spec = stubbable.then(|| {
+        let ret = stub_ret(&program.ret, scalar.as_ref(), direct, &ret_sse);
         // Register slots, then stack eightbytes (see `Regs::slot`).
-        let mut parts = vec![Vec::new(); 14 + direct.nstack()];
+        let mut parts = vec![Vec::new(); abi::STACK_SLOT + direct.nstack()];
         if direct.ret_in_memory() {
             // The result's address, in rdi.
             parts[0].push(Part::Special(0));
@@ -238,8 +248,11 @@ fn place(
             });
         }
         let used = |r: &[Vec<Part>]| r.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
-        let (gprs, rest) = parts.split_at(6);
-        let (sses, stack) = rest.split_at(8);
+        let (gprs, sses, stack) = (
+            &parts[..abi::N_GPRS],
+            &parts[abi::V_SLOT..abi::V_SLOT + 8],
+            &parts[abi::STACK_SLOT..],
+        );
         jit::Spec {
             gprs: gprs[..used(gprs)].to_vec(),
             sses: sses[..used(sses)].to_vec(),
@@ -267,7 +280,7 @@ fn place(
 /// How a stub returns `ret`: nothing; a scalar in one register that needs
 /// no conversion but widening (or making a `bool`), as its flat value; any
 /// other result in registers as C's eightbytes, which the host lifts.
-fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> jit::Ret {
+fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct, sse: &[bool]) -> jit::Ret {
     let conv = scalar.and_then(|s| match s.leaf.conv {
         Conv::Int { signed } => Some((s, signed, false)),
         Conv::F32 | Conv::F64 => Some((s, false, false)),
@@ -285,13 +298,10 @@ fn stub_ret(ret: &FastRet, scalar: Option<&ScalarRet>, direct: &Direct) -> jit::
         },
         // In memory: the stub returns nothing, C wrote the result.
         _ if direct.ret_in_memory() => jit::Ret::Unit,
-        _ => {
-            let sse = direct.ret_sse();
-            jit::Ret::Raw {
-                n: sse.len() as u8,
-                sse: [sse.first() == Some(&true), sse.get(1) == Some(&true)],
-            }
-        }
+        _ => jit::Ret::Raw {
+            n: sse.len() as u8,
+            sse: [sse.first() == Some(&true), sse.get(1) == Some(&true)],
+        },
     }
 }
 
@@ -429,7 +439,7 @@ pub unsafe fn call_fused<T: DlwitView>(
     if let Some(stub) = fused.stub.as_ref().filter(|s| !s.flat_result()) {
         // C's eightbytes (or nothing, or the result in `mem`), lifted by
         // the caller.
-        let mut gprs = [0; 6];
+        let mut gprs = [0; abi::N_GPRS];
         if !stub_gprs(cx, program, args, store, &mut gprs, lent)? {
             return Ok(false);
         }
@@ -512,7 +522,7 @@ pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
     lent: &mut Lent,
 ) -> Result<Option<u64>, String> {
     if let Some(stub) = &fused.stub {
-        let mut gprs = [0; 6];
+        let mut gprs = [0; abi::N_GPRS];
         if !stub_gprs(cx, program, args, store, &mut gprs, lent)? {
             return Ok(None);
         }
@@ -568,7 +578,7 @@ pub unsafe fn call_stub_borrow<T: DlwitView>(
     else {
         unreachable!("only called for a borrow-only stub")
     };
-    let mut gprs = [0; 6];
+    let mut gprs = [0; abi::N_GPRS];
     let (ptr, _, _) = handle_arg(
         cx,
         args.handle(0),

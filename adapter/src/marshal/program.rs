@@ -604,9 +604,7 @@ pub fn render_calls(plan: &Plan) -> String {
                 continue;
             };
             let args: Vec<_> = f.args.iter().map(|a| a.ty).collect();
-            let direct = crate::native::sysv::NATIVE
-                .then(|| crate::native::sysv::Direct::new(plan, &args, f.ret_type))
-                .flatten()
+            let direct = crate::native::abi::Direct::new(plan, &args, f.ret_type)
                 .filter(|_| f.variadic.is_none() && plan.callbacks.is_empty());
             if let Some(direct) = &direct {
                 super::fused::fuse(plan, f, &mut program, direct);
@@ -617,7 +615,7 @@ pub fn render_calls(plan: &Plan) -> String {
                 None => "fast: frame",
             };
             let _ = writeln!(out, "    {path}");
-            out.push_str(&program.render(f, &crate::native::sysv::slot_name));
+            out.push_str(&program.render(f, &crate::native::abi::slot_name));
         }
     }
     out

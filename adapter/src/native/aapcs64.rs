@@ -28,11 +28,19 @@
 //! Signatures with a `long double` (binary128 in a q register on Linux) and
 //! variadic ones stay on libffi, the general path and the oracle.
 
+#![cfg_attr(
+    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
+    allow(
+        dead_code,
+        reason = "the register image and the calls run on AArch64 Linux; the classification and placement are tested on every machine"
+    )
+)]
+
+use super::Place;
 use super::sysv::ext_of;
 use super::widen::Widen;
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
-#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 use std::ffi::c_void;
 
 /// Which variant of the standard.
@@ -281,14 +289,10 @@ impl Direct {
         }
     }
 
-    #[cfg_attr(
-        not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
-        allow(dead_code, reason = "called on AArch64 Linux")
-    )]
     /// Fills a register image from the arguments in `args` (each at its
     /// byte offset in `offsets`, readable for its size), copying structs
     /// passed by reference into `copies`.
-    fn fill(&self, args: &[u8], offsets: &[usize], image: &mut Image, copies: &mut Copies) {
+    fn fill(&self, args: &[u8], offsets: &[usize], image: &mut Regs, copies: &mut Copies) {
         let mut used = 0;
         for p in self.parts.iter() {
             let i = usize::from(p.arg);
@@ -306,8 +310,8 @@ impl Direct {
                 p.ext.bits(u64::from_le_bytes(b))
             };
             match p.loc {
-                Loc::X(r) => image.x[usize::from(r)] = v,
-                Loc::V(r) => image.v[usize::from(r)] = v,
+                Loc::X(r) => image.slots[usize::from(r)] = v,
+                Loc::V(r) => image.slots[V_SLOT + usize::from(r)] = v,
                 Loc::Stack(off) => {
                     let off = usize::from(off);
                     let n = if p.by_ref { 8 } else { usize::from(p.size) };
@@ -332,14 +336,11 @@ impl Direct {
     /// `ret` is at least the result's size and 16 bytes.
     #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
     pub unsafe fn call(&self, fun: *const c_void, args: &[u8], offsets: &[usize], ret: &mut [u8]) {
-        let mut image = Image {
-            nstack: u64::from(self.stack / 8),
-            ..Image::default()
-        };
+        let mut image = Regs::<MAX_STACK>::new(self.nstack());
         let mut copies = Copies([0; MAX_COPIED / 8]);
         self.fill(args, offsets, &mut image, &mut copies);
         if self.ret == Ret::Memory {
-            image.x[8] = ret.as_mut_ptr() as usize as u64;
+            image.slots[X8] = ret.as_mut_ptr() as usize as u64;
         }
         let mut r = RetRegs::default();
         // SAFETY: the caller guarantees `fun`'s signature is the classified
@@ -349,7 +350,12 @@ impl Direct {
         // x0..x8, d0..d7 and the stack eightbytes, keeps sp 16-byte aligned
         // and restores what it saves; a result in memory goes to `ret`,
         // large enough.
-        unsafe { dlwit_aapcs64_trampoline(fun, &image, &mut r) };
+        unsafe { dlwit_aapcs64_trampoline(fun, (&raw const image).cast(), &mut r) };
+        self.store_ret(&r, ret);
+    }
+
+    /// Writes the result registers `r` into `ret` as the result's bytes.
+    fn store_ret(&self, r: &RetRegs, ret: &mut [u8]) {
         match self.ret {
             Ret::Void | Ret::Memory => {}
             Ret::X(n) => {
@@ -365,48 +371,232 @@ impl Direct {
             }
         }
     }
+
+    /// Where the value at byte `offset` of argument `arg` goes (a register
+    /// image slot, see [`Regs::slot`]); `None` for a struct passed by
+    /// reference.
+    pub fn place(&self, arg: usize, offset: usize) -> Option<Place> {
+        let p = self.parts.iter().find(|p| {
+            usize::from(p.arg) == arg
+                && (usize::from(p.offset)..usize::from(p.offset) + usize::from(p.size))
+                    .contains(&offset)
+        })?;
+        if p.by_ref {
+            return None;
+        }
+        let within = offset - usize::from(p.offset);
+        let (slot, shift) = match p.loc {
+            // A part in an x register is at most 8 bytes.
+            Loc::X(r) => (usize::from(r), within),
+            // One float aggregate member per v register.
+            Loc::V(r) if within == 0 => (V_SLOT + usize::from(r), 0),
+            Loc::V(_) => return None,
+            Loc::Stack(at) => {
+                let byte = usize::from(at) + within;
+                (STACK_SLOT + byte / 8, byte % 8)
+            }
+        };
+        Some(Place {
+            slot: u8::try_from(slot).ok()?,
+            shift: (8 * shift) as u8,
+            widen: p.ext,
+        })
+    }
+
+    /// How many eightbytes of arguments go on the stack.
+    pub fn nstack(&self) -> usize {
+        usize::from(self.stack / 8)
+    }
+
+    /// Whether the result goes to memory (its address in x8).
+    pub fn ret_in_memory(&self) -> bool {
+        self.ret == Ret::Memory
+    }
+
+    /// For a result in registers that are its eightbytes in order: whether
+    /// each is a v register rather than x0/x1. `None` for a float
+    /// aggregate whose members are not whole eightbytes (two `float`s in
+    /// s0 and s1, three or four members), which fused calls leave to the
+    /// frame.
+    pub fn ret_sse(&self) -> Option<Vec<bool>> {
+        match self.ret {
+            Ret::Void | Ret::Memory => Some(Vec::new()),
+            Ret::X(n) => Some(vec![false; usize::from(n)]),
+            Ret::V { n: 1, .. } | Ret::V { n: 2, size: 8 } => {
+                let Ret::V { n, .. } = self.ret else {
+                    unreachable!("matched above")
+                };
+                Some(vec![true; usize::from(n)])
+            }
+            Ret::V { .. } => None,
+        }
+    }
+
+    /// For a result in one register: whether it is v0 rather than x0.
+    pub fn one_ret_register(&self) -> Option<bool> {
+        match self.ret {
+            Ret::X(1) => Some(false),
+            Ret::V { n: 1, .. } => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Calls `fun` with the registers in `regs`, for a signature whose
+    /// result, if any, is in registers; returns the result registers.
+    ///
+    /// # Safety
+    /// As [`Direct::call_regs`]; the result must not be in memory.
+    #[inline]
+    pub unsafe fn call_image<const S: usize>(
+        &self,
+        fun: *const c_void,
+        regs: &mut Regs<S>,
+    ) -> RetRegs {
+        debug_assert!(self.ret != Ret::Memory);
+        assert_eq!(
+            regs.nstack,
+            self.nstack() as u64,
+            "an image for this signature"
+        );
+        let mut r = RetRegs::default();
+        // SAFETY: as in `call_regs`; the caller guarantees the signature
+        // and the registers, and that no result goes to memory.
+        unsafe { dlwit_aapcs64_trampoline(fun, (regs as *const Regs<S>).cast(), &mut r) };
+        r
+    }
+
+    /// Calls `fun` with the registers in `regs`; a result in memory is
+    /// written to `mem`, a result in registers into `out` (its bytes).
+    ///
+    /// # Safety
+    /// `fun` must be a C function whose signature is the one this was
+    /// classified from, and `regs` must hold its arguments as that
+    /// classification places them (pointer arguments valid for the call);
+    /// `mem` must be at least the result's size when the result is in
+    /// memory, and a result in registers at most 16 bytes
+    /// ([`Direct::ret_sse`] is `Some`).
+    pub unsafe fn call_regs<const S: usize>(
+        &self,
+        fun: *const c_void,
+        regs: &mut Regs<S>,
+        mem: &mut [u8],
+        out: &mut [u8; 16],
+    ) {
+        if self.ret == Ret::Memory {
+            regs.slots[X8] = mem.as_mut_ptr() as usize as u64;
+        }
+        assert_eq!(
+            regs.nstack,
+            self.nstack() as u64,
+            "an image for this signature"
+        );
+        let mut r = RetRegs::default();
+        // SAFETY: the caller guarantees `fun`'s signature is the classified
+        // one and that `regs` holds its arguments where that classification
+        // places them; the trampoline loads x0..x8, d0..d7 and the stack
+        // eightbytes, keeps sp 16-byte aligned and restores what it saves;
+        // a result in memory goes to `mem` (its address in x8), large
+        // enough.
+        unsafe { dlwit_aapcs64_trampoline(fun, (regs as *const Regs<S>).cast(), &mut r) };
+        self.store_ret(&r, out);
+    }
 }
 
-/// A call's register image: how many stack eightbytes, x0..x7, x8 (the
-/// result's address), the low 8 bytes of v0..v7, the stack arguments.
+/// How many eightbytes of arguments a direct call passes on the stack.
+pub const MAX_STACK: usize = MAX_STACK_BYTES / 8;
+
+/// How many integer argument registers there are (x0..x7).
+pub const N_GPRS: usize = 8;
+
+/// Slot of x8, the result's address.
+const X8: usize = 8;
+
+/// Slot of v0.
+pub const V_SLOT: usize = 9;
+
+/// Slot of the first stack eightbyte.
+pub const STACK_SLOT: usize = 17;
+
+/// A memory result's address is not an argument register (it is x8).
+pub const RET_ADDRESS_IN_FIRST_GPR: bool = false;
+
+/// The name of a register image slot (see [`Regs::slot`]).
+pub fn slot_name(slot: u8) -> String {
+    match usize::from(slot) {
+        s @ 0..=X8 => format!("x{s}"),
+        s @ V_SLOT..STACK_SLOT => format!("v{}", s - V_SLOT),
+        s => format!("stack eightbyte {}", s - STACK_SLOT),
+    }
+}
+
+/// The integer argument registers x0..x7.
+pub type Gprs = [u64; N_GPRS];
+
+/// What a call loads: how many stack eightbytes it has, then x0..x7, x8
+/// (the result's address), the low 8 bytes of v0..v7, and room for `S`
+/// stack eightbytes (see [`Regs::slot`]): the layout the trampoline reads.
 #[repr(C)]
-#[derive(Default)]
-#[cfg_attr(
-    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
-    allow(dead_code, reason = "made on AArch64 Linux")
-)]
-struct Image {
+pub struct Regs<const S: usize = MAX_STACK> {
     nstack: u64,
-    x: [u64; 9],
-    v: [u64; 8],
-    stack: [u64; MAX_STACK_BYTES / 8],
+    slots: [u64; STACK_SLOT],
+    stack: [u64; S],
+}
+
+impl<const S: usize> Regs<S> {
+    /// An image with every slot zero, for a signature with `nstack` stack
+    /// eightbytes.
+    #[inline(always)]
+    pub fn new(nstack: usize) -> Self {
+        assert!(nstack <= S, "room for {nstack} stack eightbytes");
+        Regs {
+            nstack: nstack as u64,
+            slots: [0; STACK_SLOT],
+            stack: [0; S],
+        }
+    }
+
+    /// The integer registers' slots.
+    #[inline]
+    pub fn gprs_mut(&mut self) -> &mut Gprs {
+        let (gprs, _) = self
+            .slots
+            .split_first_chunk_mut::<N_GPRS>()
+            .expect("17 slots");
+        gprs
+    }
+
+    /// Slot `i`: 0..8 x0..x7, 8 x8, 9..17 v0..v7, 17.. the stack
+    /// eightbytes in order.
+    #[inline]
+    pub fn slot(&mut self, i: usize) -> &mut u64 {
+        match i.checked_sub(STACK_SLOT) {
+            None => &mut self.slots[i],
+            Some(k) => &mut self.stack[k],
+        }
+    }
 }
 
 /// The copies of structs passed by reference (each at a 16-byte offset).
 #[repr(C, align(16))]
-#[cfg_attr(
-    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
-    allow(dead_code, reason = "made on AArch64 Linux")
-)]
 struct Copies([u64; MAX_COPIED / 8]);
 
 /// The registers a call returns in: x0, x1, the low 8 bytes of v0..v3.
 #[repr(C)]
 #[derive(Default)]
-#[cfg_attr(
-    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
-    allow(dead_code, reason = "made on AArch64 Linux")
-)]
-struct RetRegs {
+pub struct RetRegs {
     x0: u64,
     x1: u64,
     v: [u64; 4],
 }
 
-#[cfg_attr(
-    not(all(target_arch = "aarch64", not(target_vendor = "apple"))),
-    allow(dead_code, reason = "called on AArch64 Linux")
-)]
+impl RetRegs {
+    /// The first result register: v0 when `sse`, else x0.
+    #[inline]
+    pub fn first(&self, sse: bool) -> u64 {
+        if sse { self.v[0] } else { self.x0 }
+    }
+}
+
 fn words_as_bytes(words: &mut [u64]) -> &mut [u8] {
     // SAFETY: the bytes of `words`, exactly; any byte pattern is a `u64`.
     unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 8 * words.len()) }
@@ -419,7 +609,7 @@ std::arch::global_asm!(
     ".globl dlwit_aapcs64_trampoline",
     ".type dlwit_aapcs64_trampoline,%function",
     "dlwit_aapcs64_trampoline:",
-    // x0 = function, x1 = &Image, x2 = &RetRegs
+    // x0 = function, x1 = &Regs, x2 = &RetRegs
     "stp x29, x30, [sp, #-32]!",
     "mov x29, sp",
     "str x19, [sp, #16]",
@@ -465,15 +655,25 @@ std::arch::global_asm!(
 
 // The trampoline's offsets.
 const _: () = {
-    assert!(std::mem::offset_of!(Image, x) == 8);
-    assert!(std::mem::offset_of!(Image, v) == 80);
-    assert!(std::mem::offset_of!(Image, stack) == 144);
+    assert!(std::mem::offset_of!(Regs<0>, slots) == 8);
+    assert!(std::mem::offset_of!(Regs<0>, slots) + 8 * V_SLOT == 80);
+    assert!(std::mem::offset_of!(Regs<0>, stack) == 144);
     assert!(std::mem::offset_of!(RetRegs, v) == 16);
 };
 
 #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 unsafe extern "C" {
-    fn dlwit_aapcs64_trampoline(fun: *const c_void, image: *const Image, ret: *mut RetRegs);
+    fn dlwit_aapcs64_trampoline(fun: *const c_void, image: *const u64, ret: *mut RetRegs);
+}
+
+/// Never called: without the trampoline no signature is classified for
+/// this machine ([`Direct::new`]).
+///
+/// # Safety
+/// None needed; it panics.
+#[cfg(not(all(target_arch = "aarch64", not(target_vendor = "apple"))))]
+unsafe fn dlwit_aapcs64_trampoline(_: *const c_void, _: *const u64, _: *mut RetRegs) {
+    unreachable!("no AArch64 direct calls on this machine")
 }
 
 #[cfg(test)]
@@ -733,13 +933,50 @@ mod tests {
         }
         bytes[32..36].copy_from_slice(&1.5f32.to_le_bytes());
         bytes[36..40].copy_from_slice(&2.5f32.to_le_bytes());
-        let mut image = Image::default();
+        let mut image = Regs::<MAX_STACK>::new(0);
         let mut copies = Copies([0; MAX_COPIED / 8]);
         d.fill(&bytes, &[0, 8, 32], &mut image, &mut copies);
-        assert_eq!(image.x[0], (-2i64) as u64);
-        assert_eq!(image.x[1], copies.0.as_ptr() as usize as u64);
+        assert_eq!(image.slots[0], (-2i64) as u64);
+        assert_eq!(image.slots[1], copies.0.as_ptr() as usize as u64);
         assert_eq!(copies.0[..3], [10, 11, 12]);
-        assert_eq!(image.v[0] as u32, 1.5f32.to_bits());
-        assert_eq!(image.v[1] as u32, 2.5f32.to_bits());
+        assert_eq!(image.slots[V_SLOT] as u32, 1.5f32.to_bits());
+        assert_eq!(image.slots[V_SLOT + 1] as u32, 2.5f32.to_bits());
+    }
+
+    #[test]
+    fn fused_calls_place_each_value_in_its_register_slot() {
+        // struct { int32 a, b } in x1 (b in its upper half), struct
+        // { float x, y } in v1 and v2, then ints past x7 on the stack.
+        let p = plan(&[&[I32, I32], &[F32, F32]]);
+        let mut args = vec![s(F64), st(0), st(1)];
+        args.extend(vec![s(I64); 7]);
+        args.push(s(I16));
+        let d = Direct::classify(&p, &args, s(I32), None, Variant::Linux).unwrap();
+        let at = |arg, offset| {
+            let pl = d.place(arg, offset).unwrap();
+            (usize::from(pl.slot), pl.shift, pl.widen)
+        };
+        assert_eq!(at(0, 0), (V_SLOT, 0, Widen::Whole));
+        assert_eq!(at(1, 0), (0, 0, Widen::Whole));
+        assert_eq!(at(1, 4), (0, 32, Widen::Whole));
+        assert_eq!(at(2, 0), (V_SLOT + 1, 0, Widen::Whole));
+        assert_eq!(at(2, 4), (V_SLOT + 2, 0, Widen::Whole));
+        assert_eq!(at(3, 0), (1, 0, Widen::Whole));
+        assert_eq!(at(9, 0), (7, 0, Widen::Whole));
+        assert_eq!(at(10, 0), (STACK_SLOT, 0, Widen::Sign(2)));
+        assert_eq!(d.nstack(), 1);
+        assert_eq!(d.one_ret_register(), Some(false));
+        assert_eq!(slot_name(at(10, 0).0 as u8), "stack eightbyte 0");
+        assert_eq!(slot_name(V_SLOT as u8 + 2), "v2");
+        // A float pair comes back in s0 and s1, not as one eightbyte: the
+        // frame reads it; two doubles are two eightbytes.
+        let pair = Direct::classify(&p, &[], st(1), None, Variant::Linux).unwrap();
+        assert_eq!(pair.ret_sse(), None);
+        let x = Direct::classify(&p, &[], st(0), None, Variant::Linux).unwrap();
+        assert_eq!(x.ret_sse(), Some(vec![false]));
+        // A struct passed by reference has no register of its own values.
+        let big = plan(&[&[I64, I64, I64]]);
+        let by_ref = Direct::classify(&big, &[st(0)], CType::Void, None, Variant::Linux).unwrap();
+        assert!(by_ref.place(0, 0).is_none());
     }
 }

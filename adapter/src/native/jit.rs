@@ -197,7 +197,7 @@ impl Jit {
     /// A compiler for this machine, or why there is none.
     pub fn new() -> Result<Jit, String> {
         if !super::COMPILED_STUBS {
-            return Err("stubs are made for x86-64 Linux only".into());
+            return Err("stubs are made for x86-64 and AArch64 Linux only".into());
         }
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
@@ -244,11 +244,11 @@ impl Jit {
         callable: &Callable,
         spec: &Spec,
     ) -> Result<Option<Stub>, String> {
-        let Some(direct) = &callable.direct else {
+        let Some(direct) = callable.direct() else {
             return Ok(None);
         };
         if direct.nstack() != spec.stack.len()
-            || spec.gprs.len() > 6
+            || spec.gprs.len() > super::abi::N_GPRS
             || spec.sses.len() > 8
             || (direct.ret_in_memory() && spec.ret != Ret::Unit)
         {
@@ -283,7 +283,7 @@ impl Jit {
         let (ngprs, nsses) = if spec.stack.is_empty() {
             (spec.gprs.len(), spec.sses.len())
         } else {
-            (6, 8)
+            (super::abi::N_GPRS, 8)
         };
         let mut callee = Signature::new(call_conv);
         callee
@@ -524,6 +524,13 @@ impl Code {
                 std::io::Error::last_os_error()
             ));
         }
+        // SAFETY: `ptr..ptr + len` is the mapping just written; clearing
+        // the instruction cache over it (needed on AArch64, nothing on
+        // x86-64) and flushing this thread's pipeline, as wasmtime does
+        // for its own code, makes the new code what every thread runs.
+        unsafe { wasmtime_internal_jit_icache_coherence::clear_cache(ptr, len) }
+            .and_then(|()| wasmtime_internal_jit_icache_coherence::pipeline_flush_mt())
+            .map_err(|e| format!("making a call stub executable: {e}"))?;
         Ok(code)
     }
 }

@@ -21,16 +21,38 @@ mod blob;
 pub mod callback;
 mod frame;
 pub mod jit;
+mod lent;
 pub mod sysv;
 pub mod widen;
 
-/// wasmtime's raw parameter types, for [`sysv::Lent`]'s bound.
-use crate::raw;
+#[cfg(target_arch = "aarch64")]
+pub use aapcs64 as abi;
+/// This machine's direct-call ABI, whose register images fused calls fill
+/// and stubs load: x86-64 System V, or AAPCS64 on AArch64. Each exports
+/// the same names: `Direct` (its `place`, `nstack`, `ret_in_memory`,
+/// `ret_sse`, `one_ret_register`, `call_image`, `call_regs`), `Regs`,
+/// `Gprs`, `RetRegs`, `MAX_STACK`, `N_GPRS`, `V_SLOT`, `STACK_SLOT`,
+/// `RET_ADDRESS_IN_FIRST_GPR` and `slot_name`.
+#[cfg(not(target_arch = "aarch64"))]
+pub use sysv as abi;
 
 pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
 pub use frame::{Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at, wide_str_at};
-pub use sysv::Lent;
+pub use lent::Lent;
+
+/// How one value lands in a register for a fused call.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    /// The register image slot (see the ABI's `Regs::slot`).
+    pub slot: u8,
+    /// Bit shift of the value within the register (struct fields).
+    pub shift: u8,
+    /// How the register is widened: as a whole scalar argument's C type
+    /// says, or [`widen::Widen::Whole`] (struct fields, 8-byte values,
+    /// floats).
+    pub widen: widen::Widen,
+}
 
 /// Whether calls can skip libffi on this machine (a trampoline and an ABI
 /// classifier are written for it: x86-64 System V, AArch64 Linux);
@@ -39,10 +61,11 @@ pub const DIRECT_CALLS: bool =
     sysv::NATIVE || matches!(aapcs64::Variant::HOST, Some(aapcs64::Variant::Linux));
 
 /// Whether fast-path calls fill a register image without a frame (fused
-/// calls: x86-64 System V).
-pub const FUSED_CALLS: bool = sysv::NATIVE;
+/// calls: x86-64 System V, AArch64 Linux).
+pub const FUSED_CALLS: bool = DIRECT_CALLS;
 
-/// Whether call stubs are compiled on this machine (x86-64 Linux).
+/// Whether call stubs are compiled on this machine (x86-64 and AArch64
+/// Linux).
 pub const COMPILED_STUBS: bool = FUSED_CALLS && cfg!(target_os = "linux");
 
 use crate::plan::{CType, Plan, StructKind, Variable};
@@ -100,8 +123,7 @@ pub struct Callable {
     /// and those with more than `MAX_STACK` stack eightbytes); libffi
     /// otherwise.
     direct: Option<sysv::Direct>,
-    /// The same on AArch64 Linux (frame calls only: no fused calls or
-    /// stubs there yet).
+    /// The same on AArch64 Linux.
     aapcs64: Option<aapcs64::Direct>,
     /// Whether the first parameter is a struct by value.
     first_is_struct: bool,
@@ -385,17 +407,16 @@ impl Callable {
     /// is an 8-byte integer or pointer (so each goes whole to its register)
     /// and the result, if any, is in one register.
     pub fn compile_aux_stub(&mut self, jit: &mut jit::Jit) -> Result<(), String> {
-        let Some(direct) = &self.direct else {
+        let Some((direct, Some(sse))) = self.direct().map(|d| (d, d.ret_sse())) else {
             return Ok(());
         };
-        let sse = direct.ret_sse();
         // Argument `i` whole in integer register `i`.
         let whole_in_gpr = |i: usize| {
             direct
                 .place(i, 0)
                 .is_some_and(|p| usize::from(p.slot) == i && p.shift == 0)
         };
-        if self.arg_sizes.len() > 6
+        if self.arg_sizes.len() > abi::N_GPRS
             || self.arg_sizes.iter().any(|&n| n != 8)
             || !(0..self.arg_sizes.len()).all(whole_in_gpr)
             || direct.ret_in_memory()
@@ -423,8 +444,11 @@ impl Callable {
     }
 
     /// The direct-call classification, when the call is direct.
-    pub fn direct(&self) -> Option<&sysv::Direct> {
-        self.direct.as_ref()
+    pub fn direct(&self) -> Option<&abi::Direct> {
+        #[cfg(target_arch = "aarch64")]
+        return self.aapcs64.as_ref();
+        #[cfg(not(target_arch = "aarch64"))]
+        return self.direct.as_ref();
     }
 
     /// Calls with a register image built by a fused program (see
@@ -443,12 +467,12 @@ impl Callable {
     /// made for this function.
     pub unsafe fn call_fused<const S: usize>(
         &self,
-        regs: &mut sysv::Regs<S>,
+        regs: &mut abi::Regs<S>,
         lent: Option<&Lent>,
         mem: &mut [u8],
         out: &mut [u8; 16],
     ) {
-        let direct = self.direct.as_ref().expect("fused calls are direct");
+        let direct = self.direct().expect("fused calls are direct");
         assert!(
             !direct.ret_in_memory() || mem.len() >= self.ret_size,
             "room for a result in memory"
@@ -473,10 +497,10 @@ impl Callable {
     #[inline]
     pub unsafe fn call_image<const S: usize>(
         &self,
-        regs: &mut sysv::Regs<S>,
+        regs: &mut abi::Regs<S>,
         lent: Option<&Lent>,
-    ) -> sysv::RetRegs {
-        let direct = self.direct.as_ref().expect("fused calls are direct");
+    ) -> abi::RetRegs {
+        let direct = self.direct().expect("fused calls are direct");
         assert!(!direct.ret_in_memory(), "image calls return in registers");
         if let Some(lent) = lent {
             lent.point(regs.gprs_mut());

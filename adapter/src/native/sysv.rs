@@ -9,17 +9,29 @@
 //! left to libffi, which stays the general path and the oracle this is
 //! tested against (the echo tests run every shape through both).
 
+use super::Place;
 use super::widen::Widen;
 use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
 use std::ffi::c_void;
-use std::mem::MaybeUninit;
 
 /// How many eightbytes of arguments a direct call passes on the stack.
 pub const MAX_STACK: usize = 16;
 
 /// Slot of the first stack eightbyte.
 const STACK: usize = 14;
+
+/// Slot of the first stack eightbyte (for the fused calls).
+pub const STACK_SLOT: usize = STACK;
+
+/// Slot of xmm0.
+pub const V_SLOT: usize = 6;
+
+/// How many integer argument registers there are (rdi..r9).
+pub const N_GPRS: usize = 6;
+
+/// A memory result's address goes in the first integer register (rdi).
+pub const RET_ADDRESS_IN_FIRST_GPR: bool = true;
 
 /// The name of a register image slot (see [`Regs::slot`]).
 pub fn slot_name(slot: u8) -> String {
@@ -79,75 +91,6 @@ impl<const S: usize> Regs<S> {
 
 /// The integer argument registers rdi, rsi, rdx, rcx, r8, r9.
 pub type Gprs = [u64; 6];
-
-/// How many bytes of strings and byte lists a fused call lends to C from
-/// the stack; a call with longer ones goes through the frame.
-pub const LENT_BYTES: usize = 512;
-
-/// The copies of strings and byte lists a fused call lends to C for its
-/// duration. Left uninitialized (a fused call must not spend time clearing
-/// it); only the copies are ever written or pointed at.
-pub struct Lent {
-    buf: [MaybeUninit<u8>; LENT_BYTES],
-    used: usize,
-    /// (integer register slot, byte offset of the copy).
-    at: [(u8, u16); super::raw::MAX_SPECIAL],
-    n: usize,
-}
-
-impl Lent {
-    /// Nothing lent yet.
-    #[inline]
-    pub fn new() -> Self {
-        Lent {
-            buf: [const { MaybeUninit::uninit() }; LENT_BYTES],
-            used: 0,
-            at: [(0, 0); super::raw::MAX_SPECIAL],
-            n: 0,
-        }
-    }
-
-    /// Copies `bytes`, and a NUL after them when `nul`, for integer register
-    /// `slot`; `false` (and nothing copied) when they do not fit.
-    pub fn push(&mut self, slot: u8, bytes: &[u8], nul: bool) -> bool {
-        let start = self.used;
-        let end = start + bytes.len() + usize::from(nul);
-        if end > LENT_BYTES || self.n == self.at.len() || slot >= 6 {
-            return false;
-        }
-        // SAFETY: `start..start + bytes.len()` is inside `buf` (checked
-        // above), and `bytes` is a different allocation than `buf`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                bytes.as_ptr(),
-                self.buf.as_mut_ptr().add(start).cast::<u8>(),
-                bytes.len(),
-            );
-        }
-        if nul {
-            self.buf[end - 1].write(0);
-        }
-        self.at[self.n] = (slot, start as u16);
-        self.n += 1;
-        self.used = end;
-        true
-    }
-
-    /// Writes the addresses of the copies into their registers.
-    #[inline]
-    pub fn point(&self, gprs: &mut Gprs) {
-        for &(slot, off) in &self.at[..self.n] {
-            let p = self.buf[usize::from(off)..].as_ptr();
-            gprs[usize::from(slot)] = p as usize as u64;
-        }
-    }
-}
-
-impl Default for Lent {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// The registers a call returns in.
 #[repr(C)]
@@ -374,18 +317,6 @@ pub(super) fn ext_of(ty: CType) -> Widen {
     }
 }
 
-/// How one value lands in a register for a fused call.
-#[derive(Debug, Clone, Copy)]
-pub struct Place {
-    /// The register slot (see [`Regs::slot`]).
-    pub slot: u8,
-    /// Bit shift of the value within the register (struct fields).
-    pub shift: u8,
-    /// How the register is widened: as a whole scalar argument's C type
-    /// says, or [`Widen::Whole`] (struct fields, 8-byte values, floats).
-    pub widen: Widen,
-}
-
 impl Direct {
     /// Where the value at byte `offset` of argument `arg` goes; `None` when
     /// the argument is not in registers.
@@ -414,11 +345,13 @@ impl Direct {
     /// For a result in registers: whether each of its eightbytes, in
     /// order, comes back in an SSE register (xmm0, xmm1) rather than an
     /// integer one (rax, rdx).
-    pub fn ret_sse(&self) -> Vec<bool> {
-        self.ret
-            .iter()
-            .map(|r| matches!(r, RetSrc::Xmm0 | RetSrc::Xmm1))
-            .collect()
+    pub fn ret_sse(&self) -> Option<Vec<bool>> {
+        Some(
+            self.ret
+                .iter()
+                .map(|r| matches!(r, RetSrc::Xmm0 | RetSrc::Xmm1))
+                .collect(),
+        )
     }
 
     /// For a result of one eightbyte in a register: whether it is an SSE
@@ -673,33 +606,5 @@ mod tests {
         let ld = CType::Scalar(Scalar::LongDouble);
         assert!(Direct::classify(&plan, &[ld], CType::Void).is_none());
         assert!(Direct::classify(&plan, &[], ld).is_none());
-    }
-
-    #[test]
-    fn lent_copies_fit_or_refuse() {
-        let mut lent = Lent::new();
-        let mut regs = Regs::<0>::new(0);
-        assert!(lent.push(0, b"abc", true));
-        assert!(lent.push(1, b"", false));
-        // Not an integer register: refused.
-        assert!(!lent.push(6, b"x", false));
-        lent.point(regs.gprs_mut());
-        let p = regs.slots[0] as usize as *const u8;
-        // SAFETY: `p` points at the copy inside `lent`, alive here, 4 bytes.
-        let copy = unsafe { std::slice::from_raw_parts(p, 4) };
-        assert_eq!(copy, b"abc\0");
-        // The empty list points just past the string's NUL.
-        assert_eq!(regs.slots[1], regs.slots[0] + 4);
-        // What does not fit is refused whole, and nothing is copied.
-        assert!(!lent.push(2, &[1; LENT_BYTES], false));
-        assert!(lent.push(2, &[1; LENT_BYTES - 4], false));
-        assert!(!lent.push(3, b"a", false), "full");
-        assert!(lent.push(3, b"", false), "an empty copy still fits");
-        // At most MAX_SPECIAL copies.
-        let mut lent = Lent::new();
-        for k in 0..super::super::raw::MAX_SPECIAL {
-            assert!(lent.push(k as u8, b"a", false));
-        }
-        assert!(!lent.push(5, b"a", false));
     }
 }

@@ -32,6 +32,24 @@ fn all_checks_pass(runner: &Runner) {
     );
 }
 
+/// How many echo functions are fused, and of those how many get a stub.
+/// On AArch64, 8 fast-path functions take the frame (still direct)
+/// instead: their record result is a float aggregate whose members are
+/// not whole eightbytes (`float`s in s0..s3), or a struct argument over 16
+/// bytes is passed by reference to a copy. The fused ones without a stub
+/// need an enum or flags conversion, or (AArch64, `last-many`) return
+/// their record in memory through x8, which stubs do not fill.
+const FUSED: usize = if cfg!(target_arch = "aarch64") {
+    40
+} else {
+    48
+};
+const STUBS: usize = if cfg!(target_arch = "aarch64") {
+    35
+} else {
+    43
+};
+
 #[test]
 fn every_shape_round_trips() {
     let _serial = serial();
@@ -42,8 +60,8 @@ fn every_shape_round_trips() {
         dlwit::LinkReport {
             functions: 71,
             fast: 49,
-            fused: if dlwit::FUSED_CALLS { 48 } else { 0 },
-            stubs: if dlwit::COMPILED_STUBS { 43 } else { 0 },
+            fused: if dlwit::FUSED_CALLS { FUSED } else { 0 },
+            stubs: if dlwit::COMPILED_STUBS { STUBS } else { 0 },
         }
     );
     all_checks_pass(runner());
@@ -64,7 +82,10 @@ fn every_shape_round_trips_without_stubs() {
         },
     );
     assert_eq!(runner.report.stubs, 0);
-    assert_eq!(runner.report.fused, if dlwit::FUSED_CALLS { 48 } else { 0 });
+    assert_eq!(
+        runner.report.fused,
+        if dlwit::FUSED_CALLS { FUSED } else { 0 }
+    );
     all_checks_pass(&runner);
 }
 
