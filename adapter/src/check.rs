@@ -11,8 +11,8 @@
 //! flags, option/result/tuple/list shapes. Nothing of this is checked per
 //! call.
 
+use crate::bindings::Bindings;
 use crate::error::{Diagnostic, Error};
-use crate::native::Bindings;
 use crate::plan::{Plan, Render, Signature, WitType};
 use crate::resources::DlwitView;
 use dlwit_ctype::Wit;
@@ -22,7 +22,7 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem, ResourceType, Typ
 use wasmtime::component::{Component, Instance, Linker};
 
 /// Instantiates `component` with `linker` (which holds every one of
-/// `bindings`, added with [`crate::add_to_linker`]) once its declarations
+/// `bindings`, added with [`crate::link::add_to_linker`]) once its declarations
 /// passed [`check_component`] for each, and binds the callback exports C
 /// calls. This is how a host runs a component it does not trust:
 /// `linker.instantiate` alone would let the component declare dlwit's
@@ -175,7 +175,7 @@ impl Checker<'_> {
         what: &str,
         want: &Signature,
         got: &ComponentFunc,
-        location: Option<crate::Location>,
+        location: Option<crate::error::Location>,
         verb: &str,
     ) {
         let declared = Signature {

@@ -48,6 +48,7 @@
 compile_error!("dlwit's C layouts are written for 64-bit little-endian Unix (LP64)");
 
 pub use dlwit_ctype::annotations;
+mod bindings;
 mod check;
 pub mod error;
 #[cfg(feature = "wasi")]
@@ -68,16 +69,16 @@ mod resources;
 pub mod verify;
 pub mod world;
 
+pub use bindings::{Bindings, Libraries};
 pub use check::{check_component, instantiate};
 pub use error::{Diagnostic, Error, Location};
 #[cfg(feature = "wasi")]
 pub use host::WasiHost;
 pub use link::{LinkOptions, LinkReport, add_to_linker, add_to_linker_with};
-pub use marshal::program::render_calls;
+pub use marshal::fused::render_calls;
 pub use native::callback::live_closures;
 pub use native::{
-    Bindings, COMPILED_STUBS, DIRECT_CALLS, FUSED_CALLS, Libraries, TRIM_AT as FRAME_TRIM_AT,
-    libffi_struct_offsets,
+    COMPILED_STUBS, DIRECT_CALLS, FUSED_CALLS, TRIM_AT as FRAME_TRIM_AT, libffi_struct_offsets,
 };
 pub use paths::Preopens;
 pub use plan::Plan;

@@ -4,6 +4,7 @@
 //! raw parameters, the call program made at link time); the rest the general `Val`
 //! path.
 
+use crate::bindings::Bindings;
 use crate::error::Error;
 use crate::marshal::callback::{Reentry, deliver};
 use crate::marshal::fast;
@@ -13,7 +14,7 @@ use crate::marshal::program::{self, FastRet, Program};
 use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
-use crate::native::{Bindings, Callable, Frame, Lent};
+use crate::native::{Callable, Destructor, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::raw::{
     Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
@@ -153,15 +154,13 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 .then(|| program::build(plan, func))
                 .flatten();
             // A fused call has no place to lend the store to callbacks.
-            if let (Some(p), Some(direct), true) = (
-                fast.as_mut(),
-                b.callable.direct(),
-                plan.callbacks.is_empty(),
-            ) {
-                fused::fuse(plan, func, p, direct);
-            }
-            let fused = fast.as_mut().and_then(|p| p.fused.as_mut());
-            if let Some(f) = fused.filter(|_| options.stubs) {
+            let mut fused = match (fast.as_mut(), b.callable.direct()) {
+                (Some(p), Some(direct)) if plan.callbacks.is_empty() => {
+                    fused::fuse(plan, func, p, direct)
+                }
+                _ => None,
+            };
+            if let Some(f) = fused.as_mut().filter(|_| options.stubs) {
                 let jit = jit.get_or_insert_with(|| Jit::new().ok());
                 if let (Some(jit), Some(spec)) = (jit.as_mut(), &f.spec) {
                     // SAFETY: `spec` is the fused program's, made by
@@ -173,9 +172,8 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
             }
             report.functions += 1;
             report.fast += usize::from(fast.is_some());
-            let fused = fast.as_ref().and_then(|p| p.fused.as_ref());
             report.fused += usize::from(fused.is_some());
-            report.stubs += usize::from(fused.is_some_and(|f| f.stub.is_some()));
+            report.stubs += usize::from(fused.as_ref().is_some_and(|f| f.stub.is_some()));
             let host = Arc::new(HostFn {
                 plan: plan.clone(),
                 calls: bindings.calls.clone(),
@@ -191,6 +189,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 require: !func.require.is_empty(),
                 fast,
+                fused,
                 consumes: func.params.iter().any(|p| {
                     matches!(
                         p,
@@ -216,7 +215,9 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 plan: plan.clone(),
                 at: (ii, k),
                 tag: bindings.payloads[r],
-                drop: plan.resources[r].drop.map(|d| bindings.calls[d].clone()),
+                drop: plan.resources[r]
+                    .drop
+                    .map(|d| Destructor::new(bindings.calls[d].clone())),
                 set: bindings.set,
             };
             crate::marshal::held::define(&mut inst, host)
@@ -228,7 +229,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
 
 /// Finds the guest's exports that C calls back (the functions of the
 /// WIT's `@ffi(callbacks = true)` interfaces) in `instance`, and records
-/// them in the store's table ([`crate::instantiate`] does, right after
+/// them in the store's table ([`crate::check::instantiate`] does, right after
 /// instantiating); a callback the guest does not export fails the C call
 /// that makes it, with a message naming it.
 pub(crate) fn bind_exports<T: DlwitView + 'static>(
@@ -355,10 +356,11 @@ struct HostFn {
     /// before C is called (the `Val` path in `marshal::lower`, the fast
     /// paths in `check`); a function without any pays one branch.
     require: bool,
-    /// The call program, when the fast paths can take the function; placed
-    /// in registers (`Program::fused`, with its stub) when the call is
-    /// direct and the bindings have no callbacks.
+    /// The call program, when the fast paths can take the function.
     fast: Option<Program>,
+    /// Its moves placed in registers (with its stub), when the call is
+    /// direct and the bindings have no callbacks.
+    fused: Option<Fused>,
     /// Takes an `own` handle: the call may consume a child, whose parent
     /// is released after it.
     consumes: bool,
@@ -378,23 +380,20 @@ impl HostFn {
 
     /// The program's register form, when it has one.
     fn fused(&self) -> Option<&Fused> {
-        self.fast.as_ref().and_then(|p| p.fused.as_ref())
+        self.fused.as_ref()
     }
 
     /// The program, its register form and its scalar result (checked at
     /// link time).
     fn fused_scalar(&self) -> (&Program, &Fused, &ScalarRet) {
-        match &self.fast {
-            Some(
-                p @ Program {
-                    fused:
-                        Some(
-                            f @ Fused {
-                                scalar: Some(r), ..
-                            },
-                        ),
-                    ..
-                },
+        match (&self.fast, &self.fused) {
+            (
+                Some(p),
+                Some(
+                    f @ Fused {
+                        scalar: Some(r), ..
+                    },
+                ),
             ) => (p, f, r),
             _ => unreachable!("only linked with a fused scalar result"),
         }
@@ -403,13 +402,8 @@ impl HostFn {
     /// The program, its register form and its small record result (checked
     /// at link time).
     fn fused_small(&self) -> (&Program, &Fused, &SmallRet) {
-        match &self.fast {
-            Some(
-                p @ Program {
-                    fused: Some(f @ Fused { small: Some(r), .. }),
-                    ..
-                },
-            ) => (p, f, r),
+        match (&self.fast, &self.fused) {
+            (Some(p), Some(f @ Fused { small: Some(r), .. })) => (p, f, r),
             _ => unreachable!("only linked with a fused small result"),
         }
     }
@@ -485,7 +479,7 @@ impl HostFn {
     }
 
     /// Refuses to run in a store where no component was checked against
-    /// the WIT (see [`crate::instantiate`]): a component that declared this
+    /// the WIT (see [`crate::check::instantiate`]): a component that declared this
     /// function with other types would be read by the wrong ones.
     #[inline]
     fn admit<T: DlwitView>(&self, store: &mut StoreContextMut<'_, T>) -> wasmtime::Result<()> {
@@ -566,6 +560,10 @@ impl HostFn {
         }
     }
 
+    #[expect(
+        unsafe_code,
+        reason = "calls C with the frame `marshal::lower` filled; see `SAFETY:`"
+    )]
     fn call<T: DlwitView>(
         &self,
         mut store: StoreContextMut<'_, T>,
@@ -585,10 +583,16 @@ impl HostFn {
             let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
                 .map_err(|e| self.fail(e))?;
             let errno = self.call_c(&cx, &mut store, closures.as_deref(), frame.used(), || {
+                // `marshal::lower` filled the frame, made by this callable,
+                // from the plan of its declared signature: each pointer
+                // argument is the frame's scratch, lent guest memory, a
+                // handle's C object or a fixed value.
                 if cx.func.errno {
-                    self.callable.call_errno(frame)
+                    // SAFETY: as said above.
+                    unsafe { self.callable.call_errno(frame) }
                 } else {
-                    self.callable.call(frame);
+                    // SAFETY: as said above.
+                    unsafe { self.callable.call(frame) };
                     0
                 }
             });
@@ -611,7 +615,7 @@ impl HostFn {
         self.check(store, args)?;
         let cx = self.ctx();
         let fast = self.fast.as_ref().expect("only called with a fast plan");
-        if let Some(fused) = &fast.fused {
+        if let Some(fused) = &self.fused {
             // No frame: flat values straight into registers (unless the
             // strings are too long for the stack).
             let mut out = [0u8; 16];
@@ -655,6 +659,10 @@ impl HostFn {
     }
 
     /// A fast-path call through the frame.
+    #[expect(
+        unsafe_code,
+        reason = "calls C with the frame `fast::lower` filled; see `SAFETY:`"
+    )]
     fn frame_call<T: DlwitView, R>(
         &self,
         store: &mut StoreContextMut<'_, T>,
@@ -670,7 +678,10 @@ impl HostFn {
         self.with_frame(|frame, consumed| {
             fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
             let called = self.call_c(&cx, store, closures.as_deref(), frame.used(), || {
-                self.callable.call(frame)
+                // SAFETY: `fast::lower` filled the frame, made by this
+                // callable, from the call program of its declared
+                // signature, as `marshal::lower` does.
+                unsafe { self.callable.call(frame) }
             });
             self.release_consumed(store);
             called?;

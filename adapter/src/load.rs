@@ -2,8 +2,8 @@
 //! then the plan bound to its libraries (`native`), which knows nothing of
 //! how the plan was made.
 
+use crate::bindings::{Bindings, Libraries};
 use crate::error::Error;
-use crate::native::{Bindings, Libraries};
 use crate::plan::Plan;
 use crate::world::{WitSource, World};
 

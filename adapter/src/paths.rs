@@ -8,7 +8,7 @@
 //!
 //! wasmtime-wasi 48 keeps a `WasiCtx`'s preopens to itself (and holds them
 //! as open directories, not host paths), so dlwit keeps its own list,
-//! [`Preopens`], in the store data ([`crate::DlwitView::preopens`]).
+//! [`Preopens`], in the store data (`DlwitView::preopens`).
 //! [`Preopens::preopen`] gives a directory to WASI and records it here in
 //! one call, so the two views cannot disagree.
 

@@ -25,7 +25,7 @@
 //! allocating (see [`Handles::with_limit`]).
 
 use crate::native::callback::{Callbacks, Closures};
-use crate::native::{Blob, Budget, Callable};
+use crate::native::{Blob, Budget, Destructor};
 use crate::plan::Buffer;
 use std::sync::Arc;
 use wasmtime::component::Func;
@@ -39,9 +39,9 @@ pub trait DlwitView {
     /// The directories the store's guest was given (its WASI preopens), which
     /// `@ffi(path = ...)` parameters are resolved against. The default gives
     /// none, so every such parameter is refused; give the guest directories
-    /// with [`crate::Preopens::preopen`] and return them here.
-    fn preopens(&self) -> &crate::Preopens {
-        crate::Preopens::none()
+    /// with [`crate::paths::Preopens::preopen`] and return them here.
+    fn preopens(&self) -> &crate::paths::Preopens {
+        crate::paths::Preopens::none()
     }
 }
 
@@ -76,7 +76,7 @@ pub struct Handles {
     vacant: Vec<u32>,
     next_seq: u64,
     /// The guest's callback exports, per bindings number, by callback
-    /// index (see [`crate::instantiate`]).
+    /// index (see `dlwit::instantiate`).
     exports: Vec<(u64, Vec<Option<Func>>)>,
     /// This store's callback closures, per bindings: C may hold pointers to
     /// them, so they are handed back to their bindings (which keep them)
@@ -90,7 +90,7 @@ pub struct Handles {
     /// when it returned.
     consumed_parents: Vec<u32>,
     /// The bindings (by number) whose functions a component instantiated
-    /// through [`crate::instantiate`] was checked against: dlwit's functions
+    /// through `dlwit::instantiate` was checked against: dlwit's functions
     /// refuse to run in a store where no component was checked against
     /// their bindings.
     checked: Vec<u64>,
@@ -125,7 +125,7 @@ struct Entry {
     /// points at, once given.
     buffers: Vec<Option<Blob>>,
     resource: u32,
-    drop: Option<Arc<Callable>>,
+    drop: Option<Destructor>,
     seq: u64,
     /// The entry this handle keeps alive (`@ffi(parent = ...)`).
     parent: Option<u32>,
@@ -309,7 +309,7 @@ impl Handles {
         &mut self,
         ptr: u64,
         resource: u32,
-        drop: Option<Arc<Callable>>,
+        drop: Option<Destructor>,
     ) -> Result<u32, String> {
         self.check_entry(None, ptr, &drop)?;
         Ok(self.insert_entry(ptr, None, resource, drop))
@@ -321,7 +321,7 @@ impl Handles {
         &mut self,
         bytes: &[u8],
         resource: u32,
-        drop: Option<Arc<Callable>>,
+        drop: Option<Destructor>,
     ) -> Result<u32, String> {
         let blob = Blob::new(bytes);
         self.check_entry(Some(&blob), blob.addr(), &drop)?;
@@ -331,27 +331,23 @@ impl Handles {
     /// Refuses a new entry over the limit, destroying what C made.
     #[expect(
         unsafe_code,
-        reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+        reason = "calls C through `Destructor::destroy`; see `SAFETY:`"
     )]
     fn check_entry(
         &self,
         value: Option<&Blob>,
         ptr: u64,
-        drop: &Option<Arc<Callable>>,
+        drop: &Option<Destructor>,
     ) -> Result<(), String> {
         let cost = entry_cost(value);
         let Err(over) = self.budget().check(cost, 0, cost) else {
             return Ok(());
         };
         if let Some(d) = drop {
-            match value {
-                Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
-                _ => {
-                    // SAFETY: `ptr` is what C just made for this handle,
-                    // not yet in the table: destroyed once, here.
-                    unsafe { d.call_with(&[ptr]) };
-                }
-            }
+            // SAFETY: `ptr` (or the struct `value` holds) is what C just
+            // made for this handle, not yet in the table: destroyed once,
+            // here.
+            unsafe { d.destroy(ptr, value.map(Blob::bytes)) };
         }
         Err(format!(
             "{}; C's object was destroyed",
@@ -367,7 +363,7 @@ impl Handles {
         ptr: u64,
         value: Option<Blob>,
         resource: u32,
-        drop: Option<Arc<Callable>>,
+        drop: Option<Destructor>,
     ) -> u32 {
         self.in_use += entry_cost(value.as_ref());
         let seq = self.next_seq;
@@ -436,7 +432,7 @@ impl Handles {
         size: usize,
         buffers: usize,
         resource: u32,
-        drop: Option<Arc<Callable>>,
+        drop: Option<Destructor>,
     ) -> Result<u32, String> {
         let blob = Blob::zeroed(size);
         // Nothing of C's to destroy yet when it is refused.
@@ -709,18 +705,13 @@ impl Entry {
     /// one and the destructor takes one, with the pointer otherwise.
     #[expect(
         unsafe_code,
-        reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+        reason = "calls C through `Destructor::destroy`; see `SAFETY:`"
     )]
     fn destroy(self) {
         let Some(d) = &self.drop else { return };
-        match &self.value {
-            Some(blob) if d.takes_struct() => d.call_with_struct(blob.bytes()),
-            _ => {
-                // SAFETY: the entry is leaving the table (it is consumed
-                // here), so its pointer, which C made, is destroyed once.
-                unsafe { d.call_with(&[self.ptr]) };
-            }
-        }
+        // SAFETY: the entry is leaving the table (it is consumed here), so
+        // its object, which C made, is destroyed once.
+        unsafe { d.destroy(self.ptr, self.value.as_ref().map(Blob::bytes)) };
     }
 }
 

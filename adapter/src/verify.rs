@@ -261,7 +261,7 @@ struct Bound<'a> {
     c: Option<&'a str>,
 }
 
-fn where_(loc: Option<&crate::Location>) -> String {
+fn where_(loc: Option<&crate::error::Location>) -> String {
     loc.map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line))
 }
 

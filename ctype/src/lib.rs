@@ -11,7 +11,9 @@
 //!   `long double`, the library directories);
 //! - [`x87`], [`binary128`]: `f64` ↔ `long double` (x86-64's, AArch64
 //!   Linux's);
-//! - [`annotations`]: the `@ffi(key = value, ...)` doc-line syntax.
+//! - [`annotations`]: the `@ffi(key = value, ...)` doc-line syntax;
+//! - [`CType`] and [`Layouts`]: C types as a call sees them (`void`, a
+//!   scalar, a struct by value) and each struct's layout.
 //!
 //! A new C scalar is a new [`Scalar`] (and [`CName`]) variant: every
 //! `match` over them is exhaustive, so the compiler lists each place that
@@ -22,12 +24,14 @@
 pub mod annotations;
 pub mod binary128;
 mod cname;
+mod layout;
 mod nearest;
 mod scalar;
 mod target;
 pub mod x87;
 
 pub use cname::{CName, Row};
+pub use layout::{CType, Layout, Layouts, StructId, Variable};
 pub use scalar::{AbiClass, Conversion, Facts, Ffi, Scalar, Wit};
 pub use target::{LongDouble, Target};
 

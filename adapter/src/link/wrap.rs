@@ -58,7 +58,7 @@ where
                 // `host.callable` at link time; no strings, lists or
                 // handles (`has_specials` is false), so no pointers but
                 // fixed values.
-                unsafe { stub.call(args.flat(), &[]) };
+                unsafe { stub.call(crate::raw::flat_slots(args.flat()), &[]) };
                 Ok(())
             })
         }
@@ -67,7 +67,9 @@ where
             inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, args: A| {
                 host.enter(&mut store, &args)?;
                 // SAFETY: as above.
-                Ok(RawScalar(unsafe { stub.call(args.flat(), &[]) }))
+                Ok(RawScalar(unsafe {
+                    stub.call(crate::raw::flat_slots(args.flat()), &[])
+                }))
             })
         }
         Some(FastRet::Unit) => {

@@ -225,9 +225,7 @@ pub fn lift_flat<T: DlwitView>(
                 return Err(super::null_handle(cx, *resource));
             }
             let tag = cx.payloads[*resource];
-            let drop = cx.plan.resources[*resource]
-                .drop
-                .map(|d| cx.calls[d].clone());
+            let drop = cx.destructor(*resource);
             let rep = store.data_mut().handles().insert(ptr, tag, drop)?;
             Ok(RawFlat::Handle(ResourceDynamic::new_own(rep, tag)))
         }

@@ -29,6 +29,7 @@ use crate::native::widen::Widen;
 use crate::plan::{Function, Plan, Scalar};
 use crate::raw::{Args, MAX_SPECIAL, Special};
 use crate::resources::DlwitView;
+use std::fmt::Write;
 use wasmtime::{StoreContextMut, ValRaw};
 
 /// Builds a fused call's register image in place, with room for stack
@@ -116,16 +117,15 @@ pub struct ScalarRet {
 pub const FUSED_MEM: usize = 256;
 
 /// Places `program` in the registers of `f`'s direct call (each move's
-/// [`Reg`], and `program.fused`), when every pointer argument is one it
-/// fills and every string, list and handle goes to an integer register;
-/// otherwise leaves it as it is, for the frame.
-pub fn fuse(plan: &Plan, f: &Function, program: &mut Program, direct: &Direct) {
-    if let Some((regs, fused)) = place(plan, f, program, direct) {
-        for (m, r) in program.moves.iter_mut().zip(regs) {
-            m.dst.reg = Some(r);
-        }
-        program.fused = Some(fused);
+/// [`Reg`]) and returns what its executors need besides, when every
+/// pointer argument is one it fills and every string, list and handle goes
+/// to an integer register; otherwise leaves it as it is, for the frame.
+pub fn fuse(plan: &Plan, f: &Function, program: &mut Program, direct: &Direct) -> Option<Fused> {
+    let (regs, fused) = place(plan, f, program, direct)?;
+    for (m, r) in program.moves.iter_mut().zip(regs) {
+        m.dst.reg = Some(r);
     }
+    Some(fused)
 }
 
 /// Each move's register, and what else the executors need.
@@ -451,7 +451,9 @@ pub unsafe fn call_fused<T: DlwitView>(
         // spec (the caller's promise); `gprs` holds the copies lent for the
         // call, lists lent in place, handles' pointers, and the result's
         // buffer, large enough.
-        put_pair(out, unsafe { stub.call_pair(args.flat(), &gprs) });
+        put_pair(out, unsafe {
+            stub.call_pair(crate::raw::flat_slots(args.flat()), &gprs)
+        });
         return Ok(true);
     }
     Ok(with_image!(program, fused, args.flat(), |regs| {
@@ -490,7 +492,9 @@ pub unsafe fn call_fused_scalar(
     if let Some(stub) = &fused.stub {
         // SAFETY: compiled for `callable` from this program's spec (the
         // caller's promise); no pointers but fixed values.
-        return stub_scalar(stub, ret, unsafe { stub.call(flat, &[]) });
+        return stub_scalar(stub, ret, unsafe {
+            stub.call(crate::raw::flat_slots(flat), &[])
+        });
     }
     // Built in place: a register image moved after its eightbytes were
     // written one by one is read back through failed store forwarding.
@@ -529,7 +533,7 @@ pub unsafe fn call_fused_scalar_rich<T: DlwitView>(
         // SAFETY: compiled for `callable` from this program's spec (the
         // caller's promise); `gprs` holds the lent copies, lists lent in
         // place and handles' pointers.
-        let v = unsafe { stub.call(args.flat(), &gprs) };
+        let v = unsafe { stub.call(crate::raw::flat_slots(args.flat()), &gprs) };
         return stub_scalar(stub, ret, v).map(Some);
     }
     let reg = with_image!(program, fused, args.flat(), |regs| {
@@ -589,7 +593,9 @@ pub unsafe fn call_stub_borrow<T: DlwitView>(
     gprs[usize::from(*slot)] = ptr;
     // SAFETY: the stub's only pointer is the handle's C pointer, from the
     // store's table (the caller's promise pairs stub and function).
-    stub_scalar(stub, ret, unsafe { stub.call(args.flat(), &gprs) })
+    stub_scalar(stub, ret, unsafe {
+        stub.call(crate::raw::flat_slots(args.flat()), &gprs)
+    })
 }
 
 /// The flat value of a scalar result from its register.
@@ -625,10 +631,17 @@ pub unsafe fn call_fused_small<const W: usize>(
             // SAFETY: compiled for `callable` from this program's spec (the
             // caller's promise); its one pointer is the result's buffer,
             // large enough (checked).
-            unsafe { stub.call(flat, &[c.as_mut_ptr() as usize as u64]) };
+            unsafe {
+                stub.call(
+                    crate::raw::flat_slots(flat),
+                    &[c.as_mut_ptr() as usize as u64],
+                )
+            };
         } else {
             // SAFETY: as above, with no pointers but fixed values.
-            put_pair(&mut c, unsafe { stub.call_pair(flat, &[]) });
+            put_pair(&mut c, unsafe {
+                stub.call_pair(crate::raw::flat_slots(flat), &[])
+            });
         }
     } else {
         let mut out = [0u8; 16];
@@ -677,7 +690,7 @@ fn image<const S: usize>(
             Src::Flat { index, conv } => {
                 let raw = &flat[usize::from(*index)];
                 if conv.is_bits() {
-                    r.widen.apply(raw)
+                    r.widen.of_flat(raw.get_u64())
                 } else {
                     r.widen.bits(c_bits(conv, m.dst.size, raw)?)
                 }
@@ -694,4 +707,34 @@ fn image<const S: usize>(
         *regs.slot(usize::from(r.slot)) |= v << r.shift;
     }
     Ok(())
+}
+
+/// Every function's call program as `dlwit plan --calls` prints it: which
+/// path it takes, its moves (placed in this machine's registers when its
+/// call is direct, as linking would place them) and its result.
+pub fn render_calls(plan: &Plan) -> String {
+    let layouts = plan.layouts();
+    let mut out = String::new();
+    for iface in &plan.interfaces {
+        let _ = writeln!(out, "interface {}", iface.name);
+        for f in &iface.functions {
+            let _ = writeln!(out, "  {}", f.name);
+            let Some(mut program) = super::program::build(plan, f) else {
+                let _ = writeln!(out, "    general path (`Val`s, libffi or the trampoline)");
+                continue;
+            };
+            let args: Vec<_> = f.args.iter().map(|a| a.ty).collect();
+            let direct = crate::native::abi::Direct::new(&layouts, &args, f.ret_type)
+                .filter(|_| f.variadic.is_none() && plan.callbacks.is_empty());
+            let fused = direct.and_then(|d| fuse(plan, f, &mut program, &d));
+            let path = match &fused {
+                Some(fused) if fused.spec.is_some() => "fused: register image, or a compiled stub",
+                Some(_) => "fused: register image",
+                None => "fast: frame",
+            };
+            let _ = writeln!(out, "    {path}");
+            out.push_str(&program.render(f, &crate::native::abi::slot_name));
+        }
+    }
+    out
 }

@@ -4,7 +4,7 @@
 
 use super::own_handle;
 use super::value::{read_val, write_val};
-use crate::native::{Callable, Kept};
+use crate::native::Kept;
 use crate::plan::{Accessor, HeldOp, Plan, Scalar};
 use crate::resources::DlwitView;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub(crate) struct HeldFn {
     /// The resource's type tag.
     pub(crate) tag: u32,
     /// Its destructor, bound.
-    pub(crate) drop: Option<Arc<Callable>>,
+    pub(crate) drop: Option<crate::native::Destructor>,
     /// The bindings' number.
     pub(crate) set: u64,
 }

@@ -149,9 +149,7 @@ fn new_handle<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<Val, String> {
     let tag = cx.payloads[resource];
-    let drop = cx.plan.resources[resource]
-        .drop
-        .map(|d| cx.calls[d].clone());
+    let drop = cx.destructor(resource);
     let handles = store.data_mut().handles();
     let rep = match made {
         Made::Ptr(ptr) => handles.insert(ptr, tag, drop)?,
@@ -524,7 +522,7 @@ fn free_string_outs(cx: &Ctx<'_>, frame: &Frame, values: &[Source]) {
 /// that did not reach the table (all but `lifted`).
 #[expect(
     unsafe_code,
-    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+    reason = "calls C through `Destructor::destroy`; see `SAFETY:`"
 )]
 fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
     for (i, out) in cx.func.outs.iter().enumerate() {
@@ -532,13 +530,10 @@ fn destroy_handle_outs(cx: &Ctx<'_>, frame: &Frame, lifted: &[usize]) {
             continue;
         };
         let ptr = slot_u64(frame, out.arg);
-        if let (Some(d), true) = (
-            cx.plan.resources[*resource].drop,
-            ptr != 0 && !lifted.contains(&i),
-        ) {
+        if let (Some(d), true) = (cx.destructor(*resource), ptr != 0 && !lifted.contains(&i)) {
             // SAFETY: a handle C wrote to its out-parameter that did not
             // reach the table: destroyed once, here.
-            unsafe { cx.calls[d].call_with(&[ptr]) };
+            unsafe { d.destroy(ptr, None) };
         }
     }
 }
@@ -559,10 +554,10 @@ fn release_outs(cx: &Ctx<'_>, frame: &Frame) {
         }
         match &out.kind {
             OutKind::Value(Shape::Handle { resource, .. }) => {
-                if let Some(d) = cx.plan.resources[*resource].drop {
+                if let Some(d) = cx.destructor(*resource) {
                     // SAFETY: a handle C made in this failed call, never in
                     // the table: destroyed once, here.
-                    unsafe { cx.calls[d].call_with(&[ptr]) };
+                    unsafe { d.destroy(ptr, None) };
                 }
             }
             _ => {

@@ -7,8 +7,8 @@
 //!
 //! Three executors run it: the frame ([`super::fast::lower`], then libffi
 //! or the direct trampoline), the register image of a fused call and the
-//! Cranelift stub compiled from it ([`super::fused`]). `dlwit plan
-//! --calls` prints it ([`Program::render`]).
+//! Cranelift stub compiled from it (`marshal/fused.rs`, which places the
+//! moves in registers). `dlwit plan --calls` prints it ([`Program::render`]).
 //!
 //! Eligible: parameters that are scalars, records/tuples of scalars, enums,
 //! flags (≤ 32), strings, lists of numbers or of records of numbers whose
@@ -26,7 +26,6 @@
 //! reachable after. Otherwise it is copied, as strings always are (C needs
 //! the NUL after them).
 
-use super::fused::Fused;
 use crate::native::widen::Widen;
 use crate::plan::layout::lay_out;
 use crate::plan::{EnumPlan, Function, Param, Plan, Ret, Scalar, Shape};
@@ -112,7 +111,8 @@ pub struct Dst {
     pub arg: u16,
     pub offset: u32,
     pub size: u8,
-    /// Set by [`super::fused::fuse`] when every move has a register.
+    /// Set when the moves are placed in a direct call's registers (the
+    /// fused executors, `marshal/fused.rs`).
     pub reg: Option<Reg>,
 }
 
@@ -178,9 +178,6 @@ pub struct Program {
     pub at: Vec<(usize, usize)>,
     /// The result.
     pub ret: FastRet,
-    /// Its register form, when the call is direct and the bindings have no
-    /// callbacks ([`super::fused::fuse`] places the moves).
-    pub fused: Option<Fused>,
 }
 
 impl Program {
@@ -586,37 +583,5 @@ pub fn build(plan: &Plan, f: &Function) -> Option<Program> {
         first_special,
         at,
         ret,
-        fused: None,
     })
-}
-
-/// Every function's call program as `dlwit plan --calls` prints it: which
-/// path it takes, its moves (placed in this machine's registers when its
-/// call is direct, as linking would place them) and its result.
-pub fn render_calls(plan: &Plan) -> String {
-    let mut out = String::new();
-    for iface in &plan.interfaces {
-        let _ = writeln!(out, "interface {}", iface.name);
-        for f in &iface.functions {
-            let _ = writeln!(out, "  {}", f.name);
-            let Some(mut program) = build(plan, f) else {
-                let _ = writeln!(out, "    general path (`Val`s, libffi or the trampoline)");
-                continue;
-            };
-            let args: Vec<_> = f.args.iter().map(|a| a.ty).collect();
-            let direct = crate::native::abi::Direct::new(plan, &args, f.ret_type)
-                .filter(|_| f.variadic.is_none() && plan.callbacks.is_empty());
-            if let Some(direct) = &direct {
-                super::fused::fuse(plan, f, &mut program, direct);
-            }
-            let path = match &program.fused {
-                Some(fused) if fused.spec.is_some() => "fused: register image, or a compiled stub",
-                Some(_) => "fused: register image",
-                None => "fast: frame",
-            };
-            let _ = writeln!(out, "    {path}");
-            out.push_str(&program.render(f, &crate::native::abi::slot_name));
-        }
-    }
-    out
 }

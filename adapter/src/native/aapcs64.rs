@@ -39,8 +39,8 @@
 use super::Place;
 use super::sysv::ext_of;
 use super::widen::Widen;
-use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
+use dlwit_ctype::{CType, Layouts};
 use std::ffi::c_void;
 
 /// Which variant of the standard.
@@ -130,9 +130,9 @@ pub struct Direct {
 }
 
 /// A value's float aggregate shape: `(members, member size)`.
-fn hfa(plan: &Plan, ty: CType) -> Option<(u8, u8)> {
+fn hfa(layouts: &Layouts, ty: CType) -> Option<(u8, u8)> {
     let mut leaves = Vec::new();
-    collect(plan, ty, 0, &mut leaves);
+    collect(layouts, ty, 0, &mut leaves);
     let &(_, size, class) = leaves.first()?;
     let same = leaves
         .iter()
@@ -143,13 +143,13 @@ fn hfa(plan: &Plan, ty: CType) -> Option<(u8, u8)> {
 }
 
 /// Every scalar leaf of `ty`: (offset, size, class).
-fn collect(plan: &Plan, ty: CType, base: usize, out: &mut Vec<(usize, usize, AbiClass)>) {
+fn collect(layouts: &Layouts, ty: CType, base: usize, out: &mut Vec<(usize, usize, AbiClass)>) {
     match ty {
         CType::Void => {}
         CType::Scalar(s) => out.push((base, s.size(), s.class())),
         CType::Struct(id) => {
-            for field in &plan.struct_(id).fields {
-                collect(plan, field.shape.ctype(), base + field.offset, out);
+            for &(offset, ty) in &layouts.get(id).fields {
+                collect(layouts, ty, base + offset, out);
             }
         }
     }
@@ -172,7 +172,7 @@ impl Direct {
     /// needs more than [`MAX_STACK_BYTES`] of stack or [`MAX_COPIED`] bytes
     /// of copies.
     pub fn classify(
-        plan: &Plan,
+        layouts: &Layouts,
         args: &[CType],
         ret: CType,
         fixed: Option<usize>,
@@ -180,7 +180,7 @@ impl Direct {
     ) -> Option<Direct> {
         let mut all = Vec::new();
         for ty in std::iter::once(&ret).chain(args) {
-            collect(plan, *ty, 0, &mut all);
+            collect(layouts, *ty, 0, &mut all);
         }
         if all
             .iter()
@@ -190,7 +190,7 @@ impl Direct {
         }
         let ret = match ret {
             CType::Void => Ret::Void,
-            ty => match (hfa(plan, ty), plan.size_align(ty).0) {
+            ty => match (hfa(layouts, ty), layouts.size_align(ty).0) {
                 (Some((n, size)), _) => Ret::V { n, size },
                 (None, size) if size <= 16 => Ret::X(size.div_ceil(8) as u8),
                 (None, _) => Ret::Memory,
@@ -200,7 +200,7 @@ impl Direct {
         let mut parts = Vec::new();
         for (i, ty) in args.iter().enumerate() {
             let arg = i as u16;
-            let (size, align) = plan.size_align(*ty);
+            let (size, align) = layouts.size_align(*ty);
             let part = |offset: usize, size: usize, loc, ext| Part {
                 arg,
                 offset: offset as u16,
@@ -222,7 +222,7 @@ impl Direct {
                 copied += if by_ref { size.next_multiple_of(16) } else { 0 };
                 continue;
             }
-            if let Some((n, m)) = hfa(plan, *ty) {
+            if let Some((n, m)) = hfa(layouts, *ty) {
                 let (n, m) = (usize::from(n), usize::from(m));
                 if usize::from(nsrn) + n <= 8 {
                     for k in 0..n {
@@ -282,9 +282,9 @@ impl Direct {
     /// Classifies a signature for this machine: `None` off AArch64 Linux
     /// (Apple's variant is classified, but no trampoline is built for it
     /// yet) and where [`Direct::classify`] says so.
-    pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+    pub fn new(layouts: &Layouts, args: &[CType], ret: CType) -> Option<Direct> {
         match Variant::HOST {
-            Some(Variant::Linux) => Direct::classify(plan, args, ret, None, Variant::Linux),
+            Some(Variant::Linux) => Direct::classify(layouts, args, ret, None, Variant::Linux),
             Some(Variant::Apple) | None => None,
         }
     }
@@ -679,19 +679,10 @@ unsafe fn dlwit_aapcs64_trampoline(_: *const c_void, _: *const u64, _: *mut RetR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{CStruct, Field, Scalar, Shape, StructId};
+    use dlwit_ctype::{Layout, Scalar, StructId};
 
-    fn shape(s: Scalar) -> Shape {
-        match s {
-            Scalar::F32 => Shape::F32,
-            Scalar::F64 => Shape::F64,
-            Scalar::LongDouble => Shape::LongDouble,
-            s => Shape::Int(s),
-        }
-    }
-
-    /// A plan holding one struct per entry, of those scalar fields.
-    fn plan(structs: &[&[Scalar]]) -> Plan {
+    /// A table holding one struct per entry, of those scalar fields.
+    fn layouts(structs: &[&[Scalar]]) -> Layouts {
         let structs = structs
             .iter()
             .map(|fields| {
@@ -702,36 +693,19 @@ mod tests {
                     end = offsets.last().unwrap() + s.size();
                     align = align.max(s.size());
                 }
-                let size = end.next_multiple_of(align);
-                CStruct {
-                    c_name: "struct s".into(),
-                    wit_name: "s".into(),
-                    fields: fields
-                        .iter()
-                        .zip(offsets)
-                        .enumerate()
-                        .map(|(k, (s, offset))| Field {
-                            name: k.to_string(),
-                            shape: shape(*s),
-                            spelling: s.spelling().into(),
-                            offset,
-                        })
+                Layout {
+                    fields: offsets
+                        .into_iter()
+                        .zip(fields.iter())
+                        .map(|(offset, s)| (offset, CType::Scalar(*s)))
                         .collect(),
-                    size,
+                    size: end.next_multiple_of(align),
                     align,
-                    tuple: true,
-                    kind: crate::plan::StructKind::Struct,
+                    union: false,
                 }
             })
             .collect();
-        Plan {
-            libraries: vec![],
-            interfaces: vec![],
-            structs,
-            resources: vec![],
-            calls: vec![],
-            callbacks: vec![],
-        }
+        Layouts::new(structs)
     }
 
     use Loc::{Stack, V, X};
@@ -753,7 +727,7 @@ mod tests {
 
     #[test]
     fn scalars_take_x_and_v_registers_in_their_own_sequences() {
-        let p = plan(&[]);
+        let p = layouts(&[]);
         let d = Direct::classify(
             &p,
             &[s(F64), s(I32), s(F32), s(Ptr)],
@@ -783,7 +757,7 @@ mod tests {
 
     #[test]
     fn the_stack_has_8_byte_slots_on_linux_and_natural_ones_on_apple() {
-        let p = plan(&[]);
+        let p = layouts(&[]);
         let mut args = vec![s(I64); 8];
         args.extend([s(I32), s(I8), s(I16), s(F64)]);
         let linux = Direct::classify(&p, &args, CType::Void, None, Variant::Linux).unwrap();
@@ -809,7 +783,7 @@ mod tests {
         );
         assert_eq!(apple.stack, 8);
         // A 12-byte struct on Apple's stack still takes 16 bytes.
-        let p = plan(&[&[I32, I32, I32]]);
+        let p = layouts(&[&[I32, I32, I32]]);
         let mut args = vec![s(I64); 8];
         args.extend([st(0), s(I32)]);
         let apple = Direct::classify(&p, &args, CType::Void, None, Variant::Apple).unwrap();
@@ -822,7 +796,7 @@ mod tests {
     #[test]
     fn float_aggregates_take_one_v_register_per_member() {
         // 0: {float, float, float}; 1: {double x 4}; 2: {float, int}.
-        let p = plan(&[&[F32, F32, F32], &[F64, F64, F64, F64], &[F32, I32]]);
+        let p = layouts(&[&[F32, F32, F32], &[F64, F64, F64, F64], &[F32, I32]]);
         let d = Direct::classify(&p, &[st(0), st(1), st(2)], st(0), None, Variant::Linux).unwrap();
         assert_eq!(
             locs(&d),
@@ -864,7 +838,7 @@ mod tests {
     #[test]
     fn structs_go_in_x_registers_all_or_none_and_large_ones_by_reference() {
         // 0: {long, long} (16); 1: {long, long, long} (24); 2: {int, int, int} (12).
-        let p = plan(&[&[I64, I64], &[I64, I64, I64], &[I32, I32, I32]]);
+        let p = layouts(&[&[I64, I64], &[I64, I64, I64], &[I32, I32, I32]]);
         let mut args = vec![s(I64); 7];
         args.extend([st(0), s(I32), st(1), st(2)]);
         let d = Direct::classify(&p, &args, st(1), None, Variant::Linux).unwrap();
@@ -892,7 +866,7 @@ mod tests {
 
     #[test]
     fn apple_passes_variadic_arguments_on_the_stack() {
-        let p = plan(&[&[I64, I64, I64]]);
+        let p = layouts(&[&[I64, I64, I64]]);
         let args = [s(Ptr), s(I32), s(F64), st(0)];
         let d = Direct::classify(&p, &args, s(I32), Some(1), Variant::Apple).unwrap();
         assert_eq!(
@@ -912,7 +886,7 @@ mod tests {
 
     #[test]
     fn long_double_and_too_much_stack_stay_on_libffi() {
-        let p = plan(&[&[F64, LongDouble]]);
+        let p = layouts(&[&[F64, LongDouble]]);
         assert!(
             Direct::classify(&p, &[s(LongDouble)], CType::Void, None, Variant::Linux).is_none()
         );
@@ -923,7 +897,7 @@ mod tests {
 
     #[test]
     fn the_image_holds_each_part_where_it_goes() {
-        let p = plan(&[&[I64, I64, I64], &[F32, F32]]);
+        let p = layouts(&[&[I64, I64, I64], &[F32, F32]]);
         let args = [s(I8), st(0), st(1)];
         let d = Direct::classify(&p, &args, CType::Void, None, Variant::Linux).unwrap();
         let mut bytes = vec![0u8; 48];
@@ -947,7 +921,7 @@ mod tests {
     fn fused_calls_place_each_value_in_its_register_slot() {
         // struct { int32 a, b } in x1 (b in its upper half), struct
         // { float x, y } in v1 and v2, then ints past x7 on the stack.
-        let p = plan(&[&[I32, I32], &[F32, F32]]);
+        let p = layouts(&[&[I32, I32], &[F32, F32]]);
         let mut args = vec![s(F64), st(0), st(1)];
         args.extend(vec![s(I64); 7]);
         args.push(s(I16));
@@ -975,7 +949,7 @@ mod tests {
         let x = Direct::classify(&p, &[], st(0), None, Variant::Linux).unwrap();
         assert_eq!(x.ret_sse(), Some(vec![false]));
         // A struct passed by reference has no register of its own values.
-        let big = plan(&[&[I64, I64, I64]]);
+        let big = layouts(&[&[I64, I64, I64]]);
         let by_ref = Direct::classify(&big, &[st(0)], CType::Void, None, Variant::Linux).unwrap();
         assert!(by_ref.place(0, 0).is_none());
     }

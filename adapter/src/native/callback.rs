@@ -18,7 +18,7 @@
 //! dropped.
 
 use super::Library;
-use crate::plan::{CType, Plan};
+use dlwit_ctype::{CType, Layouts};
 use libffi::middle::{Cif, Closure};
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -26,15 +26,15 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The most C arguments a callback has (checked by the plan).
-const MAX_ARGS: usize = crate::plan::MAX_CALLBACK_ARGS;
+/// The most C arguments a callback has.
+pub const MAX_ARGS: usize = 16;
 
 /// What a host function in the middle of a C call does with a callback.
 pub trait Reenter {
     /// The store's tenant number: only callbacks through its own closures
     /// enter it.
     fn tenant(&self) -> u64;
-    /// Calls back export `index` of the plan of bindings `set` with the C
+    /// Calls back callback `index` of the bindings numbered `set` with the C
     /// arguments' bytes; writes C's result into `ret` (at least 8 bytes).
     /// Returns false when the guest could not answer: C then gets the
     /// callback's fallback value.
@@ -65,8 +65,8 @@ pub fn reenter_with<R>(guest: &mut dyn Reenter, f: impl FnOnce() -> R) -> R {
 }
 
 /// How one C argument of a queueable callback is copied.
-#[derive(Clone, Copy)]
-enum Copy {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
     /// Its bytes.
     Bytes,
     /// The NUL-terminated string it points at (NULL stays NULL).
@@ -75,10 +75,28 @@ enum Copy {
     Pointee(usize),
 }
 
+/// One callback as C calls it.
+#[derive(Debug, Clone)]
+pub struct Sig {
+    /// Its name, for messages.
+    pub name: String,
+    /// The C parameters.
+    pub args: Vec<CType>,
+    /// The C result.
+    pub ret: CType,
+    /// What C gets when the guest cannot answer (it trapped, or the call
+    /// came from another thread).
+    pub fallback: i64,
+    /// How to copy each argument so that the callback can wait in its
+    /// store's queue for a later call; `None` when it cannot wait (C reads
+    /// its result, or an argument needs the store).
+    pub detach: Option<Vec<Copy>>,
+}
+
 /// A callback that arrived outside a dlwit call, copied: its arguments'
 /// bytes, pointer arguments pointing into `owned`.
 pub struct Detached {
-    /// Index into the plan's callbacks.
+    /// Index into the callbacks' [`Sig`]s.
     pub index: usize,
     args: Vec<[u8; 8]>,
     sizes: Vec<usize>,
@@ -236,7 +254,8 @@ pub fn live_closures() -> usize {
 /// store, made on demand, and those of stores that are gone, kept until the
 /// bindings are dropped (C may still hold their pointers).
 pub struct Callbacks {
-    plan: Arc<Plan>,
+    sigs: Vec<Sig>,
+    layouts: Layouts,
     set: u64,
     libs: Vec<Arc<Library>>,
     /// Callbacks dropped in every store.
@@ -245,11 +264,24 @@ pub struct Callbacks {
 }
 
 impl Callbacks {
-    /// The callbacks of `plan`, for the bindings numbered `set`; makes one
-    /// set of closures to check that libffi can.
-    pub fn new(plan: Arc<Plan>, set: u64, libs: Vec<Arc<Library>>) -> Result<Callbacks, String> {
+    /// The callbacks `sigs` (their structs laid out in `layouts`), for the
+    /// bindings numbered `set`; makes one set of closures to check that
+    /// libffi can.
+    pub fn new(
+        sigs: Vec<Sig>,
+        layouts: Layouts,
+        set: u64,
+        libs: Vec<Arc<Library>>,
+    ) -> Result<Callbacks, String> {
+        if let Some(sig) = sigs.iter().find(|s| s.args.len() > MAX_ARGS) {
+            return Err(format!(
+                "callback `{}`: more than {MAX_ARGS} C parameters",
+                sig.name
+            ));
+        }
         let callbacks = Callbacks {
-            plan,
+            sigs,
+            layouts,
             set,
             libs,
             dropped: Arc::default(),
@@ -263,7 +295,8 @@ impl Callbacks {
     /// holds at most `limit` callbacks.
     pub fn for_store(&self, tenant: u64, limit: usize) -> Result<Arc<Closures>, String> {
         Closures::new(
-            &self.plan,
+            &self.sigs,
+            &self.layouts,
             self.set,
             self.libs.clone(),
             tenant,
@@ -306,10 +339,11 @@ impl Callbacks {
 }
 
 impl Closures {
-    /// One closure per callback of `plan`, for the bindings numbered `set`
+    /// One closure per callback of `sigs`, for the bindings numbered `set`
     /// and the store numbered `tenant`.
     fn new(
-        plan: &Plan,
+        sigs: &[Sig],
+        layouts: &Layouts,
         set: u64,
         libs: Vec<Arc<Library>>,
         tenant: u64,
@@ -327,20 +361,19 @@ impl Closures {
         let mut infos = Vec::new();
         let mut closures = Vec::new();
         let mut addrs = Vec::new();
-        for (index, cb) in plan.callbacks.iter().enumerate() {
-            let args: Vec<CType> = cb.args.iter().map(|a| a.ty).collect();
+        for (index, cb) in sigs.iter().enumerate() {
             let cif = Cif::try_new(
-                args.iter().map(|t| super::ffi_type(plan, *t)),
-                super::ffi_type(plan, cb.ret_type),
+                cb.args.iter().map(|t| super::ffi_type(layouts, *t)),
+                super::ffi_type(layouts, cb.ret),
             )
             .map_err(|e| format!("callback `{}`: libffi cannot prepare it: {e:?}", cb.name))?;
             let info = Box::new(Info {
                 set,
                 tenant,
                 index,
-                arg_sizes: args.iter().map(|t| plan.size_align(*t).0).collect(),
+                arg_sizes: cb.args.iter().map(|t| layouts.size_align(*t).0).collect(),
                 fallback: cb.fallback,
-                detach: queueable(plan, cb),
+                detach: cb.detach.clone(),
                 queue: queue.clone(),
             });
             let ptr: *const Info = &*info;
@@ -433,28 +466,6 @@ unsafe extern "C" fn trampoline(
     } else {
         info.fallback as u64
     };
-}
-
-/// How to copy each C argument of `cb` for the queue: only callbacks whose
-/// result C does not read and whose parameters need no store (values,
-/// strings, pointees) can wait for a later call.
-fn queueable(plan: &Plan, cb: &crate::plan::Callback) -> Option<Vec<Copy>> {
-    use crate::plan::CbParam;
-    if cb.result.is_some() {
-        return None;
-    }
-    let mut how = vec![Copy::Bytes; cb.args.len()];
-    for p in &cb.params {
-        match p {
-            CbParam::Value { .. } => {}
-            CbParam::String { arg, .. } => how[*arg] = Copy::CString,
-            CbParam::Pointee { arg, shape } => {
-                how[*arg] = Copy::Pointee(plan.size_align(shape.ctype()).0);
-            }
-            _ => return None,
-        }
-    }
-    Some(how)
 }
 
 /// The `len` bytes at `addr`, which a callback's C argument points at.

@@ -26,7 +26,6 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::Arc;
-use wasmtime::ValRaw;
 
 /// One contribution to a register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +102,41 @@ impl Spec {
 
 /// A stub's entry: (C function, flat values, specials) → the flat result
 /// bits, or the result's eightbytes.
-type Entry = unsafe extern "C" fn(*const c_void, *const ValRaw, *const u64) -> Pair;
+type Entry = unsafe extern "C" fn(*const c_void, *const u8, *const u64) -> Pair;
+
+/// The flat values a stub reads: `len` slots of 16 bytes from `ptr`, each
+/// holding its value little-endian from its first byte (the layout of
+/// wasmtime's `ValRaw`; `crate::raw::flat_slots` makes one from them).
+#[derive(Debug, Clone, Copy)]
+pub struct Flat<'a> {
+    ptr: *const u8,
+    len: usize,
+    _slots: std::marker::PhantomData<&'a [u8]>,
+}
+
+impl<'a> Flat<'a> {
+    /// No flat values.
+    pub const NONE: Flat<'static> = Flat {
+        ptr: std::ptr::null(),
+        len: 0,
+        _slots: std::marker::PhantomData,
+    };
+
+    /// `len` slots of 16 bytes at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is readable for `16 * len` bytes for `'a` (the bytes need not
+    /// be initialized: only compiled code reads them, at each value's
+    /// width).
+    pub unsafe fn new(ptr: *const u8, len: usize) -> Flat<'a> {
+        Flat {
+            ptr,
+            len,
+            _slots: std::marker::PhantomData,
+        }
+    }
+}
 
 /// Two eightbytes, returned in rax:rdx.
 #[repr(C)]
@@ -154,7 +187,7 @@ impl Stub {
     /// `marshal::fused` builds such values from the plan the spec was made
     /// from.
     #[inline]
-    pub unsafe fn call(&self, flat: &[ValRaw], specials: &[u64]) -> u64 {
+    pub unsafe fn call(&self, flat: Flat<'_>, specials: &[u64]) -> u64 {
         // SAFETY: the caller's promise, passed on.
         unsafe { self.call_pair(flat, specials).0 }
     }
@@ -171,9 +204,9 @@ impl Stub {
     ///
     /// As for [`Stub::call`].
     #[inline]
-    pub unsafe fn call_pair(&self, flat: &[ValRaw], specials: &[u64]) -> Pair {
+    pub unsafe fn call_pair(&self, flat: Flat<'_>, specials: &[u64]) -> Pair {
         assert!(
-            flat.len() >= self.flats && specials.len() >= self.specials,
+            flat.len >= self.flats && specials.len() >= self.specials,
             "a stub's inputs"
         );
         // SAFETY: the stub reads `self.flats` values from `flat` and
@@ -181,7 +214,7 @@ impl Stub {
         // with the registers its classification says (`Jit::stub`'s
         // contract), which hold valid pointers (this function's contract);
         // the code stays mapped while `self` lives.
-        unsafe { (self.entry)(self.fun, flat.as_ptr(), specials.as_ptr()) }
+        unsafe { (self.entry)(self.fun, flat.ptr, specials.as_ptr()) }
     }
 }
 
@@ -436,7 +469,7 @@ fn register(b: &mut FunctionBuilder<'_>, parts: &[Part], flat: Value, specials: 
                 widen,
                 shift,
             } => {
-                // `ValRaw` is 16 bytes; its value starts at its first byte.
+                // A slot is 16 bytes; its value starts at its first byte ([`Flat`]).
                 let off = 16 * i32::from(index);
                 let v = match widen {
                     Widen::Whole => b.ins().load(types::I64, MemFlagsData::trusted(), flat, off),
@@ -542,23 +575,5 @@ impl Drop for Code {
         unsafe {
             libc::munmap(self.ptr.cast_mut().cast::<c_void>(), self.len);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn widening_matches_the_register_rules() {
-        let v = ValRaw::u32(0xffff_ff80);
-        assert_eq!(Widen::Sign(1).apply(&v), (-128i64) as u64);
-        assert_eq!(Widen::Sign(4).apply(&v), 0xffff_ffff_ffff_ff80);
-        assert_eq!(Widen::Zero(1).apply(&v), 0x80);
-        assert_eq!(Widen::Zero(2).apply(&v), 0xff80);
-        assert_eq!(Widen::Zero(4).apply(&v), 0xffff_ff80);
-        assert_eq!(Widen::Whole.apply(&ValRaw::u64(u64::MAX - 1)), u64::MAX - 1);
-        assert_eq!(Widen::Bool.apply(&ValRaw::u32(2)), 1);
-        assert_eq!(Widen::Bool.apply(&ValRaw::u32(0)), 0);
     }
 }

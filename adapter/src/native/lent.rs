@@ -8,6 +8,9 @@ use std::mem::MaybeUninit;
 /// the stack; a call with longer ones goes through the frame.
 pub const LENT_BYTES: usize = 512;
 
+/// How many copies a fused call lends at most.
+pub const MAX_COPIES: usize = 4;
+
 /// The copies of strings and byte lists a fused call lends to C for its
 /// duration. Left uninitialized (a fused call must not spend time clearing
 /// it); only the copies are ever written or pointed at.
@@ -15,7 +18,7 @@ pub struct Lent {
     buf: [MaybeUninit<u8>; LENT_BYTES],
     used: usize,
     /// (integer register slot, byte offset of the copy).
-    at: [(u8, u16); crate::raw::MAX_SPECIAL],
+    at: [(u8, u16); MAX_COPIES],
     n: usize,
 }
 
@@ -26,7 +29,7 @@ impl Lent {
         Lent {
             buf: [const { MaybeUninit::uninit() }; LENT_BYTES],
             used: 0,
-            at: [(0, 0); crate::raw::MAX_SPECIAL],
+            at: [(0, 0); MAX_COPIES],
             n: 0,
         }
     }
@@ -98,9 +101,9 @@ mod tests {
         assert!(lent.push(2, &[1; LENT_BYTES - 4], false));
         assert!(!lent.push(3, b"a", false), "full");
         assert!(lent.push(3, b"", false), "an empty copy still fits");
-        // At most MAX_SPECIAL copies.
+        // At most MAX_COPIES copies.
         let mut lent = Lent::new();
-        for k in 0..crate::raw::MAX_SPECIAL {
+        for k in 0..MAX_COPIES {
             assert!(lent.push(k as u8, b"a", false));
         }
         assert!(!lent.push(5, b"a", false));

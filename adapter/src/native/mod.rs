@@ -1,27 +1,29 @@
 //! The `unsafe` code that calls C: opening libraries (libloading), preparing
-//! libffi call interfaces, compiling call stubs, and calling C. (wasmtime's
-//! raw parameter and result types are `crate::raw`'s, behind an opt-out of
-//! their own.) The rest of the crate uses it through the types here; the
-//! entry points that take values whose correctness is built elsewhere
-//! (register images and stub specs `marshal::fused` builds, pointers for
-//! auxiliary calls) are `unsafe fn`s whose `# Safety` says what the caller
-//! must have made sure of: `Jit::stub`, `Stub::call`, `Callable::call_with`,
+//! libffi call interfaces, compiling call stubs, and calling C. It knows C
+//! only: a function is its C types ([`dlwit_ctype::CType`], structs laid
+//! out in a [`dlwit_ctype::Layouts`] table), a callback its
+//! [`callback::Sig`]; nothing here reads the WIT, the plan or wasmtime's
+//! types (`crate::bindings` makes these from the plan; `crate::raw` hands
+//! wasmtime's flat values to stubs as [`jit::Flat`] slots). The entry
+//! points that take values whose correctness is built elsewhere (register
+//! images and stub specs `marshal::fused` builds, pointers for auxiliary
+//! calls) are `unsafe fn`s whose `# Safety` says what the caller must have
+//! made sure of: `Jit::stub`, `Stub::call`, `Callable::call_with`,
 //! `call_for_string`, `call_fused` and `call_image`.
 //!
 //! The single contract that cannot be checked — that the WIT describes the
-//! library's real C signatures — is stated on [`crate::Bindings::load`].
-//! Everything here relies on it and on the plan's layouts, which are tested
-//! against libffi and the C compiler.
+//! library's real C signatures — is stated on `Bindings::load` (`load.rs`).
+//! Everything here relies on it and on the layouts it is given, which are
+//! tested against libffi and the C compiler.
 
 #![allow(unsafe_code)]
 
 pub mod aapcs64;
-mod bindings;
 mod blob;
 pub mod callback;
 mod frame;
 pub mod jit;
-mod lent;
+pub mod lent;
 pub mod sysv;
 pub mod widen;
 
@@ -36,7 +38,6 @@ pub use aapcs64 as abi;
 #[cfg(not(target_arch = "aarch64"))]
 pub use sysv as abi;
 
-pub use bindings::{Bindings, Libraries};
 pub use blob::Blob;
 pub use frame::{Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at, wide_str_at};
 pub use lent::Lent;
@@ -68,8 +69,7 @@ pub const FUSED_CALLS: bool = DIRECT_CALLS;
 /// Linux).
 pub const COMPILED_STUBS: bool = FUSED_CALLS && cfg!(target_os = "linux");
 
-use crate::plan::{CType, Plan, StructKind, Variable};
-use dlwit_ctype::Ffi;
+use dlwit_ctype::{CType, Ffi, Layouts, StructId, Variable};
 use libffi::middle::{Cif, CodePtr, Type};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -144,7 +144,7 @@ unsafe impl Send for Callable {}
 // SAFETY: as above: nothing in a `Callable` is mutated after construction.
 unsafe impl Sync for Callable {}
 
-fn ffi_type(plan: &Plan, ty: CType) -> Type {
+fn ffi_type(layouts: &Layouts, ty: CType) -> Type {
     match ty {
         CType::Void => Type::void(),
         CType::Scalar(s) => match s.facts().ffi {
@@ -164,8 +164,8 @@ fn ffi_type(plan: &Plan, ty: CType) -> Type {
         // A tagged union (only ever inside a struct C gets through a
         // pointer, never by value): opaque units of its alignment, so the
         // struct around it is laid out as C lays it out.
-        CType::Struct(id) if plan.struct_(id).kind == StructKind::Union => {
-            let s = plan.struct_(id);
+        CType::Struct(id) if layouts.get(id).union => {
+            let s = layouts.get(id);
             let unit = match s.align {
                 1 => Type::u8,
                 2 => Type::u16,
@@ -176,18 +176,19 @@ fn ffi_type(plan: &Plan, ty: CType) -> Type {
             Type::structure((0..s.size / s.align).map(|_| unit()))
         }
         CType::Struct(id) => Type::structure(
-            plan.struct_(id)
+            layouts
+                .get(id)
                 .fields
                 .iter()
-                .map(|f| ffi_type(plan, f.shape.ctype())),
+                .map(|&(_, ty)| ffi_type(layouts, ty)),
         ),
     }
 }
 
-/// libffi's offsets for the fields of struct `id` (for cross-checking the
-/// plan's layout).
-pub fn libffi_struct_offsets(plan: &Plan, id: crate::plan::StructId) -> Result<Vec<usize>, String> {
-    let mut ty = ffi_type(plan, CType::Struct(id));
+/// libffi's offsets for the fields of struct `id` (for cross-checking a
+/// layout).
+pub fn libffi_struct_offsets(layouts: &Layouts, id: StructId) -> Result<Vec<usize>, String> {
+    let mut ty = ffi_type(layouts, CType::Struct(id));
     ty.struct_offsets(libffi::middle::ffi_abi_FFI_DEFAULT_ABI)
         .map_err(|e| format!("{e:?}"))
 }
@@ -199,27 +200,27 @@ impl Callable {
     ///
     /// # Safety
     /// `fun` must be the address of a C function whose real signature is
-    /// `ret (args...)` as the plan spells them (`ret (fixed, ...)` when
-    /// variadic, with the variadic arguments already promoted).
+    /// `ret (args...)` with the structs `layouts` lays out (`ret (fixed,
+    /// ...)` when variadic, with the variadic arguments already promoted).
     pub unsafe fn new(
-        plan: &Plan,
+        layouts: &Layouts,
         lib: Arc<Library>,
         fun: *mut c_void,
         args: &[CType],
         ret: CType,
         variadic: Option<usize>,
     ) -> Result<Callable, String> {
-        let types = args.iter().map(|t| ffi_type(plan, *t));
+        let types = args.iter().map(|t| ffi_type(layouts, *t));
         let cif = match variadic {
-            None => Cif::try_new(types, ffi_type(plan, ret)),
-            Some(fixed) => Cif::try_new_variadic(types, fixed, ffi_type(plan, ret)),
+            None => Cif::try_new(types, ffi_type(layouts, ret)),
+            Some(fixed) => Cif::try_new_variadic(types, fixed, ffi_type(layouts, ret)),
         }
         .map_err(|e| format!("libffi cannot prepare the signature: {e:?}"))?;
         let mut arg_offsets = Vec::with_capacity(args.len());
         let mut arg_sizes = Vec::with_capacity(args.len());
         let mut end = 0usize;
         for ty in args {
-            let (size, align) = plan.size_align(*ty);
+            let (size, align) = layouts.size_align(*ty);
             let offset = end.next_multiple_of(align.max(8));
             arg_offsets.push(offset);
             arg_sizes.push(size);
@@ -227,7 +228,7 @@ impl Callable {
         }
         // libffi widens small integer results to a full register (ffi_arg);
         // a direct call stores whole eightbytes (up to two).
-        let ret_bytes = plan.size_align(ret).0.max(16);
+        let ret_bytes = layouts.size_align(ret).0.max(16);
         Ok(Callable {
             cif,
             fun: CodePtr::from_ptr(fun),
@@ -235,16 +236,16 @@ impl Callable {
             arg_sizes: arg_sizes.into(),
             arg_bytes: end,
             ret_bytes,
-            ret_size: plan.size_align(ret).0,
+            ret_size: layouts.size_align(ret).0,
             ret_signed: matches!(ret, CType::Scalar(s) if s.signed()),
             // A variadic call also needs %al set to the number of vector
             // registers used: libffi does that, the trampoline does not.
             direct: match variadic {
-                None => sysv::Direct::new(plan, args, ret),
+                None => sysv::Direct::new(layouts, args, ret),
                 Some(_) => None,
             },
             aapcs64: match variadic {
-                None => aapcs64::Direct::new(plan, args, ret),
+                None => aapcs64::Direct::new(layouts, args, ret),
                 Some(_) => None,
             },
             first_is_struct: matches!(args.first(), Some(CType::Struct(_))),
@@ -270,9 +271,14 @@ impl Callable {
     /// 0, not what an earlier call (of C, or of the host itself) left there.
     /// Only functions with `errno = true` come here (the general path):
     /// calls that do not read errno never pay for the store.
-    pub fn call_errno(&self, frame: &mut Frame) -> i32 {
+    ///
+    /// # Safety
+    ///
+    /// As for [`Callable::call`].
+    pub unsafe fn call_errno(&self, frame: &mut Frame) -> i32 {
         clear_errno();
-        self.call(frame);
+        // SAFETY: the caller's promise, passed on.
+        unsafe { self.call(frame) };
         // Reads errno without allocating; nothing ran since the C function.
         std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
     }
@@ -298,7 +304,7 @@ impl Callable {
                 // SAFETY: the stub's spec puts `args[i]` whole in integer
                 // register `i` (`compile_aux_stub`), which is what the
                 // caller promised C accepts.
-                let v = unsafe { stub.call(&[], args) };
+                let v = unsafe { stub.call(jit::Flat::NONE, args) };
                 b[..n].copy_from_slice(&v.to_le_bytes()[..n]);
             }
             // Registers only: no frame (and so no allocation).
@@ -326,7 +332,9 @@ impl Callable {
                     let n = slot.len();
                     slot.copy_from_slice(&v.to_le_bytes()[..n]);
                 }
-                self.call(&mut frame);
+                // SAFETY: each argument is a value C accepts there (this
+                // function's contract), in a frame made for this function.
+                unsafe { self.call(&mut frame) };
                 b[..n].copy_from_slice(&frame.ret()[..n]);
             }
         }
@@ -340,18 +348,19 @@ impl Callable {
 
     /// Calls a function whose one argument is a struct, by value, with
     /// `bytes` as its value (a destructor such as raylib's `UnloadImage`).
-    pub fn call_with_struct(&self, bytes: &[u8]) {
+    ///
+    /// # Safety
+    ///
+    /// `bytes` is a struct C accepts there: one C made (its pointer
+    /// fields C's own), as [`Callable::call_with`]'s pointers are.
+    unsafe fn call_with_struct(&self, bytes: &[u8]) {
         let mut frame = self.frame();
         frame.clear();
         let slot = frame.arg(0);
         assert_eq!(slot.len(), bytes.len(), "a struct of the declared size");
         slot.copy_from_slice(bytes);
-        self.call(&mut frame);
-    }
-
-    /// Whether the first parameter is a struct passed by value.
-    pub fn takes_struct(&self) -> bool {
-        self.first_is_struct
+        // SAFETY: the caller's promise, in a frame made for this function.
+        unsafe { self.call(&mut frame) };
     }
 
     /// Calls a function returning `const char *` (see [`Callable::call_with`])
@@ -515,7 +524,16 @@ impl Callable {
 
     /// Calls the C function with the arguments in `frame`; the result is in
     /// [`Frame::ret`] afterwards.
-    pub fn call(&self, frame: &mut Frame) {
+    ///
+    /// # Safety
+    ///
+    /// `frame` was made by [`Callable::frame`] of this function, and every
+    /// argument in it is a value C accepts for its declared type: a
+    /// pointer argument points into the frame's own scratch area (which
+    /// [`Frame`] patches it to), into guest memory lent for the call, or
+    /// is one C made (a handle's object) or the plan fixes (NULL, a
+    /// callback's closure): `marshal` writes them so.
+    pub unsafe fn call(&self, frame: &mut Frame) {
         if let Some(how) = self.variable {
             let ret = frame.ret_mut();
             match how {
@@ -567,6 +585,37 @@ impl Callable {
         // next cleared; `ret` holds at least `max(size, 8)` bytes, 8-aligned.
         unsafe {
             libffi::raw::ffi_call(self.cif.as_raw_ptr(), Some(*self.fun.as_fun()), ret, argv);
+        }
+    }
+}
+
+/// A C destructor as a handle table holds it: called once for each object
+/// whose handle is released.
+#[derive(Clone)]
+pub struct Destructor(Arc<Callable>);
+
+impl Destructor {
+    /// `callable` (a destructor's bound auxiliary call) as a destructor.
+    pub fn new(callable: Arc<Callable>) -> Destructor {
+        Destructor(callable)
+    }
+
+    /// Destroys one object: with `value`'s bytes by value when the handle
+    /// holds the struct and the destructor takes one (raylib's
+    /// `UnloadImage`), otherwise with `ptr`, the pointer C made.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` (or `value`) is an object C made for this destructor, not
+    /// destroyed yet; the caller destroys it only this once.
+    pub unsafe fn destroy(&self, ptr: u64, value: Option<&[u8]>) {
+        match value {
+            // SAFETY: the caller's promise, passed on.
+            Some(bytes) if self.0.first_is_struct => unsafe { self.0.call_with_struct(bytes) },
+            // SAFETY: as above.
+            _ => unsafe {
+                self.0.call_with(&[ptr]);
+            },
         }
     }
 }

@@ -11,8 +11,8 @@
 
 use super::Place;
 use super::widen::Widen;
-use crate::plan::{CType, Plan};
 use dlwit_ctype::AbiClass;
+use dlwit_ctype::{CType, Layouts};
 use std::ffi::c_void;
 
 /// How many eightbytes of arguments a direct call passes on the stack.
@@ -258,13 +258,13 @@ enum Class {
 }
 
 /// The classes of a value's eightbytes (at most two), or `None` for memory.
-fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
-    let (size, _) = plan.size_align(ty);
+fn classify(layouts: &Layouts, ty: CType) -> Option<Vec<Class>> {
+    let (size, _) = layouts.size_align(ty);
     if size > 16 {
         return None;
     }
     let mut classes = vec![None; size.div_ceil(8)];
-    leaves(plan, ty, 0, &mut |offset, class| {
+    leaves(layouts, ty, 0, &mut |offset, class| {
         let c = &mut classes[offset / 8];
         *c = match (*c, class) {
             (Some(Class::Integer), _) | (_, AbiClass::Integer) => Some(Class::Integer),
@@ -282,21 +282,21 @@ fn classify(plan: &Plan, ty: CType) -> Option<Vec<Class>> {
 /// Whether a value of `ty` holds an x87 scalar (`long double`): passed in
 /// memory and returned in `st(0)`, which the trampoline has no way to
 /// read, so such a signature stays on libffi.
-fn has_x87(plan: &Plan, ty: CType) -> bool {
+fn has_x87(layouts: &Layouts, ty: CType) -> bool {
     let mut x87 = false;
-    leaves(plan, ty, 0, &mut |_, class| {
+    leaves(layouts, ty, 0, &mut |_, class| {
         x87 |= matches!(class, AbiClass::X87 | AbiClass::Quad)
     });
     x87
 }
 
-fn leaves(plan: &Plan, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass)) {
+fn leaves(layouts: &Layouts, ty: CType, base: usize, f: &mut dyn FnMut(usize, AbiClass)) {
     match ty {
         CType::Void => {}
         CType::Scalar(s) => f(base, s.class()),
         CType::Struct(id) => {
-            for field in &plan.struct_(id).fields {
-                leaves(plan, field.shape.ctype(), base + field.offset, f);
+            for &(offset, ty) in &layouts.get(id).fields {
+                leaves(layouts, ty, base + offset, f);
             }
         }
     }
@@ -433,26 +433,26 @@ impl Direct {
 
     /// Classifies a signature; `None` when it needs more than
     /// [`MAX_STACK`] stack eightbytes, or has an x87 value.
-    pub fn new(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+    pub fn new(layouts: &Layouts, args: &[CType], ret: CType) -> Option<Direct> {
         if NATIVE {
-            Direct::classify(plan, args, ret)
+            Direct::classify(layouts, args, ret)
         } else {
             None
         }
     }
 
     /// The classification, on any machine (the unit tests run it anywhere).
-    fn classify(plan: &Plan, args: &[CType], ret: CType) -> Option<Direct> {
+    fn classify(layouts: &Layouts, args: &[CType], ret: CType) -> Option<Direct> {
         if std::iter::once(&ret)
             .chain(args)
-            .any(|ty| has_x87(plan, *ty))
+            .any(|ty| has_x87(layouts, *ty))
         {
             return None;
         }
         let (mut gpr, mut xmm) = (0u8, 0u8);
         let ret_classes = match ret {
             CType::Void => Some(Vec::new()),
-            ty => classify(plan, ty),
+            ty => classify(layouts, ty),
         };
         let ret_in_memory = ret_classes.is_none();
         if ret_in_memory {
@@ -463,7 +463,7 @@ impl Direct {
         for (i, ty) in args.iter().enumerate() {
             let scalar = matches!(ty, CType::Scalar(_));
             let ext = if scalar { ext_of(*ty) } else { Widen::Whole };
-            let classes = classify(plan, *ty);
+            let classes = classify(layouts, *ty);
             let fits = classes.as_ref().is_some_and(|classes| {
                 let need_gpr = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
                 let need_xmm = classes.len() as u8 - need_gpr;
@@ -472,7 +472,7 @@ impl Direct {
             let Some(classes) = classes.filter(|_| fits) else {
                 // In memory, or out of registers: every eightbyte on the
                 // stack, in order (no argument here is aligned beyond 8).
-                let n = plan.size_align(*ty).0.div_ceil(8);
+                let n = layouts.size_align(*ty).0.div_ceil(8);
                 if usize::from(stack) + n > MAX_STACK {
                     return None;
                 }
@@ -567,20 +567,13 @@ impl Direct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Scalar;
+    use dlwit_ctype::Scalar;
 
     #[test]
     fn classifies_like_the_abi() {
-        let plan = Plan {
-            libraries: vec![],
-            interfaces: vec![],
-            structs: vec![],
-            resources: vec![],
-            calls: vec![],
-            callbacks: vec![],
-        };
+        let layouts = Layouts::default();
         let d = Direct::classify(
-            &plan,
+            &layouts,
             &[CType::Scalar(Scalar::F64), CType::Scalar(Scalar::I32)],
             CType::Scalar(Scalar::F64),
         )
@@ -593,7 +586,7 @@ mod tests {
         // takes xmm0.
         let mut args = vec![CType::Scalar(Scalar::I32); 7];
         args.push(CType::Scalar(Scalar::F32));
-        let d = Direct::classify(&plan, &args, CType::Void).unwrap();
+        let d = Direct::classify(&layouts, &args, CType::Void).unwrap();
         assert_eq!(d.moves[5].reg, Reg::Gpr(5));
         assert_eq!(d.moves[6].reg, Reg::Stack(0));
         assert_eq!(d.moves[6].ext, Widen::Sign(4));
@@ -601,10 +594,10 @@ mod tests {
         assert_eq!(d.nstack, 1);
         // More than MAX_STACK stack eightbytes: left to libffi.
         let many = vec![CType::Scalar(Scalar::I64); 6 + MAX_STACK + 1];
-        assert!(Direct::classify(&plan, &many, CType::Void).is_none());
+        assert!(Direct::classify(&layouts, &many, CType::Void).is_none());
         // An x87 value (in memory, or in st(0)): left to libffi.
         let ld = CType::Scalar(Scalar::LongDouble);
-        assert!(Direct::classify(&plan, &[ld], CType::Void).is_none());
-        assert!(Direct::classify(&plan, &[], ld).is_none());
+        assert!(Direct::classify(&layouts, &[ld], CType::Void).is_none());
+        assert!(Direct::classify(&layouts, &[], ld).is_none());
     }
 }

@@ -3,8 +3,6 @@
 //! [`super::aapcs64`]), the fused call's image and the compiled stubs
 //! ([`super::jit`]).
 
-use wasmtime::ValRaw;
-
 /// How a value is widened to its register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Widen {
@@ -33,13 +31,14 @@ impl Widen {
         }
     }
 
-    /// The register bits of flat value `raw`, read at its own width: 64
-    /// bits for [`Widen::Whole`], else the low 32.
+    /// The register bits of a flat value (a canonical-ABI core value read
+    /// at 8 bytes), read at its own width: 64 bits for [`Widen::Whole`],
+    /// else the low 32.
     #[inline(always)]
-    pub fn apply(self, raw: &ValRaw) -> u64 {
+    pub fn of_flat(self, raw: u64) -> u64 {
         match self {
-            Widen::Whole => raw.get_u64(),
-            _ => self.bits(u64::from(raw.get_u32())),
+            Widen::Whole => raw,
+            _ => self.bits(u64::from(raw as u32)),
         }
     }
 }
@@ -82,11 +81,15 @@ mod tests {
         assert_eq!(Widen::Zero(2).bits(0x1_2345), 0x2345);
         assert_eq!(Widen::Bool.bits(0x1_0000_0000), 0);
         assert_eq!(Widen::Bool.bits(7), 1);
-        assert_eq!(Widen::Whole.apply(&ValRaw::i64(-2)), u64::MAX - 1);
+        assert_eq!(Widen::Whole.of_flat(-2i64 as u64), u64::MAX - 1);
         // A 32-bit flat value's upper bits are not read.
-        assert_eq!(
-            Widen::Sign(4).apply(&ValRaw::u64(0xdead_0000_ffff_fffe)),
-            u64::MAX - 1
-        );
+        assert_eq!(Widen::Sign(4).of_flat(0xdead_0000_ffff_fffe), u64::MAX - 1);
+        assert_eq!(Widen::Bool.of_flat(0x1_0000_0000), 0);
+        let v = 0xffff_ff80;
+        assert_eq!(Widen::Sign(1).of_flat(v), (-128i64) as u64);
+        assert_eq!(Widen::Sign(4).of_flat(v), 0xffff_ffff_ffff_ff80);
+        assert_eq!(Widen::Zero(1).of_flat(v), 0x80);
+        assert_eq!(Widen::Zero(2).of_flat(v), 0xff80);
+        assert_eq!(Widen::Zero(4).of_flat(v), 0xffff_ff80);
     }
 }

@@ -276,7 +276,7 @@ impl Builder<'_> {
         let buffer = n.buffer.as_ref().map(|(d, l, c)| {
             let dest = find(d, &filled);
             let len = find(l, &filled);
-            let capacity = match crate::annotations::parse_int(c) {
+            let capacity = match dlwit_ctype::annotations::parse_int(c) {
                 Some(v) => Some(Capacity::Fixed(v as u64)),
                 None => params
                     .iter()

@@ -2,9 +2,9 @@
 //! layouts. Every problem in the WIT is collected, not only the first.
 
 use super::{CType, Interface, Library, Plan, Shape};
-use crate::annotations::{self, Annotation, Value};
 use crate::error::{Diagnostic, Error};
 use crate::world::World;
+use dlwit_ctype::annotations::{self, Annotation, Value};
 use std::collections::HashMap;
 use wit_parser::{Docs, InterfaceId, Span, Type, TypeDefKind, TypeId};
 
@@ -373,7 +373,12 @@ impl Builder<'_> {
     /// callback's `read` functions are looked up in this library. A
     /// callback with `read` functions passed to functions of two libraries
     /// is an error (each reader is one symbol of one library).
-    pub(super) fn bind_callback(&mut self, k: usize, fname: &str, loc: Option<crate::Location>) {
+    pub(super) fn bind_callback(
+        &mut self,
+        k: usize,
+        fname: &str,
+        loc: Option<crate::error::Location>,
+    ) {
         let library = self.library;
         let reads: Vec<usize> = self.plan.callbacks[k]
             .params

@@ -8,8 +8,8 @@ use super::cproto::{self, Class};
 use super::func::{class_ctype, norm};
 use super::types::Peeled;
 use super::{CArg, CType, Callback, CbParam, Scalar, Shape};
-use crate::annotations::Value;
 use crate::error::Diagnostic;
+use dlwit_ctype::annotations::Value;
 use wit_parser::{InterfaceId, Span, Type};
 
 /// At most this many C parameters (the closure reads them into a fixed array).
@@ -46,7 +46,7 @@ impl Builder<'_> {
         let mut proto = None;
         let mut fallback = 0i64;
         let mut counts: Vec<(String, String)> = Vec::new();
-        let mut readers: Vec<(String, String, Option<crate::Location>)> = Vec::new();
+        let mut readers: Vec<(String, String, Option<crate::error::Location>)> = Vec::new();
         let anns = self.annotations(
             &func.docs,
             span,
@@ -232,7 +232,7 @@ impl Builder<'_> {
         arg: usize,
         count: Option<usize>,
         reader: &str,
-        loc: Option<crate::Location>,
+        loc: Option<crate::error::Location>,
     ) -> Option<CbParam> {
         let fail = |b: &mut Self, m: String| {
             b.fail(

@@ -10,7 +10,7 @@ impl Builder<'_> {
     pub(super) fn expr(
         &mut self,
         text: &str,
-        loc: Option<crate::Location>,
+        loc: Option<crate::error::Location>,
         ret: CType,
         names: &[String],
     ) -> Option<Expr> {
@@ -26,7 +26,7 @@ impl Builder<'_> {
     fn bind_expr(
         &mut self,
         e: &RawExpr,
-        loc: Option<crate::Location>,
+        loc: Option<crate::error::Location>,
         ret: CType,
         names: &[String],
     ) -> Option<Expr> {

@@ -13,15 +13,7 @@ use wit_parser::{FunctionKind, Span, Type};
 /// An element of a tuple or record: its type, and its name for a record.
 pub(super) type Elem = (Type, Option<String>);
 
-/// How a getter reads its variable (`@ffi(variable = "...")`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variable {
-    /// `T name`: the value at the symbol's address, as if C returned it.
-    Value,
-    /// `T name[]`: the symbol's address itself, as if C returned a `T *`
-    /// (`const char sqlite3_version[]` read as a string).
-    Address,
-}
+pub use dlwit_ctype::Variable;
 
 pub(super) fn norm(name: &str) -> String {
     name.chars()
@@ -51,7 +43,12 @@ pub(super) fn class_ctype(class: &Class) -> Option<CType> {
 }
 
 impl Builder<'_> {
-    pub(super) fn fail(&mut self, message: String, location: Option<crate::Location>, hint: &str) {
+    pub(super) fn fail(
+        &mut self,
+        message: String,
+        location: Option<crate::error::Location>,
+        hint: &str,
+    ) {
         let mut d = Diagnostic::new(message).at(location);
         if !hint.is_empty() {
             d = d.hint(hint);

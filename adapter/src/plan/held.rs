@@ -9,8 +9,8 @@
 
 use super::build::Builder;
 use super::{Function, OutKind, Ret, Scalar, Shape, Signature, StructId};
-use crate::annotations::{Annotation, Value};
 use crate::error::{Diagnostic, Location};
+use dlwit_ctype::annotations::{Annotation, Value};
 use wit_parser::{FunctionKind, Span, Type, TypeDefKind};
 
 /// A pointer field of a struct held in place that the host points at a

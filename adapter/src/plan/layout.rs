@@ -8,20 +8,10 @@ use super::Shape;
 /// size, alignment, System V class, libffi type and WIT type.
 pub use dlwit_ctype::Scalar;
 
-/// Index of a struct in [`super::Plan::structs`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StructId(pub usize);
-
-/// A C type as the ABI sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CType {
-    /// `void` (results only).
-    Void,
-    /// A scalar.
-    Scalar(Scalar),
-    /// A struct, by value.
-    Struct(StructId),
-}
+/// A C type as the ABI sees it, and the index of a struct in
+/// [`super::Plan::structs`] (and in the [`dlwit_ctype::Layouts`] made from
+/// them, [`super::Plan::layouts`]).
+pub use dlwit_ctype::{CType, StructId};
 
 /// A struct field.
 #[derive(Debug, Clone, PartialEq)]

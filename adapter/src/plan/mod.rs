@@ -765,13 +765,33 @@ pub struct Plan {
 
 impl Plan {
     /// Plans every interface of the world's main package.
-    pub fn new(world: &crate::world::World) -> Result<Plan, crate::Error> {
+    pub fn new(world: &crate::world::World) -> Result<Plan, crate::error::Error> {
         build::plan(world)
     }
 
     /// The struct behind `id`.
     pub fn struct_(&self, id: StructId) -> &CStruct {
         &self.structs[id.0]
+    }
+
+    /// Every struct's layout as the native layer reads it (fields' offsets
+    /// and C types, size, alignment), indexed like [`Plan::structs`].
+    pub fn layouts(&self) -> dlwit_ctype::Layouts {
+        dlwit_ctype::Layouts::new(
+            self.structs
+                .iter()
+                .map(|s| dlwit_ctype::Layout {
+                    fields: s
+                        .fields
+                        .iter()
+                        .map(|f| (f.offset, f.shape.ctype()))
+                        .collect(),
+                    size: s.size,
+                    align: s.align,
+                    union: s.kind == StructKind::Union,
+                })
+                .collect(),
+        )
     }
 
     /// Size and alignment of a C type.

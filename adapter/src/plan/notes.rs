@@ -2,7 +2,7 @@
 
 use super::Convention;
 use super::build::Builder;
-use crate::annotations::{Annotation, Value};
+use dlwit_ctype::annotations::{Annotation, Value};
 use wit_parser::Span;
 
 const KEYS: &[&str] = &[
@@ -275,7 +275,7 @@ impl Builder<'_> {
                                 let parsed = if val == "null" {
                                     Some(0)
                                 } else {
-                                    crate::annotations::parse_int(&val)
+                                    dlwit_ctype::annotations::parse_int(&val)
                                 };
                                 match parsed.and_then(|i| i64::try_from(i).ok()) {
                                     Some(i) => n.set.push((k, Fixed::Int(i))),
@@ -297,7 +297,12 @@ impl Builder<'_> {
         n
     }
 
-    pub(super) fn note_loc(&self, n: &Notes, key: &str, span: Span) -> Option<crate::Location> {
+    pub(super) fn note_loc(
+        &self,
+        n: &Notes,
+        key: &str,
+        span: Span,
+    ) -> Option<crate::error::Location> {
         // A getter's prototype is made from its `variable` declaration.
         let key = match key {
             "c" if n.variable.is_some() => "variable",

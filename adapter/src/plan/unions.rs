@@ -322,7 +322,7 @@ impl Builder<'_> {
         &mut self,
         symbol: &str,
         types: &[CType],
-        location: Option<crate::Location>,
+        location: Option<crate::error::Location>,
     ) {
         for ty in types {
             if let Some(u) = self.union_in(*ty) {

@@ -53,3 +53,12 @@ fn tuple_types<'a>(ty: &InterfaceType, types: &'a ComponentTypes) -> Result<&'a 
 fn flat_count(ty: &InterfaceType, types: &ComponentTypes) -> Option<usize> {
     types.canonical_abi(ty).flat_count.map(usize::from)
 }
+
+/// `flat` as the slots a compiled stub reads.
+pub fn flat_slots(flat: &[wasmtime::ValRaw]) -> crate::native::jit::Flat<'_> {
+    const _: () = assert!(size_of::<wasmtime::ValRaw>() == 16);
+    // SAFETY: `flat` is `flat.len()` values of 16 bytes (asserted above),
+    // borrowed for the returned lifetime; each holds its value
+    // little-endian from its first byte (`ValRaw`'s documented layout).
+    unsafe { crate::native::jit::Flat::new(flat.as_ptr().cast::<u8>(), flat.len()) }
+}

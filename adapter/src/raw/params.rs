@@ -13,8 +13,8 @@ use wasmtime::component::{ComponentNamedList, ComponentType, Lift, ResourceDynam
 use wasmtime::{Result, ValRaw, bail};
 
 /// How many strings, byte lists and handles (together) a fast-path call
-/// may take.
-pub const MAX_SPECIAL: usize = 4;
+/// may take: as many as a fused call can lend copies of.
+pub const MAX_SPECIAL: usize = crate::native::lent::MAX_COPIES;
 
 /// The parameters of a call made of plain scalars only (records of them
 /// included), flattening to `N` core values: where the guest's flat values

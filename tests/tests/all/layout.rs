@@ -35,7 +35,7 @@ fn plan_libffi_and_the_c_compiler_agree() {
             // value); the C compiler gives its size and alignment.
             StructKind::Union => offsets.clear(),
             StructKind::Struct => {
-                let ffi = dlwit::libffi_struct_offsets(&plan, StructId(i)).unwrap();
+                let ffi = dlwit::libffi_struct_offsets(&plan.layouts(), StructId(i)).unwrap();
                 assert_eq!(offsets, ffi, "libffi disagrees on `{}`", s.wit_name);
             }
         }

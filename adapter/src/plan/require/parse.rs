@@ -150,7 +150,7 @@ fn number(text: &str, i: usize) -> Result<(Tok, usize), Problem> {
     let tok = if float {
         Tok::Float(word.replace('_', "").parse::<f64>().map_err(|_| bad())?)
     } else {
-        Tok::Int(crate::annotations::parse_int(word).ok_or_else(bad)?)
+        Tok::Int(dlwit_ctype::annotations::parse_int(word).ok_or_else(bad)?)
     };
     Ok((tok, j - i))
 }

@@ -1,10 +1,13 @@
-//! Binding a plan: open libraries → resolve symbols → prepare CIFs.
-//! Everything that can fail before a guest runs fails here (the WIT and
-//! the plan before, in `load.rs`).
+//! Binding a plan: open libraries → resolve symbols → prepare CIFs and
+//! callback closures. Everything that can fail before a guest runs fails
+//! here (the WIT and the plan before, in `load.rs`). The native layer sees
+//! only C: each function's C types, the structs' layouts
+//! ([`Plan::layouts`]) and each callback's [`callback::Sig`].
 
-use super::{Callable, Library};
 use crate::error::{Diagnostic, Error};
-use crate::plan::{CType, Plan};
+use crate::native::callback::{self, Callbacks};
+use crate::native::{Callable, Library, jit};
+use crate::plan::{CType, CbParam, Plan};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,7 +43,7 @@ pub(crate) struct Bound {
 }
 
 /// A WIT world bound to its native libraries: planned, opened and resolved.
-/// Add it to a linker with [`crate::add_to_linker`]. Cloning is cheap: the
+/// Add it to a linker with [`crate::link::add_to_linker`]. Cloning is cheap: the
 /// clones share everything.
 #[derive(Clone)]
 pub struct Bindings {
@@ -53,7 +56,7 @@ pub struct Bindings {
     /// the process so that resources of different bindings never mix.
     pub(crate) payloads: Arc<[u32]>,
     /// One C-callable closure per callback export (`plan.callbacks`).
-    pub(crate) closures: Arc<super::callback::Callbacks>,
+    pub(crate) closures: Arc<Callbacks>,
     /// A number unique in the process, which the closures carry.
     pub(crate) set: u64,
     /// Calls made of each bound function, when linked with
@@ -76,9 +79,14 @@ impl Bindings {
     ///
     /// # Safety
     /// As for [`Bindings::load`].
+    #[expect(
+        unsafe_code,
+        reason = "opens the WIT's libraries and prepares calls to their symbols, the load contract; see `SAFETY:`"
+    )]
     pub unsafe fn bind(plan: Plan, libraries: &Libraries) -> Result<Bindings, Error> {
         let mut diags = Vec::new();
         let paths = library_paths(&plan, libraries, &mut diags);
+        let layouts = plan.layouts();
         let mut opened = Vec::new();
         for (lib, path) in plan.libraries.iter().zip(&paths) {
             let Some(path) = path else {
@@ -126,7 +134,7 @@ impl Bindings {
                 // SAFETY: `addr` is the symbol the WIT declares with these C
                 // types; that they are its real types is the load contract.
                 match unsafe {
-                    Callable::new(&plan, lib.clone(), addr, &args, f.ret_type, f.variadic)
+                    Callable::new(&layouts, lib.clone(), addr, &args, f.ret_type, f.variadic)
                 } {
                     Ok(mut callable) => {
                         if let Some(how) = f.variable {
@@ -151,7 +159,7 @@ impl Bindings {
         let mut jit = if plan.calls.is_empty() {
             None
         } else {
-            super::jit::Jit::new().ok()
+            jit::Jit::new().ok()
         };
         for c in &plan.calls {
             let (Some(lib), Some(path)) = (&opened[c.library], &paths[c.library]) else {
@@ -170,7 +178,7 @@ impl Bindings {
             };
             // SAFETY: the annotation names this symbol as a destructor, a
             // `free` or a message/length function with these C types.
-            match unsafe { Callable::new(&plan, lib.clone(), addr, &c.args, c.ret, None) } {
+            match unsafe { Callable::new(&layouts, lib.clone(), addr, &c.args, c.ret, None) } {
                 Ok(mut callable) => {
                     if let Some(jit) = jit.as_mut() {
                         callable
@@ -196,8 +204,12 @@ impl Bindings {
             .collect();
         let set = NEXT_SET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let libs = opened.iter().flatten().cloned().collect();
-        let plan = Arc::new(plan);
-        let closures = match super::callback::Callbacks::new(plan.clone(), set, libs) {
+        let sigs = plan
+            .callbacks
+            .iter()
+            .map(|cb| callback_sig(&plan, cb))
+            .collect();
+        let closures = match Callbacks::new(sigs, layouts, set, libs) {
             Ok(c) => Some(c),
             Err(e) => {
                 diags.push(Diagnostic::new(e));
@@ -206,7 +218,7 @@ impl Bindings {
         };
         if let (true, Some(closures)) = (diags.is_empty(), closures) {
             Ok(Bindings {
-                plan,
+                plan: Arc::new(plan),
                 counts: bound.iter().map(|_| Default::default()).collect(),
                 frame_bytes: Default::default(),
                 bound,
@@ -271,7 +283,7 @@ impl Bindings {
     /// How many functions call C directly (through the register-image
     /// trampoline, with stack arguments if need be), rather than through
     /// libffi: all but variadic ones and those needing more than
-    /// [`MAX_STACK`](super::sysv::MAX_STACK) stack eightbytes.
+    /// [`MAX_STACK`](crate::native::abi::MAX_STACK) stack eightbytes.
     pub fn direct_calls(&self) -> usize {
         self.bound.iter().filter(|b| b.callable.is_direct()).count()
     }
@@ -292,6 +304,34 @@ impl Bindings {
                 c.use_libffi_only();
             }
         }
+    }
+}
+
+/// Callback `cb` as the native layer calls it: its C signature, its
+/// fallback, and how each C argument is copied when it can wait in the
+/// store's queue — only when C does not read its result and its parameters
+/// need no store (values, strings, pointees).
+fn callback_sig(plan: &Plan, cb: &crate::plan::Callback) -> callback::Sig {
+    let detach = || {
+        let mut how = vec![callback::Copy::Bytes; cb.args.len()];
+        for p in &cb.params {
+            match p {
+                CbParam::Value { .. } => {}
+                CbParam::String { arg, .. } => how[*arg] = callback::Copy::CString,
+                CbParam::Pointee { arg, shape } => {
+                    how[*arg] = callback::Copy::Pointee(plan.size_align(shape.ctype()).0)
+                }
+                _ => return None,
+            }
+        }
+        Some(how)
+    };
+    callback::Sig {
+        name: cb.name.clone(),
+        args: cb.args.iter().map(|a| a.ty).collect(),
+        ret: cb.ret_type,
+        fallback: cb.fallback,
+        detach: if cb.result.is_some() { None } else { detach() },
     }
 }
 
