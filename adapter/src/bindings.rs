@@ -112,11 +112,23 @@ impl Bindings {
                 let (Some(lib), Some(path)) = (&opened[f.library], &paths[f.library]) else {
                     continue;
                 };
-                let context = format!(
-                    "`{}#{}` (C `{}` in `{}`)",
-                    iface.name, f.name, f.symbol, path
-                );
-                let addr = match lib.symbol(&f.symbol) {
+                let context = match f.callee() {
+                    Some(r) => format!(
+                        "`{}#{}` (C through a `{}` function pointer)",
+                        iface.name, f.name, plan.resources[r].name
+                    ),
+                    None => format!(
+                        "`{}#{}` (C `{}` in `{}`)",
+                        iface.name, f.name, f.symbol, path
+                    ),
+                };
+                // A call through a function pointer has no symbol: each
+                // call gives the address (`Callable::call_at`).
+                let addr = match f.callee() {
+                    Some(_) => Ok(std::ptr::null_mut()),
+                    None => lib.symbol(&f.symbol),
+                };
+                let addr = match addr {
                     Ok(a) => a,
                     Err(_) => {
                         diags.push(

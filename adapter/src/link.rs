@@ -580,24 +580,28 @@ impl HostFn {
             ..self.ctx()
         };
         self.with_frame(|frame, consumed| {
-            let parent = marshal::lower(&cx, params, frame, &mut store, consumed)
+            let lowered = marshal::lower(&cx, params, frame, &mut store, consumed)
                 .map_err(|e| self.fail(e))?;
             let errno = self.call_c(&cx, &mut store, closures.as_deref(), frame.used(), || {
                 // `marshal::lower` filled the frame, made by this callable,
                 // from the plan of its declared signature: each pointer
                 // argument is the frame's scratch, lent guest memory, a
-                // handle's C object or a fixed value.
+                // handle's C object or a fixed value; a callee is the C
+                // function a `function = true` handle holds, which C made.
                 if cx.func.errno {
                     // SAFETY: as said above.
-                    unsafe { self.callable.call_errno(frame) }
+                    unsafe { self.callable.call_errno(lowered.callee, frame) }
                 } else {
                     // SAFETY: as said above.
-                    unsafe { self.callable.call(frame) };
+                    unsafe { self.callable.call_at(lowered.callee, frame) };
                     0
                 }
             });
             self.release_consumed(&mut store);
-            let cx = Ctx { parent, ..cx };
+            let cx = Ctx {
+                parent: lowered.parent,
+                ..cx
+            };
             marshal::lift(&cx, frame, errno?, results, &mut store).map_err(|e| self.fail(e))
         })
     }

@@ -283,12 +283,13 @@ pub fn verify_functions(plan: &Plan, headers: &ParseOptions) -> Result<Prototype
             .unwrap_or("the process")
     };
     let mut bound: Vec<Bound<'_>> = Vec::new();
-    // (A variable's getter is not a function the headers declare.)
+    // (A variable's getter is not a function the headers declare, nor is
+    // a call through a function pointer.)
     for f in plan
         .interfaces
         .iter()
         .flat_map(|i| &i.functions)
-        .filter(|f| f.variable.is_none())
+        .filter(|f| f.variable.is_none() && f.callee().is_none())
     {
         bound.push(Bound {
             what: format!(

@@ -65,16 +65,43 @@ impl<'a> Ctx<'a> {
 /// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
 pub type Consumed = Vec<(u32, u32)>;
 
-/// Writes the guest's `params` into `frame` as the C arguments. Returns the
-/// `rep` of the function's `parent` handle parameter, if it has one.
+/// What lowering found besides the C arguments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lowered {
+    /// The `rep` of the function's `parent` handle parameter, if it has one.
+    pub parent: Option<u32>,
+    /// For a `call = true` method: the C function `self` points at.
+    pub callee: Option<u64>,
+}
+
+/// The guest's handle `v` to `resource`, checked: its (rep, tag).
+fn handle_of<T: DlwitView>(
+    cx: &Ctx<'_>,
+    resource: usize,
+    v: &Val,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<(u32, u32), String> {
+    let Val::Resource(any) = v else {
+        return Err("a handle was expected".into());
+    };
+    let tag = cx.payloads[resource];
+    let res =
+        ResourceDynamic::try_from_resource_any(*any, &mut *store).map_err(|e| e.to_string())?;
+    if res.ty() != tag {
+        return Err("a handle of another resource type".into());
+    }
+    Ok((res.rep(), tag))
+}
+
+/// Writes the guest's `params` into `frame` as the C arguments.
 pub fn lower<T: DlwitView>(
     cx: &Ctx<'_>,
     params: &[Val],
     frame: &mut Frame,
     store: &mut StoreContextMut<'_, T>,
     consumed: &mut Consumed,
-) -> Result<Option<u32>, String> {
-    let mut parent = None;
+) -> Result<Lowered, String> {
+    let mut lowered = Lowered::default();
     let func = cx.func;
     // The guest's format, checked before anything is lowered. Functions
     // with a format are variadic, so every call of one comes here: the
@@ -120,37 +147,34 @@ pub fn lower<T: DlwitView>(
                             value,
                         },
                 },
-                Val::Resource(any),
+                v,
             ) => {
-                let tag = cx.payloads[*resource];
-                let res = ResourceDynamic::try_from_resource_any(*any, &mut *store)
+                let (rep, tag) = handle_of(cx, *resource, v, store)
                     .map_err(|e| format!("argument `{}`: {e}", name()))?;
-                if res.ty() != tag {
-                    return Err(format!(
-                        "argument `{}`: a handle of another resource type",
-                        name()
-                    ));
-                }
                 let handles = store.data_mut().handles();
                 let found = match value {
                     // The struct itself, copied into the argument.
                     Some(_) => handles
-                        .value(res.rep(), tag)
+                        .value(rep, tag)
                         .map(|bytes| frame.arg(*arg).copy_from_slice(bytes)),
-                    None => handles
-                        .get(res.rep(), tag)
-                        .map(|ptr| put(frame.arg(*arg), ptr)),
+                    None => handles.get(rep, tag).map(|ptr| put(frame.arg(*arg), ptr)),
                 };
                 found.map_err(|e| format!("argument `{}`: {e}", name()))?;
                 if *own {
-                    consumed.push((res.rep(), tag));
+                    consumed.push((rep, tag));
                 }
                 if let Some(h) = held.get_mut(i) {
-                    *h = Some((res.rep(), tag));
+                    *h = Some((rep, tag));
                 }
                 if func.parent == Some(i) {
-                    parent = Some(res.rep());
+                    lowered.parent = Some(rep);
                 }
+            }
+            (Param::Callee { resource }, v) => {
+                let (rep, tag) =
+                    handle_of(cx, *resource, v, store).map_err(|e| format!("`self`: {e}"))?;
+                let ptr = store.data_mut().handles().get(rep, tag);
+                lowered.callee = Some(ptr.map_err(|e| format!("`self`: {e}"))?);
             }
             (Param::Value { arg, shape }, v) => {
                 let (dst, kept) = frame.arg_kept(*arg);
@@ -341,7 +365,7 @@ pub fn lower<T: DlwitView>(
     }
     // Lowering succeeded: `own` handles now belong to C.
     store.data_mut().handles().take_all(consumed)?;
-    Ok(parent)
+    Ok(lowered)
 }
 
 /// The refusal of a string argument's copy.
@@ -383,6 +407,7 @@ fn param_name(func: &Function, i: usize) -> String {
         | Param::Ref { arg, .. }
         | Param::Vararg { arg, .. } => func.args[*arg].name.clone(),
         Param::Capacity => "capacity".into(),
+        Param::Callee { .. } => "self".into(),
     }
 }
 

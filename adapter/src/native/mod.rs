@@ -201,7 +201,9 @@ impl Callable {
     /// # Safety
     /// `fun` must be the address of a C function whose real signature is
     /// `ret (args...)` with the structs `layouts` lays out (`ret (fixed,
-    /// ...)` when variadic, with the variadic arguments already promoted).
+    /// ...)` when variadic, with the variadic arguments already promoted),
+    /// or NULL for a signature only ever called through function pointers
+    /// C hands back ([`Callable::call_at`] with a callee).
     pub unsafe fn new(
         layouts: &Layouts,
         lib: Arc<Library>,
@@ -274,11 +276,11 @@ impl Callable {
     ///
     /// # Safety
     ///
-    /// As for [`Callable::call`].
-    pub unsafe fn call_errno(&self, frame: &mut Frame) -> i32 {
+    /// As for [`Callable::call_at`].
+    pub unsafe fn call_errno(&self, callee: Option<u64>, frame: &mut Frame) -> i32 {
         clear_errno();
         // SAFETY: the caller's promise, passed on.
-        unsafe { self.call(frame) };
+        unsafe { self.call_at(callee, frame) };
         // Reads errno without allocating; nothing ran since the C function.
         std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
     }
@@ -534,19 +536,36 @@ impl Callable {
     /// is one C made (a handle's object) or the plan fixes (NULL, a
     /// callback's closure): `marshal` writes them so.
     pub unsafe fn call(&self, frame: &mut Frame) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { self.call_at(None, frame) }
+    }
+
+    /// [`Callable::call`], of the C function at `callee` when given (a
+    /// function pointer C handed back, of this callable's signature),
+    /// else of the symbol it was made for.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Callable::call`]; `callee`, when given, is the address of
+    /// a C function of this callable's declared signature (one C returned:
+    /// `marshal` takes it from the handle table, never from the guest).
+    pub unsafe fn call_at(&self, callee: Option<u64>, frame: &mut Frame) {
+        let fun = match callee {
+            Some(addr) => addr as usize as *mut c_void,
+            None => self.fun.0,
+        };
+        assert!(!fun.is_null(), "a C function to call");
         if let Some(how) = self.variable {
             let ret = frame.ret_mut();
             match how {
-                Variable::Address => {
-                    ret[..8].copy_from_slice(&(self.fun.0 as usize as u64).to_ne_bytes())
-                }
+                Variable::Address => ret[..8].copy_from_slice(&(fun as usize as u64).to_ne_bytes()),
                 // SAFETY: the symbol is a variable of the declared result
                 // type (the load contract), so `ret_size` bytes are readable
                 // at its address; the result buffer holds at least that many
                 // (`Frame::ret` is max(size, 16) bytes).
                 Variable::Value => unsafe {
                     std::ptr::copy_nonoverlapping(
-                        self.fun.0.cast::<u8>().cast_const(),
+                        fun.cast::<u8>().cast_const(),
                         ret.as_mut_ptr(),
                         self.ret_size,
                     );
@@ -563,7 +582,7 @@ impl Callable {
             // 8-aligned, the buffer rounded up to 8 bytes), pointer arguments
             // were patched to point into its scratch area, and its result
             // buffer holds at least max(size, 16) bytes.
-            unsafe { direct.call(self.fun.0, args, offsets, ret) };
+            unsafe { direct.call(fun, args, offsets, ret) };
             return;
         }
         #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
@@ -572,7 +591,7 @@ impl Callable {
             // SAFETY: as above, for the AArch64 classification: every
             // argument at its offset, readable for its size; the result
             // buffer at least max(size, 16) bytes.
-            unsafe { direct.call(self.fun.0, args, offsets, ret) };
+            unsafe { direct.call(fun, args, offsets, ret) };
             return;
         }
         let (ret, argv) = frame.prepare_call();
@@ -584,7 +603,12 @@ impl Callable {
         // point into its own scratch buffer, which lives until the frame is
         // next cleared; `ret` holds at least `max(size, 8)` bytes, 8-aligned.
         unsafe {
-            libffi::raw::ffi_call(self.cif.as_raw_ptr(), Some(*self.fun.as_fun()), ret, argv);
+            libffi::raw::ffi_call(
+                self.cif.as_raw_ptr(),
+                Some(*CodePtr(fun).as_fun()),
+                ret,
+                argv,
+            );
         }
     }
 }

@@ -171,6 +171,24 @@ impl Builder<'_> {
         ok
     }
 
+    /// A `true`/`false` annotation value; an error otherwise.
+    pub(super) fn expect_flag(&mut self, ann: &Annotation, span: Span) -> Option<bool> {
+        match &ann.value {
+            Value::Ident(b) if b == "true" => Some(true),
+            Value::Ident(b) if b == "false" => Some(false),
+            other => {
+                let d = Diagnostic::new(format!(
+                    "`{}` takes `true` or `false`, got {}",
+                    ann.key,
+                    other.describe()
+                ))
+                .at(self.world.locate_doc(span, ann.line, &ann.key));
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
     pub(super) fn expect_str(&mut self, ann: &Annotation, span: Span) -> Option<String> {
         match &ann.value {
             Value::Str(s) => Some(s.clone()),

@@ -193,9 +193,26 @@ impl Builder<'_> {
             .iter()
             .map(|p| (p.name.clone(), p.ty, p.span))
             .collect();
+        // A `call = true` method: `self` is the function, the other
+        // parameters its arguments.
+        let callee = self.callee(func, &notes, variable.is_some());
+        if notes.call.is_some() && callee.is_none() {
+            return None;
+        }
+        let c_params = &params[usize::from(callee.is_some())..];
         match &proto {
-            None => self.positional(&mut f, &params),
-            Some(p) => self.by_name(&mut f, &params, p, &notes, method, span),
+            None => self.positional(&mut f, c_params),
+            Some(p) => self.by_name(
+                &mut f,
+                c_params,
+                p,
+                &notes,
+                method && callee.is_none(),
+                span,
+            ),
+        }
+        if let Some(resource) = callee {
+            f.params.insert(0, Param::Callee { resource });
         }
         if self.diags.len() == errors_before {
             self.format(&mut f, &params, &notes, span);
@@ -227,6 +244,41 @@ impl Builder<'_> {
             return None;
         }
         Some(f)
+    }
+
+    /// `call = true`: the resource of the method's `self`, whose handles are
+    /// the C function the method calls; an error unless the function is a
+    /// method of a `function = true` resource (and not a getter).
+    fn callee(&mut self, func: &wit_parser::Function, n: &Notes, variable: bool) -> Option<usize> {
+        let ann = n.call.as_ref()?;
+        let loc = self.world.locate_doc(func.span, ann.line, "call");
+        let resource = match func.kind {
+            FunctionKind::Method(r) if !variable => self.resource(r).ok(),
+            _ => None,
+        };
+        match resource {
+            Some(r) if self.plan.resources[r].function => Some(r),
+            Some(r) => {
+                let name = self.plan.resources[r].name.clone();
+                self.fail(
+                    format!("`{}`: `call = true` calls the function `self` points at, but resource `{name}` is not a function pointer", func.name),
+                    loc,
+                    &format!("mark the resource `@ffi(function = true)` if C hands back pointers to functions as `{name}` handles"),
+                );
+                None
+            }
+            None => {
+                self.fail(
+                    format!(
+                        "`{}`: `call = true` is for a method (its `self` is the function pointer)",
+                        func.name
+                    ),
+                    loc,
+                    "",
+                );
+                None
+            }
+        }
     }
 
     /// `variable = "T name"` or `"T name[]"`: a getter with no parameters

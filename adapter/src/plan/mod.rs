@@ -191,6 +191,12 @@ pub enum Param {
     },
     /// A WIT parameter C never sees (the capacity of a buffer out-parameter).
     Capacity,
+    /// `self` of a `call = true` method: the handle's C function pointer
+    /// is the function called, not an argument.
+    Callee {
+        /// The resource (`function = true`).
+        resource: usize,
+    },
     /// A scalar passed as a variadic argument: the value of `shape`,
     /// widened by C's default argument promotions to the C argument's type
     /// (`float` → `double`, integers narrower than `int` → `int`).
@@ -473,6 +479,9 @@ pub struct Resource {
     pub buffers: Vec<Buffer>,
     /// The destructor: index into [`Plan::calls`].
     pub drop: Option<usize>,
+    /// `@ffi(function = true)`: each handle is a C function pointer C
+    /// handed back; a method with `call = true` calls it.
+    pub function: bool,
 }
 
 /// A function a guest exports that C calls through a function pointer
@@ -655,6 +664,17 @@ pub struct Function {
     pub variable: Option<Variable>,
     /// Where the function is declared.
     pub location: Option<Location>,
+}
+
+impl Function {
+    /// For a `call = true` method: the resource whose handle (`self`) is
+    /// the C function called; its symbol is not looked up.
+    pub fn callee(&self) -> Option<usize> {
+        match self.params.first() {
+            Some(Param::Callee { resource }) => Some(*resource),
+            _ => None,
+        }
+    }
 }
 
 /// A string parameter that names a file (`@ffi(path = "filename")`): the

@@ -2,7 +2,7 @@
 
 use super::Convention;
 use super::build::Builder;
-use dlwit_ctype::annotations::{Annotation, Value};
+use dlwit_ctype::annotations::Annotation;
 use wit_parser::Span;
 
 const KEYS: &[&str] = &[
@@ -27,6 +27,7 @@ const KEYS: &[&str] = &[
     "copy",
     "count",
     "variable",
+    "call",
 ];
 
 /// A value `set` gives a C parameter.
@@ -67,6 +68,9 @@ pub(super) struct Notes {
     pub(super) variable: Option<(String, Annotation)>,
     pub(super) error: Option<(Convention, Annotation)>,
     pub(super) errno: bool,
+    /// `call = true`: the method calls the C function its `self` handle
+    /// points at.
+    pub(super) call: Option<Annotation>,
     pub(super) message: Option<(String, Annotation)>,
     /// `then = "fn(args)"`: a call made after every successful call.
     pub(super) then: Option<(String, Annotation)>,
@@ -160,16 +164,13 @@ impl Builder<'_> {
             n.lines.push((ann.key.clone(), ann.line));
             let loc = || self.world.locate_doc(span, ann.line, &ann.key);
             if ann.key == "errno" {
-                n.errno = match &ann.value {
-                    Value::Ident(v) if v == "true" => true,
-                    Value::Ident(v) if v == "false" => false,
-                    other => {
-                        let m =
-                            format!("`errno` takes `true` or `false`, got {}", other.describe());
-                        self.fail(m, loc(), "");
-                        false
-                    }
-                };
+                n.errno = self.expect_flag(&ann, span).unwrap_or(false);
+                continue;
+            }
+            if ann.key == "call" {
+                if self.expect_flag(&ann, span) == Some(true) {
+                    n.call = Some(ann);
+                }
                 continue;
             }
             let Some(v) = self.expect_str(&ann, span) else {

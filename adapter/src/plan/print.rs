@@ -63,11 +63,11 @@ pub fn render(plan: &Plan) -> String {
                     );
                 }
                 None => {
-                    let _ = writeln!(
-                        out,
-                        "    C: {}({args});",
-                        spaced(&f.ret_spelling, &f.symbol)
-                    );
+                    let name = match f.callee() {
+                        Some(_) => "(*self)",
+                        None => &f.symbol,
+                    };
+                    let _ = writeln!(out, "    C: {}({args});", spaced(&f.ret_spelling, name));
                 }
             }
             for r in &f.require {
@@ -76,6 +76,9 @@ pub fn render(plan: &Plan) -> String {
             for (i, p) in f.params.iter().enumerate() {
                 let note = match p {
                     Param::Value { .. } | Param::Capacity => continue,
+                    Param::Callee { .. } => {
+                        "`self`: the C function called (its pointer, from the handle table)".into()
+                    }
                     Param::WideString { arg } => {
                         format!("`{}`: NUL-terminated UTF-32 copy", f.args[*arg].name)
                     }
@@ -302,6 +305,7 @@ pub fn render(plan: &Plan) -> String {
         let held = match (r.value, r.in_place) {
             (Some(_), true) => ", held in place",
             (Some(_), false) => ", held by value",
+            _ if r.function => ", a C function pointer",
             _ => "",
         };
         let _ = writeln!(out, "resource {} ({}{held}): {drop}", r.name, r.c_name);

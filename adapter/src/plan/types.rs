@@ -6,7 +6,7 @@ use super::layout::lay_out;
 use super::{CStruct, CType, EnumPlan, Field, FlagsPlan, Scalar, Shape, StructId, StructKind};
 use crate::error::Diagnostic;
 use crate::world::PRELUDE_PACKAGE;
-use dlwit_ctype::annotations::MAX_ARRAY;
+use dlwit_ctype::annotations::{Annotation, MAX_ARRAY};
 use wit_parser::{Handle, Span, Type, TypeDefKind, TypeId, TypeOwner};
 
 /// A C array field's element and length.
@@ -306,9 +306,10 @@ impl Builder<'_> {
         let anns = self.annotations(
             &def.docs,
             def.span,
-            &["drop", "c", "struct", "in-place", "buffers"],
+            &["drop", "c", "struct", "in-place", "buffers", "function"],
             "a resource",
         );
+        let function = self.function_resource(&name, &anns, def.span);
         // `struct` first: it decides the C name and how the destructor is called.
         for ann in anns.iter().filter(|a| a.key == "struct") {
             let Some(record) = self.expect_str(ann, def.span) else {
@@ -363,10 +364,38 @@ impl Builder<'_> {
             in_place,
             buffers,
             drop,
+            function,
         });
         let r = self.plan.resources.len() - 1;
         self.resource_ids.insert(id, r);
         Ok(r)
+    }
+
+    /// `function = true`: the resource's handles are C function pointers
+    /// (which C hands back, and its `call = true` methods call), so it
+    /// holds no struct and has no destructor.
+    fn function_resource(&mut self, name: &str, anns: &[Annotation], span: Span) -> bool {
+        let Some(ann) = anns.iter().find(|a| a.key == "function") else {
+            return false;
+        };
+        if self.expect_flag(ann, span) != Some(true) {
+            return false;
+        }
+        for other in anns
+            .iter()
+            .filter(|a| matches!(a.key.as_str(), "drop" | "struct" | "in-place" | "buffers"))
+        {
+            let loc = self.world.locate_doc(span, other.line, &other.key);
+            self.fail(
+                format!(
+                    "resource `{name}`: a function pointer (`function = true`) takes no `{}`: C does not free a function, and it holds no struct",
+                    other.key
+                ),
+                loc,
+                "",
+            );
+        }
+        true
     }
 
     /// The shape and C spelling of a handle to `resource`, as a pointer

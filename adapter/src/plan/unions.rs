@@ -8,9 +8,7 @@
 
 use super::build::Builder;
 use super::{CStruct, CType, Field, Scalar, Shape, StructId, StructKind};
-use crate::error::Diagnostic;
-use dlwit_ctype::annotations::{Annotation, Value};
-use wit_parser::{Span, TypeDef, Variant};
+use wit_parser::{TypeDef, Variant};
 
 /// A tagged C union: an integer tag, then one case's payload.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +108,7 @@ impl Builder<'_> {
                     },
                     None => failed = true,
                 },
-                "overlap" => match self.flag(ann, def.span) {
+                "overlap" => match self.expect_flag(ann, def.span) {
                     Some(b) => overlap = b,
                     None => failed = true,
                 },
@@ -158,7 +156,7 @@ impl Builder<'_> {
             {
                 if ann.key == "value" {
                     value = self.expect_int(&ann, case.span).unwrap_or(value);
-                } else if let Some(b) = self.flag(&ann, case.span) {
+                } else if let Some(b) = self.expect_flag(&ann, case.span) {
                     is_other = b;
                 }
             }
@@ -361,23 +359,5 @@ impl Builder<'_> {
             };
             f.offset == 0 && int && self.plan.size_align(f.shape.ctype()).0 == tag.size()
         })
-    }
-
-    /// A `true`/`false` annotation value; an error otherwise.
-    fn flag(&mut self, ann: &Annotation, span: Span) -> Option<bool> {
-        match &ann.value {
-            Value::Ident(b) if b == "true" => Some(true),
-            Value::Ident(b) if b == "false" => Some(false),
-            other => {
-                let d = Diagnostic::new(format!(
-                    "`{}` takes `true` or `false`, got {}",
-                    ann.key,
-                    other.describe()
-                ))
-                .at(self.world.locate_doc(span, ann.line, &ann.key));
-                self.diags.push(d);
-                None
-            }
-        }
     }
 }

@@ -26,6 +26,10 @@
 //! * `life-consume-parent`, `life-stale-parent`: a pool with a live item
 //!   passed to C as `own`, and a dropped pool's handle used again: the
 //!   host must trap.
+//! * `function-pointers`: C hands back pointers to its functions (`binop`
+//!   handles), which the guest calls and passes back to C; prints
+//!   `function-pointers: ok`. `fn-wrong-type` calls a counter's handle as a
+//!   `binop`, `fn-after-drop` a dropped `binop`: the host must trap.
 //!
 //! A wrong value panics, so the component traps with a message saying what
 //! was expected.
@@ -40,9 +44,10 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::handles::{
-    Counter, Item, Pool, Span, Tile, bump, checked_div, code_message, counter_maybe,
+    Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_maybe,
     counter_or_none, created, describe, destroyed, fail_errno, fail_quiet, fill, fill_first, live,
-    make_counter, parse, pools_live, span_widen, strdup_count, string_allocs, string_frees,
+    make_counter, parse, pick_op, pools_live, span_widen, strdup_count, string_allocs,
+    string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -55,7 +60,8 @@ const EIO: i32 = 5;
 const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | forged | after-drop | after-finish | wrong-type | null-handle \
                      | life-parent-first | life-consume-child | life-leave \
-                     | life-consume-parent | life-stale-parent";
+                     | life-consume-parent | life-stale-parent \
+                     | function-pointers | fn-wrong-type | fn-after-drop";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -77,6 +83,26 @@ fn main() -> ExitCode {
         ["life-parent-first"] => life_parent_first(),
         ["life-consume-child"] => life_consume_child(),
         ["life-leave"] => life_leave(),
+        ["function-pointers"] => function_pointers(),
+        ["fn-wrong-type"] => {
+            let c = Counter::new(3);
+            // A data pointer called as code: the handle's type must stop it.
+            // SAFETY: a wrong type on purpose; the canonical ABI checks it.
+            let fake = unsafe { Binop::from_handle(c.handle()) };
+            black_box(fake.call(1, 2));
+            println!("unreachable");
+            std::mem::forget(fake);
+        }
+        ["fn-after-drop"] => {
+            let op = pick_op(0).expect("add");
+            let h = op.handle();
+            drop(op);
+            // SAFETY: a stale number on purpose; the canonical ABI checks it.
+            let stale = unsafe { Binop::from_handle(h) };
+            black_box(stale.call(1, 2));
+            println!("unreachable");
+            std::mem::forget(stale);
+        }
         ["fill-first-lies"] => {
             // C returns a count larger than the buffer: an error of the call.
             println!("unreachable: {:?}", fill_first(4, 9, 10));
@@ -218,6 +244,36 @@ impl Counts {
 
 /// Items outliving the pool handle the guest dropped: C's pool lives until
 /// the last of them is gone.
+/// C's functions as values: picked, called, passed back, dropped.
+fn function_pointers() {
+    let before = Counts::now();
+    let add = pick_op(0).expect("fx_pick_op(0) is add");
+    let mul = pick_op(1).expect("fx_pick_op(1) is multiply");
+    let sub = pick_op(2).expect("fx_pick_op(2) is subtract");
+    assert!(pick_op(9).is_none(), "fx_pick_op(9) is NULL: none");
+    assert_eq!(add.call(40, 2), 42);
+    assert_eq!(mul.call(-6, 7), -42);
+    assert_eq!(sub.call(i32::MIN, 1), i32::MAX, "C's int arithmetic wraps");
+    // Passed back to C, which calls it itself.
+    assert_eq!(apply(&mul, 12, 12), 144);
+    assert_eq!(apply(&sub, 5, 8), -3);
+    // Many calls, many handles to the same function.
+    let mut total = 0i64;
+    for i in 0..1000 {
+        let op = pick_op(i % 3).expect("an op");
+        total += i64::from(op.call(i, 2));
+    }
+    assert_eq!(
+        total,
+        (0..1000)
+            .map(|i| [i + 2, i * 2, i - 2][(i % 3) as usize])
+            .sum()
+    );
+    drop((add, mul, sub));
+    before.balanced();
+    println!("function-pointers: ok");
+}
+
 fn life_parent_first() {
     let base = Counts::now();
     let pools = pools_live();

@@ -189,6 +189,25 @@ fn sad_handle_used_after_an_own_parameter_consumed_it_traps() {
 }
 
 #[test]
+fn function_pointers_c_hands_back_are_called_and_passed_back() {
+    let _serial = serial();
+    let before = Counts::now();
+    let out = runner().run("handles", &["function-pointers"]);
+    expect_ok(&out, "function-pointers: ok");
+    before.balanced(&Counts::now(), "function-pointers");
+}
+
+#[test]
+fn sad_a_data_handle_called_as_a_function_traps() {
+    sad("fn-wrong-type", &["used with the wrong type"]);
+}
+
+#[test]
+fn sad_a_function_pointer_used_after_drop_traps() {
+    sad("fn-after-drop", &["unknown handle index"]);
+}
+
+#[test]
 fn sad_handle_of_another_resource_type_traps() {
     sad("wrong-type", &["used with the wrong type"]);
 }

@@ -605,6 +605,7 @@ impl Builder<'_> {
             Param::List { .. } => return ParamKind::Sized("list"),
             Param::Ref { optional: true, .. } => return ParamKind::Other("an option".into()),
             Param::Ref { .. } => return ParamKind::Other("passed by pointer".into()),
+            Param::Callee { .. } => return ParamKind::Other("a function pointer".into()),
             Param::Value {
                 shape: Shape::Handle { resource, .. },
                 ..
