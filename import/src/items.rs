@@ -132,6 +132,20 @@ pub enum Item {
         /// A struct the host holds in place (`z_stream`).
         held: Option<Held>,
     },
+    /// A resource whose handles are C function pointers of a typedef
+    /// (`@ffi(function = true)`), with the `call` method that calls one.
+    FnPointer {
+        /// WIT name.
+        name: String,
+        /// The typedef's name (`binop`).
+        c_name: String,
+        /// The function type as a prototype, for the method's `c`.
+        proto: String,
+        /// The method's parameters.
+        params: Vec<(String, WitTy)>,
+        /// Its result, if any.
+        result: Option<WitTy>,
+    },
     /// A function.
     Func {
         /// WIT name.
@@ -179,7 +193,7 @@ impl Item {
                 .map(|c| format!("c:{}", ctype_key(c)))
                 .chain([format!("type:{name}")])
                 .collect(),
-            Item::Resource { name, c_name, .. } => {
+            Item::Resource { name, c_name, .. } | Item::FnPointer { name, c_name, .. } => {
                 vec![format!("c:{}", ctype_key(c_name)), format!("type:{name}")]
             }
             Item::Enum { name, c_name, .. } => {
@@ -201,7 +215,8 @@ impl Item {
             Item::Record { name, .. }
             | Item::Enum { name, .. }
             | Item::Flags { name, .. }
-            | Item::Resource { name, .. } => Some(name),
+            | Item::Resource { name, .. }
+            | Item::FnPointer { name, .. } => Some(name),
             _ => None,
         }
     }
@@ -305,7 +320,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("function pointer") {
         (
             "a function pointer",
-            "an overlay function with `callback = \"param = export\"` and an interface of callbacks (function pointers as values: issue 18.5)",
+            "an overlay function with `callback = \"param = export\"` and an interface of callbacks (C calls a guest export); for a pointer C hands back, a resource with `function = true` (made automatically for a typedef whose parameters and result are values)",
         )
     } else if has("a guest could alias") {
         (
@@ -327,7 +342,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("a buffer C may read and write") {
         (
             "a buffer C may read and write",
-            "byte buffers sized by an integer parameter (issue 18.2), or an overlay function with `buffer = \"dest, len, capacity\"`",
+            "an overlay function with `buffer = \"dest, len, capacity\"` (the bytes C wrote, as many as it returns or writes to `*len`), or `inout` for a list C changes in place",
         )
     } else if has("C may read and write it") {
         (
@@ -347,7 +362,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("a pointer of unknown length") {
         (
             "a pointer of unknown length",
-            "lengths named in the prototype (issue 18.2), or an overlay function with a `list` and its length",
+            "an overlay function with a `list` parameter and its length (`count = \"list = n\"` when the length is not the next parameter)",
         )
     } else if has("a raw pointer") {
         (
@@ -362,7 +377,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("`char **` out-parameter") || has("cannot tell apart") {
         (
             "a `char **` before other out-parameters",
-            "in/out pointers (issue 18.2), or an overlay function",
+            "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
     } else if has("an array of ") {
         (
@@ -391,7 +406,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if category == Category::Pointers {
         (
             "a pointer to a pointer",
-            "in/out pointers (issue 18.2), or an overlay function",
+            "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
     } else {
         ("other", "an overlay item")

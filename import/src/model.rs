@@ -124,6 +124,18 @@ pub struct HandleTypedef {
     pub is_pointer: bool,
 }
 
+/// A typedef of a pointer to a function (`typedef int (*binop)(int a, int
+/// b);`): what C hands back or takes as a function pointer by that name.
+#[derive(Debug, Clone)]
+pub struct FnTypedef {
+    /// Parameters: name (possibly empty) and type.
+    pub params: Vec<(String, Ty)>,
+    /// The return type.
+    pub ret: Ty,
+    /// `...`
+    pub variadic: bool,
+}
+
 /// An integer `#define` in one of the headers.
 #[derive(Debug, Clone)]
 pub struct Macro {
@@ -152,6 +164,8 @@ pub struct Model {
     pub enum_order: Vec<String>,
     /// Handle typedefs in declaration order.
     pub handles: Vec<HandleTypedef>,
+    /// Function pointer typedefs by name.
+    pub fn_typedefs: std::collections::BTreeMap<String, FnTypedef>,
     /// Integer macros in order.
     pub macros: Vec<Macro>,
     /// The text of each header, by index (for grouping macros).

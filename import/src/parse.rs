@@ -1,7 +1,9 @@
 //! Reading headers with libclang (loaded at run time) into a [`Model`].
 
 use crate::macros;
-use crate::model::{Enum, Field, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty};
+use crate::model::{
+    Enum, Field, FnTypedef, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty,
+};
 use crate::{Error, ParseOptions};
 use clang::{Clang, Entity, EntityKind, Index, StorageClass, TypeKind, diagnostic::Severity};
 use dlwit_ctype::CName;
@@ -569,6 +571,10 @@ impl Reader {
                     return;
                 };
                 let canon = pointee.get_canonical_type();
+                if canon.get_kind() == TypeKind::FunctionPrototype {
+                    self.fn_typedef(name, &e, canon);
+                    return;
+                }
                 if canon.get_kind() != TypeKind::Record {
                     return;
                 }
@@ -587,6 +593,41 @@ impl Reader {
             }
             _ => {}
         }
+    }
+
+    /// `typedef R (*name)(params)`: the function type, its parameters
+    /// named as the typedef names them (clang keeps them as its children).
+    fn fn_typedef(&mut self, name: String, e: &Entity<'_>, function: clang::Type<'_>) {
+        let named: Vec<(String, Ty)> = e
+            .get_children()
+            .into_iter()
+            .filter(|c| c.get_kind() == EntityKind::ParmDecl)
+            .map(|p| {
+                let ty = p.get_type().map(|t| self.param_ty(t)).unwrap_or_else(void);
+                (p.get_name().unwrap_or_default(), ty)
+            })
+            .collect();
+        let types = function.get_argument_types().unwrap_or_default();
+        let params = if named.len() == types.len() {
+            named
+        } else {
+            types
+                .into_iter()
+                .map(|t| (String::new(), self.param_ty(t)))
+                .collect()
+        };
+        let ret = function
+            .get_result_type()
+            .map(|t| self.ty(t))
+            .unwrap_or_else(void);
+        self.model.fn_typedefs.insert(
+            name,
+            FnTypedef {
+                params,
+                ret,
+                variadic: function.is_variadic(),
+            },
+        );
     }
 
     fn macro_def(&mut self, e: Entity<'_>) {

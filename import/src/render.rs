@@ -209,6 +209,9 @@ fn item_types(item: &Item) -> Vec<&WitTy> {
         Item::Func {
             params, results, ..
         } => params.iter().map(|p| &p.1).chain(results.iter()).collect(),
+        Item::FnPointer { params, result, .. } => {
+            params.iter().map(|p| &p.1).chain(result.iter()).collect()
+        }
         Item::Resource {
             held: Some(held), ..
         } => held
@@ -424,6 +427,32 @@ fn render_item(
                 ),
             };
             s.push_str(&format!("  {}: func({ps}){r};", ident(n)));
+        }
+        Item::FnPointer {
+            name: n,
+            c_name,
+            proto,
+            params,
+            result,
+        } => {
+            s.push_str(&format!(
+                "\n  /// A C function pointer (`{c_name}`) the library hands back.\n  /// @ffi(function = true, c = \"{}\")\n  resource {} {{\n",
+                escape(c_name),
+                name(n)
+            ));
+            let ps = params
+                .iter()
+                .map(|(p, t)| format!("{}: {}", ident(p), t.render(renames)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let r = result
+                .as_ref()
+                .map(|t| format!(" -> {}", t.render(renames)))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "    /// Calls the function.\n    /// @ffi(call = true, c = \"{}\")\n    call: func({ps}){r};\n  }}",
+                escape(proto)
+            ));
         }
         Item::Skipped { c_name, reason } => {
             s.push_str(&format!("  // skipped `{c_name}`: {reason}"));

@@ -107,3 +107,9 @@ extern const char *mp_default_name;
 extern int mp_debug_level;
 extern Vec2 mp_origin;
 extern int *mp_counter;
+
+/* A function pointer the library hands back and takes again: a resource
+ * (`function = true`) whose `call` calls it. */
+typedef int (*mp_binop)(int a, int b);
+mp_binop mp_pick_op(int which);
+int mp_apply(mp_binop f, int a, int b);

@@ -178,8 +178,13 @@ impl Mapper<'_> {
             .any(|i| matches!(i, Item::Resource { name, held: Some(_), .. } if name == r))
     }
 
+    /// The `function = true` resource of a function pointer typedef.
+    fn fn_resource(&self, ty: &Ty) -> Option<String> {
+        self.fn_resources.get(ty.typedef.as_ref()?).cloned()
+    }
+
     /// The resource a pointer type points to.
-    fn handle_of(&self, ty: &Ty) -> Option<String> {
+    pub(super) fn handle_of(&self, ty: &Ty) -> Option<String> {
         handle_key(ty).and_then(|k| self.resources.get(&k).cloned())
     }
 
@@ -413,12 +418,16 @@ impl Mapper<'_> {
                         }
                     }
                 }
-                Kind::Function => {
-                    return Err(skip(
-                        format!("parameter `{cname}` is a function pointer"),
-                        Category::Callbacks,
-                    ));
-                }
+                Kind::Function => match self.fn_resource(ty) {
+                    // A pointer C handed back, passed to C again.
+                    Some(r) => params.push(in_param(WitTy::Borrow(r))),
+                    None => {
+                        return Err(skip(
+                            format!("parameter `{cname}` is a function pointer"),
+                            Category::Callbacks,
+                        ));
+                    }
+                },
                 _ => {
                     let t = self.value_ty(ty).map_err(|e| Skip {
                         reason: format!("parameter `{cname}`: {}", e.reason),
@@ -484,9 +493,11 @@ impl Mapper<'_> {
                     ));
                 }
             }
-            Kind::Function => {
-                return Err(skip("returns a function pointer", Category::Callbacks));
-            }
+            Kind::Function => match self.fn_resource(&f.ret) {
+                // NULL is none.
+                Some(r) => results.push(WitTy::Option(Box::new(WitTy::Named(r)))),
+                None => return Err(skip("returns a function pointer", Category::Callbacks)),
+            },
             _ => {
                 let t = self.value_ty(&f.ret).map_err(|e| Skip {
                     reason: format!("result: {}", e.reason),
@@ -525,7 +536,7 @@ impl Mapper<'_> {
     }
 
     /// A value passed or returned by value.
-    fn value_ty(&mut self, ty: &Ty) -> Result<WitTy, Skip> {
+    pub(super) fn value_ty(&mut self, ty: &Ty) -> Result<WitTy, Skip> {
         match &ty.kind {
             Kind::Scalar(c) => Ok(builtin(c.wit_spelling())),
             Kind::Enum(k) => Ok(self.enum_ty(k)),

@@ -61,6 +61,9 @@ struct Mapper<'a> {
     /// fields of a struct held in place: `z-stream-fields`).
     record_names: HashMap<String, String>,
     resource_drop: HashMap<String, String>,
+    /// Function pointer typedef → the WIT name of its `function = true`
+    /// resource.
+    fn_resources: HashMap<String, String>,
     /// Per function name: the resource it destroys.
     destructors: HashMap<String, String>,
     /// Destructors an overlay names: they consume their handle too.
@@ -195,6 +198,7 @@ pub fn items(
         resources: HashMap::new(),
         record_names: HashMap::new(),
         resource_drop: HashMap::new(),
+        fn_resources: HashMap::new(),
         destructors: HashMap::new(),
         extra_drops: overlay
             .map(|o| o.drops.iter().cloned().collect())
@@ -270,8 +274,11 @@ pub fn items(
         kinds(|i| matches!(i, Item::Enum { .. })),
         plural(kinds(|i| matches!(i, Item::Enum { .. }))),
         kinds(|i| matches!(i, Item::Flags { .. })),
-        kinds(|i| matches!(i, Item::Resource { .. })),
-        plural(kinds(|i| matches!(i, Item::Resource { .. }))),
+        kinds(|i| matches!(i, Item::Resource { .. } | Item::FnPointer { .. })),
+        plural(kinds(|i| matches!(
+            i,
+            Item::Resource { .. } | Item::FnPointer { .. }
+        ))),
     );
     if skipped > 0 {
         summary.push_str(&format!(

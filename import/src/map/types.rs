@@ -20,6 +20,74 @@ const TUPLE_ARRAY: usize = 16;
 impl Mapper<'_> {
     // ---- resources -------------------------------------------------------
 
+    /// A `function = true` resource for each function pointer typedef a
+    /// function returns (`binop pick(int)`), whose parameters are values or
+    /// handles and whose result is a value: its handles are the pointers C hands back, and its
+    /// `call` method calls one. Functions then return it (`option`, NULL
+    /// is none) and take it (`borrow`).
+    fn fn_pointers(&mut self) {
+        let model = self.model;
+        let returned: Vec<&String> = model
+            .functions
+            .iter()
+            .filter(|f| !f.is_static && selected(self.opts, &f.name))
+            .filter_map(|f| match (&f.ret.kind, &f.ret.typedef) {
+                (Kind::Function, Some(t)) => Some(t),
+                _ => None,
+            })
+            .collect();
+        for name in returned {
+            let Some(sig) = model.fn_typedefs.get(name) else {
+                continue;
+            };
+            if sig.variadic || self.fn_resources.contains_key(name) {
+                continue;
+            }
+            let mut params = Vec::new();
+            let mut decls = Vec::new();
+            for (i, (cname, ty)) in sig.params.iter().enumerate() {
+                // Values, and handles the import knows (`lua_State *L`).
+                let t = match self.handle_of(ty) {
+                    Some(r) => WitTy::Borrow(r),
+                    None => match self.value_ty(ty) {
+                        Ok(t) => t,
+                        Err(_) => break,
+                    },
+                };
+                let cname = match cname.as_str() {
+                    "" => format!("arg{}", i + 1),
+                    n => n.to_string(),
+                };
+                decls.push(format!("{} {cname}", ty.spelling));
+                params.push((kebab(&cname), t));
+            }
+            if params.len() != sig.params.len() {
+                continue;
+            }
+            let result = match &sig.ret.kind {
+                Kind::Void => None,
+                _ => match self.value_ty(&sig.ret) {
+                    Ok(t) => Some(t),
+                    Err(_) => continue,
+                },
+            };
+            let decls = if decls.is_empty() {
+                "void".into()
+            } else {
+                decls.join(", ")
+            };
+            let wit = self.unique(kebab(name));
+            self.fn_resources.insert(name.clone(), wit.clone());
+            self.items.push(Item::FnPointer {
+                name: wit,
+                c_name: name.clone(),
+                proto: format!("{} {name}({decls})", sig.ret.spelling),
+                params,
+                result,
+            });
+        }
+    }
+
     pub(super) fn resources(&mut self, exports: Option<&Exports>) {
         for h in &self.model.handles {
             if self.resources.contains_key(&h.target) || !selected(self.opts, &h.name) {
@@ -76,6 +144,7 @@ impl Mapper<'_> {
             }
         }
         self.held_structs();
+        self.fn_pointers();
         // Destructors: `--drop`, else a one-parameter function named like one.
         let exported = |f: &Function| exports.is_none_or(|e| e.symbols.contains(&f.name));
         for item in &mut self.items {

@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 38 functions, 2 records, 3 enums, 2 flags, 3 resources"),
+        err.contains("imported 40 functions, 2 records, 3 enums, 2 flags, 4 resources"),
         "{err}"
     );
 }
