@@ -359,21 +359,18 @@ fn library_paths(
         .map(|l| l.name.as_str())
         .filter(|n| !n.is_empty())
         .collect();
+    let quoted = named
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     for (soname, path) in &libs.by_name {
         if !named.contains(&soname.as_str()) {
             diags.push(
                 Diagnostic::new(format!(
                     "`--lib {soname}={}` replaces no library: the WIT names {}",
                     path.display(),
-                    if named.is_empty() {
-                        "none".to_string()
-                    } else {
-                        named
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
+                    if named.is_empty() { "none" } else { &quoted }
                 ))
                 .hint("use `--lib PATH` when the WIT names one library or none"),
             );
@@ -382,13 +379,8 @@ fn library_paths(
     if libs.default.is_some() && named.len() > 1 {
         diags.push(
             Diagnostic::new(format!(
-                "`--lib PATH` is ambiguous: the WIT names {} libraries ({})",
+                "`--lib PATH` is ambiguous: the WIT names {} libraries ({quoted})",
                 named.len(),
-                named
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
             ))
             .hint("say which one it replaces with `--lib SONAME=PATH`"),
         );

@@ -21,6 +21,17 @@ pub enum CType {
     Struct(StructId),
 }
 
+impl CType {
+    /// Size and alignment, a struct's from `of_struct`.
+    pub fn size_align(self, of_struct: impl FnOnce(StructId) -> (usize, usize)) -> (usize, usize) {
+        match self {
+            CType::Void => (0, 1),
+            CType::Scalar(s) => (s.size(), s.align()),
+            CType::Struct(id) => of_struct(id),
+        }
+    }
+}
+
 /// One struct's layout on the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -55,14 +66,10 @@ impl Layouts {
 
     /// Size and alignment of a C type.
     pub fn size_align(&self, ty: CType) -> (usize, usize) {
-        match ty {
-            CType::Void => (0, 1),
-            CType::Scalar(s) => (s.size(), s.align()),
-            CType::Struct(id) => {
-                let s = self.get(id);
-                (s.size, s.align)
-            }
-        }
+        ty.size_align(|id| {
+            let s = self.get(id);
+            (s.size, s.align)
+        })
     }
 }
 

@@ -225,6 +225,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             macro_values: HashMap::new(),
         };
         reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
+        reader.glibc_parts(&tu.get_entity().get_children());
         for e in tu.get_entity().get_children() {
             reader.top(e);
         }
@@ -282,6 +283,40 @@ fn doc_of(e: &Entity<'_>) -> Option<String> {
 }
 
 impl Reader {
+    /// glibc's umbrella headers declare their functions in `bits/` headers
+    /// they include (`math.h` → `bits/mathcalls.h`): such a header, included
+    /// right from an imported header of a system directory, is its own.
+    fn glibc_parts(&mut self, top: &[Entity<'_>]) {
+        let umbrellas: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter(|h| h.parent().is_some_and(is_system_dir))
+            .map(|h| canonical(h))
+            .collect();
+        for e in top {
+            if e.get_kind() != EntityKind::InclusionDirective {
+                continue;
+            }
+            let (Some(included), Some(from)) = (
+                e.get_file(),
+                e.get_location().and_then(|l| l.get_file_location().file),
+            ) else {
+                continue;
+            };
+            let path = canonical(&included.get_path());
+            let in_bits = path.parent().is_some_and(|d| {
+                d.file_name().is_some_and(|n| n == "bits") && d.parent().is_some_and(is_system_dir)
+            });
+            if in_bits
+                && umbrellas.contains(&canonical(&from.get_path()))
+                && !self.files.contains(&path)
+            {
+                self.model.header_lines.push(lines_of(&path));
+                self.files.push(path);
+            }
+        }
+    }
+
     /// The index of the imported header (or library header) that declares
     /// `e`, if any.
     fn header_of(&mut self, e: &Entity<'_>) -> Option<usize> {

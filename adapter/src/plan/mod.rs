@@ -816,14 +816,10 @@ impl Plan {
 
     /// Size and alignment of a C type.
     pub fn size_align(&self, ty: CType) -> (usize, usize) {
-        match ty {
-            CType::Void => (0, 1),
-            CType::Scalar(s) => (s.size(), s.align()),
-            CType::Struct(id) => {
-                let s = self.struct_(id);
-                (s.size, s.align)
-            }
-        }
+        ty.size_align(|id| {
+            let s = self.struct_(id);
+            (s.size, s.align)
+        })
     }
 
     /// Every function, with its interface.

@@ -25,6 +25,11 @@ impl Mapper<'_> {
         if !selected(self.opts, &f.name) {
             return;
         }
+        // A reserved name the library does not export is the header's
+        // internals (glibc declares `__cos` beside `cos`), not its API.
+        if f.name.starts_with("__") && exports.is_some_and(|e| !e.symbols.contains(&f.name)) {
+            return;
+        }
         let result = if f.is_static {
             Err(skip(
                 "`static` in the header, so no library exports it",

@@ -550,6 +550,15 @@ const REAL_HEADERS: &[RealHeader] = &[
         extra: &["-I", "/usr/include/libdrm"],
         at_least: 80,
     },
+    // glibc's umbrella: its functions are declared in `bits/mathcalls.h`
+    // (and `__cos` beside `cos`, which the library does not export).
+    RealHeader {
+        package: "libc6-dev",
+        header: "math.h",
+        lib: "libm.so.6",
+        extra: &[],
+        at_least: 200,
+    },
 ];
 
 /// Where a header is installed: `/usr/include/H`, else the multiarch
