@@ -163,6 +163,9 @@ pub enum Item {
         /// Parameters C changes in place, read back after the call
         /// (`@ffi(inout = ...)`): structs of plain data through `S *`.
         inout: Vec<String>,
+        /// String parameters named like file names (`@ffi(path = ...)`):
+        /// resolved in the guest's own directories, never the host's.
+        paths: Vec<String>,
         /// A getter of an exported variable: `proto` is its declaration
         /// (`@ffi(variable = ...)`).
         variable: bool,

@@ -394,6 +394,7 @@ fn render_item(
             params,
             results,
             inout,
+            paths,
             variable,
             ..
         } => {
@@ -409,6 +410,9 @@ fn render_item(
             s.push_str(&format!("  /// @ffi({key} = \"{}\")\n", escape(&proto)));
             if !inout.is_empty() {
                 s.push_str(&format!("  /// @ffi(inout = \"{}\")\n", inout.join(", ")));
+            }
+            if !paths.is_empty() {
+                s.push_str(&format!("  /// @ffi(path = \"{}\")\n", paths.join(", ")));
             }
             let ps = params
                 .iter()

@@ -113,3 +113,11 @@ extern int *mp_counter;
 typedef int (*mp_binop)(int a, int b);
 mp_binop mp_pick_op(int which);
 int mp_apply(mp_binop f, int a, int b);
+
+/* A complete struct C allocates and frees (like `FILE`): a handle. A
+ * function that takes one and returns one may hand back the same one. */
+typedef struct mp_stream { int fd; long pos; } mp_stream;
+mp_stream *mp_fopen(const char *path, const char *mode);
+mp_stream *mp_freopen(const char *path, const char *mode, mp_stream *s);
+int mp_fclose(mp_stream *s);
+long mp_ftell(mp_stream *s);

@@ -2,7 +2,7 @@
 
 use super::{
     CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, Mapper, Skip, builtin, handle_key, int_of_enum, is_int,
-    join_decl, looks_like_count, selected, skip, unmappable,
+    join_decl, looks_like_count, named_like, selected, skip, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -55,6 +55,27 @@ impl Mapper<'_> {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
+                // (`char` strings only: a `wchar_t` one is not resolved.)
+                let narrow = |p: &str| {
+                    f.params.iter().enumerate().any(|(i, (c, ty))| {
+                        let c = if c.is_empty() {
+                            format!("p{}", i + 1)
+                        } else {
+                            c.clone()
+                        };
+                        kebab(&c) == p && matches!(&ty.kind, Kind::Ptr(t) if t.is_char)
+                    })
+                };
+                let paths: Vec<String> = params
+                    .iter()
+                    .filter(|(p, t)| *t == builtin("string") && names_a_file(p) && narrow(p))
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                if let [one, ..] = paths.as_slice() {
+                    doc.push(format!(
+                        "`{one}` names a file: resolved in the guest's own directories (`path`); take the key out if C does not open it."
+                    ));
+                }
                 self.imported += 1;
                 self.items.push(Item::Func {
                     name,
@@ -64,6 +85,7 @@ impl Mapper<'_> {
                     params,
                     results,
                     inout,
+                    paths,
                     variable: f.variable,
                 });
             }
@@ -251,11 +273,7 @@ impl Mapper<'_> {
         if let Some((_, ty)) = f.params.first()
             && matches!(&ty.kind, Kind::Ptr(p) if !p.is_const)
             && self.handle_of(ty).is_none()
-            && crate::names::words(&f.name).iter().any(|w| {
-                DESTRUCTOR_WORDS
-                    .iter()
-                    .any(|d| w.starts_with(d) || w.ends_with(d))
-            })
+            && named_like(&f.name, DESTRUCTOR_WORDS)
         {
             return Err(skip(
                 format!(
@@ -459,10 +477,19 @@ impl Mapper<'_> {
             Kind::Ptr(pointee) => {
                 if let Some(r) = self.handle_of(&f.ret) {
                     let has_drop = self.resource_drop.contains_key(&r);
-                    let owned = !has_drop
-                        || crate::names::words(&f.name)
-                            .iter()
-                            .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
+                    // A word that begins like a constructor's makes a new
+                    // object (`sqlite3_open`, `XML_ParserCreate`); one that
+                    // only ends like it (`fopen`, `gzdopen`) does unless it
+                    // also takes one, which it may hand back (`freopen`).
+                    let aliases = f
+                        .params
+                        .iter()
+                        .any(|(_, t)| self.handle_of(t).as_ref() == Some(&r));
+                    let begins = crate::names::words(&f.name)
+                        .iter()
+                        .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
+                    let owned =
+                        !has_drop || begins || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS);
                     if !owned {
                         return Err(skip(
                             format!("returns a `{r}` it may not own (name it in the overlay)"),
@@ -482,9 +509,7 @@ impl Mapper<'_> {
                     return Err(skip("returns a function pointer", Category::Callbacks));
                 } else if let Kind::Struct(k) = &pointee.kind
                     && self.plain(k)
-                    && !crate::names::words(&f.name)
-                        .iter()
-                        .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)))
+                    && !named_like(&f.name, CONSTRUCTOR_WORDS)
                 {
                     // A struct of plain data C keeps (a function named like
                     // a constructor may have allocated it for the caller to
@@ -552,6 +577,21 @@ impl Mapper<'_> {
             other => Err(unmappable(other)),
         }
     }
+}
+
+/// Whether a parameter's name says it is a file name (`path`, `filename`,
+/// `fileName`, `oldpath`, `dir`): such a string goes through the guest's
+/// own directories (`@ffi(path = ...)`), so that a guest cannot name a
+/// host file.
+fn names_a_file(wit_name: &str) -> bool {
+    crate::names::words(wit_name).iter().any(|w| {
+        w.starts_with("path")
+            || w.ends_with("path")
+            || matches!(
+                w.as_str(),
+                "file" | "filename" | "fname" | "dir" | "dirname" | "directory" | "folder"
+            )
+    })
 }
 
 /// `const char`: what a `const char *` C only reads points at.

@@ -40,6 +40,14 @@ const CONSTRUCTOR_WORDS: &[&str] = &[
     "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "connect",
 ];
 
+/// Whether a word of `name` starts or ends with one of `words`
+/// (`gzclose`, `fopen`, `sqlite3_open_v2`).
+fn named_like(name: &str, words: &[&str]) -> bool {
+    crate::names::words(name)
+        .iter()
+        .any(|w| words.iter().any(|d| w.starts_with(d) || w.ends_with(d)))
+}
+
 #[derive(Debug, Clone)]
 enum TypeState {
     Done(WitTy),

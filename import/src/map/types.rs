@@ -1,8 +1,8 @@
 //! Resources, enums (and `#define` groups), structs.
 
 use super::{
-    DESTRUCTOR_WORDS, Mapper, Skip, TypeState, builtin, handle_key, holds_ptr, int_of_enum,
-    selected, skip, unmappable, uses,
+    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, Mapper, Skip, TypeState, builtin, handle_key, holds_ptr,
+    int_of_enum, named_like, selected, skip, unmappable, uses,
 };
 use crate::exports::Exports;
 use crate::items::{Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
@@ -19,6 +19,60 @@ const TUPLE_ARRAY: usize = 16;
 
 impl Mapper<'_> {
     // ---- resources -------------------------------------------------------
+
+    /// Complete structs C allocates and frees itself (`FILE *fopen(...)`,
+    /// `int fclose(FILE *)`) are handles, although the header shows their
+    /// fields: an exported function named like a constructor returns
+    /// `T *`, one named like a destructor takes it alone, and none takes
+    /// or returns it by value.
+    fn allocated_structs(&mut self, exports: Option<&Exports>) {
+        let model = self.model;
+        let exported =
+            |f: &Function| !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name));
+        for f in model.functions.iter().filter(|f| exported(f)) {
+            let Some(key) = handle_key(&f.ret) else {
+                continue;
+            };
+            let Some(s) = model.structs.get(&key) else {
+                continue;
+            };
+            // A struct some function passes by value is data (raylib's
+            // `Color *LoadImageColors(...)` is an array of them).
+            let by_value = |t: &Ty| matches!(&t.kind, Kind::Struct(k) if *k == key);
+            if s.fields.is_none()
+                || self.resources.contains_key(&key)
+                || !selected(self.opts, &s.base)
+                || !named_like(&f.name, CONSTRUCTOR_WORDS)
+                || model
+                    .functions
+                    .iter()
+                    .any(|g| by_value(&g.ret) || g.params.iter().any(|(_, t)| by_value(t)))
+            {
+                continue;
+            }
+            let freed = model.functions.iter().any(|g| {
+                exported(g)
+                    && g.params.len() == 1
+                    && handle_key(&g.params[0].1).as_deref() == Some(key.as_str())
+                    && named_like(&g.name, DESTRUCTOR_WORDS)
+            });
+            if freed {
+                let name = self.unique(kebab(&s.base));
+                self.resources.insert(key.clone(), name.clone());
+                // The public name (`FILE`) rather than glibc's `__FILE`.
+                let c = std::iter::once(&s.c_name)
+                    .chain(&s.aliases)
+                    .find(|n| !n.starts_with('_'))
+                    .unwrap_or(&s.c_name);
+                self.items.push(Item::Resource {
+                    name,
+                    c_name: format!("{c} *"),
+                    drop: None,
+                    held: None,
+                });
+            }
+        }
+    }
 
     /// A `function = true` resource for each function pointer typedef a
     /// function returns (`binop pick(int)`), whose parameters are values or
@@ -143,6 +197,7 @@ impl Mapper<'_> {
                 }
             }
         }
+        self.allocated_structs(exports);
         self.held_structs();
         self.fn_pointers();
         // Destructors: `--drop`, else a one-parameter function named like one.
@@ -181,11 +236,8 @@ impl Mapper<'_> {
                         && f.params.len() == 1
                         && handle_key(&f.params[0].1).as_deref() == Some(key.as_str())
                         && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
-                        && (crate::names::words(&f.name).iter().any(|w| {
-                            DESTRUCTOR_WORDS
-                                .iter()
-                                .any(|d| w.starts_with(d) || w.ends_with(d))
-                        }) || self.extra_drops.contains(&f.name))
+                        && (named_like(&f.name, DESTRUCTOR_WORDS)
+                            || self.extra_drops.contains(&f.name))
                 })
                 .map(|f| f.name.clone())
                 .collect();
