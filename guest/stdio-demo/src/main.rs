@@ -1,0 +1,62 @@
+//! Guest component for the generated stdio WIT (wit/generated/stdio.wit,
+//! made by `dlwit import /usr/include/stdio.h --lib libc.so.6`, no
+//! overlay): `FILE` is a handle whose destructor is `fclose`, and file
+//! names go through the guest's own directories.
+//!
+//! * `round-trip DIR`: writes `DIR/note.txt` with `fopen`/`fputs` (the
+//!   handle dropped: the host calls `fclose`), reads it back with `fgetc`,
+//!   closes it with `fclose` itself and removes it; prints
+//!   `done: <text> tell <n> close <r> remove <r>`.
+//! * `open PATH`: `fopen(PATH, "r")`, which the host must refuse outside
+//!   the guest's directories; prints `unreachable` if it was not.
+
+use std::process::ExitCode;
+
+wit_bindgen::generate!({
+    path: ["../../wit/deps/c", "../../wit/generated/stdio.wit"],
+    world: "dlwit:stdio/imports",
+    generate_all,
+});
+
+use dlwit::stdio::stdio::{fclose, fgetc, fopen, fputs, ftell, remove};
+
+const TEXT: &str = "written through a FILE handle\n";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["round-trip", dir] => round_trip(dir),
+        ["open", path] => {
+            let f = fopen(path, "r");
+            println!("unreachable: {}", f.is_some());
+        }
+        _ => {
+            eprintln!("usage: stdio-demo round-trip DIR | open PATH");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn round_trip(dir: &str) {
+    let name = format!("{dir}/note.txt");
+    let out = fopen(&name, "w").expect("fopen for writing");
+    assert!(fputs(TEXT, &out) >= 0, "fputs");
+    drop(out);
+    let input = fopen(&name, "r").expect("fopen for reading");
+    let mut text = Vec::new();
+    loop {
+        let c = fgetc(&input);
+        if c < 0 {
+            break;
+        }
+        text.push(c as u8);
+    }
+    let tell = ftell(&input);
+    let close = fclose(input);
+    let removed = remove(&name);
+    println!(
+        "done: {:?} tell {tell} close {close} remove {removed}",
+        String::from_utf8_lossy(&text)
+    );
+}
