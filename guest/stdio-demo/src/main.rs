@@ -24,7 +24,12 @@ const TEXT: &str = "written through a FILE handle\n";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["round-trip", dir] => round_trip(dir),
         ["open", path] => {
             let f = fopen(path, "r");
