@@ -71,6 +71,18 @@ impl Mapper<'_> {
                     .filter(|(p, t)| *t == builtin("string") && names_a_file(p) && narrow(p))
                     .map(|(p, _)| p.clone())
                     .collect();
+                // A file descriptor is the host process's: no directory
+                // stands between the guest's number and the host's files.
+                if let Some((fd, _)) = params.iter().find(|(p, t)| {
+                    matches!(t, WitTy::Builtin(b) if b == "c-int")
+                        && crate::names::words(p)
+                            .iter()
+                            .any(|w| matches!(w.as_str(), "fd" | "fildes" | "filedes"))
+                }) {
+                    doc.push(format!(
+                        "`{fd}` is a file descriptor of the host process: a guest can name any the host has open. Leave the function out (`--block`) unless the host means to give them."
+                    ));
+                }
                 if let [one, ..] = paths.as_slice() {
                     doc.push(format!(
                         "`{one}` names a file: resolved in the guest's own directories (`path`); take the key out if C does not open it."
