@@ -3,8 +3,8 @@
 //! binds (with the WIT's own prototypes read beside them), each probe parsed
 //! after the headers in the synthetic main file.
 
+use crate::options::{Error, ParseOptions};
 use crate::parse::{MAIN, check_headers, main_text, with_probe};
-use crate::{Error, ParseOptions};
 use clang::{Entity, EntityKind, TypeKind, diagnostic::Severity};
 use std::collections::HashMap;
 

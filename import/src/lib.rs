@@ -19,6 +19,7 @@ mod macros;
 pub mod map;
 pub mod model;
 pub mod names;
+mod options;
 pub mod overlay;
 mod parse;
 mod proto;
@@ -27,53 +28,9 @@ mod render;
 pub use declared::{CDecl, CFields, CParam, CShape, Declarations, declarations, struct_fields};
 use model::Model;
 use names::kebab;
+pub use options::{Error, Options, ParseOptions};
 use overlay::Overlay;
 pub use parse::include_line;
-use std::path::PathBuf;
-
-/// How clang reads the headers.
-#[derive(Debug, Clone, Default)]
-pub struct ParseOptions {
-    /// The headers to import: their own declarations are imported, and
-    /// those of the library's headers they include (the headers in their
-    /// directory, unless it is a system include directory, and in a
-    /// directory named after them: `sodium.h` → `sodium/`); what else
-    /// they include is read for types only.
-    pub headers: Vec<PathBuf>,
-    /// `-I` directories.
-    pub include_dirs: Vec<PathBuf>,
-    /// `-D` definitions (`NAME` or `NAME=VALUE`).
-    pub defines: Vec<String>,
-    /// Headers included before the imported ones, which they need but do
-    /// not include themselves (`stdio.h` for `jpeglib.h`): a name for
-    /// `#include <...>`, or a path. Read for types only.
-    pub includes: Vec<String>,
-}
-
-/// What to import and how to name it.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Headers and compiler flags.
-    pub parse: ParseOptions,
-    /// The library: a soname (`libz.so.1`) or a path; when given, functions
-    /// it does not export are skipped and reported.
-    pub lib: Option<String>,
-    /// Only functions starting with this prefix are imported, and their WIT
-    /// names lose it (`sqlite3_` → `open-v2`).
-    pub prefix: Option<String>,
-    /// Only C names matching this regex are imported.
-    pub allow: Option<regex::Regex>,
-    /// C names matching this regex are left out.
-    pub block: Option<regex::Regex>,
-    /// Destructors: C handle type (or WIT resource name) → function.
-    pub drops: Vec<(String, String)>,
-    /// The package name (`dlwit:zlib`); default `dlwit:<interface>`.
-    pub package: Option<String>,
-    /// The interface name; default the first header's name.
-    pub interface: Option<String>,
-    /// Hand-written WIT items merged in by C name (see [`overlay`]).
-    pub overlay: Option<PathBuf>,
-}
 
 /// The import's result.
 #[derive(Debug, Clone)]
@@ -83,7 +40,7 @@ pub struct Output {
     /// `imported N functions, ...; skipped M: ...`
     pub summary: String,
     /// Per skip reason, most frequent first, what would fix it:
-    /// `C may read and write it (47): caller-owned structs (issue 18.1) ...`.
+    /// `C may read and write it (47): an overlay resource with ...`.
     pub remedies: Vec<String>,
     /// Functions imported, and functions the headers declare that the
     /// options select (imported or skipped).
@@ -94,34 +51,6 @@ pub struct Output {
     /// other things worth a look.
     pub warnings: Vec<String>,
 }
-
-/// Why an import failed.
-#[derive(Debug, Clone)]
-pub enum Error {
-    /// libclang could not be loaded or run.
-    Clang(String),
-    /// The headers do not parse: clang's errors, `file:line:col: error: ...`.
-    Parse(Vec<String>),
-    /// Bad options or files.
-    Usage(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Clang(m) | Error::Usage(m) => write!(f, "{m}"),
-            Error::Parse(errs) => {
-                write!(f, "the headers do not parse:")?;
-                for e in errs {
-                    write!(f, "\n{e}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// Imports the headers: the WIT text and what was skipped.
 pub fn import(opts: &Options) -> Result<Output, Error> {

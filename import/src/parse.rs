@@ -4,7 +4,7 @@ use crate::macros;
 use crate::model::{
     Enum, Field, FnTypedef, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty,
 };
-use crate::{Error, ParseOptions};
+use crate::options::{Error, ParseOptions};
 use clang::{Clang, Entity, EntityKind, Index, StorageClass, TypeKind, diagnostic::Severity};
 use dlwit_ctype::CName;
 use std::collections::HashMap;

@@ -6,10 +6,10 @@
 mod func;
 mod types;
 
-use crate::Options;
 use crate::exports::Exports;
 use crate::items::{Category, Generated, Item, WitTy};
 use crate::model::{Enum, Function, Kind, Model, Ty};
+use crate::options::Options;
 use crate::overlay::Overlay;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
