@@ -93,6 +93,19 @@ fn handle_of<T: DlwitView>(
     Ok((res.rep(), tag))
 }
 
+/// A function pointer C handed back, if it can be one: C also hands back
+/// markers in function pointers (`SIG_IGN` is 1, `SIG_ERR` is -1), which
+/// lie in the first or last page of the address space, where no code is.
+fn callable(ptr: u64) -> Result<u64, String> {
+    const PAGE: u64 = 4096;
+    if ptr < PAGE || ptr > u64::MAX - PAGE {
+        return Err(format!(
+            "`self` holds {ptr:#x}, a marker C uses in place of a function (such as `SIG_IGN`), not a function to call"
+        ));
+    }
+    Ok(ptr)
+}
+
 /// Writes the guest's `params` into `frame` as the C arguments.
 pub fn lower<T: DlwitView>(
     cx: &Ctx<'_>,
@@ -174,7 +187,7 @@ pub fn lower<T: DlwitView>(
                 let (rep, tag) =
                     handle_of(cx, *resource, v, store).map_err(|e| format!("`self`: {e}"))?;
                 let ptr = store.data_mut().handles().get(rep, tag);
-                lowered.callee = Some(ptr.map_err(|e| format!("`self`: {e}"))?);
+                lowered.callee = Some(callable(ptr.map_err(|e| format!("`self`: {e}"))?)?);
             }
             (Param::Value { arg, shape }, v) => {
                 let (dst, kept) = frame.arg_kept(*arg);

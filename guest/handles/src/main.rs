@@ -29,7 +29,8 @@
 //! * `function-pointers`: C hands back pointers to its functions (`binop`
 //!   handles), which the guest calls and passes back to C; prints
 //!   `function-pointers: ok`. `fn-wrong-type` calls a counter's handle as a
-//!   `binop`, `fn-after-drop` a dropped `binop`: the host must trap.
+//!   `binop`, `fn-after-drop` a dropped `binop`, `fn-marker` the marker
+//!   `(fx_binop)1` C hands back: the host must trap.
 //!
 //! A wrong value panics, so the component traps with a message saying what
 //! was expected.
@@ -61,7 +62,7 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | forged | after-drop | after-finish | wrong-type | null-handle \
                      | life-parent-first | life-consume-child | life-leave \
                      | life-consume-parent | life-stale-parent \
-                     | function-pointers | fn-wrong-type | fn-after-drop";
+                     | function-pointers | fn-wrong-type | fn-after-drop | fn-marker";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -92,6 +93,13 @@ fn main() -> ExitCode {
             black_box(fake.call(1, 2));
             println!("unreachable");
             std::mem::forget(fake);
+        }
+        ["fn-marker"] => {
+            // C hands back a marker in a function pointer: calling it must
+            // not jump to address 1.
+            let marker = pick_op(3).expect("a marker is not NULL");
+            black_box(marker.call(1, 2));
+            println!("unreachable");
         }
         ["fn-after-drop"] => {
             let op = pick_op(0).expect("add");

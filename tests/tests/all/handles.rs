@@ -203,6 +203,16 @@ fn sad_a_data_handle_called_as_a_function_traps() {
 }
 
 #[test]
+fn sad_a_marker_in_a_function_pointer_is_not_called() {
+    sad(
+        "fn-marker",
+        &[
+            "`self` holds 0x1, a marker C uses in place of a function (such as `SIG_IGN`), not a function to call",
+        ],
+    );
+}
+
+#[test]
 fn sad_a_function_pointer_used_after_drop_traps() {
     sad("fn-after-drop", &["unknown handle index"]);
 }
