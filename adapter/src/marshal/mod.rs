@@ -98,7 +98,7 @@ fn handle_of<T: DlwitView>(
 /// lie in the first or last page of the address space, where no code is.
 fn callable(ptr: u64) -> Result<u64, String> {
     const PAGE: u64 = 4096;
-    if ptr < PAGE || ptr > u64::MAX - PAGE {
+    if !(PAGE..=u64::MAX - PAGE).contains(&ptr) {
         return Err(format!(
             "`self` holds {ptr:#x}, a marker C uses in place of a function (such as `SIG_IGN`), not a function to call"
         ));
