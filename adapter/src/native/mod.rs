@@ -8,8 +8,9 @@
 //! points that take values whose correctness is built elsewhere (register
 //! images and stub specs `marshal::fused` builds, pointers for auxiliary
 //! calls) are `unsafe fn`s whose `# Safety` says what the caller must have
-//! made sure of: `Jit::stub`, `Stub::call`, `Callable::call_with`,
-//! `call_for_string`, `call_fused` and `call_image`.
+//! made sure of: `Callable::new`, `call` (and `call_at`, `call_errno`) with
+//! a frame `marshal` filled, `call_with`, `call_for_string`, `call_fused`
+//! and `call_image`, `Destructor::destroy`, `Jit::stub` and `Stub::call`.
 //!
 //! The single contract that cannot be checked — that the WIT describes the
 //! library's real C signatures — is stated on `Bindings::load` (`load.rs`).
