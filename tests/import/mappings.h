@@ -121,3 +121,6 @@ mp_stream *mp_fopen(const char *path, const char *mode);
 mp_stream *mp_freopen(const char *path, const char *mode, mp_stream *s);
 int mp_fclose(mp_stream *s);
 long mp_ftell(mp_stream *s);
+
+/* Named after what it does to files: its strings are file names. */
+int mp_unlink(const char *name);

@@ -4,9 +4,9 @@
 //! names go through the guest's own directories.
 //!
 //! * `round-trip DIR`: writes `DIR/note.txt` with `fopen`/`fputs` (the
-//!   handle dropped: the host calls `fclose`), reads it back with `fgetc`,
-//!   closes it with `fclose` itself and removes it; prints
-//!   `done: <text> tell <n> close <r> remove <r>`.
+//!   handle dropped: the host calls `fclose`), renames it to `DIR/kept.txt`,
+//!   reads it back with `fgetc`, closes it with `fclose` itself and removes
+//!   it; prints `done: <text> rename <r> tell <n> close <r> remove <r>`.
 //! * `open PATH`: `fopen(PATH, "r")`, which the host must refuse outside
 //!   the guest's directories; prints `unreachable` if it was not.
 
@@ -18,7 +18,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::stdio::stdio::{fclose, fgetc, fopen, fputs, ftell, remove};
+use dlwit::stdio::stdio::{fclose, fgetc, fopen, fputs, ftell, remove, rename};
 
 const TEXT: &str = "written through a FILE handle\n";
 
@@ -48,7 +48,9 @@ fn round_trip(dir: &str) {
     let out = fopen(&name, "w").expect("fopen for writing");
     assert!(fputs(TEXT, &out) >= 0, "fputs");
     drop(out);
-    let input = fopen(&name, "r").expect("fopen for reading");
+    let kept = format!("{dir}/kept.txt");
+    let renamed = rename(&name, &kept);
+    let input = fopen(&kept, "r").expect("fopen for reading");
     let mut text = Vec::new();
     loop {
         let c = fgetc(&input);
@@ -59,9 +61,9 @@ fn round_trip(dir: &str) {
     }
     let tell = ftell(&input);
     let close = fclose(input);
-    let removed = remove(&name);
+    let removed = remove(&kept);
     println!(
-        "done: {:?} tell {tell} close {close} remove {removed}",
+        "done: {:?} rename {renamed} tell {tell} close {close} remove {removed}",
         String::from_utf8_lossy(&text)
     );
 }

@@ -68,7 +68,11 @@ impl Mapper<'_> {
                 };
                 let paths: Vec<String> = params
                     .iter()
-                    .filter(|(p, t)| *t == builtin("string") && names_a_file(p) && narrow(p))
+                    .filter(|(p, t)| {
+                        *t == builtin("string")
+                            && (names_a_file(p) || acts_on_files(&f.name))
+                            && narrow(p)
+                    })
                     .map(|(p, _)| p.clone())
                     .collect();
                 // A file descriptor is the host process's: no directory
@@ -603,6 +607,47 @@ fn names_a_file(wit_name: &str) -> bool {
                 w.as_str(),
                 "file" | "filename" | "fname" | "dir" | "dirname" | "directory" | "folder"
             )
+    })
+}
+
+/// Whether a function is one of the file system's own, named after what
+/// it does to files (`unlink`, `rename`, `mkdir`, `chmod`, `stat`): all
+/// its strings are file names, whatever the parameters are called
+/// (`unlink(const char *name)`, `rename(const char *old, const char
+/// *new)`).
+fn acts_on_files(function: &str) -> bool {
+    crate::names::words(function).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "rename"
+                | "renameat"
+                | "link"
+                | "linkat"
+                | "symlink"
+                | "symlinkat"
+                | "unlink"
+                | "unlinkat"
+                | "remove"
+                | "mkdir"
+                | "mkdirat"
+                | "rmdir"
+                | "chdir"
+                | "chroot"
+                | "chmod"
+                | "chown"
+                | "lchown"
+                | "truncate"
+                | "mkfifo"
+                | "mknod"
+                | "utime"
+                | "utimes"
+                | "access"
+                | "stat"
+                | "lstat"
+                | "readlink"
+                | "realpath"
+                | "opendir"
+        )
     })
 }
 
