@@ -319,6 +319,17 @@ impl Bindings {
     }
 }
 
+/// The C destructor of `resource`'s handles, if it has one: its bound
+/// auxiliary call (`calls`, bound from `plan.calls`).
+pub(crate) fn destructor(
+    plan: &Plan,
+    calls: &[Arc<Callable>],
+    resource: usize,
+) -> Option<crate::native::Destructor> {
+    let d = plan.resources[resource].drop?;
+    Some(crate::native::Destructor::new(calls[d].clone()))
+}
+
 /// Callback `cb` as the native layer calls it: its C signature, its
 /// fallback, and how each C argument is copied when it can wait in the
 /// store's queue — only when C does not read its result and its parameters

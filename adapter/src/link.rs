@@ -14,7 +14,7 @@ use crate::marshal::program::{self, FastRet, Program};
 use crate::marshal::{self, Consumed, Ctx, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
-use crate::native::{Callable, Destructor, Frame, Lent};
+use crate::native::{Callable, Frame, Lent};
 use crate::plan::{Function, Plan};
 use crate::raw::{
     Args, HandleArgs, LeadArgs, MAX_SPECIAL, RawArgs, RawFlat, RawScalar, RawSmall, RichArgs,
@@ -215,9 +215,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 plan: plan.clone(),
                 at: (ii, k),
                 tag: bindings.payloads[r],
-                drop: plan.resources[r]
-                    .drop
-                    .map(|d| Destructor::new(bindings.calls[d].clone())),
+                drop: crate::bindings::destructor(plan, &bindings.calls, r),
                 set: bindings.set,
             };
             crate::marshal::held::define(&mut inst, host)

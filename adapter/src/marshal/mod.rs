@@ -47,8 +47,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// The C destructor of `resource`'s handles, if it has one.
     pub fn destructor(&self, resource: usize) -> Option<crate::native::Destructor> {
-        let d = self.plan.resources[resource].drop?;
-        Some(crate::native::Destructor::new(self.calls[d].clone()))
+        crate::bindings::destructor(self.plan, self.calls, resource)
     }
 
     /// What callbacks need of this call's context.

@@ -51,30 +51,10 @@ impl Mapper<'_> {
             self.signature(f)
         };
         match result {
-            Ok((params, results, proto, notes, inout)) => {
+            Ok((params, results, proto, notes, inout, paths)) => {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
-                // (`char` strings only: a `wchar_t` one is not resolved.)
-                let narrow = |p: &str| {
-                    f.params.iter().enumerate().any(|(i, (c, ty))| {
-                        let c = if c.is_empty() {
-                            format!("p{}", i + 1)
-                        } else {
-                            c.clone()
-                        };
-                        kebab(&c) == p && matches!(&ty.kind, Kind::Ptr(t) if t.is_char)
-                    })
-                };
-                let paths: Vec<String> = params
-                    .iter()
-                    .filter(|(p, t)| {
-                        *t == builtin("string")
-                            && (names_a_file(p) || acts_on_files(&f.name))
-                            && narrow(p)
-                    })
-                    .map(|(p, _)| p.clone())
-                    .collect();
                 // A file descriptor is the host process's: no directory
                 // stands between the guest's number and the host's files.
                 if let Some((fd, _)) = params.iter().find(|(p, t)| {
@@ -261,7 +241,14 @@ impl Mapper<'_> {
             }
         };
         let notes = vec![format!("Reads the variable `{name}`.")];
-        Ok((Vec::new(), vec![result], decl, notes, Vec::new()))
+        Ok((
+            Vec::new(),
+            vec![result],
+            decl,
+            notes,
+            Vec::new(),
+            Vec::new(),
+        ))
     }
 
     fn signature(&mut self, f: &Function) -> Result<Mapped, Skip> {
@@ -280,6 +267,8 @@ impl Mapper<'_> {
         let mut outs: Vec<Option<WitTy>> = Vec::new();
         let mut notes = Vec::new();
         let mut inout = Vec::new();
+        // `char` strings that name files (a `wchar_t` one is not resolved).
+        let mut paths = Vec::new();
         // A function that takes an object may keep a struct's address in
         // it (`deflateSetHeader(strm, head)`): no struct is lent to it.
         let takes_object = f.params.iter().any(|(_, t)| self.handle_of(t).is_some());
@@ -331,6 +320,11 @@ impl Mapper<'_> {
                             Kind::Scalar(_)
                                 if (pointee.is_char || is_wide(pointee)) && !counted =>
                             {
+                                if pointee.is_char
+                                    && (names_a_file(&wit_name) || acts_on_files(&f.name))
+                                {
+                                    paths.push(wit_name.clone());
+                                }
                                 params.push(in_param(builtin("string")));
                             }
                             Kind::Void | Kind::Scalar(_) if counted => {
@@ -578,7 +572,7 @@ impl Mapper<'_> {
                 args.join(", ")
             }
         );
-        Ok((params, results, proto, notes, inout))
+        Ok((params, results, proto, notes, inout, paths))
     }
 
     /// A value passed or returned by value.
@@ -657,11 +651,13 @@ fn is_text(ty: &Ty) -> bool {
 }
 
 /// A function mapped: its WIT parameters, result values, the prototype (or
-/// a variable's declaration), doc notes, and the parameters read back.
+/// a variable's declaration), doc notes, the parameters read back, and
+/// the string parameters that name files.
 type Mapped = (
     Vec<(String, WitTy)>,
     Vec<WitTy>,
     String,
+    Vec<String>,
     Vec<String>,
     Vec<String>,
 );

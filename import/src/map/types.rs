@@ -17,6 +17,28 @@ use std::collections::{BTreeMap, HashSet};
 /// `list<T>` fields with `@ffi(array = N)`.
 const TUPLE_ARRAY: usize = 16;
 
+/// Whether the library exports `f` (every function, without `--lib`).
+fn exported(f: &Function, exports: Option<&Exports>) -> bool {
+    !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name))
+}
+
+/// Whether `f` is shaped like a destructor of the struct `key`: exported,
+/// not variadic, its one parameter a `key *`, nothing or a scalar back,
+/// and named like one (or named as one by the overlay, `extra_drops`).
+fn destroys(
+    f: &Function,
+    key: &str,
+    exports: Option<&Exports>,
+    extra_drops: &HashSet<String>,
+) -> bool {
+    exported(f, exports)
+        && !f.variadic
+        && f.params.len() == 1
+        && handle_key(&f.params[0].1).as_deref() == Some(key)
+        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+        && (named_like(&f.name, DESTRUCTOR_WORDS) || extra_drops.contains(&f.name))
+}
+
 impl Mapper<'_> {
     // ---- resources -------------------------------------------------------
 
@@ -27,9 +49,7 @@ impl Mapper<'_> {
     /// or returns it by value.
     fn allocated_structs(&mut self, exports: Option<&Exports>) {
         let model = self.model;
-        let exported =
-            |f: &Function| !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name));
-        for f in model.functions.iter().filter(|f| exported(f)) {
+        for f in model.functions.iter().filter(|f| exported(f, exports)) {
             let Some(key) = handle_key(&f.ret) else {
                 continue;
             };
@@ -50,12 +70,10 @@ impl Mapper<'_> {
             {
                 continue;
             }
-            let freed = model.functions.iter().any(|g| {
-                exported(g)
-                    && g.params.len() == 1
-                    && handle_key(&g.params[0].1).as_deref() == Some(key.as_str())
-                    && named_like(&g.name, DESTRUCTOR_WORDS)
-            });
+            let freed = model
+                .functions
+                .iter()
+                .any(|g| destroys(g, &key, exports, &self.extra_drops));
             if freed {
                 let name = self.unique(kebab(&s.base));
                 self.resources.insert(key.clone(), name.clone());
@@ -76,9 +94,9 @@ impl Mapper<'_> {
 
     /// A `function = true` resource for each function pointer typedef a
     /// function returns (`binop pick(int)`), whose parameters are values or
-    /// handles and whose result is a value: its handles are the pointers C hands back, and its
-    /// `call` method calls one. Functions then return it (`option`, NULL
-    /// is none) and take it (`borrow`).
+    /// handles and whose result is a value: its handles are the pointers C
+    /// hands back, and its `call` method calls one. Functions then return
+    /// it (`option`, NULL is none) and take it (`borrow`).
     fn fn_pointers(&mut self) {
         let model = self.model;
         let returned: Vec<&String> = model
@@ -201,7 +219,6 @@ impl Mapper<'_> {
         self.held_structs();
         self.fn_pointers();
         // Destructors: `--drop`, else a one-parameter function named like one.
-        let exported = |f: &Function| exports.is_none_or(|e| e.symbols.contains(&f.name));
         for item in &mut self.items {
             let Item::Resource {
                 name,
@@ -229,16 +246,7 @@ impl Mapper<'_> {
                 .model
                 .functions
                 .iter()
-                .filter(|f| {
-                    !f.is_static
-                        && !f.variadic
-                        && exported(f)
-                        && f.params.len() == 1
-                        && handle_key(&f.params[0].1).as_deref() == Some(key.as_str())
-                        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
-                        && (named_like(&f.name, DESTRUCTOR_WORDS)
-                            || self.extra_drops.contains(&f.name))
-                })
+                .filter(|f| destroys(f, &key, exports, &self.extra_drops))
                 .map(|f| f.name.clone())
                 .collect();
             candidates.sort_by_key(|n| (n.len(), n.clone()));
