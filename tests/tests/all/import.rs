@@ -355,6 +355,9 @@ fn generated_stdio_runs_a_file_round_trip_in_the_guests_directory() {
         "{err}"
     );
     assert!(!out.stdout.contains("unreachable"), "{}", out.stdout);
+    // The host serves the next store.
+    let again = runner.run_in("stdio-demo", &["round-trip", "/data"], &dirs);
+    assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
 }
 
 /// Every WIT that ships, checked against its real headers: each struct's
