@@ -131,6 +131,9 @@ pub enum Item {
         drop: Option<String>,
         /// A struct the host holds in place (`z_stream`).
         held: Option<Held>,
+        /// The record of a struct the host holds by value (raylib's
+        /// `Image`, `c_name` its C name): C returns and takes it by value.
+        value: Option<String>,
     },
     /// A resource whose handles are C function pointers of a typedef
     /// (`@ffi(function = true)`), with the `call` method that calls one.
@@ -196,6 +199,12 @@ impl Item {
                 .map(|c| format!("c:{}", ctype_key(c)))
                 .chain([format!("type:{name}")])
                 .collect(),
+            // A struct held by value: its C name is its record's.
+            Item::Resource {
+                name,
+                value: Some(_),
+                ..
+            } => vec![format!("type:{name}")],
             Item::Resource { name, c_name, .. } | Item::FnPointer { name, c_name, .. } => {
                 vec![format!("c:{}", ctype_key(c_name)), format!("type:{name}")]
             }
@@ -381,6 +390,21 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         (
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
+        )
+    } else if has("a list C may keep") {
+        (
+            "a list C may keep after the call",
+            "an overlay function with the list, when C copies it (dlwit's copy lives only for the call), or nothing",
+        )
+    } else if has("which are handles") {
+        (
+            "an array of handles",
+            "an overlay function taking one handle, or nothing",
+        )
+    } else if has("is held by the handle") {
+        (
+            "a struct a handle holds, where no handle can go",
+            "an overlay function, or nothing",
         )
     } else if has("an array of ") {
         (

@@ -370,12 +370,33 @@ fn render_item(
             c_name,
             drop,
             held: Some(held),
+            ..
         } => render_held(&mut s, &name(n), c_name, drop.as_deref(), held, renames),
         Item::Resource {
             name: n,
             c_name,
             drop,
+            value: Some(record),
+            ..
+        } => {
+            let record = renames.get(record).unwrap_or(record);
+            s.push_str(&format!(
+                "\n  /// `{c_name}`, held by the host by value: C returns it and takes it by\n  /// value or through `{c_name} *`, and the guest never sees its pointers.\n"
+            ));
+            match drop {
+                Some(d) => s.push_str(&format!(
+                    "  /// @ffi(struct = \"{record}\", drop = \"{d}\")\n"
+                )),
+                None => s.push_str(&format!("  /// @ffi(struct = \"{record}\")\n")),
+            }
+            s.push_str(&format!("  resource {};", name(n)));
+        }
+        Item::Resource {
+            name: n,
+            c_name,
+            drop,
             held: None,
+            value: None,
         } => {
             s.push('\n');
             match drop {

@@ -124,3 +124,17 @@ long mp_ftell(mp_stream *s);
 
 /* Named after what it does to files: its strings are file names. */
 int mp_unlink(const char *name);
+
+/* Buffers C reads and writes, their length next: lists copied in and read
+ * back after the call (`inout`). */
+int mp_fread(mp_stream *s, void *buf, unsigned len);
+void mp_sort_ints(int *values, int count);
+
+/* A struct with a pointer in it that C loads and unloads by value (like
+ * raylib's `Image`): a handle that holds it; `mp_image *` takes it too. */
+typedef struct mp_image { unsigned char *data; int width, height; } mp_image;
+mp_image mp_load_image(int width, int height);
+mp_image mp_image_copy(mp_image image);
+void mp_image_flip(mp_image *image);
+int mp_image_width(mp_image image);
+void mp_unload_image(mp_image image);

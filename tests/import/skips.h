@@ -44,3 +44,19 @@ void sk_point_release(struct sk_point *p);
 
 /* Not exported: `static inline` is compiled into the caller. */
 static inline int sk_inline(int x) { return x + 1; }
+
+/* Lists C keeps past the call, in an object it makes or sets up. */
+typedef struct sk_rw sk_rw;
+sk_rw *sk_rw_from_mem(const void *mem, int size);
+int sk_rw_set_buffer(sk_rw *rw, void *buf, int size);
+int sk_rw_close(sk_rw *rw);
+
+/* A struct held by value (`sk_img`): an array of them, one it may share
+ * (an alias, or C's own), a variable of it. */
+typedef struct sk_img { unsigned char *data; int w; } sk_img;
+sk_img sk_load_img(int w);
+void sk_unload_img(sk_img img);
+void sk_set_icons(sk_img *images, int count);
+sk_img sk_img_alias(sk_img img);
+sk_img sk_img_default(void);
+extern sk_img sk_current_img;

@@ -1,8 +1,8 @@
 //! Functions: parameters, lists, out-parameters, handles and results.
 
 use super::{
-    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, Mapper, Skip, builtin, handle_key, int_of_enum, is_int,
-    join_decl, looks_like_count, named_like, selected, skip, unmappable,
+    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, builtin, handle_key,
+    int_of_enum, is_int, join_decl, looks_like_count, named_like, selected, skip, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -154,7 +154,7 @@ impl Mapper<'_> {
     /// Whether struct `key` is plain data: complete, and nothing in it
     /// (nested structs and arrays included) is a pointer, so C can neither
     /// hand the guest an address through it nor follow one the guest chose.
-    fn plain(&self, key: &str) -> bool {
+    pub(super) fn plain(&self, key: &str) -> bool {
         fn plain_ty(m: &Mapper<'_>, ty: &Ty, depth: usize) -> bool {
             match &ty.kind {
                 Kind::Scalar(c) => c.scalar() != dlwit_ctype::Scalar::Ptr,
@@ -271,7 +271,26 @@ impl Mapper<'_> {
         let mut paths = Vec::new();
         // A function that takes an object may keep a struct's address in
         // it (`deflateSetHeader(strm, head)`): no struct is lent to it.
-        let takes_object = f.params.iter().any(|(_, t)| self.handle_of(t).is_some());
+        let takes_object = f
+            .params
+            .iter()
+            .any(|(_, t)| self.handle_of(t).is_some() || self.value_handle(t).is_some());
+        // C may keep the address of a list it is given past the call: in
+        // the object it returns (`SDL_RWFromConstMem`), or in one it is
+        // given that it opens, sets up or attaches it to
+        // (`archive_read_open_memory`, `yaml_parser_set_input_string`).
+        // dlwit's copy lives only as long as the call.
+        let keeps = self.handle_of(&f.ret).is_some()
+            || self.value_handle(&f.ret).is_some()
+            || takes_object && named_like(&f.name, KEEPING_WORDS);
+        let kept = |cname: &str| {
+            Err(skip(
+                format!(
+                    "parameter `{cname}` is a list C may keep after the call, in an object it makes or sets up"
+                ),
+                Category::Pointers,
+            ))
+        };
         // `UnloadImageColors(Color *colors)`, `UnloadCodepoints(int *)`:
         // C frees what its first pointer points at, which must then be C's
         // own memory, never a copy dlwit made.
@@ -289,6 +308,8 @@ impl Mapper<'_> {
             ));
         }
         let destroys = self.destructors.get(&f.name).cloned();
+        // Structs held by value that C gets a copy of.
+        let mut lent = Vec::new();
         let mut i = 0;
         while i < f.params.len() {
             let (_, ty) = &f.params[i];
@@ -305,6 +326,15 @@ impl Mapper<'_> {
             match &ty.kind {
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
+                        if counted && cname.ends_with('s') && self.values.contains(&r) {
+                            return Err(skip(
+                                format!(
+                                    "parameter `{cname}` is `{}`, an array of `{r}`, which are handles",
+                                    ty.spelling
+                                ),
+                                Category::Pointers,
+                            ));
+                        }
                         // A struct held in place is the guest's to drop: C
                         // ends it, the host frees it.
                         if destroys.as_deref() == Some(r.as_str()) && !self.is_held(&r) {
@@ -327,6 +357,7 @@ impl Mapper<'_> {
                                 }
                                 params.push(in_param(builtin("string")));
                             }
+                            Kind::Void | Kind::Scalar(_) if counted && keeps => return kept(cname),
                             Kind::Void | Kind::Scalar(_) if counted => {
                                 let elem = match &pointee.kind {
                                     Kind::Scalar(c) if !pointee.is_char => {
@@ -346,6 +377,7 @@ impl Mapper<'_> {
                                     Category::Pointers,
                                 ));
                             }
+                            Kind::Struct(_) if counted && keeps => return kept(cname),
                             Kind::Struct(k) => {
                                 let rec = self.struct_ty(k)?;
                                 if counted {
@@ -383,6 +415,19 @@ impl Mapper<'_> {
                     } else {
                         // Written by C: an out-parameter, if we can read it.
                         match &pointee.kind {
+                            // `(T *p, int n)`: n elements C reads and may
+                            // change, copied in and read back (`inout`).
+                            _ if counted && self.buffer_elem(pointee).is_some() => {
+                                if keeps {
+                                    return kept(cname);
+                                }
+                                let elem = self.buffer_elem(pointee).expect("matched")?;
+                                let list = WitTy::List(Box::new(elem));
+                                params.push(in_param(list.clone()));
+                                outs.push(Some(list));
+                                inout.push(wit_name.clone());
+                                i += 1;
+                            }
                             Kind::Scalar(c) if !pointee.is_char => {
                                 outs.push(Some(builtin(c.wit_spelling())))
                             }
@@ -414,16 +459,19 @@ impl Mapper<'_> {
                                     Category::Pointers,
                                 ));
                             }
-                            Kind::Ptr(inner) => match self.handle_of(pointee) {
-                                Some(r) => outs.push(Some(WitTy::Named(r))),
-                                None if inner.is_char => outs.push(None),
-                                None => {
-                                    return Err(skip(
-                                        format!("parameter `{cname}` is `{}`", ty.spelling),
-                                        Category::Pointers,
-                                    ));
+                            // (`Image **` points at a pointer, no handle.)
+                            Kind::Ptr(inner) => {
+                                match self.handle_of(pointee).filter(|r| !self.values.contains(r)) {
+                                    Some(r) => outs.push(Some(WitTy::Named(r))),
+                                    None if inner.is_char => outs.push(None),
+                                    None => {
+                                        return Err(skip(
+                                            format!("parameter `{cname}` is `{}`", ty.spelling),
+                                            Category::Pointers,
+                                        ));
+                                    }
                                 }
-                            },
+                            }
                             _ if ty.spelling.contains("va_list") => {
                                 return Err(skip(
                                     format!("parameter `{cname}` is a `va_list`"),
@@ -449,6 +497,19 @@ impl Mapper<'_> {
                                 ));
                             }
                         }
+                    }
+                }
+                // A struct held by value: its handle, whose copy C gets.
+                Kind::Struct(_) if self.value_handle(ty).is_some() => {
+                    let r = self.value_handle(ty).expect("matched");
+                    if destroys.as_deref() == Some(r.as_str()) {
+                        params.push(in_param(WitTy::Named(r)));
+                        notes.push(format!(
+                            "Destroys `{cname}`: the handle is gone after the call."
+                        ));
+                    } else {
+                        params.push(in_param(WitTy::Borrow(r)));
+                        lent.push(cname.clone());
                     }
                 }
                 Kind::Function => match self.fn_resource(ty) {
@@ -485,27 +546,9 @@ impl Mapper<'_> {
         match &f.ret.kind {
             Kind::Void => {}
             Kind::Ptr(pointee) => {
-                if let Some(r) = self.handle_of(&f.ret) {
-                    let has_drop = self.resource_drop.contains_key(&r);
-                    // A word that begins like a constructor's makes a new
-                    // object (`sqlite3_open`, `XML_ParserCreate`); one that
-                    // only ends like it (`fopen`, `gzdopen`) does unless it
-                    // also takes one, which it may hand back (`freopen`).
-                    let aliases = f
-                        .params
-                        .iter()
-                        .any(|(_, t)| self.handle_of(t).as_ref() == Some(&r));
-                    let begins = crate::names::words(&f.name)
-                        .iter()
-                        .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
-                    let owned =
-                        !has_drop || begins || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS);
-                    if !owned {
-                        return Err(skip(
-                            format!("returns a `{r}` it may not own (name it in the overlay)"),
-                            Category::Pointers,
-                        ));
-                    }
+                // (`Material *` is an array of structs held by value.)
+                if let Some(r) = self.handle_of(&f.ret).filter(|r| !self.values.contains(r)) {
+                    self.owns_result(f, &r)?;
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
                 } else if pointee.is_char || is_wide(pointee) {
                     if !pointee.is_const {
@@ -538,6 +581,16 @@ impl Mapper<'_> {
                 Some(r) => results.push(WitTy::Option(Box::new(WitTy::Named(r)))),
                 None => return Err(skip("returns a function pointer", Category::Callbacks)),
             },
+            Kind::Struct(_) if self.value_handle(&f.ret).is_some() => {
+                let r = self.value_handle(&f.ret).expect("matched");
+                self.owns_result(f, &r)?;
+                if let [one, ..] = lent.as_slice() {
+                    notes.push(format!(
+                        "C gets a copy of `{one}`'s fields: if what they point to now belongs to the result, take it as `own` in the overlay."
+                    ));
+                }
+                results.push(WitTy::Named(r));
+            }
             _ => {
                 let t = self.value_ty(&f.ret).map_err(|e| Skip {
                     reason: format!("result: {}", e.reason),
@@ -575,8 +628,68 @@ impl Mapper<'_> {
         Ok((params, results, proto, notes, inout, paths))
     }
 
+    /// Whether `f` owns the handle of resource `r` it returns: when `r` has
+    /// no destructor, or a word of its name begins like a constructor's
+    /// (`sqlite3_open`, `XML_ParserCreate`), or only ends like it (`fopen`,
+    /// `gzdopen`) and it takes no `r`, which it may hand back (`freopen`).
+    fn owns_result(&self, f: &Function, r: &str) -> Result<(), Skip> {
+        let has_drop = self.resource_drop.contains_key(r);
+        let aliases = f.params.iter().any(|(_, t)| {
+            self.handle_of(t).as_deref() == Some(r) || self.value_handle(t).as_deref() == Some(r)
+        });
+        let words = crate::names::words(&f.name);
+        let begins = words
+            .iter()
+            .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
+        // `LoadSoundAlias`: it shares what another handle holds.
+        let alias = words.iter().any(|w| w.starts_with("alias"));
+        if !has_drop
+            || (begins || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS)) && !alias
+            || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS)
+        {
+            Ok(())
+        } else {
+            Err(skip(
+                format!("returns a `{r}` it may not own (name it in the overlay)"),
+                Category::Pointers,
+            ))
+        }
+    }
+
+    /// The WIT element of an array C reads and writes through `T *`:
+    /// bytes for `void` and `char`, a number, an enum's integer, a record
+    /// of plain data; `None` for anything else.
+    fn buffer_elem(&mut self, pointee: &Ty) -> Option<Result<WitTy, Skip>> {
+        match &pointee.kind {
+            Kind::Void => Some(Ok(builtin("u8"))),
+            Kind::Scalar(_) if pointee.is_char => Some(Ok(builtin("u8"))),
+            Kind::Scalar(c) => Some(Ok(builtin(c.wit_spelling()))),
+            Kind::Enum(k) => Some(Ok(int_of_enum(&self.model.enums[k]))),
+            Kind::Struct(k) if self.plain(k) => Some(self.struct_ty(k)),
+            _ => None,
+        }
+    }
+
+    /// The resource that holds a struct type by value (`Image` → `image`).
+    fn value_handle(&self, ty: &Ty) -> Option<String> {
+        match &ty.kind {
+            Kind::Struct(k) => self
+                .resources
+                .get(k)
+                .filter(|r| self.values.contains(*r))
+                .cloned(),
+            _ => None,
+        }
+    }
+
     /// A value passed or returned by value.
     pub(super) fn value_ty(&mut self, ty: &Ty) -> Result<WitTy, Skip> {
+        if let Some(r) = self.value_handle(ty) {
+            return Err(skip(
+                format!("`{}` is held by the handle `{r}`", ty.spelling),
+                Category::Pointers,
+            ));
+        }
         match &ty.kind {
             Kind::Scalar(c) => Ok(builtin(c.wit_spelling())),
             Kind::Enum(k) => Ok(self.enum_ty(k)),

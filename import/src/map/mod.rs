@@ -38,6 +38,13 @@ const DESTRUCTOR_WORDS: &[&str] = &[
 /// Words in a function name that make a returned handle owned.
 const CONSTRUCTOR_WORDS: &[&str] = &[
     "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "connect",
+    "gen",
+];
+
+/// Words in the name of a function that takes an object that make it keep
+/// the lists it is given in the object (`archive_read_open_memory`).
+const KEEPING_WORDS: &[&str] = &[
+    "open", "init", "new", "create", "attach", "bind", "set", "use", "register",
 ];
 
 /// Whether a word of `name` starts or ends with one of `words`
@@ -69,6 +76,8 @@ struct Mapper<'a> {
     /// fields of a struct held in place: `z-stream-fields`).
     record_names: HashMap<String, String>,
     resource_drop: HashMap<String, String>,
+    /// Resources that hold a struct by value (`image`).
+    values: HashSet<String>,
     /// Function pointer typedef → the WIT name of its `function = true`
     /// resource.
     fn_resources: HashMap<String, String>,
@@ -206,6 +215,7 @@ pub fn items(
         resources: HashMap::new(),
         record_names: HashMap::new(),
         resource_drop: HashMap::new(),
+        values: HashSet::new(),
         fn_resources: HashMap::new(),
         destructors: HashMap::new(),
         extra_drops: overlay

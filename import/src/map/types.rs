@@ -23,18 +23,24 @@ fn exported(f: &Function, exports: Option<&Exports>) -> bool {
 }
 
 /// Whether `f` is shaped like a destructor of the struct `key`: exported,
-/// not variadic, its one parameter a `key *`, nothing or a scalar back,
-/// and named like one (or named as one by the overlay, `extra_drops`).
+/// not variadic, its one parameter a `key *` (or, for a struct held by
+/// value, `key` itself), nothing or a scalar back, and named like one (or
+/// named as one by the overlay, `extra_drops`).
 fn destroys(
     f: &Function,
     key: &str,
+    by_value: bool,
     exports: Option<&Exports>,
     extra_drops: &HashSet<String>,
 ) -> bool {
+    let takes = |t: &Ty| match by_value {
+        true => matches!(&t.kind, Kind::Struct(k) if k == key),
+        false => handle_key(t).as_deref() == Some(key),
+    };
     exported(f, exports)
         && !f.variadic
         && f.params.len() == 1
-        && handle_key(&f.params[0].1).as_deref() == Some(key)
+        && takes(&f.params[0].1)
         && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
         && (named_like(&f.name, DESTRUCTOR_WORDS) || extra_drops.contains(&f.name))
 }
@@ -73,7 +79,7 @@ impl Mapper<'_> {
             let freed = model
                 .functions
                 .iter()
-                .any(|g| destroys(g, &key, exports, &self.extra_drops));
+                .any(|g| destroys(g, &key, false, exports, &self.extra_drops));
             if freed {
                 let name = self.unique(kebab(&s.base));
                 self.resources.insert(key.clone(), name.clone());
@@ -87,8 +93,58 @@ impl Mapper<'_> {
                     c_name: format!("{c} *"),
                     drop: None,
                     held: None,
+                    value: None,
                 });
             }
+        }
+    }
+
+    /// Structs with pointers in them that C returns by value from a
+    /// function named like a constructor (`Image LoadImage(...)`) and takes
+    /// alone, by value, in one named like a destructor
+    /// (`UnloadImage(Image)`): resources the host holds by value, so that
+    /// a guest can neither forge the pointers C frees nor free them twice.
+    /// Their fields are a record named `-data`.
+    fn loaded_values(&mut self, exports: Option<&Exports>) {
+        let model = self.model;
+        for key in &model.struct_order {
+            let s = &model.structs[key];
+            if self.resources.contains_key(key)
+                || s.fields.is_none()
+                || s.base.is_empty()
+                || !selected(self.opts, &s.base)
+                || self.plain(key)
+            {
+                continue;
+            }
+            let made = model.functions.iter().any(|f| {
+                exported(f, exports)
+                    && matches!(&f.ret.kind, Kind::Struct(k) if k == key)
+                    && named_like(&f.name, CONSTRUCTOR_WORDS)
+            });
+            let freed = model
+                .functions
+                .iter()
+                .any(|f| destroys(f, key, true, exports, &self.extra_drops));
+            if !made || !freed {
+                continue;
+            }
+            let base = kebab(&s.base);
+            let name = self.unique(base.clone());
+            let record = self.unique(format!("{base}-data"));
+            self.record_names.insert(key.clone(), record);
+            let Ok(WitTy::Named(record)) = self.struct_ty(key) else {
+                continue;
+            };
+            self.resources.insert(key.clone(), name.clone());
+            self.values.insert(name.clone());
+            self.items.push(Item::Resource {
+                name,
+                c_name: s.c_name.clone(),
+                drop: None,
+                held: None,
+                value: Some(record),
+            });
         }
     }
 
@@ -186,6 +242,7 @@ impl Mapper<'_> {
                 c_name,
                 drop: None,
                 held: None,
+                value: None,
             });
         }
         // Incomplete structs used only through `struct s *`.
@@ -211,11 +268,13 @@ impl Mapper<'_> {
                         c_name: format!("{} *", s.c_name),
                         drop: None,
                         held: None,
+                        value: None,
                     });
                 }
             }
         }
         self.allocated_structs(exports);
+        self.loaded_values(exports);
         self.held_structs();
         self.fn_pointers();
         // Destructors: `--drop`, else a one-parameter function named like one.
@@ -225,6 +284,7 @@ impl Mapper<'_> {
                 c_name,
                 drop,
                 held,
+                value,
             } = item
             else {
                 continue;
@@ -246,7 +306,7 @@ impl Mapper<'_> {
                 .model
                 .functions
                 .iter()
-                .filter(|f| destroys(f, &key, exports, &self.extra_drops))
+                .filter(|f| destroys(f, &key, value.is_some(), exports, &self.extra_drops))
                 .map(|f| f.name.clone())
                 .collect();
             candidates.sort_by_key(|n| (n.len(), n.clone()));
@@ -370,6 +430,7 @@ impl Mapper<'_> {
                 c_name: format!("{c_name} *"),
                 drop: None,
                 held: Some(held),
+                value: None,
             });
         }
     }
@@ -579,12 +640,13 @@ impl Mapper<'_> {
                 Category::Other,
             ));
         }
-        let name = match self.record_names.remove(key) {
-            Some(name) => name,
-            None => self.unique(kebab(&s.base)),
+        // A resource's record (its fields) never goes to C from the guest.
+        let (name, of_resource) = match self.record_names.remove(key) {
+            Some(name) => (name, true),
+            None => (self.unique(kebab(&s.base)), false),
         };
         let mut doc = s.doc.clone();
-        if out.iter().any(|(_, t)| holds_ptr(t)) {
+        if !of_resource && out.iter().any(|(_, t)| holds_ptr(t)) {
             let note = "Holds C pointers as `ptr`: a guest can forge them. Wrap it in a resource in the overlay when C owns what they point to.";
             doc = Some(match doc {
                 Some(d) => format!("{d}\n{note}"),
