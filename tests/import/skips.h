@@ -60,3 +60,6 @@ void sk_set_icons(sk_img *images, int count);
 sk_img sk_img_alias(sk_img img);
 sk_img sk_img_default(void);
 extern sk_img sk_current_img;
+
+/* A count no list takes: C may write that many through the pointer. */
+void sk_gen_ids(int n, unsigned *ids);

@@ -283,6 +283,12 @@ impl Mapper<'_> {
         let keeps = self.handle_of(&f.ret).is_some()
             || self.value_handle(&f.ret).is_some()
             || takes_object && named_like(&f.name, KEEPING_WORDS);
+        // An integer named like a count that is no list's length (no
+        // pointer before it).
+        let loose_count = f.params.iter().enumerate().find_map(|(j, (_, t))| {
+            let after_pointer = j > 0 && matches!(f.params[j - 1].1.kind, Kind::Ptr(_));
+            (is_int(t) && looks_like_count(&cnames[j]) && !after_pointer).then(|| cnames[j].clone())
+        });
         let kept = |cname: &str| {
             Err(skip(
                 format!(
@@ -415,6 +421,21 @@ impl Mapper<'_> {
                     } else {
                         // Written by C: an out-parameter, if we can read it.
                         match &pointee.kind {
+                            // `glGenTextures(GLsizei n, GLuint *textures)`:
+                            // C may write as many as a count no list takes
+                            // says, where one value has room.
+                            Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_)
+                                if !counted && loose_count.is_some() =>
+                            {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`, and C may write as many as `{}` says",
+                                        ty.spelling,
+                                        loose_count.unwrap_or_default()
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
                             // `(T *p, int n)`: n elements C reads and may
                             // change, copied in and read back (`inout`).
                             _ if counted && self.buffer_elem(pointee).is_some() => {
