@@ -408,7 +408,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         )
     } else if has("an array of ") {
         (
-            "an array of arrays of `char` or of more than 16 elements, or of more than 65536",
+            "an array of arrays of `char` or of more than 12 elements, or of more than 65536",
             "an overlay record with the inner arrays flattened into one `list<T>` field with `@ffi(array = N)`",
         )
     } else if has("a flexible array member") {

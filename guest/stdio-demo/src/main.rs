@@ -5,8 +5,11 @@
 //!
 //! * `round-trip DIR`: writes `DIR/note.txt` with `fopen`/`fputs` (the
 //!   handle dropped: the host calls `fclose`), renames it to `DIR/kept.txt`,
-//!   reads it back with `fgetc`, closes it with `fclose` itself and removes
-//!   it; prints `done: <text> rename <r> tell <n> close <r> remove <r>`.
+//!   reads it back with `fgetc`, rewinds and reads its line again with
+//!   `fgets` into a 64-byte buffer (the list goes in and comes back, C's
+//!   line in it), closes it with `fclose` itself and removes it; prints
+//!   `done: <text> rename <r> tell <n> close <r> remove <r>` and
+//!   `fgets: <line> <buffer length> <bytes in the buffer before its NUL>`.
 //! * `open PATH`: `fopen(PATH, "r")`, which the host must refuse outside
 //!   the guest's directories; prints `unreachable` if it was not.
 
@@ -18,7 +21,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::stdio::stdio::{fclose, fgetc, fopen, fputs, ftell, remove, rename};
+use dlwit::stdio::stdio::{fclose, fgetc, fgets, fopen, fputs, ftell, remove, rename, rewind};
 
 const TEXT: &str = "written through a FILE handle\n";
 
@@ -60,10 +63,18 @@ fn round_trip(dir: &str) {
         text.push(c as u8);
     }
     let tell = ftell(&input);
+    rewind(&input);
+    let (line, buffer) = fgets(&[0xaa; 64], &input);
+    let nul = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
     let close = fclose(input);
     let removed = remove(&kept);
     println!(
         "done: {:?} rename {renamed} tell {tell} close {close} remove {removed}",
         String::from_utf8_lossy(&text)
+    );
+    println!(
+        "fgets: {line:?} {} {:?}",
+        buffer.len(),
+        String::from_utf8_lossy(&buffer[..nul])
     );
 }

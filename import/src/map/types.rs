@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, HashSet};
 
 /// C arrays of at most this many elements (other than `char`) become
 /// tuples, which keep a struct on the fast path; longer ones are
-/// `list<T>` fields with `@ffi(array = N)`.
-const TUPLE_ARRAY: usize = 16;
+/// `list<T>` fields with `@ffi(array = N)`. Twelve is the longest tuple
+/// Rust's standard traits cover, which wit-bindgen's Rust bindings derive
+/// (raymath's `float16` as a tuple of 16 does not compile in a guest).
+const TUPLE_ARRAY: usize = 12;
 
 /// Whether the library exports `f` (every function, without `--lib`).
 fn exported(f: &Function, exports: Option<&Exports>) -> bool {

@@ -349,6 +349,15 @@ fn generated_stdio_runs_a_file_round_trip_in_the_guests_directory() {
         "{}",
         out.stdout
     );
+    // `fgets(char *s, int n, FILE *)`: the buffer is a list that goes in
+    // and comes back with C's line in it (`inout`).
+    assert!(
+        out.stdout.contains(
+            r#"fgets: Some("written through a FILE handle\n") 64 "written through a FILE handle\n""#
+        ),
+        "{}",
+        out.stdout
+    );
     assert!(
         !inside.join("note.txt").exists() && !inside.join("kept.txt").exists(),
         "renamed, then removed by the guest"

@@ -98,6 +98,46 @@ fn struct_by_value_and_images_without_a_window() {
     assert_eq!(value(out, "image 57 get-color"), "57 0 0 255");
 }
 
+/// The importer's output, run: wit/generated/raylib.wit (raylib.h with
+/// wit/raylib.wit as overlay) makes `Image` a handle holding the struct by
+/// value, so raylib's `Image *` functions, which the overlay does not bind,
+/// change the host's copy in place; a `require` on `self.width` reads the
+/// copy as C left it.
+#[test]
+fn generated_image_functions_change_the_handles_struct_in_place() {
+    let libs = Libraries::path(raylib());
+    let b = bindings("wit/generated/raylib.wit", &libs).unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let run = runner.run("raylib-images", &[]);
+    assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.stdout);
+    let out = &run.stdout;
+    // An 8 × 4 blue image, its top-left 4 × 2 red.
+    let (blue, red) = ("10 20 30 255", "200 0 0 255");
+    assert_eq!(value(out, "border"), "0 0 8 4");
+    // Flipped upside down: the red rows at the bottom.
+    assert_eq!(value(out, "flipped (0, 0)"), blue);
+    assert_eq!(value(out, "flipped (0, 3)"), red);
+    // Cropped to (0, 2, 4, 2): all red, and 4 × 2 in the held struct.
+    assert_eq!(value(out, "cropped border"), "0 0 4 2");
+    assert_eq!(value(out, "cropped (3, 1)"), red);
+    // The copy is another image: inverting it leaves the original alone.
+    assert_eq!(value(out, "inverted copy (0, 0)"), "55 255 255 255");
+    assert_eq!(value(out, "original (0, 0)"), red);
+    assert_eq!(value(out, "done"), "ok");
+
+    // x = 5 in an image C cropped to 4 wide: refused before C reads it.
+    let past = runner.run("raylib-images", &["past-crop"]);
+    let err = past.result.expect_err("x past the cropped width");
+    assert!(
+        err.contains("C `GetImageColor`")
+            && err.contains("precondition `x in 0..self.width && y in 0..self.height` failed (x = 5, self.width = 4, y = 0, self.height = 2)"),
+        "{err}"
+    );
+    assert!(!past.stdout.contains("unreachable"), "{}", past.stdout);
+    // The host serves the next store.
+    assert!(runner.run("raylib-images", &[]).result.is_ok());
+}
+
 fn png_pixels(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),

@@ -1,0 +1,89 @@
+//! Guest component for the generated raylib WIT (wit/generated/raylib.wit:
+//! `dlwit import` of raylib.h with wit/raylib.wit as overlay). `Image` is a
+//! struct the host holds by value; the importer made raylib's `Image *`
+//! functions (flip, crop, invert, copy) take the handle, so C changes the
+//! host's copy in place.
+//!
+//! * no argument: draws into an 8 × 4 image, flips it, crops it, copies
+//!   and inverts the copy, and prints each result as `label = value`.
+//! * `past-crop`: crops an 8 × 4 image to 4 × 2 and asks for the pixel at
+//!   x = 5, which `get-color`'s `require` (on the handle's copy, as C left
+//!   it) must refuse; prints `unreachable` if it was not.
+
+use std::process::ExitCode;
+
+wit_bindgen::generate!({
+    path: ["../../wit/deps/c", "../../wit/generated/raylib.wit"],
+    world: "dlwit:raylib/game",
+    generate_all,
+});
+
+use dlwit::raylib::raylib::{self as rl, Color, Image, Rectangle};
+
+const fn rgba(r: u8, g: u8, b: u8, a: u8) -> Color {
+    Color { r, g, b, a }
+}
+
+fn show(c: Color) -> String {
+    format!("{} {} {} {}", c.r, c.g, c.b, c.a)
+}
+
+fn border(image: &Image) -> String {
+    let r = rl::get_image_alpha_border(image, 0.0);
+    format!("{} {} {} {}", r.x, r.y, r.width, r.height)
+}
+
+const BLUE: Color = rgba(10, 20, 30, 255);
+const RED: Color = rgba(200, 0, 0, 255);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => images(),
+        ["past-crop"] => {
+            let image = Image::gen_color(8, 4, BLUE);
+            rl::image_crop(&image, crop());
+            let c = image.get_color(5, 0);
+            println!("unreachable: {}", show(c));
+        }
+        _ => {
+            eprintln!("usage: raylib-images [past-crop]");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn crop() -> Rectangle {
+    Rectangle {
+        x: 0.0,
+        y: 2.0,
+        width: 4.0,
+        height: 2.0,
+    }
+}
+
+fn images() {
+    let image = Image::gen_color(8, 4, BLUE);
+    image.draw_rectangle(0, 0, 4, 2, RED);
+    println!("border = {}", border(&image));
+    rl::image_flip_vertical(&image);
+    println!("flipped (0, 0) = {}", show(image.get_color(0, 0)));
+    println!("flipped (0, 3) = {}", show(image.get_color(0, 3)));
+    rl::image_crop(&image, crop());
+    println!("cropped border = {}", border(&image));
+    println!("cropped (3, 1) = {}", show(image.get_color(3, 1)));
+    let copy = rl::image_copy(&image);
+    rl::image_color_invert(&copy);
+    println!("inverted copy (0, 0) = {}", show(copy.get_color(0, 0)));
+    println!("original (0, 0) = {}", show(image.get_color(0, 0)));
+    // Consumed by raylib's `UnloadImage`; `image` is dropped (the host
+    // calls it).
+    rl::unload_image(copy);
+    println!("done = ok");
+}
