@@ -252,6 +252,41 @@ fn chunks_at(text: &str, base: usize) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// At most this many generated types an overlay names without restating.
+const MAX_STUBS: usize = 256;
+
+/// The name in wit-parser's "name `x` does not exist".
+fn undefined_name(error: &str) -> Option<String> {
+    let rest = error.split("name `").nth(1)?;
+    let (name, tail) = rest.split_once('`')?;
+    tail.trim_start()
+        .starts_with("does not exist")
+        .then(|| name.to_string())
+}
+
+fn stub_line(name: &str) -> String {
+    format!("\n  resource {name};\n")
+}
+
+/// `text` with a stand-in resource for each of `stubs` at the top of every
+/// interface (`interface name {`).
+fn with_stubs(text: &str, stubs: &[String]) -> String {
+    if stubs.is_empty() {
+        return text.to_string();
+    }
+    let lines: String = stubs.iter().map(|s| stub_line(s)).collect();
+    let opening = regex::Regex::new(r"\binterface\s+%?[A-Za-z][\w-]*\s*\{").expect("a valid regex");
+    let mut out = String::with_capacity(text.len() + lines.len() * 2);
+    let mut last = 0;
+    for m in opening.find_iter(text) {
+        out.push_str(&text[last..m.end()]);
+        out.push_str(&lines);
+        last = m.end();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 fn range_of(text: &str, chunk: &str) -> Range<usize> {
     let start = chunk.as_ptr() as usize - text.as_ptr() as usize;
     start..start + chunk.len()
@@ -267,14 +302,30 @@ impl Overlay {
         };
         // An overlay may leave out `package ...;` (the generated one is
         // kept): read it under a stand-in name then.
-        let (group, text, named) = match read(text) {
-            Ok(g) => (g, text.to_string(), true),
+        let package = |text: &str| match read(text) {
+            Ok(g) => Ok((g, text.to_string(), true)),
             Err(e) => {
                 let stand_in = format!("package dlwit:overlay;\n{text}");
                 match read(&stand_in) {
-                    Ok(g) => (g, stand_in, false),
-                    Err(_) => return Err(e),
+                    Ok(g) => Ok((g, stand_in, false)),
+                    Err(e2) if undefined_name(&e2).is_some() => Err(e2),
+                    Err(_) => Err(e),
                 }
+            }
+        };
+        // It may name generated types it does not restate
+        // (`load-model-from-mesh: func(mesh: mesh) -> model`): each is read
+        // as a stand-in resource, which is no item of the overlay.
+        let mut stubs: Vec<String> = Vec::new();
+        let (group, text, named) = loop {
+            match package(&with_stubs(text, &stubs)) {
+                Ok(read) => break read,
+                Err(e) => match undefined_name(&e) {
+                    Some(name) if !stubs.contains(&name) && stubs.len() < MAX_STUBS => {
+                        stubs.push(name)
+                    }
+                    _ => return Err(e),
+                },
             }
         };
         let text = text.as_str();
@@ -293,7 +344,12 @@ impl Overlay {
                 continue;
             };
             if is_callbacks(&iface.docs) {
-                o.callbacks.push(chunk.trim().to_string());
+                let lines: Vec<&str> = chunk
+                    .trim()
+                    .lines()
+                    .filter(|l| !stubs.iter().any(|s| *l == stub_line(s).trim_matches('\n')))
+                    .collect();
+                o.callbacks.push(lines.join("\n"));
                 continue;
             }
             if o.interface.is_some() {
@@ -316,6 +372,7 @@ impl Overlay {
                 id,
                 iface,
                 chunks_at(&chunk[open + 1..close], start),
+                &stubs,
             );
         }
         let mut worlds: Vec<Range<usize>> = parsed
@@ -334,10 +391,23 @@ impl Overlay {
         if o.interface.is_none() {
             return Err("no interface in the overlay".into());
         }
+        // A prelude name it uses without `use` (`c-int`) is used.
+        o.prelude.extend(
+            stubs
+                .into_iter()
+                .filter(|s| dlwit_ctype::CName::by_prelude(s).is_some()),
+        );
         Ok(o)
     }
 
-    fn body(&mut self, p: &Parsed, id: InterfaceId, iface: &Interface, chunks: Vec<(usize, &str)>) {
+    fn body(
+        &mut self,
+        p: &Parsed,
+        id: InterfaceId,
+        iface: &Interface,
+        chunks: Vec<(usize, &str)>,
+        stubs: &[String],
+    ) {
         // Each chunk holds a `use`, a type or a function: which one, from
         // wit-parser's items at their names' offsets.
         let types: Vec<(usize, wit_parser::TypeId)> = iface
@@ -364,6 +434,14 @@ impl Overlay {
                     let line = head(chunk).trim_end_matches(';');
                     self.uses.push(format!("{line};"));
                 }
+                continue;
+            }
+            if let Some((_, t)) = its_types.first()
+                && p.pkg.types[*t]
+                    .name
+                    .as_ref()
+                    .is_some_and(|n| stubs.contains(n))
+            {
                 continue;
             }
             let mut item = OverlayItem {
@@ -560,6 +638,21 @@ world app { import %demo; }
             o.items[0].claims,
             ["type:gz", "fn:gzclose", "fn:gzputs", "c:structgz_s*"]
         );
+    }
+
+    #[test]
+    fn generated_types_it_names_are_stand_ins_not_items() {
+        let o = Overlay::parse(
+            "interface z {\n  /// @ffi(c = \"Model LoadModelFromMesh(Mesh mesh)\")\n  load-model-from-mesh: func(mesh: mesh) -> model;\n  /// @ffi(c = \"int f(int x)\")\n  f: func(x: c-int) -> c-int;\n}\n",
+        )
+        .unwrap();
+        assert_eq!(o.items.len(), 2, "{:?}", o.items);
+        assert_eq!(o.items[0].claims, ["fn:LoadModelFromMesh"]);
+        assert!(o.items[0].text.contains("func(mesh: mesh) -> model"));
+        assert!(!o.items.iter().any(|i| i.text.contains("resource")));
+        assert_eq!(o.prelude, ["c-int"]);
+        // A name that is wrong is still an error where the import plans.
+        assert!(Overlay::parse("interface z {\n  f: func(x: list<>);\n}\n").is_err());
     }
 
     #[test]
