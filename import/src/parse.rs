@@ -753,7 +753,12 @@ impl Reader {
                 is_char = true;
                 prim(CName::SChar)
             }
-            TypeKind::CharU | TypeKind::UChar => {
+            // Plain `char` where it is unsigned (AArch64) is still `char`.
+            TypeKind::CharU => {
+                is_char = true;
+                prim(CName::Char)
+            }
+            TypeKind::UChar => {
                 is_char = true;
                 prim(CName::UChar)
             }

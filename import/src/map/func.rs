@@ -1,7 +1,7 @@
 //! Functions: parameters, lists, out-parameters, handles and results.
 
 use super::{
-    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, builtin, handle_key,
+    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, builtin, counts, handle_key,
     int_of_enum, is_int, join_decl, looks_like_count, named_like, selected, skip, unmappable,
 };
 use crate::exports::Exports;
@@ -283,11 +283,13 @@ impl Mapper<'_> {
         let keeps = self.handle_of(&f.ret).is_some()
             || self.value_handle(&f.ret).is_some()
             || takes_object && named_like(&f.name, KEEPING_WORDS);
-        // An integer named like a count that is no list's length (no
-        // pointer before it).
+        // An integer named like a count that is not the length of the
+        // pointer before it.
         let loose_count = f.params.iter().enumerate().find_map(|(j, (_, t))| {
-            let after_pointer = j > 0 && matches!(f.params[j - 1].1.kind, Kind::Ptr(_));
-            (is_int(t) && looks_like_count(&cnames[j]) && !after_pointer).then(|| cnames[j].clone())
+            let length = j > 0
+                && matches!(f.params[j - 1].1.kind, Kind::Ptr(_))
+                && counts(&cnames[j - 1], &cnames[j]);
+            (is_int(t) && looks_like_count(&cnames[j]) && !length).then(|| cnames[j].clone())
         });
         let kept = |cname: &str| {
             Err(skip(
@@ -323,11 +325,18 @@ impl Mapper<'_> {
             let wit_name = kebab(cname);
             let next = f.params.get(i + 1).map(|p| &p.1);
             // `(const T *p, int count)` is a list; `fwrite`'s `(buf, size,
-            // nitems)` is not.
+            // nitems)` is not (`lzma_crc32`'s `(buf, size, crc)` is).
             let counted = next.is_some_and(is_int)
-                && looks_like_count(&cnames[i + 1])
+                && counts(cname, &cnames[i + 1])
                 && !(norm(&cnames[i + 1]) == "size"
-                    && f.params.get(i + 2).is_some_and(|p| is_int(&p.1)));
+                    && f.params.get(i + 2).is_some_and(|p| {
+                        is_int(&p.1)
+                            && (looks_like_count(&cnames[i + 2])
+                                || matches!(
+                                    norm(&cnames[i + 2]).as_str(),
+                                    "nitems" | "nmemb" | "nelem"
+                                ))
+                    }));
             let in_param = |t: WitTy| (wit_name.clone(), t);
             match &ty.kind {
                 Kind::Ptr(pointee) => {
@@ -353,8 +362,11 @@ impl Mapper<'_> {
                         }
                     } else if pointee.is_const || matches!(pointee.kind, Kind::Function) {
                         match &pointee.kind {
+                            // Text, not bytes: `const unsigned char *in`
+                            // without its length is a pointer of unknown
+                            // length, not a string C reads to a NUL.
                             Kind::Scalar(_)
-                                if (pointee.is_char || is_wide(pointee)) && !counted =>
+                                if (text_char(pointee) || is_wide(pointee)) && !counted =>
                             {
                                 if pointee.is_char
                                     && (names_a_file(&wit_name) || acts_on_files(&f.name))
@@ -424,8 +436,10 @@ impl Mapper<'_> {
                             // `glGenTextures(GLsizei n, GLuint *textures)`:
                             // C may write as many as a count no list takes
                             // says, where one value has room.
-                            Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_)
-                                if !counted && loose_count.is_some() =>
+                            Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_) | Kind::Ptr(_)
+                                if !counted
+                                    && loose_count.is_some()
+                                    && self.handle_of(pointee).is_none() =>
                             {
                                 return Err(skip(
                                     format!(
@@ -777,6 +791,17 @@ fn acts_on_files(function: &str) -> bool {
                 | "opendir"
         )
     })
+}
+
+/// A character of text: plain `char`, or a character type named as one
+/// (`xmlChar`, `guchar`); not bytes (`unsigned char`, `uint8_t`, `Bytef`).
+fn text_char(ty: &Ty) -> bool {
+    ty.is_char
+        && (matches!(ty.kind, Kind::Scalar(CName::Char))
+            || ty
+                .typedef
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().contains("char")))
 }
 
 /// `const char`: what a `const char *` C only reads points at.

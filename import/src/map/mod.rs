@@ -158,14 +158,50 @@ fn is_int(ty: &Ty) -> bool {
     matches!(&ty.kind, Kind::Scalar(c) if c.scalar().is_integer() && !c.is_truth())
 }
 
-/// `n`, `len`, `size`, `count`, `nByte`, `dataSize`, `pointCount`, ...
+/// Words that end a count's name.
+const COUNT_WORDS: &[&str] = &[
+    "n", "len", "length", "size", "count", "num", "cnt", "bytes", "nbytes",
+];
+
+/// `n`, `len`, `size`, `count`, `nByte`, `dataSize`, `pointCount`, ...:
+/// an integer that may say how many of something there are.
 fn looks_like_count(name: &str) -> bool {
     let words = crate::names::words(name);
     let last = words.last().map_or("", String::as_str);
-    matches!(
-        last,
-        "n" | "len" | "length" | "size" | "count" | "num" | "cnt" | "bytes" | "nbytes"
-    ) || (name.starts_with('n') && name[1..].starts_with(|c: char| c.is_ascii_uppercase()))
+    COUNT_WORDS.contains(&last)
+        || (name.starts_with('n') && name[1..].starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Whether the integer parameter `count` right after the pointer `ptr` is
+/// its length: a count word alone (`n`, `len`, `size`), `n` and a unit
+/// (`nByte`), a count word after a word of the pointer's name (`dataSize`
+/// after `fileData`, `pointCount` after `points`), or one word that is the
+/// pointer's name and `len`, `size` or `count` (`inlen` after `in`,
+/// `keylen` after `key`). Not `fontSize` after `text`, `nArg` after
+/// `zFunctionName` or `stream_size` after `version`.
+fn counts(ptr: &str, count: &str) -> bool {
+    let pw = crate::names::words(ptr);
+    let cw = crate::names::words(count);
+    let related = |w: &str| {
+        !w.is_empty()
+            && pw
+                .iter()
+                .any(|p| p.starts_with(w) || w.starts_with(p.as_str()))
+    };
+    let Some((last, before)) = cw.split_last() else {
+        return false;
+    };
+    if COUNT_WORDS.contains(&last.as_str()) {
+        return before.is_empty() || before.iter().any(|w| related(w));
+    }
+    match before {
+        [n] if n == "n" => {
+            matches!(last.as_str(), "byte" | "char" | "chars" | "elem" | "elems") || related(last)
+        }
+        _ => ["len", "size", "count"]
+            .iter()
+            .any(|s| last.strip_suffix(s).is_some_and(related)),
+    }
 }
 
 /// The struct key behind a pointer to a struct (through typedefs).
@@ -338,4 +374,38 @@ fn items_missing(items: &[Item]) -> Vec<String> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts;
+
+    #[test]
+    fn a_count_belongs_to_the_pointer_before_it() {
+        for (ptr, count) in [
+            ("buf", "len"),
+            ("zSql", "nByte"),
+            ("fileData", "dataSize"),
+            ("points", "pointCount"),
+            ("codepoints", "codepointCount"),
+            ("in", "inlen"),
+            ("key", "keylen"),
+            ("dictionary", "dictLength"),
+            ("source", "sourceLen"),
+            ("buffer", "bufSize"),
+            ("s", "n"),
+        ] {
+            assert!(counts(ptr, count), "{ptr}, {count}");
+        }
+        for (ptr, count) in [
+            ("text", "fontSize"),
+            ("fileName", "fontSize"),
+            ("zFunctionName", "nArg"),
+            ("version", "stream_size"),
+            ("image", "blurSize"),
+            ("name", "flags"),
+        ] {
+            assert!(!counts(ptr, count), "{ptr}, {count}");
+        }
+    }
 }
