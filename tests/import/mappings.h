@@ -138,3 +138,8 @@ mp_image mp_image_copy(mp_image image);
 void mp_image_flip(mp_image *image);
 int mp_image_width(mp_image image);
 void mp_unload_image(mp_image image);
+
+/* A count names its pointer: `inlen` after `in` is the list's length;
+ * `fontSize` after `text` is an integer of its own. */
+int mp_hash(const unsigned char *in, unsigned long long inlen);
+int mp_measure(const char *text, int fontSize);

@@ -63,3 +63,6 @@ extern sk_img sk_current_img;
 
 /* A count no list takes: C may write that many through the pointer. */
 void sk_gen_ids(int n, unsigned *ids);
+
+/* Bytes with no count: C reads as many as it means to, not to a NUL. */
+int sk_verify32(const unsigned char *x, const unsigned char *y);
