@@ -44,6 +44,7 @@ pub fn render(
     // (`Texture` → `Texture2D`) by the overlay's C name.
     let mut c_renames: Vec<(String, String)> = Vec::new();
     let mut replaced_by: Vec<Option<usize>> = Vec::new();
+    let mut alternatives: HashMap<String, Vec<String>> = HashMap::new();
     for item in &g.items {
         let mut claims = item.claims();
         if let Item::Skipped { c_name, .. } = item {
@@ -66,6 +67,30 @@ pub fn render(
             c_renames.push((c_name.clone(), new.clone()));
         }
         replaced_by.push(k);
+        // Several overlay resources of one C type (zlib's `deflate-stream`
+        // and `inflate-stream`, both a `z_stream`): each generated function
+        // takes the one its name says.
+        if let Some(name) = item.type_name() {
+            let mut alts: Vec<&str> = o
+                .items
+                .iter()
+                // Resources: an overlay record has a C name of its own.
+                .filter(|i| i.c_name.is_none())
+                .filter(|i| {
+                    i.claims
+                        .iter()
+                        .any(|c| c.starts_with("c:") && claims.contains(c))
+                })
+                .filter_map(|i| i.type_name.as_deref())
+                .collect();
+            alts.dedup();
+            if alts.len() > 1 {
+                alternatives.insert(
+                    name.to_string(),
+                    alts.into_iter().map(String::from).collect(),
+                );
+            }
+        }
     }
     for item in &o.items {
         for (sym, proto) in &item.functions {
@@ -92,7 +117,10 @@ pub fn render(
                     body.push(overlay_text(&o.items[*k]));
                 }
             }
-            None => body.push(render_item(item, &renames, &c_renames)),
+            None => match for_function(item, &renames, &alternatives) {
+                Some(renames) => body.push(render_item(item, &renames, &c_renames)),
+                None => body.push(render_item(item, &renames, &c_renames)),
+            },
         }
     }
     let rest: Vec<usize> = (0..o.items.len())
@@ -290,6 +318,37 @@ fn render_held(
         ));
     }
     s.push_str("  }");
+}
+
+/// The renames for a generated function when a type it uses has several
+/// overlay resources: the one whose first word is a word of the C name
+/// (`inflateSyncPoint` takes `inflate-stream`); `None` when nothing
+/// changes.
+fn for_function(
+    item: &Item,
+    renames: &HashMap<String, String>,
+    alternatives: &HashMap<String, Vec<String>>,
+) -> Option<HashMap<String, String>> {
+    let Item::Func { symbol, .. } = item else {
+        return None;
+    };
+    let words = crate::names::words(symbol);
+    let mut changed: Option<HashMap<String, String>> = None;
+    for (generated, alts) in alternatives {
+        let Some(pick) = alts.iter().find(|a| {
+            a.split('-')
+                .next()
+                .is_some_and(|w| words.iter().any(|x| x == w))
+        }) else {
+            continue;
+        };
+        if renames.get(generated) != Some(pick) {
+            changed
+                .get_or_insert_with(|| renames.clone())
+                .insert(generated.clone(), pick.clone());
+        }
+    }
+    changed
 }
 
 fn render_item(
