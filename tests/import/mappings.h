@@ -143,3 +143,7 @@ void mp_unload_image(mp_image image);
  * `fontSize` after `text` is an integer of its own. */
 int mp_hash(const unsigned char *in, unsigned long long inlen);
 int mp_measure(const char *text, int fontSize);
+
+/* An opening function whose header leaves its file name unnamed (zlib's
+ * `gzopen`): its first string is a file name. */
+mp_stream *mp_gzopen(const char *, const char *);

@@ -368,8 +368,20 @@ impl Mapper<'_> {
                             Kind::Scalar(_)
                                 if (text_char(pointee) || is_wide(pointee)) && !counted =>
                             {
+                                // `gzopen(const char *, const char *)`: the
+                                // first string of an opening function whose
+                                // header leaves it unnamed.
+                                let unnamed_opened = f.params[i].0.is_empty()
+                                    && !params.iter().any(|(_, t)| {
+                                        matches!(t, WitTy::Builtin(b) if b == "string")
+                                    })
+                                    && crate::names::words(&f.name)
+                                        .iter()
+                                        .any(|w| w.starts_with("open") || w.ends_with("open"));
                                 if pointee.is_char
-                                    && (names_a_file(&wit_name) || acts_on_files(&f.name))
+                                    && (names_a_file(&wit_name)
+                                        || acts_on_files(&f.name)
+                                        || unnamed_opened)
                                 {
                                     paths.push(wit_name.clone());
                                 }

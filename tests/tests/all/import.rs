@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 53 functions, 3 records, 3 enums, 2 flags, 6 resources"),
+        err.contains("imported 54 functions, 3 records, 3 enums, 2 flags, 6 resources"),
         "{err}"
     );
 }
