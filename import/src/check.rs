@@ -21,7 +21,15 @@ pub fn cross_check(model: &Model, symbol: &str, proto: &str) -> Option<String> {
             ));
         }
     }
-    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    // A pointer typedef the header declares (`gzFile`) is spelled by what
+    // it points to (`struct gzFile_s *`), as clang spells it.
+    let compact = |s: &str| {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        match model.handles.iter().find(|h| h.is_pointer && h.name == s) {
+            Some(h) => format!("{}*", model.structs[&h.target].c_name.replace(' ', "")),
+            None => s,
+        }
+    };
     let header_ret = compact(&f.ret.spelling);
     let open = proto.find('(').unwrap_or(0);
     let overlay_ret = compact(proto[..open].trim_end().trim_end_matches(symbol));
@@ -41,7 +49,7 @@ pub fn cross_check(model: &Model, symbol: &str, proto: &str) -> Option<String> {
     } else {
         for (i, (p, (_, ty))) in params.iter().zip(&f.params).enumerate() {
             let h = compact(&ty.spelling);
-            let o = param_type(p);
+            let o = compact(&param_type(p));
             if o != h && !same_scalar(&o, ty) {
                 diffs.push(format!("parameter {} is `{o}`, the header `{h}`", i + 1));
             }

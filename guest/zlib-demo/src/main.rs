@@ -53,6 +53,63 @@ fn main() {
     let empty = zlib::uncompress(r.as_deref().expect("empty input"), 0);
     println!("uncompress(compress([])) = {empty:?}");
     assert_eq!(empty, Ok(Vec::new()));
+
+    preset_dictionary(data);
+    // With a file name (in a directory the guest was given): a gzip file.
+    if let Some(path) = std::env::args().nth(1) {
+        gzip_file(&format!("{path}.gz"), &input);
+    }
+}
+
+/// Deflate primed with a dictionary; inflate asks for it (2,
+/// `Z_NEED_DICT`), gets it, and reads its window back.
+fn preset_dictionary(data: &[u8]) {
+    let dict = b"quick brown fox lazy dog";
+    let d = zlib::DeflateStream::new();
+    assert_eq!(d.init(9), 0);
+    assert_eq!(d.set_dictionary(dict), 0);
+    d.give_input(data);
+    d.take_output(256);
+    assert_eq!(d.deflate(4), 1);
+    let packed = d.take_output(0);
+    let i = zlib::InflateStream::new();
+    assert_eq!(i.init(), 0);
+    i.give_input(&packed);
+    i.take_output(256);
+    let needs = i.inflate(0);
+    assert_eq!(i.set_dictionary(dict), 0);
+    let end = i.inflate(4);
+    let out = i.take_output(0);
+    let window = i.get_dictionary().expect("inflateGetDictionary");
+    println!(
+        "preset dictionary      = need {needs}, end {end}, {} bytes, equal {}, window {} bytes",
+        packed.len(),
+        out == data,
+        window.len()
+    );
+    assert_eq!((needs, end, out.as_slice()), (2, 1, data));
+    // Inflating to the end in one `Z_FINISH` call leaves the window as the
+    // dictionary made it.
+    assert_eq!(window, dict);
+}
+
+/// `input` written to a gzip file with `gzfwrite` and `gzprintf`, read
+/// back with `gzfread`.
+fn gzip_file(path: &str, input: &[u8]) {
+    let f = zlib::GzFile::open(path, "wb9").expect("gzopen for writing");
+    let wrote = zlib::gzfwrite(input, &f);
+    let printed = zlib::gzprintf(&f, "%-6s|\n", "done");
+    drop(f);
+    let f = zlib::GzFile::open(path, "rb").expect("gzopen for reading");
+    let back = zlib::gzfread(input.len() as u64 + 100, &f);
+    let (head, tail) = back.split_at(input.len().min(back.len()));
+    println!(
+        "gzip file              = wrote {wrote}, printed {printed}, read {}, equal {}, tail {:?}",
+        back.len(),
+        head == input,
+        String::from_utf8_lossy(tail)
+    );
+    assert_eq!((head, tail), (input, &b"done  |\n"[..]));
 }
 
 /// `n` bytes from a fixed xorshift sequence, drawn from 16 symbols so that

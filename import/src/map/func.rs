@@ -85,6 +85,14 @@ impl Mapper<'_> {
                     variable: f.variable,
                 });
             }
+            // The overlay binds it: its item takes this place.
+            Err(s) if self.bound.contains(&f.name) && s.category != Category::NotExported => {
+                self.imported += 1;
+                self.items.push(Item::Skipped {
+                    c_name: f.name.clone(),
+                    reason: s.reason,
+                });
+            }
             Err(s) => {
                 self.skipped_functions += 1;
                 self.skipped(&f.name, &s);
@@ -372,9 +380,9 @@ impl Mapper<'_> {
                                 // first string of an opening function whose
                                 // header leaves it unnamed.
                                 let unnamed_opened = f.params[i].0.is_empty()
-                                    && !params.iter().any(|(_, t)| {
-                                        matches!(t, WitTy::Builtin(b) if b == "string")
-                                    })
+                                    && !params.iter().any(
+                                        |(_, t)| matches!(t, WitTy::Builtin(b) if b == "string"),
+                                    )
                                     && crate::names::words(&f.name)
                                         .iter()
                                         .any(|w| w.starts_with("open") || w.ends_with("open"));

@@ -1,7 +1,8 @@
 //! From the C model to WIT items: each declaration's WIT form, or why it is
 //! skipped. The rules are in docs/import.md. `types.rs` maps resources,
 //! enums and structs; `func.rs` functions. The overlay is read before and
-//! only consulted here (the destructors it names); rendering comes after.
+//! only consulted here (the destructors it names, and the functions it
+//! binds, which count as imported); rendering comes after.
 
 mod func;
 mod types;
@@ -85,6 +86,9 @@ struct Mapper<'a> {
     destructors: HashMap<String, String>,
     /// Destructors an overlay names: they consume their handle too.
     extra_drops: HashSet<String>,
+    /// The C functions the overlay binds: imported, whatever the header
+    /// says of them.
+    bound: HashSet<String>,
     counts: BTreeMap<Category, usize>,
     /// Skips per (reason, remedy).
     remedies: BTreeMap<(&'static str, &'static str), usize>,
@@ -256,6 +260,14 @@ pub fn items(
         destructors: HashMap::new(),
         extra_drops: overlay
             .map(|o| o.drops.iter().cloned().collect())
+            .unwrap_or_default(),
+        bound: overlay
+            .map(|o| {
+                o.items
+                    .iter()
+                    .flat_map(|i| i.functions.iter().map(|(sym, _)| sym.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
         counts: BTreeMap::new(),
         remedies: BTreeMap::new(),
