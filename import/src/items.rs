@@ -396,6 +396,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a list C may keep after the call",
             "an overlay function with the list, when C copies it (dlwit's copy lives only for the call), or nothing",
         )
+    } else if has("may hand what") {
+        (
+            "a struct a handle holds, passed to a function making another",
+            "an overlay function taking it as `own` (C takes over what it points to) or `borrow` (C copies it)",
+        )
     } else if has("which are handles") {
         (
             "an array of handles",

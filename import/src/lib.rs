@@ -59,18 +59,17 @@ pub fn import(opts: &Options) -> Result<Output, Error> {
         Some(lib) => Some(exports::exports(lib).map_err(Error::Usage)?),
         None => None,
     };
-    let overlay = match &opts.overlay {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::Usage(format!("cannot read overlay `{}`: {e}", path.display()))
-            })?;
-            Some(
-                overlay::Overlay::parse(&text)
-                    .map_err(|e| Error::Usage(format!("overlay `{}`: {e}", path.display())))?,
-            )
-        }
-        None => None,
-    };
+    let mut overlay: Option<Overlay> = None;
+    for path in &opts.overlays {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("cannot read overlay `{}`: {e}", path.display())))?;
+        let next = overlay::Overlay::parse(&text)
+            .map_err(|e| Error::Usage(format!("overlay `{}`: {e}", path.display())))?;
+        overlay = Some(match overlay {
+            Some(first) => first.and(next),
+            None => next,
+        });
+    }
     Ok(generate(&model, opts, exports.as_ref(), overlay.as_ref()))
 }
 
@@ -108,7 +107,13 @@ fn generate(
                 .unwrap_or_else(|| format!("dlwit:{}", names::ident(&interface))),
             interface,
             headers,
-            overlay: opts.overlay.as_ref().map(|p| p.display().to_string()),
+            overlay: (!opts.overlays.is_empty()).then(|| {
+                opts.overlays
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            }),
         },
         overlay,
         model,

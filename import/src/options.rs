@@ -43,8 +43,10 @@ pub struct Options {
     pub package: Option<String>,
     /// The interface name; default the first header's name.
     pub interface: Option<String>,
-    /// Hand-written WIT items merged in by C name (see [`crate::overlay`]).
-    pub overlay: Option<PathBuf>,
+    /// Hand-written WIT items merged in by C name (see [`crate::overlay`]):
+    /// each overlay's items before the next's, which claim only what the
+    /// earlier ones left.
+    pub overlays: Vec<PathBuf>,
 }
 
 /// Why an import failed.

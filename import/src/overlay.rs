@@ -293,6 +293,25 @@ fn range_of(text: &str, chunk: &str) -> Range<usize> {
 }
 
 impl Overlay {
+    /// This overlay, then `next`'s items, callbacks and names: its package,
+    /// interface, docs and worlds stay unless it has none.
+    pub fn and(mut self, next: Overlay) -> Overlay {
+        self.package = self.package.or(next.package);
+        self.interface = self.interface.or(next.interface);
+        if self.docs.is_empty() {
+            self.docs = next.docs;
+        }
+        if self.worlds.is_empty() {
+            self.worlds = next.worlds;
+        }
+        self.prelude.extend(next.prelude);
+        self.uses.extend(next.uses);
+        self.items.extend(next.items);
+        self.callbacks.extend(next.callbacks);
+        self.drops.extend(next.drops);
+        self
+    }
+
     /// Parses an overlay file.
     pub fn parse(text: &str) -> Result<Overlay, String> {
         let read = |text: &str| {

@@ -48,9 +48,10 @@ pub struct ImportArgs {
     /// `TYPE=` gives it none; repeatable.
     #[arg(long = "drop", value_name = "TYPE=FUNCTION", value_parser = parse_drop)]
     drops: Vec<(String, String)>,
-    /// Hand-written WIT items that replace the generated ones.
-    #[arg(long, value_name = "WIT")]
-    overlay: Option<PathBuf>,
+    /// Hand-written WIT items that replace the generated ones; repeatable
+    /// (an earlier overlay's items come first).
+    #[arg(long = "overlay", value_name = "WIT")]
+    overlays: Vec<PathBuf>,
     /// The package name (default: dlwit: and the interface name).
     #[arg(long, value_name = "NS:NAME")]
     package: Option<String>,
@@ -83,7 +84,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         drops: args.drops,
         package: args.package,
         interface: args.interface,
-        overlay: args.overlay,
+        overlays: args.overlays,
     };
     let out = args.out.as_deref();
     let output = match dlwit_import::import(&opts) {

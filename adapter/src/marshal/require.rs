@@ -51,6 +51,19 @@ fn failed(r: &Require, mut read: impl FnMut(&Load) -> Result<u64, String>) -> St
     }
 }
 
+/// What a C function that takes nothing returns (`IsWindowReady()`), in
+/// the low bytes its `Load::kind` reads.
+#[expect(
+    unsafe_code,
+    reason = "calls C through `Callable::call_with`; see `SAFETY:`"
+)]
+fn call(cx: &Ctx<'_>, callee: usize) -> u64 {
+    // SAFETY: the condition names a function of this function's library
+    // that takes nothing and returns an `int` or a `bool`, as the WIT's
+    // author states (as for `then`); it gets no arguments.
+    unsafe { cx.calls[callee].call_with(&[]) }
+}
+
 /// The size in bytes a field of `kind` takes.
 fn field_size(kind: Kind) -> usize {
     match kind {
@@ -95,6 +108,9 @@ pub(super) fn check_vals<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<(), String> {
     check(&cx.func.require, |l| {
+        if let Access::Call { callee } = l.access {
+            return Ok(call(cx, callee));
+        }
         let v = params.get(l.param).ok_or("a parameter is missing")?;
         Ok(match (l.access, v) {
             (Access::Value, Val::Bool(b)) => u64::from(*b),
@@ -134,6 +150,9 @@ pub fn check_flat<T: DlwitView>(
     store: &mut StoreContextMut<'_, T>,
 ) -> Result<(), String> {
     check(&cx.func.require, |l| {
+        if let Access::Call { callee } = l.access {
+            return Ok(call(cx, callee));
+        }
         let (flat, k) = at[l.param];
         Ok(match l.access {
             // Read at the guest's width (a `ValRaw` holds 32-bit values
@@ -157,6 +176,7 @@ pub fn check_flat<T: DlwitView>(
                 },
                 _ => return Err(format!("`{}`: the guest passed no string or list", l.name)),
             },
+            Access::Call { .. } => unreachable!("answered above"),
             Access::Field { offset } => {
                 let Some((rep, ty)) = args.handle(k) else {
                     return Err("the guest passed no handle".into());

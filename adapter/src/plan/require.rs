@@ -11,8 +11,12 @@
 //! cond    := and ("||" and)*
 //! and     := unary ("&&" unary)*
 //! unary   := "!" unary | "(" cond ")" | operand (cmp operand | "in" operand (".." | "..=") operand)?
-//! operand := integer | float | "true" | "false" | CONSTANT | name | name "." field | "len" "(" name ")"
+//! operand := integer | float | "true" | "false" | CONSTANT | name | name "." field | "len" "(" name ")" | symbol "(" ")"
 //! ```
+//!
+//! `symbol()` calls a C function of the function's library that takes
+//! nothing: its `int` result is compared, or its `bool` stands alone
+//! (raylib's `IsWindowReady()`): a condition on C's own state.
 //!
 //! Integers are decimal or `0x` hexadecimal, optionally negative; the
 //! constants are `<limits.h>`'s and `EOF`. A bare operand must be a `bool`.
@@ -101,6 +105,13 @@ pub enum Access {
     Field {
         /// Byte offset in the struct.
         offset: usize,
+    },
+    /// The result of a C function that takes nothing: index into
+    /// [`crate::plan::Plan::calls`] (while parsing, into the condition's
+    /// own list of symbols).
+    Call {
+        /// The call.
+        callee: usize,
     },
 }
 

@@ -9,6 +9,10 @@
 //! * `past-crop`: crops an 8 × 4 image to 4 × 2 and asks for the pixel at
 //!   x = 5, which `get-color`'s `require` (on the handle's copy, as C left
 //!   it) must refuse; prints `unreachable` if it was not.
+//! * `texture`, `screen`: a texture from an image, an image of the screen,
+//!   with no window open: raylib would call OpenGL with no context, so the
+//!   WIT's `require = "IsWindowReady()"` must refuse them; prints
+//!   `unreachable` if it was not.
 
 use std::process::ExitCode;
 
@@ -51,8 +55,17 @@ fn main() -> ExitCode {
             let c = image.get_color(5, 0);
             println!("unreachable: {}", show(c));
         }
+        ["texture"] => {
+            let image = Image::gen_color(8, 4, BLUE);
+            let t = rl::Texture::from_image(&image);
+            println!("unreachable: texture valid {}", t.is_valid());
+        }
+        ["screen"] => {
+            let image = Image::from_screen();
+            println!("unreachable: screen valid {}", image.is_valid());
+        }
         _ => {
-            eprintln!("usage: raylib-images [past-crop]");
+            eprintln!("usage: raylib-images [past-crop | texture | screen]");
             return ExitCode::from(2);
         }
     }

@@ -324,8 +324,8 @@ impl Mapper<'_> {
             ));
         }
         let destroys = self.destructors.get(&f.name).cloned();
-        // Structs held by value that C gets a copy of.
-        let mut lent = Vec::new();
+        // Structs held by value that C gets a copy of: parameter, resource.
+        let mut lent: Vec<(String, String)> = Vec::new();
         let mut i = 0;
         while i < f.params.len() {
             let (_, ty) = &f.params[i];
@@ -563,8 +563,8 @@ impl Mapper<'_> {
                             "Destroys `{cname}`: the handle is gone after the call."
                         ));
                     } else {
+                        lent.push((cname.clone(), r.clone()));
                         params.push(in_param(WitTy::Borrow(r)));
-                        lent.push(cname.clone());
                     }
                 }
                 Kind::Function => match self.fn_resource(ty) {
@@ -639,9 +639,14 @@ impl Mapper<'_> {
             Kind::Struct(_) if self.value_handle(&f.ret).is_some() => {
                 let r = self.value_handle(&f.ret).expect("matched");
                 self.owns_result(f, &r)?;
-                if let [one, ..] = lent.as_slice() {
-                    notes.push(format!(
-                        "C gets a copy of `{one}`'s fields: if what they point to now belongs to the result, take it as `own` in the overlay."
+                // `LoadModelFromMesh(Mesh mesh)`: the model takes over the
+                // mesh's buffers, which would then be freed twice.
+                if let Some((p, other)) = lent.iter().find(|(_, other)| *other != r) {
+                    return Err(skip(
+                        format!(
+                            "C may hand what `{p}` points to over to the `{r}` it returns (the overlay takes it as `own<{other}>` if so, `borrow` if C copies it)"
+                        ),
+                        Category::Pointers,
                     ));
                 }
                 results.push(WitTy::Named(r));

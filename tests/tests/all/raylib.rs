@@ -134,6 +134,27 @@ fn generated_image_functions_change_the_handles_struct_in_place() {
         "{err}"
     );
     assert!(!past.stdout.contains("unreachable"), "{}", past.stdout);
+    // OpenGL with no window: refused by a condition on raylib's own state
+    // (the host would crash in C).
+    for (mode, c) in [
+        (
+            "texture",
+            "[static]texture.from-image` (C `LoadTextureFromImage`",
+        ),
+        (
+            "screen",
+            "[static]image.from-screen` (C `LoadImageFromScreen`",
+        ),
+    ] {
+        let run = runner.run("raylib-images", &[mode]);
+        let err = run.result.expect_err(mode);
+        assert!(
+            err.contains(c)
+                && err.contains("precondition `IsWindowReady()` failed (IsWindowReady() = 0)"),
+            "{err}"
+        );
+        assert!(!run.stdout.contains("unreachable"), "{}", run.stdout);
+    }
     // The host serves the next store.
     assert!(runner.run("raylib-images", &[]).result.is_ok());
 }

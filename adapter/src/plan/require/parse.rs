@@ -209,16 +209,19 @@ struct Parser<'a> {
     params: &'a [(String, ParamKind)],
     ops: Vec<Op>,
     shown: Vec<Load>,
+    /// The C functions it calls (`IsWindowReady`), in order.
+    calls: Vec<String>,
     depth: usize,
     max_depth: usize,
 }
 
 /// Parses and checks `text` against the function's parameters (WIT name
-/// and kind, in order).
+/// and kind, in order); with the C functions it calls, which its
+/// `Access::Call`s index.
 pub(in crate::plan) fn parse(
     text: &str,
     params: &[(String, ParamKind)],
-) -> Result<Require, Problem> {
+) -> Result<(Require, Vec<String>), Problem> {
     let mut p = Parser {
         text,
         toks: lex(text)?,
@@ -226,6 +229,7 @@ pub(in crate::plan) fn parse(
         params,
         ops: Vec::new(),
         shown: Vec::new(),
+        calls: Vec::new(),
         depth: 0,
         max_depth: 0,
     };
@@ -245,11 +249,14 @@ pub(in crate::plan) fn parse(
         let m = format!("the condition nests too deeply (more than {MAX_DEPTH} levels)");
         return Err(problem(m, 0, text.len()));
     }
-    Ok(Require {
-        text: text.trim().to_string(),
-        ops: p.ops,
-        shown: p.shown,
-    })
+    Ok((
+        Require {
+            text: text.trim().to_string(),
+            ops: p.ops,
+            shown: p.shown,
+        },
+        p.calls,
+    ))
 }
 
 impl Parser<'_> {
@@ -355,7 +362,26 @@ impl Parser<'_> {
                 self.push(Op::And);
             }
             _ => {
-                let Term { op: o, ty, at, len } = a;
+                let Term {
+                    mut op,
+                    ty,
+                    at,
+                    len,
+                } = a;
+                // `IsWindowReady()` alone: its `bool` result, one byte.
+                if let Operand::Load(l) = &mut op
+                    && matches!(l.access, Access::Call { .. })
+                {
+                    l.kind = Kind::Bool { size: 1 };
+                    for s in &mut self.shown {
+                        if s.name == l.name {
+                            s.kind = l.kind;
+                        }
+                    }
+                    self.push(Op::Test(op));
+                    return Ok(());
+                }
+                let o = op;
                 if ty != Ty::Bool {
                     let mut p = problem(
                         format!(
@@ -447,6 +473,9 @@ impl Parser<'_> {
                         .load(&inner, None, a2, l2, true)
                         .map(|(o, ty)| term(o, ty, at, a3 + l3 - at));
                 }
+                if *self.peek() == Tok::Open {
+                    return self.call(n, at);
+                }
                 if *self.peek() == Tok::Dot {
                     self.next();
                     let (t, a2, l2) = self.next();
@@ -466,6 +495,39 @@ impl Parser<'_> {
                 Err(self.unexpected("a parameter, a number or `(`"))
             }
         }
+    }
+
+    /// `symbol()`: a C function that takes nothing, its result read as an
+    /// `int` (or, alone, a `bool`).
+    fn call(&mut self, symbol: String, at: usize) -> Result<Term, Problem> {
+        self.next();
+        if *self.peek() != Tok::Close {
+            let mut p = self.unexpected("`)`");
+            p.hint =
+                "a condition calls only C functions that take nothing: `IsWindowReady()`".into();
+            return Err(p);
+        }
+        let (_, a2, l2) = self.next();
+        let callee = match self.calls.iter().position(|c| *c == symbol) {
+            Some(i) => i,
+            None => {
+                self.calls.push(symbol.clone());
+                self.calls.len() - 1
+            }
+        };
+        let load = Load {
+            param: usize::MAX,
+            name: format!("{symbol}()"),
+            access: Access::Call { callee },
+            kind: Kind::Int {
+                size: 4,
+                signed: true,
+            },
+        };
+        if !self.shown.contains(&load) {
+            self.shown.push(load.clone());
+        }
+        Ok(term(Operand::Load(load), Ty::Int, at, a2 + l2 - at))
     }
 
     /// A parameter operand: `name`, `len(name)` or `name.field`.
@@ -576,7 +638,42 @@ impl Builder<'_> {
             .collect();
         for (text, ann) in &notes.require {
             match parse(text, &params) {
-                Ok(r) => f.require.push(r),
+                Ok((mut r, symbols)) => {
+                    // Each C function it calls, an auxiliary call of this
+                    // function's library.
+                    let loc = self.world.locate_doc(span, ann.line, "require");
+                    let callees: Vec<usize> = symbols
+                        .into_iter()
+                        .map(|s| {
+                            self.call(
+                                s,
+                                Vec::new(),
+                                crate::plan::CType::Scalar(dlwit_ctype::Scalar::I32),
+                                loc.clone(),
+                            )
+                        })
+                        .collect();
+                    let global = |l: &mut Load| {
+                        if let Access::Call { callee } = &mut l.access {
+                            *callee = callees[*callee];
+                        }
+                    };
+                    for op in &mut r.ops {
+                        match op {
+                            Op::Cmp(_, a, b) => {
+                                for o in [a, b] {
+                                    if let Operand::Load(l) = o {
+                                        global(l);
+                                    }
+                                }
+                            }
+                            Op::Test(Operand::Load(l)) => global(l),
+                            _ => {}
+                        }
+                    }
+                    r.shown.iter_mut().for_each(global);
+                    f.require.push(r);
+                }
                 Err(p) => {
                     let loc = self
                         .world

@@ -34,15 +34,40 @@ fn params() -> Vec<(String, ParamKind)> {
 
 /// Evaluates `text` with parameter values as raw bits, in order.
 fn eval(text: &str, vals: &[u64]) -> bool {
-    let r = parse(text, &params()).unwrap_or_else(|p| panic!("{text}: {p:?}"));
+    let (r, _) = parse(text, &params()).unwrap_or_else(|p| panic!("{text}: {p:?}"));
     r.holds(|l| {
         Ok(match l.access {
             Access::Field { .. } => vals[9],
             Access::Len => vals[10],
             Access::Value => vals[l.param],
+            // C's result: the low 32 bits; above them, what a register
+            // may hold besides a `bool`'s byte.
+            Access::Call { callee } => [0xdead_0000_0000_0001, 0xffff_ff00, 5][callee],
         })
     })
     .unwrap()
+}
+
+#[test]
+fn c_functions_that_take_nothing() {
+    let (r, calls) = parse("IsWindowReady() && Count() > 4", &params()).unwrap();
+    assert_eq!(calls, ["IsWindowReady", "Count"]);
+    assert_eq!(r.shown.len(), 2);
+    assert_eq!(r.shown[0].name, "IsWindowReady()");
+    assert_eq!(r.shown[0].kind, Kind::Bool { size: 1 });
+    // Alone, a `bool`: one byte (0x01 for the first, 0x00 for the second).
+    assert!(eval("F()", &vals(0, 0, 0)));
+    assert!(!eval("F() && G()", &vals(0, 0, 0)));
+    // Compared, an `int`: 1, and 0xffffff00 is -256.
+    assert!(eval("F() == 1 && G() == -256", &vals(0, 0, 0)));
+    assert!(eval("F() && a > 0", &vals(1, 0, 0)));
+    assert!(!eval("F() && a > 0", &vals(0, 0, 0)));
+    // One symbol, one call.
+    let (_, calls) = parse("F() > 0 && F() < 9", &params()).unwrap();
+    assert_eq!(calls, ["F"]);
+    let p = parse("F(a) > 0", &params()).unwrap_err();
+    assert_eq!(p.message, "expected `)`, got `a`");
+    assert!(p.hint.contains("take nothing"), "{}", p.hint);
 }
 
 fn vals(a: i32, b: i64, u: u64) -> [u64; 11] {
@@ -112,7 +137,7 @@ fn extremes_are_exact() {
     assert!(eval("a == -1", &vals(-1, 0, 0)));
     assert!(eval("a < 0 && a == INT_MIN", &vals(i32::MIN, 0, 0)));
     // High garbage in a 32-bit flat value is not the guest's value.
-    let r = parse("a == -1", &params()).unwrap();
+    let (r, _) = parse("a == -1", &params()).unwrap();
     assert!(r.holds(|_| Ok(0xdead_beef_ffff_ffff)).unwrap());
 }
 
@@ -132,15 +157,15 @@ fn floats_lengths_and_fields() {
     assert!(eval("x > 2 && x < 2.75 && x >= -1e3", &vals(0, 0, 0)));
     assert!(eval("len(s) <= 3 && self.width == 100", &vals(0, 0, 0)));
     assert!(eval("new-width>-1", &vals(0, 0, 0)));
-    let r = parse("x == x", &params()).unwrap();
+    let (r, _) = parse("x == x", &params()).unwrap();
     assert!(!r.holds(|_| Ok(f64::NAN.to_bits())).unwrap());
-    let r = parse("x != x", &params()).unwrap();
+    let (r, _) = parse("x != x", &params()).unwrap();
     assert!(r.holds(|_| Ok(f64::NAN.to_bits())).unwrap());
 }
 
 #[test]
 fn shows_each_value_once() {
-    let r = parse("b != 0 && !(a == INT_MIN && b == -1)", &params()).unwrap();
+    let (r, _) = parse("b != 0 && !(a == INT_MIN && b == -1)", &params()).unwrap();
     let names: Vec<&str> = r.shown.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["b", "a"]);
 }
