@@ -108,11 +108,15 @@ fn generate(
             interface,
             headers,
             overlay: (!opts.overlays.is_empty()).then(|| {
-                opts.overlays
+                let names: Vec<String> = opts
+                    .overlays
                     .iter()
                     .map(|p| format!("`{}`", p.display()))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
+                    .collect();
+                match names.as_slice() {
+                    [one] => format!("the overlay {one}"),
+                    _ => format!("the overlays {}", names.join(" and ")),
+                }
             }),
         },
         overlay,
