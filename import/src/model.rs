@@ -72,6 +72,11 @@ pub struct Field {
     pub ty: Ty,
     /// A bitfield.
     pub bitfield: bool,
+    /// Its size and alignment in bytes, as clang lays it out (0 when
+    /// clang cannot say).
+    pub size: usize,
+    /// Alignment in bytes.
+    pub align: usize,
 }
 
 /// A struct.

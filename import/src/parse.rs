@@ -464,11 +464,14 @@ impl Reader {
                             natural &= bits % (8 * a) == 0;
                         }
                     }
+                    let size = c.get_type().and_then(|t| t.get_sizeof().ok());
                     let ty = c.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
                     fields.push(Field {
                         name: c.get_name().unwrap_or_default(),
                         ty,
                         bitfield: c.is_bit_field(),
+                        size: size.unwrap_or(0),
+                        align: align.unwrap_or(0),
                     });
                 }
                 EntityKind::StructDecl | EntityKind::UnionDecl if c.is_anonymous_record_decl() => {
@@ -482,6 +485,8 @@ impl Reader {
                             is_char: false,
                         },
                         bitfield: false,
+                        size: 0,
+                        align: 0,
                     });
                 }
                 EntityKind::StructDecl => {

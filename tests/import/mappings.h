@@ -147,3 +147,13 @@ int mp_measure(const char *text, int fontSize);
 /* An opening function whose header leaves its file name unnamed (zlib's
  * `gzopen`): its first string is a file name. */
 mp_stream *mp_gzopen(const char *, const char *);
+
+/* A struct held in place with a union in it: in the resource's record the
+ * union is opaque bytes of its size (the guest never sees them). */
+typedef struct mp_parser {
+    int state;
+    union { const char *text; long number; } input;
+} mp_parser;
+int mp_parser_init(mp_parser *parser);
+int mp_parser_step(mp_parser *parser);
+void mp_parser_delete(mp_parser *parser);

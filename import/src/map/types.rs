@@ -616,20 +616,29 @@ impl Mapper<'_> {
             return Err(skip("an empty struct", Category::Other));
         }
 
+        // The record of a resource's struct (held in place or by value)
+        // never comes from the guest: a field no record can describe (a
+        // union, an anonymous struct) is opaque bytes of its size there.
+        let of_resource = self.record_names.contains_key(key);
         let mut out = Vec::new();
         let mut names = HashSet::new();
         for f in fields {
             if f.bitfield {
                 return Err(skip(format!("bitfield `{}`", f.name), Category::Bitfields));
             }
-            let ty = self.field_ty(&f.ty).map_err(|e| Skip {
-                reason: if f.name.is_empty() {
-                    e.reason
-                } else {
-                    format!("field `{}`: {}", f.name, e.reason)
-                },
-                category: e.category,
-            })?;
+            let ty = match self.field_ty(&f.ty) {
+                Err(_) if of_resource && !f.name.is_empty() && opaque(f).is_some() => {
+                    opaque(f).expect("matched")
+                }
+                ty => ty.map_err(|e| Skip {
+                    reason: if f.name.is_empty() {
+                        e.reason
+                    } else {
+                        format!("field `{}`: {}", f.name, e.reason)
+                    },
+                    category: e.category,
+                })?,
+            };
             let mut name = kebab(&f.name);
             while !names.insert(name.clone()) {
                 name.push_str("-alt");
@@ -643,9 +652,9 @@ impl Mapper<'_> {
             ));
         }
         // A resource's record (its fields) never goes to C from the guest.
-        let (name, of_resource) = match self.record_names.remove(key) {
-            Some(name) => (name, true),
-            None => (self.unique(kebab(&s.base)), false),
+        let name = match self.record_names.remove(key) {
+            Some(name) => name,
+            None => self.unique(kebab(&s.base)),
         };
         let mut doc = s.doc.clone();
         if !of_resource && out.iter().any(|(_, t)| holds_ptr(t)) {
@@ -699,6 +708,29 @@ impl Mapper<'_> {
             other => Err(unmappable(other)),
         }
     }
+}
+
+/// A field as bytes of its size, in unsigned integers of its alignment
+/// (`union { ... } data` of 24 bytes aligned to 8: three `u64`s), when
+/// clang gave both and the alignment is at most 8.
+fn opaque(f: &crate::model::Field) -> Option<WitTy> {
+    let elem = match f.align {
+        1 => "u8",
+        2 => "u16",
+        4 => "u32",
+        8 => "u64",
+        _ => return None,
+    };
+    let n = f.size / f.align;
+    if n == 0 || f.size % f.align != 0 || n > MAX_ARRAY {
+        return None;
+    }
+    let elem = builtin(elem);
+    Some(if n <= TUPLE_ARRAY {
+        WitTy::Tuple(vec![elem; n])
+    } else {
+        WitTy::Array(Box::new(elem), n)
+    })
 }
 
 /// Marks every struct `ty` names by value, or through `S **`, in `other`.
