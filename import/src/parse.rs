@@ -223,6 +223,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             seen: HashMap::new(),
             reading: Default::default(),
             macro_values: HashMap::new(),
+            void_handles: HashMap::new(),
         };
         reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
         reader.glibc_parts(&tu.get_entity().get_children());
@@ -258,6 +259,10 @@ struct Reader {
     /// Structs whose fields are being read.
     reading: std::collections::HashSet<String>,
     macro_values: HashMap<String, i64>,
+    /// `typedef void BZFILE;` of the imported headers: a typedef name of
+    /// `void` that only pointers use, read as an incomplete struct (a
+    /// handle type), by the key it is registered under.
+    void_handles: HashMap<String, String>,
 }
 
 /// The key of the struct or enum behind a declaration.
@@ -557,6 +562,31 @@ impl Reader {
             }
         }
         match t.get_kind() {
+            // `typedef void BZFILE;`, `typedef void CURL;`: what `BZFILE *`
+            // points to is the library's, as an incomplete struct's is.
+            TypeKind::Void if self.header_of(&e).is_some() => {
+                let key = format!("void:{name}");
+                self.model.struct_order.push(key.clone());
+                self.model.structs.insert(
+                    key.clone(),
+                    Struct {
+                        c_name: name.clone(),
+                        base: name.clone(),
+                        fields: None,
+                        natural: true,
+                        has_typedef: true,
+                        aliases: Vec::new(),
+                        in_headers: true,
+                        doc: doc_of(&e),
+                    },
+                );
+                self.void_handles.insert(name.clone(), key.clone());
+                self.model.handles.push(HandleTypedef {
+                    name,
+                    target: key,
+                    is_pointer: false,
+                });
+            }
             TypeKind::Record => {
                 let Some(decl) = t.get_declaration() else {
                     return;
@@ -720,6 +750,7 @@ impl Reader {
         let is_const = t.is_const_qualified();
         let mut typedef = None;
         let mut known = None;
+        let mut void_handle = None;
         let mut cur = t;
         loop {
             match cur.get_kind() {
@@ -728,6 +759,9 @@ impl Reader {
                     let name = decl.and_then(|d| d.get_name()).unwrap_or_default();
                     if typedef.is_none() {
                         typedef = Some(name.clone());
+                    }
+                    if void_handle.is_none() {
+                        void_handle = self.void_handles.get(&name).cloned();
                     }
                     if known.is_none() {
                         known = known_typedef(&name);
@@ -748,7 +782,10 @@ impl Reader {
         let mut is_char = false;
         let prim = Kind::Scalar;
         let kind = match canon.get_kind() {
-            TypeKind::Void => Kind::Void,
+            TypeKind::Void => match void_handle {
+                Some(key) => Kind::Struct(key),
+                None => Kind::Void,
+            },
             TypeKind::Bool => prim(CName::Bool),
             TypeKind::CharS => {
                 is_char = true;

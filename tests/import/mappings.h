@@ -157,3 +157,10 @@ typedef struct mp_parser {
 int mp_parser_init(mp_parser *parser);
 int mp_parser_step(mp_parser *parser);
 void mp_parser_delete(mp_parser *parser);
+
+/* A typedef of `void` that only pointers use (bzip2's `BZFILE`, curl's
+ * `CURL`): a handle type. */
+typedef void mp_ctx;
+mp_ctx *mp_ctx_new(void);
+int mp_ctx_run(mp_ctx *ctx, int steps);
+void mp_ctx_free(mp_ctx *ctx);
