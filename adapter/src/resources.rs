@@ -553,6 +553,39 @@ impl Handles {
         }
     }
 
+    /// Makes `keeper` keep `kept` alive from now on (`@ffi(keep = ...)`: C
+    /// keeps `kept`'s object in `keeper`'s): `kept`'s destructor waits
+    /// until `keeper` is gone. A handle keeps at most one other (keeping it
+    /// again is nothing new), and never one that keeps it, however
+    /// indirectly: neither could then be destroyed first.
+    pub(crate) fn keep(&mut self, keeper: u32, kept: u32) -> Result<(), String> {
+        let parent_of = |rep: u32| {
+            self.entries
+                .get(rep as usize)
+                .and_then(Option::as_ref)
+                .and_then(|e| e.parent)
+        };
+        match parent_of(keeper) {
+            Some(p) if p == kept => return Ok(()),
+            Some(p) => {
+                return Err(format!(
+                    "handle {keeper} keeps handle {p} alive already; C would keep handle {kept} in it too, and only one can be"
+                ));
+            }
+            None => {}
+        }
+        let mut at = Some(kept);
+        while let Some(rep) = at {
+            if rep == keeper {
+                return Err(format!(
+                    "handle {kept} keeps handle {keeper} alive (or a handle that does); C would keep it in handle {keeper}, and neither could be destroyed first"
+                ));
+            }
+            at = parent_of(rep);
+        }
+        self.adopt(keeper, kept)
+    }
+
     /// Makes `child` (just inserted) keep `parent` alive: `parent`'s
     /// destructor waits until `child` is gone.
     pub(crate) fn adopt(&mut self, child: u32, parent: u32) -> Result<(), String> {

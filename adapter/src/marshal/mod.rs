@@ -146,6 +146,8 @@ pub fn lower<T: DlwitView>(
     }
     // The handles of the first parameters, for `require` to read.
     let mut held = [None; require::HELD];
+    // `keep`: the keeping handle's rep, and the kept one's.
+    let mut keep = (None, None);
     for (i, (p, v)) in func.params.iter().zip(params).enumerate() {
         let name = || param_name(func, i);
         match (p, v) {
@@ -180,6 +182,13 @@ pub fn lower<T: DlwitView>(
                 }
                 if func.parent == Some(i) {
                     lowered.parent = Some(rep);
+                }
+                if let Some((keeper, kept)) = func.keep {
+                    if keeper == i {
+                        keep.0 = Some(rep);
+                    } else if kept == i {
+                        keep.1 = Some(rep);
+                    }
                 }
             }
             (Param::Callee { resource }, v) => {
@@ -374,6 +383,11 @@ pub fn lower<T: DlwitView>(
     // leaves the table.
     if !func.require.is_empty() {
         require::check_vals(cx, params, &held, store)?;
+    }
+    // C will keep one handle's object in another's: from now on, the first
+    // keeps the second alive (refused before C runs if it cannot).
+    if let (Some(keeper), Some(kept)) = keep {
+        store.data_mut().handles().keep(keeper, kept)?;
     }
     // Lowering succeeded: `own` handles now belong to C.
     store.data_mut().handles().take_all(consumed)?;

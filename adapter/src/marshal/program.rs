@@ -441,6 +441,7 @@ pub fn may_lend(plan: &Plan, f: &Function, param: usize) -> bool {
         && !f.params.iter().any(handle)
         && f.outs.is_empty()
         && f.parent.is_none()
+        && f.keep.is_none()
         && f.then.is_none()
         && plain_ret(plan, &f.ret)
 }
@@ -456,14 +457,17 @@ pub fn build(plan: &Plan, f: &Function) -> Option<Program> {
     // the general `Val` path does both (`marshal::lower`), so such
     // functions never come here. Nor does a function whose handles keep a
     // parent alive (`parent`): the general path's lowering finds the parent
-    // and its lifting links the new handles to it, nor one with a call to
-    // make after it (`then`), which the general path's lifting makes.
+    // and its lifting links the new handles to it, nor one whose first
+    // handle keeps another alive (`keep`), which its lowering links, nor
+    // one with a call to make after it (`then`), which the general path's
+    // lifting makes.
     if !f.outs.is_empty()
         || f.results.error.is_some()
         || f.variadic.is_some()
         || !f.paths.is_empty()
         || f.format.is_some()
         || f.parent.is_some()
+        || f.keep.is_some()
         || f.then.is_some()
     {
         return None;

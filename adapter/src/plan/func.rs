@@ -167,6 +167,7 @@ impl Builder<'_> {
             callbacks: Vec::new(),
             errno: notes.errno,
             parent: None,
+            keep: None,
             then: None,
             variadic: proto
                 .as_ref()
@@ -232,6 +233,9 @@ impl Builder<'_> {
         self.requires(&mut f, func, &notes, span);
         if let Some(name) = &notes.parent {
             f.parent = self.parent(&f, func, name, &notes, span);
+        }
+        if let Some(name) = &notes.keep {
+            f.keep = self.keep(&f, func, name, &notes, span);
         }
         if let Some((text, ann)) = &notes.then {
             let loc = self.world.locate_doc(span, ann.line, "then");
@@ -400,9 +404,67 @@ impl Builder<'_> {
         span: Span,
     ) -> Option<usize> {
         let loc = self.note_loc(n, "parent", span);
+        let index = self.borrowed_handle(f, func, name, "parent", loc.clone());
+        let is_handle = |s: &Shape| matches!(s, Shape::Handle { .. });
+        let returns_handle = match &f.ret {
+            Ret::Value(s) | Ret::NullableHandle(s) => is_handle(s),
+            _ => false,
+        } || f
+            .outs
+            .iter()
+            .any(|o| matches!(&o.kind, OutKind::Value(s) if is_handle(s)));
+        if !returns_handle {
+            self.fail(
+                format!("`{}`: `parent` is given, but the function returns no handle", f.name),
+                loc,
+                "`parent` says which handle a returned handle keeps alive; put it on the function that makes the child",
+            );
+            return None;
+        }
+        index
+    }
+
+    /// `keep = "p"`: `p` and the first parameter (`self`) must be borrowed
+    /// handle parameters, and not the same.
+    fn keep(
+        &mut self,
+        f: &Function,
+        func: &wit_parser::Function,
+        name: &str,
+        n: &Notes,
+        span: Span,
+    ) -> Option<(usize, usize)> {
+        let loc = self.note_loc(n, "keep", span);
+        let kept = self.borrowed_handle(f, func, name, "keep", loc.clone())?;
+        let first = func.params.first().map_or("", |p| p.name.as_str());
+        let keeper = self.borrowed_handle(f, func, first, "keep", loc.clone())?;
+        if keeper == kept {
+            self.fail(
+                format!(
+                    "`{}`: `keep` names `{name}`, the first parameter, which C keeps `{name}` in",
+                    f.name
+                ),
+                loc,
+                "name another handle parameter: the one C keeps in the first",
+            );
+            return None;
+        }
+        Some((keeper, kept))
+    }
+
+    /// The index of `name`, a borrowed handle parameter, for `key`
+    /// (`parent`, `keep`); else an error at `loc`.
+    fn borrowed_handle(
+        &mut self,
+        f: &Function,
+        func: &wit_parser::Function,
+        name: &str,
+        key: &str,
+        loc: Option<crate::error::Location>,
+    ) -> Option<usize> {
         let at = func.params.iter().position(|p| norm(&p.name) == norm(name));
         let param = at.and_then(|i| f.params.get(i).map(|p| (i, p)));
-        let index = match param {
+        match param {
             Some((
                 i,
                 Param::Value {
@@ -418,9 +480,9 @@ impl Builder<'_> {
                 },
             )) => {
                 self.fail(
-                    format!("`{}`: `parent` names `{name}`, an `own` handle: C consumes it, so nothing can keep it alive", f.name),
+                    format!("`{}`: `{key}` names `{name}`, an `own` handle: C consumes it, so nothing can keep it alive", f.name),
                     loc.clone(),
-                    "take the parent as `borrow<T>` (or `self`)",
+                    "take it as `borrow<T>` (or `self`)",
                 );
                 None
             }
@@ -442,7 +504,7 @@ impl Builder<'_> {
                     .collect();
                 self.fail(
                     format!(
-                        "`{}`: `parent` names `{name}`, which is not a handle parameter",
+                        "`{}`: `{key}` names `{name}`, which is not a handle parameter",
                         f.name
                     ),
                     loc.clone(),
@@ -457,24 +519,7 @@ impl Builder<'_> {
                 );
                 None
             }
-        };
-        let is_handle = |s: &Shape| matches!(s, Shape::Handle { .. });
-        let returns_handle = match &f.ret {
-            Ret::Value(s) | Ret::NullableHandle(s) => is_handle(s),
-            _ => false,
-        } || f
-            .outs
-            .iter()
-            .any(|o| matches!(&o.kind, OutKind::Value(s) if is_handle(s)));
-        if !returns_handle {
-            self.fail(
-                format!("`{}`: `parent` is given, but the function returns no handle", f.name),
-                loc,
-                "`parent` says which handle a returned handle keeps alive; put it on the function that makes the child",
-            );
-            return None;
         }
-        index
     }
 
     /// Without a prototype: WIT parameters in order, `self` first.

@@ -633,6 +633,11 @@ pub struct Function {
     /// borrowed handle every handle this function returns keeps alive (its
     /// C destructor waits for theirs).
     pub parent: Option<usize>,
+    /// `@ffi(keep = "p")`: (the first parameter, `p`), indices into
+    /// [`Function::params`] of two borrowed handles: C keeps `p`'s object in
+    /// the first's, which keeps it alive from the call on (`p`'s C
+    /// destructor waits for the first's).
+    pub keep: Option<(usize, usize)>,
     /// `@ffi(then = "fn(args)")`: a C call made after every call that
     /// succeeded (its result ignored), as written and bound: what the WIT
     /// author needs done to every new object, such as

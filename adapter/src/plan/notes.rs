@@ -23,6 +23,7 @@ const KEYS: &[&str] = &[
     "require",
     "format",
     "parent",
+    "keep",
     "then",
     "copy",
     "count",
@@ -94,6 +95,8 @@ pub(super) struct Notes {
     pub(super) format: Option<(String, String)>,
     /// `parent = "p"`: the handle parameter the returned handle keeps alive.
     pub(super) parent: Option<String>,
+    /// `keep = "p"`: the handle parameter C keeps in the first one.
+    pub(super) keep: Option<String>,
     /// `copy = "buf, other"`: list parameters C gets a copy of, never the
     /// guest's own memory.
     pub(super) copy: Vec<String>,
@@ -186,6 +189,7 @@ impl Builder<'_> {
                 "length" => n.length = Some((v, ann)),
                 "require" => n.require.push((v, ann)),
                 "parent" => n.parent = Some(v.trim().to_string()),
+                "keep" => n.keep = Some(v.trim().to_string()),
                 "copy" => {
                     n.copy = v
                         .split(',')

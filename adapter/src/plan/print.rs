@@ -129,6 +129,16 @@ pub fn render(plan: &Plan) -> String {
                     f.args[*arg].name
                 );
             }
+            if let Some((keeper, kept)) = f.keep
+                && let (Param::Value { arg: a, .. }, Param::Value { arg: b, .. }) =
+                    (&f.params[keeper], &f.params[kept])
+            {
+                let _ = writeln!(
+                    out,
+                    "    C keeps `{}` in `{}`: its destructor waits for `{}`'s",
+                    f.args[*b].name, f.args[*a].name, f.args[*a].name
+                );
+            }
             if let Some((text, _)) = &f.then {
                 let _ = writeln!(out, "    after every successful call: {text}");
             }

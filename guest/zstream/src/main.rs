@@ -11,7 +11,12 @@
 //! - `huge-output`: `take-output` with a capacity over the store's memory
 //!   limit (a trap, before anything is allocated);
 //! - `corrupt`: inflating garbage gives `Z_DATA_ERROR` (-3), and the
-//!   stream can be dropped.
+//!   stream can be dropped;
+//! - `gzip-header`: a gzip stream written with a header (time, OS, text)
+//!   the guest drops right after giving it (the stream keeps it alive),
+//!   read back into another header by the inflating stream;
+//! - `second-header`: a second header for one stream, refused (a trap: the
+//!   stream keeps one alive).
 
 wit_bindgen::generate!({
     path: ["../../wit/deps/c", "../../wit/zlib.wit"],
@@ -19,7 +24,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use dlwit::zlib::zlib::{self as z, DeflateStream, InflateStream};
+use dlwit::zlib::zlib::{self as z, DeflateStream, GzHeader, InflateStream};
 
 const CHUNK: u32 = 64 << 10;
 const Z_OK: i32 = 0;
@@ -50,6 +55,41 @@ impl Text {
         out.truncate(n);
         out
     }
+}
+
+/// A gzip stream (`window-bits` 31) with a header, read back.
+fn gzip_header() {
+    let text = Text(7).chunk(100_000);
+    let d = DeflateStream::new();
+    assert_eq!(d.init2(6, 8, 31, 8, 0), Z_OK);
+    let head = GzHeader::new();
+    head.set_time(1_234_567_890);
+    head.set_os(3);
+    head.set_text(1);
+    assert_eq!(d.set_header(&head), Z_OK);
+    // zlib reads it during `deflate`: the stream keeps it alive.
+    drop(head);
+    d.give_input(&text);
+    d.take_output(CHUNK);
+    let mut packed = Vec::new();
+    deflate_all(&d, Z_FINISH, |o| packed.extend(o));
+    drop(d);
+    println!("magic = {:02x} {:02x}", packed[0], packed[1]);
+    let i = InflateStream::new();
+    assert_eq!(i.init2(31), Z_OK);
+    let read = GzHeader::new();
+    assert_eq!(i.get_header(&read), Z_OK);
+    i.take_output(CHUNK);
+    let mut out = Vec::new();
+    let rc = inflate_all(&i, packed, |o| out.extend(o));
+    println!(
+        "header = time {} os {} text {} done {}",
+        read.time(),
+        read.os(),
+        read.text(),
+        read.done()
+    );
+    println!("inflate = {rc}, same {}", out == text);
 }
 
 /// Runs `deflate(flush)` until it has consumed its input (and, with
@@ -177,6 +217,13 @@ fn main() {
                 "inflate(garbage) = {}",
                 inflate_all(&i, b"this is no zlib stream".to_vec(), |_| {})
             );
+        }
+        Some("gzip-header") => gzip_header(),
+        Some("second-header") => {
+            let d = DeflateStream::new();
+            assert_eq!(d.init2(6, 8, 31, 8, 0), Z_OK);
+            println!("first = {}", d.set_header(&GzHeader::new()));
+            println!("second = {}", d.set_header(&GzHeader::new()));
         }
         other => panic!("unknown case {other:?}"),
     }

@@ -72,6 +72,30 @@ fn zlib_stream_misuse_is_refused() {
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
 }
 
+/// `keep`: zlib keeps a `gz_header`'s address in the stream given it, so
+/// the stream keeps the header alive (the guest drops it right away, and
+/// `deflate` still reads it); a second header is refused before C runs.
+#[test]
+fn a_stream_keeps_the_gzip_header_it_was_given() {
+    let out = zstream(&["gzip-header"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "magic"), "1f 8b");
+    assert_eq!(
+        value(&out.stdout, "header"),
+        "time 1234567890 os 3 text 1 done 1"
+    );
+    assert_eq!(value(&out.stdout, "inflate"), "1, same true");
+    let out = zstream(&["second-header"]);
+    assert_eq!(value(&out.stdout, "first"), "0");
+    out.expect_trap(&[
+        "`dlwit:zlib/zlib#[method]deflate-stream.set-header` (C `deflateSetHeader` in `libz.so.1`)",
+        "keeps handle",
+        "alive already; C would keep handle",
+    ]);
+    // The host serves the next store.
+    assert!(zstream(&["one-shot"]).result.is_ok());
+}
+
 fn bz(case: &[&str]) -> dlwit_tests::Outcome {
     let b = bindings("wit/bzip2.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     Runner::new(&b).run("bz-demo", case)
