@@ -722,7 +722,7 @@ fn opaque(f: &crate::model::Field) -> Option<WitTy> {
         _ => return None,
     };
     let n = f.size / f.align;
-    if n == 0 || f.size % f.align != 0 || n > MAX_ARRAY {
+    if n == 0 || !f.size.is_multiple_of(f.align) || n > MAX_ARRAY {
         return None;
     }
     let elem = builtin(elem);
