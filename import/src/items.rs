@@ -391,6 +391,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("an address C acts on") {
+        (
+            "an address C acts on",
+            "nothing: a guest has no host addresses (dlwit's copy would be the one unmapped or protected)",
+        )
     } else if has("a list C may keep") {
         (
             "a list C may keep after the call",

@@ -66,3 +66,8 @@ void sk_gen_ids(int n, unsigned *ids);
 
 /* Bytes with no count: C reads as many as it means to, not to a NUL. */
 int sk_verify32(const unsigned char *x, const unsigned char *y);
+
+/* Memory at an address, which C acts on: a copy's address would be the
+ * host's (unmapped, protected). */
+int sk_protect(void *addr, unsigned long len, int prot);
+int sk_realloc_buffer(void *buf, unsigned long size);

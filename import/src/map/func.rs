@@ -347,6 +347,21 @@ impl Mapper<'_> {
                     }));
             let in_param = |t: WitTy| (wit_name.clone(), t);
             match &ty.kind {
+                // `munmap(void *addr, size_t len)`: C acts on the memory at
+                // an address (unmaps, protects, locks it), not on bytes it
+                // reads or writes; a copy's address would be the host's.
+                Kind::Ptr(_)
+                    if self.handle_of(ty).is_none()
+                        && (names_an_address(&wit_name) || acts_on_memory(&f.name)) =>
+                {
+                    return Err(skip(
+                        format!(
+                            "parameter `{cname}` is `{}`, an address C acts on (maps, protects, locks or frees the memory there)",
+                            ty.spelling
+                        ),
+                        Category::Pointers,
+                    ));
+                }
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
                         if counted && cname.ends_with('s') && self.values.contains(&r) {
@@ -760,6 +775,27 @@ impl Mapper<'_> {
             other => Err(unmappable(other)),
         }
     }
+}
+
+/// Whether a parameter's name says it is an address (`addr`, `address`,
+/// `shmaddr`): of memory C acts on, not bytes it reads.
+fn names_an_address(wit_name: &str) -> bool {
+    crate::names::words(wit_name)
+        .iter()
+        .any(|w| w.starts_with("addr") || w.ends_with("addr"))
+}
+
+/// Whether a function is one of those that act on memory at an address
+/// (`mmap`, `munmap`, `mprotect`, `madvise`, `mlock`, `msync`, ...), or
+/// moves it (`realloc`).
+fn acts_on_memory(name: &str) -> bool {
+    const MEMORY: &[&str] = &[
+        "mmap", "munmap", "mremap", "mprotect", "madvise", "mlock", "munlock", "msync", "mincore",
+        "realloc",
+    ];
+    crate::names::words(name)
+        .iter()
+        .any(|w| MEMORY.iter().any(|m| w.starts_with(m)))
 }
 
 /// Whether a parameter's name says it is a file name (`path`, `filename`,
