@@ -391,6 +391,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("which a guest could forge") {
+        (
+            "a struct with a pointer in it, given to C",
+            "an overlay resource holding the struct (`struct = \"record\"`), whose handles C makes, or an overlay record without the pointer when C ignores it",
+        )
     } else if has("an address C acts on") {
         (
             "an address C acts on",

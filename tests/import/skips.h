@@ -71,3 +71,8 @@ int sk_verify32(const unsigned char *x, const unsigned char *y);
  * host's (unmapped, protected). */
 int sk_protect(void *addr, unsigned long len, int prot);
 int sk_realloc_buffer(void *buf, unsigned long size);
+
+/* A struct with a pointer in it, given to C: the guest would choose the
+ * address C writes to (`struct iovec`). */
+struct sk_iov { void *base; unsigned long len; };
+long sk_readv(int fd, const struct sk_iov *iov, int iovcnt);

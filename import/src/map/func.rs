@@ -602,6 +602,20 @@ impl Mapper<'_> {
             }
             i += 1;
         }
+        // A struct with a pointer in it that the guest gives C (by value,
+        // through a pointer, in a list): the guest would choose the address
+        // C follows (`struct iovec`'s `iov_base`, `struct sigaction`'s
+        // handler). Reading one C made is fine.
+        for (p, t) in &params {
+            if let Some(field) = self.pointer_in(t, 0) {
+                return Err(skip(
+                    format!(
+                        "parameter `{p}` holds a C pointer (`{field}`), which a guest could forge"
+                    ),
+                    Category::Pointers,
+                ));
+            }
+        }
         // Outs C writes but nobody reads must come last: the WIT result has
         // no room for them, and only trailing ones can be dropped.
         if let Some(first) = outs.iter().position(Option::is_none)
@@ -741,6 +755,34 @@ impl Mapper<'_> {
             Kind::Scalar(c) => Some(Ok(builtin(c.wit_spelling()))),
             Kind::Enum(k) => Some(Ok(int_of_enum(&self.model.enums[k]))),
             Kind::Struct(k) if self.plain(k) => Some(self.struct_ty(k)),
+            _ => None,
+        }
+    }
+
+    /// The first `ptr` field in a WIT type the guest gives C (its WIT
+    /// name), looking into records, tuples, lists and options.
+    fn pointer_in(&self, t: &WitTy, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        match t {
+            WitTy::Builtin(b) if b == "ptr" => Some(String::new()),
+            WitTy::Tuple(ts) => ts.iter().find_map(|t| self.pointer_in(t, depth + 1)),
+            WitTy::List(t) | WitTy::Option(t) | WitTy::Array(t, _) => self.pointer_in(t, depth + 1),
+            WitTy::Named(n) => self.items.iter().find_map(|i| match i {
+                Item::Record { name, fields, .. } if name == n => {
+                    fields.iter().find_map(|(f, t)| {
+                        self.pointer_in(t, depth + 1).map(|inner| {
+                            if inner.is_empty() {
+                                f.clone()
+                            } else {
+                                format!("{f}.{inner}")
+                            }
+                        })
+                    })
+                }
+                _ => None,
+            }),
             _ => None,
         }
     }
