@@ -391,6 +391,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("which no guest may do to its host") {
+        (
+            "acts on the host process",
+            "nothing, or an overlay function if the host means to give the guest that power",
+        )
     } else if has("which a guest could forge") {
         (
             "a struct with a pointer in it, given to C",

@@ -43,6 +43,11 @@ impl Mapper<'_> {
                 ),
                 Category::NotExported,
             ))
+        } else if let Some(what) = of_the_host_process(&f.name) {
+            Err(skip(
+                format!("it {what}, which no guest may do to its host"),
+                Category::Other,
+            ))
         } else if f.variadic {
             Err(skip("variadic (`...`)", Category::Variadic))
         } else if f.variable {
@@ -817,6 +822,38 @@ impl Mapper<'_> {
             other => Err(unmappable(other)),
         }
     }
+}
+
+/// What a C library function does to the process that calls it, when that
+/// is more than a guest may do to its host: end it (`abort`, `exit`),
+/// signal it or others (`raise`, `kill`, `alarm`), run programs (`system`,
+/// `fork`, `execv`, `posix_spawn`), change who it is or where its root and
+/// working directory are (`setuid`, `chroot`, `chdir`), its environment
+/// (`setenv`) or its signal handling (`signal`, `sigprocmask`), or wait
+/// forever (`pause`). A name only: libc's, POSIX's and C11's.
+fn of_the_host_process(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "abort" | "exit" | "_exit" | "_Exit" | "quick_exit" | "pthread_exit" | "thrd_exit"
+        | "longjmp" | "siglongjmp" | "_longjmp" => "ends the process or jumps out of it",
+        "raise" | "kill" | "killpg" | "tgkill" | "tkill" | "pthread_kill" | "sigqueue"
+        | "pthread_sigqueue" | "alarm" | "ualarm" | "setitimer" => "sends signals",
+        "system" | "popen" | "fork" | "vfork" | "_Fork" | "clone" | "execl" | "execle"
+        | "execlp" | "execv" | "execve" | "execvp" | "execvpe" | "fexecve" | "posix_spawn"
+        | "posix_spawnp" | "daemon" => "runs programs",
+        "setuid" | "seteuid" | "setreuid" | "setresuid" | "setgid" | "setegid" | "setregid"
+        | "setresgid" | "setgroups" | "initgroups" | "setfsuid" | "setfsgid" | "chroot"
+        | "pivot_root" | "setsid" | "setpgid" | "setpgrp" | "chdir" | "fchdir" | "umask"
+        | "setrlimit" | "prlimit" | "nice" | "setpriority" => {
+            "changes who the process is, where it stands or what it may use"
+        }
+        "setenv" | "unsetenv" | "putenv" | "clearenv" => "changes the process's environment",
+        "signal" | "sigset" | "bsd_signal" | "sysv_signal" | "sigaction" | "sigprocmask"
+        | "pthread_sigmask" | "sigsuspend" | "pause" | "sigwait" | "sigwaitinfo"
+        | "sigtimedwait" | "sighold" | "sigrelse" | "sigignore" | "siginterrupt" => {
+            "changes or waits on the process's signals"
+        }
+        _ => return None,
+    })
 }
 
 /// Whether a parameter's name says it is an address (`addr`, `address`,
