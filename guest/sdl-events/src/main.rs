@@ -118,6 +118,5 @@ fn main() {
         }
     }
     drop(window);
-    sdl::quit();
     println!("sdl: done");
 }
