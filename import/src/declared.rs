@@ -206,8 +206,13 @@ fn shape_of(t: clang::Type<'_>) -> CShape {
             }
             None => CShape::Other("a pointer".into()),
         },
+        // A parameter of array type is a pointer to its elements; `const
+        // uuid_t` puts the `const` on them.
         TypeKind::ConstantArray | TypeKind::IncompleteArray => match c.get_element_type() {
-            Some(e) => CShape::Ptr(Box::new(shape_of(e)), e.is_const_qualified()),
+            Some(e) => CShape::Ptr(
+                Box::new(shape_of(e)),
+                e.is_const_qualified() || c.is_const_qualified() || t.is_const_qualified(),
+            ),
             None => CShape::Other("an array".into()),
         },
         TypeKind::Record => match c.get_declaration() {

@@ -724,7 +724,9 @@ impl Reader {
         }
     }
 
-    /// A parameter's type: arrays are pointers.
+    /// A parameter's type: arrays are pointers, spelled so; one written
+    /// with an array typedef (`const uuid_t uu`) stays `Kind::Array`, with
+    /// the typedef, for its length (`const` on its elements).
     fn param_ty(&mut self, t: clang::Type<'_>) -> Ty {
         let c = t.get_canonical_type();
         if matches!(
@@ -732,12 +734,32 @@ impl Reader {
             TypeKind::ConstantArray | TypeKind::IncompleteArray
         ) && let Some(elem) = c.get_element_type()
         {
-            let elem = self.ty(elem);
+            let mut elem = self.ty(elem);
+            elem.is_const |= c.is_const_qualified() || t.is_const_qualified();
+            let konst = if elem.is_const && !elem.spelling.starts_with("const ") {
+                "const "
+            } else {
+                ""
+            };
+            let spelling = format!("{konst}{} *", elem.spelling);
+            // (`va_list` is an array typedef too, of one `__va_list_tag`.)
+            let written = match t.get_kind() {
+                TypeKind::Elaborated => t.get_elaborated_type().unwrap_or(t),
+                _ => t,
+            };
+            let typedef = (written.get_kind() == TypeKind::Typedef)
+                .then(|| written.get_declaration().and_then(|d| d.get_name()))
+                .flatten()
+                .filter(|n| !n.contains("va_list"));
+            let kind = match (typedef.is_some(), c.get_size()) {
+                (true, Some(n)) => Kind::Array(Box::new(elem), n),
+                _ => Kind::Ptr(Box::new(elem)),
+            };
             return Ty {
-                spelling: format!("{} *", elem.spelling),
-                kind: Kind::Ptr(Box::new(elem)),
+                spelling,
+                kind,
                 is_const: false,
-                typedef: None,
+                typedef,
                 is_char: false,
             };
         }

@@ -371,7 +371,10 @@ fn render_item(
             for d in doc.iter().flat_map(|d| d.lines()) {
                 s.push_str(&format!("  /// {d}\n"));
             }
-            s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name)));
+            // (An array typedef's record, `uuid_t`, is no C struct.)
+            if !c_name.is_empty() {
+                s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(c_name)));
+            }
             s.push_str(&format!("  record {} {{\n", name(n)));
             for (f, t) in fields {
                 if let Some(n) = t.array_len() {

@@ -164,3 +164,9 @@ typedef void mp_ctx;
 mp_ctx *mp_ctx_new(void);
 int mp_ctx_run(mp_ctx *ctx, int steps);
 void mp_ctx_free(mp_ctx *ctx);
+
+/* Parameters written with an array typedef (libuuid's `uuid_t`): a record
+ * of its elements, copied in (and read back when C may write it). */
+typedef unsigned char mp_uuid[16];
+void mp_uuid_generate(mp_uuid out);
+int mp_uuid_compare(const mp_uuid a, const mp_uuid b);

@@ -587,6 +587,18 @@ impl Mapper<'_> {
                         params.push(in_param(WitTy::Borrow(r)));
                     }
                 }
+                // `const uuid_t uu`: a parameter written with an array
+                // typedef is a pointer to its N elements, a record of them
+                // the host copies (and reads back when C may write it).
+                Kind::Array(elem, n) if ty.typedef.is_some() => {
+                    let rec =
+                        self.array_record(ty.typedef.as_deref().unwrap_or_default(), elem, *n)?;
+                    params.push(in_param(rec.clone()));
+                    if !elem.is_const {
+                        outs.push(Some(rec));
+                        inout.push(wit_name.clone());
+                    }
+                }
                 Kind::Function => match self.fn_resource(ty) {
                     // A pointer C handed back, passed to C again.
                     Some(r) => params.push(in_param(WitTy::Borrow(r))),
@@ -790,6 +802,46 @@ impl Mapper<'_> {
             }),
             _ => None,
         }
+    }
+
+    /// The record of an array typedef (`uuid_t`, `unsigned char[16]`): one
+    /// field, `elements`, of its N elements; made on first use.
+    fn array_record(&mut self, typedef: &str, elem: &Ty, n: usize) -> Result<WitTy, Skip> {
+        let e = match self.buffer_elem(elem) {
+            Some(e) => e?,
+            None => {
+                return Err(skip(
+                    format!("`{typedef}` is an array of `{}`", elem.spelling),
+                    Category::Pointers,
+                ));
+            }
+        };
+        if n == 0 || n > dlwit_ctype::annotations::MAX_ARRAY {
+            return Err(skip(format!("an array of {n} elements"), Category::Other));
+        }
+        let key = format!("array:{typedef}");
+        if let Some(super::TypeState::Done(t)) = self.structs.get(&key) {
+            return Ok(t.clone());
+        }
+        let name = self.unique(kebab(typedef));
+        let field = if n <= super::types::TUPLE_ARRAY {
+            WitTy::Tuple(vec![e; n])
+        } else {
+            WitTy::Array(Box::new(e), n)
+        };
+        self.items.push(Item::Record {
+            name: name.clone(),
+            c_name: String::new(),
+            aliases: Vec::new(),
+            doc: Some(format!(
+                "`{typedef}`: an array of {n} `{}`.",
+                elem.spelling.trim_start_matches("const ")
+            )),
+            fields: vec![("elements".into(), field)],
+        });
+        let t = WitTy::Named(name);
+        self.structs.insert(key, super::TypeState::Done(t.clone()));
+        Ok(t)
     }
 
     /// The resource that holds a struct type by value (`Image` → `image`).

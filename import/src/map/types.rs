@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 /// `list<T>` fields with `@ffi(array = N)`. Twelve is the longest tuple
 /// Rust's standard traits cover, which wit-bindgen's Rust bindings derive
 /// (raymath's `float16` as a tuple of 16 does not compile in a guest).
-const TUPLE_ARRAY: usize = 12;
+pub(super) const TUPLE_ARRAY: usize = 12;
 
 /// Whether the library exports `f` (every function, without `--lib`).
 fn exported(f: &Function, exports: Option<&Exports>) -> bool {

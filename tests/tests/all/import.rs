@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 60 functions, 4 records, 3 enums, 2 flags, 8 resources"),
+        err.contains("imported 62 functions, 5 records, 3 enums, 2 flags, 8 resources"),
         "{err}"
     );
 }
@@ -501,6 +501,14 @@ struct RealHeader {
 }
 
 const REAL_HEADERS: &[RealHeader] = &[
+    // `uuid_t` parameters: an array typedef, a record of 16 bytes.
+    RealHeader {
+        package: "uuid-dev",
+        header: "uuid/uuid.h",
+        lib: "libuuid.so.1",
+        extra: &[],
+        at_least: 12,
+    },
     RealHeader {
         package: "libuv1-dev",
         header: "uv.h",
