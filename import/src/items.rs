@@ -391,6 +391,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("the end of a range") {
+        (
+            "the end of a range another parameter begins",
+            "an overlay function taking one string or list, the end `set` from it, or nothing",
+        )
     } else if has("which no guest may do to its host") {
         (
             "acts on the host process",

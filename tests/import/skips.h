@@ -81,3 +81,6 @@ long sk_readv(int fd, const struct sk_iov *iov, int iovcnt);
 void abort(void);
 int raise(int sig);
 int system(const char *command);
+
+/* Two pointers into one string: C subtracts them. */
+int sk_parse_range(const char *in_start, const char *in_end);

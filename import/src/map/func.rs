@@ -367,6 +367,29 @@ impl Mapper<'_> {
                         Category::Pointers,
                     ));
                 }
+                // `uuid_parse_range(const char *in_start, const char
+                // *in_end, ...)`: the end of a range that begins at another
+                // parameter, which C subtracts from it; two copies are no
+                // range.
+                Kind::Ptr(pointee)
+                    if self.handle_of(ty).is_none() && ends_a_range(cname) && {
+                        let same = |t: &Ty| {
+                            matches!(&t.kind, Kind::Ptr(p) if p.kind == pointee.kind)
+                        };
+                        f.params
+                            .iter()
+                            .enumerate()
+                            .any(|(j, (_, t))| j != i && same(t))
+                    } =>
+                {
+                    return Err(skip(
+                        format!(
+                            "parameter `{cname}` is `{}`, the end of a range another parameter begins",
+                            ty.spelling
+                        ),
+                        Category::Pointers,
+                    ));
+                }
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
                         if counted && cname.ends_with('s') && self.values.contains(&r) {
@@ -906,6 +929,14 @@ fn of_the_host_process(name: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+/// Whether a pointer parameter's name says it ends a range (`end`,
+/// `in_end`, `pend`, `last`, `limit`).
+fn ends_a_range(name: &str) -> bool {
+    crate::names::words(name)
+        .iter()
+        .any(|w| matches!(w.as_str(), "end" | "pend" | "last" | "limit" | "stop" | "bufend"))
 }
 
 /// Whether a parameter's name says it is an address (`addr`, `address`,
