@@ -373,9 +373,8 @@ impl Mapper<'_> {
                 // range.
                 Kind::Ptr(pointee)
                     if self.handle_of(ty).is_none() && ends_a_range(cname) && {
-                        let same = |t: &Ty| {
-                            matches!(&t.kind, Kind::Ptr(p) if p.kind == pointee.kind)
-                        };
+                        let same =
+                            |t: &Ty| matches!(&t.kind, Kind::Ptr(p) if p.kind == pointee.kind);
                         f.params
                             .iter()
                             .enumerate()
@@ -934,9 +933,12 @@ fn of_the_host_process(name: &str) -> Option<&'static str> {
 /// Whether a pointer parameter's name says it ends a range (`end`,
 /// `in_end`, `pend`, `last`, `limit`).
 fn ends_a_range(name: &str) -> bool {
-    crate::names::words(name)
-        .iter()
-        .any(|w| matches!(w.as_str(), "end" | "pend" | "last" | "limit" | "stop" | "bufend"))
+    crate::names::words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "end" | "pend" | "last" | "limit" | "stop" | "bufend"
+        )
+    })
 }
 
 /// Whether a parameter's name says it is an address (`addr`, `address`,

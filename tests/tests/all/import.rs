@@ -278,7 +278,11 @@ fn the_generated_wits_are_up_to_date() {
     let include = root().join("target/raylib/include");
     let (raylib_h, raymath_h) = (include.join("raylib.h"), include.join("raymath.h"));
     let dir = scratch("generated");
-    let cases: [(&str, Vec<&str>); 4] = [
+    let cases: [(&str, Vec<&str>); 5] = [
+        (
+            "uuid",
+            vec!["/usr/include/uuid/uuid.h", "--lib", "libuuid.so.1"],
+        ),
         (
             "stdio",
             vec![
@@ -383,6 +387,45 @@ fn generated_stdio_runs_a_file_round_trip_in_the_guests_directory() {
     assert!(again.result.is_ok(), "{:?}\n{}", again.result, again.stdout);
 }
 
+/// The importer's own output, run: `wit/generated/uuid.wit` (uuid.h with
+/// no overlay) passes `uuid_t`, an array typedef, as a record of 16 bytes,
+/// copied for C and read back where C writes it; a record of 15 is refused
+/// before C reads 16.
+#[test]
+fn generated_uuid_passes_uuid_t_as_sixteen_bytes() {
+    let b =
+        bindings("wit/generated/uuid.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let out = runner.run("uuid-demo", &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let want = [
+        "parse = 0 0123456789abcdef0123456789abcdef",
+        "parse garbage = -1",
+        "random is null = 0",
+        // RFC 4122 (DCE), version 4.
+        "random variant = 1",
+        "random type = 4",
+        "cleared is null = 1",
+        "copy = 0123456789abcdef0123456789abcdef",
+        "compare = 0 1",
+    ];
+    for line in want {
+        assert!(
+            out.stdout.lines().any(|l| l == line),
+            "{line}\n{}",
+            out.stdout
+        );
+    }
+    let short = runner.run("uuid-demo", &["short"]);
+    let err = short.result.expect_err("15 bytes for a uuid_t");
+    assert!(
+        err.contains("(C `uuid_is_null` in `libuuid.so.1`): a C array of 16 elements takes a list of exactly 16, got 15"),
+        "{err}"
+    );
+    assert!(!short.stdout.contains("unreachable"), "{}", short.stdout);
+    assert!(runner.run("uuid-demo", &[]).result.is_ok());
+}
+
 /// Every WIT that ships, checked against its real headers: each struct's
 /// layout, and each function's C types (`--verify-layout`).
 #[test]
@@ -419,6 +462,7 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
             ),
             "libm.wit" => (vec!["/usr/include/math.h".into()], None),
             "stdio.wit" => (vec!["/usr/include/stdio.h".into()], None),
+            "uuid.wit" => (vec!["/usr/include/uuid/uuid.h".into()], None),
             "zlib.wit" => (vec!["/usr/include/zlib.h".into()], None),
             "bzip2.wit" => (vec!["/usr/include/bzlib.h".into()], None),
             "sqlite.wit" => (vec!["/usr/include/sqlite3.h".into()], None),
