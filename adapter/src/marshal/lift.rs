@@ -295,16 +295,23 @@ fn lift_return<T: DlwitView>(
         }
         Ret::Bytes { length } => {
             let len = eval(cx, frame, length, 0, 0);
-            let len = usize::try_from(len as i64)
-                .map_err(|_| format!("the length call returned {}", len as i64))?;
-            room_list(store, frame, len)?;
-            Val::List(
-                frame
-                    .bytes_at(raw, len)
-                    .iter()
-                    .map(|b| Val::U8(*b))
-                    .collect(),
-            )
+            let copied = usize::try_from(len as i64)
+                .map_err(|_| format!("the length call returned {}", len as i64))
+                .and_then(|len| {
+                    room_list(store, frame, len)?;
+                    Ok(frame
+                        .bytes_at(raw, len)
+                        .iter()
+                        .map(|b| Val::U8(*b))
+                        .collect())
+                });
+            // Freed on every path, once copied (or refused), as a string is.
+            if let (Some(free), true) = (cx.func.free, raw != 0) {
+                // SAFETY: the buffer C just returned and handed over
+                // (`free`), freed once, here.
+                unsafe { cx.calls[free].call_with(&[raw]) };
+            }
+            Val::List(copied?)
         }
     })
 }

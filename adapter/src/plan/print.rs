@@ -249,7 +249,7 @@ pub fn render(plan: &Plan) -> String {
             if let Some(free) = f.free {
                 let _ = writeln!(
                     out,
-                    "    frees returned strings with `{}`",
+                    "    frees the strings and buffers it returns with `{}`",
                     plan.calls[free].symbol
                 );
             }

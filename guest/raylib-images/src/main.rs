@@ -9,6 +9,9 @@
 //! * `past-crop`: crops an 8 × 4 image to 4 × 2 and asks for the pixel at
 //!   x = 5, which `get-color`'s `require` (on the handle's copy, as C left
 //!   it) must refuse; prints `unreachable` if it was not.
+//! * `files DIR`: raylib's file functions in the guest's directory
+//!   (`SaveFileText`, `LoadFileData`, whose buffer the host frees once
+//!   copied) and a checked `TextFormat`.
 //! * `texture`, `screen`: a texture from an image, an image of the screen,
 //!   with no window open: raylib would call OpenGL with no context, so the
 //!   WIT's `require = "IsWindowReady()"` must refuse them; prints
@@ -54,6 +57,17 @@ fn main() -> ExitCode {
             rl::image_crop(&image, crop());
             let c = image.get_color(5, 0);
             println!("unreachable: {}", show(c));
+        }
+        ["files", dir] => {
+            let name = format!("{dir}/note.txt");
+            println!("saved = {}", rl::save_file_text(&name, "kept by raylib"));
+            let bytes = rl::load_file_data(&name);
+            println!("loaded = {:?}", String::from_utf8_lossy(&bytes));
+            println!(
+                "missing = {}",
+                rl::load_file_data(&format!("{dir}/none")).len()
+            );
+            println!("formatted = {}", rl::text_format("score: %05d", 42));
         }
         ["texture"] => {
             let image = Image::gen_color(8, 4, BLUE);

@@ -155,6 +155,20 @@ fn generated_image_functions_change_the_handles_struct_in_place() {
         );
         assert!(!run.stdout.contains("unreachable"), "{}", run.stdout);
     }
+    // raylib's files in the guest's directory; `LoadFileData`'s buffer
+    // freed once copied; a checked format.
+    let t = dlwit_tests::TempDir::new("raylib-files");
+    let dirs = [(t.0.as_path(), "/data", true)];
+    let run = runner.run_in("raylib-images", &["files", "/data"], &dirs);
+    assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.stdout);
+    assert_eq!(value(&run.stdout, "saved"), "true");
+    assert_eq!(value(&run.stdout, "loaded"), "\"kept by raylib\"");
+    assert_eq!(value(&run.stdout, "missing"), "0");
+    assert_eq!(value(&run.stdout, "formatted"), "score: 00042");
+    assert_eq!(
+        std::fs::read_to_string(t.join("note.txt")).unwrap(),
+        "kept by raylib"
+    );
     // The host serves the next store.
     assert!(runner.run("raylib-images", &[]).result.is_ok());
 }
