@@ -84,3 +84,11 @@ int system(const char *command);
 
 /* Two pointers into one string: C subtracts them. */
 int sk_parse_range(const char *in_start, const char *in_end);
+
+/* A handle made from one of its own type: a duplicate is the caller's
+ * (`sk_state_dup`), another may be the first's (lua's `lua_newthread`). */
+typedef struct sk_state sk_state;
+sk_state *sk_state_open(void);
+void sk_state_close(sk_state *s);
+sk_state *sk_state_dup(sk_state *s);
+sk_state *sk_newthread(sk_state *s);

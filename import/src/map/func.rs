@@ -757,24 +757,25 @@ impl Mapper<'_> {
     }
 
     /// Whether `f` owns the handle of resource `r` it returns: when `r` has
-    /// no destructor, or a word of its name begins like a constructor's
-    /// (`sqlite3_open`, `XML_ParserCreate`), or only ends like it (`fopen`,
-    /// `gzdopen`) and it takes no `r`, which it may hand back (`freopen`).
+    /// no destructor, or a word of its name starts or ends like a
+    /// constructor's (`sqlite3_open`, `XML_ParserCreate`, `fopen`) and it
+    /// takes no `r`. One that takes an `r` may hand it back (`freopen`) or
+    /// make one the other owns (lua's `lua_newthread(L)`, a node of a tree):
+    /// only a duplication owns its result (`X509_dup`, `ImageCopy`). A name
+    /// with `alias` shares what another holds (`LoadSoundAlias`).
     fn owns_result(&self, f: &Function, r: &str) -> Result<(), Skip> {
         let has_drop = self.resource_drop.contains_key(r);
         let aliases = f.params.iter().any(|(_, t)| {
             self.handle_of(t).as_deref() == Some(r) || self.value_handle(t).as_deref() == Some(r)
         });
         let words = crate::names::words(&f.name);
-        let begins = words
-            .iter()
-            .any(|w| CONSTRUCTOR_WORDS.iter().any(|c| w.starts_with(c)));
-        // `LoadSoundAlias`: it shares what another handle holds.
+        let made = if aliases {
+            named_like(&f.name, &["dup", "copy", "clone"])
+        } else {
+            named_like(&f.name, CONSTRUCTOR_WORDS)
+        };
         let alias = words.iter().any(|w| w.starts_with("alias"));
-        if !has_drop
-            || (begins || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS)) && !alias
-            || !aliases && named_like(&f.name, CONSTRUCTOR_WORDS)
-        {
+        if !has_drop || made && !alias {
             Ok(())
         } else {
             Err(skip(
