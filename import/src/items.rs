@@ -391,6 +391,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("or take it over") {
+        (
+            "C may keep one object in another",
+            "an overlay function with `keep` (C keeps it: the first keeps it alive) or taking it as `own` (C takes it over)",
+        )
     } else if has("the end of a range") {
         (
             "the end of a range another parameter begins",

@@ -92,3 +92,5 @@ sk_state *sk_state_open(void);
 void sk_state_close(sk_state *s);
 sk_state *sk_state_dup(sk_state *s);
 sk_state *sk_newthread(sk_state *s);
+/* One object put into another: C may keep it there or take it over. */
+int sk_state_push(sk_state *s, sk_state *child);

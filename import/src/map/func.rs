@@ -1,8 +1,9 @@
 //! Functions: parameters, lists, out-parameters, handles and results.
 
 use super::{
-    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, builtin, counts, handle_key,
-    int_of_enum, is_int, join_decl, looks_like_count, named_like, selected, skip, unmappable,
+    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, builtin,
+    counts, handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like, selected,
+    skip, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -324,6 +325,36 @@ impl Mapper<'_> {
                 format!(
                     "named like a destructor, so it frees `{}`, which only C's own memory can be",
                     cnames[0]
+                ),
+                Category::Pointers,
+            ));
+        }
+        // `SSL_set_bio(ssl, rbio, wbio)`, `xmlAddChild(parent, cur)`,
+        // `curl_multi_add_handle(multi, easy)`: a function named for putting
+        // one object into another may keep it there, or take it over, and
+        // free it with its own: the guest's handle would then dangle, or be
+        // freed twice. The overlay says which (`keep`, or `own`).
+        // (Only an object the guest's drop frees, or the host's memory
+        // holds, can dangle or be freed twice.)
+        let objects: Vec<(&str, bool)> = f
+            .params
+            .iter()
+            .zip(&cnames)
+            .filter_map(|((_, t), n)| {
+                let r = self.handle_of(t).or_else(|| self.value_handle(t))?;
+                let freed = self.resource_drop.contains_key(&r)
+                    || self.values.contains(&r)
+                    || self.is_held(&r);
+                Some((n.as_str(), freed))
+            })
+            .collect();
+        if let [(first, _), rest @ ..] = objects.as_slice()
+            && let Some((second, _)) = rest.iter().find(|(_, freed)| *freed)
+            && named_like(&f.name, TAKING_WORDS)
+        {
+            return Err(skip(
+                format!(
+                    "C may keep `{second}` in `{first}`, or take it over (the overlay says which: `keep`, or `own`)"
                 ),
                 Category::Pointers,
             ));

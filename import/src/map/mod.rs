@@ -47,6 +47,13 @@ const CONSTRUCTOR_WORDS: &[&str] = &[
 const KEEPING_WORDS: &[&str] = &[
     "open", "init", "new", "create", "attach", "bind", "set", "use", "register",
 ];
+/// Words in the name of a function that takes two objects that make it
+/// keep the second in the first, or take it over (`SSL_set_bio`,
+/// `xmlAddChild`, `BIO_push`): those of [`KEEPING_WORDS`] and more.
+const TAKING_WORDS: &[&str] = &[
+    "open", "init", "new", "create", "attach", "bind", "set", "use", "register", "add", "push",
+    "insert", "append", "assign", "adopt", "give", "link",
+];
 
 /// Whether a word of `name` starts or ends with one of `words`
 /// (`gzclose`, `fopen`, `sqlite3_open_v2`).
