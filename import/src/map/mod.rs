@@ -1,10 +1,11 @@
 //! From the C model to WIT items: each declaration's WIT form, or why it is
 //! skipped. The rules are in docs/import.md. `types.rs` maps resources,
-//! enums and structs; `func.rs` functions. The overlay is read before and
+//! enums and structs; `func.rs` functions, with `hints.rs`, what names say. The overlay is read before and
 //! only consulted here (the destructors it names, and the functions it
 //! binds, which count as imported); rendering comes after.
 
 mod func;
+mod hints;
 mod types;
 
 use crate::exports::Exports;
