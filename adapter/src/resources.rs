@@ -784,3 +784,30 @@ impl Drop for Handles {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Handles;
+
+    /// `keep`: a handle keeps one other alive; keeping it again is nothing
+    /// new, another is refused, and so is a cycle, however long.
+    #[test]
+    fn a_handle_keeps_one_other_and_never_its_keeper() {
+        let mut h = Handles::with_limit(1 << 20);
+        let a = h.insert(0x1000, 0, None).unwrap();
+        let b = h.insert(0x2000, 0, None).unwrap();
+        let c = h.insert(0x3000, 0, None).unwrap();
+        h.keep(a, b).unwrap();
+        h.keep(a, b).unwrap();
+        let e = h.keep(a, c).unwrap_err();
+        assert!(
+            e.contains(&format!("handle {a} keeps handle {b} alive already")),
+            "{e}"
+        );
+        h.keep(b, c).unwrap();
+        // c → a would close a → b → c.
+        let e = h.keep(c, a).unwrap_err();
+        assert!(e.contains("neither could be destroyed first"), "{e}");
+        assert_eq!(h.live(), 3);
+    }
+}
