@@ -169,9 +169,20 @@ pub enum Item {
         /// String parameters named like file names (`@ffi(path = ...)`):
         /// resolved in the guest's own directories, never the host's.
         paths: Vec<String>,
+        /// The out-parameter that holds the length of a returned buffer
+        /// (`@ffi(length = ...)`).
+        length: Option<String>,
         /// A getter of an exported variable: `proto` is its declaration
         /// (`@ffi(variable = ...)`).
         variable: bool,
+    },
+    /// A function the overlay names as the `free` of another's result:
+    /// dlwit calls it, so it is imported, though no WIT function binds it.
+    Freer {
+        /// The C name.
+        c_name: String,
+        /// The C function whose result it frees.
+        user: String,
     },
     /// Something that could not be mapped.
     Skipped {
@@ -217,7 +228,7 @@ impl Item {
                 v
             }
             Item::Flags { name, .. } => vec![format!("type:{name}")],
-            Item::Skipped { .. } => vec![],
+            Item::Skipped { .. } | Item::Freer { .. } => vec![],
         }
     }
 

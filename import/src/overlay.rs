@@ -75,6 +75,9 @@ pub struct Overlay {
     pub worlds: Vec<String>,
     /// The destructors its resources name (`drop = "..."`).
     pub drops: Vec<String>,
+    /// What its functions' results are freed with (`free = "..."`): the
+    /// freeing function, and the function whose result it frees.
+    pub frees: Vec<(String, String)>,
 }
 
 /// The `@ffi` string value of `key` in `docs`, if any.
@@ -309,6 +312,7 @@ impl Overlay {
         self.items.extend(next.items);
         self.callbacks.extend(next.callbacks);
         self.drops.extend(next.drops);
+        self.frees.extend(next.frees);
         self
     }
 
@@ -480,6 +484,7 @@ impl Overlay {
             }) && let Some(sym) = symbol_of(&f.docs)
             {
                 item.claims.push(format!("fn:{sym}"));
+                self.frees.extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
                 item.functions.push((sym, ffi_str(&f.docs, "c")));
             }
             self.items.push(item);
@@ -527,6 +532,7 @@ impl Overlay {
                 let fc = ffi_str(&f.docs, "c");
                 if let Some(sym) = symbol_of(&f.docs) {
                     item.claims.push(format!("fn:{sym}"));
+                    self.frees.extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
                     item.functions.push((sym, fc.clone()));
                 }
                 if matches!(f.kind, FunctionKind::Method(_))

@@ -479,6 +479,7 @@ fn render_item(
             results,
             inout,
             paths,
+            length,
             variable,
             ..
         } => {
@@ -497,6 +498,9 @@ fn render_item(
             }
             if !paths.is_empty() {
                 s.push_str(&format!("  /// @ffi(path = \"{}\")\n", paths.join(", ")));
+            }
+            if let Some(length) = length {
+                s.push_str(&format!("  /// @ffi(length = \"{length}\")\n"));
             }
             let ps = params
                 .iter()
@@ -544,6 +548,11 @@ fn render_item(
         }
         Item::Skipped { c_name, reason } => {
             s.push_str(&format!("  // skipped `{c_name}`: {reason}"));
+        }
+        Item::Freer { c_name, user } => {
+            s.push_str(&format!(
+                "  // `{c_name}` frees what `{user}` returns: dlwit calls it (the overlay's `free`)"
+            ));
         }
     }
     s

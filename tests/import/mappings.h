@@ -18,6 +18,11 @@ int mp_keywords(int flags, int type, int list);
 size_t mp_length(const char *text);
 const char *mp_name(int id);
 char *mp_copy(const char *text);
+/* A returned buffer with its size in an out-parameter: bytes, as many as C
+   wrote there (raylib's `CompressData`; there may be no NUL). */
+unsigned char *mp_compress(const unsigned char *data, int dataSize, int *compDataSize);
+/* A string that describes a file, not a file name: no `path`. */
+int mp_register_format(const char *fileType);
 /* Wide strings: `const wchar_t *` in and out, UTF-32. */
 size_t mp_wide_length(const wchar_t *text);
 const wchar_t *mp_wide_name(int id);

@@ -293,17 +293,22 @@ fn lift_return<T: DlwitView>(
                 false => v,
             }
         }
-        Ret::Bytes { length } => {
+        Ret::Array { elem, size, length } => {
             let len = eval(cx, frame, length, 0, 0);
             let copied = usize::try_from(len as i64)
-                .map_err(|_| format!("the length call returned {}", len as i64))
+                .map_err(|_| format!("the length computed after the call is {}", len as i64))
                 .and_then(|len| {
                     room_list(store, frame, len)?;
-                    Ok(frame
-                        .bytes_at(raw, len)
-                        .iter()
-                        .map(|b| Val::U8(*b))
-                        .collect())
+                    let bytes = len.checked_mul(*size).ok_or("the array's size overflows")?;
+                    match frame.bytes_at(raw, bytes) {
+                        [] if len > 0 => {
+                            Err(format!("C returned NULL for an array of {len} elements"))
+                        }
+                        bytes => bytes
+                            .chunks_exact(*size)
+                            .map(|e| read_val(cx.plan, elem, e))
+                            .collect(),
+                    }
                 });
             // Freed on every path, once copied (or refused), as a string is.
             if let (Some(free), true) = (cx.func.free, raw != 0) {
@@ -492,7 +497,10 @@ fn lift_out<T: DlwitView>(
         OutKind::Back { elem, len } => {
             let size = cx.plan.size_align(elem.ctype()).0;
             let at = frame.pointee_of(out.arg).expect("the list's copy");
-            let len = frame.read_arg(*len) as usize;
+            let len = match len {
+                Some(len) => frame.read_arg(*len) as usize,
+                None => frame.count_of(out.arg),
+            };
             room_list(store, frame, len)?;
             let items = (0..len)
                 .map(|k| read_val(cx.plan, elem, frame.bytes(at + k * size, size)))
@@ -587,6 +595,26 @@ fn eval(cx: &Ctx<'_>, frame: &Frame, e: &Expr, code: i64, errno: i32) -> u64 {
         Expr::Code => code as u64,
         Expr::Errno => errno as i64 as u64,
         Expr::Int(v) => *v as i64 as u64,
+        Expr::Field {
+            arg,
+            offset,
+            size,
+            signed,
+        } => {
+            let bits = frame.read_arg_at(*arg, *offset, usize::from(*size));
+            let shift = 64 - 8 * u32::from(*size);
+            match signed {
+                true => ((bits << shift) as i64 >> shift) as u64,
+                false => bits,
+            }
+        }
+        Expr::Mul(a, b) => {
+            let (a, b) = (
+                eval(cx, frame, a, code, errno),
+                eval(cx, frame, b, code, errno),
+            );
+            (a as i64).checked_mul(b as i64).unwrap_or(i64::MAX) as u64
+        }
         Expr::Arg(j) => match frame.pointee_of(*j) {
             // An out-parameter: what C wrote there.
             Some(at) if cx.func.outs.iter().any(|o| o.arg == *j) => frame.read(at, 8),

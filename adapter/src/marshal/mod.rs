@@ -259,7 +259,10 @@ pub fn lower<T: DlwitView>(
                     write_val(cx.plan, elem, item, dst, kept)?;
                 }
                 frame.point_at(*arg, at);
-                put(frame.arg(*len), items.len() as u64);
+                match len {
+                    Some(len) => put(frame.arg(*len), items.len() as u64),
+                    None => frame.count_at(*arg, items.len()),
+                }
             }
             (
                 Param::Ref {

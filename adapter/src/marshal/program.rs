@@ -524,7 +524,7 @@ pub fn build(plan: &Plan, f: &Function) -> Option<Program> {
                 let elem = u32::try_from(plain_elem(plan, elem)?).ok()?;
                 let lend = may_lend(plan, f, i);
                 specials.push(whole(Src::List { k, elem, lend }, *arg)?);
-                specials.push(whole(Src::Len { k, elem }, *len)?);
+                specials.push(whole(Src::Len { k, elem }, (*len)?)?);
                 flat += 2;
             }
             _ => return None,

@@ -22,6 +22,9 @@ pub struct Frame {
     scratch_used: usize,
     /// (argument index, scratch byte offset) of pointer arguments to patch.
     pointers: Vec<(usize, usize)>,
+    /// (argument index, elements) of lists whose length C gets no
+    /// argument for, to read them back.
+    counts: Vec<(usize, usize)>,
     /// What the current call may reserve.
     budget: Budget,
     /// Strings that `const char *` fields of the call's structs point at.
@@ -213,6 +216,7 @@ impl Frame {
             scratch: Vec::new(),
             scratch_used: 0,
             pointers: Vec::new(),
+            counts: Vec::new(),
             budget: Budget::UNLIMITED,
             kept: Kept::none(),
         }
@@ -223,6 +227,7 @@ impl Frame {
     pub fn clear(&mut self) {
         self.scratch_used = 0;
         self.pointers.clear();
+        self.counts.clear();
         self.kept.strings.clear();
         self.kept.bytes = 0;
     }
@@ -368,6 +373,20 @@ impl Frame {
         self.pointers.push((i, at));
     }
 
+    /// Records that the list at argument `i` has `n` elements (C gets no
+    /// argument with its length).
+    pub fn count_at(&mut self, i: usize, n: usize) {
+        self.counts.push((i, n));
+    }
+
+    /// The elements of the list at argument `i` ([`Frame::count_at`]).
+    pub fn count_of(&self, i: usize) -> usize {
+        self.counts
+            .iter()
+            .find(|(a, _)| *a == i)
+            .map_or(0, |(_, n)| *n)
+    }
+
     /// The scratch bytes `at..at + len`, read-only.
     pub fn bytes(&self, at: usize, len: usize) -> &[u8] {
         &as_bytes(&self.scratch)[at..at + len]
@@ -385,6 +404,19 @@ impl Frame {
         let (o, n) = (self.offsets[i], self.sizes[i].min(8));
         let mut b = [0u8; 8];
         b[..n].copy_from_slice(&as_bytes(&self.args)[o..o + n]);
+        u64::from_le_bytes(b)
+    }
+
+    /// `size` bytes (at most 8) at `offset` in argument `i` (a field of a
+    /// struct passed by value), zero-extended; bytes past the argument
+    /// read as 0.
+    pub fn read_arg_at(&self, i: usize, offset: usize, size: usize) -> u64 {
+        let (o, n) = (self.offsets[i], self.sizes[i]);
+        let end = (offset + size.min(8)).min(n);
+        let mut b = [0u8; 8];
+        if offset < end {
+            b[..end - offset].copy_from_slice(&as_bytes(&self.args)[o + offset..o + end]);
+        }
         u64::from_le_bytes(b)
     }
 

@@ -83,11 +83,13 @@ impl Builder<'_> {
                 );
                 continue;
             };
-            // A list's length: the C parameter `count` names, else the next.
+            // A list's length: the C parameter `count` names, else the next;
+            // `_`: none (C knows it otherwise, and a `require` bounds it).
             let count = n.count.iter().find(|(l, _)| norm(l) == norm(name));
             let len_j = match count {
+                Some((_, c)) if c == "_" => None,
                 Some((_, c)) => match find(c, &filled) {
-                    Some(k) if k != j => k,
+                    Some(k) if k != j => Some(k),
                     _ => {
                         let m = format!(
                             "`{}`: `count` names `{c}` for `{name}`, which is no other free parameter of the C prototype",
@@ -97,17 +99,19 @@ impl Builder<'_> {
                         continue;
                     }
                 },
-                None => j + 1,
+                None => Some(j + 1),
             };
-            let len_class = proto.params.get(len_j).map(|p| &p.0);
+            let len_class = len_j.and_then(|k| proto.params.get(k)).map(|p| &p.0);
             let Some(mut param) =
                 self.param(ty, *pspan, &c_name(j), (j, len_j), &mut f.args, len_class)
             else {
                 // Reported: its C parameters (a list's length too) are
                 // not left over as well.
                 filled[j] = true;
-                if matches!(self.peel(ty), Peeled::List(_)) && len_j < filled.len() {
-                    filled[len_j] = true;
+                if let Some(k) = len_j.filter(|k| *k < filled.len())
+                    && matches!(self.peel(ty), Peeled::List(_))
+                {
+                    filled[k] = true;
                 }
                 continue;
             };
@@ -177,12 +181,19 @@ impl Builder<'_> {
                 if !matches!(proto.params[j].0, Class::Ptr { input: true }) {
                     f.copy.push(f.params.len());
                 }
-                match proto.params.get(len_j) {
-                    Some((Class::Int(_), _)) if !filled[len_j] => {
-                        filled[len_j] = true;
+                match len_j.map(|k| (k, proto.params.get(k))) {
+                    Some((k, Some((Class::Int(_), _)))) if !filled[k] => {
+                        filled[k] = true;
                         // The prototype names the length parameter.
-                        f.args[len_j].name = c_name(len_j);
+                        f.args[k].name = c_name(k);
                     }
+                    // C gets no length: a condition must bound what it reads.
+                    None if !n.require.iter().any(|(r, _)| reads_len(r, name)) => self.fail(
+                        format!("`{}`: list parameter `{name}` has no length parameter (`count = \"{name} = _\"`), so a `require` must bound what C reads of it: `len({name}) >= ...`", f.name),
+                        self.note_loc(n, "count", span),
+                        "C reads as much as its other parameters say; say how much that is",
+                    ),
+                    None => {}
                     _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter (or the one `count = \"{name} = n\"` names), an integer", f.name), c_loc.clone(), ""),
                 }
             }
@@ -513,4 +524,10 @@ pub(super) fn class_describe(c: &Class) -> String {
             "a function pointer (bind it to a guest export with `callback = \"param = export\"`, or `set` it to null)".into()
         }
     }
+}
+
+/// Whether the condition `text` reads `len(name)` (spaces aside).
+fn reads_len(text: &str, name: &str) -> bool {
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.contains(&format!("len({name})"))
 }

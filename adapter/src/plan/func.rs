@@ -239,9 +239,8 @@ impl Builder<'_> {
         }
         if let Some((text, ann)) = &notes.then {
             let loc = self.world.locate_doc(span, ann.line, "then");
-            let names: Vec<String> = f.args.iter().map(|a| a.name.clone()).collect();
             f.then = self
-                .expr(text, loc, CType::Void, &names)
+                .expr(text, loc, CType::Void, &f.args)
                 .map(|e| (text.clone(), e));
         }
         if self.diags.len() > errors_before {
@@ -527,20 +526,21 @@ impl Builder<'_> {
         for (name, ty, span) in params {
             let arg = f.args.len();
             let cname = name.replace('-', "_");
-            if let Some(p) = self.param(ty, *span, &cname, (arg, arg + 1), &mut f.args, None) {
+            if let Some(p) = self.param(ty, *span, &cname, (arg, Some(arg + 1)), &mut f.args, None) {
                 f.params.push(p);
             }
         }
     }
 
     /// Plans one WIT parameter at C argument `arg` (and `len_arg` for a
-    /// list's length, typed by `len_class` when the prototype gives it).
+    /// list's length, typed by `len_class` when the prototype gives it;
+    /// none when C gets no length).
     pub(super) fn param(
         &mut self,
         ty: &Type,
         span: Span,
         name: &str,
-        (arg, len_arg): (usize, usize),
+        (arg, len_arg): (usize, Option<usize>),
         args: &mut Vec<CArg>,
         len_class: Option<&Class>,
     ) -> Option<Param> {
@@ -594,7 +594,9 @@ impl Builder<'_> {
                 } else {
                     len.spelling().to_string()
                 };
-                put(len_arg, CType::Scalar(len), spelled, format!("{name}_len"));
+                if let Some(len_arg) = len_arg {
+                    put(len_arg, CType::Scalar(len), spelled, format!("{name}_len"));
+                }
                 Some(Param::List {
                     arg,
                     len: len_arg,

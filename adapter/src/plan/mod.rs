@@ -174,8 +174,9 @@ pub enum Param {
         /// C argument index of the pointer.
         arg: usize,
         /// C argument index of its length: the next one, or the one
-        /// `@ffi(count = "list = n")` names.
-        len: usize,
+        /// `@ffi(count = "list = n")` names; none with `count = "list =
+        /// _"` (C knows the length otherwise, a `require` bounds it).
+        len: Option<usize>,
         /// Element shape.
         elem: Shape,
     },
@@ -257,8 +258,9 @@ pub enum OutKind {
     Back {
         /// The element shape.
         elem: Shape,
-        /// The C argument of the list's length.
-        len: usize,
+        /// The C argument of the list's length (none: as many elements
+        /// as the guest gave).
+        len: Option<usize>,
     },
     /// The value parameter at this C argument (a `T *` to a copy of it),
     /// read back after the call (C changed it in place), `inout = "x"`.
@@ -328,9 +330,16 @@ pub enum Ret {
         /// The WIT integer the index is given as.
         int: Scalar,
     },
-    /// A pointer to `length` bytes, copied into a `list<u8>`.
-    Bytes {
-        /// The length: a call made right after the function returns.
+    /// A pointer to `length` elements of plain data (numbers, and records
+    /// of them), copied into a `list<T>`.
+    Array {
+        /// The element.
+        elem: Shape,
+        /// Its C size.
+        size: usize,
+        /// The length in elements: computed right after the function
+        /// returns (a call, an out-parameter, a parameter's field, a
+        /// product).
         length: Expr,
     },
 }
@@ -382,6 +391,20 @@ pub enum Expr {
     Errno,
     /// An `int` literal.
     Int(i32),
+    /// An integer field of the struct C argument `arg` passes by value
+    /// (`wave.frameCount`), at `offset`.
+    Field {
+        /// The C argument.
+        arg: usize,
+        /// Byte offset in the struct.
+        offset: usize,
+        /// Bytes.
+        size: u8,
+        /// Sign-extended.
+        signed: bool,
+    },
+    /// `a * b` as 64-bit signed integers; beyond them, `i64::MAX`.
+    Mul(Box<Expr>, Box<Expr>),
     /// A call of [`Plan::calls`]`[callee]` with these arguments.
     Call {
         /// Index into [`Plan::calls`].

@@ -93,10 +93,16 @@ pub fn render(plan: &Plan) -> String {
                             _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
                         }
                     }
-                    Param::List { arg, len, .. } => format!(
-                        "`{}`: C-layout copy of the list, length in `{}`",
-                        f.args[*arg].name, f.args[*len].name
-                    ),
+                    Param::List { arg, len, .. } => match len {
+                        Some(len) => format!(
+                            "`{}`: C-layout copy of the list, length in `{}`",
+                            f.args[*arg].name, f.args[*len].name
+                        ),
+                        None => format!(
+                            "`{}`: C-layout copy of the list, no length parameter",
+                            f.args[*arg].name
+                        ),
+                    },
                     Param::Ref {
                         arg,
                         optional: true,
@@ -234,8 +240,15 @@ pub fn render(plan: &Plan) -> String {
                         plan.struct_(*id).c_name
                     );
                 }
-                Ret::Bytes { .. } => {
-                    let _ = writeln!(out, "    returns: bytes, copied; length from a call");
+                Ret::Array { elem, .. } => {
+                    let what = match elem {
+                        Shape::Int(Scalar::U8) => "bytes".to_string(),
+                        _ => format!("an array (`{}`)", f.ret_spelling),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    returns: {what}, copied; its length computed after the call"
+                    );
                 }
                 Ret::Index { list_arg, .. } => {
                     let _ = writeln!(

@@ -10,7 +10,9 @@
 //! ```text
 //! cond    := and ("||" and)*
 //! and     := unary ("&&" unary)*
-//! unary   := "!" unary | "(" cond ")" | operand (cmp operand | "in" operand (".." | "..=") operand)?
+//! unary   := "!" unary | "(" cond ")" | sum (cmp sum | "in" sum (".." | "..=") sum)?
+//! sum     := product (("+" | "-") product)*
+//! product := operand ("*" operand)*
 //! operand := integer | float | "true" | "false" | CONSTANT | name | name "." field | "len" "(" name ")" | symbol "(" ")"
 //! ```
 //!
@@ -20,6 +22,9 @@
 //!
 //! Integers are decimal or `0x` hexadecimal, optionally negative; the
 //! constants are `<limits.h>`'s and `EOF`. A bare operand must be a `bool`.
+//! Arithmetic on integers is exact: a result beyond `i128` (two 64-bit
+//! values multiplied) saturates, which is still beyond every 64-bit value
+//! it can be compared with.
 
 mod parse;
 #[cfg(test)]
@@ -78,6 +83,72 @@ pub enum Operand {
     Float(f64),
     /// A value the guest passed.
     Load(Load),
+    /// `a * b`, `a + b` or `a - b` (both integers, or both floats).
+    Arith(ArithOp, Box<Operand>, Box<Operand>),
+}
+
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+}
+
+impl Operand {
+    /// Calls `f` on every load it reads.
+    pub fn loads_mut(&mut self, f: &mut impl FnMut(&mut Load)) {
+        match self {
+            Operand::Load(l) => f(l),
+            Operand::Arith(_, a, b) => {
+                a.loads_mut(f);
+                b.loads_mut(f);
+            }
+            Operand::Int(_) | Operand::Float(_) => {}
+        }
+    }
+
+    /// Its value; `read` gives a load's raw bits.
+    #[inline]
+    fn value(&self, read: &mut impl FnMut(&Load) -> Result<u64, String>) -> Result<Num, String> {
+        Ok(match self {
+            Operand::Int(i) => Num::Int(*i),
+            Operand::Float(x) => Num::Float(*x),
+            Operand::Load(l) => l.kind.num(read(l)?),
+            Operand::Arith(op, a, b) => op.apply(a.value(read)?, b.value(read)?),
+        })
+    }
+}
+
+impl ArithOp {
+    /// How C spells it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+        }
+    }
+
+    #[inline]
+    fn apply(self, a: Num, b: Num) -> Num {
+        match (a, b) {
+            (Num::Int(a), Num::Int(b)) => Num::Int(match self {
+                ArithOp::Add => a.saturating_add(b),
+                ArithOp::Sub => a.saturating_sub(b),
+                ArithOp::Mul => a.saturating_mul(b),
+            }),
+            // Checked at plan time: floats only with floats.
+            (a, b) => Num::Float(match self {
+                ArithOp::Add => f(a) + f(b),
+                ArithOp::Sub => f(a) - f(b),
+                ArithOp::Mul => f(a) * f(b),
+            }),
+        }
+    }
 }
 
 /// Where a parameter's value comes from, and how its bits are read.
@@ -234,13 +305,7 @@ impl Require {
         &self,
         mut read: impl FnMut(&Load) -> Result<u64, String>,
     ) -> Result<bool, String> {
-        let mut value = |o: &Operand| -> Result<Num, String> {
-            Ok(match o {
-                Operand::Int(i) => Num::Int(*i),
-                Operand::Float(x) => Num::Float(*x),
-                Operand::Load(l) => l.kind.num(read(l)?),
-            })
-        };
+        let mut value = |o: &Operand| o.value(&mut read);
         // The stack of truth values, top in bit 0 (depth checked at plan
         // time).
         let mut stack = 0u64;

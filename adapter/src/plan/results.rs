@@ -11,7 +11,7 @@ use super::func::{Elem, class_ctype, norm};
 use super::notes::Notes;
 use super::types::Peeled;
 use super::{
-    CType, Convention, ErrorPlan, Form, Function, OutKind, Param, Ret, Scalar, Shape, Source,
+    CArg, CType, Convention, ErrorPlan, Form, Function, OutKind, Param, Ret, Scalar, Shape, Source,
 };
 use crate::error::{Diagnostic, plural};
 use wit_parser::{Span, Type, TypeDefKind};
@@ -137,12 +137,7 @@ impl Builder<'_> {
                     None => return,
                 }
             }
-            Some(ty) => match self.ret(
-                &ty,
-                span,
-                n,
-                &f.args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
-            ) {
+            Some(ty) => match self.ret(&ty, span, n, &f.args) {
                 Some(r) => r,
                 None => return,
             },
@@ -404,7 +399,7 @@ impl Builder<'_> {
         ty: &Type,
         span: Span,
         n: &Notes,
-        names: &[String],
+        args: &[CArg],
     ) -> Option<(Ret, CType, String)> {
         let ptr = CType::Scalar(Scalar::Ptr);
         match self.peel(ty) {
@@ -429,17 +424,34 @@ impl Builder<'_> {
                 },
             },
             Peeled::List(elem) => {
-                let byte = matches!(self.shape(&elem, span), Ok((Shape::Int(Scalar::U8), _)));
-                match (&n.length, byte) {
-                    (Some((text, ann)), true) => {
+                // Elements C's memory holds as they are: numbers, and
+                // records of them (no pointer, string or handle).
+                let not_data = |s: &Shape| match s {
+                    Shape::Int(s) | Shape::Bool(s) => *s == Scalar::Ptr,
+                    Shape::F32 | Shape::F64 | Shape::Char | Shape::Enum(_) | Shape::Flags(_) => {
+                        false
+                    }
+                    _ => true,
+                };
+                let data = self
+                    .shape(&elem, span)
+                    .ok()
+                    .filter(|(s, _)| !self.plan.any_leaf(s, &not_data));
+                match (&n.length, data) {
+                    (Some((text, ann)), Some((elem, spelling))) => {
                         let loc = self.world.locate_doc(span, ann.line, "length");
-                        let length = self.expr(text, loc, CType::Scalar(Scalar::I32), names)?;
-                        Some((Ret::Bytes { length }, ptr, "const void *".into()))
+                        let length = self.expr(text, loc, CType::Scalar(Scalar::I32), args)?;
+                        let size = self.plan.size_align(elem.ctype()).0;
+                        let spelling = match elem {
+                            Shape::Int(Scalar::U8) => "const void *".into(),
+                            _ => format!("{spelling} *"),
+                        };
+                        Some((Ret::Array { elem, size, length }, ptr, spelling))
                     }
                     _ => {
-                        let d = Diagnostic::new(format!("result type `{}` needs `@ffi(length = \"fn(args)\")` and `list<u8>`", self.wit_name(ty)))
+                        let d = Diagnostic::new(format!("result type `{}` needs `@ffi(length = \"...\")` and elements of plain data (numbers, and records of them)", self.wit_name(ty)))
                             .at(self.world.locate(span))
-                            .hint("a returned buffer's length comes from a call, e.g. `length = \"sqlite3_column_bytes(pStmt, iCol)\"`");
+                            .hint("a returned array's length comes from a call, an out-parameter or a product of parameters' fields: `length = \"sqlite3_column_bytes(pStmt, iCol)\"`, `length = \"count\"`, `length = \"image.width * image.height\"`");
                         self.diags.push(d);
                         None
                     }
@@ -478,8 +490,7 @@ impl Builder<'_> {
                         return None;
                     };
                     let loc = self.world.locate_doc(span, ann.line, "message");
-                    let names: Vec<String> = f.args.iter().map(|a| a.name.clone()).collect();
-                    message = Some(self.expr(text, loc, CType::Scalar(Scalar::Ptr), &names)?);
+                    message = Some(self.expr(text, loc, CType::Scalar(Scalar::Ptr), &f.args)?);
                 }
                 Peeled::Other if code.is_none() && k == 0 => {
                     let (shape, spelling) = self.shape(ty, span).ok()?;
@@ -518,8 +529,9 @@ impl Builder<'_> {
         let target = &n.index.iter().find(|(k, _)| k == "return")?.1;
         let loc = self.note_loc(n, "index", span);
         let list = f.params.iter().find_map(|p| match p {
+            // (A list C gets no length for cannot be searched.)
             Param::List { arg, len, elem } if norm(&f.args[*arg].name) == norm(target) => {
-                Some((*arg, *len, elem.clone()))
+                Some((*arg, (*len)?, elem.clone()))
             }
             _ => None,
         });

@@ -61,7 +61,7 @@ impl Mapper<'_> {
             self.signature(f)
         };
         match result {
-            Ok((params, results, proto, notes, inout, paths)) => {
+            Ok((params, results, proto, notes, inout, paths, length)) => {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
@@ -92,7 +92,16 @@ impl Mapper<'_> {
                     results,
                     inout,
                     paths,
+                    length,
                     variable: f.variable,
+                });
+            }
+            // The overlay frees another's result with it.
+            Err(s) if s.category != Category::NotExported && self.frees.contains_key(&f.name) => {
+                self.imported += 1;
+                self.items.push(Item::Freer {
+                    c_name: f.name.clone(),
+                    user: self.frees[&f.name].clone(),
                 });
             }
             // The overlay binds it: its item takes this place.
@@ -266,6 +275,7 @@ impl Mapper<'_> {
             notes,
             Vec::new(),
             Vec::new(),
+            None,
         ))
     }
 
@@ -285,6 +295,9 @@ impl Mapper<'_> {
         let mut outs: Vec<Option<WitTy>> = Vec::new();
         let mut notes = Vec::new();
         let mut inout = Vec::new();
+        // The last out-parameter so far when it is an integer named like a
+        // size (`int *dataSize`): its index in `outs`, and its C name.
+        let mut size_out: Option<(usize, String)> = None;
         // `char` strings that name files (a `wchar_t` one is not resolved).
         let mut paths = Vec::new();
         // A function that takes an object may keep a struct's address in
@@ -561,6 +574,12 @@ impl Mapper<'_> {
                                 i += 1;
                             }
                             Kind::Scalar(c) if !pointee.is_char => {
+                                let size = crate::names::words(cname)
+                                    .last()
+                                    .is_some_and(|w| super::COUNT_WORDS.contains(&w.as_str()));
+                                if size && c.wit_spelling() != "f32" && c.wit_spelling() != "f64" {
+                                    size_out = Some((outs.len(), cname.clone()));
+                                }
                                 outs.push(Some(builtin(c.wit_spelling())))
                             }
                             Kind::Enum(k) => {
@@ -701,6 +720,7 @@ impl Mapper<'_> {
             ));
         }
         let mut results = Vec::new();
+        let mut length = None;
         match &f.ret.kind {
             Kind::Void => {}
             Kind::Ptr(pointee) => {
@@ -708,6 +728,21 @@ impl Mapper<'_> {
                 if let Some(r) = self.handle_of(&f.ret).filter(|r| !self.values.contains(r)) {
                     self.owns_result(f, &r)?;
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
+                } else if pointee.is_char
+                    && let Some((_, size)) = size_out.take().filter(|(i, _)| *i + 1 == outs.len())
+                {
+                    // `unsigned char *CompressData(..., int *compDataSize)`:
+                    // bytes, as many as C wrote to the size, not a string
+                    // (there may be no NUL after them).
+                    outs.pop();
+                    if !pointee.is_const {
+                        notes.push(
+                        "The buffer is copied and never freed: give it `free` in the overlay if the caller owns it."
+                            .into(),
+                        );
+                    }
+                    results.push(WitTy::List(Box::new(builtin("u8"))));
+                    length = Some(size);
                 } else if pointee.is_char || is_wide(pointee) {
                     if !pointee.is_const {
                         notes.push(
@@ -788,7 +823,7 @@ impl Mapper<'_> {
                 args.join(", ")
             }
         );
-        Ok((params, results, proto, notes, inout, paths))
+        Ok((params, results, proto, notes, inout, paths, length))
     }
 
     /// Whether `f` owns the handle of resource `r` it returns: when `r` has
@@ -960,6 +995,7 @@ type Mapped = (
     Vec<String>,
     Vec<String>,
     Vec<String>,
+    Option<String>,
 );
 
 /// `int x`, `const char *x`: a declaration, with no space after a `*`.

@@ -70,16 +70,24 @@ pub(super) fn acts_on_memory(name: &str) -> bool {
 /// Whether a parameter's name says it is a file name (`path`, `filename`,
 /// `fileName`, `oldpath`, `dir`): such a string goes through the guest's
 /// own directories (`@ffi(path = ...)`), so that a guest cannot name a
-/// host file.
+/// host file. Not what describes a file (`fileType`, `file_ext`, `dirMode`).
 pub(super) fn names_a_file(wit_name: &str) -> bool {
-    crate::names::words(wit_name).iter().any(|w| {
-        w.starts_with("path")
-            || w.ends_with("path")
-            || matches!(
-                w.as_str(),
-                "file" | "filename" | "fname" | "dir" | "dirname" | "directory" | "folder"
-            )
-    })
+    let words = crate::names::words(wit_name);
+    let describes = words.last().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "type" | "ext" | "extension" | "mode" | "size" | "format" | "kind"
+        )
+    });
+    !describes
+        && words.iter().any(|w| {
+            w.starts_with("path")
+                || w.ends_with("path")
+                || matches!(
+                    w.as_str(),
+                    "file" | "filename" | "fname" | "dir" | "dirname" | "directory" | "folder"
+                )
+        })
 }
 
 /// Whether a function is one of the file system's own, named after what

@@ -97,6 +97,9 @@ struct Mapper<'a> {
     /// The C functions the overlay binds: imported, whatever the header
     /// says of them.
     bound: HashSet<String>,
+    /// The C functions the overlay's `free` keys name, each with the
+    /// function whose result it frees: imported too.
+    frees: HashMap<String, String>,
     counts: BTreeMap<Category, usize>,
     /// Skips per (reason, remedy).
     remedies: BTreeMap<(&'static str, &'static str), usize>,
@@ -276,6 +279,9 @@ pub fn items(
                     .flat_map(|i| i.functions.iter().map(|(sym, _)| sym.clone()))
                     .collect()
             })
+            .unwrap_or_default(),
+        frees: overlay
+            .map(|o| o.frees.iter().cloned().collect())
             .unwrap_or_default(),
         counts: BTreeMap::new(),
         remedies: BTreeMap::new(),

@@ -1,7 +1,7 @@
 //! Reading a condition: its tokens, the parser and type checker that make
 //! its postfix program, and the planner's glue (`Builder::requires`).
 
-use super::{Access, CmpOp, HELD, Kind, Load, MAX_DEPTH, Op, Operand, Require};
+use super::{Access, ArithOp, CmpOp, HELD, Kind, Load, MAX_DEPTH, Op, Operand, Require};
 use crate::plan::build::Builder;
 use crate::plan::notes::Notes;
 use crate::plan::{Function, Param, Shape};
@@ -55,6 +55,8 @@ enum Tok {
     Dot,
     Range { inclusive: bool },
     Minus,
+    Plus,
+    Star,
     End,
 }
 
@@ -95,6 +97,8 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize, usize)>, Problem> {
                 b'>' => (Tok::Cmp(CmpOp::Gt), 1),
                 b'.' => (Tok::Dot, 1),
                 b'-' => (Tok::Minus, 1),
+                b'+' => (Tok::Plus, 1),
+                b'*' => (Tok::Star, 1),
                 b'0'..=b'9' => number(text, i)?,
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'%' => {
                     let mut j = i + 1;
@@ -336,23 +340,23 @@ impl Parser<'_> {
 
     fn comparison(&mut self) -> Result<(), Problem> {
         let start = self.toks[self.pos].1;
-        let a = self.operand()?;
+        let a = self.sum()?;
         match self.peek().clone() {
             Tok::Cmp(op) => {
                 self.next();
-                let b = self.operand()?;
+                let b = self.sum()?;
                 let end = self.toks[self.pos - 1].1 + self.toks[self.pos - 1].2;
                 let (a, b) = self.typed(a, b, start, end)?;
                 self.push(Op::Cmp(op, a, b));
             }
             Tok::Name(n) if n == "in" => {
                 self.next();
-                let lo = self.operand()?;
+                let lo = self.sum()?;
                 let Tok::Range { inclusive } = self.peek().clone() else {
                     return Err(self.unexpected("`..` or `..=`"));
                 };
                 self.next();
-                let hi = self.operand()?;
+                let hi = self.sum()?;
                 let end = self.toks[self.pos - 1].1 + self.toks[self.pos - 1].2;
                 let (x, lo) = self.typed(a.clone(), lo, start, end)?;
                 let (_, hi) = self.typed(a, hi, start, end)?;
@@ -431,6 +435,55 @@ impl Parser<'_> {
         let mut p = problem(m, start, end - start);
         p.hint = "compare floats with floats (`x >= 0.0`) and integers with integers".into();
         Err(p)
+    }
+
+    /// `a + b - c`: products added and subtracted.
+    fn sum(&mut self) -> Result<Term, Problem> {
+        let mut a = self.product()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Plus => ArithOp::Add,
+                Tok::Minus => ArithOp::Sub,
+                _ => return Ok(a),
+            };
+            self.next();
+            let b = self.product()?;
+            a = self.arith(op, a, b)?;
+        }
+    }
+
+    /// `a * b * c`.
+    fn product(&mut self) -> Result<Term, Problem> {
+        let mut a = self.operand()?;
+        while *self.peek() == Tok::Star {
+            self.next();
+            let b = self.operand()?;
+            a = self.arith(ArithOp::Mul, a, b)?;
+        }
+        Ok(a)
+    }
+
+    /// `a op b`, typed: integers with integers, floats with floats (an
+    /// integer literal beside a float is taken as one).
+    fn arith(&self, op: ArithOp, a: Term, b: Term) -> Result<Term, Problem> {
+        let (at, end) = (a.at, b.at + b.len);
+        let ty = match (a.ty, b.ty) {
+            (Ty::Float, Ty::Float | Ty::IntLit(_)) | (Ty::IntLit(_), Ty::Float) => Ty::Float,
+            (Ty::Int | Ty::IntLit(_), Ty::Int | Ty::IntLit(_)) => Ty::Int,
+            _ => {
+                let m = format!("`{}` mixes integers, floats or bools", &self.text[at..end]);
+                let mut p = problem(m, at, end - at);
+                p.hint = "`+`, `-` and `*` take two integers or two floats".into();
+                return Err(p);
+            }
+        };
+        let (a, b) = self.typed(a, b, at, end)?;
+        Ok(term(
+            Operand::Arith(op, Box::new(a), Box::new(b)),
+            ty,
+            at,
+            end - at,
+        ))
     }
 
     fn operand(&mut self) -> Result<Term, Problem> {
@@ -653,7 +706,7 @@ impl Builder<'_> {
                             )
                         })
                         .collect();
-                    let global = |l: &mut Load| {
+                    let mut global = |l: &mut Load| {
                         if let Access::Call { callee } = &mut l.access {
                             *callee = callees[*callee];
                         }
@@ -661,17 +714,14 @@ impl Builder<'_> {
                     for op in &mut r.ops {
                         match op {
                             Op::Cmp(_, a, b) => {
-                                for o in [a, b] {
-                                    if let Operand::Load(l) = o {
-                                        global(l);
-                                    }
-                                }
+                                a.loads_mut(&mut global);
+                                b.loads_mut(&mut global);
                             }
-                            Op::Test(Operand::Load(l)) => global(l),
+                            Op::Test(o) => o.loads_mut(&mut global),
                             _ => {}
                         }
                     }
-                    r.shown.iter_mut().for_each(global);
+                    r.shown.iter_mut().for_each(&mut global);
                     f.require.push(r);
                 }
                 Err(p) => {
@@ -701,7 +751,6 @@ impl Builder<'_> {
             Param::WideString { .. } => return ParamKind::Other("a wide string".into()),
             Param::List { .. } => return ParamKind::Sized("list"),
             Param::Ref { optional: true, .. } => return ParamKind::Other("an option".into()),
-            Param::Ref { .. } => return ParamKind::Other("passed by pointer".into()),
             Param::Callee { .. } => return ParamKind::Other("a function pointer".into()),
             Param::Value {
                 shape: Shape::Handle { resource, .. },
@@ -719,7 +768,9 @@ impl Builder<'_> {
                     .collect();
                 return ParamKind::Struct(fields);
             }
-            Param::Value { .. } | Param::Vararg { .. } | Param::Capacity => {}
+            // A value C gets a copy's address of (`int *position`): the
+            // guest's value, read as one passed by value.
+            Param::Value { .. } | Param::Ref { .. } | Param::Vararg { .. } | Param::Capacity => {}
         }
         // The guest's value, by its WIT type (a prelude alias is its type).
         let mut ty = *ty;

@@ -164,6 +164,36 @@ fn floats_lengths_and_fields() {
 }
 
 #[test]
+fn arithmetic() {
+    // a = 6, b = 7, u = 3; self.width = 100, len(s) = 3.
+    assert!(eval("a * b == 42 && a + b - 1 == 12", &vals(6, 7, 3)));
+    // `*` binds tighter than `+` and `-`, which go left to right.
+    assert!(eval("a + b * 2 == 20 && a - b - 1 == -2", &vals(6, 7, 3)));
+    assert!(eval("len(s) >= self.width * u - 297", &vals(6, 7, 3)));
+    assert!(!eval("len(s) >= self.width * u - 296", &vals(6, 7, 3)));
+    assert!(eval("x * 2 == 5.0 && x + 0.5 > 2", &vals(0, 0, 0)));
+    // Exact: no 64-bit wrap makes a huge product small.
+    assert!(eval("u * u > u", &vals(0, 0, u64::MAX)));
+    assert!(eval("u * u * u * u > ULLONG_MAX", &vals(0, 0, u64::MAX)));
+    assert!(eval(
+        "b * b * b > 0 && 0 - b * b * b * b < 0 - b",
+        &vals(0, i64::MAX, 0)
+    ));
+    assert!(!eval("len(s) >= u * 4", &vals(0, 0, u64::MAX / 2)));
+    for (text, msg) in [
+        ("a * x > 1", "`a * x` mixes integers, floats or bools"),
+        ("flag + 1 > 1", "`flag + 1` mixes integers, floats or bools"),
+        ("a * > 1", "expected a parameter, a number or `(`, got `>`"),
+        ("a + 1", "`a + 1` is not a condition"),
+    ] {
+        match parse(text, &params()) {
+            Ok(r) => panic!("{text:?} parsed: {r:?}"),
+            Err(p) => assert!(p.message.contains(msg), "{text:?}: {}", p.message),
+        }
+    }
+}
+
+#[test]
 fn shows_each_value_once() {
     let (r, _) = parse("b != 0 && !(a == INT_MIN && b == -1)", &params()).unwrap();
     let names: Vec<&str> = r.shown.iter().map(|l| l.name.as_str()).collect();
