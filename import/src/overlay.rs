@@ -484,7 +484,8 @@ impl Overlay {
             }) && let Some(sym) = symbol_of(&f.docs)
             {
                 item.claims.push(format!("fn:{sym}"));
-                self.frees.extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
+                self.frees
+                    .extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
                 item.functions.push((sym, ffi_str(&f.docs, "c")));
             }
             self.items.push(item);
@@ -532,7 +533,8 @@ impl Overlay {
                 let fc = ffi_str(&f.docs, "c");
                 if let Some(sym) = symbol_of(&f.docs) {
                     item.claims.push(format!("fn:{sym}"));
-                    self.frees.extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
+                    self.frees
+                        .extend(ffi_str(&f.docs, "free").map(|x| (x, sym.clone())));
                     item.functions.push((sym, fc.clone()));
                 }
                 if matches!(f.kind, FunctionKind::Method(_))

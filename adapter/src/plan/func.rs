@@ -526,7 +526,8 @@ impl Builder<'_> {
         for (name, ty, span) in params {
             let arg = f.args.len();
             let cname = name.replace('-', "_");
-            if let Some(p) = self.param(ty, *span, &cname, (arg, Some(arg + 1)), &mut f.args, None) {
+            if let Some(p) = self.param(ty, *span, &cname, (arg, Some(arg + 1)), &mut f.args, None)
+            {
                 f.params.push(p);
             }
         }

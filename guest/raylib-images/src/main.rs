@@ -16,6 +16,13 @@
 //!   with no window open: raylib would call OpenGL with no context, so the
 //!   WIT's `require = "IsWindowReady()"` must refuse them; prints
 //!   `unreachable` if it was not.
+//! * `arrays`: what raylib returns as arrays (colors, a palette,
+//!   codepoints, random values, hashes, compressed and Base64 bytes),
+//!   copied and freed by the host, and text written into the guest's
+//!   buffers (`TextCopy`, `TextAppend`).
+//! * `short-copy`, `long-sequence`: a buffer too short for what C writes,
+//!   a sequence longer than the WIT allows: refused before C runs; prints
+//!   `unreachable` if not.
 
 use std::process::ExitCode;
 
@@ -74,12 +81,23 @@ fn main() -> ExitCode {
             let t = rl::Texture::from_image(&image);
             println!("unreachable: texture valid {}", t.is_valid());
         }
+        ["arrays"] => arrays(),
+        ["short-copy"] => {
+            let (n, dst) = rl::text_copy(&[0; 3], "abc");
+            println!("unreachable: {n} {dst:?}");
+        }
+        ["long-sequence"] => {
+            let v = rl::load_random_sequence(5000, 0, 10_000);
+            println!("unreachable: {}", v.len());
+        }
         ["screen"] => {
             let image = Image::from_screen();
             println!("unreachable: screen valid {}", image.is_valid());
         }
         _ => {
-            eprintln!("usage: raylib-images [past-crop | texture | screen]");
+            eprintln!(
+                "usage: raylib-images [past-crop | files DIR | texture | screen | arrays | short-copy | long-sequence]"
+            );
             return ExitCode::from(2);
         }
     }
@@ -113,4 +131,46 @@ fn images() {
     // calls it).
     rl::unload_image(copy);
     println!("done = ok");
+}
+
+fn arrays() {
+    let image = Image::gen_color(4, 2, BLUE);
+    image.draw_rectangle(0, 0, 1, 1, RED);
+    let colors = rl::load_image_colors(&image);
+    println!(
+        "colors = {} {} | {}",
+        colors.len(),
+        show(colors[0]),
+        show(colors[7])
+    );
+    let palette = rl::load_image_palette(&image, 8);
+    let palette: Vec<String> = palette.into_iter().map(show).collect();
+    println!("palette = {}", palette.join(", "));
+    println!("codepoints = {:?}", rl::load_codepoints("h\u{e9}llo"));
+    println!("utf8 = {:?}", rl::load_utf8(&[104, 233, 0x1f600]));
+    let mut seq = rl::load_random_sequence(6, 10, 15);
+    seq.sort();
+    println!("sequence = {seq:?}");
+    let md5: Vec<String> = rl::compute_md5(b"abc")
+        .iter()
+        .map(|w| format!("{w:08x}"))
+        .collect();
+    println!("md5 = {}", md5.join(" "));
+    println!("sha1 words = {}", rl::compute_sha1(b"abc").len());
+    let data = b"raylib raylib raylib raylib raylib".repeat(20);
+    let packed = rl::compress_data(&data);
+    let unpacked = rl::decompress_data(&packed);
+    println!(
+        "compressed = {} < {} {}",
+        packed.len(),
+        data.len(),
+        unpacked == data
+    );
+    let b64 = rl::encode_data_base64(b"hello");
+    println!("base64 = {}", String::from_utf8_lossy(&b64));
+    let (n, dst) = rl::text_copy(&[b'.'; 6], "abc");
+    println!("copied = {n} {:?}", String::from_utf8_lossy(&dst));
+    let (text, position) = rl::text_append(b"ab\0.....", "cd", 2);
+    println!("appended = {position} {:?}", String::from_utf8_lossy(&text));
+    println!("arrays = ok");
 }

@@ -173,6 +173,56 @@ fn generated_image_functions_change_the_handles_struct_in_place() {
     assert!(runner.run("raylib-images", &[]).result.is_ok());
 }
 
+/// What wit/overlays/raylib.wit adds to the generated WIT: arrays raylib
+/// returns (their length from the image's struct, an out-parameter, a
+/// parameter or a constant), copied and freed once; text C writes into the
+/// guest's buffers, which a `require` bounds since C gets no length.
+#[test]
+fn generated_raylib_returns_arrays_and_writes_bounded_buffers() {
+    let libs = Libraries::path(raylib());
+    let b = bindings("wit/generated/raylib.wit", &libs).unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let run = runner.run("raylib-images", &["arrays"]);
+    assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.stdout);
+    let out = &run.stdout;
+    // 4 × 2 pixels (`image.width * image.height`), the first red.
+    assert_eq!(value(out, "colors"), "8 200 0 0 255 | 10 20 30 255");
+    assert_eq!(value(out, "palette"), "200 0 0 255, 10 20 30 255");
+    assert_eq!(value(out, "codepoints"), "[104, 233, 108, 108, 111]");
+    assert_eq!(value(out, "utf8"), "Some(\"h\u{e9}\u{1f600}\")");
+    assert_eq!(value(out, "sequence"), "[10, 11, 12, 13, 14, 15]");
+    // MD5("abc") = 900150983cd24fb0d6963f7d28e17f72, as four
+    // little-endian words.
+    assert_eq!(value(out, "md5"), "98500190 b04fd23c 7d3f96d6 727fe128");
+    assert_eq!(value(out, "sha1 words"), "5");
+    assert!(value(out, "compressed").ends_with("< 680 true"), "{out}");
+    // No NUL after raylib's Base64: read by the length it wrote.
+    assert_eq!(value(out, "base64"), "aGVsbG8=");
+    assert_eq!(value(out, "copied"), "3 \"abc\\0..\"");
+    assert_eq!(value(out, "appended"), "4 \"abcd\\0...\"");
+    assert_eq!(value(out, "arrays"), "ok");
+
+    for (mode, c, condition) in [
+        (
+            "short-copy",
+            "C `TextCopy`",
+            "precondition `len(dst) > len(src)` failed (len(dst) = 3, len(src) = 3)",
+        ),
+        (
+            "long-sequence",
+            "C `LoadRandomSequence`",
+            "failed (count = 5000, min = 0, max = 10000)",
+        ),
+    ] {
+        let run = runner.run("raylib-images", &[mode]);
+        let err = run.result.expect_err(mode);
+        assert!(err.contains(c) && err.contains(condition), "{err}");
+        assert!(!run.stdout.contains("unreachable"), "{}", run.stdout);
+    }
+    // The host serves the next store.
+    assert!(runner.run("raylib-images", &["arrays"]).result.is_ok());
+}
+
 fn png_pixels(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
