@@ -1,4 +1,7 @@
 //! Calls the real zlib through `wit/zlib.wit` and prints the results.
+//! With `uncompress2-past`, asks `uncompress2` to write past the list it
+//! gives, which the WIT's `require` refuses (prints `unreachable` if not);
+//! with another argument, also writes a gzip file there.
 
 wit_bindgen::generate!({
     path: ["../../wit/deps/c", "../../wit/zlib.wit"],
@@ -9,6 +12,11 @@ wit_bindgen::generate!({
 use dlwit::zlib::zlib;
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("uncompress2-past") {
+        let r = zlib::uncompress2(&[0; 100], 200, &[0; 10], 10);
+        println!("unreachable: {r:?}");
+        return;
+    }
     let data = b"The quick brown fox jumps over the lazy dog";
     println!("zlibVersion()          = {}", zlib::zlib_version());
     println!("crc32(fox)             = {:#010x}", zlib::crc32_z(0, data));
@@ -53,6 +61,22 @@ fn main() {
     let empty = zlib::uncompress(r.as_deref().expect("empty input"), 0);
     println!("uncompress(compress([])) = {empty:?}");
     assert_eq!(empty, Ok(Vec::new()));
+
+    // zlib's own table; a partial inflate into 100 bytes.
+    let table = zlib::get_crc_table();
+    println!(
+        "crc table              = {} words, [1] {:#010x}",
+        table.len(),
+        table[1]
+    );
+    let (status, dest, wrote, read) =
+        zlib::uncompress2(&[0; 100], 100, &packed, packed.len() as u64);
+    println!(
+        "uncompress2(100 bytes) = status {status}, wrote {wrote}, read {} of {}, equal {}",
+        read,
+        packed.len(),
+        dest == input[..100]
+    );
 
     preset_dictionary(data);
     // With a file name (in a directory the guest was given): a gzip file.

@@ -197,6 +197,26 @@ fn zlib() {
     assert_eq!(value(&out, "compress(capacity 16)"), "Err(-5)");
     assert_eq!(value(&out, "uncompress(garbage)"), "Err(-3)");
     assert_eq!(value(&out, "uncompress(compress([]))"), "Ok([])");
+    // An array with a constant length; lists C gets no length for, bounded
+    // by a `require`.
+    assert_eq!(value(&out, "crc table"), "256 words, [1] 0x77073096");
+    let partial = value(&out, "uncompress2(100 bytes)");
+    assert!(
+        partial.starts_with("status -5, wrote 100, read ") && partial.ends_with("equal true"),
+        "{partial}"
+    );
+    let b = bindings("wit/zlib.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let past = runner.run("zlib-demo", &["uncompress2-past"]);
+    let err = past.result.expect_err("dest-len past the list");
+    assert!(
+        err.contains("C `uncompress2` in `libz.so.1`")
+            && err.contains("precondition `dest-len <= len(dest) && source-len <= len(source)` failed (dest-len = 200, len(dest) = 100, source-len = 10, len(source) = 10)"),
+        "{err}"
+    );
+    assert!(!past.stdout.contains("unreachable"), "{}", past.stdout);
+    // The host serves the next store.
+    assert!(runner.run("zlib-demo", &[]).result.is_ok());
 }
 
 /// zlib's gzip files: `gzFile`, a pointer typedef, is the resource's C
