@@ -486,6 +486,7 @@ fn compare(
     // What a pointer points to, as the WIT's prototype says.
     if let (Some(w), CShape::Ptr(..)) = (wit_c, h)
         && !same(&w.shape, h)
+        && !refines_void(&w.shape, h)
     {
         return Some(format!(
             "the header has {}, the WIT's prototype {}",
@@ -504,6 +505,18 @@ fn says(p: &CParam) -> String {
     }
 }
 
+/// Whether the WIT's prototype says what the header's `void *` points to
+/// (`const char16_t *` for sqlite's UTF-16 `const void *`): one level, the
+/// same `const`. The header says nothing the WIT could contradict there.
+fn refines_void(wit: &CShape, header: &CShape) -> bool {
+    match (wit, header) {
+        (CShape::Ptr(x, cx), CShape::Ptr(y, cy)) => {
+            cx == cy && **y == CShape::Void && !matches!(**x, CShape::Ptr(..))
+        }
+        _ => false,
+    }
+}
+
 /// The same C type, as far as a call is concerned: integers by width and
 /// sign (an enum by width), pointers by what they point to and its
 /// `const`, structs by identity, functions as functions.
@@ -515,5 +528,36 @@ fn same(a: &CShape, b: &CShape) -> bool {
         | (CShape::Enum(n), CShape::Enum(m)) => n == m,
         (CShape::Record(x, _, ux), CShape::Record(y, _, uy)) => x == y && ux == uy,
         _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CShape, refines_void};
+
+    fn ptr(to: CShape, constant: bool) -> CShape {
+        CShape::Ptr(Box::new(to), constant)
+    }
+
+    #[test]
+    fn a_typed_pointer_refines_the_headers_void_pointer() {
+        let u16 = CShape::Int(2, false);
+        assert!(refines_void(
+            &ptr(u16.clone(), true),
+            &ptr(CShape::Void, true)
+        ));
+        // `const` must agree, one level only, and only `void` is untyped.
+        assert!(!refines_void(
+            &ptr(u16.clone(), false),
+            &ptr(CShape::Void, true)
+        ));
+        assert!(!refines_void(
+            &ptr(ptr(u16.clone(), true), false),
+            &ptr(CShape::Void, false)
+        ));
+        assert!(!refines_void(
+            &ptr(u16, true),
+            &ptr(CShape::Int(4, true), true)
+        ));
     }
 }

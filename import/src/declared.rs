@@ -276,10 +276,12 @@ pub fn declarations(
     let headers = check_headers(opts)?;
     // The synthetic file: the headers, then one line per probe, so that
     // clang's errors point at the probe they are in.
-    let mut extra = String::new();
+    // The prototypes may name what C's own headers define for strings
+    // (`const char16_t *` where sqlite's says `const void *`).
+    let mut extra = String::from("#include <uchar.h>\n#include <wchar.h>\n");
     let mut line_of_proto = HashMap::new();
     let base_lines = main_text(opts, &headers, "").lines().count();
-    let mut line = base_lines;
+    let mut line = base_lines + 2;
     for (i, p) in prototypes.iter().enumerate() {
         let Some((name, text)) = p else { continue };
         line += 1;

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uchar.h>
 
 /* Scalars: C types, prelude aliases and fixed-width typedefs. */
 int mp_add(int a, int b);
@@ -26,6 +27,9 @@ int mp_register_format(const char *fileType);
 /* Wide strings: `const wchar_t *` in and out, UTF-32. */
 size_t mp_wide_length(const wchar_t *text);
 const wchar_t *mp_wide_name(int id);
+/* UTF-16 strings: `const char16_t *` in and out. */
+size_t mp_utf16_length(const char16_t *text);
+const char16_t *mp_utf16_name(int id);
 
 /* Structs as records: typedef'd, by tag, nested, fixed arrays, pointers. */
 typedef struct Vec2 {

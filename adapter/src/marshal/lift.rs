@@ -6,6 +6,7 @@
 use super::Ctx;
 use super::value::{get, put, read_val, signed};
 use crate::native::Frame;
+use crate::plan::Wide;
 use crate::plan::{Convention, Expr, Form, Function, OutKind, Plan, Ret, Scalar, Shape, Source};
 use crate::resources::DlwitView;
 use wasmtime::StoreContextMut;
@@ -216,7 +217,7 @@ fn lift_return<T: DlwitView>(
             )?))),
         },
         Ret::NullableHandle(_) => unreachable!("planned as a handle"),
-        Ret::String { nullable } | Ret::WideString { nullable } => {
+        Ret::String { nullable } | Ret::WideString { nullable, .. } => {
             if raw == 0 && !*nullable {
                 return Err("C returned NULL for a `string` result; declare the result `option<string>` if NULL is expected".into());
             }
@@ -225,10 +226,19 @@ fn lift_return<T: DlwitView>(
             } else {
                 // Room first, then the copy.
                 let text = match &cx.func.ret {
-                    Ret::WideString { .. } => {
+                    Ret::WideString {
+                        wide: Wide::Utf32, ..
+                    } => {
                         let units = crate::native::wide_str_at(raw).unwrap_or_default();
                         room_str(store, frame, units.len().saturating_mul(4))
                             .and_then(|()| wide(&units))
+                    }
+                    Ret::WideString {
+                        wide: Wide::Utf16, ..
+                    } => {
+                        let units = crate::native::utf16_str_at(raw).unwrap_or_default();
+                        room_str(store, frame, units.len().saturating_mul(3))
+                            .and_then(|()| utf16(&units))
                     }
                     _ => {
                         let s = frame.c_str_at(raw).map_or(&[][..], |s| s.to_bytes());
@@ -375,6 +385,19 @@ fn room_list<T: DlwitView>(
     room(store, frame, bytes, || {
         format!("a list result of {len} elements takes {bytes} bytes (one {each}-byte `Val` each)")
     })
+}
+
+/// A UTF-16 string's units as a `string`.
+fn utf16(units: &[u16]) -> Result<Val, String> {
+    char::decode_utf16(units.iter().copied())
+        .collect::<Result<String, _>>()
+        .map(Val::String)
+        .map_err(|e| {
+            format!(
+                "C returned a UTF-16 string with the unpaired surrogate {:#x}",
+                e.unpaired_surrogate()
+            )
+        })
 }
 
 /// A wide string's UTF-32 units as a `string`.

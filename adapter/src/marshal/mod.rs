@@ -18,6 +18,7 @@ pub use lift::lift;
 pub(crate) use lift::{null_handle, own_handle};
 
 use crate::native::{Callable, Frame, Over};
+use crate::plan::Wide;
 use crate::plan::{Capacity, Function, OutKind, Param, Plan, Scalar, Shape};
 use crate::resources::DlwitView;
 use std::os::unix::ffi::OsStrExt;
@@ -231,21 +232,33 @@ pub fn lower<T: DlwitView>(
                 buf[bytes.len()] = 0;
                 frame.point_at(*arg, at);
             }
-            (Param::WideString { arg }, Val::String(s)) => {
+            (Param::WideString { arg, wide }, Val::String(s)) => {
                 if let Some(at) = s.bytes().position(|b| b == 0) {
                     return Err(format!(
                         "string argument `{}` contains a NUL byte at offset {at}; C strings end at the first NUL",
                         name()
                     ));
                 }
-                // UTF-32 units, then a 0 unit.
-                let units = s.chars().count() + 1;
+                // UTF-32 or UTF-16 units, then a 0 unit.
+                let (units, size) = match wide {
+                    Wide::Utf32 => (s.chars().count() + 1, 4),
+                    Wide::Utf16 => (s.encode_utf16().count() + 1, 2),
+                };
                 let at = frame
-                    .alloc(units.saturating_mul(4))
+                    .alloc(units.saturating_mul(size))
                     .map_err(|o| string_over(o, &name()))?;
-                let buf = frame.scratch(at, units * 4);
-                for (c, dst) in s.chars().chain(['\0']).zip(buf.chunks_exact_mut(4)) {
-                    dst.copy_from_slice(&u32::from(c).to_ne_bytes());
+                let buf = frame.scratch(at, units * size);
+                match wide {
+                    Wide::Utf32 => {
+                        for (c, dst) in s.chars().chain(['\0']).zip(buf.chunks_exact_mut(4)) {
+                            dst.copy_from_slice(&u32::from(c).to_ne_bytes());
+                        }
+                    }
+                    Wide::Utf16 => {
+                        for (u, dst) in s.encode_utf16().chain([0]).zip(buf.chunks_exact_mut(2)) {
+                            dst.copy_from_slice(&u.to_ne_bytes());
+                        }
+                    }
                 }
                 frame.point_at(*arg, at);
             }
@@ -431,7 +444,7 @@ fn param_name(func: &Function, i: usize) -> String {
     match &func.params[i] {
         Param::Value { arg, .. }
         | Param::String { arg }
-        | Param::WideString { arg }
+        | Param::WideString { arg, .. }
         | Param::List { arg, .. }
         | Param::Ref { arg, .. }
         | Param::Vararg { arg, .. } => func.args[*arg].name.clone(),

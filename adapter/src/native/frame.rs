@@ -526,6 +526,29 @@ pub fn wide_str_at(addr: u64) -> Option<Vec<u32>> {
     Some(units)
 }
 
+/// The UTF-16 string at `addr` (`char16_t`), up to its 0 unit, which a C
+/// function returned as `const char16_t *`; `None` for NULL.
+pub fn utf16_str_at(addr: u64) -> Option<Vec<u16>> {
+    if addr == 0 {
+        return None;
+    }
+    let p = addr as usize as *const u16;
+    let mut units = Vec::new();
+    for i in 0.. {
+        // SAFETY: `addr` came from a C function whose declared result is a
+        // `const char16_t *`: by the load contract it is NULL (handled
+        // above) or a string of `char16_t` ending in 0, so every unit up to
+        // that 0 is readable; read unaligned, as C does not promise
+        // alignment here.
+        let unit = unsafe { p.wrapping_add(i).read_unaligned() };
+        if unit == 0 {
+            break;
+        }
+        units.push(unit);
+    }
+    Some(units)
+}
+
 fn as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
     // SAFETY: u64 has no padding and every byte pattern is a valid u8; the
     // length covers exactly the words' bytes and the borrow is carried over.

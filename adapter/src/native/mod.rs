@@ -40,7 +40,9 @@ pub use aapcs64 as abi;
 pub use sysv as abi;
 
 pub use blob::Blob;
-pub use frame::{Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at, wide_str_at};
+pub use frame::{
+    Budget, CStrError, Frame, Kept, Over, TRIM_AT, c_str_at, utf16_str_at, wide_str_at,
+};
 pub use lent::Lent;
 
 /// How one value lands in a register for a fused call.

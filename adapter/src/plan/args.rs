@@ -115,12 +115,13 @@ impl Builder<'_> {
                 }
                 continue;
             };
-            // `const wchar_t *`: the string goes in UTF-32.
+            // `const wchar_t *`, `const char16_t *`: the string goes in
+            // UTF-32 or UTF-16.
             if let Param::String { arg } = param
-                && proto.wide[j]
+                && let Some(wide) = proto.wide[j]
             {
-                param = Param::WideString { arg };
-                f.args[j].spelling = "const wchar_t *".into();
+                param = Param::WideString { arg, wide };
+                f.args[j].spelling = format!("const {} *", wide.unit());
             }
             if count.is_some() && !matches!(param, Param::List { .. }) {
                 let m = format!(

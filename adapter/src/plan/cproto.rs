@@ -1,7 +1,7 @@
 //! The optional `@ffi(c = "...")` prototype, copied from the C header: parsed
 //! just enough to check that the WIT describes the same C signature.
 
-use super::{CType, Plan, Scalar};
+use super::{CType, Plan, Scalar, Wide};
 use dlwit_ctype::{AbiClass, CName};
 
 /// What the ABI needs to know of one C type in a prototype.
@@ -66,20 +66,25 @@ pub struct Prototype {
     pub params: Vec<(Class, Option<String>)>,
     /// Ends with `...`: the parameters above are the fixed ones.
     pub variadic: bool,
-    /// Which parameters are `const wchar_t *` (or `wchar_t *`): wide strings.
-    pub wide: Vec<bool>,
-    /// The result is a `wchar_t *`.
-    pub ret_wide: bool,
+    /// Which parameters are `const wchar_t *` or `const char16_t *` (or
+    /// without `const`): wide strings.
+    pub wide: Vec<Option<Wide>>,
+    /// The result is a `wchar_t *` or `char16_t *`.
+    pub ret_wide: Option<Wide>,
 }
 
-/// `[const] wchar_t *`: a wide string.
-fn is_wide(tokens: &[String]) -> bool {
+/// `[const] wchar_t *`, `[const] char16_t *`: a wide string.
+fn is_wide(tokens: &[String]) -> Option<Wide> {
     let words: Vec<&str> = tokens
         .iter()
         .map(String::as_str)
         .filter(|t| !QUALIFIERS.contains(t))
         .collect();
-    words == ["wchar_t", "*"]
+    match words.as_slice() {
+        ["wchar_t", "*"] => Some(Wide::Utf32),
+        ["char16_t", "*"] => Some(Wide::Utf16),
+        _ => None,
+    }
 }
 
 /// Parses `ret name(params)`.

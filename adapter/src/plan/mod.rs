@@ -163,11 +163,14 @@ pub enum Param {
         /// C argument index.
         arg: usize,
     },
-    /// `string` where the prototype says `const wchar_t *`: a copy in
-    /// UTF-32 (`wchar_t` is 4 bytes on Linux), ending in a 0 unit.
+    /// `string` where the prototype says `const wchar_t *` (a copy in
+    /// UTF-32: `wchar_t` is 4 bytes on Linux) or `const char16_t *` (UTF-16),
+    /// ending in a 0 unit.
     WideString {
         /// C argument index.
         arg: usize,
+        /// The encoding.
+        wide: Wide,
     },
     /// `list<T>`: `(const T *, length)`, a C-layout copy of the elements.
     List {
@@ -300,11 +303,14 @@ pub enum Ret {
         /// Declared as `option<string>`.
         nullable: bool,
     },
-    /// `const wchar_t *` (UTF-32 up to a 0 unit) copied into the guest as
-    /// a `string`; NULL as for [`Ret::String`].
+    /// `const wchar_t *` (UTF-32 up to a 0 unit) or `const char16_t *`
+    /// (UTF-16) copied into the guest as a `string`; NULL as for
+    /// [`Ret::String`].
     WideString {
         /// Declared as `option<string>`.
         nullable: bool,
+        /// The encoding.
+        wide: Wide,
     },
     /// A `handle` that may be NULL (`option<T>`): NULL is `none`.
     NullableHandle(Shape),
@@ -342,6 +348,33 @@ pub enum Ret {
         /// product).
         length: Expr,
     },
+}
+
+/// The encoding of a wide string, in host byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wide {
+    /// `char16_t`: UTF-16, 2-byte units (surrogate pairs beyond the BMP).
+    Utf16,
+    /// `wchar_t` on Linux: UTF-32, 4-byte units.
+    Utf32,
+}
+
+impl Wide {
+    /// The C type of one unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Wide::Utf16 => "char16_t",
+            Wide::Utf32 => "wchar_t",
+        }
+    }
+
+    /// How it is named.
+    pub fn name(self) -> &'static str {
+        match self {
+            Wide::Utf16 => "UTF-16",
+            Wide::Utf32 => "UTF-32",
+        }
+    }
 }
 
 /// A C error convention: when the C return value means failure.

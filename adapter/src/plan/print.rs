@@ -79,8 +79,12 @@ pub fn render(plan: &Plan) -> String {
                     Param::Callee { .. } => {
                         "`self`: the C function called (its pointer, from the handle table)".into()
                     }
-                    Param::WideString { arg } => {
-                        format!("`{}`: NUL-terminated UTF-32 copy", f.args[*arg].name)
+                    Param::WideString { arg, wide } => {
+                        format!(
+                            "`{}`: NUL-terminated {} copy",
+                            f.args[*arg].name,
+                            wide.name()
+                        )
                     }
                     Param::String { arg } => {
                         match (f.paths.iter().find(|p| p.param == i), &f.format) {
@@ -200,11 +204,12 @@ pub fn render(plan: &Plan) -> String {
                 Ret::String { nullable: true } => {
                     let _ = writeln!(out, "    returns: string copied out; NULL is none");
                 }
-                Ret::WideString { nullable } => {
+                Ret::WideString { nullable, wide } => {
                     let null = if *nullable { "none" } else { "an error" };
                     let _ = writeln!(
                         out,
-                        "    returns: wide string (UTF-32) copied out; NULL is {null}"
+                        "    returns: wide string ({}) copied out; NULL is {null}",
+                        wide.name()
                     );
                 }
                 Ret::Value(Shape::Handle {

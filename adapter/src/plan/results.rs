@@ -160,10 +160,10 @@ impl Builder<'_> {
                 None => (Ret::Value(shape), ret_type, spelling),
             },
             // `const wchar_t *`: the string comes back in UTF-32.
-            (Ret::String { nullable }, _) if proto.is_some_and(|p| p.ret_wide) => (
-                Ret::WideString { nullable },
+            (Ret::String { nullable }, _) if let Some(wide) = proto.and_then(|p| p.ret_wide) => (
+                Ret::WideString { nullable, wide },
                 ret_type,
-                "const wchar_t *".to_string(),
+                format!("const {} *", wide.unit()),
             ),
             other => (other.0, ret_type, spelling),
         };

@@ -30,7 +30,7 @@ use dlwit::fixture::echo::{
 /// Values drawn per shape by the echo oracle.
 const ROUNDS: usize = 2_000;
 
-const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | bad-wide | after-error";
+const USAGE: &str = "usage: echo all [SEED] | interior-nul | bad-kind | null-string | long-name | nul-name | short-array | unknown-tag | named-other | null-field | nul-field | bad-wide | bad-utf16 | after-error";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -110,6 +110,11 @@ fn main() -> ExitCode {
         }
         (Some("bad-wide"), None) => {
             let s = echo::wide_bad();
+            std::hint::black_box(s);
+            println!("unreachable");
+        }
+        (Some("bad-utf16"), None) => {
+            let s = echo::utf16_bad();
             std::hint::black_box(s);
             println!("unreachable");
         }
@@ -790,6 +795,12 @@ fn string_fields(c: &mut Checks) {
             s.chars().count() as u64,
         );
         c.echo("wide-echo", s.to_string(), |s| echo::wide_echo(&s));
+        c.expect(
+            format!("utf16-length({s:?})"),
+            echo::utf16_length(s),
+            s.encode_utf16().count() as u64,
+        );
+        c.echo("utf16-echo", s.to_string(), |s| echo::utf16_echo(&s));
     }
     println!("ok string fields");
 }

@@ -1007,8 +1007,8 @@ fn declared(ty: &str, name: &str) -> String {
     }
 }
 
-/// `wchar_t`: a wide string's unit (the planner reads `const wchar_t *`
-/// in the prototype as UTF-32).
+/// `wchar_t`, `char16_t`: a wide string's unit (the planner reads `const
+/// wchar_t *` in the prototype as UTF-32, `const char16_t *` as UTF-16).
 fn is_wide(ty: &Ty) -> bool {
-    ty.typedef.as_deref() == Some("wchar_t")
+    matches!(ty.typedef.as_deref(), Some("wchar_t" | "char16_t"))
 }

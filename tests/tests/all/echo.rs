@@ -58,7 +58,7 @@ fn every_shape_round_trips() {
     assert_eq!(
         runner().report,
         dlwit::LinkReport {
-            functions: 71,
+            functions: 74,
             fast: 49,
             fused: if dlwit::FUSED_CALLS { FUSED } else { 0 },
             stubs: if dlwit::COMPILED_STUBS { STUBS } else { 0 },
@@ -210,6 +210,21 @@ fn sad_string_fields_are_checked() {
     runner().run("echo", &["nul-field"]).expect_trap(&[
         "a `const char *` field's string contains a NUL byte at offset 2; C strings end at the first NUL",
         "fx_person_weigh",
+    ]);
+    the_host_serves_the_next_store();
+}
+
+/// Wide strings C returns that are not Unicode: a lone surrogate in UTF-32
+/// and in UTF-16.
+#[test]
+fn sad_wide_strings_are_errors() {
+    runner().run("echo", &["bad-wide"]).expect_trap(&[
+        "C returned a wide string with 0xd800, which is not a Unicode scalar value",
+        "fx_wide_bad",
+    ]);
+    runner().run("echo", &["bad-utf16"]).expect_trap(&[
+        "C returned a UTF-16 string with the unpaired surrogate 0xdc00",
+        "fx_utf16_bad",
     ]);
     the_host_serves_the_next_store();
 }

@@ -165,3 +165,48 @@ fn check(out: &str) {
     );
     assert_eq!(out.lines().last(), Some("sqlite: ok"), "{out}");
 }
+
+/// The importer's output with wit/overlays/sqlite.wit, run: sqlite's UTF-16
+/// functions (`const void *` in the header, `const char16_t *` in the
+/// overlay) in and out, an SQL function answering in UTF-16, table
+/// metadata read from `const char **` out-parameters, and a list C gets no
+/// length for, bounded by a `require`.
+#[test]
+fn generated_sqlite_speaks_utf16() {
+    let _serial = sqlite_serial();
+    let b = bindings("wit/generated/sqlite.wit", &Libraries::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let run = runner.run("sqlite-utf16", &[]);
+    assert!(run.result.is_ok(), "{:?}\n{}", run.result, run.stdout);
+    let out = &run.stdout;
+    assert_eq!(value(out, "complete16"), "1 0");
+    // Beyond the BMP (a surrogate pair) and back.
+    assert_eq!(
+        value(out, "column_text16"),
+        "[\"h\u{e9}llo \u{1f600}\", \"\u{65e5}\u{672c}\"]"
+    );
+    assert_eq!(value(out, "column 0"), "name TEXT main t name");
+    assert_eq!(value(out, "shout16"), "Some(\"H\u{c9}LLO \u{1f600}\")");
+    assert_eq!(value(out, "shout16(1, 2) prepared"), "false");
+    assert_eq!(
+        value(out, "prepare16 error"),
+        "1 near \"SELEC\": syntax error"
+    );
+    assert_eq!(value(out, "errmsg16"), "near \"SELEC\": syntax error");
+    assert_eq!(value(out, "metadata name"), "TEXT BINARY 1 0 0");
+    assert_eq!(value(out, "metadata n"), "INTEGER 1");
+    assert_eq!(value(out, "randomness"), "24 true true");
+    assert_eq!(value(out, "utf16"), "ok");
+
+    let short = runner.run("sqlite-utf16", &["short-random"]);
+    let err = short.result.expect_err("17 random bytes into 16");
+    assert!(
+        err.contains("C `sqlite3_randomness` in `libsqlite3.so.0`")
+            && err.contains("precondition `n in 0..=len(p)` failed (n = 17, len(p) = 16)"),
+        "{err}"
+    );
+    assert!(!short.stdout.contains("unreachable"), "{}", short.stdout);
+    // The host serves the next store.
+    assert!(runner.run("sqlite-utf16", &[]).result.is_ok());
+}

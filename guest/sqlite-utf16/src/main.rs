@@ -1,0 +1,122 @@
+//! Guest component for the generated sqlite WIT (wit/generated/sqlite.wit:
+//! `dlwit import` of sqlite3.h with wit/sqlite.wit and
+//! wit/overlays/sqlite.wit as overlays): sqlite's UTF-16 functions, whose
+//! `const void *` the overlay says is `const char16_t *`, and what the
+//! overlay bounds. Prints `label = value` lines.
+//!
+//! * no argument: a table written and read through the `16` functions,
+//!   an SQL function implemented here that answers in UTF-16, table
+//!   metadata, random bytes;
+//! * `short-random`: asks for more random bytes than the list it gives
+//!   holds, which the WIT's `require` refuses (prints `unreachable` if
+//!   not).
+
+use std::process::ExitCode;
+
+wit_bindgen::generate!({
+    path: ["../../wit/deps/c", "../../wit/generated/sqlite.wit"],
+    world: "dlwit:sqlite/demo",
+    generate_all,
+});
+
+use dlwit::sqlite::sqlite::{self, Connection, Context, OpenFlags};
+
+struct Callbacks;
+
+impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
+    fn on_row(_values: Vec<Option<String>>, _names: Vec<String>) -> i32 {
+        0
+    }
+
+    /// `shout16(x)`: `x` upper-cased, answered in UTF-16.
+    fn sql_function(ctx: &Context, argv: Vec<Option<String>>) {
+        match argv.as_slice() {
+            [Some(text)] => sqlite::result_text16(ctx, &text.to_uppercase()),
+            _ => sqlite::result_error16(ctx, "shout16 takes one text argument"),
+        }
+    }
+}
+
+export!(Callbacks);
+
+const ROW: [(&str, i64); 2] = [("h\u{e9}llo \u{1f600}", 1), ("\u{65e5}\u{672c}", 2)];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let db = Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE)
+        .expect("an in-memory database");
+    match args.first().map(String::as_str) {
+        None => utf16(&db),
+        Some("short-random") => {
+            let bytes = sqlite::randomness(17, &[0; 16]);
+            println!("unreachable: {bytes:?}");
+        }
+        Some(other) => {
+            eprintln!("usage: sqlite-utf16 [short-random], not {other}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn utf16(db: &Connection) {
+    println!(
+        "complete16 = {} {}",
+        sqlite::complete16("SELECT 1;"),
+        sqlite::complete16("SELECT (")
+    );
+    let create = sqlite::prepare16(
+        db,
+        "CREATE TABLE t(name TEXT NOT NULL, n INTEGER PRIMARY KEY)",
+    )
+    .expect("create");
+    assert_eq!(create.step(), 101);
+    let insert = sqlite::prepare16_v2(db, "INSERT INTO t VALUES (?1, ?2)").expect("insert");
+    for (name, n) in ROW {
+        sqlite::bind_text16(&insert, 1, name).expect("bind_text16");
+        insert.bind_int64(2, n).expect("bind n");
+        assert_eq!(insert.step(), 101);
+        insert.reset().expect("reset");
+    }
+    let select = sqlite::prepare16_v3(db, "SELECT name, n FROM t ORDER BY n", 0).expect("select");
+    let mut names = Vec::new();
+    while select.step() == 100 {
+        names.push(sqlite::column_text16(&select, 0).unwrap_or_default());
+    }
+    println!("column_text16 = {names:?}");
+    let column =
+        |f: fn(&sqlite::Statement, i32) -> Option<String>| f(&select, 0).unwrap_or_default();
+    println!(
+        "column 0 = {} {} {} {} {}",
+        column(sqlite::column_name16),
+        column(sqlite::column_decltype16),
+        column(sqlite::column_database_name16),
+        column(sqlite::column_table_name16),
+        column(sqlite::column_origin_name16),
+    );
+
+    sqlite::create_function16(db, "shout16", 1).expect("create_function16");
+    let shout = sqlite::prepare16_v2(db, "SELECT shout16(name) FROM t WHERE n = 1").expect("shout");
+    assert_eq!(shout.step(), 100);
+    println!("shout16 = {:?}", sqlite::column_text16(&shout, 0));
+    let wrong = sqlite::prepare16_v2(db, "SELECT shout16(1, 2)");
+    println!("shout16(1, 2) prepared = {}", wrong.is_ok());
+
+    let err = sqlite::prepare16(db, "SELEC \u{e9}")
+        .err()
+        .expect("a syntax error");
+    println!("prepare16 error = {} {}", err.code, err.message);
+    println!("errmsg16 = {}", sqlite::errmsg16(db));
+
+    let (ty, coll, not_null, pk, autoinc) =
+        sqlite::table_column_metadata(db, "main", "t", "name").expect("metadata");
+    println!("metadata name = {ty} {coll} {not_null} {pk} {autoinc}");
+    let (ty, _, _, pk, _) = sqlite::table_column_metadata(db, "main", "t", "n").expect("metadata");
+    println!("metadata n = {ty} {pk}");
+
+    let bytes = sqlite::randomness(16, &[0; 24]);
+    let written = bytes[..16].iter().any(|b| *b != 0);
+    let untouched = bytes[16..].iter().all(|b| *b == 0);
+    println!("randomness = {} {written} {untouched}", bytes.len());
+    println!("utf16 = ok");
+}
