@@ -6,16 +6,19 @@
 //!
 //! * no argument: a table written and read through the `16` functions,
 //!   an SQL function implemented here that answers in UTF-16, table
-//!   metadata, random bytes;
+//!   metadata, random bytes; then sqlite's hooks (world `hooks`: commit,
+//!   rollback, update, progress, trace, an authorizer that denies a
+//!   table), calling this guest back;
 //! * `short-random`: asks for more random bytes than the list it gives
 //!   holds, which the WIT's `require` refuses (prints `unreachable` if
 //!   not).
 
+use std::cell::RefCell;
 use std::process::ExitCode;
 
 wit_bindgen::generate!({
     path: ["../../wit/deps/c", "../../wit/generated/sqlite.wit"],
-    world: "dlwit:sqlite/demo",
+    world: "dlwit:sqlite/hooks",
     generate_all,
 });
 
@@ -34,6 +37,59 @@ impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
             [Some(text)] => sqlite::result_text16(ctx, &text.to_uppercase()),
             _ => sqlite::result_error16(ctx, "shout16 takes one text argument"),
         }
+    }
+}
+
+thread_local! {
+    /// What the hooks saw, in order.
+    static HOOKS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn saw(what: String) {
+    HOOKS.with_borrow_mut(|h| h.push(what));
+}
+
+impl exports::dlwit::sqlite::sqlite_hooks::Guest for Callbacks {
+    fn busy(_count: i32) -> i32 {
+        0
+    }
+
+    fn on_commit() -> i32 {
+        saw("commit".into());
+        0
+    }
+
+    fn on_rollback() {
+        saw("rollback".into());
+    }
+
+    fn on_update(op: i32, db: String, table: String, rowid: i64) {
+        saw(format!("update {op} {db}.{table} {rowid}"));
+    }
+
+    fn on_progress() -> i32 {
+        0
+    }
+
+    /// Denies reading table `secret` (`SQLITE_READ`, 20).
+    fn authorize(
+        action: i32,
+        a: Option<String>,
+        _b: Option<String>,
+        _c: Option<String>,
+        _d: Option<String>,
+    ) -> i32 {
+        i32::from(action == 20 && a.as_deref() == Some("secret"))
+    }
+
+    fn on_trace(sql: String) {
+        saw(format!("trace {sql}"));
+    }
+
+    fn on_profile(_sql: String, _nanoseconds: u64) {}
+
+    fn autovacuum_pages(_schema: String, _db_pages: u32, free_pages: u32, _page_size: u32) -> u32 {
+        free_pages
     }
 }
 
@@ -119,4 +175,23 @@ fn utf16(db: &Connection) {
     let untouched = bytes[16..].iter().all(|b| *b == 0);
     println!("randomness = {} {written} {untouched}", bytes.len());
     println!("utf16 = ok");
+    hooks(db);
+}
+
+/// Each hook set, then statements that make sqlite call them.
+fn hooks(db: &Connection) {
+    sqlite::commit_hook(db);
+    sqlite::rollback_hook(db);
+    sqlite::update_hook(db);
+    sqlite::trace(db);
+    sqlite::progress_handler(db, 1);
+    sqlite::busy_handler(db).expect("busy_handler");
+    sqlite::set_authorizer(db).expect("set_authorizer");
+    db.exec("CREATE TABLE secret(x); INSERT INTO t VALUES ('three', 3)")
+        .expect("insert");
+    db.exec("BEGIN; DELETE FROM t WHERE n = 3; ROLLBACK")
+        .expect("rollback");
+    let denied = db.exec("SELECT x FROM secret").err().expect("denied");
+    println!("denied = {} {}", denied.code, denied.message);
+    HOOKS.with_borrow(|h| println!("hooks = {}", h.join(" | ")));
 }

@@ -169,8 +169,9 @@ fn check(out: &str) {
 /// The importer's output with wit/overlays/sqlite.wit, run: sqlite's UTF-16
 /// functions (`const void *` in the header, `const char16_t *` in the
 /// overlay) in and out, an SQL function answering in UTF-16, table
-/// metadata read from `const char **` out-parameters, and a list C gets no
-/// length for, bounded by a `require`.
+/// metadata read from `const char **` out-parameters, a list C gets no
+/// length for, bounded by a `require`, and the hooks sqlite keeps and calls
+/// back (world `hooks`).
 #[test]
 fn generated_sqlite_speaks_utf16() {
     let _serial = sqlite_serial();
@@ -198,6 +199,13 @@ fn generated_sqlite_speaks_utf16() {
     assert_eq!(value(out, "metadata n"), "INTEGER 1");
     assert_eq!(value(out, "randomness"), "24 true true");
     assert_eq!(value(out, "utf16"), "ok");
+    // sqlite's hooks, calling the guest back during later calls: the
+    // authorizer denies a table when the statement is prepared.
+    assert_eq!(value(out, "denied"), "23 access to secret.x is prohibited");
+    assert_eq!(
+        value(out, "hooks"),
+        "trace CREATE TABLE secret(x); | commit | trace INSERT INTO t VALUES ('three', 3) | update 18 main.t 3 | commit | trace BEGIN; | trace DELETE FROM t WHERE n = 3; | update 9 main.t 3 | trace ROLLBACK | rollback"
+    );
 
     let short = runner.run("sqlite-utf16", &["short-random"]);
     let err = short.result.expect_err("17 random bytes into 16");
