@@ -91,6 +91,15 @@ impl exports::dlwit::sqlite::sqlite_hooks::Guest for Callbacks {
     fn autovacuum_pages(_schema: String, _db_pages: u32, free_pages: u32, _page_size: u32) -> u32 {
         free_pages
     }
+
+    fn on_wal(db_name: String, _pages: i32) -> i32 {
+        saw(format!("wal {db_name}"));
+        0
+    }
+
+    fn collation_needed(text_rep: i32, name: String) {
+        saw(format!("collation {text_rep} {name}"));
+    }
 }
 
 export!(Callbacks);
@@ -187,11 +196,22 @@ fn hooks(db: &Connection) {
     sqlite::progress_handler(db, 1);
     sqlite::busy_handler(db).expect("busy_handler");
     sqlite::set_authorizer(db).expect("set_authorizer");
+    sqlite::wal_hook(db);
+    sqlite::collation_needed(db).expect("collation_needed");
+    sqlite::create_function_v2(db, "shout2", 1).expect("create_function_v2");
     db.exec("CREATE TABLE secret(x); INSERT INTO t VALUES ('three', 3)")
         .expect("insert");
     db.exec("BEGIN; DELETE FROM t WHERE n = 3; ROLLBACK")
         .expect("rollback");
     let denied = db.exec("SELECT x FROM secret").err().expect("denied");
     println!("denied = {} {}", denied.code, denied.message);
+    let missing = db
+        .exec("SELECT name FROM t ORDER BY name COLLATE nocase2")
+        .err()
+        .expect("no such collation");
+    println!("collation = {}", missing.message);
+    let shout = sqlite::prepare16_v2(db, "SELECT shout2('v2')").expect("shout2");
+    assert_eq!(shout.step(), 100);
+    println!("shout2 = {:?}", sqlite::column_text16(&shout, 0));
     HOOKS.with_borrow(|h| println!("hooks = {}", h.join(" | ")));
 }

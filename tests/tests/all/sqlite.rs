@@ -204,8 +204,13 @@ fn generated_sqlite_speaks_utf16() {
     assert_eq!(value(out, "denied"), "23 access to secret.x is prohibited");
     assert_eq!(
         value(out, "hooks"),
-        "trace CREATE TABLE secret(x); | commit | trace INSERT INTO t VALUES ('three', 3) | update 18 main.t 3 | commit | trace BEGIN; | trace DELETE FROM t WHERE n = 3; | update 9 main.t 3 | trace ROLLBACK | rollback"
+        "trace CREATE TABLE secret(x); | commit | trace INSERT INTO t VALUES ('three', 3) | update 18 main.t 3 | commit | trace BEGIN; | trace DELETE FROM t WHERE n = 3; | update 9 main.t 3 | trace ROLLBACK | rollback | collation 1 nocase2 | trace SELECT shout2('v2')"
     );
+    assert_eq!(
+        value(out, "collation"),
+        "no such collation sequence: nocase2"
+    );
+    assert_eq!(value(out, "shout2"), "Some(\"V2\")");
 
     let short = runner.run("sqlite-utf16", &["short-random"]);
     let err = short.result.expect_err("17 random bytes into 16");
