@@ -507,41 +507,34 @@ pub fn c_str_at<'a>(addr: u64) -> Option<&'a CStr> {
 /// The wide string at `addr` (`wchar_t`, 4 bytes on Linux), up to its 0
 /// unit, which a C function returned as `const wchar_t *`; `None` for NULL.
 pub fn wide_str_at(addr: u64) -> Option<Vec<u32>> {
-    if addr == 0 {
-        return None;
-    }
-    let p = addr as usize as *const u32;
-    let mut units = Vec::new();
-    for i in 0.. {
-        // SAFETY: `addr` came from a C function whose declared result is a
-        // `const wchar_t *`: by the load contract it is NULL (handled above)
-        // or a string of `wchar_t` ending in 0, so every unit up to that 0
-        // is readable; read unaligned, as C does not promise alignment here.
-        let unit = unsafe { p.wrapping_add(i).read_unaligned() };
-        if unit == 0 {
-            break;
-        }
-        units.push(unit);
-    }
-    Some(units)
+    // SAFETY: the function's declared result is a `const wchar_t *`.
+    unsafe { units_at(addr) }
 }
 
 /// The UTF-16 string at `addr` (`char16_t`), up to its 0 unit, which a C
 /// function returned as `const char16_t *`; `None` for NULL.
 pub fn utf16_str_at(addr: u64) -> Option<Vec<u16>> {
+    // SAFETY: the function's declared result is a `const char16_t *`.
+    unsafe { units_at(addr) }
+}
+
+/// The units of type `T` at `addr` up to the first 0 unit; `None` for NULL.
+///
+/// # Safety
+///
+/// `addr` is NULL or the address of a string of `T` units ending in 0 (a C
+/// function's result declared as such: the load contract).
+unsafe fn units_at<T: Copy + Default + PartialEq>(addr: u64) -> Option<Vec<T>> {
     if addr == 0 {
         return None;
     }
-    let p = addr as usize as *const u16;
+    let p = addr as usize as *const T;
     let mut units = Vec::new();
     for i in 0.. {
-        // SAFETY: `addr` came from a C function whose declared result is a
-        // `const char16_t *`: by the load contract it is NULL (handled
-        // above) or a string of `char16_t` ending in 0, so every unit up to
-        // that 0 is readable; read unaligned, as C does not promise
-        // alignment here.
+        // SAFETY: by the caller's contract every unit up to the 0 is
+        // readable; read unaligned, as C does not promise alignment here.
         let unit = unsafe { p.wrapping_add(i).read_unaligned() };
-        if unit == 0 {
+        if unit == T::default() {
             break;
         }
         units.push(unit);
