@@ -125,10 +125,22 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     }
     eprintln!("{}", output.summary);
     let (imported, total) = output.functions;
-    eprintln!(
-        "coverage: {imported} of {total} functions imported ({} %)",
-        (imported * 100).checked_div(total).unwrap_or(100)
-    );
+    let percent = |n: usize, of: usize| (n * 100).checked_div(of).unwrap_or(100);
+    // Functions the headers declare but the library lacks (compiled out,
+    // or another library's) can be imported by no WIT.
+    let exported = total.saturating_sub(output.missing.len());
+    if exported < total {
+        eprintln!(
+            "coverage: {imported} of {total} functions imported ({} %); {imported} of the {exported} the library exports ({} %)",
+            percent(imported, total),
+            percent(imported, exported)
+        );
+    } else {
+        eprintln!(
+            "coverage: {imported} of {total} functions imported ({} %)",
+            percent(imported, total)
+        );
+    }
     if !output.remedies.is_empty() {
         eprintln!("what would fix the skips:");
         for r in &output.remedies {

@@ -323,7 +323,12 @@ fn the_generated_wits_are_up_to_date() {
             }
         }
         import.extend(["-o", s(&out)]);
-        ok(&import);
+        let (_, err) = ok(&import);
+        // sqlite.h declares functions this build leaves out: the share of
+        // the exported ones too.
+        if name == "sqlite" {
+            assert!(err.contains("of the 277 the library exports ("), "{err}");
+        }
         golden(
             &format!("../wit/generated/{name}.wit"),
             &std::fs::read_to_string(&out).unwrap(),
