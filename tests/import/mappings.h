@@ -22,6 +22,10 @@ char *mp_copy(const char *text);
 /* A returned buffer with its size in an out-parameter: bytes, as many as C
    wrote there (raylib's `CompressData`; there may be no NUL). */
 unsigned char *mp_compress(const unsigned char *data, int dataSize, int *compDataSize);
+/* An array of numbers, as long as the size C wrote (raylib's
+   `LoadCodepoints`); a `const` one is C's, with no doc line. */
+int *mp_codepoints(const char *text, int *count);
+const float *mp_samples(int *sampleCount);
 /* A string that describes a file, not a file name: no `path`. */
 int mp_register_format(const char *fileType);
 /* Wide strings: `const wchar_t *` in and out, UTF-32. */

@@ -728,12 +728,15 @@ impl Mapper<'_> {
                 if let Some(r) = self.handle_of(&f.ret).filter(|r| !self.values.contains(r)) {
                     self.owns_result(f, &r)?;
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
-                } else if pointee.is_char
-                    && let Some((_, size)) = size_out.take().filter(|(i, _)| *i + 1 == outs.len())
+                } else if let Some((_, size)) =
+                    size_out.clone().filter(|(i, _)| *i + 1 == outs.len())
+                    && let Some(elem) = self.buffer_elem(pointee)
                 {
-                    // `unsigned char *CompressData(..., int *compDataSize)`:
-                    // bytes, as many as C wrote to the size, not a string
-                    // (there may be no NUL after them).
+                    // `unsigned char *CompressData(..., int *compDataSize)`,
+                    // `int *LoadCodepoints(const char *text, int *count)`:
+                    // as many elements as C wrote to the size (for bytes,
+                    // not a string: there may be no NUL after them).
+                    let elem = elem?;
                     outs.pop();
                     if !pointee.is_const {
                         notes.push(
@@ -741,7 +744,7 @@ impl Mapper<'_> {
                             .into(),
                         );
                     }
-                    results.push(WitTy::List(Box::new(builtin("u8"))));
+                    results.push(WitTy::List(Box::new(elem)));
                     length = Some(size);
                 } else if pointee.is_char || is_wide(pointee) {
                     if !pointee.is_const {
