@@ -12,6 +12,38 @@ use super::{CArg, CType, Capacity, Function, Out, OutKind, Param, Scalar, Shape}
 use wit_parser::{Span, Type};
 
 impl Builder<'_> {
+    /// A list C gets no length for (`count = "x = _"`) needs a planned
+    /// `require` that reads `len(x)`: C reads as much as its other
+    /// parameters say, and the WIT must say how much that is.
+    pub(super) fn bounded_lists(
+        &mut self,
+        f: &Function,
+        func: &wit_parser::Function,
+        n: &Notes,
+        span: Span,
+    ) {
+        // A condition that did not plan is reported already.
+        if f.require.len() != n.require.len() {
+            return;
+        }
+        for (i, p) in f.params.iter().enumerate() {
+            let unbounded = matches!(p, Param::List { len: None, .. })
+                && !f.require.iter().any(|r| {
+                    r.shown
+                        .iter()
+                        .any(|l| l.param == i && l.access == super::require::Access::Len)
+                });
+            if unbounded {
+                let name = &func.params[i].name;
+                self.fail(
+                    format!("`{}`: list parameter `{name}` has no length parameter (`count = \"{name} = _\"`), so a `require` must bound what C reads of it: `len({name}) >= ...`", f.name),
+                    self.note_loc(n, "count", span),
+                    "C reads as much as its other parameters say; say how much that is",
+                );
+            }
+        }
+    }
+
     /// With a prototype: every C parameter filled by name.
     pub(super) fn by_name(
         &mut self,
@@ -188,12 +220,7 @@ impl Builder<'_> {
                         // The prototype names the length parameter.
                         f.args[k].name = c_name(k);
                     }
-                    // C gets no length: a condition must bound what it reads.
-                    None if !n.require.iter().any(|(r, _)| reads_len(r, name)) => self.fail(
-                        format!("`{}`: list parameter `{name}` has no length parameter (`count = \"{name} = _\"`), so a `require` must bound what C reads of it: `len({name}) >= ...`", f.name),
-                        self.note_loc(n, "count", span),
-                        "C reads as much as its other parameters say; say how much that is",
-                    ),
+                    // C gets no length: `bounded_lists` wants a condition.
                     None => {}
                     _ => self.fail(format!("`{}`: list parameter `{name}` needs its length as the next C parameter (or the one `count = \"{name} = n\"` names), an integer", f.name), c_loc.clone(), ""),
                 }
@@ -525,10 +552,4 @@ pub(super) fn class_describe(c: &Class) -> String {
             "a function pointer (bind it to a guest export with `callback = \"param = export\"`, or `set` it to null)".into()
         }
     }
-}
-
-/// Whether the condition `text` reads `len(name)` (spaces aside).
-fn reads_len(text: &str, name: &str) -> bool {
-    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    squeezed.contains(&format!("len({name})"))
 }

@@ -231,6 +231,7 @@ impl Builder<'_> {
         types.push(f.ret_type);
         self.union_by_value(&f.symbol, &types, f.location.clone());
         self.requires(&mut f, func, &notes, span);
+        self.bounded_lists(&f, func, &notes, span);
         if let Some(name) = &notes.parent {
             f.parent = self.parent(&f, func, name, &notes, span);
         }
