@@ -577,7 +577,7 @@ impl Mapper<'_> {
                                 let size = crate::names::words(cname)
                                     .last()
                                     .is_some_and(|w| super::COUNT_WORDS.contains(&w.as_str()));
-                                if size && c.wit_spelling() != "f32" && c.wit_spelling() != "f64" {
+                                if size && c.scalar().is_integer() {
                                     size_out = Some((outs.len(), cname.clone()));
                                 }
                                 outs.push(Some(builtin(c.wit_spelling())))
