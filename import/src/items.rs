@@ -172,6 +172,11 @@ pub enum Item {
         /// The out-parameter that holds the length of a returned buffer
         /// (`@ffi(length = ...)`).
         length: Option<String>,
+        /// Lists whose length is another C parameter than the next, and
+        /// its C name (`@ffi(count = ...)`).
+        counts: Vec<(String, String)>,
+        /// Conditions on the call (`@ffi(require = ...)`), empty for none.
+        require: String,
         /// A getter of an exported variable: `proto` is its declaration
         /// (`@ffi(variable = ...)`).
         variable: bool,

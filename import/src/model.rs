@@ -50,6 +50,11 @@ pub struct Function {
     pub name: String,
     /// Parameters: name (possibly empty) and type.
     pub params: Vec<(String, Ty)>,
+    /// The parameters the header writes as arrays, not through an array
+    /// typedef: index and length (`double avg[3]`), 0 for none
+    /// (`Z3_ast const args[]`). Pointers to that many elements, or to as
+    /// many as something else says; never to one.
+    pub arrays: Vec<(usize, usize)>,
     /// The return type.
     pub ret: Ty,
     /// `...`
@@ -61,6 +66,14 @@ pub struct Function {
     /// An exported variable (`extern const char v[];`), of type `ret`,
     /// with no parameters: imported as a getter.
     pub variable: bool,
+}
+
+impl Function {
+    /// Whether parameter `i` is written as an array, and its length (0 for
+    /// `[]`).
+    pub fn array(&self, i: usize) -> Option<usize> {
+        self.arrays.iter().find(|a| a.0 == i).map(|a| a.1)
+    }
 }
 
 /// A struct field.

@@ -377,12 +377,24 @@ impl Reader {
         let Some(name) = self.first_declared(&e) else {
             return;
         };
+        let mut arrays = Vec::new();
         let params = e
             .get_arguments()
             .unwrap_or_default()
             .into_iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
                 let ty = p.get_type().map(|t| self.param_ty(t)).unwrap_or_else(void);
+                // As written: an array typedef (`va_list`, `uuid_t`) is not.
+                if let Some(t) = p.get_type()
+                    && matches!(ty.kind, Kind::Ptr(_))
+                    && matches!(
+                        t.get_kind(),
+                        TypeKind::ConstantArray | TypeKind::IncompleteArray
+                    )
+                {
+                    arrays.push((i, t.get_size().unwrap_or(0)));
+                }
                 (p.get_name().unwrap_or_default(), ty)
             })
             .collect();
@@ -390,6 +402,7 @@ impl Reader {
         self.model.functions.push(Function {
             name,
             params,
+            arrays,
             ret,
             variadic: e.is_variadic(),
             is_static: e.get_storage_class() == Some(StorageClass::Static),
@@ -405,6 +418,7 @@ impl Reader {
         };
         let ty = e.get_type().map(|t| self.ty(t)).unwrap_or_else(void);
         self.model.functions.push(Function {
+            arrays: Vec::new(),
             name,
             params: Vec::new(),
             ret: ty,
@@ -736,12 +750,15 @@ impl Reader {
         {
             let mut elem = self.ty(elem);
             elem.is_const |= c.is_const_qualified() || t.is_const_qualified();
-            let konst = if elem.is_const && !elem.spelling.starts_with("const ") {
-                "const "
+            // `Z3_ast const args[]`: the pointers are const, not what
+            // they point at (`Z3_ast const *`).
+            let spelling = if !elem.is_const || elem.spelling.starts_with("const ") {
+                format!("{} *", elem.spelling)
+            } else if matches!(elem.kind, Kind::Ptr(_) | Kind::Function) {
+                format!("{} const *", elem.spelling)
             } else {
-                ""
+                format!("const {} *", elem.spelling)
             };
-            let spelling = format!("{konst}{} *", elem.spelling);
             // (`va_list` is an array typedef too, of one `__va_list_tag`.)
             let written = match t.get_kind() {
                 TypeKind::Elaborated => t.get_elaborated_type().unwrap_or(t),

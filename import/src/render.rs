@@ -480,6 +480,8 @@ fn render_item(
             inout,
             paths,
             length,
+            counts,
+            require,
             variable,
             ..
         } => {
@@ -501,6 +503,14 @@ fn render_item(
             }
             if let Some(length) = length {
                 s.push_str(&format!("  /// @ffi(length = \"{length}\")\n"));
+            }
+            if !counts.is_empty() {
+                let counts: Vec<String> =
+                    counts.iter().map(|(l, n)| format!("{l} = {n}")).collect();
+                s.push_str(&format!("  /// @ffi(count = \"{}\")\n", counts.join(", ")));
+            }
+            if !require.is_empty() {
+                s.push_str(&format!("  /// @ffi(require = \"{require}\")\n"));
             }
             let ps = params
                 .iter()

@@ -183,3 +183,16 @@ void mp_ctx_free(mp_ctx *ctx);
 typedef unsigned char mp_uuid[16];
 void mp_uuid_generate(mp_uuid out);
 int mp_uuid_compare(const mp_uuid a, const mp_uuid b);
+
+/* Arrays of handles whose count comes before them (z3's `Z3_mk_and(c,
+ * num_args, Z3_ast const args[])`): lists of lent handles, the count
+ * their length. An array right after one shares its count: a condition
+ * holds the two lengths equal. */
+int mp_file_compare(mp_file f, unsigned num_files, mp_file const files[]);
+int mp_files_pair(unsigned n, mp_file const files[], mp_file const others[],
+                  long sizes[]);
+
+/* Parameters written as arrays of a few elements (libuv's `uv_loadavg(double
+ * avg[3])`): tuples, copied in and, when C may write them, read back. */
+void mp_loadavg(double avg[3]);
+float mp_dot3(const float a[3], const float b[3]);

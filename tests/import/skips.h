@@ -94,3 +94,10 @@ sk_state *sk_state_dup(sk_state *s);
 sk_state *sk_newthread(sk_state *s);
 /* One object put into another: C may keep it there or take it over. */
 int sk_state_push(sk_state *s, sk_state *child);
+
+/* An array C fills, however many the header writes it as: never one value
+ * (openssl's `BN_GF2m_poly2arr(a, int p[], int max)`); handles C writes
+ * beside a count no list takes (z3's `Z3_query_constructor(..., num_fields,
+ * ..., Z3_func_decl *tester, Z3_func_decl accessors[])`). */
+int sk_poly2arr(sk_state *s, int p[], int max);
+void sk_query(sk_state *s, unsigned num_fields, sk_state **tester);

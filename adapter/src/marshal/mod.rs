@@ -269,7 +269,16 @@ pub fn lower<T: DlwitView>(
                     .map_err(|o| list_over(o, &name()))?;
                 for (k, item) in items.iter().enumerate() {
                     let (dst, kept) = frame.scratch_kept(at + k * size, size);
-                    write_val(cx.plan, elem, item, dst, kept)?;
+                    match elem {
+                        // Lent handles: their C pointers.
+                        Shape::Handle { resource, .. } => {
+                            let ptr = handle_of(cx, *resource, item, store)
+                                .and_then(|(rep, tag)| store.data_mut().handles().get(rep, tag))
+                                .map_err(|e| format!("element {k} of `{}`: {e}", name()))?;
+                            dst.copy_from_slice(&ptr.to_ne_bytes());
+                        }
+                        _ => write_val(cx.plan, elem, item, dst, kept)?,
+                    }
                 }
                 frame.point_at(*arg, at);
                 match len {

@@ -578,15 +578,30 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                if matches!(elem, Shape::Handle { .. }) {
-                    self.fail(
-                        format!("parameter `{name}`: a list of handles has no C mapping"),
-                        self.world.locate(span),
-                        "",
-                    );
-                    return None;
+                // `Z3_ast const args[]`: the C pointers of handles the
+                // guest lends; not an own handle (C would take over one
+                // the table still holds), nor a struct held by value.
+                if let Shape::Handle {
+                    resource,
+                    own,
+                    value,
+                } = &elem
+                {
+                    let r = &self.plan.resources[*resource];
+                    if *own || value.is_some() || r.value.is_some() || r.function {
+                        self.fail(
+                            format!("parameter `{name}`: a list of handles is an array of C pointers, each lent: `list<borrow<T>>` of a resource C holds by pointer"),
+                            self.world.locate(span),
+                            "",
+                        );
+                        return None;
+                    }
                 }
-                put(arg, ptr, format!("const {spelling} *"), name.into());
+                let spelling = match elem {
+                    Shape::Handle { .. } => format!("{spelling} const *"),
+                    _ => format!("const {spelling} *"),
+                };
+                put(arg, ptr, spelling, name.into());
                 let len = match len_class {
                     Some(Class::Int(n)) => int_of(*n),
                     _ => Scalar::U64,

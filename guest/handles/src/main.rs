@@ -46,9 +46,9 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_maybe,
-    counter_or_none, created, describe, destroyed, fail_errno, fail_quiet, fill, fill_first, live,
-    make_counter, parse, pick_op, pools_live, span_widen, strdup_count, string_allocs,
-    string_frees,
+    counter_or_none, counter_sum, created, describe, destroyed, fail_errno, fail_quiet, fill,
+    fill_first, live, make_counter, parse, pick_op, pools_live, span_widen, strdup_count,
+    string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -62,7 +62,8 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | forged | after-drop | after-finish | wrong-type | null-handle \
                      | life-parent-first | life-consume-child | life-leave \
                      | life-consume-parent | life-stale-parent \
-                     | function-pointers | fn-wrong-type | fn-after-drop | fn-marker";
+                     | function-pointers | fn-wrong-type | fn-after-drop | fn-marker \
+                     | list-of-handles | list-stale-handle | list-wrong-type";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -110,6 +111,33 @@ fn main() -> ExitCode {
             black_box(stale.call(1, 2));
             println!("unreachable");
             std::mem::forget(stale);
+        }
+        ["list-of-handles"] => {
+            let (a, b, c) = (Counter::new(1), Counter::new(20), Counter::new(300));
+            println!(
+                "sums {} {} {}",
+                counter_sum(&[&a, &b, &c]),
+                counter_sum(&[&c, &c, &a]),
+                counter_sum(&[])
+            );
+        }
+        ["list-stale-handle"] => {
+            let (a, b) = (Counter::new(1), Counter::new(2));
+            let h = b.handle();
+            drop(b);
+            // SAFETY: a stale number on purpose; the canonical ABI checks it.
+            let stale = unsafe { Counter::from_handle(h) };
+            black_box(counter_sum(&[&a, &stale]));
+            println!("unreachable");
+            std::mem::forget(stale);
+        }
+        ["list-wrong-type"] => {
+            let (a, pool) = (Counter::new(1), Pool::new());
+            // SAFETY: a wrong type on purpose; the canonical ABI checks it.
+            let fake = unsafe { Counter::from_handle(pool.handle()) };
+            black_box(counter_sum(&[&a, &fake]));
+            println!("unreachable");
+            std::mem::forget(fake);
         }
         ["fill-first-lies"] => {
             // C returns a count larger than the buffer: an error of the call.

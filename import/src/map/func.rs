@@ -6,8 +6,8 @@ use super::hints::{
 };
 use super::{
     CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, builtin,
-    counts, handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like, selected,
-    skip, unmappable,
+    counts, counts_first, handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like,
+    selected, skip, strides, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -61,7 +61,17 @@ impl Mapper<'_> {
             self.signature(f)
         };
         match result {
-            Ok((params, results, proto, notes, inout, paths, length)) => {
+            Ok(Mapped {
+                params,
+                results,
+                proto,
+                notes,
+                inout,
+                paths,
+                length,
+                counts,
+                requires,
+            }) => {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
@@ -93,6 +103,8 @@ impl Mapper<'_> {
                     inout,
                     paths,
                     length,
+                    counts,
+                    require: requires.join(" && "),
                     variable: f.variable,
                 });
             }
@@ -221,6 +233,72 @@ impl Mapper<'_> {
             .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
     }
 
+    /// Parameter `i` of `f` written as an array of N elements C can copy
+    /// (`double avg[3]`), N at most a tuple's: a tuple of them.
+    fn fixed_array(&mut self, f: &Function, i: usize) -> Option<Result<WitTy, Skip>> {
+        let n = f
+            .array(i)
+            .filter(|n| (1..=super::types::TUPLE_ARRAY).contains(n))?;
+        let Kind::Ptr(pointee) = &f.params[i].1.kind else {
+            return None;
+        };
+        let elem = self.buffer_elem(pointee)?;
+        Some(elem.map(|e| WitTy::Tuple(vec![e; n])))
+    }
+
+    /// Whether the parameter after pointer `i` holds its length.
+    fn count_after(&self, f: &Function, cnames: &[String], i: usize) -> bool {
+        let (Some((_, ty)), Some((_, next))) = (f.params.get(i), f.params.get(i + 1)) else {
+            return false;
+        };
+        let Kind::Ptr(pointee) = &ty.kind else {
+            return false;
+        };
+        if !is_int(next) {
+            return false;
+        }
+        let (name, count) = (&cnames[i], &cnames[i + 1]);
+        // `(const T *p, int count)` is a list; `fwrite`'s `(buf, size,
+        // nitems)` is not (`lzma_crc32`'s `(buf, size, crc)` is).
+        let fwrite = norm(count) == "size"
+            && f.params.get(i + 2).is_some_and(|p| {
+                is_int(&p.1)
+                    && (looks_like_count(&cnames[i + 2])
+                        || matches!(norm(&cnames[i + 2]).as_str(), "nitems" | "nmemb" | "nelem"))
+            });
+        // `(float *data, int num_values)`: a number of things right after
+        // a pointer that is not text and has no count before it.
+        let number = !text_char(pointee)
+            && crate::names::words(count)
+                .first()
+                .is_some_and(|w| w == "num" || w == "nb")
+            && f.array(i).is_none()
+            && self.count_before(f, cnames, i).is_none();
+        counts(name, count) && !fwrite || number
+    }
+
+    /// The parameter before pointer `i` that holds its length (`unsigned
+    /// num_args, Z3_ast const args[]`), when none after it does.
+    fn count_before(&self, f: &Function, cnames: &[String], i: usize) -> Option<usize> {
+        let j = i.checked_sub(1)?;
+        let (ptr, count) = (&f.params.get(i)?.1, &f.params[j].1);
+        if !matches!(ptr.kind, Kind::Ptr(_)) || !is_int(count) {
+            return None;
+        }
+        // Already the length of the pointer before it (a list's: not an
+        // object's, `Z3_context c, unsigned n`).
+        let before = j.checked_sub(1).map(|k| &f.params[k].1);
+        if before.is_some_and(|t| matches!(t.kind, Kind::Ptr(_)) && self.handle_of(t).is_none())
+            && counts(&cnames[j - 1], &cnames[j])
+        {
+            return None;
+        }
+        if cnames.iter().any(|n| strides(n)) {
+            return None;
+        }
+        counts_first(&cnames[j], &cnames[i], f.array(i).is_some()).then_some(j)
+    }
+
     /// Whether resource `r` is a struct held in place.
     fn is_held(&self, r: &str) -> bool {
         self.items
@@ -267,16 +345,12 @@ impl Mapper<'_> {
                 ));
             }
         };
-        let notes = vec![format!("Reads the variable `{name}`.")];
-        Ok((
-            Vec::new(),
-            vec![result],
-            decl,
-            notes,
-            Vec::new(),
-            Vec::new(),
-            None,
-        ))
+        Ok(Mapped {
+            results: vec![result],
+            proto: decl,
+            notes: vec![format!("Reads the variable `{name}`.")],
+            ..Mapped::default()
+        })
     }
 
     fn signature(&mut self, f: &Function) -> Result<Mapped, Skip> {
@@ -295,6 +369,11 @@ impl Mapper<'_> {
         let mut outs: Vec<Option<WitTy>> = Vec::new();
         let mut notes = Vec::new();
         let mut inout = Vec::new();
+        let mut count_keys: Vec<(String, String)> = Vec::new();
+        let mut requires: Vec<String> = Vec::new();
+        // After a list whose count came before it: the next parameter's
+        // index, and that list's WIT name.
+        let mut shared: Option<(usize, String)> = None;
         // The last out-parameter so far when it is an integer named like a
         // size (`int *dataSize`): its index in `outs`, and its C name.
         let mut size_out: Option<(usize, String)> = None;
@@ -316,11 +395,16 @@ impl Mapper<'_> {
             || takes_object && named_like(&f.name, KEEPING_WORDS);
         // An integer named like a count that is not the length of the
         // pointer before it.
+        // (Named for its pointer: `num_values` after `data` counts it, but
+        // may count another array too, as `drmSyncobjTimelineWait(fd,
+        // handles, points, num_handles)` does.)
         let loose_count = f.params.iter().enumerate().find_map(|(j, (_, t))| {
             let length = j > 0
                 && matches!(f.params[j - 1].1.kind, Kind::Ptr(_))
                 && counts(&cnames[j - 1], &cnames[j]);
-            (is_int(t) && looks_like_count(&cnames[j]) && !length).then(|| cnames[j].clone())
+            let first = self.count_before(f, &cnames, j + 1) == Some(j);
+            (is_int(t) && looks_like_count(&cnames[j]) && !length && !first)
+                .then(|| cnames[j].clone())
         });
         let kept = |cname: &str| {
             Err(skip(
@@ -384,20 +468,39 @@ impl Mapper<'_> {
             let (_, ty) = &f.params[i];
             let cname = &cnames[i];
             let wit_name = kebab(cname);
-            let next = f.params.get(i + 1).map(|p| &p.1);
-            // `(const T *p, int count)` is a list; `fwrite`'s `(buf, size,
-            // nitems)` is not (`lzma_crc32`'s `(buf, size, crc)` is).
-            let counted = next.is_some_and(is_int)
-                && counts(cname, &cnames[i + 1])
-                && !(norm(&cnames[i + 1]) == "size"
-                    && f.params.get(i + 2).is_some_and(|p| {
-                        is_int(&p.1)
-                            && (looks_like_count(&cnames[i + 2])
-                                || matches!(
-                                    norm(&cnames[i + 2]).as_str(),
-                                    "nitems" | "nmemb" | "nelem"
-                                ))
-                    }));
+            let counted = self.count_after(f, &cnames, i);
+            // `(unsigned num_args, Z3_ast const args[])`: the count
+            // before the list (only when no length follows it); or the
+            // list before's, for an array right after it (`Z3_substitute(c,
+            // a, num_exprs, from[], to[])`).
+            let before = if counted {
+                None
+            } else if let Some(j) = self.count_before(f, &cnames, i) {
+                Some(Before::Count(j))
+            } else {
+                shared
+                    .as_ref()
+                    .filter(|(at, _)| *at == i && f.array(i).is_some())
+                    .map(|(_, first)| Before::Shared(first.clone()))
+            };
+            let counted = counted || before.is_some();
+            // The length parameter, now the list's: after the list it is
+            // skipped; before it, already a WIT parameter, it is taken out;
+            // a shared one is the first list's length.
+            let mut took_count = |params: &mut Vec<(String, WitTy)>, i: &mut usize| match &before {
+                Some(Before::Count(j)) => {
+                    let count = kebab(&cnames[*j]);
+                    params.retain(|(n, _)| *n != count);
+                    count_keys.push((wit_name.clone(), cnames[*j].clone()));
+                    shared = Some((*i + 1, wit_name.clone()));
+                }
+                Some(Before::Shared(first)) => {
+                    count_keys.push((wit_name.clone(), "_".into()));
+                    requires.push(format!("len({wit_name}) == len({first})"));
+                    shared = Some((*i + 1, first.clone()));
+                }
+                None => *i += 1,
+            };
             let in_param = |t: WitTy| (wit_name.clone(), t);
             match &ty.kind {
                 // `munmap(void *addr, size_t len)`: C acts on the memory at
@@ -485,6 +588,20 @@ impl Mapper<'_> {
                                 }
                                 params.push(in_param(builtin("string")));
                             }
+                            // `const float m[9]` (up to a tuple's length): the
+                            // N values, copied; never one, for `T v[]`.
+                            _ if !counted && f.array(i).is_some() => match self.fixed_array(f, i) {
+                                Some(t) => params.push(in_param(t?)),
+                                None => {
+                                    return Err(skip(
+                                        format!(
+                                            "parameter `{cname}` is `{}`, written as an array: a pointer of unknown length",
+                                            ty.spelling
+                                        ),
+                                        Category::Pointers,
+                                    ));
+                                }
+                            },
                             Kind::Void | Kind::Scalar(_) if counted && keeps => return kept(cname),
                             Kind::Void | Kind::Scalar(_) if counted => {
                                 let elem = match &pointee.kind {
@@ -494,7 +611,7 @@ impl Mapper<'_> {
                                     _ => builtin("u8"),
                                 };
                                 params.push(in_param(WitTy::List(Box::new(elem))));
-                                i += 1;
+                                took_count(&mut params, &mut i);
                             }
                             Kind::Struct(k) if counted && self.holds_text(k) => {
                                 return Err(skip(
@@ -510,10 +627,25 @@ impl Mapper<'_> {
                                 let rec = self.struct_ty(k)?;
                                 if counted {
                                     params.push(in_param(WitTy::List(Box::new(rec))));
-                                    i += 1;
+                                    took_count(&mut params, &mut i);
                                 } else {
                                     params.push(in_param(WitTy::Option(Box::new(rec))));
                                 }
+                            }
+                            // `Z3_ast const args[]`: the objects' C pointers,
+                            // each a handle the guest lends.
+                            Kind::Ptr(_)
+                                if counted
+                                    && self
+                                        .handle_of(pointee)
+                                        .is_some_and(|r| !self.values.contains(&r)) =>
+                            {
+                                if takes_object && named_like(&f.name, KEEPING_WORDS) {
+                                    return kept(cname);
+                                }
+                                let r = self.handle_of(pointee).expect("matched");
+                                params.push(in_param(WitTy::List(Box::new(WitTy::Borrow(r)))));
+                                took_count(&mut params, &mut i);
                             }
                             Kind::Ptr(inner) if is_text(inner) && counted => {
                                 return Err(skip(
@@ -543,13 +675,38 @@ impl Mapper<'_> {
                     } else {
                         // Written by C: an out-parameter, if we can read it.
                         match &pointee.kind {
+                            // `double avg[3]`, `int fds[2]`: the N values C
+                            // may read and writes, copied in and read back.
+                            _ if !counted
+                                && self.fixed_array(f, i).is_some()
+                                && self.buffer_elem(pointee).is_some() =>
+                            {
+                                let t = self.fixed_array(f, i).expect("matched")?;
+                                params.push(in_param(t.clone()));
+                                outs.push(Some(t));
+                                inout.push(wit_name.clone());
+                            }
+                            // `Z3_func_decl accessors[]`: an array, of as
+                            // many elements as something else says, where
+                            // one value has room.
+                            _ if f.array(i).is_some()
+                                && !(counted && self.buffer_elem(pointee).is_some()) =>
+                            {
+                                return Err(skip(
+                                    format!(
+                                        "parameter `{cname}` is `{}`, written as an array: a buffer C may read and write",
+                                        ty.spelling
+                                    ),
+                                    Category::Pointers,
+                                ));
+                            }
                             // `glGenTextures(GLsizei n, GLuint *textures)`:
                             // C may write as many as a count no list takes
                             // says, where one value has room.
+                            // (A handle too: `Z3_query_constructor(...,
+                            // num_fields, ..., Z3_func_decl *accessors)`.)
                             Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_) | Kind::Ptr(_)
-                                if !counted
-                                    && loose_count.is_some()
-                                    && self.handle_of(pointee).is_none() =>
+                                if !counted && loose_count.is_some() =>
                             {
                                 return Err(skip(
                                     format!(
@@ -571,7 +728,7 @@ impl Mapper<'_> {
                                 params.push(in_param(list.clone()));
                                 outs.push(Some(list));
                                 inout.push(wit_name.clone());
-                                i += 1;
+                                took_count(&mut params, &mut i);
                             }
                             Kind::Scalar(c) if !pointee.is_char => {
                                 let size = crate::names::words(cname)
@@ -826,7 +983,17 @@ impl Mapper<'_> {
                 args.join(", ")
             }
         );
-        Ok((params, results, proto, notes, inout, paths, length))
+        Ok(Mapped {
+            params,
+            results,
+            proto,
+            notes,
+            inout,
+            paths,
+            length,
+            counts: count_keys,
+            requires,
+        })
     }
 
     /// Whether `f` owns the handle of resource `r` it returns: when `r` has
@@ -988,18 +1155,37 @@ fn is_text(ty: &Ty) -> bool {
     ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(CName::Char))
 }
 
-/// A function mapped: its WIT parameters, result values, the prototype (or
-/// a variable's declaration), doc notes, the parameters read back, and
-/// the string parameters that name files.
-type Mapped = (
-    Vec<(String, WitTy)>,
-    Vec<WitTy>,
-    String,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Option<String>,
-);
+/// A function mapped.
+#[derive(Default)]
+struct Mapped {
+    /// Its WIT parameters.
+    params: Vec<(String, WitTy)>,
+    /// Its result values.
+    results: Vec<WitTy>,
+    /// The prototype (or a variable's declaration).
+    proto: String,
+    /// Doc notes.
+    notes: Vec<String>,
+    /// The parameters read back (`inout`).
+    inout: Vec<String>,
+    /// The string parameters that name files (`path`).
+    paths: Vec<String>,
+    /// What holds the length of a returned array (`length`).
+    length: Option<String>,
+    /// Lists whose length is a C parameter other than the next one, and
+    /// that parameter's C name (`count`).
+    counts: Vec<(String, String)>,
+    /// Conditions on the call (`require`): a list sharing another's count.
+    requires: Vec<String>,
+}
+
+/// Where a list's length comes from when it is not the next parameter.
+enum Before {
+    /// The C parameter before the list.
+    Count(usize),
+    /// The length of the list before, a WIT parameter.
+    Shared(String),
+}
 
 /// `int x`, `const char *x`: a declaration, with no space after a `*`.
 fn declared(ty: &str, name: &str) -> String {

@@ -178,12 +178,14 @@ const COUNT_WORDS: &[&str] = &[
     "n", "len", "length", "size", "count", "num", "cnt", "bytes", "nbytes",
 ];
 
-/// `n`, `len`, `size`, `count`, `nByte`, `dataSize`, `pointCount`, ...:
-/// an integer that may say how many of something there are.
+/// `n`, `len`, `size`, `count`, `nByte`, `dataSize`, `pointCount`,
+/// `num_fields`, ...: an integer that may say how many of something there
+/// are.
 fn looks_like_count(name: &str) -> bool {
     let words = crate::names::words(name);
     let last = words.last().map_or("", String::as_str);
     COUNT_WORDS.contains(&last)
+        || (words.len() > 1 && matches!(words[0].as_str(), "num" | "nb"))
         || (name.starts_with('n') && name[1..].starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
@@ -192,7 +194,8 @@ fn looks_like_count(name: &str) -> bool {
 /// (`nByte`), a count word after a word of the pointer's name (`dataSize`
 /// after `fileData`, `pointCount` after `points`), or one word that is the
 /// pointer's name and `len`, `size` or `count` (`inlen` after `in`,
-/// `keylen` after `key`). Not `fontSize` after `text`, `nArg` after
+/// `keylen` after `key`), or `num` and the pointer's name (`num_handles`
+/// after `handles`). Not `fontSize` after `text`, `nArg` after
 /// `zFunctionName` or `stream_size` after `version`.
 fn counts(ptr: &str, count: &str) -> bool {
     let pw = crate::names::words(ptr);
@@ -210,6 +213,8 @@ fn counts(ptr: &str, count: &str) -> bool {
         return before.is_empty() || before.iter().any(|w| related(w));
     }
     match before {
+        // `handles, num_handles`.
+        [n] if n == "num" || n == "nb" => related(last),
         [n] if n == "n" => {
             matches!(last.as_str(), "byte" | "char" | "chars" | "elem" | "elems") || related(last)
         }
@@ -217,6 +222,39 @@ fn counts(ptr: &str, count: &str) -> bool {
             .iter()
             .any(|s| last.strip_suffix(s).is_some_and(related)),
     }
+}
+
+/// Whether the integer parameter `count` right before the pointer `ptr` is
+/// its length: a count word and the pointer's name (`num_args` or `nArgs`
+/// before `args`, `field_count` before `fields`), or, for a pointer the
+/// header writes as an array, any name that begins or ends with a count
+/// word (`unsigned n, Z3_ast const args[]`, `num_decls, Z3_sort const
+/// sorts[]`). Not `size` before `const void *data`.
+fn counts_first(count: &str, ptr: &str, array: bool) -> bool {
+    let pw = crate::names::words(ptr);
+    let cw = crate::names::words(count);
+    let related = |w: &String| {
+        pw.iter().any(|p| {
+            p == w || p.strip_suffix('s') == Some(w.as_str()) || w.strip_suffix('s') == Some(p)
+        })
+    };
+    let counting = |w: &str| COUNT_WORDS.contains(&w) || w == "nb";
+    match cw.as_slice() {
+        [first, .., last] if array && (counting(first) || counting(last)) => true,
+        [one] => array && counting(one),
+        [first, rest @ ..] if counting(first) && rest.iter().all(related) => true,
+        [rest @ .., last] => counting(last) && rest.iter().all(related),
+        [] => false,
+    }
+}
+
+/// A stride (`incx`, `stride`): C reads elements that far apart, more than
+/// the count says, so no count before a list is taken beside one.
+fn strides(name: &str) -> bool {
+    crate::names::words(name).iter().any(|w| {
+        matches!(w.as_str(), "stride" | "strides" | "step")
+            || (w.starts_with("inc") && w.len() <= 4)
+    })
 }
 
 /// The struct key behind a pointer to a struct (through typedefs).

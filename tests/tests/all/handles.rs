@@ -217,6 +217,28 @@ fn sad_a_function_pointer_used_after_drop_traps() {
     sad("fn-after-drop", &["unknown handle index"]);
 }
 
+/// `list<borrow<counter>>`: C gets the array of the counters' pointers
+/// (and checks each), repeated ones and an empty list included; a stale
+/// or foreign handle in the list traps before C is called.
+#[test]
+fn lists_of_handles_pass_their_c_pointers() {
+    let _serial = serial();
+    let before = Counts::now();
+    let out = runner().run("handles", &["list-of-handles"]);
+    expect_ok(&out, "sums 321 601 0");
+    before.balanced(&Counts::now(), "list-of-handles");
+}
+
+#[test]
+fn sad_a_stale_handle_in_a_list_traps() {
+    sad("list-stale-handle", &["unknown handle index"]);
+}
+
+#[test]
+fn sad_a_handle_of_another_type_in_a_list_traps() {
+    sad("list-wrong-type", &["used with the wrong type"]);
+}
+
 #[test]
 fn sad_handle_of_another_resource_type_traps() {
     sad("wrong-type", &["used with the wrong type"]);
