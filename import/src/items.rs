@@ -177,6 +177,9 @@ pub enum Item {
         counts: Vec<(String, String)>,
         /// Conditions on the call (`@ffi(require = ...)`), empty for none.
         require: String,
+        /// The handle parameter the returned handles keep alive
+        /// (`@ffi(parent = ...)`).
+        parent: Option<String>,
         /// A getter of an exported variable: `proto` is its declaration
         /// (`@ffi(variable = ...)`).
         variable: bool,

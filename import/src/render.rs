@@ -482,6 +482,7 @@ fn render_item(
             length,
             counts,
             require,
+            parent,
             variable,
             ..
         } => {
@@ -511,6 +512,9 @@ fn render_item(
             }
             if !require.is_empty() {
                 s.push_str(&format!("  /// @ffi(require = \"{require}\")\n"));
+            }
+            if let Some(parent) = parent {
+                s.push_str(&format!("  /// @ffi(parent = \"{parent}\")\n"));
             }
             let ps = params
                 .iter()

@@ -196,3 +196,12 @@ int mp_files_pair(unsigned n, mp_file const files[], mp_file const others[],
  * avg[3])`): tuples, copied in and, when C may write them, read back. */
 void mp_loadavg(double avg[3]);
 float mp_dot3(const float a[3], const float b[3]);
+
+/* z3's names: `Z3_mk_context` makes, `Z3_del_context` destroys; what is
+ * made from an object keeps it alive (`parent`): dropping the context
+ * first leaves no dangling term. */
+typedef struct mp_zctx *mp_zctx;
+typedef struct mp_zterm *mp_zterm;
+mp_zctx mp_mk_zctx(void);
+void mp_del_zctx(mp_zctx c);
+mp_zterm mp_mk_zint(mp_zctx c, int v);

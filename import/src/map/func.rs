@@ -5,9 +5,9 @@ use super::hints::{
     of_the_host_process,
 };
 use super::{
-    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, builtin,
-    counts, counts_first, handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like,
-    selected, skip, strides, unmappable,
+    CONSTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, builtin, counts, counts_first,
+    handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like,
+    named_like_destructor, selected, skip, strides, unmappable,
 };
 use crate::exports::Exports;
 use crate::items::{Category, Item, WitTy};
@@ -71,6 +71,7 @@ impl Mapper<'_> {
                 length,
                 counts,
                 requires,
+                parent,
             }) => {
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
@@ -105,6 +106,7 @@ impl Mapper<'_> {
                     length,
                     counts,
                     require: requires.join(" && "),
+                    parent,
                     variable: f.variable,
                 });
             }
@@ -420,7 +422,7 @@ impl Mapper<'_> {
         if let Some((_, ty)) = f.params.first()
             && matches!(&ty.kind, Kind::Ptr(p) if !p.is_const)
             && self.handle_of(ty).is_none()
-            && named_like(&f.name, DESTRUCTOR_WORDS)
+            && named_like_destructor(&f.name)
         {
             return Err(skip(
                 format!(
@@ -967,6 +969,32 @@ impl Mapper<'_> {
             ));
         }
         results.extend(outs.into_iter().flatten());
+        // `Z3_ast Z3_mk_and(Z3_context c, ...)`, `sqlite3_stmt` from a
+        // `sqlite3 *`: an object made from another may point into it, so
+        // its handle keeps the first object given (one the guest's drop
+        // frees) alive: a guest that drops `c` first leaves no dangling
+        // child (`parent`). (A duplicate is its own: `X509_dup`.)
+        let handle =
+            |r: &String| self.resources.values().any(|n| n == r) && !self.values.contains(r);
+        let made = results.iter().any(|t| match t {
+            WitTy::Named(r) => handle(r),
+            WitTy::Option(inner) => matches!(&**inner, WitTy::Named(r) if handle(r)),
+            _ => false,
+        });
+        let parent = (made && !named_like(&f.name, &["dup", "copy", "clone"]))
+            .then(|| {
+                params.iter().find_map(|(p, t)| match t {
+                    WitTy::Borrow(r)
+                        if self.resource_drop.contains_key(r)
+                            && !self.values.contains(r)
+                            && !self.is_held(r) =>
+                    {
+                        Some(p.clone())
+                    }
+                    _ => None,
+                })
+            })
+            .flatten();
         // The prototype, every parameter named.
         let args: Vec<String> = f
             .params
@@ -993,6 +1021,7 @@ impl Mapper<'_> {
             length,
             counts: count_keys,
             requires,
+            parent,
         })
     }
 
@@ -1177,6 +1206,8 @@ struct Mapped {
     counts: Vec<(String, String)>,
     /// Conditions on the call (`require`): a list sharing another's count.
     requires: Vec<String>,
+    /// The handle parameter a returned handle keeps alive (`parent`).
+    parent: Option<String>,
 }
 
 /// Where a list's length comes from when it is not the next parameter.

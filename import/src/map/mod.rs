@@ -39,8 +39,8 @@ const DESTRUCTOR_WORDS: &[&str] = &[
 ];
 /// Words in a function name that make a returned handle owned.
 const CONSTRUCTOR_WORDS: &[&str] = &[
-    "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "connect",
-    "gen",
+    "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "mk",
+    "connect", "gen",
 ];
 
 /// Words in the name of a function that takes an object that make it keep
@@ -62,6 +62,12 @@ fn named_like(name: &str, words: &[&str]) -> bool {
     crate::names::words(name)
         .iter()
         .any(|w| words.iter().any(|d| w.starts_with(d) || w.ends_with(d)))
+}
+
+/// Named like a destructor: a word that starts or ends like one
+/// (`gzclose`, `XML_ParserFree`), or is z3's `del` (`Z3_del_context`).
+fn named_like_destructor(name: &str) -> bool {
+    named_like(name, DESTRUCTOR_WORDS) || crate::names::words(name).iter().any(|w| w == "del")
 }
 
 #[derive(Debug, Clone)]

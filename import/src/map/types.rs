@@ -1,8 +1,8 @@
 //! Resources, enums (and `#define` groups), structs.
 
 use super::{
-    CONSTRUCTOR_WORDS, DESTRUCTOR_WORDS, Mapper, Skip, TypeState, builtin, handle_key, holds_ptr,
-    int_of_enum, named_like, selected, skip, unmappable, uses,
+    CONSTRUCTOR_WORDS, Mapper, Skip, TypeState, builtin, handle_key, holds_ptr, int_of_enum,
+    named_like, named_like_destructor, selected, skip, unmappable, uses,
 };
 use crate::exports::Exports;
 use crate::items::{Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
@@ -44,7 +44,7 @@ fn destroys(
         && f.params.len() == 1
         && takes(&f.params[0].1)
         && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
-        && (named_like(&f.name, DESTRUCTOR_WORDS) || extra_drops.contains(&f.name))
+        && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
 }
 
 impl Mapper<'_> {
