@@ -180,6 +180,12 @@ pub enum Item {
         /// The handle parameter the returned handles keep alive
         /// (`@ffi(parent = ...)`).
         parent: Option<String>,
+        /// Function-pointer parameters filled with a callback export: the
+        /// C parameter and the export (`@ffi(callback = ...)`).
+        callbacks: Vec<(String, String)>,
+        /// C parameters passed NULL: the user data of those callbacks
+        /// (`@ffi(set = ...)`).
+        nulls: Vec<String>,
         /// A getter of an exported variable: `proto` is its declaration
         /// (`@ffi(variable = ...)`).
         variable: bool,
@@ -493,6 +499,8 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
 pub struct Generated {
     /// Items in order: types, then functions.
     pub items: Vec<Item>,
+    /// The exports C calls through the functions' function pointers.
+    pub callbacks: Vec<CallbackItem>,
     /// The summary line.
     pub summary: String,
     /// Per skip reason, most frequent first: the reason, how many, and
@@ -504,6 +512,39 @@ pub struct Generated {
     pub missing: Vec<String>,
     /// The `lib` annotation.
     pub lib: Option<String>,
+}
+
+/// A function C calls through a function-pointer typedef an imported
+/// function takes (`XML_EndElementHandler`): an export of the interface of
+/// callbacks, which a guest that passes it implements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackItem {
+    /// WIT name.
+    pub name: String,
+    /// The typedef.
+    pub typedef: String,
+    /// Its C result type.
+    pub c_ret: String,
+    /// Its C parameters, declared (`void *userData, const char *name`).
+    pub c_params: String,
+    /// WIT parameters (C's user data has none).
+    pub params: Vec<(String, WitTy)>,
+    /// The result.
+    pub result: Option<WitTy>,
+}
+
+impl CallbackItem {
+    /// Its C type as a prototype named after the typedef, for `@ffi(c = ...)`.
+    pub fn proto(&self) -> String {
+        format!("{} {}({})", self.c_ret, self.typedef, self.c_params)
+    }
+
+    /// A function-pointer parameter of its type (`void (*end)(void
+    /// *userData, const char *name)`): C's typedef spelled out, which a
+    /// prototype can be read from.
+    pub fn pointer(&self, name: &str) -> String {
+        format!("{} (*{name})({})", self.c_ret, self.c_params)
+    }
 }
 
 /// The prelude aliases the items use, in the prelude's order.

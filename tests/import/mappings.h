@@ -205,3 +205,9 @@ typedef struct mp_zterm *mp_zterm;
 mp_zctx mp_mk_zctx(void);
 void mp_del_zctx(mp_zctx c);
 mp_zterm mp_mk_zint(mp_zctx c, int v);
+
+/* A function pointer C calls with values, text and its user data (expat's
+ * handlers): an export of the interface of callbacks, which the world
+ * `callbacks` exports; the user data beside it is NULL. */
+typedef void (*mp_on_event)(void *userData, const char *name, int code);
+void mp_set_event_handler(mp_db *db, mp_on_event handler, void *userData);

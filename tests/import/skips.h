@@ -101,3 +101,7 @@ int sk_state_push(sk_state *s, sk_state *child);
  * ..., Z3_func_decl *tester, Z3_func_decl accessors[])`). */
 int sk_poly2arr(sk_state *s, int p[], int max);
 void sk_query(sk_state *s, unsigned num_fields, sk_state **tester);
+
+/* A callback's text with its length after it has no NUL to read to. */
+typedef void (*sk_on_text)(void *userData, const char *s, int len);
+void sk_set_text_handler(sk_state *s, sk_on_text handler);

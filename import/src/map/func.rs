@@ -5,12 +5,12 @@ use super::hints::{
     of_the_host_process,
 };
 use super::{
-    CONSTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, builtin, counts, counts_first,
-    handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like,
+    CONSTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, USER_DATA_WORDS, builtin, counts,
+    counts_first, handle_key, int_of_enum, is_int, join_decl, looks_like_count, named_like,
     named_like_destructor, selected, skip, strides, unmappable,
 };
 use crate::exports::Exports;
-use crate::items::{Category, Item, WitTy};
+use crate::items::{CallbackItem, Category, Item, WitTy};
 use crate::model::{Function, Kind, Ty};
 use crate::names::{kebab, norm};
 use dlwit_ctype::CName;
@@ -72,7 +72,13 @@ impl Mapper<'_> {
                 counts,
                 requires,
                 parent,
+                callbacks,
+                nulls,
             }) => {
+                let callbacks = callbacks
+                    .into_iter()
+                    .map(|(p, item)| (p, self.register_callback(item)))
+                    .collect();
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
                 doc.extend(notes);
@@ -107,6 +113,8 @@ impl Mapper<'_> {
                     counts,
                     require: requires.join(" && "),
                     parent,
+                    callbacks,
+                    nulls,
                     variable: f.variable,
                 });
             }
@@ -135,7 +143,7 @@ impl Mapper<'_> {
 
     /// The C spelling of a type in the prototype (structs by the name their
     /// record carries).
-    fn spell(&self, ty: &Ty) -> String {
+    pub(super) fn spell(&self, ty: &Ty) -> String {
         match &ty.kind {
             // `z_streamp`: a pointer to a struct held in place, spelled as
             // one (a typedef's name would read as the struct by value).
@@ -233,6 +241,19 @@ impl Mapper<'_> {
             .fields
             .as_ref()
             .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
+    }
+
+    /// The export name of callback `item`, registered once per typedef.
+    fn register_callback(&mut self, item: CallbackItem) -> String {
+        if let Some(done) = self.callbacks.iter().find(|c| c.typedef == item.typedef) {
+            return done.name.clone();
+        }
+        let name = self.unique(item.name.clone());
+        self.callbacks.push(CallbackItem {
+            name: name.clone(),
+            ..item
+        });
+        name
     }
 
     /// Parameter `i` of `f` written as an array of N elements C can copy
@@ -373,6 +394,7 @@ impl Mapper<'_> {
         let mut inout = Vec::new();
         let mut count_keys: Vec<(String, String)> = Vec::new();
         let mut requires: Vec<String> = Vec::new();
+        let mut nulls: Vec<String> = Vec::new();
         // After a list whose count came before it: the next parameter's
         // index, and that list's WIT name.
         let mut shared: Option<(usize, String)> = None;
@@ -463,6 +485,43 @@ impl Mapper<'_> {
             ));
         }
         let destroys = self.destructors.get(&f.name).cloned();
+        // Function pointers C calls with what the guest can take: exports
+        // of the interface of callbacks. Their user data (`void *userData`
+        // beside them, no count after it) is NULL: the guest's export
+        // needs none.
+        let mut exports_of: Vec<(usize, CallbackItem)> = Vec::new();
+        for (j, (_, t)) in f.params.iter().enumerate() {
+            if t.kind != Kind::Function || self.fn_resource(t).is_some() {
+                continue;
+            }
+            let cb = match t.typedef.as_deref() {
+                Some(n) => self.callback_export(n),
+                None => Err("its type has no typedef to name a callback after".into()),
+            };
+            match cb {
+                Ok(cb) => exports_of.push((j, cb)),
+                Err(why) => {
+                    return Err(skip(
+                        format!("parameter `{}` is a function pointer: {why}", cnames[j]),
+                        Category::Callbacks,
+                    ));
+                }
+            }
+        }
+        let user_data: Vec<usize> = if exports_of.is_empty() {
+            Vec::new()
+        } else {
+            f.params
+                .iter()
+                .enumerate()
+                .filter(|(j, (_, t))| {
+                    matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Void)
+                        && named_like(&cnames[*j], USER_DATA_WORDS)
+                        && !self.count_after(f, &cnames, *j)
+                })
+                .map(|(j, _)| j)
+                .collect()
+        };
         // Structs held by value that C gets a copy of: parameter, resource.
         let mut lent: Vec<(String, String)> = Vec::new();
         let mut i = 0;
@@ -504,6 +563,11 @@ impl Mapper<'_> {
                 None => *i += 1,
             };
             let in_param = |t: WitTy| (wit_name.clone(), t);
+            if user_data.contains(&i) {
+                nulls.push(cname.clone());
+                i += 1;
+                continue;
+            }
             match &ty.kind {
                 // `munmap(void *addr, size_t len)`: C acts on the memory at
                 // an address (unmaps, protects, locks it), not on bytes it
@@ -837,6 +901,8 @@ impl Mapper<'_> {
                 Kind::Function => match self.fn_resource(ty) {
                     // A pointer C handed back, passed to C again.
                     Some(r) => params.push(in_param(WitTy::Borrow(r))),
+                    // A guest export C calls (`XML_SetEndElementHandler`).
+                    None if exports_of.iter().any(|(j, _)| *j == i) => {}
                     None => {
                         return Err(skip(
                             format!("parameter `{cname}` is a function pointer"),
@@ -995,12 +1061,19 @@ impl Mapper<'_> {
                 })
             })
             .flatten();
-        // The prototype, every parameter named.
+        // The prototype, every parameter named (a callback's pointer
+        // spelled out).
         let args: Vec<String> = f
             .params
             .iter()
             .zip(&cnames)
-            .map(|((_, ty), n)| join_decl(&self.spell(ty), n))
+            .enumerate()
+            .map(
+                |(j, ((_, ty), n))| match exports_of.iter().find(|(k, _)| *k == j) {
+                    Some((_, cb)) => cb.pointer(n),
+                    None => join_decl(&self.spell(ty), n),
+                },
+            )
             .collect();
         let proto = format!(
             "{}({})",
@@ -1022,6 +1095,11 @@ impl Mapper<'_> {
             counts: count_keys,
             requires,
             parent,
+            callbacks: exports_of
+                .into_iter()
+                .map(|(j, item)| (cnames[j].clone(), item))
+                .collect(),
+            nulls,
         })
     }
 
@@ -1208,6 +1286,10 @@ struct Mapped {
     requires: Vec<String>,
     /// The handle parameter a returned handle keeps alive (`parent`).
     parent: Option<String>,
+    /// Function-pointer parameters and the callback exports C calls.
+    callbacks: Vec<(String, CallbackItem)>,
+    /// The user data of those callbacks, passed NULL.
+    nulls: Vec<String>,
 }
 
 /// Where a list's length comes from when it is not the next parameter.

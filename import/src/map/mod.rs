@@ -37,6 +37,12 @@ const DESTRUCTOR_WORDS: &[&str] = &[
     "close", "free", "destroy", "delete", "release", "finalize", "unload", "dispose", "fini",
     "deinit", "cleanup",
 ];
+/// Words in the name of a `void *` beside a callback that make it the
+/// callback's user data (`userData`, `arg`, `ctx`, `opaque`).
+const USER_DATA_WORDS: &[&str] = &[
+    "user", "ud", "arg", "ctx", "context", "opaque", "closure", "cls", "baton", "cookie", "pw",
+    "param", "priv", "client",
+];
 /// Words in a function name that make a returned handle owned.
 const CONSTRUCTOR_WORDS: &[&str] = &[
     "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "mk",
@@ -106,6 +112,8 @@ struct Mapper<'a> {
     /// The C functions the overlay's `free` keys name, each with the
     /// function whose result it frees: imported too.
     frees: HashMap<String, String>,
+    /// The callback exports of the imported functions, one per typedef.
+    callbacks: Vec<crate::items::CallbackItem>,
     counts: BTreeMap<Category, usize>,
     /// Skips per (reason, remedy).
     remedies: BTreeMap<(&'static str, &'static str), usize>,
@@ -327,6 +335,7 @@ pub fn items(
         frees: overlay
             .map(|o| o.frees.iter().cloned().collect())
             .unwrap_or_default(),
+        callbacks: Vec::new(),
         counts: BTreeMap::new(),
         remedies: BTreeMap::new(),
         imported: 0,
@@ -422,6 +431,7 @@ pub fn items(
         .collect();
     Generated {
         items,
+        callbacks: m.callbacks,
         summary,
         remedies,
         functions: (m.imported, m.imported + m.skipped_functions),

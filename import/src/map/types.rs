@@ -5,7 +5,7 @@ use super::{
     named_like, named_like_destructor, selected, skip, unmappable, uses,
 };
 use crate::exports::Exports;
-use crate::items::{Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
+use crate::items::{CallbackItem, Case, Category, Held, HeldBuffer, Item, WitTy, ctype_key};
 use crate::model::{Enum, Function, Kind, Ty};
 use crate::names::{common_prefix, kebab, norm};
 use dlwit_ctype::CName;
@@ -45,6 +45,16 @@ fn destroys(
         && takes(&f.params[0].1)
         && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
         && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
+}
+
+/// A `char *` named like bytes rather than text (`buf`, `argp`, `ptr`).
+fn names_bytes(name: &str) -> bool {
+    crate::names::words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "buf" | "buffer" | "bytes" | "ptr" | "raw" | "bin" | "blob"
+        ) || w.starts_with("arg")
+    })
 }
 
 impl Mapper<'_> {
@@ -216,6 +226,90 @@ impl Mapper<'_> {
                 result,
             });
         }
+    }
+
+    /// The callback export of function-pointer typedef `name`, when each
+    /// of its parameters is a value, an enum, a handle, text or user data
+    /// (`void *`, which the guest never sees), and its result a value:
+    /// `XML_EndElementHandler(void *userData, const XML_Char *name)` →
+    /// `func(name: option<string>)`. Text followed by its length is bytes
+    /// (`XML_CharacterDataHandler`'s `s, len`: no NUL after them).
+    pub(super) fn callback_export(&mut self, name: &str) -> Result<CallbackItem, String> {
+        if let Some(done) = self.callbacks.iter().find(|c| c.typedef == name) {
+            return Ok(done.clone());
+        }
+        let Some(sig) = self.model.fn_typedefs.get(name) else {
+            return Err(format!("`{name}` is no function type the header declares"));
+        };
+        if sig.variadic {
+            return Err("variadic".into());
+        }
+        let cnames: Vec<String> = sig
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| match n.as_str() {
+                "" => format!("arg{}", i + 1),
+                n => n.to_string(),
+            })
+            .collect();
+        let (mut params, mut decls) = (Vec::new(), Vec::new());
+        for (i, (_, ty)) in sig.params.iter().enumerate() {
+            let cname = &cnames[i];
+            decls.push(super::join_decl(&self.spell(ty), cname));
+            let next_counts = sig.params.get(i + 1).is_some_and(|(_, t)| super::is_int(t))
+                && super::counts(cname, &cnames[i + 1]);
+            let t = match &ty.kind {
+                // User data, named so: a comparator's `const void *` are
+                // the elements, which the guest cannot be given.
+                Kind::Ptr(p) if p.kind == Kind::Void => {
+                    let named = &sig.params[i].0;
+                    if !super::named_like(named, super::USER_DATA_WORDS) {
+                        return Err(format!(
+                            "`{cname}` is `{}`, not named like user data",
+                            ty.spelling
+                        ));
+                    }
+                    continue;
+                }
+                // Text C made, read to its NUL: not with its length after
+                // it, nor named like bytes (BIO's `const char *argp`).
+                Kind::Ptr(p) if p.is_const && p.is_char && matches!(p.kind, Kind::Scalar(_)) => {
+                    if next_counts || names_bytes(cname) {
+                        return Err(format!("`{cname}` is bytes, with no NUL after them"));
+                    }
+                    WitTy::Option(Box::new(builtin("string")))
+                }
+                Kind::Ptr(_) => match self.handle_of(ty).filter(|r| !self.values.contains(r)) {
+                    Some(r) => WitTy::Borrow(r),
+                    None => return Err(format!("`{cname}` is `{}`", ty.spelling)),
+                },
+                Kind::Scalar(_) | Kind::Enum(_) => self.value_ty(ty).map_err(|e| e.reason)?,
+                _ => return Err(format!("`{cname}` is `{}`", ty.spelling)),
+            };
+            params.push((kebab(cname), t));
+        }
+        let result = match &sig.ret.kind {
+            Kind::Void => None,
+            Kind::Scalar(c) if c.scalar() != dlwit_ctype::Scalar::Ptr => {
+                Some(self.value_ty(&sig.ret).map_err(|e| e.reason)?)
+            }
+            Kind::Enum(_) => Some(self.value_ty(&sig.ret).map_err(|e| e.reason)?),
+            _ => return Err(format!("it returns `{}`", sig.ret.spelling)),
+        };
+        let decls = if decls.is_empty() {
+            "void".into()
+        } else {
+            decls.join(", ")
+        };
+        Ok(CallbackItem {
+            name: kebab(name),
+            typedef: name.to_string(),
+            c_ret: self.spell(&sig.ret).trim_end().to_string(),
+            c_params: decls,
+            params,
+            result,
+        })
     }
 
     pub(super) fn resources(&mut self, exports: Option<&Exports>) {

@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 75 functions, 5 records, 3 enums, 2 flags, 10 resources"),
+        err.contains("imported 76 functions, 5 records, 3 enums, 2 flags, 10 resources"),
         "{err}"
     );
 }
@@ -77,7 +77,7 @@ fn every_skip_reason_golden() {
         assert!(err.contains(kind), "no `{kind}` in the summary: {err}");
     }
     // Every skipped declaration says why, in the WIT.
-    assert_eq!(wit.matches("// skipped `").count(), 45, "{wit}");
+    assert_eq!(wit.matches("// skipped `").count(), 46, "{wit}");
 }
 
 #[test]
@@ -278,7 +278,11 @@ fn the_generated_wits_are_up_to_date() {
     let include = root().join("target/raylib/include");
     let (raylib_h, raymath_h) = (include.join("raylib.h"), include.join("raymath.h"));
     let dir = scratch("generated");
-    let cases: [(&str, Vec<&str>); 5] = [
+    let cases: [(&str, Vec<&str>); 6] = [
+        (
+            "expat",
+            vec!["/usr/include/expat.h", "--lib", "libexpat.so.1"],
+        ),
         (
             "uuid",
             vec!["/usr/include/uuid/uuid.h", "--lib", "libuuid.so.1"],
@@ -431,6 +435,67 @@ fn generated_uuid_passes_uuid_t_as_sixteen_bytes() {
     assert!(runner.run("uuid-demo", &[]).result.is_ok());
 }
 
+/// The importer's callbacks, run: `wit/generated/expat.wit` (expat.h with
+/// no overlay) has the interface `expat-callbacks`, one export per handler
+/// typedef, which the guest exports; `XML_Set*Handler` passes C the export
+/// (and NULL for the user data). C calls them during later `XML_Parse`
+/// calls, in document order; a handler that traps fails the parse, and
+/// the next store is served.
+#[test]
+fn generated_expat_calls_the_guests_handlers() {
+    let b = bindings("wit/generated/expat.wit", &Libraries::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&b);
+    let out = runner.run("expat-demo", &[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let events: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("event "))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "xml-decl 1.0 UTF-8 -1",
+            "doctype doc 1",
+            "attlist doc id",
+            "doctype-end",
+            "comment  a note ",
+            "pi tool run fast",
+            "end a",
+            "cdata-start",
+            "cdata-end",
+            "end b",
+            "end doc",
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("status XmlStatus::Ok XmlStatus::Ok"),
+        "{}",
+        out.stdout
+    );
+    let bad = runner.run("expat-demo", &["malformed"]);
+    assert!(bad.result.is_ok(), "{:?}\n{}", bad.result, bad.stdout);
+    assert!(
+        bad.stdout
+            .contains("status XmlStatus::Error error mismatched tag line 1"),
+        "{}",
+        bad.stdout
+    );
+    let trap = runner.run("expat-demo", &["trap"]);
+    let err = trap
+        .result
+        .expect_err("a handler that traps fails the parse");
+    assert!(
+        err.contains("(C `XML_Parse` in `libexpat.so.1`): callback `dlwit:expat/expat-callbacks#xml-comment-handler` failed"),
+        "{err}"
+    );
+    assert!(!trap.stdout.contains("unreachable"), "{}", trap.stdout);
+    assert!(runner.run("expat-demo", &[]).result.is_ok());
+}
+
 /// Every WIT that ships, checked against its real headers: each struct's
 /// layout, and each function's C types (`--verify-layout`).
 #[test]
@@ -468,6 +533,7 @@ fn every_wit_in_the_repo_has_the_c_compilers_layout() {
             "libm.wit" => (vec!["/usr/include/math.h".into()], None),
             "stdio.wit" => (vec!["/usr/include/stdio.h".into()], None),
             "uuid.wit" => (vec!["/usr/include/uuid/uuid.h".into()], None),
+            "expat.wit" => (vec!["/usr/include/expat.h".into()], None),
             "zlib.wit" => (vec!["/usr/include/zlib.h".into()], None),
             "bzip2.wit" => (vec!["/usr/include/bzlib.h".into()], None),
             "sqlite.wit" => (vec!["/usr/include/sqlite3.h".into()], None),
