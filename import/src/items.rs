@@ -510,6 +510,8 @@ pub struct Generated {
     pub functions: (usize, usize),
     /// Skipped because not exported.
     pub missing: Vec<String>,
+    /// Skipped because `static` in the header.
+    pub inline: usize,
     /// The `lib` annotation.
     pub lib: Option<String>,
 }

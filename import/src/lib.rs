@@ -47,6 +47,8 @@ pub struct Output {
     pub functions: (usize, usize),
     /// Functions the headers declare that the library does not export.
     pub missing: Vec<String>,
+    /// How many are `static` (`static inline`): no library exports them.
+    pub inline: usize,
     /// Overlay functions whose prototype differs from the header's, and
     /// other things worth a look.
     pub warnings: Vec<String>,
@@ -129,6 +131,7 @@ fn generate(
         remedies: generated.remedies,
         functions: generated.functions,
         missing: generated.missing,
+        inline: generated.inline,
         warnings,
     }
 }

@@ -394,6 +394,10 @@ pub fn items(
     let mut items = m.items;
     items.extend(functions);
     let missing = items_missing(&items);
+    let inline = items
+        .iter()
+        .filter(|i| matches!(i, Item::Skipped { reason, .. } if reason.starts_with("`static` in the header")))
+        .count();
     let skipped: usize = m.counts.values().sum();
     let mut by_count: Vec<(Category, usize)> = m.counts.into_iter().collect();
     by_count.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), *c));
@@ -436,6 +440,7 @@ pub fn items(
         remedies,
         functions: (m.imported, m.imported + m.skipped_functions),
         missing,
+        inline,
         lib: exports.map(|e| e.name.clone()).or_else(|| opts.lib.clone()),
     }
 }
