@@ -533,6 +533,8 @@ pub struct CallbackItem {
     pub params: Vec<(String, WitTy)>,
     /// The result.
     pub result: Option<WitTy>,
+    /// Lists and the C parameters that hold their lengths (`count`).
+    pub counts: Vec<(String, String)>,
 }
 
 impl CallbackItem {

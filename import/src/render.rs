@@ -400,6 +400,10 @@ fn render_callbacks(g: &Generated, interface: &str, name: &str) -> String {
     let no_renames = HashMap::new();
     for c in &g.callbacks {
         s.push_str(&format!("\n  /// @ffi(c = \"{}\")\n", escape(&c.proto())));
+        if !c.counts.is_empty() {
+            let counts: Vec<String> = c.counts.iter().map(|(l, n)| format!("{l} = {n}")).collect();
+            s.push_str(&format!("  /// @ffi(count = \"{}\")\n", counts.join(", ")));
+        }
         let ps: Vec<String> = c
             .params
             .iter()

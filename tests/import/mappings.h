@@ -211,3 +211,6 @@ mp_zterm mp_mk_zint(mp_zctx c, int v);
  * `callbacks` exports; the user data beside it is NULL. */
 typedef void (*mp_on_event)(void *userData, const char *name, int code);
 void mp_set_event_handler(mp_db *db, mp_on_event handler, void *userData);
+/* Text with its length after it has no NUL after it: bytes, copied. */
+typedef void (*mp_on_text)(void *userData, const char *s, int len);
+void mp_set_text_handler(mp_db *db, mp_on_text handler);

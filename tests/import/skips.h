@@ -102,6 +102,7 @@ int sk_state_push(sk_state *s, sk_state *child);
 int sk_poly2arr(sk_state *s, int p[], int max);
 void sk_query(sk_state *s, unsigned num_fields, sk_state **tester);
 
-/* A callback's text with its length after it has no NUL to read to. */
-typedef void (*sk_on_text)(void *userData, const char *s, int len);
-void sk_set_text_handler(sk_state *s, sk_on_text handler);
+/* A callback's `char *` named like bytes, with no length beside it: there
+ * may be no NUL to read to (BIO's callback `argp`). */
+typedef void (*sk_on_bytes)(void *userData, const char *buf);
+void sk_set_bytes_handler(sk_state *s, sk_on_bytes handler);

@@ -225,9 +225,49 @@ fn lift_args<T: DlwitView>(
                 }
                 Val::List(items)
             }
+            CbParam::Array { arg, count, elem } => {
+                let n = element_count(cb, args, *count)?;
+                let size = cx.plan.size_align(elem.ctype()).0;
+                let bytes = n.saturating_mul(size);
+                let left = store.data_mut().handles().budget().left;
+                if n > left / VAL_BYTES {
+                    return Err(format!(
+                        "C passed {n} elements, over the store's memory limit"
+                    ));
+                }
+                let items = match pointee(word(args, *arg), bytes) {
+                    Some(raw) => raw
+                        .chunks_exact(size)
+                        .map(|b| read_val(cx.plan, elem, b))
+                        .collect::<Result<_, _>>()?,
+                    None if n == 0 => Vec::new(),
+                    None => return Err(format!("C passed NULL for a list of {n}")),
+                };
+                Val::List(items)
+            }
         });
     }
     Ok(vals)
+}
+
+/// What one element costs the host as a `Val`, against the store's limit.
+const VAL_BYTES: usize = std::mem::size_of::<Val>();
+
+/// The count C passed in argument `arg`, read by its C type: a negative
+/// one is an error.
+fn element_count(cb: &Callback, args: &[&[u8]], arg: usize) -> Result<usize, String> {
+    let raw = word(args, arg);
+    let n = match cb.args[arg].ty {
+        crate::plan::CType::Scalar(s) if s.signed() => {
+            let bits = 8 * s.size() as u32;
+            ((raw << (64 - bits)) as i64) >> (64 - bits)
+        }
+        crate::plan::CType::Scalar(s) if s.size() < 8 => {
+            (raw & ((1u64 << (8 * s.size())) - 1)) as i64
+        }
+        _ => raw as i64,
+    };
+    usize::try_from(n).map_err(|_| format!("C passed {n} as a list's length"))
 }
 
 /// Delivers callbacks that arrived while no call of these bindings was

@@ -338,10 +338,17 @@ impl Builder<'_> {
                             resource,
                         })
                     }
-                    _ => bad(
-                        self,
-                        "a list from C must be of strings, `option<string>` or handles",
-                    ),
+                    _ => match self.shape(&elem, span) {
+                        Ok((elem @ (Shape::Int(_) | Shape::F32 | Shape::F64), _))
+                            if elem.ctype() != CType::Scalar(Scalar::Ptr) =>
+                        {
+                            Some(CbParam::Array { arg, count, elem })
+                        }
+                        _ => bad(
+                            self,
+                            "a list from C must be of numbers, strings, `option<string>` or handles",
+                        ),
+                    },
                 }
             }
             // `T *`, or the typedef name that is the resource's C type

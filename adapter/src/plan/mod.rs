@@ -634,6 +634,16 @@ pub enum CbParam {
         /// Index into [`Plan::resources`].
         resource: usize,
     },
+    /// `const T *` with `count` elements of plain numbers (`list<u8>` for
+    /// expat's `const XML_Char *s, int len`): copied.
+    Array {
+        /// C argument index.
+        arg: usize,
+        /// The C argument that holds the count.
+        count: usize,
+        /// The element's shape: an integer, `f32` or `f64`.
+        elem: Shape,
+    },
 }
 
 /// One C parameter as printed: its type spelled in C, and a name.

@@ -7,7 +7,8 @@
 //!
 //! * no argument: parses a document in two chunks with the handlers set,
 //!   then prints what C called, in order, one `event ...` line each, and
-//!   the status of each `XML_Parse`.
+//!   the status of each `XML_Parse`. Character data and an entity's value
+//!   come as bytes with their length (no NUL after them).
 //! * `malformed`: a document with an unclosed element: prints the error
 //!   expat reports and its line.
 //! * `trap`: a comment handler that traps: the parse fails and the guest
@@ -140,6 +141,31 @@ impl exports::dlwit::expat::expat_callbacks::Guest for Handlers {
         0
     }
 
+    fn xml_character_data_handler(s: Vec<u8>) {
+        let text = String::from_utf8_lossy(&s);
+        if !text.trim().is_empty() {
+            saw(format!("text {text}"));
+        }
+    }
+
+    fn xml_default_handler(_s: Vec<u8>) {}
+
+    fn xml_entity_decl_handler(
+        entity_name: Option<String>,
+        _is_parameter_entity: i32,
+        value: Vec<u8>,
+        _base: Option<String>,
+        _system_id: Option<String>,
+        _public_id: Option<String>,
+        _notation_name: Option<String>,
+    ) {
+        saw(format!(
+            "entity {} {}",
+            text(entity_name),
+            String::from_utf8_lossy(&value)
+        ));
+    }
+
     fn xml_skipped_entity_handler(entity_name: Option<String>, _is_parameter_entity: i32) {
         saw(format!("skipped {}", text(entity_name)));
     }
@@ -148,9 +174,9 @@ impl exports::dlwit::expat::expat_callbacks::Guest for Handlers {
 export!(Handlers);
 
 const DOC: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                   <!DOCTYPE doc [<!ATTLIST doc id CDATA #IMPLIED>]>\n\
+                   <!DOCTYPE doc [<!ATTLIST doc id CDATA #IMPLIED><!ENTITY who \"world\">]>\n\
                    <doc id=\"1\"><!-- a note --><?tool run fast?>\
-                   <a/><![CDATA[raw <text>]]><b>x</b></doc>";
+                   <a/><![CDATA[raw <text>]]><b>hello &who;</b></doc>";
 
 /// A parser with every handler the test looks at set.
 fn parser() -> XmlParser {
@@ -162,6 +188,8 @@ fn parser() -> XmlParser {
     x::xml_set_comment_handler(&p);
     x::xml_set_processing_instruction_handler(&p);
     x::xml_set_cdata_section_handler(&p);
+    x::xml_set_character_data_handler(&p);
+    x::xml_set_entity_decl_handler(&p);
     p
 }
 

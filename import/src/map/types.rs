@@ -253,7 +253,8 @@ impl Mapper<'_> {
                 n => n.to_string(),
             })
             .collect();
-        let (mut params, mut decls) = (Vec::new(), Vec::new());
+        let (mut params, mut decls, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut counted = Vec::new();
         for (i, (_, ty)) in sig.params.iter().enumerate() {
             let cname = &cnames[i];
             decls.push(super::join_decl(&self.spell(ty), cname));
@@ -272,14 +273,32 @@ impl Mapper<'_> {
                     }
                     continue;
                 }
-                // Text C made, read to its NUL: not with its length after
-                // it, nor named like bytes (BIO's `const char *argp`).
+                // Numbers with their count after them (expat's `const
+                // XML_Char *s, int len`: text with no NUL after it), copied.
+                Kind::Ptr(p)
+                    if next_counts
+                        && p.is_const
+                        && matches!(&p.kind, Kind::Scalar(c) if c.scalar() != dlwit_ctype::Scalar::Ptr) =>
+                {
+                    let Kind::Scalar(c) = &p.kind else {
+                        unreachable!("matched above")
+                    };
+                    counts.push((kebab(cname), cnames[i + 1].clone()));
+                    counted.push(i + 1);
+                    match p.is_char {
+                        true => WitTy::List(Box::new(builtin("u8"))),
+                        false => WitTy::List(Box::new(builtin(c.wit_spelling()))),
+                    }
+                }
+                // Text C made, read to its NUL: not named like bytes (BIO's
+                // `const char *argp`).
                 Kind::Ptr(p) if p.is_const && p.is_char && matches!(p.kind, Kind::Scalar(_)) => {
-                    if next_counts || names_bytes(cname) {
-                        return Err(format!("`{cname}` is bytes, with no NUL after them"));
+                    if names_bytes(cname) {
+                        return Err(format!("`{cname}` is bytes, with no length beside them"));
                     }
                     WitTy::Option(Box::new(builtin("string")))
                 }
+                _ if counted.contains(&i) => continue,
                 Kind::Ptr(_) => match self.handle_of(ty).filter(|r| !self.values.contains(r)) {
                     Some(r) => WitTy::Borrow(r),
                     None => return Err(format!("`{cname}` is `{}`", ty.spelling)),
@@ -309,6 +328,7 @@ impl Mapper<'_> {
             c_params: decls,
             params,
             result,
+            counts,
         })
     }
 

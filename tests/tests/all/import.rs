@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 76 functions, 5 records, 3 enums, 2 flags, 10 resources"),
+        err.contains("imported 77 functions, 5 records, 3 enums, 2 flags, 10 resources"),
         "{err}"
     );
 }
@@ -439,8 +439,9 @@ fn generated_uuid_passes_uuid_t_as_sixteen_bytes() {
 /// no overlay) has the interface `expat-callbacks`, one export per handler
 /// typedef, which the guest exports; `XML_Set*Handler` passes C the export
 /// (and NULL for the user data). C calls them during later `XML_Parse`
-/// calls, in document order; a handler that traps fails the parse, and
-/// the next store is served.
+/// calls, in document order, character data and an entity's value as
+/// bytes with their length; a handler that traps fails the parse, and the
+/// next store is served.
 #[test]
 fn generated_expat_calls_the_guests_handlers() {
     let b = bindings("wit/generated/expat.wit", &Libraries::default())
@@ -459,12 +460,16 @@ fn generated_expat_calls_the_guests_handlers() {
             "xml-decl 1.0 UTF-8 -1",
             "doctype doc 1",
             "attlist doc id",
+            "entity who world",
             "doctype-end",
             "comment  a note ",
             "pi tool run fast",
             "end a",
             "cdata-start",
+            "text raw <text>",
             "cdata-end",
+            "text hello ",
+            "text world",
             "end b",
             "end doc",
         ],
