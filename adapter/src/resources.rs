@@ -134,6 +134,9 @@ struct Entry {
     /// The guest dropped it while children were alive: no longer the
     /// guest's, destroyed with its last child.
     hidden: bool,
+    /// C's own object, which C handed out (`@ffi(borrowed = true)`): no
+    /// destructor runs, and C may not be given it as `own`.
+    borrowed: bool,
 }
 
 /// `n` as the bytes of buffer `b`'s length field, if its type holds it.
@@ -315,6 +318,16 @@ impl Handles {
         Ok(self.insert_entry(ptr, None, resource, drop))
     }
 
+    /// Inserts a handle to an object C owns (`@ffi(borrowed = true)`):
+    /// dropping it runs no destructor, and no `own` parameter takes it.
+    pub(crate) fn insert_borrowed(&mut self, ptr: u64, resource: u32) -> Result<u32, String> {
+        let rep = self.insert(ptr, resource, None)?;
+        if let Some(Some(e)) = self.entries.get_mut(rep as usize) {
+            e.borrowed = true;
+        }
+        Ok(rep)
+    }
+
     /// Inserts a handle that holds a copy of the C struct `bytes` (or
     /// destroys it and refuses, as [`Handles::insert`]).
     pub(crate) fn insert_value(
@@ -378,6 +391,7 @@ impl Handles {
             parent: None,
             children: 0,
             hidden: false,
+            borrowed: false,
         });
         match self.vacant.pop() {
             Some(rep) => {
@@ -616,7 +630,13 @@ impl Handles {
     }
 
     fn consumable(&self, rep: u32, resource: u32) -> Result<(), String> {
-        match self.entry(rep, resource)?.children {
+        let e = self.entry(rep, resource)?;
+        if e.borrowed {
+            return Err(format!(
+                "handle {rep} is an object C owns (the function that returned it is `borrowed`): it cannot be passed to C as `own` (consumed)"
+            ));
+        }
+        match e.children {
             0 => Ok(()),
             n => Err(format!(
                 "handle {rep} has {n} live child handle(s) that point into it; it cannot be passed to C as `own` (consumed) until they are dropped"

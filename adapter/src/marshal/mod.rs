@@ -46,8 +46,12 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The C destructor of `resource`'s handles, if it has one.
+    /// The destructor of the handles this call makes: none for a
+    /// `borrowed` function's, which are C's own.
     pub fn destructor(&self, resource: usize) -> Option<crate::native::Destructor> {
+        if self.func.borrowed {
+            return None;
+        }
         crate::bindings::destructor(self.plan, self.calls, resource)
     }
 

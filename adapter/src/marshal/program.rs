@@ -460,7 +460,8 @@ pub fn build(plan: &Plan, f: &Function) -> Option<Program> {
     // and its lifting links the new handles to it, nor one whose first
     // handle keeps another alive (`keep`), which its lowering links, nor
     // one with a call to make after it (`then`), which the general path's
-    // lifting makes.
+    // lifting makes, nor one whose handles are C's own (`borrowed`), which
+    // its lifting marks.
     if !f.outs.is_empty()
         || f.results.error.is_some()
         || f.variadic.is_some()
@@ -469,6 +470,7 @@ pub fn build(plan: &Plan, f: &Function) -> Option<Program> {
         || f.parent.is_some()
         || f.keep.is_some()
         || f.then.is_some()
+        || f.borrowed
     {
         return None;
     }

@@ -168,6 +168,7 @@ impl Builder<'_> {
             errno: notes.errno,
             parent: None,
             keep: None,
+            borrowed: false,
             then: None,
             variadic: proto
                 .as_ref()
@@ -237,6 +238,10 @@ impl Builder<'_> {
         }
         if let Some(name) = &notes.keep {
             f.keep = self.keep(&f, func, name, &notes, span);
+        }
+        if let Some(ann) = &notes.borrowed {
+            let loc = self.world.locate_doc(span, ann.line, "borrowed");
+            f.borrowed = self.borrowed(&f, loc);
         }
         if let Some((text, ann)) = &notes.then {
             let loc = self.world.locate_doc(span, ann.line, "then");
@@ -422,6 +427,37 @@ impl Builder<'_> {
             return None;
         }
         index
+    }
+
+    /// `borrowed = true`: the function must return handles C holds by
+    /// pointer (a struct held by value is the host's copy, always owned).
+    fn borrowed(&mut self, f: &Function, loc: Option<crate::error::Location>) -> bool {
+        let handles: Vec<&Shape> = match &f.ret {
+            Ret::Value(s) | Ret::NullableHandle(s) => vec![s],
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .chain(f.outs.iter().filter_map(|o| match &o.kind {
+            OutKind::Value(s) => Some(s),
+            _ => None,
+        }))
+        .filter(|s| matches!(s, Shape::Handle { .. }))
+        .collect();
+        let by_value = handles.iter().any(|s| {
+            matches!(s, Shape::Handle { resource, .. } if self.plan.resources[*resource].value.is_some())
+        });
+        if handles.is_empty() || by_value {
+            self.fail(
+                format!(
+                    "`{}`: `borrowed` is given, but the function returns no handle C holds by pointer",
+                    f.name
+                ),
+                loc,
+                "`borrowed = true` says the handles the function returns are C's own objects; a struct held by value is always the host's copy",
+            );
+            return false;
+        }
+        true
     }
 
     /// `keep = "p"`: `p` and the first parameter (`self`) must be borrowed

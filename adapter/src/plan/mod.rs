@@ -704,6 +704,11 @@ pub struct Function {
     /// the first's, which keeps it alive from the call on (`p`'s C
     /// destructor waits for the first's).
     pub keep: Option<(usize, usize)>,
+    /// `@ffi(borrowed = true)`: the handles the function returns (or
+    /// writes to out-parameters) are objects C owns (`EVP_sha256()`'s
+    /// static digest, an accessor's `get0` object): no destructor runs
+    /// when the guest drops them, and no `own` parameter takes them.
+    pub borrowed: bool,
     /// `@ffi(then = "fn(args)")`: a C call made after every call that
     /// succeeded (its result ignored), as written and bound: what the WIT
     /// author needs done to every new object, such as

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "format",
     "parent",
     "keep",
+    "borrowed",
     "then",
     "copy",
     "count",
@@ -72,6 +73,8 @@ pub(super) struct Notes {
     /// `call = true`: the method calls the C function its `self` handle
     /// points at.
     pub(super) call: Option<Annotation>,
+    /// `borrowed = true`: the handles the function returns are C's own.
+    pub(super) borrowed: Option<Annotation>,
     pub(super) message: Option<(String, Annotation)>,
     /// `then = "fn(args)"`: a call made after every successful call.
     pub(super) then: Option<(String, Annotation)>,
@@ -173,6 +176,12 @@ impl Builder<'_> {
             if ann.key == "call" {
                 if self.expect_flag(&ann, span) == Some(true) {
                     n.call = Some(ann);
+                }
+                continue;
+            }
+            if ann.key == "borrowed" {
+                if self.expect_flag(&ann, span) == Some(true) {
+                    n.borrowed = Some(ann);
                 }
                 continue;
             }

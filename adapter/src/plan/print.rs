@@ -139,6 +139,12 @@ pub fn render(plan: &Plan) -> String {
                     f.args[*arg].name
                 );
             }
+            if f.borrowed {
+                let _ = writeln!(
+                    out,
+                    "    new handles are C's own: dropping them runs no destructor, and no `own` parameter takes them"
+                );
+            }
             if let Some((keeper, kept)) = f.keep
                 && let (Param::Value { arg: a, .. }, Param::Value { arg: b, .. }) =
                     (&f.params[keeper], &f.params[kept])

@@ -46,9 +46,9 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_maybe,
-    counter_or_none, counter_sum, created, describe, destroyed, fail_errno, fail_quiet, fill,
-    fill_first, live, make_counter, parse, pick_op, pools_live, span_widen, strdup_count,
-    string_allocs, string_frees,
+    counter_or_none, counter_shared, counter_sum, created, describe, destroyed, fail_errno,
+    fail_quiet, fill, fill_first, live, make_counter, parse, pick_op, pools_live, span_widen,
+    strdup_count, string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -63,7 +63,8 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | life-parent-first | life-consume-child | life-leave \
                      | life-consume-parent | life-stale-parent \
                      | function-pointers | fn-wrong-type | fn-after-drop | fn-marker \
-                     | list-of-handles | list-stale-handle | list-wrong-type";
+                     | list-of-handles | list-stale-handle | list-wrong-type \
+                     | borrowed | borrowed-consume";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -120,6 +121,29 @@ fn main() -> ExitCode {
                 counter_sum(&[&c, &c, &a]),
                 counter_sum(&[])
             );
+        }
+        ["borrowed"] => {
+            // C's own counter: changes through it stay in C, and dropping
+            // the handles frees nothing.
+            let first = counter_shared();
+            first.add(1);
+            let before = Counter::peek(&first);
+            drop(first);
+            let again = counter_shared();
+            let also = counter_shared();
+            again.add(10);
+            // The value persists in C across stores: print what changed.
+            let now = Counter::peek(&again);
+            println!(
+                "shared +{} sum {}",
+                now - before,
+                counter_sum(&[&again, &also]) == 2 * i64::from(now)
+            );
+        }
+        ["borrowed-consume"] => {
+            // `finish` frees its counter: C's own must not reach it.
+            black_box(Counter::finish(counter_shared()));
+            println!("unreachable");
         }
         ["list-stale-handle"] => {
             let (a, b) = (Counter::new(1), Counter::new(2));

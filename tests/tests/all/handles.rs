@@ -229,6 +229,28 @@ fn lists_of_handles_pass_their_c_pointers() {
     before.balanced(&Counts::now(), "list-of-handles");
 }
 
+/// `borrowed = true`: C's own counter, handed out three times in two
+/// stores, keeps its changes and is never destroyed (the fixture aborts if
+/// it is), and the counts stay balanced.
+#[test]
+fn borrowed_handles_are_c_objects_the_host_never_destroys() {
+    let _serial = serial();
+    let before = Counts::now();
+    let out = runner().run("handles", &["borrowed"]);
+    expect_ok(&out, "shared +10 sum true");
+    before.balanced(&Counts::now(), "borrowed");
+}
+
+#[test]
+fn sad_a_borrowed_handle_passed_as_own_traps() {
+    sad(
+        "borrowed-consume",
+        &[
+            "is an object C owns (the function that returned it is `borrowed`): it cannot be passed to C as `own` (consumed)",
+        ],
+    );
+}
+
 #[test]
 fn sad_a_stale_handle_in_a_list_traps() {
     sad("list-stale-handle", &["unknown handle index"]);
