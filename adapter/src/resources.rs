@@ -137,6 +137,9 @@ struct Entry {
     /// C's own object, which C handed out (`@ffi(borrowed = true)`): no
     /// destructor runs, and C may not be given it as `own`.
     borrowed: bool,
+    /// Handed out as `const T *` by a `borrowed` function: only C
+    /// parameters spelled `const T *` take it (it may be read-only memory).
+    readonly: bool,
 }
 
 /// `n` as the bytes of buffer `b`'s length field, if its type holds it.
@@ -319,11 +322,18 @@ impl Handles {
     }
 
     /// Inserts a handle to an object C owns (`@ffi(borrowed = true)`):
-    /// dropping it runs no destructor, and no `own` parameter takes it.
-    pub(crate) fn insert_borrowed(&mut self, ptr: u64, resource: u32) -> Result<u32, String> {
+    /// dropping it runs no destructor, and no `own` parameter takes it;
+    /// `readonly`: nor a `T *` one ([`Handles::lend`]).
+    pub(crate) fn insert_borrowed(
+        &mut self,
+        ptr: u64,
+        resource: u32,
+        readonly: bool,
+    ) -> Result<u32, String> {
         let rep = self.insert(ptr, resource, None)?;
         if let Some(Some(e)) = self.entries.get_mut(rep as usize) {
             e.borrowed = true;
+            e.readonly = readonly;
         }
         Ok(rep)
     }
@@ -392,6 +402,7 @@ impl Handles {
             children: 0,
             hidden: false,
             borrowed: false,
+            readonly: false,
         });
         match self.vacant.pop() {
             Some(rep) => {
@@ -419,6 +430,25 @@ impl Handles {
     #[inline]
     pub(crate) fn get(&self, rep: u32, resource: u32) -> Result<u64, String> {
         self.entry(rep, resource).map(|e| e.ptr)
+    }
+
+    /// The C pointer of handle `rep`, for a C parameter `c_writes` says C
+    /// may write through (asked only for a read-only handle, which such a
+    /// parameter refuses).
+    #[inline]
+    pub(crate) fn get_for(
+        &self,
+        rep: u32,
+        resource: u32,
+        c_writes: impl FnOnce() -> bool,
+    ) -> Result<u64, String> {
+        let e = self.entry(rep, resource)?;
+        if e.readonly && c_writes() {
+            return Err(format!(
+                "handle {rep} is an object C handed out as `const T *` (its function is `borrowed`), perhaps in read-only memory: only a `const T *` parameter takes it, and C may write through this one"
+            ));
+        }
+        Ok(e.ptr)
     }
 
     /// Records the guest's callback exports for the bindings numbered `set`.

@@ -206,7 +206,11 @@ pub(super) fn handle_arg<T: DlwitView>(
             cx.func.args[arg].name
         ));
     }
-    let ptr = store.data_mut().handles().get(rep, tag)?;
+    let ptr = store
+        .data_mut()
+        .handles()
+        .get_for(rep, tag, || cx.func.c_writes(arg))
+        .map_err(|e| format!("argument `{}`: {e}", cx.func.args[arg].name))?;
     Ok((ptr, rep, tag))
 }
 

@@ -153,7 +153,9 @@ fn new_handle<T: DlwitView>(
     let drop = cx.destructor(resource);
     let handles = store.data_mut().handles();
     let rep = match made {
-        Made::Ptr(ptr) if cx.func.borrowed => handles.insert_borrowed(ptr, tag)?,
+        Made::Ptr(ptr) if cx.func.borrowed => {
+            handles.insert_borrowed(ptr, tag, cx.func.readonly)?
+        }
         Made::Ptr(ptr) => handles.insert(ptr, tag, drop)?,
         Made::Value(bytes) => handles.insert_value(bytes, tag, drop)?,
     };

@@ -176,7 +176,9 @@ pub fn lower<T: DlwitView>(
                     Some(_) => handles
                         .value(rep, tag)
                         .map(|bytes| frame.arg(*arg).copy_from_slice(bytes)),
-                    None => handles.get(rep, tag).map(|ptr| put(frame.arg(*arg), ptr)),
+                    None => handles
+                        .get_for(rep, tag, || func.c_writes(*arg))
+                        .map(|ptr| put(frame.arg(*arg), ptr)),
                 };
                 found.map_err(|e| format!("argument `{}`: {e}", name()))?;
                 if *own {
@@ -274,10 +276,14 @@ pub fn lower<T: DlwitView>(
                 for (k, item) in items.iter().enumerate() {
                     let (dst, kept) = frame.scratch_kept(at + k * size, size);
                     match elem {
-                        // Lent handles: their C pointers.
+                        // Lent handles: their C pointers (never read-only
+                        // ones: the array's prototype does not say whether
+                        // C writes through its elements).
                         Shape::Handle { resource, .. } => {
                             let ptr = handle_of(cx, *resource, item, store)
-                                .and_then(|(rep, tag)| store.data_mut().handles().get(rep, tag))
+                                .and_then(|(rep, tag)| {
+                                    store.data_mut().handles().get_for(rep, tag, || true)
+                                })
                                 .map_err(|e| format!("element {k} of `{}`: {e}", name()))?;
                             dst.copy_from_slice(&ptr.to_ne_bytes());
                         }

@@ -169,6 +169,15 @@ impl Builder<'_> {
             parent: None,
             keep: None,
             borrowed: false,
+            readonly: false,
+            reads_only: proto
+                .as_ref()
+                .map(|p| {
+                    (0..p.params.len())
+                        .filter(|&j| p.params[j].0 == (Class::Ptr { input: true }))
+                        .collect()
+                })
+                .unwrap_or_default(),
             then: None,
             variadic: proto
                 .as_ref()
@@ -242,6 +251,10 @@ impl Builder<'_> {
         if let Some(ann) = &notes.borrowed {
             let loc = self.world.locate_doc(span, ann.line, "borrowed");
             f.borrowed = self.borrowed(&f, loc);
+            f.readonly = f.borrowed
+                && proto
+                    .as_ref()
+                    .is_some_and(|p| p.ret == (Class::Ptr { input: true }));
         }
         if let Some((text, ann)) = &notes.then {
             let loc = self.world.locate_doc(span, ann.line, "then");

@@ -709,6 +709,13 @@ pub struct Function {
     /// static digest, an accessor's `get0` object): no destructor runs
     /// when the guest drops them, and no `own` parameter takes them.
     pub borrowed: bool,
+    /// With `borrowed`: the prototype returns `const T *`, an object C
+    /// may keep in read-only memory: only parameters the prototype spells
+    /// `const T *` ([`Function::reads_only`]) take its handles.
+    pub readonly: bool,
+    /// The C arguments the prototype spells `const T *` (one level): C
+    /// only reads through them. Empty without a prototype.
+    pub reads_only: Vec<usize>,
     /// `@ffi(then = "fn(args)")`: a C call made after every call that
     /// succeeded (its result ignored), as written and bound: what the WIT
     /// author needs done to every new object, such as
@@ -743,6 +750,12 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether C may write through pointer argument `arg` (its prototype
+    /// does not spell it `const T *`).
+    pub fn c_writes(&self, arg: usize) -> bool {
+        !self.reads_only.contains(&arg)
+    }
+
     /// For a `call = true` method: the resource whose handle (`self`) is
     /// the C function called; its symbol is not looked up.
     pub fn callee(&self) -> Option<usize> {

@@ -45,10 +45,10 @@ wit_bindgen::generate!({
 });
 
 use dlwit::fixture::handles::{
-    Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_maybe,
-    counter_or_none, counter_shared, counter_sum, created, describe, destroyed, fail_errno,
-    fail_quiet, fill, fill_first, live, make_counter, parse, pick_op, pools_live, span_widen,
-    strdup_count, string_allocs, string_frees,
+    Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_global,
+    counter_maybe, counter_or_none, counter_shared, counter_sum, created, describe, destroyed,
+    fail_errno, fail_quiet, fill, fill_first, live, make_counter, parse, pick_op, pools_live,
+    span_widen, strdup_count, string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -64,7 +64,7 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | life-consume-parent | life-stale-parent \
                      | function-pointers | fn-wrong-type | fn-after-drop | fn-marker \
                      | list-of-handles | list-stale-handle | list-wrong-type \
-                     | borrowed | borrowed-consume";
+                     | borrowed | borrowed-consume | borrowed-write-const";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -123,26 +123,35 @@ fn main() -> ExitCode {
             );
         }
         ["borrowed"] => {
-            // C's own counter: changes through it stay in C, and dropping
-            // the handles frees nothing.
-            let first = counter_shared();
+            // C's own counters: changes through the writable one stay in
+            // C, the constant one is read, and dropping the handles frees
+            // nothing.
+            let first = counter_global();
             first.add(1);
             let before = Counter::peek(&first);
             drop(first);
-            let again = counter_shared();
-            let also = counter_shared();
+            let again = counter_global();
+            let also = counter_global();
             again.add(10);
             // The value persists in C across stores: print what changed.
             let now = Counter::peek(&again);
+            let constant = counter_shared();
             println!(
-                "shared +{} sum {}",
+                "global +{} sum {} shared {}",
                 now - before,
-                counter_sum(&[&again, &also]) == 2 * i64::from(now)
+                counter_sum(&[&again, &also]) == 2 * i64::from(now),
+                Counter::peek(&constant)
             );
         }
         ["borrowed-consume"] => {
             // `finish` frees its counter: C's own must not reach it.
-            black_box(Counter::finish(counter_shared()));
+            black_box(Counter::finish(counter_global()));
+            println!("unreachable");
+        }
+        ["borrowed-write-const"] => {
+            // `add` writes through `struct counter *`: the constant counter
+            // is in read-only memory.
+            counter_shared().add(1);
             println!("unreachable");
         }
         ["list-stale-handle"] => {

@@ -229,15 +229,16 @@ fn lists_of_handles_pass_their_c_pointers() {
     before.balanced(&Counts::now(), "list-of-handles");
 }
 
-/// `borrowed = true`: C's own counter, handed out three times in two
-/// stores, keeps its changes and is never destroyed (the fixture aborts if
-/// it is), and the counts stay balanced.
+/// `borrowed = true`: C's own counters, handed out in two stores, keep
+/// their changes and are never destroyed (the fixture aborts if they are),
+/// the constant one is read through `const struct counter *`, and the
+/// counts stay balanced.
 #[test]
 fn borrowed_handles_are_c_objects_the_host_never_destroys() {
     let _serial = serial();
     let before = Counts::now();
     let out = runner().run("handles", &["borrowed"]);
-    expect_ok(&out, "shared +10 sum true");
+    expect_ok(&out, "global +10 sum true shared 42");
     before.balanced(&Counts::now(), "borrowed");
 }
 
@@ -247,6 +248,19 @@ fn sad_a_borrowed_handle_passed_as_own_traps() {
         "borrowed-consume",
         &[
             "is an object C owns (the function that returned it is `borrowed`): it cannot be passed to C as `own` (consumed)",
+        ],
+    );
+}
+
+/// A `borrowed` function's `const T *` object may sit in read-only memory
+/// (the fixture's does): a `T *` parameter refuses it before C runs.
+#[test]
+fn sad_a_constant_borrowed_handle_given_to_a_writing_parameter_traps() {
+    sad(
+        "borrowed-write-const",
+        &[
+            "`fx_counter_add`",
+            "is an object C handed out as `const T *` (its function is `borrowed`), perhaps in read-only memory: only a `const T *` parameter takes it, and C may write through this one",
         ],
     );
 }
