@@ -14,6 +14,8 @@ packages+=(libuv1-dev libyaml-dev libbz2-dev libzstd-dev libsdl2-dev libsodium-d
   libgmp-dev liblua5.4-dev libarchive-dev libjpeg-dev libz3-dev libdrm-dev uuid-dev)
 . "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 apt_missing setup "${packages[@]}"
+# The headers wit/generated is imported from, at the release apt offers.
+apt_current setup zlib1g-dev libsqlite3-dev libexpat1-dev
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   echo "setup: adding the wasm32-wasip2 target" >&2
   rustup target add wasm32-wasip2

@@ -180,6 +180,8 @@ pub enum Item {
         /// The handle parameter the returned handles keep alive
         /// (`@ffi(parent = ...)`).
         parent: Option<String>,
+        /// The returned handle is C's own object (`@ffi(borrowed = true)`).
+        borrowed: bool,
         /// Function-pointer parameters filled with a callback export: the
         /// C parameter and the export (`@ffi(callback = ...)`).
         callbacks: Vec<(String, String)>,
@@ -409,7 +411,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("it may not own") {
         (
             "returns a handle it may not own",
-            "an overlay function that says who owns it (`own` result, or a `borrow` through a `parent`)",
+            "an overlay function that says who owns it: the caller (the result as it is), C (`borrowed = true`, made automatically for `const T *` results and `get0` names of functions that take no handle), with a `parent` when it lives in another object",
         )
     } else if has("`char **` out-parameter") || has("cannot tell apart") {
         (

@@ -556,6 +556,7 @@ fn render_item(
             counts,
             require,
             parent,
+            borrowed,
             callbacks,
             nulls,
             variable,
@@ -590,6 +591,9 @@ fn render_item(
             }
             if let Some(parent) = parent {
                 s.push_str(&format!("  /// @ffi(parent = \"{parent}\")\n"));
+            }
+            if *borrowed {
+                s.push_str("  /// @ffi(borrowed = true)\n");
             }
             if !callbacks.is_empty() {
                 let mut keys: Vec<String> = nulls.iter().map(|n| format!("{n} = null")).collect();

@@ -100,6 +100,11 @@ void mp_file_release(mp_file f);
 mp_file mp_file_dup(mp_file f);
 struct mp_cursor *mp_cursor_new(mp_db *db);
 void mp_cursor_free(struct mp_cursor *cursor);
+/* C's own objects (`borrowed`): a `const T *` or a `get0` name, taking no
+ * handle; one that takes a handle lives as long as the db keeps it: skipped. */
+const struct mp_cursor *mp_cursor_default(void);
+struct mp_cursor *mp_cursor_get0_global(void);
+const struct mp_cursor *mp_db_cursor(mp_db *db);
 
 /* Lists: a pointer followed by its count. */
 uint32_t mp_crc(uint32_t crc, const void *data, size_t len);

@@ -72,6 +72,7 @@ impl Mapper<'_> {
                 counts,
                 requires,
                 parent,
+                borrowed,
                 callbacks,
                 nulls,
             }) => {
@@ -113,6 +114,7 @@ impl Mapper<'_> {
                     counts,
                     require: requires.join(" && "),
                     parent,
+                    borrowed,
                     callbacks,
                     nulls,
                     variable: f.variable,
@@ -946,12 +948,13 @@ impl Mapper<'_> {
         }
         let mut results = Vec::new();
         let mut length = None;
+        let mut borrowed = false;
         match &f.ret.kind {
             Kind::Void => {}
             Kind::Ptr(pointee) => {
                 // (`Material *` is an array of structs held by value.)
                 if let Some(r) = self.handle_of(&f.ret).filter(|r| !self.values.contains(r)) {
-                    self.owns_result(f, &r)?;
+                    borrowed = self.owns_result(f, &r, true)?;
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
                 } else if let Some((_, size)) =
                     size_out.clone().filter(|(i, _)| *i + 1 == outs.len())
@@ -1004,7 +1007,7 @@ impl Mapper<'_> {
             },
             Kind::Struct(_) if self.value_handle(&f.ret).is_some() => {
                 let r = self.value_handle(&f.ret).expect("matched");
-                self.owns_result(f, &r)?;
+                self.owns_result(f, &r, false)?;
                 // `LoadModelFromMesh(Mesh mesh)`: the model takes over the
                 // mesh's buffers, which would then be freed twice.
                 if let Some((p, other)) = lent.iter().find(|(_, other)| *other != r) {
@@ -1095,6 +1098,7 @@ impl Mapper<'_> {
             counts: count_keys,
             requires,
             parent,
+            borrowed,
             callbacks: exports_of
                 .into_iter()
                 .map(|(j, item)| (cnames[j].clone(), item))
@@ -1103,14 +1107,20 @@ impl Mapper<'_> {
         })
     }
 
-    /// Whether `f` owns the handle of resource `r` it returns: when `r` has
-    /// no destructor, or a word of its name starts or ends like a
-    /// constructor's (`sqlite3_open`, `XML_ParserCreate`, `fopen`) and it
-    /// takes no `r`. One that takes an `r` may hand it back (`freopen`) or
-    /// make one the other owns (lua's `lua_newthread(L)`, a node of a tree):
-    /// only a duplication owns its result (`X509_dup`, `ImageCopy`). A name
-    /// with `alias` shares what another holds (`LoadSoundAlias`).
-    fn owns_result(&self, f: &Function, r: &str) -> Result<(), Skip> {
+    /// Whether `f` owns the handle of resource `r` it returns (`Ok(false)`):
+    /// when `r` has no destructor, or a word of its name starts or ends
+    /// like a constructor's (`sqlite3_open`, `XML_ParserCreate`, `fopen`)
+    /// and it takes no `r`. One that takes an `r` may hand it back
+    /// (`freopen`) or make one the other owns (lua's `lua_newthread(L)`, a
+    /// node of a tree): only a duplication owns its result (`X509_dup`,
+    /// `ImageCopy`). A name with `alias` shares what another holds
+    /// (`LoadSoundAlias`). Else, held `by_pointer`, C keeps it (`Ok(true)`,
+    /// `borrowed`) when it returns `const T *` (a static table,
+    /// `EVP_sha256()`) or is named `get0` (OpenSSL's word for "not the
+    /// caller's"), and takes no handle: what another object holds lives
+    /// only as long as that object keeps it, which the host cannot follow
+    /// (`EVP_MD_CTX_get0_md(ctx)` dies when `ctx` is set up again).
+    fn owns_result(&self, f: &Function, r: &str, by_pointer: bool) -> Result<bool, Skip> {
         let has_drop = self.resource_drop.contains_key(r);
         let aliases = f.params.iter().any(|(_, t)| {
             self.handle_of(t).as_deref() == Some(r) || self.value_handle(t).as_deref() == Some(r)
@@ -1122,8 +1132,16 @@ impl Mapper<'_> {
             named_like(&f.name, CONSTRUCTOR_WORDS)
         };
         let alias = words.iter().any(|w| w.starts_with("alias"));
+        let kept =
+            matches!(&f.ret.kind, Kind::Ptr(p) if p.is_const) || words.iter().any(|w| w == "get0");
+        let takes_handles = f
+            .params
+            .iter()
+            .any(|(_, t)| self.handle_of(t).is_some() || self.value_handle(t).is_some());
         if !has_drop || made && !alias {
-            Ok(())
+            Ok(false)
+        } else if by_pointer && kept && !takes_handles {
+            Ok(true)
         } else {
             Err(skip(
                 format!("returns a `{r}` it may not own (name it in the overlay)"),
@@ -1286,6 +1304,8 @@ struct Mapped {
     requires: Vec<String>,
     /// The handle parameter a returned handle keeps alive (`parent`).
     parent: Option<String>,
+    /// The returned handle is C's own object (`borrowed = true`).
+    borrowed: bool,
     /// Function-pointer parameters and the callback exports C calls.
     callbacks: Vec<(String, CallbackItem)>,
     /// The user data of those callbacks, passed NULL.
