@@ -250,11 +250,19 @@ fn decl_of(e: &Entity<'_>) -> CDecl {
         },
     };
     CDecl {
+        // A parameter of a function type (`Z3_error_handler h`) is a
+        // pointer to it, as C adjusts it.
         params: e
             .get_arguments()
             .unwrap_or_default()
             .iter()
-            .map(|a| param(a.get_type()))
+            .map(|a| {
+                let mut p = param(a.get_type());
+                if p.shape == CShape::Function {
+                    p.shape = CShape::Ptr(Box::new(CShape::Function), false);
+                }
+                p
+            })
             .collect(),
         ret: param(e.get_result_type()),
         variadic: e.is_variadic(),

@@ -224,6 +224,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             reading: Default::default(),
             macro_values: HashMap::new(),
             void_handles: HashMap::new(),
+            inline_fns: HashMap::new(),
         };
         reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
         reader.glibc_parts(&tu.get_entity().get_children());
@@ -263,6 +264,11 @@ struct Reader {
     /// `void` that only pointers use, read as an incomplete struct (a
     /// handle type), by the key it is registered under.
     void_handles: HashMap<String, String>,
+    /// Function types written out in parameters, by their canonical
+    /// spelling: the name given to the first (one export for
+    /// `sqlite3_auto_extension` and `sqlite3_cancel_auto_extension`, so
+    /// that the pointer one registers is the one the other cancels).
+    inline_fns: HashMap<String, String>,
 }
 
 /// The key of the struct or enum behind a declaration.
@@ -384,7 +390,32 @@ impl Reader {
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let ty = p.get_type().map(|t| self.param_ty(t)).unwrap_or_else(void);
+                let mut ty = p.get_type().map(|t| self.param_ty(t)).unwrap_or_else(void);
+                // `void (*func)(void *)`: a function type no typedef names,
+                // named after the function and parameter
+                // (`OPENSSL_sk_pop_free_func`), its parameters as written.
+                if ty.kind == Kind::Function
+                    && ty.typedef.is_none()
+                    && let Some(f) = p
+                        .get_type()
+                        .and_then(|t| t.get_canonical_type().get_pointee_type())
+                        .filter(|f| f.get_kind() == TypeKind::FunctionPrototype)
+                {
+                    let spelled = f.get_canonical_type().get_display_name();
+                    let synthetic = match self.inline_fns.get(&spelled) {
+                        Some(first) => first.clone(),
+                        None => {
+                            let synthetic = match p.get_name() {
+                                Some(n) if !n.is_empty() => format!("{name}_{n}"),
+                                _ => format!("{name}_arg{}", i + 1),
+                            };
+                            self.inline_fns.insert(spelled, synthetic.clone());
+                            self.fn_typedef(synthetic.clone(), &p, f);
+                            synthetic
+                        }
+                    };
+                    ty.typedef = Some(synthetic);
+                }
                 // As written: an array typedef (`va_list`, `uuid_t`) is not.
                 if let Some(t) = p.get_type()
                     && matches!(ty.kind, Kind::Ptr(_))
@@ -650,6 +681,10 @@ impl Reader {
                     s.aliases.push(name);
                 }
             }
+            // `typedef la_ssize_t archive_read_callback(struct archive *,
+            // void *, const void **)`: a function type, which parameters
+            // take as `archive_read_callback *`.
+            TypeKind::FunctionPrototype => self.fn_typedef(name, &e, t.get_canonical_type()),
             TypeKind::Pointer => {
                 let Some(pointee) = t.get_pointee_type() else {
                     return;
@@ -861,7 +896,20 @@ impl Reader {
                     .or_else(|| cur.get_pointee_type())
                     .map(|p| self.ty(p))
                     .unwrap_or_else(void);
-                if pointee.kind == Kind::Function {
+                // A pointer to a function type (not to a function pointer,
+                // `EVP_PBE_KEYGEN **`, an out-parameter).
+                let to_function = canon.get_pointee_type().is_some_and(|p| {
+                    matches!(
+                        p.get_canonical_type().get_kind(),
+                        TypeKind::FunctionPrototype | TypeKind::FunctionNoPrototype
+                    )
+                });
+                if pointee.kind == Kind::Function && to_function {
+                    // `archive_read_callback *`: a pointer to a typedef of a
+                    // function type is named by that typedef.
+                    if typedef.is_none() {
+                        typedef = pointee.typedef;
+                    }
                     Kind::Function
                 } else {
                     // A typedef of a pointer (`gzFile`): the prototype spells

@@ -398,8 +398,12 @@ fn render_callbacks(g: &Generated, interface: &str, name: &str) -> String {
         ));
     }
     let no_renames = HashMap::new();
-    for c in &g.callbacks {
-        s.push_str(&format!("\n  /// @ffi(c = \"{}\")\n", escape(&c.proto())));
+    for (i, c) in g.callbacks.iter().enumerate() {
+        // A blank line between items (and after the `use` lines).
+        if i > 0 || !prelude.is_empty() || !named.is_empty() {
+            s.push('\n');
+        }
+        s.push_str(&format!("  /// @ffi(c = \"{}\")\n", escape(&c.proto())));
         if !c.counts.is_empty() {
             let counts: Vec<String> = c.counts.iter().map(|(l, n)| format!("{l} = {n}")).collect();
             s.push_str(&format!("  /// @ffi(count = \"{}\")\n", counts.join(", ")));

@@ -13,6 +13,8 @@ struct sk_empty;
 typedef int (*sk_compare)(const void *, const void *);
 void sk_sort(int *items, int n, sk_compare cmp);
 sk_compare sk_default_compare(void);
+/* No typedef: the callback is named after the function and parameter
+ * (imported, with an interface of callbacks). */
 void sk_on_event(void (*handler)(int event));
 
 /* Unions, bitfields, other types. */
