@@ -323,7 +323,7 @@ impl Handles {
 
     /// Inserts a handle to an object C owns (`@ffi(borrowed = true)`):
     /// dropping it runs no destructor, and no `own` parameter takes it;
-    /// `readonly`: nor a `T *` one ([`Handles::lend`]).
+    /// `readonly`: nor a `T *` one ([`Handles::get_for`]).
     pub(crate) fn insert_borrowed(
         &mut self,
         ptr: u64,
