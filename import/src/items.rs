@@ -537,6 +537,9 @@ pub struct CallbackItem {
     pub result: Option<WitTy>,
     /// Lists and the C parameters that hold their lengths (`count`).
     pub counts: Vec<(String, String)>,
+    /// Its user data is a `void *` not named so, the only one C may write
+    /// through: only a function that passes user data beside it takes it.
+    pub by_position: bool,
 }
 
 impl CallbackItem {

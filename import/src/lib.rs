@@ -72,7 +72,30 @@ pub fn import(opts: &Options) -> Result<Output, Error> {
             None => next,
         });
     }
+    let package = (opts.package.clone())
+        .or_else(|| (opts.interface.as_ref()).map(|i| format!("dlwit:{}", names::ident(i))));
+    if package.as_deref() == Some("dlwit:c") {
+        return Err(Error::Usage(
+            "the package `dlwit:c` is dlwit's C prelude (wit/deps/c), which the WIT uses: give another with --package".into(),
+        ));
+    }
     Ok(generate(&model, opts, exports.as_ref(), overlay.as_ref()))
+}
+
+/// The interface a header's import is named after: its file name
+/// (`zlib.h` → `zlib`), with its directory's before it when that alone
+/// would be the name of the C prelude's package `dlwit:c`, which the
+/// WIT uses (`leveldb/c.h` → `leveldb-c`).
+fn default_interface(header: Option<&std::path::PathBuf>) -> String {
+    let name = |p: Option<&std::ffi::OsStr>| p.map(|s| kebab(&s.to_string_lossy()));
+    let Some(stem) = name(header.and_then(|h| h.file_stem())) else {
+        return "header".into();
+    };
+    if stem != "c" {
+        return stem;
+    }
+    let dir = name(header.and_then(|h| h.parent()).and_then(|d| d.file_name()));
+    format!("{}-c", dir.unwrap_or_else(|| "header".into()))
 }
 
 /// Renders the import (merged with the overlay, if any).
@@ -83,13 +106,10 @@ fn generate(
     overlay: Option<&Overlay>,
 ) -> Output {
     let generated = map::items(model, opts, exports, overlay);
-    let interface = opts.interface.clone().unwrap_or_else(|| {
-        opts.parse
-            .headers
-            .first()
-            .and_then(|h| h.file_stem())
-            .map_or("c".into(), |s| kebab(&s.to_string_lossy()))
-    });
+    let interface = opts
+        .interface
+        .clone()
+        .unwrap_or_else(|| default_interface(opts.parse.headers.first()));
     let headers: Vec<String> = opts
         .parse
         .headers

@@ -219,3 +219,9 @@ void mp_set_event_handler(mp_db *db, mp_on_event handler, void *userData);
 /* Text with its length after it has no NUL after it: bytes, copied. */
 typedef void (*mp_on_text)(void *userData, const char *s, int len);
 void mp_set_text_handler(mp_db *db, mp_on_text handler);
+/* User data known by its position: the callback's only `void *` C may
+ * write through, not named like user data (libevent's `void (*)(int,
+ * short, void *)`), with the one such `void *` beside it (git's
+ * `payload`), NULL. */
+typedef int (*mp_visit_cb)(const char *path, void *p2);
+int mp_walk(mp_db *db, mp_visit_cb visit, void *payload);

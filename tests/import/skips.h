@@ -108,3 +108,11 @@ void sk_query(sk_state *s, unsigned num_fields, sk_state **tester);
  * may be no NUL to read to (BIO's callback `argp`). */
 typedef void (*sk_on_bytes)(void *userData, const char *buf);
 void sk_set_bytes_handler(sk_state *s, sk_on_bytes handler);
+/* A callback's only `void *`, not named like user data, with no `void *`
+ * beside the callback to pass it: it may be anything C hands over (a block
+ * an allocator's hook is told of). All a callback takes: it frees what is
+ * beside it (`sqlite3_bind_pointer(stmt, i, p, type, destroy)`), which is
+ * not user data. */
+typedef void (*sk_on_alloc)(void *block, unsigned long size);
+void sk_set_alloc_hook(sk_on_alloc hook);
+void sk_bind_pointer(sk_state *s, void *p, void (*destroy)(void *));

@@ -76,9 +76,15 @@ impl Mapper<'_> {
                 callbacks,
                 nulls,
             }) => {
+                // The overlay's item replaces one it binds, with the
+                // callbacks it names.
+                let bound = self.bound.contains(&f.name);
                 let callbacks = callbacks
                     .into_iter()
-                    .map(|(p, item)| (p, self.register_callback(item)))
+                    .map(|(p, item)| match bound {
+                        true => (p, item.name),
+                        false => (p, self.register_callback(item)),
+                    })
                     .collect();
                 let name = self.unique(kebab(base));
                 let mut doc: Vec<String> = f.doc.iter().cloned().collect();
@@ -243,6 +249,49 @@ impl Mapper<'_> {
             .fields
             .as_ref()
             .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
+    }
+
+    /// The user data beside the callbacks `f` takes, which C gets as NULL:
+    /// its `void *` parameters named so (`userData`, `arg`), with no count
+    /// after them. When none is and a callback's user data is known only
+    /// by its position, `f`'s only `void *` C may write through (`git_tree_walk`'s
+    /// `payload`, libevent's unnamed one).
+    fn user_data(
+        &self,
+        f: &Function,
+        cnames: &[String],
+        exports_of: &[(usize, CallbackItem)],
+    ) -> Result<Vec<usize>, Skip> {
+        if exports_of.is_empty() {
+            return Ok(Vec::new());
+        }
+        let void = |t: &Ty, writable: bool| matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Void && (!writable || !p.is_const));
+        let named: Vec<usize> = (0..f.params.len())
+            .filter(|&j| {
+                void(&f.params[j].1, false)
+                    && named_like(&cnames[j], USER_DATA_WORDS)
+                    && !self.count_after(f, cnames, j)
+            })
+            .collect();
+        let Some((j, _)) = exports_of.iter().find(|(_, cb)| cb.by_position) else {
+            return Ok(named);
+        };
+        if !named.is_empty() {
+            return Ok(named);
+        }
+        let writable: Vec<usize> = (0..f.params.len())
+            .filter(|&k| void(&f.params[k].1, true))
+            .collect();
+        match writable[..] {
+            [k] if !self.count_after(f, cnames, k) => Ok(vec![k]),
+            _ => Err(skip(
+                format!(
+                    "parameter `{}` is a function pointer whose `void *` is not named like user data, and no one `void *` beside it passes it",
+                    cnames[*j]
+                ),
+                Category::Callbacks,
+            )),
+        }
     }
 
     /// The export name of callback `item`, registered once per typedef.
@@ -510,20 +559,7 @@ impl Mapper<'_> {
                 }
             }
         }
-        let user_data: Vec<usize> = if exports_of.is_empty() {
-            Vec::new()
-        } else {
-            f.params
-                .iter()
-                .enumerate()
-                .filter(|(j, (_, t))| {
-                    matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Void)
-                        && named_like(&cnames[*j], USER_DATA_WORDS)
-                        && !self.count_after(f, &cnames, *j)
-                })
-                .map(|(j, _)| j)
-                .collect()
-        };
+        let user_data = self.user_data(f, &cnames, &exports_of)?;
         // Structs held by value that C gets a copy of: parameter, resource.
         let mut lent: Vec<(String, String)> = Vec::new();
         let mut i = 0;

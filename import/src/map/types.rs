@@ -255,6 +255,18 @@ impl Mapper<'_> {
             .collect();
         let (mut params, mut decls, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         let mut counted = Vec::new();
+        // A `void *` not named like user data is the user data still when
+        // it is the only one C may write through (libevent's `void
+        // (*)(evutil_socket_t, short, void *)`), and only a function that
+        // passes user data beside the pointer may take the callback. Not
+        // when it is all the callback takes: `void (*)(void *)` frees what
+        // is beside it (`sqlite3_bind_pointer`'s pointer), which is not the
+        // guest's to give.
+        let writable_void =
+            |t: &Ty| matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Void && !p.is_const);
+        let lone_void = sig.params.len() > 1
+            && sig.params.iter().filter(|(_, t)| writable_void(t)).count() == 1;
+        let mut by_position = false;
         for (i, (_, ty)) in sig.params.iter().enumerate() {
             let cname = &cnames[i];
             decls.push(super::join_decl(&self.spell(ty), cname));
@@ -266,6 +278,10 @@ impl Mapper<'_> {
                 Kind::Ptr(p) if p.kind == Kind::Void => {
                     let named = &sig.params[i].0;
                     if !super::named_like(named, super::USER_DATA_WORDS) {
+                        if lone_void && !p.is_const {
+                            by_position = true;
+                            continue;
+                        }
                         return Err(format!(
                             "`{cname}` is `{}`, not named like user data",
                             ty.spelling
@@ -329,6 +345,7 @@ impl Mapper<'_> {
             params,
             result,
             counts,
+            by_position,
         })
     }
 

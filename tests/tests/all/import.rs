@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 79 functions, 5 records, 3 enums, 2 flags, 10 resources"),
+        err.contains("imported 80 functions, 5 records, 3 enums, 2 flags, 10 resources"),
         "{err}"
     );
 }
@@ -77,7 +77,7 @@ fn every_skip_reason_golden() {
         assert!(err.contains(kind), "no `{kind}` in the summary: {err}");
     }
     // Every skipped declaration says why, in the WIT.
-    assert_eq!(wit.matches("// skipped `").count(), 45, "{wit}");
+    assert_eq!(wit.matches("// skipped `").count(), 47, "{wit}");
 }
 
 #[test]
@@ -780,6 +780,45 @@ const REAL_HEADERS: &[RealHeader] = &[
         lib: "libc.so.6",
         extra: &[],
         at_least: 40,
+    },
+    // A header named `c.h`: its interface is `leveldb-c`, not the C
+    // prelude's package `dlwit:c`.
+    RealHeader {
+        package: "libleveldb-dev",
+        header: "leveldb/c.h",
+        lib: "libleveldb.so.1d",
+        extra: &[],
+        at_least: 50,
+    },
+    // Callbacks whose user data is known by position: `event_new(base,
+    // fd, events, void (*)(evutil_socket_t, short, void *), void *)`.
+    RealHeader {
+        package: "libevent-dev",
+        header: "event2/event.h",
+        lib: "libevent-2.1.so.7",
+        extra: &[],
+        at_least: 65,
+    },
+    RealHeader {
+        package: "libjson-c-dev",
+        header: "json-c/json.h",
+        lib: "libjson-c.so.5",
+        extra: &[],
+        at_least: 85,
+    },
+    RealHeader {
+        package: "libpq-dev",
+        header: "postgresql/libpq-fe.h",
+        lib: "libpq.so.5",
+        extra: &[],
+        at_least: 115,
+    },
+    RealHeader {
+        package: "libcairo2-dev",
+        header: "cairo/cairo.h",
+        lib: "libcairo.so.2",
+        extra: &[],
+        at_least: 225,
     },
 ];
 
