@@ -219,6 +219,13 @@ void mp_set_event_handler(mp_db *db, mp_on_event handler, void *userData);
 /* Text with its length after it has no NUL after it: bytes, copied. */
 typedef void (*mp_on_text)(void *userData, const char *s, int len);
 void mp_set_text_handler(mp_db *db, mp_on_text handler);
+/* A reference counted object: `_ref` of its one argument is a new
+ * reference (`cairo_reference`, `g_tree_ref`), owned, which the handle's
+ * drop, `_unref`, releases. */
+typedef struct mp_shared mp_shared;
+mp_shared *mp_shared_new(void);
+mp_shared *mp_shared_ref(mp_shared *s);
+void mp_shared_unref(mp_shared *s);
 /* User data known by its position: the callback's only `void *` C may
  * write through, not named like user data (libevent's `void (*)(int,
  * short, void *)`), with the one such `void *` beside it (git's

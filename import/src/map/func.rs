@@ -1078,7 +1078,8 @@ impl Mapper<'_> {
         // `sqlite3 *`: an object made from another may point into it, so
         // its handle keeps the first object given (one the guest's drop
         // frees) alive: a guest that drops `c` first leaves no dangling
-        // child (`parent`). (A duplicate is its own: `X509_dup`.)
+        // child (`parent`). (A duplicate or a new reference is its own:
+        // `X509_dup`, `cairo_reference`.)
         let handle =
             |r: &String| self.resources.values().any(|n| n == r) && !self.values.contains(r);
         let made = results.iter().any(|t| match t {
@@ -1086,7 +1087,7 @@ impl Mapper<'_> {
             WitTy::Option(inner) => matches!(&**inner, WitTy::Named(r) if handle(r)),
             _ => false,
         });
-        let parent = (made && !named_like(&f.name, &["dup", "copy", "clone"]))
+        let parent = (made && !copies(f))
             .then(|| {
                 params.iter().find_map(|(p, t)| match t {
                     WitTy::Borrow(r)
@@ -1163,7 +1164,7 @@ impl Mapper<'_> {
         });
         let words = crate::names::words(&f.name);
         let made = if aliases {
-            named_like(&f.name, &["dup", "copy", "clone"])
+            copies(f)
         } else {
             named_like(&f.name, CONSTRUCTOR_WORDS)
         };
@@ -1369,4 +1370,16 @@ fn declared(ty: &str, name: &str) -> String {
 /// wchar_t *` in the prototype as UTF-32, `const char16_t *` as UTF-16).
 fn is_wide(ty: &Ty) -> bool {
     matches!(ty.typedef.as_deref(), Some("wchar_t" | "char16_t"))
+}
+
+/// Whether `f` returns an object of its own made from its argument: a
+/// duplicate (`X509_dup`, `strdup`), or a reference counted object's new
+/// reference (`cairo_reference(cr)`, `g_tree_ref(tree)`), which the
+/// handle's drop (`cairo_destroy`, `g_tree_unref`) releases.
+fn copies(f: &Function) -> bool {
+    let reference = f.params.len() == 1
+        && crate::names::words(&f.name)
+            .iter()
+            .any(|w| w == "ref" || w == "reference");
+    reference || named_like(&f.name, &["dup", "copy", "clone"])
 }

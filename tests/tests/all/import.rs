@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 80 functions, 5 records, 3 enums, 2 flags, 10 resources"),
+        err.contains("imported 83 functions, 5 records, 3 enums, 2 flags, 11 resources"),
         "{err}"
     );
 }
