@@ -6,7 +6,9 @@
 //!
 //! * no argument: a table written and read through the `16` functions,
 //!   an SQL function implemented here that answers in UTF-16, table
-//!   metadata, random bytes; then sqlite's hooks (world `hooks`: commit,
+//!   metadata, random bytes; collations ordered here, a statement's
+//!   connection, bindings moved, big-endian UTF-16, a formatted string;
+//!   then sqlite's hooks (world `hooks`: commit,
 //!   rollback, update, progress, trace, an authorizer that denies a
 //!   table), calling this guest back;
 //! * `short-random`: asks for more random bytes than the list it gives
@@ -31,9 +33,15 @@ impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
         0
     }
 
-    /// `shout16(x)`: `x` upper-cased, answered in UTF-16.
+    /// `shout16(x)`: `x` upper-cased, answered in UTF-16 (`be:x`: big-endian
+    /// UTF-16, given as bytes).
     fn sql_function(ctx: &Context, argv: Vec<Option<String>>) {
         match argv.as_slice() {
+            [Some(text)] if text.starts_with("be:") => {
+                let upper = text["be:".len()..].to_uppercase();
+                let bytes: Vec<u8> = upper.encode_utf16().flat_map(u16::to_be_bytes).collect();
+                sqlite::result_text16be(ctx, &bytes)
+            }
             [Some(text)] => sqlite::result_text16(ctx, &text.to_uppercase()),
             _ => sqlite::result_error16(ctx, "shout16 takes one text argument"),
         }
@@ -99,6 +107,11 @@ impl exports::dlwit::sqlite::sqlite_hooks::Guest for Callbacks {
 
     fn collation_needed(text_rep: i32, name: String) {
         saw(format!("collation {text_rep} {name}"));
+    }
+
+    /// Every collation the guest created orders text backwards.
+    fn compare(a: Vec<u8>, b: Vec<u8>) -> i32 {
+        b.cmp(&a) as i32
     }
 }
 
@@ -184,7 +197,53 @@ fn utf16(db: &Connection) {
     let untouched = bytes[16..].iter().all(|b| *b == 0);
     println!("randomness = {} {written} {untouched}", bytes.len());
     println!("utf16 = ok");
+    more(db);
     hooks(db);
+}
+
+/// What else the overlay binds: collations this guest orders (`compare`),
+/// the connection a statement was prepared on, bindings moved between
+/// statements, big-endian UTF-16 bytes, text built with a format.
+fn more(db: &Connection) {
+    sqlite::create_collation(db, "backwards").expect("create_collation");
+    sqlite::create_collation_v2(db, "backwards2").expect("create_collation_v2");
+    sqlite::create_collation16(db, "backwards16").expect("create_collation16");
+    for collation in ["binary", "backwards", "backwards2", "backwards16"] {
+        let sql = format!("SELECT name FROM t ORDER BY name COLLATE {collation}");
+        let order = db.prepare(&sql).expect("order");
+        let mut names = Vec::new();
+        while order.step() == 100 {
+            names.push(order.column_text(0).unwrap_or_default());
+        }
+        println!("collate {collation} = {names:?}");
+    }
+
+    let one = db.prepare("SELECT 1").expect("select 1");
+    let lent = sqlite::db_handle(&one).expect("db_handle");
+    let err = lent.exec("SELEC").expect_err("a syntax error");
+    drop(lent);
+    // Dropping the lent connection closed nothing.
+    assert_eq!(one.step(), 100);
+    db.exec("SELECT 2").expect("the connection is open");
+    println!("db_handle = {}", err.message);
+
+    let from = db.prepare("SELECT ?1").expect("from");
+    from.bind_int64(1, 42).expect("bind");
+    let to = db.prepare("SELECT ?1").expect("to");
+    sqlite::transfer_bindings(&from, &to).expect("transfer_bindings");
+    assert_eq!(to.step(), 100);
+    println!("transfer_bindings = {:?}", to.column_text(0));
+    let three = db.prepare("SELECT ?1, ?2, ?3").expect("three");
+    let err = sqlite::transfer_bindings(&from, &three).err();
+    println!("transfer_bindings 1 to 3 = {:?}", err.map(|e| e.code));
+
+    let be = sqlite::prepare16_v2(db, "SELECT shout16('be:\u{e9}t\u{e9}')").expect("be");
+    assert_eq!(be.step(), 100);
+    println!("text16be = {:?}", sqlite::column_text16(&be, 0));
+
+    let text = sqlite::str_new(db).expect("str_new");
+    sqlite::str_appendf(&text, "name = %Q", "it's");
+    println!("str = {:?}", sqlite::str_finish(text));
 }
 
 /// Each hook set, then statements that make sqlite call them.

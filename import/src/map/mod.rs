@@ -35,7 +35,7 @@ pub(super) fn builtin(s: &str) -> WitTy {
 /// Words in a function name that make it a handle's destructor.
 const DESTRUCTOR_WORDS: &[&str] = &[
     "close", "free", "destroy", "delete", "release", "finalize", "unload", "dispose", "fini",
-    "deinit", "cleanup", "unref",
+    "deinit", "cleanup", "unref", "finish",
 ];
 /// Words in the name of a `void *` beside a callback that make it the
 /// callback's user data (`userData`, `arg`, `ctx`, `opaque`).

@@ -24,11 +24,26 @@ fn exported(f: &Function, exports: Option<&Exports>) -> bool {
     !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name))
 }
 
-/// Whether `f` is shaped like a destructor of the struct `key`: exported,
-/// not variadic, its one parameter a `key *` (or, for a struct held by
-/// value, `key` itself), nothing or a scalar back, and named like one (or
-/// named as one by the overlay, `extra_drops`).
+/// Whether `f` is shaped like a destructor of the struct `key`: it
+/// [`ends`] it, and gives nothing or a scalar back.
 fn destroys(
+    f: &Function,
+    key: &str,
+    by_value: bool,
+    exports: Option<&Exports>,
+    extra_drops: &HashSet<String>,
+) -> bool {
+    ends(f, key, by_value, exports, extra_drops)
+        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+}
+
+/// Whether `f` ends the struct `key`'s object: exported, not variadic,
+/// its one parameter a `key *` (or, for a struct held by value, `key`
+/// itself), and named like a destructor (or named as one by the overlay,
+/// `extra_drops`). One that gives back more than a scalar
+/// (`sqlite3_str_finish` returns the text it built) takes the handle as
+/// `own` too, although it cannot be its drop.
+fn ends(
     f: &Function,
     key: &str,
     by_value: bool,
@@ -43,7 +58,6 @@ fn destroys(
         && !f.variadic
         && f.params.len() == 1
         && takes(&f.params[0].1)
-        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
         && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
 }
 
@@ -450,7 +464,12 @@ impl Mapper<'_> {
                 None if held.is_some() && candidates.len() > 1 => None,
                 None => candidates.first().cloned(),
             };
-            for c in candidates.iter().chain(&chosen) {
+            let others = self.model.functions.iter().filter(|f| {
+                !candidates.contains(&f.name)
+                    && ends(f, &key, value.is_some(), exports, &self.extra_drops)
+            });
+            let others: Vec<String> = others.map(|f| f.name.clone()).collect();
+            for c in candidates.iter().chain(&chosen).chain(&others) {
                 self.destructors.insert(c.clone(), name.clone());
             }
             if let Some(d) = &chosen {

@@ -199,6 +199,19 @@ fn generated_sqlite_speaks_utf16() {
     assert_eq!(value(out, "metadata n"), "INTEGER 1");
     assert_eq!(value(out, "randomness"), "24 true true");
     assert_eq!(value(out, "utf16"), "ok");
+    // Collations the guest orders (backwards), under each entry point.
+    let forwards = "[\"h\u{e9}llo \u{1f600}\", \"\u{65e5}\u{672c}\"]";
+    let backwards = "[\"\u{65e5}\u{672c}\", \"h\u{e9}llo \u{1f600}\"]";
+    assert_eq!(value(out, "collate binary"), forwards);
+    for collation in ["backwards", "backwards2", "backwards16"] {
+        assert_eq!(value(out, &format!("collate {collation}")), backwards);
+    }
+    // A statement's connection, lent: its drop closed nothing.
+    assert_eq!(value(out, "db_handle"), "near \"SELEC\": syntax error");
+    assert_eq!(value(out, "transfer_bindings"), "Some(\"42\")");
+    assert_eq!(value(out, "transfer_bindings 1 to 3"), "Some(1)");
+    assert_eq!(value(out, "text16be"), "Some(\"\u{c9}T\u{c9}\")");
+    assert_eq!(value(out, "str"), "Some(\"name = 'it''s'\")");
     // sqlite's hooks, calling the guest back during later calls: the
     // authorizer denies a table when the statement is prepared.
     assert_eq!(value(out, "denied"), "23 access to secret.x is prohibited");
