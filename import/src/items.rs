@@ -438,6 +438,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a struct with a pointer in it, given to C",
             "an overlay resource holding the struct (`struct = \"record\"`), whose handles C makes, or an overlay record without the pointer when C ignores it",
         )
+    } else if has("which the host holds in place") {
+        (
+            "frees a struct the host holds in place",
+            "nothing: the function that clears it is the handle's drop (an overlay may name another)",
+        )
     } else if has("an address C acts on") {
         (
             "an address C acts on",

@@ -116,3 +116,10 @@ void sk_set_bytes_handler(sk_state *s, sk_on_bytes handler);
 typedef void (*sk_on_alloc)(void *block, unsigned long size);
 void sk_set_alloc_hook(sk_on_alloc hook);
 void sk_bind_pointer(sk_state *s, void *p, void (*destroy)(void *));
+/* A struct held in place that one function clears and another, named like
+ * a destructor, also frees (libogg's `ogg_sync_clear`, `ogg_sync_destroy`):
+ * the clearing one is the drop; the other would free the host's memory. */
+typedef struct sk_sync { unsigned char *data; int fill; } sk_sync;
+int sk_sync_init(sk_sync *s);
+int sk_sync_clear(sk_sync *s);
+int sk_sync_destroy(sk_sync *s);

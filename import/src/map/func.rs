@@ -428,6 +428,14 @@ impl Mapper<'_> {
     }
 
     fn signature(&mut self, f: &Function) -> Result<Mapped, Skip> {
+        if let Some(clear) = self.frees_held.get(&f.name) {
+            return Err(skip(
+                format!(
+                    "it frees the struct it is given, which the host holds in place (`{clear}` ends it without freeing it)"
+                ),
+                Category::Pointers,
+            ));
+        }
         // C parameter names: unnamed or clashing ones get `pN`.
         let mut cnames: Vec<String> = Vec::new();
         let mut seen = HashSet::new();

@@ -37,6 +37,9 @@ const DESTRUCTOR_WORDS: &[&str] = &[
     "close", "free", "destroy", "delete", "release", "finalize", "unload", "dispose", "fini",
     "deinit", "cleanup", "unref", "finish",
 ];
+/// Words of a function that ends a struct held in place without freeing
+/// it (`ogg_sync_clear`, `deflateEnd`).
+const CLEARING_WORDS: &[&str] = &["clear", "end", "fini", "deinit", "cleanup"];
 /// Words in the name of a `void *` beside a callback that make it the
 /// callback's user data (`userData`, `arg`, `ctx`, `opaque`).
 const USER_DATA_WORDS: &[&str] = &[
@@ -104,6 +107,11 @@ struct Mapper<'a> {
     fn_resources: HashMap<String, String>,
     /// Per function name: the resource it destroys.
     destructors: HashMap<String, String>,
+    /// Functions named like destructors of a struct held in place that has
+    /// one that only clears it (`ogg_sync_destroy` beside `ogg_sync_clear`):
+    /// they free the struct itself, the host's memory. Each with the
+    /// clearing one.
+    frees_held: HashMap<String, String>,
     /// Destructors an overlay names: they consume their handle too.
     extra_drops: HashSet<String>,
     /// The C functions the overlay binds: imported, whatever the header
@@ -321,6 +329,7 @@ pub fn items(
         values: HashSet::new(),
         fn_resources: HashMap::new(),
         destructors: HashMap::new(),
+        frees_held: HashMap::new(),
         extra_drops: overlay
             .map(|o| o.drops.iter().cloned().collect())
             .unwrap_or_default(),

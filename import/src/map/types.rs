@@ -50,15 +50,18 @@ fn ends(
     exports: Option<&Exports>,
     extra_drops: &HashSet<String>,
 ) -> bool {
+    ends_shape(f, key, by_value, exports)
+        && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
+}
+
+/// Whether `f` is exported, not variadic, and takes the struct `key`
+/// alone: as `key *` (or, for a struct held by value, `key` itself).
+fn ends_shape(f: &Function, key: &str, by_value: bool, exports: Option<&Exports>) -> bool {
     let takes = |t: &Ty| match by_value {
         true => matches!(&t.kind, Kind::Struct(k) if k == key),
         false => handle_key(t).as_deref() == Some(key),
     };
-    exported(f, exports)
-        && !f.variadic
-        && f.params.len() == 1
-        && takes(&f.params[0].1)
-        && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
+    exported(f, exports) && !f.variadic && f.params.len() == 1 && takes(&f.params[0].1)
 }
 
 /// A `char *` named like bytes rather than text (`buf`, `argp`, `ptr`).
@@ -457,6 +460,28 @@ impl Mapper<'_> {
                 .map(|f| f.name.clone())
                 .collect();
             candidates.sort_by_key(|n| (n.len(), n.clone()));
+            // A struct held in place that one function clears
+            // (`ogg_sync_clear`) and another, named like a destructor,
+            // ends (`ogg_sync_destroy`): that one frees the struct too,
+            // which is the host's memory. The clearing one is the drop.
+            if held.is_some() && given.is_none() {
+                let clears = |f: &&Function| {
+                    ends_shape(f, &key, false, exports)
+                        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+                        && (crate::names::words(&f.name).iter())
+                            .any(|w| super::CLEARING_WORDS.contains(&w.as_str()))
+                };
+                let clearing: Vec<String> = (self.model.functions.iter())
+                    .filter(clears)
+                    .map(|f| f.name.clone())
+                    .collect();
+                if let Some(clear) = clearing.first() {
+                    for c in candidates.iter().filter(|c| !clearing.contains(c)) {
+                        self.frees_held.insert(c.clone(), clear.clone());
+                    }
+                    candidates = clearing;
+                }
+            }
             let chosen = match given {
                 Some((_, f)) => (!f.is_empty()).then(|| f.clone()),
                 // A struct held in place may be ended several ways
