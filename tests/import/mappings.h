@@ -100,6 +100,12 @@ void mp_file_release(mp_file f);
 mp_file mp_file_dup(mp_file f);
 struct mp_cursor *mp_cursor_new(mp_db *db);
 void mp_cursor_free(struct mp_cursor *cursor);
+/* Named like a destructor, with more than the object: the words after the
+ * verb name the handle it frees (`leveldb_release_snapshot(db, snapshot)`),
+ * taken as `own`; what else it takes says it deletes an entry
+ * (`leveldb_delete(db, key)`), which frees no handle. */
+void mp_db_release_cursor(mp_db *db, struct mp_cursor *cursor);
+int mp_db_delete(mp_db *db, const char *key);
 /* C's own objects (`borrowed`): a `const T *` or a `get0` name, taking no
  * handle; one that takes a handle lives as long as the db keeps it: skipped. */
 const struct mp_cursor *mp_cursor_default(void);

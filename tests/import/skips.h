@@ -123,3 +123,8 @@ typedef struct sk_sync { unsigned char *data; int fill; } sk_sync;
 int sk_sync_init(sk_sync *s);
 int sk_sync_clear(sk_sync *s);
 int sk_sync_destroy(sk_sync *s);
+/* Named like a destructor, with flags beside the object: it may free it
+ * (`g_array_free(array, free_segment)`) or not; with memory that is no
+ * handle, it frees that (`libssh2_free(session, ptr)`). */
+void sk_state_free(sk_state *s, int keep_segment);
+void sk_state_mem_free(sk_state *s, void *mem);

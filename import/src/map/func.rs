@@ -251,6 +251,103 @@ impl Mapper<'_> {
             .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
     }
 
+    /// The handle a function named like a destructor that takes more than
+    /// its object frees, taken as `own`: the one the words after the
+    /// destructor's name (`xmlFreeDocElementContent(doc, cur)`,
+    /// `leveldb_release_snapshot(db, snapshot)`). With none after it, one
+    /// named before it may be freed (`g_array_free(array, free_segment)`)
+    /// or not (`zip_delete(archive, index)` deletes an entry): skipped, for
+    /// the overlay to say. Words after it that name no handle
+    /// (`libusb_release_interface`) free none.
+    fn freed_handle(&self, f: &Function, cnames: &[String]) -> Result<Option<String>, Skip> {
+        let words = crate::names::words(&f.name);
+        let Some(verb) = words.iter().position(|w| super::named_like_destructor(w)) else {
+            return Ok(None);
+        };
+        let handles: Vec<(usize, String)> = (f.params.iter().enumerate())
+            .filter_map(|(i, (_, t))| Some((i, self.handle_of(t)?)))
+            .filter(|(_, r)| !self.is_held(r) && !self.values.contains(r))
+            .collect();
+        // The resource's own words: `leveldb-snapshot-t` → `snapshot`.
+        let own_words = |r: &str| -> Vec<String> {
+            let mut w: Vec<String> = r.split('-').map(str::to_string).collect();
+            w.retain(|w| !matches!(w.as_str(), "t" | "s" | "st" | "rec" | "struct" | "ptr"));
+            if w.first() == words.first() {
+                w.remove(0);
+            }
+            w
+        };
+        let after = &words[verb + 1..];
+        if !after.is_empty() {
+            let named: Vec<&String> = (handles.iter())
+                .map(|(_, r)| r)
+                .filter(|r| {
+                    let w = own_words(r);
+                    !w.is_empty() && after.ends_with(&w)
+                })
+                .collect();
+            return Ok(named.first().map(|r| (*r).clone()));
+        }
+        let Some((at, _)) = handles.first() else {
+            return Ok(None);
+        };
+        // `libusb_dev_mem_free(dev_handle, buffer, length)`: C frees
+        // the memory, which only C's own can be, never a copy dlwit made.
+        let freed_memory = f.params.iter().zip(cnames).find(|((_, t), _)| {
+            matches!(&t.kind, Kind::Ptr(p) if !p.is_const && !matches!(p.kind, Kind::Ptr(_)))
+                && self.handle_of(t).is_none()
+        });
+        if let Some((_, name)) = freed_memory {
+            return Err(skip(
+                format!(
+                    "named like a destructor, so it may free `{name}`, which only C's own memory can be"
+                ),
+                Category::Pointers,
+            ));
+        }
+        // What else it takes says what it deletes: a key, a name or an
+        // entry's index (`leveldb_delete(db, options, key, keylen,
+        // errptr)`, `git_tag_delete(repo, tag_name)`, `zip_delete(archive,
+        // index)`); flags alone (`g_array_free(array, free_segment)`) may
+        // come with freeing the object.
+        let entry = f
+            .params
+            .iter()
+            .zip(cnames)
+            .enumerate()
+            .any(|(i, ((_, t), name))| {
+                i != *at
+                    && (matches!(t.kind, Kind::Ptr(_) | Kind::Struct(_))
+                        && self.handle_of(t).is_none()
+                        || is_int(t)
+                            && crate::names::words(name).iter().any(|w| {
+                                matches!(
+                                    w.as_str(),
+                                    "i" | "idx"
+                                        | "index"
+                                        | "n"
+                                        | "pos"
+                                        | "position"
+                                        | "key"
+                                        | "id"
+                                        | "num"
+                                        | "entry"
+                                        | "fd"
+                                )
+                            }))
+            });
+        match entry {
+            true => Ok(None),
+            false => Err(skip(
+                format!(
+                    "named like a destructor, it may free `{}`, or not: the overlay says which (`own` when it does)",
+                    cnames[*at]
+                ),
+                Category::Pointers,
+            )),
+        }
+    }
+
     /// The user data beside the callbacks `f` takes, which C gets as NULL:
     /// its `void *` parameters named so (`userData`, `arg`), with no count
     /// after them. When none is and a callback's user data is known only
@@ -543,7 +640,10 @@ impl Mapper<'_> {
                 Category::Pointers,
             ));
         }
-        let destroys = self.destructors.get(&f.name).cloned();
+        let destroys = match self.destructors.get(&f.name) {
+            Some(r) => Some(r.clone()),
+            None => self.freed_handle(f, &cnames)?,
+        };
         // Function pointers C calls with what the guest can take: exports
         // of the interface of callbacks. Their user data (`void *userData`
         // beside them, no count after it) is NULL: the guest's export
