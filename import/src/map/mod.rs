@@ -49,7 +49,7 @@ const USER_DATA_WORDS: &[&str] = &[
 /// Words in a function name that make a returned handle owned.
 const CONSTRUCTOR_WORDS: &[&str] = &[
     "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "mk",
-    "connect", "gen",
+    "connect", "gen", "parse",
 ];
 
 /// Words in the name of a function that takes an object that make it keep
