@@ -232,6 +232,18 @@ typedef struct mp_shared mp_shared;
 mp_shared *mp_shared_new(void);
 mp_shared *mp_shared_ref(mp_shared *s);
 void mp_shared_unref(mp_shared *s);
+/* Short destructor words that only stand alone: `put` (json-c's last
+ * reference, `json_object_put`), `exit` (`libusb_exit(ctx)`). */
+typedef struct mp_json mp_json;
+mp_json *mp_json_new_object(void);
+int mp_json_put(mp_json *j);
+/* Of several destructors, one named after the object, then one that frees
+ * it, then the shortest: `git_reference_free`, not `git_branch_delete`
+ * (which deletes the branch, and is shorter). */
+typedef struct mp_reference mp_reference;
+mp_reference *mp_reference_new(void);
+void mp_reference_free(mp_reference *r);
+void mp_branch_delete(mp_reference *r);
 /* User data known by its position: the callback's only `void *` C may
  * write through, not named like user data (libevent's `void (*)(int,
  * short, void *)`), with the one such `void *` beside it (git's

@@ -74,9 +74,13 @@ fn named_like(name: &str, words: &[&str]) -> bool {
 }
 
 /// Named like a destructor: a word that starts or ends like one
-/// (`gzclose`, `XML_ParserFree`), or is z3's `del` (`Z3_del_context`).
+/// (`gzclose`, `XML_ParserFree`), or is one of the short ones that only
+/// stand alone: z3's `del` (`Z3_del_context`), json-c's `put` (the last
+/// reference: `json_object_put`), libusb's `exit` (`libusb_exit(ctx)`
+/// frees the context; `PQexitPipelineMode` does not).
 fn named_like_destructor(name: &str) -> bool {
-    named_like(name, DESTRUCTOR_WORDS) || crate::names::words(name).iter().any(|w| w == "del")
+    named_like(name, DESTRUCTOR_WORDS)
+        || (crate::names::words(name).iter()).any(|w| matches!(w.as_str(), "del" | "put" | "exit"))
 }
 
 #[derive(Debug, Clone)]

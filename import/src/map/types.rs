@@ -459,7 +459,21 @@ impl Mapper<'_> {
                 .filter(|f| destroys(f, &key, value.is_some(), exports, &self.extra_drops))
                 .map(|f| f.name.clone())
                 .collect();
-            candidates.sort_by_key(|n| (n.len(), n.clone()));
+            // One named after the object first (`git_reference_free`, not
+            // `git_branch_delete`, which deletes the branch), then one that
+            // frees it before one that only closes it (`uv_loop_delete`
+            // frees what `uv_loop_new` made; `uv_loop_close` would leave
+            // it allocated), then the shortest (`gzclose`, not `gzclose_r`).
+            let frees = |n: &str| named_like(n, &["free", "destroy", "delete", "release", "unref"]);
+            let names_it = |n: &str| {
+                let words = crate::names::words(n);
+                let own = name
+                    .split('-')
+                    .skip(1)
+                    .filter(|w| !matches!(*w, "t" | "s" | "st"));
+                own.into_iter().all(|w| words.iter().any(|x| x == w))
+            };
+            candidates.sort_by_key(|n| (!names_it(n), !frees(n), n.len(), n.clone()));
             // A struct held in place that one function clears
             // (`ogg_sync_clear`) and another, named like a destructor,
             // ends (`ogg_sync_destroy`): that one frees the struct too,
