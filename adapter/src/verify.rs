@@ -201,12 +201,7 @@ fn run_probe(source: &str, headers: &ParseOptions) -> Result<String, String> {
             .arg("-o")
             .arg(&exe)
             .arg(&src);
-        for d in &headers.include_dirs {
-            cmd.arg(format!("-I{}", absolute(d).display()));
-        }
-        for d in &headers.defines {
-            cmd.arg(format!("-D{d}"));
-        }
+        cmd.args(headers.compiler_args());
         let out = cmd
             .output()
             .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;

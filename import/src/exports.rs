@@ -42,14 +42,20 @@ pub fn exports(lib: &str) -> Result<Exports, String> {
     let symbols = match file.format() {
         // The dynamic symbol table: what the dynamic linker binds to,
         // indirect functions (glibc's `cos`, `memcpy`: `STT_GNU_IFUNC`) too.
-        BinaryFormat::Elf => file
-            .dynamic_symbols()
-            .filter(|s| {
-                s.is_global()
-                    && (s.is_definition() || s.kind() == SymbolKind::Text && !s.is_undefined())
-            })
-            .filter_map(|s| s.name().ok().map(str::to_string))
-            .collect(),
+        // A symbol only of a hidden version (`pthread_atfork@GLIBC_2.2.5`
+        // in glibc 2.34 and later, kept for old binaries) is not one
+        // `dlsym` finds.
+        BinaryFormat::Elf => {
+            let hidden = hidden_versions(&data);
+            file.dynamic_symbols()
+                .filter(|s| {
+                    s.is_global()
+                        && (s.is_definition() || s.kind() == SymbolKind::Text && !s.is_undefined())
+                        && !hidden.contains(&s.index().0)
+                })
+                .filter_map(|s| s.name().ok().map(str::to_string))
+                .collect()
+        }
         // The export trie: C names carry a leading `_`.
         BinaryFormat::MachO => exported(&file)
             .map_err(not_a_library)?
@@ -67,6 +73,26 @@ pub fn exports(lib: &str) -> Result<Exports, String> {
         lib.to_string()
     };
     Ok(Exports { name, symbols })
+}
+
+/// The indices of the ELF library `data`'s dynamic symbols of a hidden
+/// version (`name@VERSION`, not the default `name@@VERSION`).
+fn hidden_versions(data: &[u8]) -> std::collections::HashSet<usize> {
+    fn of<Elf: FileHeader>(data: &[u8]) -> Option<std::collections::HashSet<usize>> {
+        let elf = ElfFile::<Elf>::parse(data).ok()?;
+        let endian = elf.endian();
+        let versions = (elf.elf_section_table().versions(endian, elf.data())).ok()??;
+        let count = elf.elf_dynamic_symbol_table().len();
+        let hidden = (0..count)
+            .filter(|&i| (versions.version_index(endian, object::SymbolIndex(i))).is_hidden());
+        Some(hidden.collect())
+    }
+    let hidden = match object::FileKind::parse(data) {
+        Ok(object::FileKind::Elf64) => of::<object::elf::FileHeader64<object::Endianness>>(data),
+        Ok(object::FileKind::Elf32) => of::<object::elf::FileHeader32<object::Endianness>>(data),
+        _ => None,
+    };
+    hidden.unwrap_or_default()
 }
 
 fn exported(file: &object::File<'_>) -> Result<Vec<String>, object::Error> {
@@ -126,5 +152,18 @@ mod tests {
         assert!(m.symbols.contains("cos"));
         let not = exports("/proc/self/status").unwrap_err();
         assert!(not.contains("is not a shared library"), "{not}");
+    }
+
+    /// glibc 2.34 and later (which have `pthread_create` in libc) keep
+    /// `pthread_atfork` only as `pthread_atfork@GLIBC_2.2.5`, a hidden
+    /// version `dlsym` does not find: not an export.
+    #[test]
+    fn a_symbol_of_a_hidden_version_only_is_no_export() {
+        let c = exports("libc.so.6").unwrap();
+        if c.symbols.contains("pthread_create") {
+            assert!(!c.symbols.contains("pthread_atfork"));
+        }
+        // `memcpy` has a hidden and a default version: an export.
+        assert!(c.symbols.contains("memcpy") && c.symbols.contains("printf"));
     }
 }

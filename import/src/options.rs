@@ -22,6 +22,37 @@ pub struct ParseOptions {
     pub includes: Vec<String>,
 }
 
+impl ParseOptions {
+    /// What a C compiler (clang reading the headers, the layout probe) is
+    /// told of where and how to read them: each `-I` and `-D`, then each
+    /// header's own directory, searched last (`-idirafter`): a header that
+    /// includes its neighbours with `<...>` (`pixman.h`'s
+    /// `<pixman-version.h>`, which `pkg-config --cflags` would give `-I`
+    /// for) finds them, and never shadows a system header.
+    pub fn compiler_args(&self) -> Vec<String> {
+        let absolute =
+            |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut args: Vec<String> = Vec::new();
+        for dir in &self.include_dirs {
+            args.push(format!("-I{}", absolute(dir).display()));
+        }
+        for d in &self.defines {
+            args.push(format!("-D{d}"));
+        }
+        for dir in self
+            .headers
+            .iter()
+            .filter_map(|h| absolute(h).parent().map(PathBuf::from))
+        {
+            let arg = format!("-idirafter{}", dir.display());
+            if !args.contains(&arg) {
+                args.push(arg);
+            }
+        }
+        args
+    }
+}
+
 /// What to import and how to name it.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

@@ -32,15 +32,10 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// The arguments clang gets: C, the include directories and the defines.
+/// The arguments clang gets: C, then where and how to read the headers.
 fn arguments(opts: &ParseOptions) -> Vec<String> {
     let mut args = vec!["-x".into(), "c".into(), "-std=gnu11".into()];
-    for dir in &opts.include_dirs {
-        args.push(format!("-I{}", dir.display()));
-    }
-    for d in &opts.defines {
-        args.push(format!("-D{d}"));
-    }
+    args.extend(opts.compiler_args());
     args
 }
 

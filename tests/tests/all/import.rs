@@ -820,6 +820,24 @@ const REAL_HEADERS: &[RealHeader] = &[
         extra: &[],
         at_least: 225,
     },
+    // `#include <pixman-version.h>`, its neighbour: the header's own
+    // directory is searched last.
+    RealHeader {
+        package: "libpixman-1-dev",
+        header: "pixman-1/pixman.h",
+        lib: "libpixman-1.so.0",
+        extra: &[],
+        at_least: 40,
+    },
+    // `pthread_atfork` is only `pthread_atfork@GLIBC_2.2.5` in glibc 2.34
+    // and later, a hidden version `dlsym` does not find: not an export.
+    RealHeader {
+        package: "libc6-dev",
+        header: "pthread.h",
+        lib: "libc.so.6",
+        extra: &[],
+        at_least: 15,
+    },
 ];
 
 /// Where a header is installed: `/usr/include/H`, else the multiarch
