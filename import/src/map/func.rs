@@ -253,7 +253,7 @@ impl Mapper<'_> {
 
     /// The handle a function named like a destructor that takes more than
     /// its object frees, taken as `own`: the one the words after the
-    /// destructor's name (`xmlFreeDocElementContent(doc, cur)`,
+    /// destructor's word name (`xmlFreeDocElementContent(doc, cur)`,
     /// `leveldb_release_snapshot(db, snapshot)`). With none after it, one
     /// named before it may be freed (`g_array_free(array, free_segment)`)
     /// or not (`zip_delete(archive, index)` deletes an entry): skipped, for
@@ -316,25 +316,13 @@ impl Mapper<'_> {
             .zip(cnames)
             .enumerate()
             .any(|(i, ((_, t), name))| {
+                let index = || {
+                    (crate::names::words(name).iter()).any(|w| ENTRY_WORDS.contains(&w.as_str()))
+                };
                 i != *at
                     && (matches!(t.kind, Kind::Ptr(_) | Kind::Struct(_))
                         && self.handle_of(t).is_none()
-                        || is_int(t)
-                            && crate::names::words(name).iter().any(|w| {
-                                matches!(
-                                    w.as_str(),
-                                    "i" | "idx"
-                                        | "index"
-                                        | "n"
-                                        | "pos"
-                                        | "position"
-                                        | "key"
-                                        | "id"
-                                        | "num"
-                                        | "entry"
-                                        | "fd"
-                                )
-                            }))
+                        || is_int(t) && index())
             });
         match entry {
             true => Ok(None),
@@ -1491,3 +1479,10 @@ fn copies(f: &Function) -> bool {
             .any(|w| w == "ref" || w == "reference");
     reference || named_like(&f.name, &["dup", "copy", "clone"])
 }
+
+/// Words of an integer parameter that make it an entry's index or key
+/// (`zip_delete(archive, index)`, `lo_close(conn, fd)`): what a function
+/// named like a destructor deletes, not its object.
+const ENTRY_WORDS: &[&str] = &[
+    "i", "idx", "index", "n", "pos", "position", "key", "id", "num", "entry", "fd",
+];
