@@ -7,7 +7,7 @@
 //! * no argument: a table written and read through the `16` functions,
 //!   an SQL function implemented here that answers in UTF-16, table
 //!   metadata, random bytes; collations ordered here, a statement's
-//!   connection, bindings moved, big-endian UTF-16, a formatted string;
+//!   connection, big-endian UTF-16, a formatted string;
 //!   then sqlite's hooks (world `hooks`: commit,
 //!   rollback, update, progress, trace, an authorizer that denies a
 //!   table), calling this guest back;
@@ -202,8 +202,8 @@ fn utf16(db: &Connection) {
 }
 
 /// What else the overlay binds: collations this guest orders (`compare`),
-/// the connection a statement was prepared on, bindings moved between
-/// statements, big-endian UTF-16 bytes, text built with a format.
+/// the connection a statement was prepared on, big-endian UTF-16 bytes,
+/// text built with a format.
 fn more(db: &Connection) {
     sqlite::create_collation(db, "backwards").expect("create_collation");
     sqlite::create_collation_v2(db, "backwards2").expect("create_collation_v2");
@@ -226,16 +226,6 @@ fn more(db: &Connection) {
     assert_eq!(one.step(), 100);
     db.exec("SELECT 2").expect("the connection is open");
     println!("db_handle = {}", err.message);
-
-    let from = db.prepare("SELECT ?1").expect("from");
-    from.bind_int64(1, 42).expect("bind");
-    let to = db.prepare("SELECT ?1").expect("to");
-    sqlite::transfer_bindings(&from, &to).expect("transfer_bindings");
-    assert_eq!(to.step(), 100);
-    println!("transfer_bindings = {:?}", to.column_text(0));
-    let three = db.prepare("SELECT ?1, ?2, ?3").expect("three");
-    let err = sqlite::transfer_bindings(&from, &three).err();
-    println!("transfer_bindings 1 to 3 = {:?}", err.map(|e| e.code));
 
     let be = sqlite::prepare16_v2(db, "SELECT shout16('be:\u{e9}t\u{e9}')").expect("be");
     assert_eq!(be.step(), 100);
