@@ -128,3 +128,6 @@ int sk_sync_destroy(sk_sync *s);
  * handle, it frees that (`libssh2_free(session, ptr)`). */
 void sk_state_free(sk_state *s, int keep_segment);
 void sk_state_mem_free(sk_state *s, void *mem);
+/* An accessor of a destructor frees nothing it is given. */
+typedef void (*sk_cleanup_fn)(int code);
+void sk_state_set_cleanup(sk_state *s, sk_cleanup_fn cleanup);

@@ -264,6 +264,12 @@ impl Mapper<'_> {
         let Some(verb) = words.iter().position(|w| super::named_like_destructor(w)) else {
             return Ok(None);
         };
+        // An accessor of a destructor (`BIO_meth_set_destroy(biom,
+        // destroy)`, `EVP_MD_meth_set_cleanup`), or what makes a set
+        // without an element (`Z3_mk_set_del`), frees nothing it is given.
+        if verb > 0 && matches!(words[verb - 1].as_str(), "set" | "get") {
+            return Ok(None);
+        }
         let handles: Vec<(usize, String)> = (f.params.iter().enumerate())
             .filter_map(|(i, (_, t))| Some((i, self.handle_of(t)?)))
             .filter(|(_, r)| !self.is_held(r) && !self.values.contains(r))
@@ -1484,5 +1490,5 @@ fn copies(f: &Function) -> bool {
 /// (`zip_delete(archive, index)`, `lo_close(conn, fd)`): what a function
 /// named like a destructor deletes, not its object.
 const ENTRY_WORDS: &[&str] = &[
-    "i", "idx", "index", "n", "pos", "position", "key", "id", "num", "entry", "fd",
+    "i", "idx", "index", "n", "pos", "position", "key", "id", "num", "entry", "fd", "loc",
 ];
