@@ -13,7 +13,10 @@
 //!   table), calling this guest back;
 //! * `short-random`: asks for more random bytes than the list it gives
 //!   holds, which the WIT's `require` refuses (prints `unreachable` if
-//!   not).
+//!   not);
+//! * `finish-twice`: finishes a `sqlite3_str` (which frees it), then
+//!   passes its handle again, which the host refuses (prints `unreachable`
+//!   if not).
 
 use std::cell::RefCell;
 use std::process::ExitCode;
@@ -129,8 +132,18 @@ fn main() -> ExitCode {
             let bytes = sqlite::randomness(17, &[0; 16]);
             println!("unreachable: {bytes:?}");
         }
+        Some("finish-twice") => {
+            let text = sqlite::str_new(&db).expect("str_new");
+            sqlite::str_appendall(&text, "once");
+            let handle = text.handle();
+            println!("finished = {:?}", sqlite::str_finish(text));
+            // SAFETY: none for the host to rely on: the handle was consumed
+            // by `str_finish`, and a hostile guest passes it again.
+            let again = unsafe { sqlite::Sqlite3Str::from_handle(handle) };
+            println!("unreachable: {:?}", sqlite::str_finish(again));
+        }
         Some(other) => {
-            eprintln!("usage: sqlite-utf16 [short-random], not {other}");
+            eprintln!("usage: sqlite-utf16 [short-random|finish-twice], not {other}");
             return ExitCode::from(2);
         }
     }

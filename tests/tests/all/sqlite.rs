@@ -227,6 +227,11 @@ fn generated_sqlite_speaks_utf16() {
         "C `sqlite3_randomness` in `libsqlite3.so.0`",
         "precondition `n in 0..=len(p)` failed (n = 17, len(p) = 16)",
     ]);
+    // `sqlite3_str_finish` frees the string: its handle is consumed, and
+    // passed again it is refused before C runs.
+    let twice = runner.run("sqlite-utf16", &["finish-twice"]);
+    assert_eq!(value(&twice.stdout, "finished"), "Some(\"once\")");
+    twice.expect_trap(&["handle index"]);
     // The host serves the next store.
     assert!(runner.run("sqlite-utf16", &[]).result.is_ok());
 }
