@@ -24,25 +24,18 @@ fn exported(f: &Function, exports: Option<&Exports>) -> bool {
     !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name))
 }
 
-/// Whether `f` is shaped like a destructor of the struct `key`: it
-/// [`ends`] it, and gives nothing or a scalar back.
-fn destroys(
-    f: &Function,
-    key: &str,
-    by_value: bool,
-    exports: Option<&Exports>,
-    extra_drops: &HashSet<String>,
-) -> bool {
-    ends(f, key, by_value, exports, extra_drops)
-        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+/// Whether `f` gives nothing or a scalar back, as a handle's drop must.
+fn scalar_back(f: &Function) -> bool {
+    matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
 }
 
 /// Whether `f` ends the struct `key`'s object: exported, not variadic,
 /// its one parameter a `key *` (or, for a struct held by value, `key`
 /// itself), and named like a destructor (or named as one by the overlay,
-/// `extra_drops`). One that gives back more than a scalar
-/// (`sqlite3_str_finish` returns the text it built) takes the handle as
-/// `own` too, although it cannot be its drop.
+/// `extra_drops`). Shaped like its destructor when it also has a
+/// [`scalar_back`]; one that gives back more (`sqlite3_str_finish` returns
+/// the text it built) takes the handle as `own` too, although it cannot be
+/// its drop.
 fn ends(
     f: &Function,
     key: &str,
@@ -108,7 +101,7 @@ impl Mapper<'_> {
             let freed = model
                 .functions
                 .iter()
-                .any(|g| destroys(g, &key, false, exports, &self.extra_drops));
+                .any(|g| ends(g, &key, false, exports, &self.extra_drops) && scalar_back(g));
             if freed {
                 let name = self.unique(kebab(&s.base));
                 self.resources.insert(key.clone(), name.clone());
@@ -154,7 +147,7 @@ impl Mapper<'_> {
             let freed = model
                 .functions
                 .iter()
-                .any(|f| destroys(f, key, true, exports, &self.extra_drops));
+                .any(|f| ends(f, key, true, exports, &self.extra_drops) && scalar_back(f));
             if !made || !freed {
                 continue;
             }
@@ -450,13 +443,14 @@ impl Mapper<'_> {
                     || ctype_key(t) == ctype_key(c_name.trim_end_matches('*'))
                     || ctype_key(t) == ctype_key(c_name)
             });
-            // Every function shaped like a destructor consumes the handle
+            // Every function that ends the object consumes the handle
             // (`gzclose_r` as well as `gzclose`): after it, no drop may run.
-            let mut candidates: Vec<String> = self
-                .model
-                .functions
-                .iter()
-                .filter(|f| destroys(f, &key, value.is_some(), exports, &self.extra_drops))
+            // Those with a scalar back may be its drop.
+            let ending: Vec<&Function> = (self.model.functions.iter())
+                .filter(|f| ends(f, &key, value.is_some(), exports, &self.extra_drops))
+                .collect();
+            let mut candidates: Vec<String> = (ending.iter())
+                .filter(|f| scalar_back(f))
                 .map(|f| f.name.clone())
                 .collect();
             // One named after the object first (`git_reference_free`, not
@@ -481,7 +475,7 @@ impl Mapper<'_> {
             if held.is_some() && given.is_none() {
                 let clears = |f: &&Function| {
                     ends_shape(f, &key, false, exports)
-                        && matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+                        && scalar_back(f)
                         && (crate::names::words(&f.name).iter())
                             .any(|w| super::CLEARING_WORDS.contains(&w.as_str()))
                 };
@@ -503,11 +497,10 @@ impl Mapper<'_> {
                 None if held.is_some() && candidates.len() > 1 => None,
                 None => candidates.first().cloned(),
             };
-            let others = self.model.functions.iter().filter(|f| {
-                !candidates.contains(&f.name)
-                    && ends(f, &key, value.is_some(), exports, &self.extra_drops)
-            });
-            let others: Vec<String> = others.map(|f| f.name.clone()).collect();
+            let others = (ending.iter())
+                .map(|f| f.name.clone())
+                .filter(|n| !candidates.contains(n));
+            let others: Vec<String> = others.collect();
             for c in candidates.iter().chain(&chosen).chain(&others) {
                 self.destructors.insert(c.clone(), name.clone());
             }
