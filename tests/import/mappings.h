@@ -244,6 +244,13 @@ typedef struct mp_reference mp_reference;
 mp_reference *mp_reference_new(void);
 void mp_reference_free(mp_reference *r);
 void mp_branch_delete(mp_reference *r);
+/* A handle type with no library prefix (Xlib's `Display`): its own name,
+ * `display`, picks `mp_close_display`, not `mp_vendor_release` (a getter
+ * whose name ends like a destructor's). */
+typedef struct mp_display_s Display;
+Display *mp_open_display(void);
+int mp_close_display(Display *d);
+int mp_vendor_release(Display *d);
 /* User data known by its position: the callback's only `void *` C may
  * write through, not named like user data (libevent's `void (*)(int,
  * short, void *)`), with the one such `void *` beside it (git's

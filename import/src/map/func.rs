@@ -274,21 +274,12 @@ impl Mapper<'_> {
             .filter_map(|(i, (_, t))| Some((i, self.handle_of(t)?)))
             .filter(|(_, r)| !self.is_held(r) && !self.values.contains(r))
             .collect();
-        // The resource's own words: `leveldb-snapshot-t` → `snapshot`.
-        let own_words = |r: &str| -> Vec<String> {
-            let mut w: Vec<String> = r.split('-').map(str::to_string).collect();
-            w.retain(|w| !matches!(w.as_str(), "t" | "s" | "st" | "rec" | "struct" | "ptr"));
-            if w.first() == words.first() {
-                w.remove(0);
-            }
-            w
-        };
         let after = &words[verb + 1..];
         if !after.is_empty() {
             let named: Vec<&String> = (handles.iter())
                 .map(|(_, r)| r)
                 .filter(|r| {
-                    let w = own_words(r);
+                    let w = super::object_words(r, &words);
                     !w.is_empty() && after.ends_with(&w)
                 })
                 .collect();

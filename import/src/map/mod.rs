@@ -83,6 +83,20 @@ fn named_like_destructor(name: &str) -> bool {
         || (crate::names::words(name).iter()).any(|w| matches!(w.as_str(), "del" | "put" | "exit"))
 }
 
+/// The words of resource `r`'s WIT name that name its object in a
+/// function named with `function_words`: without the words every type
+/// name has (`leveldb-snapshot-t` → `snapshot`), nor the library's prefix
+/// the function shares (`git-reference` in `git_reference_free` →
+/// `reference`).
+fn object_words(r: &str, function_words: &[String]) -> Vec<String> {
+    let mut w: Vec<String> = r.split('-').map(str::to_string).collect();
+    w.retain(|w| !matches!(w.as_str(), "t" | "s" | "st" | "rec" | "struct" | "ptr"));
+    if w.first() == function_words.first() {
+        w.remove(0);
+    }
+    w
+}
+
 #[derive(Debug, Clone)]
 enum TypeState {
     Done(WitTy),

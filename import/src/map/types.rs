@@ -461,11 +461,7 @@ impl Mapper<'_> {
             let frees = |n: &str| named_like(n, &["free", "destroy", "delete", "release", "unref"]);
             let names_it = |n: &str| {
                 let words = crate::names::words(n);
-                let own = name
-                    .split('-')
-                    .skip(1)
-                    .filter(|w| !matches!(*w, "t" | "s" | "st"));
-                own.into_iter().all(|w| words.iter().any(|x| x == w))
+                (super::object_words(name, &words).iter()).all(|w| words.contains(w))
             };
             candidates.sort_by_key(|n| (!names_it(n), !frees(n), n.len(), n.clone()));
             // A struct held in place that one function clears
