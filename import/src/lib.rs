@@ -56,6 +56,15 @@ pub struct Output {
 
 /// Imports the headers: the WIT text and what was skipped.
 pub fn import(opts: &Options) -> Result<Output, Error> {
+    let interface =
+        (opts.interface.clone()).unwrap_or_else(|| default_interface(opts.parse.headers.first()));
+    let package =
+        (opts.package.clone()).unwrap_or_else(|| format!("dlwit:{}", names::ident(&interface)));
+    if package == "dlwit:c" {
+        return Err(Error::Usage(
+            "the package `dlwit:c` is dlwit's C prelude (wit/deps/c), which the WIT uses: give another with --package".into(),
+        ));
+    }
     let model = parse::parse(&opts.parse)?;
     let exports = match &opts.lib {
         Some(lib) => Some(exports::exports(lib).map_err(Error::Usage)?),
@@ -72,14 +81,14 @@ pub fn import(opts: &Options) -> Result<Output, Error> {
             None => next,
         });
     }
-    let package = (opts.package.clone())
-        .or_else(|| (opts.interface.as_ref()).map(|i| format!("dlwit:{}", names::ident(i))));
-    if package.as_deref() == Some("dlwit:c") {
-        return Err(Error::Usage(
-            "the package `dlwit:c` is dlwit's C prelude (wit/deps/c), which the WIT uses: give another with --package".into(),
-        ));
-    }
-    Ok(generate(&model, opts, exports.as_ref(), overlay.as_ref()))
+    Ok(generate(
+        &model,
+        opts,
+        exports.as_ref(),
+        overlay.as_ref(),
+        package,
+        interface,
+    ))
 }
 
 /// The interface a header's import is named after: its file name
@@ -98,18 +107,17 @@ fn default_interface(header: Option<&std::path::PathBuf>) -> String {
     format!("{}-c", dir.unwrap_or_else(|| "header".into()))
 }
 
-/// Renders the import (merged with the overlay, if any).
+/// Renders the import (merged with the overlay, if any) as interface
+/// `interface` of `package`.
 fn generate(
     model: &Model,
     opts: &Options,
     exports: Option<&exports::Exports>,
     overlay: Option<&Overlay>,
+    package: String,
+    interface: String,
 ) -> Output {
     let generated = map::items(model, opts, exports, overlay);
-    let interface = opts
-        .interface
-        .clone()
-        .unwrap_or_else(|| default_interface(opts.parse.headers.first()));
     let headers: Vec<String> = opts
         .parse
         .headers
@@ -123,10 +131,7 @@ fn generate(
     let wit = render::render(
         &generated,
         &render::Frame {
-            package: opts
-                .package
-                .clone()
-                .unwrap_or_else(|| format!("dlwit:{}", names::ident(&interface))),
+            package,
             interface,
             headers,
             overlay: (!opts.overlays.is_empty()).then(|| {

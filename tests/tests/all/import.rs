@@ -114,6 +114,20 @@ fn functions_the_library_does_not_export_are_reported() {
     ok(&["check", s(&out), "--lib", FIXTURE_LIB]);
 }
 
+/// The C prelude's package, `dlwit:c`, is refused as the import's own
+/// (the WIT would use itself), before the headers are read.
+#[test]
+fn the_preludes_package_name_is_refused() {
+    for args in [["--package", "dlwit:c"], ["--interface", "c"]] {
+        let run = dlwit(&["import", "tests/import/mappings.h", args[0], args[1]]);
+        assert!(!run.status.success());
+        assert_eq!(
+            text(&run.stderr).trim(),
+            "error: the package `dlwit:c` is dlwit's C prelude (wit/deps/c), which the WIT uses: give another with --package"
+        );
+    }
+}
+
 #[test]
 fn a_header_that_does_not_parse_gives_clangs_errors_and_no_file() {
     let dir = scratch("broken");
