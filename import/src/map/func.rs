@@ -276,14 +276,11 @@ impl Mapper<'_> {
             .collect();
         let after = &words[verb + 1..];
         if !after.is_empty() {
-            let named: Vec<&String> = (handles.iter())
-                .map(|(_, r)| r)
-                .filter(|r| {
-                    let w = super::object_words(r, &words);
-                    !w.is_empty() && after.ends_with(&w)
-                })
-                .collect();
-            return Ok(named.first().map(|r| (*r).clone()));
+            let named = (handles.iter()).map(|(_, r)| r).find(|r| {
+                let w = super::object_words(r, &words);
+                !w.is_empty() && after.ends_with(&w)
+            });
+            return Ok(named.cloned());
         }
         let Some((at, _)) = handles.first() else {
             return Ok(None);
