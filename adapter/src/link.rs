@@ -11,7 +11,7 @@ use crate::marshal::fast;
 use crate::marshal::fused::{self, FUSED_MEM, Fused, ScalarRet, SmallRet};
 use crate::marshal::held::HeldFn;
 use crate::marshal::program::{self, FastRet, Program};
-use crate::marshal::{self, Consumed, Ctx, require};
+use crate::marshal::{self, Ctx, Passed, require};
 use crate::native::callback::{Callbacks, Closures, reenter_with};
 use crate::native::jit::Jit;
 use crate::native::{Callable, Frame, Lent};
@@ -184,7 +184,7 @@ pub fn add_to_linker_with<T: DlwitView + 'static>(
                 context: b.context.clone(),
                 closures: bindings.closures.clone(),
                 set: bindings.set,
-                scratch: Mutex::new((b.callable.frame(), Vec::new())),
+                scratch: Mutex::new((b.callable.frame(), Passed::default())),
                 frame_bytes: bindings.frame_bytes.clone(),
                 count: options.count_calls.then(|| (bindings.counts.clone(), k)),
                 require: !func.require.is_empty(),
@@ -287,7 +287,9 @@ impl DropLend {
         };
         let queue = closures.queue();
         let before = deliver(store, &back, self.set, queue.drain());
-        let ((), error) = run_lent(store, &back, self.set, before.err(), || doomed.destroy());
+        let ((), error) = run_lent(store, &back, self.set, before.err(), &[], || {
+            doomed.destroy()
+        });
         let after = deliver(store, &back, self.set, queue.drain());
         match error.or(after.err()) {
             Some(e) => Err(wasmtime::Error::msg(format!("dlwit: {}: {e}", self.what))),
@@ -297,13 +299,14 @@ impl DropLend {
 }
 
 /// Runs `c` (a C call or destructor) with the store lent to the callbacks
-/// C makes meanwhile; `error` is a failure already seen. Returns `c`'s
-/// result and the first failure.
+/// C makes meanwhile, the handles `busy` (by rep) busy; `error` is a
+/// failure already seen. Returns `c`'s result and the first failure.
 fn run_lent<T: DlwitView, R>(
     store: &mut StoreContextMut<'_, T>,
     back: &marshal::callback::Back<'_>,
     set: u64,
     error: Option<String>,
+    busy: &[u32],
     c: impl FnOnce() -> R,
 ) -> (R, Option<String>) {
     let tenant = store.data_mut().handles().tenant();
@@ -314,9 +317,9 @@ fn run_lent<T: DlwitView, R>(
         tenant,
         error,
     };
-    guest.store.data_mut().handles().lend_store();
+    guest.store.data_mut().handles().lend_store(busy);
     let r = reenter_with(&mut guest, c);
-    guest.store.data_mut().handles().unlend();
+    guest.store.data_mut().handles().unlend(busy);
     (r, guest.error)
 }
 
@@ -334,7 +337,7 @@ struct HostFn {
     /// number.
     closures: Arc<Callbacks>,
     set: u64,
-    /// The frame and consumed-handle list reused by every call; a
+    /// The frame and the list of handles passed reused by every call; a
     /// re-entrant or concurrent call gets its own.
     ///
     /// The frame belongs to the linker, not to a store: every store of the
@@ -345,7 +348,7 @@ struct HostFn {
     /// grew its scratch past [`TRIM_AT`](crate::native::TRIM_AT) gives it back when it is done
     /// ([`Frame::trim`]), so between calls a frame holds at most that much.
     /// What a call reserves in it counts against the calling store's limit.
-    scratch: Mutex<(Frame, Consumed)>,
+    scratch: Mutex<(Frame, Passed)>,
     /// The bindings' count of the bytes their reused frames hold.
     frame_bytes: Arc<AtomicUsize>,
     /// The counters and this function's index, when calls are counted.
@@ -439,20 +442,22 @@ impl HostFn {
     /// `held` is what the call reserved in its frame: while C runs, it
     /// counts against the store's limit, for the calls callbacks make into
     /// the same store meanwhile. (With no callbacks, nothing else can run
-    /// in the store until the call is done, and nothing is counted.)
+    /// in the store until the call is done, and nothing is counted.) The
+    /// handles the call lent C (`busy`, by rep) are busy meanwhile.
     fn call_c<T: DlwitView, R>(
         &self,
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
         closures: Option<&Closures>,
         held: usize,
+        busy: &[u32],
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
         let Some(closures) = closures else {
             return Ok(c());
         };
         store.data_mut().handles().hold_bytes(held);
-        let r = self.call_c_lent(cx, store, closures, c);
+        let r = self.call_c_lent(cx, store, closures, busy, c);
         store.data_mut().handles().release_bytes(held);
         r
     }
@@ -463,12 +468,13 @@ impl HostFn {
         cx: &Ctx<'_>,
         store: &mut StoreContextMut<'_, T>,
         closures: &Closures,
+        busy: &[u32],
         c: impl FnOnce() -> R,
     ) -> wasmtime::Result<R> {
         let queue = closures.queue();
         let back = cx.back();
         deliver(store, &back, self.set, queue.drain()).map_err(|e| self.fail(e))?;
-        let (r, error) = run_lent(store, &back, self.set, None, c);
+        let (r, error) = run_lent(store, &back, self.set, None, busy, c);
         if let Some(e) = error {
             return Err(self.fail(e));
         }
@@ -537,12 +543,12 @@ impl HostFn {
 
     /// Runs `f` with the reusable frame, or a fresh one when it is busy;
     /// then trims the frame back if the call made it grow past [`TRIM_AT`](crate::native::TRIM_AT).
-    fn with_frame<R>(&self, f: impl FnOnce(&mut Frame, &mut Consumed) -> R) -> R {
+    fn with_frame<R>(&self, f: impl FnOnce(&mut Frame, &mut Passed) -> R) -> R {
         match self.scratch.try_lock() {
             Ok(mut g) => {
-                let (frame, consumed) = &mut *g;
+                let (frame, passed) = &mut *g;
                 let before = frame.held();
-                let r = f(frame, consumed);
+                let r = f(frame, passed);
                 frame.trim();
                 let after = frame.held();
                 if after > before {
@@ -554,7 +560,7 @@ impl HostFn {
                 }
                 r
             }
-            Err(_) => f(&mut self.callable.frame(), &mut Vec::new()),
+            Err(_) => f(&mut self.callable.frame(), &mut Passed::default()),
         }
     }
 
@@ -577,10 +583,11 @@ impl HostFn {
             closures: closures.as_ref().map_or(&[], |c| c.addrs()),
             ..self.ctx()
         };
-        self.with_frame(|frame, consumed| {
-            let lowered = marshal::lower(&cx, params, frame, &mut store, consumed)
-                .map_err(|e| self.fail(e))?;
-            let errno = self.call_c(&cx, &mut store, closures.as_deref(), frame.used(), || {
+        self.with_frame(|frame, passed| {
+            let lowered =
+                marshal::lower(&cx, params, frame, &mut store, passed).map_err(|e| self.fail(e))?;
+            let (held, busy) = (frame.used(), &passed.lent);
+            let errno = self.call_c(&cx, &mut store, closures.as_deref(), held, busy, || {
                 // `marshal::lower` filled the frame, made by this callable,
                 // from the plan of its declared signature: each pointer
                 // argument is the frame's scratch, lent guest memory, a
@@ -677,9 +684,10 @@ impl HostFn {
             ..self.ctx()
         };
         let fast = self.fast.as_ref().expect("only called with a fast plan");
-        self.with_frame(|frame, consumed| {
-            fast::lower(&cx, fast, args, frame, store, consumed).map_err(|e| self.fail(e))?;
-            let called = self.call_c(&cx, store, closures.as_deref(), frame.used(), || {
+        self.with_frame(|frame, passed| {
+            fast::lower(&cx, fast, args, frame, store, passed).map_err(|e| self.fail(e))?;
+            let (held, busy) = (frame.used(), &passed.lent);
+            let called = self.call_c(&cx, store, closures.as_deref(), held, busy, || {
                 // SAFETY: `fast::lower` filled the frame, made by this
                 // callable, from the call program of its declared
                 // signature, as `marshal::lower` does.

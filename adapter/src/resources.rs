@@ -140,6 +140,10 @@ struct Entry {
     /// Handed out as `const T *` by a `borrowed` function: only C
     /// parameters spelled `const T *` take it (it may be read-only memory).
     readonly: bool,
+    /// How many C calls in progress that lent the store to callbacks use
+    /// this object (were given it, or a child of it): while they run,
+    /// only functions marked `reentrant` take it ([`Handles::lend_store`]).
+    busy: u32,
 }
 
 /// `n` as the bytes of buffer `b`'s length field, if its type holds it.
@@ -403,6 +407,7 @@ impl Handles {
             hidden: false,
             borrowed: false,
             readonly: false,
+            busy: 0,
         });
         match self.vacant.pop() {
             Some(rep) => {
@@ -434,12 +439,14 @@ impl Handles {
 
     /// The C pointer of handle `rep`, for a C parameter `c_writes` says C
     /// may write through (asked only for a read-only handle, which such a
-    /// parameter refuses).
+    /// parameter refuses), of a function that is `reentrant` or not (a
+    /// busy handle only goes to one that is).
     #[inline]
     pub(crate) fn get_for(
         &self,
         rep: u32,
         resource: u32,
+        reentrant: bool,
         c_writes: impl FnOnce() -> bool,
     ) -> Result<u64, String> {
         let e = self.entry(rep, resource)?;
@@ -448,7 +455,21 @@ impl Handles {
                 "handle {rep} is an object C handed out as `const T *` (its function is `borrowed`), perhaps in read-only memory: only a `const T *` parameter takes it, and C may write through this one"
             ));
         }
+        if e.busy > 0 && !reentrant {
+            return Err(format!(
+                "handle {rep} is in use by the C call in progress that made this callback (it was given the object, or one of its children): only a function marked `@ffi(reentrant = true)` takes it until that call returns"
+            ));
+        }
         Ok(e.ptr)
+    }
+
+    /// Applies `f` to the busy count of `rep` and of each of its parents.
+    fn walk_busy(&mut self, rep: u32, f: impl Fn(&mut u32)) {
+        let mut at = Some(rep);
+        while let Some(Some(e)) = at.and_then(|r| self.entries.get_mut(r as usize)) {
+            f(&mut e.busy);
+            at = e.parent;
+        }
     }
 
     /// Records the guest's callback exports for the bindings numbered `set`.
@@ -488,14 +509,25 @@ impl Handles {
     }
 
     /// Counts a C call that lent the store to callbacks, until
-    /// [`Handles::unlend`].
-    pub(crate) fn lend_store(&mut self) {
+    /// [`Handles::unlend`], and marks the objects of the handles it was
+    /// given (`busy`, by rep) busy, and their parents: a callback may not
+    /// hand them to C again (but to a `reentrant` function) until the call
+    /// returns. Neither they nor their parents can leave the table
+    /// meanwhile: wasmtime lends a `borrow` for the call's duration, and a
+    /// parent waits for its children.
+    pub(crate) fn lend_store(&mut self, busy: &[u32]) {
         self.lent += 1;
+        for &rep in busy {
+            self.walk_busy(rep, |n| *n += 1);
+        }
     }
 
-    /// Ends what [`Handles::lend_store`] counted.
-    pub(crate) fn unlend(&mut self) {
+    /// Ends what [`Handles::lend_store`] counted and marked.
+    pub(crate) fn unlend(&mut self, busy: &[u32]) {
         self.lent -= 1;
+        for &rep in busy {
+            self.walk_busy(rep, |n| *n = n.saturating_sub(1));
+        }
     }
 
     /// The entry of a struct held in place, to change: refused while C
@@ -859,5 +891,36 @@ mod tests {
         let e = h.keep(c, a).unwrap_err();
         assert!(e.contains("neither could be destroyed first"), "{e}");
         assert_eq!(h.live(), 3);
+    }
+
+    /// A C call that lends the store makes the handles it was given busy,
+    /// and their parents, for as long as it runs (nested calls add up):
+    /// only a `reentrant` function takes them meanwhile.
+    #[test]
+    fn handles_a_lending_call_was_given_are_busy_until_it_returns() {
+        let mut h = Handles::with_limit(1 << 20);
+        let db = h.insert(0x1000, 0, None).unwrap();
+        let stmt = h.insert(0x2000, 0, None).unwrap();
+        let other = h.insert(0x3000, 0, None).unwrap();
+        h.adopt(stmt, db).unwrap();
+        let take = |h: &Handles, rep, reentrant| h.get_for(rep, 0, reentrant, || true);
+        h.lend_store(&[stmt]);
+        h.lend_store(&[stmt]);
+        for rep in [stmt, db] {
+            let e = take(&h, rep, false).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "handle {rep} is in use by the C call in progress that made this callback (it was given the object, or one of its children): only a function marked `@ffi(reentrant = true)` takes it until that call returns"
+                )
+            );
+            assert!(take(&h, rep, true).is_ok());
+        }
+        assert_eq!(take(&h, other, false), Ok(0x3000));
+        h.unlend(&[stmt]);
+        assert!(take(&h, db, false).is_err(), "the outer call still runs");
+        h.unlend(&[stmt]);
+        assert_eq!(take(&h, stmt, false), Ok(0x2000));
+        assert_eq!(take(&h, db, false), Ok(0x1000));
     }
 }

@@ -7,7 +7,7 @@
 
 use super::program::{Conv, FastRet, Program, RetLeaf, Src};
 use super::value::{get, put, signed, unknown_enum};
-use super::{Consumed, Ctx};
+use super::{Ctx, Passed};
 use crate::native::{CStrError, Frame};
 use crate::plan::Scalar;
 use crate::raw::{Args, MAX_BYTES, RawFlat, RawMem, RawStr, Special};
@@ -69,10 +69,10 @@ pub fn lower<T: DlwitView>(
     args: &impl Args,
     frame: &mut Frame,
     store: &mut StoreContextMut<'_, T>,
-    consumed: &mut Consumed,
+    passed: &mut Passed,
 ) -> Result<(), String> {
     frame.start(store.data_mut().handles().budget());
-    consumed.clear();
+    passed.clear();
     for m in program.moves.iter() {
         let d = &m.dst;
         let arg = usize::from(d.arg);
@@ -121,16 +121,14 @@ pub fn lower<T: DlwitView>(
             Src::Handle { k, resource, own } => {
                 let handle = args.handle(usize::from(*k));
                 let (ptr, rep, tag) = handle_arg(cx, handle, arg, *resource as usize, store)?;
-                if *own {
-                    consumed.push((rep, tag));
-                }
+                passed.push(cx, rep, tag, *own);
                 ptr
             }
         };
         let at = d.offset as usize;
         put(&mut frame.arg(arg)[at..at + usize::from(d.size)], bits);
     }
-    store.data_mut().handles().take_all(consumed)?;
+    store.data_mut().handles().take_all(&passed.own)?;
     Ok(())
 }
 
@@ -209,7 +207,7 @@ pub(super) fn handle_arg<T: DlwitView>(
     let ptr = store
         .data_mut()
         .handles()
-        .get_for(rep, tag, || cx.func.c_writes(arg))
+        .get_for(rep, tag, cx.func.reentrant, || cx.func.c_writes(arg))
         .map_err(|e| format!("argument `{}`: {e}", cx.func.args[arg].name))?;
     Ok((ptr, rep, tag))
 }

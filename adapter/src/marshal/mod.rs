@@ -65,9 +65,34 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Handles to take out of the table once lowering has succeeded (passed as
-/// `own` to C), as (rep, tag); reused, so it does not allocate once grown.
-pub type Consumed = Vec<(u32, u32)>;
+/// The handles a call passes to C, found while lowering; reused, so it
+/// does not allocate once grown.
+#[derive(Debug, Default)]
+pub struct Passed {
+    /// Passed as `own`: taken out of the table once lowering has
+    /// succeeded, as (rep, tag).
+    pub own: Vec<(u32, u32)>,
+    /// Lent (`borrow`), by rep, when the bindings have callbacks: busy
+    /// while C runs ([`crate::resources::Handles::lend_store`]).
+    pub lent: Vec<u32>,
+}
+
+impl Passed {
+    pub(super) fn clear(&mut self) {
+        self.own.clear();
+        self.lent.clear();
+    }
+
+    /// Records handle `rep` passed to C, consumed (`own`) or lent.
+    #[inline]
+    pub(super) fn push(&mut self, cx: &Ctx<'_>, rep: u32, tag: u32, own: bool) {
+        if own {
+            self.own.push((rep, tag));
+        } else if !cx.closures.is_empty() {
+            self.lent.push(rep);
+        }
+    }
+}
 
 /// What lowering found besides the C arguments.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,7 +141,7 @@ pub fn lower<T: DlwitView>(
     params: &[Val],
     frame: &mut Frame,
     store: &mut StoreContextMut<'_, T>,
-    consumed: &mut Consumed,
+    passed: &mut Passed,
 ) -> Result<Lowered, String> {
     let mut lowered = Lowered::default();
     let func = cx.func;
@@ -142,7 +167,7 @@ pub fn lower<T: DlwitView>(
         format::check_call(func, fmt, text, star)?;
     }
     frame.start(store.data_mut().handles().budget());
-    consumed.clear();
+    passed.clear();
     for &(arg, v) in &func.fixed {
         put(frame.arg(arg), v as u64);
     }
@@ -177,13 +202,11 @@ pub fn lower<T: DlwitView>(
                         .value(rep, tag)
                         .map(|bytes| frame.arg(*arg).copy_from_slice(bytes)),
                     None => handles
-                        .get_for(rep, tag, || func.c_writes(*arg))
+                        .get_for(rep, tag, func.reentrant, || func.c_writes(*arg))
                         .map(|ptr| put(frame.arg(*arg), ptr)),
                 };
                 found.map_err(|e| format!("argument `{}`: {e}", name()))?;
-                if *own {
-                    consumed.push((rep, tag));
-                }
+                passed.push(cx, rep, tag, *own);
                 if let Some(h) = held.get_mut(i) {
                     *h = Some((rep, tag));
                 }
@@ -280,11 +303,14 @@ pub fn lower<T: DlwitView>(
                         // ones: the array's prototype does not say whether
                         // C writes through its elements).
                         Shape::Handle { resource, .. } => {
-                            let ptr = handle_of(cx, *resource, item, store)
-                                .and_then(|(rep, tag)| {
-                                    store.data_mut().handles().get_for(rep, tag, || true)
-                                })
+                            let (rep, tag) = handle_of(cx, *resource, item, store)
                                 .map_err(|e| format!("element {k} of `{}`: {e}", name()))?;
+                            let ptr = store
+                                .data_mut()
+                                .handles()
+                                .get_for(rep, tag, func.reentrant, || true)
+                                .map_err(|e| format!("element {k} of `{}`: {e}", name()))?;
+                            passed.push(cx, rep, tag, false);
                             dst.copy_from_slice(&ptr.to_ne_bytes());
                         }
                         _ => write_val(cx.plan, elem, item, dst, kept)?,
@@ -425,7 +451,7 @@ pub fn lower<T: DlwitView>(
         store.data_mut().handles().keep(keeper, kept)?;
     }
     // Lowering succeeded: `own` handles now belong to C.
-    store.data_mut().handles().take_all(consumed)?;
+    store.data_mut().handles().take_all(&passed.own)?;
     Ok(lowered)
 }
 

@@ -166,6 +166,7 @@ impl Builder<'_> {
             free: None,
             callbacks: Vec::new(),
             errno: notes.errno,
+            reentrant: notes.reentrant,
             parent: None,
             keep: None,
             borrowed: false,

@@ -695,6 +695,13 @@ pub struct Function {
     pub callbacks: Vec<(usize, usize)>,
     /// Whether errno is read right after the call.
     pub errno: bool,
+    /// `@ffi(reentrant = true)`: a callback may pass this function a
+    /// handle that a C call in progress (the one that made the callback)
+    /// was given, or the parent of one. Without it such a call traps
+    /// before C runs: C libraries rarely survive being re-entered on the
+    /// object they are working on (`sqlite3_reset` on the statement whose
+    /// `sqlite3_step` called the guest).
+    pub reentrant: bool,
     /// `@ffi(parent = "p")`: index into [`Function::params`] of the
     /// borrowed handle every handle this function returns keeps alive (its
     /// C destructor waits for theirs).

@@ -30,6 +30,7 @@ const KEYS: &[&str] = &[
     "count",
     "variable",
     "call",
+    "reentrant",
 ];
 
 /// A value `set` gives a C parameter.
@@ -70,6 +71,9 @@ pub(super) struct Notes {
     pub(super) variable: Option<(String, Annotation)>,
     pub(super) error: Option<(Convention, Annotation)>,
     pub(super) errno: bool,
+    /// `reentrant = true`: a callback may pass this function a handle a
+    /// C call in progress is using.
+    pub(super) reentrant: bool,
     /// `call = true`: the method calls the C function its `self` handle
     /// points at.
     pub(super) call: Option<Annotation>,
@@ -171,6 +175,10 @@ impl Builder<'_> {
             let loc = || self.world.locate_doc(span, ann.line, &ann.key);
             if ann.key == "errno" {
                 n.errno = self.expect_flag(&ann, span).unwrap_or(false);
+                continue;
+            }
+            if ann.key == "reentrant" {
+                n.reentrant = self.expect_flag(&ann, span).unwrap_or(false);
                 continue;
             }
             if ann.key == "call" {

@@ -139,6 +139,12 @@ pub fn render(plan: &Plan) -> String {
                     f.args[*arg].name
                 );
             }
+            if f.reentrant {
+                let _ = writeln!(
+                    out,
+                    "    reentrant: a callback may pass it handles a C call in progress is using"
+                );
+            }
             if f.borrowed {
                 let _ = writeln!(
                     out,

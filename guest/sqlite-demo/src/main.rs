@@ -20,6 +20,9 @@ thread_local! {
     static ROWS: RefCell<Vec<Vec<String>>> = const { RefCell::new(Vec::new()) };
     /// After this many rows, `on-row` asks sqlite to stop.
     static STOP_AFTER: RefCell<usize> = const { RefCell::new(usize::MAX) };
+    /// The connection and statement `reentry` runs, which `guest_twice`
+    /// reaches from inside the statement's `step`.
+    static RUNNING: RefCell<Option<(Connection, Statement)>> = const { RefCell::new(None) };
 }
 
 impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
@@ -37,8 +40,23 @@ impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
 
     /// `guest_twice(x)`: twice an integer or a real, a text repeated, an
     /// error for NULL, and a trap for the text "trap" (to test what a trap
-    /// does). sqlite hands each argument over as its text.
+    /// does). sqlite hands each argument over as its text. For `reentry`,
+    /// the text "changes" answers the running connection's `changes()`,
+    /// and "reset" resets the running statement (which the host refuses).
     fn sql_function(ctx: &Context, argv: Vec<Option<String>>) {
+        match argv.as_slice() {
+            [Some(t)] if t == "changes" => {
+                let n = RUNNING.with_borrow(|r| r.as_ref().expect("reentry runs").0.changes());
+                ctx.result_int64(n.into());
+                return;
+            }
+            [Some(t)] if t == "reset" => {
+                let code = RUNNING.with_borrow(|r| r.as_ref().expect("reentry runs").1.reset());
+                println!("unreachable: reset in step returned {code:?}");
+                return;
+            }
+            _ => {}
+        }
         let [arg] = argv.as_slice() else {
             ctx.result_error("guest_twice takes one argument");
             return;
@@ -221,11 +239,42 @@ fn outlive() {
     println!("outlive: ok");
 }
 
+/// The guest's SQL function runs inside `step` and calls C on the
+/// connection and the statement that are running it: `changes` (marked
+/// `reentrant` in the WIT) answers; with `reset`, the host refuses to reset
+/// the statement mid-step and the guest traps.
+fn reentry(reset: bool) {
+    let db = ok(
+        "open",
+        Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
+    );
+    ok(
+        "exec",
+        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)"),
+    );
+    ok("create-function", db.create_function("guest_twice", 1));
+    let arg = if reset { "reset" } else { "changes" };
+    let sql = format!("SELECT guest_twice('{arg}') FROM t");
+    let stmt = ok("prepare", db.prepare(&sql));
+    RUNNING.set(Some((db, stmt)));
+    let mut got = Vec::new();
+    RUNNING.with_borrow(|r| {
+        let stmt = &r.as_ref().expect("just set").1;
+        while stmt.step() == ROW {
+            got.push(stmt.column_int64(0));
+        }
+    });
+    RUNNING.set(None);
+    println!("reentrant changes()    = {got:?}");
+}
+
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("outlive") {
-        outlive();
-        return;
+    match std::env::args().nth(1).as_deref() {
+        Some("outlive") => return outlive(),
+        Some("reset-in-function") => return reentry(true),
+        _ => {}
     }
+    reentry(false);
     callbacks();
     if std::env::args().any(|a| a == "trap-in-function") {
         return;

@@ -47,11 +47,30 @@ fn sqlite() {
     // and the guest does not go on.
     let trapped = runner.run("sqlite-demo", &["trap-in-function"]);
     trapped.expect_trap(&["sqlite3_exec", "sql-callbacks#sql-function", "failed"]);
+
+    // Re-entry: the SQL function, called inside `sqlite3_step`, resets the
+    // statement that is stepping. `reset` is not `reentrant`: the host
+    // refuses before C runs (sqlite would free the state `step` is using),
+    // the callback traps and the step fails with both named.
+    let refused = runner.run("sqlite-demo", &["reset-in-function"]);
+    refused.expect_trap(&[
+        "`dlwit:sqlite/sqlite#[method]statement.step` (C `sqlite3_step` in `libsqlite3.so.0`): callback `dlwit:sqlite/sql-callbacks#sql-function` failed",
+        "`dlwit:sqlite/sqlite#[method]statement.reset` (C `sqlite3_reset` in `libsqlite3.so.0`): argument `pStmt`: handle ",
+        " is in use by the C call in progress that made this callback (it was given the object, or one of its children): only a function marked `@ffi(reentrant = true)` takes it until that call returns",
+    ]);
+    // The host serves the next store, whose busy marks are its own.
+    let after = runner.run_in("sqlite-demo", &["/data/test.db"], &dirs);
+    assert!(after.result.is_ok(), "{:?}\n{}", after.result, after.stdout);
+    check(&after.stdout);
 }
 
 /// Checks the guest's output line by line.
 fn check(out: &str) {
     let v = |label: &str| value(out, label);
+
+    // Re-entry: inside `step`, the SQL function read `changes()` of the
+    // connection running it (`reentrant`): the 3 rows of the insert.
+    assert_eq!(v("reentrant changes()"), "[3, 3, 3]");
 
     // Callbacks: `sqlite3_exec` called the guest's `on-row` once per row,
     // with NULL as none; a non-zero answer aborted the statement.
