@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 triple=aarch64-unknown-linux-gnu
 
-packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libbz2-1.0:arm64 libsqlite3-dev:arm64 libsdl2-2.0-0:arm64)
+packages=(gcc-aarch64-linux-gnu qemu-user libffi-dev:arm64 zlib1g-dev:arm64 libbz2-1.0:arm64 libsqlite3-dev:arm64 libsdl2-2.0-0:arm64 libgmp10:arm64)
 . scripts/apt.sh
 apt_missing arm64 "${packages[@]}"
 if ! rustup target list --installed | grep -qx "$triple"; then

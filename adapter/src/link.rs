@@ -417,6 +417,7 @@ impl HostFn {
             payloads: &self.payloads,
             closures: &[],
             parent: None,
+            held: None,
         }
     }
 
@@ -605,9 +606,11 @@ impl HostFn {
             self.release_consumed(&mut store);
             let cx = Ctx {
                 parent: lowered.parent,
+                held: lowered.held,
                 ..cx
             };
-            marshal::lift(&cx, frame, errno?, results, &mut store).map_err(|e| self.fail(e))
+            let errno = errno.inspect_err(|_| marshal::discard_held(&cx, cx.held, &mut store))?;
+            marshal::lift(&cx, frame, errno, results, &mut store).map_err(|e| self.fail(e))
         })
     }
 

@@ -57,8 +57,10 @@ pub fn lift<T: DlwitView>(
                 let text = eval_string(cx, frame, expr, code, errno);
                 parts.push(Val::String(text));
             }
-            // Before any exit: what C wrote to out-parameters is released.
+            // Before any exit: what C wrote to out-parameters is released,
+            // and a struct C did not initialise leaves the table.
             release_outs(cx, frame);
+            super::discard_held(cx, cx.held, store);
             if let Some(v) = code_val {
                 parts.insert(0, v?);
             }
@@ -450,6 +452,14 @@ fn lift_out<T: DlwitView>(
                 ));
             }
             new_handle(cx, *resource, Made::Ptr(ptr), store)?
+        }
+        OutKind::Held(resource) => {
+            let rep = cx.held.expect("made by `lower`");
+            let tag = cx.payloads[*resource];
+            if let Some(parent) = cx.parent {
+                store.data_mut().handles().adopt(rep, parent)?;
+            }
+            own_handle(rep, tag, store)?
         }
         OutKind::Value(shape) => {
             let size = cx.plan.size_align(shape.ctype()).0;

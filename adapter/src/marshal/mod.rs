@@ -43,6 +43,9 @@ pub struct Ctx<'a> {
     /// The `rep` of the handle that handles made by this call keep alive
     /// (`@ffi(parent = ...)`), once lowering found it.
     pub parent: Option<u32>,
+    /// The `rep` of the struct held in place C initialises, once lowering
+    /// made it ([`Lowered::held`]).
+    pub held: Option<u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -101,6 +104,9 @@ pub struct Lowered {
     pub parent: Option<u32>,
     /// For a `call = true` method: the C function `self` points at.
     pub callee: Option<u64>,
+    /// The `rep` of the struct held in place made for C to initialise
+    /// ([`OutKind::Held`]).
+    pub held: Option<u32>,
 }
 
 /// The guest's handle `v` to `resource`, checked: its (rep, tag).
@@ -371,8 +377,9 @@ pub fn lower<T: DlwitView>(
             OutKind::String | OutKind::Index { .. } => 8,
             // The pointee is unknown: a generous zeroed slot.
             OutKind::Discard => 64,
-            // The list's or the value's own copy.
-            OutKind::Back { .. } | OutKind::InOut(_) => continue,
+            // The list's or the value's own copy; the table's struct,
+            // made once lowering has succeeded.
+            OutKind::Back { .. } | OutKind::InOut(_) | OutKind::Held(_) => continue,
             OutKind::Buffer { capacity, .. }
             | OutKind::Text { capacity, .. }
             | OutKind::Bytes { capacity, .. } => {
@@ -450,9 +457,48 @@ pub fn lower<T: DlwitView>(
     if let (Some(keeper), Some(kept)) = keep {
         store.data_mut().handles().keep(keeper, kept)?;
     }
+    // A struct held in place that C initialises: made last, zeroed, in
+    // the table, where it stays at one address (C may keep it).
+    if let Some((arg, resource)) = func.held_out() {
+        let (rep, ptr) = new_held(cx, resource, store)?;
+        put(frame.arg(arg), ptr);
+        lowered.held = Some(rep);
+    }
     // Lowering succeeded: `own` handles now belong to C.
-    store.data_mut().handles().take_all(&passed.own)?;
+    let taken = store.data_mut().handles().take_all(&passed.own);
+    if taken.is_err() {
+        discard_held(cx, lowered.held, store);
+    }
+    taken?;
     Ok(lowered)
+}
+
+/// A new, zeroed struct held in place of `resource` in the table, for C
+/// to initialise: its rep and address.
+fn new_held<T: DlwitView>(
+    cx: &Ctx<'_>,
+    resource: usize,
+    store: &mut StoreContextMut<'_, T>,
+) -> Result<(u32, u64), String> {
+    let r = &cx.plan.resources[resource];
+    let size = cx.plan.struct_(r.value.expect("held in place")).size;
+    let tag = cx.payloads[resource];
+    let handles = store.data_mut().handles();
+    let rep = handles.insert_held(size, r.buffers.len(), tag, cx.destructor(resource))?;
+    Ok((rep, handles.get(rep, tag)?))
+}
+
+/// Takes the struct [`new_held`] made out of the table without running its
+/// destructor: C did not initialise it (the call failed, or never ran).
+pub fn discard_held<T: DlwitView>(
+    cx: &Ctx<'_>,
+    held: Option<u32>,
+    store: &mut StoreContextMut<'_, T>,
+) {
+    let Some((rep, (_, resource))) = held.zip(cx.func.held_out()) else {
+        return;
+    };
+    let _ = store.data_mut().handles().take(rep, cx.payloads[resource]);
 }
 
 /// The refusal of a string argument's copy.

@@ -90,8 +90,10 @@ impl Builder<'_> {
                 f.params.push(Param::Capacity);
                 continue;
             }
+            // `self`: the C parameter named `self`, else the first
+            // (`char *mpz_get_str(char *str, int base, mpz_srcptr self)`).
             let j = if wi == 0 && method {
-                Some(0)
+                find("self", &filled).or(Some(0))
             } else {
                 find(name, &filled)
             };

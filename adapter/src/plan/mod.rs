@@ -270,6 +270,12 @@ pub enum OutKind {
     InOut(Shape),
     /// Written by C, not read.
     Discard,
+    /// A struct held in place ([`Resource::in_place`]) that C initialises
+    /// (`mpz_init(x)`, `inflateInit_(strm, ...)`): the host makes it
+    /// zeroed in its table before the call and points the argument at it;
+    /// the guest gets its `own` handle once C succeeded. Index into
+    /// [`Plan::resources`].
+    Held(usize),
 }
 
 /// The capacity of a buffer out-parameter.
@@ -757,6 +763,15 @@ pub struct Function {
 }
 
 impl Function {
+    /// The out-parameter C initialises a struct held in place through, if
+    /// any ([`OutKind::Held`]): its C argument and resource.
+    pub fn held_out(&self) -> Option<(usize, usize)> {
+        self.outs.iter().find_map(|o| match o.kind {
+            OutKind::Held(r) => Some((o.arg, r)),
+            _ => None,
+        })
+    }
+
     /// Whether C may write through pointer argument `arg` (its prototype
     /// does not spell it `const T *`).
     pub fn c_writes(&self, arg: usize) -> bool {

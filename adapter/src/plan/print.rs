@@ -198,6 +198,10 @@ pub fn render(plan: &Plan) -> String {
                     OutKind::Back { .. } => "the list, read back after the call".into(),
                     OutKind::InOut(_) => "the value, read back after the call".into(),
                     OutKind::Discard => "discarded".into(),
+                    OutKind::Held(r) => format!(
+                        "a new `{}`, held in place, that C initialises",
+                        plan.resources[*r].name
+                    ),
                 };
                 let _ = writeln!(out, "    out `{}`: {what}", f.args[o.arg].name);
             }

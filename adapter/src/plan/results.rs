@@ -372,6 +372,9 @@ impl Builder<'_> {
             Peeled::String => Some(OutKind::String),
             Peeled::Handle(r) => {
                 let resource = self.resource(r).ok()?;
+                if self.plan.resources[resource].in_place {
+                    return Some(OutKind::Held(resource));
+                }
                 if self.plan.resources[resource].value.is_some() {
                     self.fail(format!("`{}`: out-parameter `{name}`: a resource held by value cannot be an out-parameter (yet)", f.name), f.location.clone(), "");
                     return None;

@@ -228,3 +228,45 @@ fn struct_pointers_c_returns_are_read_as_records() {
     let again = hostile("fill");
     assert!(again.result.is_ok(), "{:?}", again.result);
 }
+
+fn gmp(case: &[&str]) -> dlwit_tests::Outcome {
+    let b = bindings("wit/gmp.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    Runner::new(&b).run("gmp-demo", case)
+}
+
+/// GMP's integers: structs held in place that C initialises. Each
+/// constructor runs one of GMP's initialisers on the host's new struct
+/// (a zeroed `mpz_t` would make `mpz_get_ui` read through NULL), the drop
+/// runs `mpz_clear`; arithmetic on them is GMP's, exact.
+#[test]
+fn gmp_integers_are_initialised_by_c_in_place() {
+    let out = gmp(&[]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    let v = |label: &str| value(&out.stdout, label);
+    assert_eq!(v("new"), "0");
+    assert_eq!(v("30!"), "265252859812191058636308480000000");
+    assert_eq!(v("30! in base 16"), "d13f6370f96865df5dd54000000");
+    assert_eq!(v("30! digits"), "33");
+    assert_eq!(v("2^128"), "340282366920938463463374607431768211456");
+    assert_eq!(v("parse"), "Ok(()) 340282366920938463463374607431768211456");
+    assert_eq!(v("cmp"), "0");
+    assert_eq!(v("cmp(-5, 0)"), "-1");
+    assert_eq!(v("-5"), "-5");
+    assert_eq!(v("parse garbage"), "Err(())");
+    // Made and dropped one by one: each initialised, each cleared.
+    let out = gmp(&["many", "2000"]);
+    assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
+    assert_eq!(value(&out.stdout, "sum"), "1999000");
+}
+
+/// A number squared until it passes the WIT's bound is refused before GMP
+/// allocates it (GMP aborts the process when an allocation fails); the
+/// host serves the next store.
+#[test]
+fn gmp_growth_past_the_bound_is_refused() {
+    let out = gmp(&["huge"]);
+    out.expect_trap(&[
+        "`dlwit:gmp/gmp#[method]mpz.mul` (C `__gmpz_mul` in `libgmp.so.10`): precondition `op1.mp-size in -131072..=131072 && op2.mp-size in -131072..=131072` failed (op1.mp-size = 207745, op2.mp-size = 207745)",
+    ]);
+    assert!(gmp(&[]).result.is_ok());
+}

@@ -12,7 +12,7 @@ fn plan_text(wit: &str) -> String {
 
 #[test]
 fn golden_plans() {
-    for name in ["libm", "libc", "zlib", "bzip2", "sqlite", "raylib"] {
+    for name in ["libm", "libc", "zlib", "bzip2", "sqlite", "raylib", "gmp"] {
         golden(
             &format!("golden/plan/{name}.plan"),
             &plan_text(&format!("wit/{name}.wit")),
