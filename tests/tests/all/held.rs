@@ -52,6 +52,9 @@ fn zlib_stream_output_equals_compress2() {
     let out = zstream(&["corrupt"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
     assert_eq!(value(&out.stdout, "inflate(garbage)"), "-3", "Z_DATA_ERROR");
+    // A stream C set up when the guest made it (`inflateInit2_` on the
+    // host's new struct), and one it refused, which no handle holds.
+    assert_eq!(value(&out.stdout, "open(3)"), "Some(-2)", "Z_STREAM_ERROR");
 }
 
 /// A second `init` (zlib would drop its first state on the floor) and an
