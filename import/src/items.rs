@@ -275,6 +275,10 @@ pub struct Held {
     pub buffers: Vec<HeldBuffer>,
     /// Plain fields (no pointer): WIT name and type, each with a getter.
     pub getters: Vec<(String, WitTy)>,
+    /// A guest may make one zeroed (`held = "new"`): not when C has
+    /// initialisers that cannot fail (`void mpz_init(mpz_ptr)`), which
+    /// every one must go through.
+    pub zeroed: bool,
 }
 
 /// One pointer field the host points at a buffer of its own.

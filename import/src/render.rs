@@ -279,8 +279,12 @@ fn render_held(
     renames: &HashMap<String, String>,
 ) {
     let c = c_name.trim_end_matches('*').trim();
+    let make = match held.zeroed {
+        true => "Make one (zeroed)",
+        false => "C makes one (its initialisers return it)",
+    };
     s.push_str(&format!(
-        "\n  /// `{c}`, held by the host in place: C reads and writes it and may keep its\n  /// address between calls. Make one (zeroed), pass it to C, read its fields.\n"
+        "\n  /// `{c}`, held by the host in place: C reads and writes it and may keep its\n  /// address between calls. {make}, pass it to C, read its fields.\n"
     ));
     if !held.buffers.is_empty() {
         s.push_str("  /// Its pointers point into buffers the host owns: hand bytes in with\n  /// `give-*` and take what C wrote with `take-*`.\n");
@@ -305,7 +309,11 @@ fn render_held(
         s.push_str(&format!("  /// @ffi(buffers = \"{}\")\n", pairs.join(", ")));
     }
     s.push_str(&format!("  resource {name} {{\n"));
-    s.push_str("    /// A new, zeroed struct.\n    /// @ffi(held = \"new\")\n    constructor();\n");
+    if held.zeroed {
+        s.push_str(
+            "    /// A new, zeroed struct.\n    /// @ffi(held = \"new\")\n    constructor();\n",
+        );
+    }
     for b in &held.buffers {
         if b.give {
             s.push_str(&format!(

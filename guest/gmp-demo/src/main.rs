@@ -1,5 +1,7 @@
-//! Guest component for wit/gmp.wit: GMP integers, structs the host holds
-//! in place and C initialises (`mpz_init`) when the guest makes one.
+//! Guest component for wit/generated/gmp.wit (`dlwit import gmp.h` with
+//! wit/gmp.wit as the overlay): GMP integers and fractions, structs the
+//! host holds in place and C initialises (`mpz_init`) when the guest makes
+//! one, through the overlay's resource and the importer's functions.
 //!
 //! * no argument: factorials, powers by repeated multiplication, parsing
 //!   and comparing; prints each result as `label = value`.
@@ -10,12 +12,12 @@
 use std::process::ExitCode;
 
 wit_bindgen::generate!({
-    path: ["../../wit/deps/c", "../../wit/gmp.wit"],
+    path: ["../../wit/deps/c", "../../wit/generated/gmp.wit"],
     world: "dlwit:gmp/imports",
     generate_all,
 });
 
-use dlwit::gmp::gmp::Mpz;
+use dlwit::gmp::gmp::{self as g, Mpz};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,6 +68,20 @@ fn main() -> ExitCode {
             println!("cmp(-5, 0) = {}", neg.cmp(&zero).signum());
             println!("-5 = {}", neg.get_str(10));
             println!("parse garbage = {:?}", parsed.set_str("12x", 10));
+            // The importer's functions: initialisers that return the
+            // number they made, and operations on the overlay's `mpz`.
+            let big = g::gmpz_init_set_ui(1 << 40);
+            let root = g::gmpz_init2(128);
+            g::gmpz_sqrt(&root, &big);
+            println!("sqrt(2^40) = {}", g::gmpz_get_si(&root));
+            let p = g::gmpz_init_set_ui(0);
+            g::gmpz_pow_ui(&p, &two, 61);
+            g::gmpz_sub_ui(&p, &p, 1);
+            println!("2^61 - 1 prime = {}", g::gmpz_probab_prime_p(&p, 25));
+            let q = g::gmpq_init();
+            g::gmpq_set_si(&q, 6, 8);
+            g::gmpq_canonicalize(&q);
+            println!("6/8 = {}", g::gmpq_get_d(&q));
             ExitCode::SUCCESS
         }
     }

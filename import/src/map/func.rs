@@ -452,6 +452,14 @@ impl Mapper<'_> {
         counts_first(&cnames[j], &cnames[i], f.array(i).is_some()).then_some(j)
     }
 
+    /// Whether resource `r` is a struct held in place that only C's
+    /// initialisers make (no zeroed one).
+    fn made_by_c(&self, r: &str) -> bool {
+        self.items.iter().any(
+            |i| matches!(i, Item::Resource { name, held: Some(h), .. } if name == r && !h.zeroed),
+        )
+    }
+
     /// Whether resource `r` is a struct held in place.
     fn is_held(&self, r: &str) -> bool {
         self.items
@@ -515,6 +523,35 @@ impl Mapper<'_> {
                 Category::Pointers,
             ));
         }
+        // `mpz_roinit_n`: only the host makes a struct it holds in place.
+        if let Some(r) = self.handle_of(&f.ret).filter(|r| self.is_held(r)) {
+            return Err(skip(
+                format!(
+                    "it returns `{r}`, a struct the host holds in place, which only the host makes"
+                ),
+                Category::Pointers,
+            ));
+        }
+        // The struct C initialises, made by the host for it (`void
+        // mpz_init(mpz_ptr x)`): the result, not a parameter. Other
+        // initialisers of such a struct would initialise it again.
+        let made = super::types::initialiser(f)
+            .and_then(|k| self.resources.get(&k).cloned())
+            .filter(|r| self.is_held(r));
+        if made.is_none()
+            && let Some((_, first)) = f.params.first()
+            && let Some(r) = self.handle_of(first).filter(|r| self.made_by_c(r))
+            && crate::names::words(&f.name)
+                .iter()
+                .any(|w| w.starts_with("init"))
+        {
+            return Err(skip(
+                format!(
+                    "it initialises `{r}` again, which C initialised when it was made (its state would leak)"
+                ),
+                Category::Pointers,
+            ));
+        }
         // C parameter names: unnamed or clashing ones get `pN`.
         let mut cnames: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
@@ -543,10 +580,15 @@ impl Mapper<'_> {
         let mut paths = Vec::new();
         // A function that takes an object may keep a struct's address in
         // it (`deflateSetHeader(strm, head)`): no struct is lent to it.
-        let takes_object = f
-            .params
-            .iter()
-            .any(|(_, t)| self.handle_of(t).is_some() || self.value_handle(t).is_some());
+        // (A struct held in place that C only reads, `const
+        // pixman_transform *`, keeps nothing.)
+        let takes_object = f.params.iter().any(|(_, t)| {
+            let read_only = matches!(&t.kind, Kind::Ptr(p) if p.is_const);
+            match self.handle_of(t) {
+                Some(r) => !(read_only && self.is_held(&r)),
+                None => self.value_handle(t).is_some(),
+            }
+        });
         // C may keep the address of a list it is given past the call: in
         // the object it returns (`SDL_RWFromConstMem`), or in one it is
         // given that it opens, sets up or attaches it to
@@ -605,6 +647,11 @@ impl Mapper<'_> {
             .zip(&cnames)
             .filter_map(|((_, t), n)| {
                 let r = self.handle_of(t).or_else(|| self.value_handle(t))?;
+                // A struct held in place that C only reads (`mpz_set(rop,
+                // mpz_srcptr op)`) is copied from, not kept.
+                if self.is_held(&r) && matches!(&t.kind, Kind::Ptr(p) if p.is_const) {
+                    return None;
+                }
                 let freed = self.resource_drop.contains_key(&r)
                     || self.values.contains(&r)
                     || self.is_held(&r);
@@ -736,6 +783,11 @@ impl Mapper<'_> {
                 }
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
+                        if i == 0 && made.is_some() {
+                            outs.push(Some(WitTy::Named(r)));
+                            i += 1;
+                            continue;
+                        }
                         if counted && cname.ends_with('s') && self.values.contains(&r) {
                             return Err(skip(
                                 format!(

@@ -91,6 +91,12 @@ impl Mapper<'_> {
                 || self.resources.contains_key(&key)
                 || !selected(self.opts, &s.base)
                 || !named_like(&f.name, CONSTRUCTOR_WORDS)
+                // The caller's to allocate: C initialises it in place
+                // (`mpz_roinit_n` returns the `mpz_t` it was given).
+                || model
+                    .functions
+                    .iter()
+                    .any(|g| initialiser(g).as_deref() == Some(key.as_str()))
                 || model
                     .functions
                     .iter()
@@ -543,16 +549,19 @@ impl Mapper<'_> {
                         }
                     }
                     Some((k, _)) if lead.as_ref() == Some(&k) => {}
-                    Some((k, _)) => {
+                    // Only read, by a function of another object
+                    // (`mpf_set_z(mpf_ptr, mpz_srcptr)`).
+                    Some((_, true)) => {}
+                    Some((k, false)) => {
                         other.insert(k);
                     }
                     None => mark_other(ty, &mut other),
                 }
             }
+            // A function returning `S *` (`mpz_roinit_n`) is skipped
+            // when `S` is held in place; one returning `S` by value or
+            // `S **` is not.
             mark_other(&f.ret, &mut other);
-            if let Some((k, _)) = struct_of(&f.ret) {
-                other.insert(k);
-            }
         }
         // C initialises such a struct itself (`deflateInit_`,
         // `BZ2_bzCompressInit`): a struct C hands out
@@ -603,7 +612,12 @@ impl Mapper<'_> {
                 continue;
             };
             let wit = wit.clone();
-            let held = held_of(record, &fields, &wit);
+            let mut held = held_of(record, &fields, &wit);
+            held.zeroed = !self
+                .model
+                .functions
+                .iter()
+                .any(|f| initialiser(f).as_deref() == Some(key.as_str()));
             self.resources.insert(key, name.clone());
             self.items.push(Item::Resource {
                 name,
@@ -911,6 +925,24 @@ fn opaque(f: &crate::model::Field) -> Option<WitTy> {
     })
 }
 
+/// The struct `f` initialises, when it is an initialiser that cannot fail:
+/// `void` and named so, its first parameter the struct (`void
+/// mpz_init(mpz_ptr x)`, `void mpz_init_set_ui(mpz_ptr, unsigned long)`).
+pub(super) fn initialiser(f: &crate::model::Function) -> Option<String> {
+    let (_, first) = f.params.first()?;
+    let Kind::Ptr(p) = &first.kind else {
+        return None;
+    };
+    let Kind::Struct(k) = &p.kind else {
+        return None;
+    };
+    // Not `mpz_array_init(mpz_ptr, mp_size_t, mp_size_t)`, which
+    // initialises as many structs as it is told from there.
+    let words = crate::names::words(&f.name);
+    let named = words.iter().any(|w| w.starts_with("init")) && !words.iter().any(|w| w == "array");
+    (f.ret.kind == Kind::Void && !p.is_const && named).then(|| k.clone())
+}
+
 /// Marks every struct `ty` names by value, or through `S **`, in `other`.
 fn mark_other(ty: &Ty, other: &mut HashSet<String>) {
     match &ty.kind {
@@ -968,5 +1000,6 @@ fn held_of(record: String, fields: &[crate::model::Field], wit: &[(String, WitTy
         record,
         buffers,
         getters,
+        zeroed: true,
     }
 }

@@ -233,11 +233,13 @@ fn struct_pointers_c_returns_are_read_as_records() {
 }
 
 fn gmp(case: &[&str]) -> dlwit_tests::Outcome {
-    let b = bindings("wit/gmp.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
+    let b =
+        bindings("wit/generated/gmp.wit", &Libraries::default()).unwrap_or_else(|e| panic!("{e}"));
     Runner::new(&b).run("gmp-demo", case)
 }
 
-/// GMP's integers: structs held in place that C initialises. Each
+/// GMP's integers, through the importer's WIT of gmp.h with wit/gmp.wit
+/// as its overlay: structs held in place that C initialises. Each
 /// constructor runs one of GMP's initialisers on the host's new struct
 /// (a zeroed `mpz_t` would make `mpz_get_ui` read through NULL), the drop
 /// runs `mpz_clear`; arithmetic on them is GMP's, exact.
@@ -256,6 +258,13 @@ fn gmp_integers_are_initialised_by_c_in_place() {
     assert_eq!(v("cmp(-5, 0)"), "-1");
     assert_eq!(v("-5"), "-5");
     assert_eq!(v("parse garbage"), "Err(())");
+    // The importer's own: `gmpz_init_set_ui` and `gmpq_init` return the
+    // number they initialised.
+    assert_eq!(v("sqrt(2^40)"), "1048576");
+    // A Mersenne prime: 1, "probably prime" (GMP says 2, "surely", only
+    // of small numbers).
+    assert_eq!(v("2^61 - 1 prime"), "1");
+    assert_eq!(v("6/8"), "0.75");
     // Made and dropped one by one: each initialised, each cleared.
     let out = gmp(&["many", "2000"]);
     assert!(out.result.is_ok(), "{:?}\n{}", out.result, out.stdout);
