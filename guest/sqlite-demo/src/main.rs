@@ -78,17 +78,20 @@ impl exports::dlwit::sqlite::sql_callbacks::Guest for Callbacks {
 
 export!(Callbacks);
 
-/// sqlite calling the guest back: a row callback, and an SQL function
-/// implemented here that sqlite calls during `step`.
-fn callbacks() {
+/// A new in-memory database, `sql` run on it.
+fn memory_db(sql: &str) -> Connection {
     let db = ok(
         "open",
         Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
     );
-    ok(
-        "exec",
-        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (21), ('ab'), (NULL), (2.25)"),
-    );
+    ok("exec", db.exec(sql));
+    db
+}
+
+/// sqlite calling the guest back: a row callback, and an SQL function
+/// implemented here that sqlite calls during `step`.
+fn callbacks() {
+    let db = memory_db("CREATE TABLE t(x); INSERT INTO t VALUES (1), (21), ('ab'), (NULL), (2.25)");
     ok(
         "exec-rows",
         db.exec_rows("SELECT rowid AS id, x FROM t ORDER BY rowid"),
@@ -207,14 +210,7 @@ fn rows(db: &Connection, stmt: &Statement) -> Vec<Vec<Value>> {
 /// count is back where it was). Prints `outlive: ok`.
 fn outlive() {
     let baseline = sqlite::memory_used();
-    let db = ok(
-        "open",
-        Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
-    );
-    ok(
-        "exec",
-        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)"),
-    );
+    let db = memory_db("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)");
     let stmt = ok("prepare", db.prepare("SELECT x * 10 FROM t ORDER BY x"));
     drop(db);
     let mut got = Vec::new();
@@ -244,14 +240,7 @@ fn outlive() {
 /// `reentrant` in the WIT) answers; with `reset`, the host refuses to reset
 /// the statement mid-step and the guest traps.
 fn reentry(reset: bool) {
-    let db = ok(
-        "open",
-        Connection::open(":memory:", OpenFlags::READ_WRITE | OpenFlags::CREATE),
-    );
-    ok(
-        "exec",
-        db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)"),
-    );
+    let db = memory_db("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)");
     ok("create-function", db.create_function("guest_twice", 1));
     let arg = if reset { "reset" } else { "changes" };
     let sql = format!("SELECT guest_twice('{arg}') FROM t");
