@@ -461,7 +461,7 @@ impl Mapper<'_> {
     }
 
     /// Whether resource `r` is a struct held in place.
-    fn is_held(&self, r: &str) -> bool {
+    pub(super) fn is_held(&self, r: &str) -> bool {
         self.items
             .iter()
             .any(|i| matches!(i, Item::Resource { name, held: Some(_), .. } if name == r))
@@ -531,6 +531,29 @@ impl Mapper<'_> {
                 ),
                 Category::Pointers,
             ));
+        }
+        // A struct held in place that C may write, after another
+        // parameter (`mpfr_fpif_import(mpfr_ptr op, FILE *stream)` is
+        // fine, `deflateSetHeader(strm, head)` is not): C may keep its
+        // address in that one's object, which would outlive it.
+        let lead = f.params.first().and_then(|(_, t)| handle_key(t));
+        for (j, (_, t)) in f.params.iter().enumerate().skip(1) {
+            if let Kind::Ptr(p) = &t.kind
+                && !p.is_const
+                && let Some(r) = self.handle_of(t).filter(|r| self.is_held(r))
+                && handle_key(t) != lead
+            {
+                let name = match f.params[j].0.as_str() {
+                    "" => format!("p{}", j + 1),
+                    n => n.to_string(),
+                };
+                return Err(skip(
+                    format!(
+                        "parameter `{name}` is `{r}`, a struct the host holds in place, written after another parameter: C may keep its address (in that one's object), which would outlive it"
+                    ),
+                    Category::Pointers,
+                ));
+            }
         }
         // The struct C initialises, made by the host for it (`void
         // mpz_init(mpz_ptr x)`): the result, not a parameter. Other
@@ -793,6 +816,17 @@ impl Mapper<'_> {
                                 format!(
                                     "parameter `{cname}` is `{}`, an array of `{r}`, which are handles",
                                     ty.spelling
+                                ),
+                                Category::Pointers,
+                            ));
+                        }
+                        // One only C's initialisers make is ended by its
+                        // drop alone: `mpz_clear` twice frees its limbs
+                        // twice.
+                        if destroys.as_deref() == Some(r.as_str()) && self.made_by_c(&r) {
+                            return Err(skip(
+                                format!(
+                                    "it ends `{r}`, a struct the host holds in place, which its handle's drop ends (twice would free C's state twice)"
                                 ),
                                 Category::Pointers,
                             ));

@@ -331,7 +331,11 @@ impl Mapper<'_> {
                     WitTy::Option(Box::new(builtin("string")))
                 }
                 _ if counted.contains(&i) => continue,
-                Kind::Ptr(_) => match self.handle_of(ty).filter(|r| !self.values.contains(r)) {
+                // (Never a struct the host holds: no callback is lent one.)
+                Kind::Ptr(_) => match self
+                    .handle_of(ty)
+                    .filter(|r| !self.values.contains(r) && !self.is_held(r))
+                {
                     Some(r) => WitTy::Borrow(r),
                     None => return Err(format!("`{cname}` is `{}`", ty.spelling)),
                 },
@@ -491,6 +495,16 @@ impl Mapper<'_> {
                     }
                     candidates = clearing;
                 }
+                // `pixman_region32_fini` ends the region that
+                // `pixman_region32_clear` only empties: a word that only
+                // ends decides between them.
+                let ends_only = |n: &String| {
+                    (crate::names::words(n).iter())
+                        .any(|w| matches!(w.as_str(), "fini" | "deinit" | "cleanup"))
+                };
+                if candidates.len() > 1 && candidates.iter().filter(|c| ends_only(c)).count() == 1 {
+                    candidates.retain(ends_only);
+                }
             }
             let chosen = match given {
                 Some((_, f)) => (!f.is_empty()).then(|| f.clone()),
@@ -550,11 +564,11 @@ impl Mapper<'_> {
                     }
                     Some((k, _)) if lead.as_ref() == Some(&k) => {}
                     // Only read, by a function of another object
-                    // (`mpf_set_z(mpf_ptr, mpz_srcptr)`).
-                    Some((_, true)) => {}
-                    Some((k, false)) => {
-                        other.insert(k);
-                    }
+                    // (`mpf_set_z(mpf_ptr, mpz_srcptr)`); or written by
+                    // one, which may keep its address there
+                    // (`deflateSetHeader(strm, head)`): that function is
+                    // skipped, not the struct.
+                    Some(_) => {}
                     None => mark_other(ty, &mut other),
                 }
             }
@@ -943,7 +957,9 @@ pub(super) fn initialiser(f: &crate::model::Function) -> Option<String> {
     (f.ret.kind == Kind::Void && !p.is_const && named).then(|| k.clone())
 }
 
-/// Marks every struct `ty` names by value, or through `S **`, in `other`.
+/// Marks every struct `ty` names by value, or through `S **` (C may write
+/// a pointer to one there; not through `S *const *`, an array of them C
+/// reads: `mpfr_sum(mpfr_ptr, const mpfr_ptr *tab, ...)`), in `other`.
 fn mark_other(ty: &Ty, other: &mut HashSet<String>) {
     match &ty.kind {
         Kind::Struct(k) => {
@@ -951,6 +967,7 @@ fn mark_other(ty: &Ty, other: &mut HashSet<String>) {
         }
         Kind::Ptr(p) => {
             if let Kind::Ptr(pp) = &p.kind
+                && !p.is_const
                 && let Kind::Struct(k) = &pp.kind
             {
                 other.insert(k.clone());

@@ -664,7 +664,7 @@ const REAL_HEADERS: &[RealHeader] = &[
         header: "yaml.h",
         lib: "libyaml-0.so.2",
         extra: &[],
-        at_least: 12,
+        at_least: 28,
     },
     RealHeader {
         package: "libbz2-dev",
@@ -739,6 +739,15 @@ const REAL_HEADERS: &[RealHeader] = &[
         lib: "libpcre2-8.so.0",
         extra: &["-D", "PCRE2_CODE_UNIT_WIDTH=8"],
         at_least: 40,
+    },
+    RealHeader {
+        package: "libmpfr-dev",
+        header: "mpfr.h",
+        lib: "libmpfr.so.6",
+        extra: &[],
+        // `mpfr_t` held in place, made by `mpfr_init2`; `const mpfr_ptr *`
+        // arrays do not keep it from being held.
+        at_least: 250,
     },
     RealHeader {
         package: "libgmp-dev",
@@ -852,7 +861,8 @@ const REAL_HEADERS: &[RealHeader] = &[
         header: "pixman-1/pixman.h",
         lib: "libpixman-1.so.0",
         extra: &[],
-        at_least: 40,
+        // Regions and transforms held in place, made by their initialisers.
+        at_least: 85,
     },
     // `pthread_atfork` is only `pthread_atfork@GLIBC_2.2.5` in glibc 2.34
     // and later, a hidden version `dlsym` does not find: not an export.
@@ -999,4 +1009,26 @@ fn a_prototype_difference_is_an_error_naming_line_symbol_and_library() {
     }
     assert!(!err.contains("fx_pass_u8"), "{err}");
     assert_eq!(err.matches("error: prototype:").count(), 6, "{err}");
+}
+
+/// wit/generated/gmp.wit: `mpz_t` is made only by GMP's initialisers,
+/// each a function returning the number (there is no zeroed one, which
+/// `mpz_get_ui` would read through NULL), and ended only by its drop: a
+/// guest that could call `mpz_clear` itself would make the drop free the
+/// limbs a second time.
+#[test]
+fn generated_gmp_makes_and_ends_mpz_only_through_c() {
+    let wit = std::fs::read_to_string(root().join("wit/generated/gmp.wit")).unwrap();
+    for line in [
+        // (The overlay's constructor is `mpz_init`; skips name the
+        // resource the import made before the overlay renamed it.)
+        "  gmpz-init-set-ui: func(p2: c-ulong) -> mpz;",
+        "  gmpf-init: func() -> mpf-struct;",
+        "  // skipped `__gmpz_clear`: it ends `mpz-struct`, a struct the host holds in place, which its handle's drop ends (twice would free C's state twice)",
+        "  // skipped `__gmpz_init_set_str`: it initialises `mpz-struct` again, which C initialised when it was made (its state would leak)",
+        "  // skipped `__gmpz_roinit_n`: it returns `mpz-struct`, a struct the host holds in place, which only the host makes",
+    ] {
+        assert!(wit.lines().any(|l| l == line), "missing: {line}");
+    }
+    assert!(!wit.contains("@ffi(held = \"new\")"), "a zeroed mpz_t");
 }
