@@ -1025,12 +1025,23 @@ impl Mapper<'_> {
                             }
                             // A struct of plain data C reads and writes
                             // (`UpdateCamera(Camera *camera)`, `stat`'s
-                            // `buf`): a copy in, read back after the call.
-                            Kind::Struct(k) if !takes_object && self.plain(k) => {
+                            // `buf`): a copy in, read back after the call;
+                            // named `out`, only written (`git_oid *out`).
+                            // Beside an object, C might keep its address
+                            // there (dlwit's copy lives for the call only),
+                            // unless it is first or named `out`: C's
+                            // result (`git_reference_name_to_id(git_oid
+                            // *out, git_repository *repo, ...)`).
+                            Kind::Struct(k)
+                                if self.plain(k)
+                                    && (!takes_object || i == 0 || names_out(cname)) =>
+                            {
                                 let rec = self.struct_ty(k)?;
-                                params.push(in_param(rec.clone()));
+                                if !names_out(cname) {
+                                    params.push(in_param(rec.clone()));
+                                    inout.push(wit_name.clone());
+                                }
                                 outs.push(Some(rec));
-                                inout.push(wit_name.clone());
                             }
                             // `const char **names, int n`: a list of
                             // strings, not an out-parameter.
@@ -1566,3 +1577,8 @@ fn copies(f: &Function) -> bool {
 const ENTRY_WORDS: &[&str] = &[
     "i", "idx", "index", "n", "pos", "position", "key", "id", "num", "entry", "fd", "loc",
 ];
+
+/// A parameter named as C's output: `out`, `oid_out`, `out_stats`.
+fn names_out(cname: &str) -> bool {
+    crate::names::words(cname).iter().any(|w| w == "out")
+}
