@@ -390,7 +390,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
     } else if has("C may read and write it") {
         (
             "C may read and write it",
-            "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct each function takes first and C initialises), an overlay function with `inout` (made automatically only for structs of plain data, in functions that take no object), or an overlay function",
+            "an overlay resource with `struct = \"record\", in-place = true` (a struct held in place; the importer makes one only for a struct C initialises, taken first by each function that writes it), an overlay function with `inout` (made automatically only for structs of plain data, in functions that take no object), or an overlay function",
         )
     } else if has("named like a destructor") {
         (
@@ -441,6 +441,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
         (
             "a struct with a pointer in it, given to C",
             "an overlay resource holding the struct (`struct = \"record\"`), whose handles C makes, or an overlay record without the pointer when C ignores it",
+        )
+    } else if has("a struct the host holds in place") || has("C initialised when it was made") {
+        (
+            "makes, ends or lends elsewhere a struct the host holds in place",
+            "nothing: its initialisers make it, its drop ends it, and C keeps it only where it lives as long; an overlay function (with `keep`) for what C does safely",
         )
     } else if has("which the host holds in place") {
         (

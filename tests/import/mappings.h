@@ -257,3 +257,26 @@ int mp_vendor_release(Display *d);
  * `payload`), NULL. */
 typedef int (*mp_visit_cb)(const char *path, void *p2);
 int mp_walk(mp_db *db, mp_visit_cb visit, void *payload);
+/* A struct held in place that only its initialisers make (GMP's `mpz_t`):
+ * each `void` initialiser returns one, made by the host and initialised
+ * by C, and there is no zeroed one; one that may fail would initialise it
+ * again (skipped); the function that ends it is its drop alone (skipped);
+ * functions of other objects may read it through `const`; one that writes
+ * it after another parameter is skipped (C may keep it there), and so is
+ * one that returns one. */
+typedef struct { int size; long *limbs; } mp_num;
+void mp_num_init(mp_num *x);
+void mp_num_init_set(mp_num *x, long v);
+int mp_num_init_str(mp_num *x, const char *s);
+void mp_num_clear(mp_num *x);
+void mp_num_add(mp_num *r, const mp_num *a, const mp_num *b);
+int mp_db_has_num(mp_db *db, const mp_num *x);
+void mp_db_store_num(mp_db *db, mp_num *x);
+mp_num *mp_num_view(mp_num *x, long *limbs, int n);
+/* A struct of plain data C writes as its result beside a handle: only
+ * when named `out` or first (git's `git_oid *out`). */
+typedef struct { unsigned char id[20]; } mp_oid;
+int mp_name_to_id(mp_oid *out, mp_db *db, const char *name);
+/* A callback lent a struct of plain data gets a copy of it. */
+typedef int (*mp_oid_cb)(const mp_oid *id, void *payload);
+int mp_each_oid(mp_db *db, mp_oid_cb cb, void *payload);

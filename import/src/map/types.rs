@@ -331,6 +331,18 @@ impl Mapper<'_> {
                     WitTy::Option(Box::new(builtin("string")))
                 }
                 _ if counted.contains(&i) => continue,
+                // A struct of plain data C lends (`const git_oid *id`):
+                // the guest gets a copy of it.
+                Kind::Ptr(p)
+                    if p.is_const
+                        && self.handle_of(ty).is_none()
+                        && matches!(&p.kind, Kind::Struct(k) if self.plain(k)) =>
+                {
+                    let Kind::Struct(k) = &p.kind else {
+                        unreachable!("matched above")
+                    };
+                    self.struct_ty(k).map_err(|e| e.reason)?
+                }
                 // (Never a struct the host holds: no callback is lent one.)
                 Kind::Ptr(_) => match self
                     .handle_of(ty)
