@@ -564,9 +564,7 @@ impl Mapper<'_> {
         if made.is_none()
             && let Some((_, first)) = f.params.first()
             && let Some(r) = self.handle_of(first).filter(|r| self.made_by_c(r))
-            && crate::names::words(&f.name)
-                .iter()
-                .any(|w| w.starts_with("init"))
+            && super::types::named_init(&f.name)
         {
             return Err(skip(
                 format!(
@@ -613,12 +611,14 @@ impl Mapper<'_> {
             }
         });
         // C may keep the address of a list it is given past the call: in
-        // the object it returns (`SDL_RWFromConstMem`), or in one it is
+        // the object it returns (`SDL_RWFromConstMem`) or initialises
+        // (`oggpack_readinit(b, buf, bytes)`), or in one it is
         // given that it opens, sets up or attaches it to
         // (`archive_read_open_memory`, `yaml_parser_set_input_string`).
         // dlwit's copy lives only as long as the call.
         let keeps = self.handle_of(&f.ret).is_some()
             || self.value_handle(&f.ret).is_some()
+            || made.is_some()
             || takes_object && named_like(&f.name, KEEPING_WORDS);
         // An integer named like a count that is not the length of the
         // pointer before it.

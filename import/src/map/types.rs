@@ -599,9 +599,7 @@ impl Mapper<'_> {
                     .first()
                     .and_then(|p| struct_of(&p.1))
                     .is_some_and(|(k, _)| k == key)
-                    && crate::names::words(&f.name)
-                        .iter()
-                        .any(|w| w.starts_with("init"))
+                    && named_init(&f.name)
             })
         };
         // So is a stream by the `next_in`/`avail_in` convention of zlib,
@@ -953,7 +951,8 @@ fn opaque(f: &crate::model::Field) -> Option<WitTy> {
 
 /// The struct `f` initialises, when it is an initialiser that cannot fail:
 /// `void` and named so, its first parameter the struct (`void
-/// mpz_init(mpz_ptr x)`, `void mpz_init_set_ui(mpz_ptr, unsigned long)`).
+/// mpz_init(mpz_ptr x)`, `void mpz_init_set_ui(mpz_ptr, unsigned long)`,
+/// `void oggpack_writeinit(oggpack_buffer *b)`).
 pub(super) fn initialiser(f: &crate::model::Function) -> Option<String> {
     let (_, first) = f.params.first()?;
     let Kind::Ptr(p) = &first.kind else {
@@ -964,9 +963,14 @@ pub(super) fn initialiser(f: &crate::model::Function) -> Option<String> {
     };
     // Not `mpz_array_init(mpz_ptr, mp_size_t, mp_size_t)`, which
     // initialises as many structs as it is told from there.
-    let words = crate::names::words(&f.name);
-    let named = words.iter().any(|w| w.starts_with("init")) && !words.iter().any(|w| w == "array");
+    let named = named_init(&f.name) && !crate::names::words(&f.name).contains(&"array".into());
     (f.ret.kind == Kind::Void && !p.is_const && named).then(|| k.clone())
+}
+
+/// Whether a word of `name` says it initialises: `deflateInit_`,
+/// `mpz_init_set`, `oggpack_writeinit`.
+pub(super) fn named_init(name: &str) -> bool {
+    (crate::names::words(name).iter()).any(|w| w.starts_with("init") || w.ends_with("init"))
 }
 
 /// Marks every struct `ty` names by value, or through `S **` (C may write

@@ -741,6 +741,15 @@ const REAL_HEADERS: &[RealHeader] = &[
         at_least: 40,
     },
     RealHeader {
+        package: "libogg-dev",
+        header: "ogg/ogg.h",
+        lib: "libogg.so.0",
+        extra: &[],
+        // `oggpack_buffer` held in place, made by `oggpack_writeinit`;
+        // `oggpack_readinit`, which keeps the bytes it is given, skipped.
+        at_least: 40,
+    },
+    RealHeader {
         package: "libmpfr-dev",
         header: "mpfr.h",
         lib: "libmpfr.so.6",
