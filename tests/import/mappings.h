@@ -274,9 +274,11 @@ int mp_db_has_num(mp_db *db, const mp_num *x);
 void mp_db_store_num(mp_db *db, mp_num *x);
 mp_num *mp_num_view(mp_num *x, long *limbs, int n);
 /* A struct of plain data C writes as its result beside a handle: only
- * when named `out` or first (git's `git_oid *out`). */
+ * when named `out` or first (git's `git_oid *out`); named `in_out`, C
+ * reads it too (Xlib's `XColor *screen_in_out`). */
 typedef struct { unsigned char id[20]; } mp_oid;
 int mp_name_to_id(mp_oid *out, mp_db *db, const char *name);
+int mp_db_lookup(mp_db *db, mp_oid *id_in_out);
 /* A callback lent a struct of plain data gets a copy of it. */
 typedef int (*mp_oid_cb)(const mp_oid *id, void *payload);
 int mp_each_oid(mp_db *db, mp_oid_cb cb, void *payload);

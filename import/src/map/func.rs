@@ -1029,15 +1029,15 @@ impl Mapper<'_> {
                             // named `out`, only written (`git_oid *out`).
                             // Beside an object, C might keep its address
                             // there (dlwit's copy lives for the call only),
-                            // unless it is first or named `out`: C's
-                            // result (`git_reference_name_to_id(git_oid
+                            // unless it is first or named `out` (or
+                            // `in_out`): C's result (`git_reference_name_to_id(git_oid
                             // *out, git_repository *repo, ...)`).
                             Kind::Struct(k)
                                 if self.plain(k)
-                                    && (!takes_object || i == 0 || names_out(cname)) =>
+                                    && (!takes_object || i == 0 || names_out(cname).is_some()) =>
                             {
                                 let rec = self.struct_ty(k)?;
-                                if !names_out(cname) {
+                                if names_out(cname) != Some(true) {
                                     params.push(in_param(rec.clone()));
                                     inout.push(wit_name.clone());
                                 }
@@ -1578,7 +1578,11 @@ const ENTRY_WORDS: &[&str] = &[
     "i", "idx", "index", "n", "pos", "position", "key", "id", "num", "entry", "fd", "loc",
 ];
 
-/// A parameter named as C's output: `out`, `oid_out`, `out_stats`.
-fn names_out(cname: &str) -> bool {
-    crate::names::words(cname).iter().any(|w| w == "out")
+/// A parameter named as C's output: `out`, `oid_out`, `out_stats`
+/// (`Some(true)`: only its output), `screen_in_out` (`Some(false)`: C
+/// reads it too).
+fn names_out(cname: &str) -> Option<bool> {
+    let words = crate::names::words(cname);
+    let has = |x: &str| words.iter().any(|w| w == x);
+    has("out").then(|| !has("in"))
 }
