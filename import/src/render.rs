@@ -663,6 +663,11 @@ fn render_item(
             ));
         }
         Item::Skipped { c_name, reason } => {
+            // WIT names in the reason as the overlay renamed them.
+            let mut reason = reason.clone();
+            for (old, new) in renames {
+                reason = reason.replace(&format!("`{old}`"), &format!("`{new}`"));
+            }
             s.push_str(&format!("  // skipped `{c_name}`: {reason}"));
         }
         Item::Freer { c_name, user } => {

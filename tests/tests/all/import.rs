@@ -1029,13 +1029,12 @@ fn a_prototype_difference_is_an_error_naming_line_symbol_and_library() {
 fn generated_gmp_makes_and_ends_mpz_only_through_c() {
     let wit = std::fs::read_to_string(root().join("wit/generated/gmp.wit")).unwrap();
     for line in [
-        // (The overlay's constructor is `mpz_init`; skips name the
-        // resource the import made before the overlay renamed it.)
+        // (The overlay's constructor is `mpz_init`.)
         "  gmpz-init-set-ui: func(p2: c-ulong) -> mpz;",
         "  gmpf-init: func() -> mpf-struct;",
-        "  // skipped `__gmpz_clear`: it ends `mpz-struct`, a struct the host holds in place, which its handle's drop ends (twice would free C's state twice)",
-        "  // skipped `__gmpz_init_set_str`: it initialises `mpz-struct` again, which C initialised when it was made (its state would leak)",
-        "  // skipped `__gmpz_roinit_n`: it returns `mpz-struct`, a struct the host holds in place, which only the host makes",
+        "  // skipped `__gmpz_clear`: it ends `mpz`, a struct the host holds in place, which its handle's drop ends (twice would free C's state twice)",
+        "  // skipped `__gmpz_init_set_str`: it initialises `mpz` again, which C initialised when it was made (its state would leak)",
+        "  // skipped `__gmpz_roinit_n`: it returns `mpz`, a struct the host holds in place, which only the host makes",
     ] {
         assert!(wit.lines().any(|l| l == line), "missing: {line}");
     }
