@@ -394,6 +394,19 @@ impl Builder<'_> {
         if let Some(r) = made {
             wrong.push((r, "only its `held = \"new\"` constructor makes one"));
         }
+        // The host makes one struct for C to initialise per call.
+        let held: Vec<usize> = (f.outs.iter())
+            .filter_map(|o| match o.kind {
+                OutKind::Held(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        if let [_, r, ..] = held[..] {
+            wrong.push((
+                r,
+                "C initialises one struct held in place per call, and this function takes two",
+            ));
+        }
         for (r, why) in wrong {
             let m = format!(
                 "`{}`: `{}` is held in place: {why}",
