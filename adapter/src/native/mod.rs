@@ -25,6 +25,9 @@ pub mod callback;
 mod frame;
 pub mod jit;
 pub mod lent;
+// On AArch64, `aapcs64` uses only `ext_of` of it: the rest is the direct
+// calls of x86-64.
+#[cfg_attr(target_arch = "aarch64", allow(dead_code))]
 pub mod sysv;
 pub mod widen;
 
