@@ -452,6 +452,13 @@ impl Mapper<'_> {
         counts_first(&cnames[j], &cnames[i], f.array(i).is_some()).then_some(j)
     }
 
+    /// Whether `ty` is `const S *`, `S` a struct held in place: C only
+    /// reads it, and keeps nothing in it.
+    fn reads_held(&self, ty: &Ty) -> bool {
+        matches!(&ty.kind, Kind::Ptr(p) if p.is_const)
+            && self.handle_of(ty).is_some_and(|r| self.is_held(&r))
+    }
+
     /// Whether resource `r` is a struct held in place that only C's
     /// initialisers make (no zeroed one).
     fn made_by_c(&self, r: &str) -> bool {
@@ -603,12 +610,9 @@ impl Mapper<'_> {
         // it (`deflateSetHeader(strm, head)`): no struct is lent to it.
         // (A struct held in place that C only reads, `const
         // pixman_transform *`, keeps nothing.)
-        let takes_object = f.params.iter().any(|(_, t)| {
-            let read_only = matches!(&t.kind, Kind::Ptr(p) if p.is_const);
-            match self.handle_of(t) {
-                Some(r) => !(read_only && self.is_held(&r)),
-                None => self.value_handle(t).is_some(),
-            }
+        let takes_object = f.params.iter().any(|(_, t)| match self.handle_of(t) {
+            Some(_) => !self.reads_held(t),
+            None => self.value_handle(t).is_some(),
         });
         // C may keep the address of a list it is given past the call: in
         // the object it returns (`SDL_RWFromConstMem`) or initialises
@@ -672,7 +676,7 @@ impl Mapper<'_> {
                 let r = self.handle_of(t).or_else(|| self.value_handle(t))?;
                 // A struct held in place that C only reads (`mpz_set(rop,
                 // mpz_srcptr op)`) is copied from, not kept.
-                if self.is_held(&r) && matches!(&t.kind, Kind::Ptr(p) if p.is_const) {
+                if self.reads_held(t) {
                     return None;
                 }
                 let freed = self.resource_drop.contains_key(&r)
@@ -1030,8 +1034,9 @@ impl Mapper<'_> {
                             // Beside an object, C might keep its address
                             // there (dlwit's copy lives for the call only),
                             // unless it is first or named `out` (or
-                            // `in_out`): C's result (`git_reference_name_to_id(git_oid
-                            // *out, git_repository *repo, ...)`).
+                            // `in_out`): C's result
+                            // (`git_reference_name_to_id(git_oid *out,
+                            // git_repository *repo, ...)`).
                             Kind::Struct(k)
                                 if self.plain(k)
                                     && (!takes_object || i == 0 || names_out(cname).is_some()) =>
