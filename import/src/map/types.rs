@@ -539,13 +539,12 @@ impl Mapper<'_> {
         }
     }
 
-    /// Structs C reads and writes through `S *`, each the first parameter
-    /// of the functions that take it, one of which initialises it
-    /// (`z_stream`, `bz_stream`), and never passed or returned by value,
-    /// returned, or written through `S **`: resources the host holds in
-    /// place. A struct passed after another
-    /// object (`deflateSetHeader(strm, head)`) is left alone: C may keep
-    /// its address inside that object, which would outlive it.
+    /// Structs C reads and writes through `S *`, the first parameter of
+    /// a function that initialises it (`z_stream`, `bz_stream`, `mpz_t`)
+    /// and never passed or returned by value or written through `S **`:
+    /// resources the host holds in place. The functions that would let C
+    /// keep one's address elsewhere (`deflateSetHeader(strm, head)`) or
+    /// hand one out (`mpz_roinit_n`) are skipped (`func.rs`).
     fn held_structs(&mut self) {
         let mut first: Vec<String> = Vec::new();
         let mut other: HashSet<String> = HashSet::new();
@@ -562,11 +561,6 @@ impl Mapper<'_> {
             .iter()
             .filter(|f| selected(self.opts, &f.name))
         {
-            let lead = f
-                .params
-                .first()
-                .and_then(|p| struct_of(&p.1))
-                .map(|(k, _)| k);
             for (i, (_, ty)) in f.params.iter().enumerate() {
                 match struct_of(ty) {
                     Some((k, false)) if i == 0 => {
@@ -574,19 +568,19 @@ impl Mapper<'_> {
                             first.push(k);
                         }
                     }
-                    Some((k, _)) if lead.as_ref() == Some(&k) => {}
-                    // Only read, by a function of another object
-                    // (`mpf_set_z(mpf_ptr, mpz_srcptr)`); or written by
-                    // one, which may keep its address there
+                    // After the first: the same struct (`mpz_add(rop, op1,
+                    // op2)`), or one only read (`mpf_set_z(mpf_ptr,
+                    // mpz_srcptr)`), or one written by a function that may
+                    // keep its address in its first parameter's object
                     // (`deflateSetHeader(strm, head)`): that function is
                     // skipped, not the struct.
                     Some(_) => {}
                     None => mark_other(ty, &mut other),
                 }
             }
-            // A function returning `S *` (`mpz_roinit_n`) is skipped
-            // when `S` is held in place; one returning `S` by value or
-            // `S **` is not.
+            // A function that returns `S *` (`mpz_roinit_n`) is skipped
+            // when `S` is held in place; one that returns `S` by value or
+            // `S **` keeps it from being held.
             mark_other(&f.ret, &mut other);
         }
         // C initialises such a struct itself (`deflateInit_`,
