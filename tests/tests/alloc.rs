@@ -8,6 +8,8 @@
 //! are the whole process's.
 
 #![expect(unsafe_code, reason = "a global allocator is an unsafe impl")]
+// The fast-path test and what only it uses are x86-64's (see below).
+#![cfg_attr(not(target_arch = "x86_64"), allow(unused_imports, dead_code))]
 
 use dlwit::{Libraries, WasiHost};
 use dlwit_tests::{FIXTURE_LIB, Runner, bindings, engine, guest, raylib};
