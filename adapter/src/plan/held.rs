@@ -395,13 +395,7 @@ impl Builder<'_> {
             wrong.push((r, "only its `held = \"new\"` constructor makes one"));
         }
         // The host makes one struct for C to initialise per call.
-        let held: Vec<usize> = (f.outs.iter())
-            .filter_map(|o| match o.kind {
-                OutKind::Held(r) => Some(r),
-                _ => None,
-            })
-            .collect();
-        if let [_, r, ..] = held[..] {
+        if let Some((_, r)) = f.held_outs().nth(1) {
             wrong.push((
                 r,
                 "C initialises one struct held in place per call, and this function takes two",

@@ -763,13 +763,19 @@ pub struct Function {
 }
 
 impl Function {
-    /// The out-parameter C initialises a struct held in place through, if
-    /// any ([`OutKind::Held`]): its C argument and resource.
-    pub fn held_out(&self) -> Option<(usize, usize)> {
-        self.outs.iter().find_map(|o| match o.kind {
+    /// The out-parameters C initialises structs held in place through
+    /// ([`OutKind::Held`]; the plan allows one): C argument and resource.
+    pub fn held_outs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.outs.iter().filter_map(|o| match o.kind {
             OutKind::Held(r) => Some((o.arg, r)),
             _ => None,
         })
+    }
+
+    /// The out-parameter C initialises a struct held in place through, if
+    /// any: its C argument and resource.
+    pub fn held_out(&self) -> Option<(usize, usize)> {
+        self.held_outs().next()
     }
 
     /// Whether C may write through pointer argument `arg` (its prototype

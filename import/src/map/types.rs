@@ -93,10 +93,7 @@ impl Mapper<'_> {
                 || !named_like(&f.name, CONSTRUCTOR_WORDS)
                 // The caller's to allocate: C initialises it in place
                 // (`mpz_roinit_n` returns the `mpz_t` it was given).
-                || model
-                    .functions
-                    .iter()
-                    .any(|g| initialiser(g).as_deref() == Some(key.as_str()))
+                || self.c_initialises(&key)
                 || model
                     .functions
                     .iter()
@@ -381,6 +378,12 @@ impl Mapper<'_> {
         })
     }
 
+    /// Whether struct `key` has an initialiser that cannot fail
+    /// ([`initialiser`]).
+    fn c_initialises(&self, key: &str) -> bool {
+        (self.model.functions.iter()).any(|f| initialiser(f).as_deref() == Some(key))
+    }
+
     pub(super) fn resources(&mut self, exports: Option<&Exports>) {
         for h in &self.model.handles {
             if self.resources.contains_key(&h.target) || !selected(self.opts, &h.name) {
@@ -631,11 +634,7 @@ impl Mapper<'_> {
             };
             let wit = wit.clone();
             let mut held = held_of(record, &fields, &wit);
-            held.zeroed = !self
-                .model
-                .functions
-                .iter()
-                .any(|f| initialiser(f).as_deref() == Some(key.as_str()));
+            held.zeroed = !self.c_initialises(&key);
             self.resources.insert(key, name.clone());
             self.items.push(Item::Resource {
                 name,
