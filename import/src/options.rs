@@ -20,6 +20,10 @@ pub struct ParseOptions {
     /// not include themselves (`stdio.h` for `jpeglib.h`): a name for
     /// `#include <...>`, or a path. Read for types only.
     pub includes: Vec<String>,
+    /// Directories searched after every other (`-idirafter`): where
+    /// [`crate::find_includes`] found what the headers include but the
+    /// compiler could not find.
+    pub after_dirs: Vec<PathBuf>,
 }
 
 impl ParseOptions {
@@ -28,7 +32,11 @@ impl ParseOptions {
     /// header's own directory, searched last (`-idirafter`): a header that
     /// includes its neighbours with `<...>` (`pixman.h`'s
     /// `<pixman-version.h>`, which `pkg-config --cflags` would give `-I`
-    /// for) finds them, and never shadows a system header.
+    /// for) finds them, and never shadows a system header. Under a system
+    /// include directory, so are the directories between it and the
+    /// header: `/usr/include/libxml2/libxml/tree.h` includes
+    /// `<libxml/xmlversion.h>`, found in `/usr/include/libxml2` (what
+    /// `pkg-config --cflags libxml-2.0` says).
     pub fn compiler_args(&self) -> Vec<String> {
         let absolute =
             |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
@@ -39,18 +47,43 @@ impl ParseOptions {
         for d in &self.defines {
             args.push(format!("-D{d}"));
         }
-        for dir in self
-            .headers
-            .iter()
-            .filter_map(|h| absolute(h).parent().map(PathBuf::from))
-        {
+        for dir in self.headers.iter().flat_map(|h| search_dirs(&absolute(h))) {
             let arg = format!("-idirafter{}", dir.display());
             if !args.contains(&arg) {
                 args.push(arg);
             }
         }
+        for dir in &self.after_dirs {
+            args.push(format!("-idirafter{}", dir.display()));
+        }
         args
     }
+}
+
+/// Where a header's neighbours may be: its directory, and, for a header
+/// under a system include directory (`/usr/include`, its multiarch
+/// directory, `/usr/local/include`), each directory above it up to that
+/// one (which the compiler searches anyway), nearest first.
+fn search_dirs(header: &std::path::Path) -> Vec<PathBuf> {
+    let system = |d: &std::path::Path| {
+        d == std::path::Path::new("/usr/include")
+            || d == std::path::Path::new("/usr/local/include")
+            || d.parent() == Some(std::path::Path::new("/usr/include"))
+                && d.to_string_lossy().ends_with("-linux-gnu")
+    };
+    let Some(own) = header.parent() else {
+        return Vec::new();
+    };
+    let mut dirs = vec![own.to_path_buf()];
+    if own.ancestors().skip(1).any(system) {
+        dirs.extend(
+            own.ancestors()
+                .skip(1)
+                .take_while(|d| !system(d))
+                .map(PathBuf::from),
+        );
+    }
+    dirs
 }
 
 /// What to import and how to name it.

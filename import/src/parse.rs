@@ -103,16 +103,15 @@ fn library_dirs(headers: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// The file-name prefixes of the library's own headers in a system
-/// directory: the imported header's stem and `_` (`/usr/include/z3.h`
-/// includes `z3_api.h`, `zstd.h` includes `zstd_errors.h`).
+/// directory: the imported header's stem and `_` or `-`
+/// (`/usr/include/z3.h` includes `z3_api.h`, `zstd.h` includes
+/// `zstd_errors.h`, `wayland-client.h` includes `wayland-client-core.h`).
 fn library_prefixes(headers: &[PathBuf]) -> Vec<String> {
     headers
         .iter()
         .filter(|h| h.parent().is_some_and(is_system_dir))
-        .filter_map(|h| {
-            let stem = h.file_stem()?.to_string_lossy();
-            Some(format!("{}_", h.with_file_name(&*stem).display()))
-        })
+        .filter_map(|h| Some(h.with_file_name(h.file_stem()?)))
+        .flat_map(|stem| ["_", "-"].map(|sep| format!("{}{sep}", stem.display())))
         .collect()
 }
 
@@ -184,6 +183,92 @@ pub(crate) fn with_probe<T>(
         }
         read(&tu)
     })
+}
+
+/// Finds what the headers include that the compiler cannot: for each
+/// `'P' file not found`, the one directory one level under a system
+/// include directory, or an architecture's `include` directory under the
+/// multiarch library directory, that has `P` (`libxml/tree.h` in
+/// `/usr/include/libxml2`, `glibconfig.h` in
+/// `/usr/lib/x86_64-linux-gnu/glib-2.0/include`: what `pkg-config
+/// --cflags` would give `-I` for). Adds each to `opts.after_dirs`, parses
+/// again until nothing more is found, and returns what it added, with the
+/// include it was for. A header found in no such directory, or in two, is
+/// left to the parse's error.
+pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<(String, PathBuf)>, Error> {
+    let headers = check_headers(opts)?;
+    with_clang(|clang| {
+        let index = Index::new(clang, false, false);
+        let main = std::env::temp_dir().join(MAIN);
+        let mut found = Vec::new();
+        // Each round finds at least one new directory, of finitely many.
+        loop {
+            let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, ""));
+            let Ok(tu) = index
+                .parser(&main)
+                .arguments(&arguments(opts))
+                .unsaved(&[unsaved])
+                .skip_function_bodies(true)
+                .parse()
+            else {
+                return Ok(found);
+            };
+            let mut more = Vec::new();
+            for e in errors(&tu, false) {
+                let Some(name) = e
+                    .split_once("error: '")
+                    .and_then(|(_, rest)| rest.strip_suffix("' file not found"))
+                else {
+                    continue;
+                };
+                if let Some(dir) = include_dir_of(name).filter(|d| !opts.after_dirs.contains(d)) {
+                    opts.after_dirs.push(dir.clone());
+                    more.push((name.to_string(), dir));
+                }
+            }
+            if more.is_empty() {
+                return Ok(found);
+            }
+            found.extend(more);
+        }
+    })
+}
+
+/// The one directory that has `name` among those [`find_includes`] looks
+/// in.
+fn include_dir_of(name: &str) -> Option<PathBuf> {
+    let subdirs = |root: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let mut roots = vec![
+        PathBuf::from("/usr/include"),
+        PathBuf::from("/usr/local/include"),
+    ];
+    roots.extend(
+        subdirs(Path::new("/usr/include"))
+            .into_iter()
+            .filter(|d| is_system_dir(d) && d != Path::new("/usr/include")),
+    );
+    let mut candidates: Vec<PathBuf> = roots.iter().flat_map(|r| subdirs(r)).collect();
+    for lib in subdirs(Path::new("/usr/lib")) {
+        // This machine's (`x86_64-linux-gnu`), not another's
+        // libraries installed beside them.
+        let name = lib.to_string_lossy();
+        if name.contains("-linux-") && name.contains(std::env::consts::ARCH) {
+            candidates.extend(subdirs(&lib).into_iter().map(|d| d.join("include")));
+        }
+    }
+    let mut found = candidates.into_iter().filter(|d| d.join(name).is_file());
+    let one = found.next()?;
+    found.next().is_none().then_some(one)
 }
 
 /// Parses the headers into a [`Model`].

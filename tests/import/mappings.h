@@ -207,6 +207,10 @@ int mp_files_pair(unsigned n, mp_file const files[], mp_file const others[],
  * avg[3])`): tuples, copied in and, when C may write them, read back. */
 void mp_loadavg(double avg[3]);
 float mp_dot3(const float a[3], const float b[3]);
+/* Arrays of more than a tuple's 12 elements: a record of them, named after
+ * their elements, shared by every parameter of that shape. */
+void mp_key_fill(unsigned char key[32]);
+int mp_key_check(const unsigned char key[32]);
 
 /* z3's names: `Z3_mk_context` makes, `Z3_del_context` destroys; what is
  * made from an object keeps it alive (`parent`): dropping the context

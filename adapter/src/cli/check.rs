@@ -72,12 +72,14 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     let Some(headers) = headers else {
         return Ok(ExitCode::SUCCESS);
     };
-    let parse = dlwit_import::ParseOptions {
+    let mut parse = dlwit_import::ParseOptions {
         headers,
         include_dirs: args.include_dir,
         defines: args.define,
         includes: args.include,
+        after_dirs: Vec::new(),
     };
+    crate::cli::find_includes(&mut parse)?;
     let report = dlwit::verify::verify_layout(plan, &parse).map_err(anyhow::Error::msg)?;
     let protos = dlwit::verify::verify_functions(plan, &parse).map_err(anyhow::Error::msg)?;
     for e in &report.errors {

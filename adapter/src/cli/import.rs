@@ -76,6 +76,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
             include_dirs: args.include_dir,
             defines: args.define,
             includes: args.include,
+            after_dirs: Vec::new(),
         },
         lib: args.lib,
         prefix: args.prefix,
@@ -86,6 +87,11 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         interface: args.interface,
         overlays: args.overlays,
     };
+    let mut opts = opts;
+    if let Err(e) = crate::cli::find_includes(&mut opts.parse) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::FAILURE);
+    }
     let out = args.out.as_deref();
     let output = match dlwit_import::import(&opts) {
         Ok(o) => o,

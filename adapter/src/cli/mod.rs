@@ -133,3 +133,16 @@ fn load(wit: &Path, libs: &Libraries) -> Result<Bindings> {
     let bindings = unsafe { Bindings::load(wit, libs) }?;
     Ok(bindings)
 }
+
+/// Adds to `parse` the directories that hold what its headers include but
+/// the compiler cannot find (see [`dlwit_import::find_includes`]), with a
+/// note for each.
+fn find_includes(parse: &mut dlwit_import::ParseOptions) -> Result<()> {
+    for (include, dir) in dlwit_import::find_includes(parse)? {
+        eprintln!(
+            "note: `{include}` is in {} (searched last, as with -idirafter; -I chooses another)",
+            dir.display()
+        );
+    }
+    Ok(())
+}

@@ -386,16 +386,24 @@ impl Mapper<'_> {
         name
     }
 
-    /// Parameter `i` of `f` written as an array of N elements C can copy
-    /// (`double avg[3]`), N at most a tuple's: a tuple of them.
+    /// Parameter `i` of `f` written as an array of N elements C can copy:
+    /// a tuple of them, N at most a tuple's (`double avg[3]`); else the
+    /// record of N elements (`unsigned char k[crypto_box_SEEDBYTES]`, a
+    /// `u8-array32`, the record an array typedef would be).
     fn fixed_array(&mut self, f: &Function, i: usize) -> Option<Result<WitTy, Skip>> {
         let n = f
             .array(i)
-            .filter(|n| (1..=super::types::TUPLE_ARRAY).contains(n))?;
+            .filter(|n| (1..=dlwit_ctype::annotations::MAX_ARRAY).contains(n))?;
         let Kind::Ptr(pointee) = &f.params[i].1.kind else {
             return None;
         };
         let elem = self.buffer_elem(pointee)?;
+        if n > super::types::TUPLE_ARRAY {
+            return Some(elem.and_then(|e| {
+                let name = format!("{}-array{n}", e.render(&Default::default()));
+                self.array_record(&name, pointee, n)
+            }));
+        }
         Some(elem.map(|e| WitTy::Tuple(vec![e; n])))
     }
 
@@ -1421,8 +1429,10 @@ impl Mapper<'_> {
         }
     }
 
-    /// The record of an array typedef (`uuid_t`, `unsigned char[16]`): one
-    /// field, `elements`, of its N elements; made on first use.
+    /// The record of an array typedef (`uuid_t`, `unsigned char[16]`), or
+    /// of a parameter written as an array (named after its elements,
+    /// `u8-array32`): one field, `elements`, of its N elements; made on
+    /// first use.
     fn array_record(&mut self, typedef: &str, elem: &Ty, n: usize) -> Result<WitTy, Skip> {
         let e = match self.buffer_elem(elem) {
             Some(e) => e?,
@@ -1441,6 +1451,12 @@ impl Mapper<'_> {
             return Ok(t.clone());
         }
         let name = self.unique(kebab(typedef));
+        let of = elem.spelling.trim_start_matches("const ");
+        // (A C name has no `-`.)
+        let doc = match typedef.contains('-') {
+            true => format!("An array of {n} `{of}`."),
+            false => format!("`{typedef}`: an array of {n} `{of}`."),
+        };
         let field = if n <= super::types::TUPLE_ARRAY {
             WitTy::Tuple(vec![e; n])
         } else {
@@ -1450,10 +1466,7 @@ impl Mapper<'_> {
             name: name.clone(),
             c_name: String::new(),
             aliases: Vec::new(),
-            doc: Some(format!(
-                "`{typedef}`: an array of {n} `{}`.",
-                elem.spelling.trim_start_matches("const ")
-            )),
+            doc: Some(doc),
             fields: vec![("elements".into(), field)],
         });
         let t = WitTy::Named(name);
