@@ -1069,12 +1069,13 @@ mod tests {
         assert!(dirs.is_empty(), "{dirs:?}");
         let dirs = library_dirs(&[PathBuf::from("/opt/lib/include/lib.h")]);
         assert_eq!(dirs, vec![PathBuf::from("/opt/lib/include")]);
-        // `/usr/include/z3.h` brings `z3_api.h`, not `z3++.h` or `zlib.h`.
+        // `/usr/include/z3.h` brings `z3_api.h`, not `z3++.h` or `zlib.h`;
+        // `wayland-client.h` brings `wayland-client-core.h`.
         let prefixes = library_prefixes(&[
             PathBuf::from("/usr/include/z3.h"),
             PathBuf::from("/opt/lib/include/lib.h"),
         ]);
-        assert_eq!(prefixes, vec!["/usr/include/z3_".to_string()]);
+        assert_eq!(prefixes, ["/usr/include/z3_", "/usr/include/z3-"]);
     }
 
     #[test]
