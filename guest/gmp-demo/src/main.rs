@@ -8,6 +8,9 @@
 //! * `huge`: multiplies a number past the WIT's bound, which the host must
 //!   refuse before GMP tries to allocate it; prints `unreachable` if not.
 //! * `many N`: makes and drops N numbers (each initialised and cleared).
+//! * `sqrt-negative`, `zero-denominator`, `pow-huge`: what GMP aborts on
+//!   or divides by zero for, which wit/overlays/gmp.wit's conditions
+//!   refuse; prints `unreachable` if C ran.
 
 use std::process::ExitCode;
 
@@ -31,6 +34,25 @@ fn main() -> ExitCode {
                 println!("limbs in base 2: {}", x.sizeinbase(2) / 64);
             }
             println!("unreachable: 3^(2^40) was computed");
+            ExitCode::FAILURE
+        }
+        Some("sqrt-negative") => {
+            let root = g::gmpz_init_set_ui(0);
+            g::gmpz_sqrt(&root, &Mpz::from_long(-4));
+            println!("unreachable: sqrt(-4) = {}", g::gmpz_get_si(&root));
+            ExitCode::FAILURE
+        }
+        Some("zero-denominator") => {
+            let q = g::gmpq_init();
+            g::gmpq_set_si(&q, 1, 0);
+            g::gmpq_canonicalize(&q);
+            println!("unreachable: 1/0 = {}", g::gmpq_get_d(&q));
+            ExitCode::FAILURE
+        }
+        Some("pow-huge") => {
+            let p = g::gmpz_init_set_ui(0);
+            g::gmpz_pow_ui(&p, &Mpz::from_long(3), 1 << 40);
+            println!("unreachable: 3^(2^40) has {} limbs", g::gmpz_size(&p));
             ExitCode::FAILURE
         }
         Some("many") => {
