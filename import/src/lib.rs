@@ -117,7 +117,10 @@ fn generate(
     package: String,
     interface: String,
 ) -> Output {
-    let generated = map::items(model, opts, exports, overlay);
+    let mut generated = map::items(model, opts, exports, overlay);
+    if let Some(o) = overlay {
+        o.guard(&mut generated.items);
+    }
     let headers: Vec<String> = opts
         .parse
         .headers

@@ -78,6 +78,43 @@ pub struct Overlay {
     /// What its functions' results are freed with (`free = "..."`): the
     /// freeing function, and the function whose result it frees.
     pub frees: Vec<(String, String)>,
+    /// Conditions for generated functions, from the interface's
+    /// `@ffi(for = "REGEX", require = "CONDITION")`: each generated
+    /// function whose C symbol matches gets the `require` (see
+    /// [`Overlay::guard`]).
+    pub guards: Vec<(regex::Regex, String)>,
+}
+
+/// The `for`/`require` pairs of an overlay interface's docs, in order.
+fn guards(docs: &Docs) -> Result<Vec<(regex::Regex, String)>, String> {
+    let (anns, _) = annotations::parse(docs.contents.as_deref());
+    let mut out = Vec::new();
+    let mut pending: Option<regex::Regex> = None;
+    for a in anns {
+        match (a.key.as_str(), a.value) {
+            ("for", Value::Str(re)) => {
+                if pending.is_some() {
+                    break;
+                }
+                let re = regex::Regex::new(&re)
+                    .map_err(|e| format!("the interface's `for = \"{re}\"`: {e}"))?;
+                pending = Some(re);
+            }
+            ("require", Value::Str(condition)) => match pending.take() {
+                Some(re) => out.push((re, condition)),
+                None => {
+                    return Err("an interface's `require` says which generated functions it is for: `@ffi(for = \"REGEX\", require = \"CONDITION\")`".into());
+                }
+            },
+            _ => {}
+        }
+    }
+    match pending {
+        Some(re) => Err(format!(
+            "the interface's `for = \"{re}\"` has no `require` after it"
+        )),
+        None => Ok(out),
+    }
 }
 
 /// The `@ffi` string value of `key` in `docs`, if any.
@@ -313,7 +350,35 @@ impl Overlay {
         self.callbacks.extend(next.callbacks);
         self.drops.extend(next.drops);
         self.frees.extend(next.frees);
+        self.guards.extend(next.guards);
         self
+    }
+
+    /// Adds its guards' conditions to the generated functions whose C
+    /// symbol their `for` matches (after the conditions they have; an
+    /// overlay item that claims one replaces it whole).
+    pub fn guard(&self, items: &mut [crate::items::Item]) {
+        for item in items {
+            let crate::items::Item::Func {
+                symbol, require, ..
+            } = item
+            else {
+                continue;
+            };
+            for (re, condition) in &self.guards {
+                if !re.is_match(symbol) {
+                    continue;
+                }
+                let condition = match condition.contains("||") {
+                    true => format!("({condition})"),
+                    false => condition.clone(),
+                };
+                *require = match require.is_empty() {
+                    true => condition,
+                    false => format!("{require} && {condition}"),
+                };
+            }
+        }
     }
 
     /// Parses an overlay file.
@@ -382,7 +447,11 @@ impl Overlay {
                 );
             }
             o.interface = iface.name.clone();
+            o.guards = guards(&iface.docs)?;
+            // The guards are the import's: the generated WIT states each
+            // on the functions it is for.
             o.docs = doc_lines(chunk);
+            o.docs.retain(|l| !l.contains("@ffi(for = "));
             let open = chunk
                 .find('{')
                 .ok_or("expected `{` after the interface name")?;
@@ -695,5 +764,68 @@ world app { import %demo; }
                 .contains("one interface")
         );
         assert!(Overlay::parse("package a:b;\ninterface x { f: func(; }\n").is_err());
+    }
+
+    #[test]
+    fn an_interfaces_for_and_require_are_guards_of_generated_functions() {
+        let o = Overlay::parse(
+            "package a:b;\n/// Doc.\n/// @ffi(for = \"^Draw\", require = \"IsWindowReady()\")\n/// @ffi(for = \"^Gen$\", require = \"a > 0 || b > 0\")\ninterface x {}\n",
+        )
+        .unwrap();
+        assert_eq!(o.docs, ["/// Doc."]);
+        let func = |symbol: &str, require: &str| crate::items::Item::Func {
+            name: symbol.to_lowercase(),
+            symbol: symbol.into(),
+            proto: String::new(),
+            doc: Vec::new(),
+            params: Vec::new(),
+            results: Vec::new(),
+            inout: Vec::new(),
+            paths: Vec::new(),
+            length: None,
+            counts: Vec::new(),
+            require: require.into(),
+            parent: None,
+            borrowed: false,
+            callbacks: Vec::new(),
+            nulls: Vec::new(),
+            variable: false,
+        };
+        let mut items = [
+            func("DrawLine", ""),
+            func("Gen", "len(a) == len(b)"),
+            func("Other", ""),
+        ];
+        o.guard(&mut items);
+        let requires: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                crate::items::Item::Func { require, .. } => require.as_str(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            requires,
+            [
+                "IsWindowReady()",
+                "len(a) == len(b) && (a > 0 || b > 0)",
+                ""
+            ]
+        );
+        for (bad, says) in [
+            ("@ffi(for = \"^Draw\")", "has no `require` after it"),
+            (
+                "@ffi(require = \"x > 0\")",
+                "says which generated functions",
+            ),
+            (
+                "@ffi(for = \"(\", require = \"x > 0\")",
+                "the interface's `for = \"(\"`",
+            ),
+        ] {
+            let text = format!("package a:b;\n/// {bad}\ninterface x {{}}\n");
+            let err = Overlay::parse(&text).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
     }
 }

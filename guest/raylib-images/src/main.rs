@@ -23,6 +23,11 @@
 //! * `short-copy`, `long-sequence`: a buffer too short for what C writes,
 //!   a sequence longer than the WIT allows: refused before C runs; prints
 //!   `unreachable` if not.
+//! * `checked-zero`, `resize-huge`, `gradient`: functions only the
+//!   importer made, with the conditions wit/overlays/raylib.wit's `for`
+//!   gives them: a checkerboard of 0 checks (raylib divides by it), an
+//!   image resized past what raylib can allocate, a rectangle drawn with
+//!   no window; prints `unreachable` if C ran.
 
 use std::process::ExitCode;
 
@@ -90,13 +95,26 @@ fn main() -> ExitCode {
             let v = rl::load_random_sequence(5000, 0, 10_000);
             println!("unreachable: {}", v.len());
         }
+        ["checked-zero"] => {
+            let image = rl::gen_image_checked(8, 8, 0, 0, RED, BLUE);
+            println!("unreachable: {}", border(&image));
+        }
+        ["resize-huge"] => {
+            let image = Image::gen_color(8, 4, BLUE);
+            rl::image_resize_nn(&image, 1 << 20, 1 << 20);
+            println!("unreachable: {}", border(&image));
+        }
+        ["gradient"] => {
+            rl::draw_rectangle_gradient_v(0, 0, 8, 8, RED, BLUE);
+            println!("unreachable: drawn");
+        }
         ["screen"] => {
             let image = Image::from_screen();
             println!("unreachable: screen valid {}", image.is_valid());
         }
         _ => {
             eprintln!(
-                "usage: raylib-images [past-crop | files DIR | texture | screen | arrays | short-copy | long-sequence]"
+                "usage: raylib-images [past-crop | files DIR | texture | screen | arrays | short-copy | long-sequence | checked-zero | resize-huge | gradient]"
             );
             return ExitCode::from(2);
         }

@@ -155,6 +155,31 @@ fn generated_image_functions_change_the_handles_struct_in_place() {
         );
         assert!(!run.stdout.contains("unreachable"), "{}", run.stdout);
     }
+    // Functions only the importer made, with the conditions the overlay's
+    // `for` gave them: a divisor of 0, a size raylib cannot allocate (its
+    // `int` byte count would wrap), drawing with no window.
+    for (mode, c, condition) in [
+        (
+            "checked-zero",
+            "(C `GenImageChecked`",
+            "precondition `width in 1..=16384 && height in 1..=16384 && checks-x > 0 && checks-y > 0` failed (width = 8, height = 8, checks-x = 0, checks-y = 0)",
+        ),
+        (
+            "resize-huge",
+            "(C `ImageResizeNN`",
+            "precondition `new-width in 1..=16384 && new-height in 1..=16384` failed (new-width = 1048576, new-height = 1048576)",
+        ),
+        (
+            "gradient",
+            "(C `DrawRectangleGradientV`",
+            "precondition `IsWindowReady()` failed (IsWindowReady() = 0)",
+        ),
+    ] {
+        let run = runner.run("raylib-images", &[mode]);
+        let err = run.result.expect_err(mode);
+        assert!(err.contains(c) && err.contains(condition), "{err}");
+        assert!(!run.stdout.contains("unreachable"), "{}", run.stdout);
+    }
     // raylib's files in the guest's directory; `LoadFileData`'s buffer
     // freed once copied; a checked format.
     let t = dlwit_tests::TempDir::new("raylib-files");
