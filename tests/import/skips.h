@@ -83,6 +83,13 @@ long sk_readv(int fd, const struct sk_iov *iov, int iovcnt);
 void abort(void);
 int raise(int sig);
 int system(const char *command);
+/* Load native code (a guest that writes a file could run its own machine
+ * code in the host); end the library for every other user in the process. */
+int sk_load_extension(const char *file);
+void sk_global_cleanup(void);
+/* Taking an object, a cleanup is that object's. */
+struct sk_pool;
+void sk_pool_cleanup(struct sk_pool *pool);
 
 /* Two pointers into one string: C subtracts them. */
 int sk_parse_range(const char *in_start, const char *in_end);

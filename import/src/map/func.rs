@@ -48,7 +48,7 @@ impl Mapper<'_> {
                 ),
                 Category::NotExported,
             ))
-        } else if let Some(what) = of_the_host_process(&f.name) {
+        } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty()) {
             Err(skip(
                 format!("it {what}, which no guest may do to its host"),
                 Category::Other,

@@ -9,8 +9,10 @@
 /// `fork`, `execv`, `posix_spawn`), change who it is or where its root and
 /// working directory are (`setuid`, `chroot`, `chdir`), its environment
 /// (`setenv`) or its signal handling (`signal`, `sigprocmask`), or wait
-/// forever (`pause`). A name only: libc's, POSIX's and C11's.
-pub(super) fn of_the_host_process(name: &str) -> Option<&'static str> {
+/// forever (`pause`): libc's, POSIX's and C11's names; and, by the words
+/// of any library's names, load native code or end the library
+/// process-wide (see [`loads_code_or_ends_the_library`]).
+pub(super) fn of_the_host_process(name: &str, takes_nothing: bool) -> Option<&'static str> {
     Some(match name {
         "abort" | "exit" | "_exit" | "_Exit" | "quick_exit" | "pthread_exit" | "thrd_exit"
         | "longjmp" | "siglongjmp" | "_longjmp" => "ends the process or jumps out of it",
@@ -31,8 +33,37 @@ pub(super) fn of_the_host_process(name: &str) -> Option<&'static str> {
         | "sigtimedwait" | "sighold" | "sigrelse" | "sigignore" | "siginterrupt" => {
             "changes or waits on the process's signals"
         }
-        _ => return None,
+        _ => return loads_code_or_ends_the_library(name, takes_nothing),
     })
+}
+
+/// What else a function's name says it does to the whole process: load
+/// native code (`dlopen`, `uv_dlopen`, `sqlite3_load_extension`,
+/// `sqlite3_enable_load_extension`, `sqlite3_auto_extension`,
+/// `SDL_LoadObject`, `g_module_open`: a guest that can write a file could
+/// run its own machine code in the host), or, taking nothing, end the
+/// library for every user of it in the process (`sqlite3_shutdown`,
+/// `curl_global_cleanup`, `xmlCleanupParser`, `SDL_Quit`, `glfwTerminate`,
+/// `gnutls_global_deinit`, `sqlite3_os_end`: other stores' objects would
+/// dangle).
+fn loads_code_or_ends_the_library(name: &str, takes_nothing: bool) -> Option<&'static str> {
+    let words = crate::names::words(name);
+    let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
+    let code = has(&[
+        "extension",
+        "library",
+        "plugin",
+        "module",
+        "object",
+        "dynamic",
+        "provider",
+    ]);
+    if has(&["dlopen", "dlmopen"]) || code && has(&["load", "enable", "open", "auto", "import"]) {
+        return Some("loads native code into the process");
+    }
+    let ends = has(&["shutdown", "terminate", "deinit", "quit", "cleanup"])
+        || has(&["end"]) && has(&["os", "library"]);
+    (takes_nothing && ends).then_some("ends the library for every user of it in the process")
 }
 
 /// Whether a pointer parameter's name says it ends a range (`end`,
