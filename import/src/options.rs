@@ -62,15 +62,11 @@ impl ParseOptions {
 
 /// Where a header's neighbours may be: its directory, and, for a header
 /// under a system include directory (`/usr/include`, its multiarch
-/// directory, `/usr/local/include`), each directory above it up to that
-/// one (which the compiler searches anyway), nearest first.
+/// directory, `/usr/local/include`: `parse::is_system_dir`), each
+/// directory above it up to that one (which the compiler searches anyway),
+/// nearest first.
 fn search_dirs(header: &std::path::Path) -> Vec<PathBuf> {
-    let system = |d: &std::path::Path| {
-        d == std::path::Path::new("/usr/include")
-            || d == std::path::Path::new("/usr/local/include")
-            || d.parent() == Some(std::path::Path::new("/usr/include"))
-                && d.to_string_lossy().ends_with("-linux-gnu")
-    };
+    let system = |d: &std::path::Path| crate::parse::is_system_dir(d);
     let Some(own) = header.parent() else {
         return Vec::new();
     };

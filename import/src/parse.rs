@@ -67,7 +67,7 @@ pub fn include_line(include: &str) -> String {
 
 /// Directories where system headers live: a header there does not make
 /// its neighbours the library's own.
-fn is_system_dir(dir: &Path) -> bool {
+pub(crate) fn is_system_dir(dir: &Path) -> bool {
     let s = dir.to_string_lossy();
     matches!(
         s.as_ref(),
