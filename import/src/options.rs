@@ -62,24 +62,40 @@ impl ParseOptions {
 
 /// Where a header's neighbours may be: its directory, and, for a header
 /// under a system include directory (`/usr/include`, its multiarch
-/// directory, `/usr/local/include`: `parse::is_system_dir`), each
+/// directory, `/usr/local/include`: [`is_system_dir`]), each
 /// directory above it up to that one (which the compiler searches anyway),
 /// nearest first.
 fn search_dirs(header: &std::path::Path) -> Vec<PathBuf> {
-    let system = |d: &std::path::Path| crate::parse::is_system_dir(d);
     let Some(own) = header.parent() else {
         return Vec::new();
     };
     let mut dirs = vec![own.to_path_buf()];
-    if own.ancestors().skip(1).any(system) {
+    if own.ancestors().skip(1).any(is_system_dir) {
         dirs.extend(
             own.ancestors()
                 .skip(1)
-                .take_while(|d| !system(d))
+                .take_while(|d| !is_system_dir(d))
                 .map(PathBuf::from),
         );
     }
     dirs
+}
+
+/// Directories where system headers live: a header there does not make
+/// its neighbours the library's own.
+pub(crate) fn is_system_dir(dir: &std::path::Path) -> bool {
+    let s = dir.to_string_lossy();
+    matches!(
+        s.as_ref(),
+        "/usr/include" | "/usr/local/include" | "/include" | "/opt/homebrew/include"
+    ) || dir
+        .parent()
+        .is_some_and(|p| p == std::path::Path::new("/usr/include"))
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("-linux-"))
+        || s.contains("/lib/clang/") && s.ends_with("/include")
+        || s.ends_with(".sdk/usr/include")
 }
 
 /// What to import and how to name it.

@@ -4,7 +4,7 @@ use crate::macros;
 use crate::model::{
     Enum, Field, FnTypedef, Function, HandleTypedef, Kind, Macro, Model, Struct, Ty,
 };
-use crate::options::{Error, ParseOptions};
+use crate::options::{Error, ParseOptions, is_system_dir};
 use clang::{Clang, Entity, EntityKind, Index, StorageClass, TypeKind, diagnostic::Severity};
 use dlwit_ctype::CName;
 use std::collections::HashMap;
@@ -63,21 +63,6 @@ pub fn include_line(include: &str) -> String {
     } else {
         format!("#include <{bare}>\n")
     }
-}
-
-/// Directories where system headers live: a header there does not make
-/// its neighbours the library's own.
-pub(crate) fn is_system_dir(dir: &Path) -> bool {
-    let s = dir.to_string_lossy();
-    matches!(
-        s.as_ref(),
-        "/usr/include" | "/usr/local/include" | "/include" | "/opt/homebrew/include"
-    ) || dir.parent().is_some_and(|p| p == Path::new("/usr/include"))
-        && dir
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().contains("-linux-"))
-        || s.contains("/lib/clang/") && s.ends_with("/include")
-        || s.ends_with(".sdk/usr/include")
 }
 
 /// The directories whose headers are the library's own: each header's
