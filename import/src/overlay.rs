@@ -88,13 +88,15 @@ pub struct Overlay {
 /// The `for`/`require` pairs of an overlay interface's docs, in order.
 fn guards(docs: &Docs) -> Result<Vec<(regex::Regex, String)>, String> {
     let (anns, _) = annotations::parse(docs.contents.as_deref());
+    let unpaired =
+        |re: &regex::Regex| format!("the interface's `for = \"{re}\"` has no `require` after it");
     let mut out = Vec::new();
     let mut pending: Option<regex::Regex> = None;
     for a in anns {
         match (a.key.as_str(), a.value) {
             ("for", Value::Str(re)) => {
-                if pending.is_some() {
-                    break;
+                if let Some(before) = &pending {
+                    return Err(unpaired(before));
                 }
                 let re = regex::Regex::new(&re)
                     .map_err(|e| format!("the interface's `for = \"{re}\"`: {e}"))?;
@@ -110,9 +112,7 @@ fn guards(docs: &Docs) -> Result<Vec<(regex::Regex, String)>, String> {
         }
     }
     match pending {
-        Some(re) => Err(format!(
-            "the interface's `for = \"{re}\"` has no `require` after it"
-        )),
+        Some(re) => Err(unpaired(&re)),
         None => Ok(out),
     }
 }

@@ -142,6 +142,31 @@ fn errors(tu: &clang::TranslationUnit<'_>, skip_main: bool) -> Vec<String> {
     out
 }
 
+/// The headers followed by `extra`, parsed as the synthetic main file
+/// with function bodies skipped (and, when `macros`, the preprocessing
+/// record `#define`s are read from).
+fn translation_unit<'i>(
+    index: &'i Index<'_>,
+    opts: &ParseOptions,
+    headers: &[PathBuf],
+    extra: &str,
+    macros: bool,
+) -> Result<clang::TranslationUnit<'i>, clang::SourceError> {
+    let main = std::env::temp_dir().join(MAIN);
+    let unsaved = clang::Unsaved::new(&main, main_text(opts, headers, extra));
+    index
+        .parser(&main)
+        .arguments(&arguments(opts))
+        .unsaved(&[unsaved])
+        .detailed_preprocessing_record(macros)
+        .skip_function_bodies(true)
+        .parse()
+}
+
+fn unparsed(e: clang::SourceError) -> Error {
+    Error::Clang(format!("libclang could not parse the headers: {e}"))
+}
+
 /// Parses the headers followed by `extra` (probes in the synthetic main
 /// file) and hands the translation unit to `read`; an error clang finds in
 /// the headers themselves is an error.
@@ -153,15 +178,7 @@ pub(crate) fn with_probe<T>(
 ) -> Result<T, Error> {
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
-        let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(opts, headers, extra));
-        let tu = index
-            .parser(&main)
-            .arguments(&arguments(opts))
-            .unsaved(&[unsaved])
-            .skip_function_bodies(true)
-            .parse()
-            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let tu = translation_unit(&index, opts, headers, extra, false).map_err(unparsed)?;
         let errs = errors(&tu, true);
         if !errs.is_empty() {
             return Err(Error::Parse(errs));
@@ -184,18 +201,10 @@ pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<(String, PathBuf)>, 
     let headers = check_headers(opts)?;
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
-        let main = std::env::temp_dir().join(MAIN);
         let mut found = Vec::new();
         // Each round finds at least one new directory, of finitely many.
         loop {
-            let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, ""));
-            let Ok(tu) = index
-                .parser(&main)
-                .arguments(&arguments(opts))
-                .unsaved(&[unsaved])
-                .skip_function_bodies(true)
-                .parse()
-            else {
+            let Ok(tu) = translation_unit(&index, opts, &headers, "", false) else {
                 return Ok(found);
             };
             let mut more = Vec::new();
@@ -240,7 +249,7 @@ fn include_dir_of(name: &str) -> Option<PathBuf> {
     roots.extend(
         subdirs(Path::new("/usr/include"))
             .into_iter()
-            .filter(|d| is_system_dir(d) && d != Path::new("/usr/include")),
+            .filter(|d| is_system_dir(d)),
     );
     let mut candidates: Vec<PathBuf> = roots.iter().flat_map(|r| subdirs(r)).collect();
     for lib in subdirs(Path::new("/usr/lib")) {
@@ -261,16 +270,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
     let headers = check_headers(opts)?;
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
-        let main = std::env::temp_dir().join(MAIN);
-        let unsaved = clang::Unsaved::new(&main, main_text(opts, &headers, ""));
-        let tu = index
-            .parser(&main)
-            .arguments(&arguments(opts))
-            .unsaved(&[unsaved])
-            .detailed_preprocessing_record(true)
-            .skip_function_bodies(true)
-            .parse()
-            .map_err(|e| Error::Clang(format!("libclang could not parse the headers: {e}")))?;
+        let tu = translation_unit(&index, opts, &headers, "", true).map_err(unparsed)?;
         let mut errs = errors(&tu, false);
         // Errors the headers cause show up in the synthetic file too.
         if errs.iter().any(|e| !e.contains(MAIN)) {

@@ -70,7 +70,7 @@ fn parse_drop(v: &str) -> Result<(String, String), String> {
 /// Writes the import to `out` (or stdout) once dlwit's planner accepts it;
 /// a failed import leaves no file behind.
 pub fn import(args: ImportArgs) -> Result<ExitCode> {
-    let opts = dlwit_import::Options {
+    let mut opts = dlwit_import::Options {
         parse: dlwit_import::ParseOptions {
             headers: args.headers,
             include_dirs: args.include_dir,
@@ -87,7 +87,6 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         interface: args.interface,
         overlays: args.overlays,
     };
-    let mut opts = opts;
     if let Err(e) = crate::cli::find_includes(&mut opts.parse) {
         eprintln!("error: {e}");
         return Ok(ExitCode::FAILURE);

@@ -401,7 +401,7 @@ impl Mapper<'_> {
         if n > super::types::TUPLE_ARRAY {
             return Some(elem.and_then(|e| {
                 let name = format!("{}-array{n}", e.render(&Default::default()));
-                self.array_record(&name, pointee, n)
+                self.array_record(&name, None, pointee, n)
             }));
         }
         Some(elem.map(|e| WitTy::Tuple(vec![e; n])))
@@ -1128,8 +1128,8 @@ impl Mapper<'_> {
                 // typedef is a pointer to its N elements, a record of them
                 // the host copies (and reads back when C may write it).
                 Kind::Array(elem, n) if ty.typedef.is_some() => {
-                    let rec =
-                        self.array_record(ty.typedef.as_deref().unwrap_or_default(), elem, *n)?;
+                    let typedef = ty.typedef.as_deref().unwrap_or_default();
+                    let rec = self.array_record(typedef, Some(typedef), elem, *n)?;
                     params.push(in_param(rec.clone()));
                     if !elem.is_const {
                         outs.push(Some(rec));
@@ -1429,16 +1429,22 @@ impl Mapper<'_> {
         }
     }
 
-    /// The record of an array typedef (`uuid_t`, `unsigned char[16]`), or
-    /// of a parameter written as an array (named after its elements,
-    /// `u8-array32`): one field, `elements`, of its N elements; made on
-    /// first use.
-    fn array_record(&mut self, typedef: &str, elem: &Ty, n: usize) -> Result<WitTy, Skip> {
+    /// The record named after `name` of an array typedef (`uuid_t`,
+    /// `unsigned char[16]`), or of a parameter written as an array (no
+    /// typedef: named after its elements, `u8-array32`): one field,
+    /// `elements`, of its N elements; made on first use.
+    fn array_record(
+        &mut self,
+        name: &str,
+        typedef: Option<&str>,
+        elem: &Ty,
+        n: usize,
+    ) -> Result<WitTy, Skip> {
         let e = match self.buffer_elem(elem) {
             Some(e) => e?,
             None => {
                 return Err(skip(
-                    format!("`{typedef}` is an array of `{}`", elem.spelling),
+                    format!("`{name}` is an array of `{}`", elem.spelling),
                     Category::Pointers,
                 ));
             }
@@ -1446,17 +1452,16 @@ impl Mapper<'_> {
         if n == 0 || n > dlwit_ctype::annotations::MAX_ARRAY {
             return Err(skip(format!("an array of {n} elements"), Category::Other));
         }
-        let key = format!("array:{typedef}");
+        let key = format!("array:{name}");
         if let Some(super::TypeState::Done(t)) = self.structs.get(&key) {
             return Ok(t.clone());
         }
-        let name = self.unique(kebab(typedef));
         let of = elem.spelling.trim_start_matches("const ");
-        // (A C name has no `-`.)
-        let doc = match typedef.contains('-') {
-            true => format!("An array of {n} `{of}`."),
-            false => format!("`{typedef}`: an array of {n} `{of}`."),
+        let doc = match typedef {
+            Some(t) => format!("`{t}`: an array of {n} `{of}`."),
+            None => format!("An array of {n} `{of}`."),
         };
+        let name = self.unique(kebab(name));
         let field = if n <= super::types::TUPLE_ARRAY {
             WitTy::Tuple(vec![e; n])
         } else {
