@@ -146,6 +146,15 @@ mp_stream *mp_freopen(const char *path, const char *mode, mp_stream *s);
 int mp_fclose(mp_stream *s);
 long mp_ftell(mp_stream *s);
 
+/* Made by a constructor that takes none, although another function
+ * initialises something in one (like `Tcl_CreateInterp` beside
+ * `Tcl_InitMemory`), and ended by `del` and its name as one word (like
+ * ncurses' `delwin`): a handle. */
+typedef struct mp_win { int rows, cols; } mp_win;
+mp_win *mp_newwin(int rows, int cols);
+void mp_init_colors(mp_win *w);
+int mp_delwin(mp_win *w);
+
 /* Named after what it does to files: its strings are file names. */
 int mp_unlink(const char *name);
 

@@ -44,7 +44,20 @@ fn ends(
     extra_drops: &HashSet<String>,
 ) -> bool {
     ends_shape(f, key, by_value, exports)
-        && (named_like_destructor(&f.name) || extra_drops.contains(&f.name))
+        && (named_like_destructor(&f.name)
+            || extra_drops.contains(&f.name)
+            || deletes_by_name(&f.name, key))
+}
+
+/// `del` and a word of the struct's name, as one word: ncurses'
+/// `delwin(WINDOW *)` (`struct _win_st`, key `c:@S@_win_st`),
+/// `delscreen(SCREEN *)`.
+fn deletes_by_name(name: &str, key: &str) -> bool {
+    let tag = crate::names::words(key.rsplit('@').next().unwrap_or(key));
+    (crate::names::words(name).iter()).any(|w| {
+        w.strip_prefix("del")
+            .is_some_and(|rest| rest.len() > 1 && tag.iter().any(|t| t == rest))
+    })
 }
 
 /// Whether `f` is exported, not variadic, and takes the struct `key`
@@ -91,9 +104,12 @@ impl Mapper<'_> {
                 || self.resources.contains_key(&key)
                 || !selected(self.opts, &s.base)
                 || !named_like(&f.name, CONSTRUCTOR_WORDS)
-                // The caller's to allocate: C initialises it in place
-                // (`mpz_roinit_n` returns the `mpz_t` it was given).
-                || self.c_initialises(&key)
+                // The caller's to allocate: C initialises it in place,
+                // and this one returns what it was given (`mpz_roinit_n`
+                // the `mpz_t`); not `Tcl_CreateInterp()`, although
+                // `Tcl_InitMemory(Tcl_Interp *)` initialises something.
+                || (self.c_initialises(&key)
+                    && (f.params.iter()).any(|(_, t)| handle_key(t).as_deref() == Some(&*key)))
                 || model
                     .functions
                     .iter()
