@@ -212,6 +212,15 @@ int mp_file_compare(mp_file f, unsigned num_files, mp_file const files[]);
 int mp_files_pair(unsigned n, mp_file const files[], mp_file const others[],
                   long sizes[]);
 
+/* Counts before their pointers by the names alone: `n` before a plural of
+ * integers (OpenAL's `alDeleteSources(n, sources)`, read; `alGenSources`,
+ * written), `objc` before `objv` (Tcl), a pointer's name and `len` as one
+ * word (`passwdlen, passwd`). */
+void mp_delete_sources(int n, const unsigned *sources);
+void mp_gen_sources(int n, unsigned *sources);
+int mp_eval_objv(mp_file f, int objc, mp_file const objv[]);
+int mp_hash_password(unsigned long long passwdlen, const unsigned char *passwd);
+
 /* Parameters written as arrays of a few elements (libuv's `uv_loadavg(double
  * avg[3])`): tuples, copied in and, when C may write them, read back. */
 void mp_loadavg(double avg[3]);

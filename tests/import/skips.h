@@ -64,7 +64,16 @@ sk_img sk_img_default(void);
 extern sk_img sk_current_img;
 
 /* A count no list takes: C may write that many through the pointer. */
-void sk_gen_ids(int n, unsigned *ids);
+void sk_gen_ids(int n, int flags, unsigned *ids);
+
+/* Parameters the header leaves unnamed: an integer right after a pointer
+ * may be its length (like Xlib's `XGetAtomNames`). */
+int sk_get_names(unsigned long *, int, char **);
+
+/* `char **` that is not one string C writes: a list of them C reads, and
+ * bytes C reads or writes there. */
+int sk_run(int flags, char **argv);
+int sk_decode(const unsigned char **in, long len);
 
 /* Bytes with no count: C reads as many as it means to, not to a NUL. */
 int sk_verify32(const unsigned char *x, const unsigned char *y);

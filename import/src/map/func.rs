@@ -457,6 +457,26 @@ impl Mapper<'_> {
         if cnames.iter().any(|n| strides(n)) {
             return None;
         }
+        // `alDeleteSources(ALsizei n, const ALuint *sources)`: `n` or
+        // `count` alone before a plural of integers, handles, structs or
+        // strings (`int n, const char **names`: a list, never an
+        // out-parameter), one element each (not floats: `count, vertices`
+        // may be 3 each).
+        let Kind::Ptr(elem) = &ptr.kind else {
+            return None;
+        };
+        let one_each = match &elem.kind {
+            Kind::Scalar(c) => !elem.is_char && c.scalar().is_integer(),
+            Kind::Enum(_) | Kind::Struct(_) => true,
+            Kind::Ptr(inner) => self.handle_of(elem).is_some() || is_text(inner),
+            _ => false,
+        };
+        let plural = crate::names::words(&cnames[i])
+            .last()
+            .is_some_and(|w| w.len() > 2 && w.ends_with('s') && !w.ends_with("ss"));
+        if one_each && plural && matches!(norm(&cnames[j]).as_str(), "n" | "count" | "num") {
+            return Some(j);
+        }
         counts_first(&cnames[j], &cnames[i], f.array(i).is_some()).then_some(j)
     }
 
@@ -637,12 +657,21 @@ impl Mapper<'_> {
         // (Named for its pointer: `num_values` after `data` counts it, but
         // may count another array too, as `drmSyncobjTimelineWait(fd,
         // handles, points, num_handles)` does.)
-        let loose_count = f.params.iter().enumerate().find_map(|(j, (_, t))| {
+        // A header that leaves its parameters unnamed says nothing of what
+        // an integer right after a pointer counts: it may (Xlib's
+        // `XGetAtomNames(Display *, Atom *, int, char **)` reads and
+        // writes that many; not a handle's, nor a string's, `zip_open(const
+        // char *, int, int *)`).
+        let loose_count = f.params.iter().enumerate().find_map(|(j, (name, t))| {
             let length = j > 0
                 && matches!(f.params[j - 1].1.kind, Kind::Ptr(_))
                 && counts(&cnames[j - 1], &cnames[j]);
+            let after_pointer = j > 0
+                && matches!(&f.params[j - 1].1.kind,
+                    Kind::Ptr(p) if !is_text(p) && self.handle_of(&f.params[j - 1].1).is_none());
             let first = self.count_before(f, &cnames, j + 1) == Some(j);
-            (is_int(t) && looks_like_count(&cnames[j]) && !length && !first)
+            let unnamed = name.is_empty() && t.typedef.is_none() && after_pointer;
+            (is_int(t) && (looks_like_count(&cnames[j]) || unnamed) && !length && !first)
                 .then(|| cnames[j].clone())
         });
         let kept = |cname: &str| {
@@ -1075,7 +1104,7 @@ impl Mapper<'_> {
                             Kind::Ptr(inner) => {
                                 match self.handle_of(pointee).filter(|r| !self.values.contains(r)) {
                                     Some(r) => outs.push(Some(WitTy::Named(r))),
-                                    None if inner.is_char => outs.push(None),
+                                    None if out_string(inner, cname) => outs.push(None),
                                     None => {
                                         return Err(skip(
                                             format!("parameter `{cname}` is `{}`", ty.spelling),
@@ -1523,6 +1552,41 @@ fn text_char(ty: &Ty) -> bool {
 }
 
 /// `const char`: what a `const char *` C only reads points at.
+/// Whether `char **name` is a string C writes (`char **errmsg`,
+/// `const char **endptr`), read back after the call: text, not bytes
+/// (`d2i_X509(..., const unsigned char **in, ...)` reads a buffer there),
+/// and not named like a list of strings C reads (`char **argv`, `char
+/// **names`, `gchar **envp`) or a buffer it reads from or moves along
+/// (`char **in`, `BIO_nread(bio, char **buf, num)`): the host's slot holds
+/// one pointer, NULL when C gets it.
+fn out_string(inner: &Ty, name: &str) -> bool {
+    let words = crate::names::words(name);
+    let listed = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "argv"
+                | "args"
+                | "envp"
+                | "env"
+                | "strv"
+                | "list"
+                | "array"
+                | "arr"
+                | "vec"
+                | "in"
+                | "inbuf"
+                | "input"
+                | "buf"
+                | "buffer"
+                | "src"
+                | "data"
+                | "l"
+        ) || w.ends_with("argv")
+            || (w.len() > 2 && w.ends_with('s') && !w.ends_with("ss"))
+    });
+    matches!(inner.kind, Kind::Scalar(CName::Char)) && !listed
+}
+
 fn is_text(ty: &Ty) -> bool {
     ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(CName::Char))
 }

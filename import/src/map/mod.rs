@@ -273,6 +273,24 @@ fn counts(ptr: &str, count: &str) -> bool {
 fn counts_first(count: &str, ptr: &str, array: bool) -> bool {
     let pw = crate::names::words(ptr);
     let cw = crate::names::words(count);
+    // `int objc, Tcl_Obj *const objv[]` (`argc`, `argv`): one stem, `c`
+    // for the count and `v` for the vector.
+    let (lc, lp) = (count.to_ascii_lowercase(), ptr.to_ascii_lowercase());
+    if let (Some(a), Some(b)) = (lc.strip_suffix('c'), lp.strip_suffix('v'))
+        && !a.is_empty()
+        && a == b
+    {
+        return true;
+    }
+    // `passwdlen, passwd`: the pointer's name and a count word, as one word.
+    if let [one] = cw.as_slice()
+        && ["len", "size", "count"].iter().any(|s| {
+            one.strip_suffix(s)
+                .is_some_and(|stem| pw.len() == 1 && stem == pw[0])
+        })
+    {
+        return true;
+    }
     let related = |w: &String| {
         pw.iter().any(|p| {
             p == w || p.strip_suffix('s') == Some(w.as_str()) || w.strip_suffix('s') == Some(p)
@@ -490,7 +508,29 @@ fn plural(n: usize) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::counts;
+    use super::{counts, counts_first};
+
+    #[test]
+    fn a_count_before_its_pointer() {
+        for (count, ptr) in [
+            ("objc", "objv"),
+            ("argc", "argv"),
+            ("passwdlen", "passwd"),
+            ("num_args", "args"),
+            ("nArgs", "args"),
+            ("field_count", "fields"),
+        ] {
+            assert!(counts_first(count, ptr, false), "{count}, {ptr}");
+        }
+        for (count, ptr) in [
+            ("c", "v"),
+            ("n", "values"),
+            ("flags", "args"),
+            ("len", "data"),
+        ] {
+            assert!(!counts_first(count, ptr, false), "{count}, {ptr}");
+        }
+    }
 
     #[test]
     fn a_count_belongs_to_the_pointer_before_it() {
