@@ -13,7 +13,7 @@ packages+=(libuv1-dev libyaml-dev libbz2-dev libzstd-dev libsdl2-dev libsodium-d
   liblzma-dev libpng-dev libcurl4-openssl-dev libssl-dev libexpat1-dev libpcre2-dev
   libgmp-dev liblua5.4-dev libarchive-dev libjpeg-dev libz3-dev libdrm-dev uuid-dev
   libleveldb-dev libevent-dev libjson-c-dev libpq-dev libcairo2-dev libpixman-1-dev libmpfr-dev libogg-dev
-  libxml2-dev libglib2.0-dev libnotify-dev liblcms2-dev libncurses-dev tcl8.6-dev)
+  libxml2-dev libglib2.0-dev libnotify-dev liblcms2-dev libncurses-dev tcl8.6-dev libcmocka-dev)
 . "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 apt_missing setup "${packages[@]}"
 # The headers wit/generated is imported from, at the release apt offers.

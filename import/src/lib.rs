@@ -30,7 +30,7 @@ use model::Model;
 use names::kebab;
 pub use options::{Error, Options, ParseOptions};
 use overlay::Overlay;
-pub use parse::{find_includes, include_line};
+pub use parse::{Found, find_includes, include_line};
 
 /// The import's result.
 #[derive(Debug, Clone)]

@@ -196,19 +196,36 @@ pub(crate) fn with_probe<T>(
 /// --cflags` would give `-I` for). Adds each to `opts.after_dirs`, parses
 /// again until nothing more is found, and returns what it added, with the
 /// include it was for. A header found in no such directory, or in two, is
-/// left to the parse's error.
-pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<(String, PathBuf)>, Error> {
+/// left to the parse's error. So is a standard C type the headers use but
+/// do not include (`size_t`, `va_list` in `cmocka.h`, `FILE` in
+/// `jpeglib.h`): the standard header that declares it is included first,
+/// as `--include` would.
+pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<Found>, Error> {
     let headers = check_headers(opts)?;
     with_clang(|clang| {
         let index = Index::new(clang, false, false);
         let mut found = Vec::new();
-        // Each round finds at least one new directory, of finitely many.
+        // Each round finds at least one new directory or prerequisite, of
+        // finitely many.
         loop {
             let Ok(tu) = translation_unit(&index, opts, &headers, "", false) else {
                 return Ok(found);
             };
             let mut more = Vec::new();
             for e in errors(&tu, false) {
+                if let Some(ty) = e
+                    .split_once("error: unknown type name '")
+                    .and_then(|(_, rest)| rest.strip_suffix('\''))
+                    && let Some(header) = standard_header_of(ty)
+                    && !opts.includes.iter().any(|i| i == header)
+                {
+                    opts.includes.push(header.to_string());
+                    more.push(Found::Prerequisite {
+                        ty: ty.to_string(),
+                        header,
+                    });
+                    continue;
+                }
                 let Some(name) = e
                     .split_once("error: '")
                     .and_then(|(_, rest)| rest.strip_suffix("' file not found"))
@@ -217,7 +234,10 @@ pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<(String, PathBuf)>, 
                 };
                 if let Some(dir) = include_dir_of(name).filter(|d| !opts.after_dirs.contains(d)) {
                     opts.after_dirs.push(dir.clone());
-                    more.push((name.to_string(), dir));
+                    more.push(Found::Dir {
+                        include: name.to_string(),
+                        dir,
+                    });
                 }
             }
             if more.is_empty() {
@@ -225,6 +245,48 @@ pub fn find_includes(opts: &mut ParseOptions) -> Result<Vec<(String, PathBuf)>, 
             }
             found.extend(more);
         }
+    })
+}
+
+/// What [`find_includes`] added to the options.
+#[derive(Debug, PartialEq)]
+pub enum Found {
+    /// A directory, now searched last.
+    Dir {
+        /// What the headers include (`glibconfig.h`).
+        include: String,
+        /// The directory that has it.
+        dir: PathBuf,
+    },
+    /// A standard header the headers use a type of without including it,
+    /// now included first.
+    Prerequisite {
+        /// The type (`size_t`).
+        ty: String,
+        /// The header that declares it (`stddef.h`).
+        header: &'static str,
+    },
+}
+
+/// The standard header that declares the C type `ty`, for those a
+/// library's header may use without including it.
+fn standard_header_of(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "size_t" | "ptrdiff_t" | "wchar_t" | "max_align_t" => "stddef.h",
+        "va_list" => "stdarg.h",
+        "FILE" | "fpos_t" => "stdio.h",
+        "jmp_buf" | "sigjmp_buf" => "setjmp.h",
+        "int8_t" | "int16_t" | "int32_t" | "int64_t" | "uint8_t" | "uint16_t" | "uint32_t"
+        | "uint64_t" | "intptr_t" | "uintptr_t" | "intmax_t" | "uintmax_t" => "stdint.h",
+        "bool" => "stdbool.h",
+        "time_t" | "clock_t" => "time.h",
+        "ssize_t" | "off_t" | "pid_t" | "uid_t" | "gid_t" | "mode_t" | "dev_t" | "ino_t" => {
+            "sys/types.h"
+        }
+        "sigset_t" | "sig_atomic_t" => "signal.h",
+        "wint_t" | "mbstate_t" => "wchar.h",
+        "socklen_t" => "sys/socket.h",
+        _ => return None,
     })
 }
 
@@ -1061,6 +1123,38 @@ mod tests {
             PathBuf::from("/opt/lib/include/lib.h"),
         ]);
         assert_eq!(prefixes, ["/usr/include/z3_", "/usr/include/z3-"]);
+    }
+
+    #[test]
+    fn standard_types_used_without_their_headers_are_included_first() {
+        let dir = std::env::temp_dir().join(format!("dlwit-prereq-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let header = dir.join("needs.h");
+        std::fs::write(
+            &header,
+            "size_t n_read(FILE *f, void *buf, size_t n);\nint vlog(const char *fmt, va_list ap);\n",
+        )
+        .unwrap();
+        let mut opts = ParseOptions {
+            headers: vec![header],
+            ..ParseOptions::default()
+        };
+        let found = find_includes(&mut opts).unwrap();
+        let added: Vec<_> = found
+            .iter()
+            .map(|f| match f {
+                Found::Prerequisite { ty, header } => format!("{ty} {header}"),
+                Found::Dir { include, .. } => include.clone(),
+            })
+            .collect();
+        assert_eq!(
+            added,
+            ["size_t stddef.h", "FILE stdio.h", "va_list stdarg.h"]
+        );
+        assert_eq!(opts.includes, ["stddef.h", "stdio.h", "stdarg.h"]);
+        let model = parse(&opts).unwrap();
+        assert_eq!(model.functions.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

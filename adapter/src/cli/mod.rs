@@ -138,11 +138,16 @@ fn load(wit: &Path, libs: &Libraries) -> Result<Bindings> {
 /// the compiler cannot find (see [`dlwit_import::find_includes`]), with a
 /// note for each.
 fn find_includes(parse: &mut dlwit_import::ParseOptions) -> Result<()> {
-    for (include, dir) in dlwit_import::find_includes(parse)? {
-        eprintln!(
-            "note: `{include}` is in {} (searched last, as with -idirafter; -I chooses another)",
-            dir.display()
-        );
+    for found in dlwit_import::find_includes(parse)? {
+        match found {
+            dlwit_import::Found::Dir { include, dir } => eprintln!(
+                "note: `{include}` is in {} (searched last, as with -idirafter; -I chooses another)",
+                dir.display()
+            ),
+            dlwit_import::Found::Prerequisite { ty, header } => eprintln!(
+                "note: the headers use `{ty}` without including <{header}>, which declares it: included first (as with --include {header})"
+            ),
+        }
     }
     Ok(())
 }

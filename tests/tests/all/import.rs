@@ -804,13 +804,22 @@ const REAL_HEADERS: &[RealHeader] = &[
         extra: &[],
         at_least: 180,
     },
-    // jpeglib.h needs `FILE` and `size_t` declared before it.
+    // jpeglib.h needs `FILE` and `size_t` declared before it, cmocka.h
+    // `size_t`, `va_list` and `jmp_buf`: the standard headers that declare
+    // them are included first, with a note (as `--include stdio.h` would).
     RealHeader {
         package: "libjpeg-dev",
         header: "jpeglib.h",
         lib: "libjpeg.so.62",
-        extra: &["--include", "stdio.h"],
+        extra: &[],
         at_least: 35,
+    },
+    RealHeader {
+        package: "libcmocka-dev",
+        header: "cmocka.h",
+        lib: "libcmocka.so.0",
+        extra: &[],
+        at_least: 28,
     },
     // An umbrella in `/usr/include` itself: `z3.h` includes `z3_api.h` and
     // the other `z3_*.h` beside it.
