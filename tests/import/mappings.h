@@ -155,6 +155,15 @@ mp_win *mp_newwin(int rows, int cols);
 void mp_init_colors(mp_win *w);
 int mp_delwin(mp_win *w);
 
+/* Ended by functions that return a status enum: the one whose name says
+ * least else is its drop (like NSPR's `PR_Close`, not
+ * `PR_DestroyPollableEvent`, for a `PRFileDesc`). */
+typedef struct mp_desc { int fd; } mp_desc;
+typedef enum mp_desc_status { MP_DESC_OK, MP_DESC_FAILED } mp_desc_status;
+mp_desc *mp_open_desc(const char *name);
+mp_desc_status mp_destroy_pollable_event(mp_desc *event);
+mp_desc_status mp_close(mp_desc *fd);
+
 /* Named after what it does to files: its strings are file names. */
 int mp_unlink(const char *name);
 

@@ -26,7 +26,7 @@ fn exported(f: &Function, exports: Option<&Exports>) -> bool {
 
 /// Whether `f` gives nothing or a scalar back, as a handle's drop must.
 fn scalar_back(f: &Function) -> bool {
-    matches!(f.ret.kind, Kind::Void | Kind::Scalar(_))
+    matches!(f.ret.kind, Kind::Void | Kind::Scalar(_) | Kind::Enum(_))
 }
 
 /// Whether `f` ends the struct `key`'s object: exported, not variadic,
@@ -504,7 +504,17 @@ impl Mapper<'_> {
                 let words = crate::names::words(n);
                 (super::object_words(name, &words).iter()).all(|w| words.contains(w))
             };
-            candidates.sort_by_key(|n| (!names_it(n), !frees(n), n.len(), n.clone()));
+            // Before freeing, fewest words of other things (`PR_Close`, not
+            // `PR_DestroyPollableEvent`, for a `PRFileDesc`; `socket` in
+            // `nl_socket_free` is the `nl_sock`).
+            let others = |n: &str| {
+                let object = super::object_words(name, &crate::names::words(n));
+                let of_object = |w: &String| object.iter().any(|o| w.starts_with(o.as_str()));
+                (crate::names::words(n).iter().skip(1))
+                    .filter(|w| !of_object(w) && !named_like_destructor(w))
+                    .count()
+            };
+            candidates.sort_by_key(|n| (!names_it(n), others(n), !frees(n), n.len(), n.clone()));
             // A struct held in place that one function clears
             // (`ogg_sync_clear`) and another, named like a destructor,
             // ends (`ogg_sync_destroy`): that one frees the struct too,

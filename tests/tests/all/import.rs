@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 109 functions, 8 records, 3 enums, 2 flags, 16 resources"),
+        err.contains("imported 112 functions, 8 records, 4 enums, 2 flags, 17 resources"),
         "{err}"
     );
 }
