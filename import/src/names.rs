@@ -49,6 +49,12 @@ const KEYWORDS: &[&str] = &[
     "async",
 ];
 
+/// Whether a word of a name ([`words`]) reads as a plural (`sources`,
+/// `names`, `ids`; not `address`, nor two letters such as `is`).
+pub(crate) fn is_plural(word: &str) -> bool {
+    word.len() > 2 && word.ends_with('s') && !word.ends_with("ss")
+}
+
 /// Splits a C identifier into lowercase words: at `_`, at a lowercase or
 /// digit → uppercase step that starts a word (`GetFPS` → get fps,
 /// `Vector2Add` → vector2 add, `DrawCircle3D` → draw circle3d), and before

@@ -471,9 +471,8 @@ impl Mapper<'_> {
             Kind::Ptr(inner) => self.handle_of(elem).is_some() || is_text(inner),
             _ => false,
         };
-        let plural = crate::names::words(&cnames[i])
-            .last()
-            .is_some_and(|w| w.len() > 2 && w.ends_with('s') && !w.ends_with("ss"));
+        let plural =
+            (crate::names::words(&cnames[i]).last()).is_some_and(|w| crate::names::is_plural(w));
         if one_each && plural && matches!(norm(&cnames[j]).as_str(), "n" | "count" | "num") {
             return Some(j);
         }
@@ -1551,7 +1550,6 @@ fn text_char(ty: &Ty) -> bool {
                 .is_some_and(|t| t.to_ascii_lowercase().contains("char")))
 }
 
-/// `const char`: what a `const char *` C only reads points at.
 /// Whether `char **name` is a string C writes (`char **errmsg`,
 /// `const char **endptr`), read back after the call: text, not bytes
 /// (`d2i_X509(..., const unsigned char **in, ...)` reads a buffer there),
@@ -1582,11 +1580,12 @@ fn out_string(inner: &Ty, name: &str) -> bool {
                 | "data"
                 | "l"
         ) || w.ends_with("argv")
-            || (w.len() > 2 && w.ends_with('s') && !w.ends_with("ss"))
+            || crate::names::is_plural(w)
     });
     matches!(inner.kind, Kind::Scalar(CName::Char)) && !listed
 }
 
+/// `const char`: what a `const char *` C only reads points at.
 fn is_text(ty: &Ty) -> bool {
     ty.is_const && ty.is_char && matches!(ty.kind, Kind::Scalar(CName::Char))
 }
