@@ -365,11 +365,6 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a function pointer",
             "an overlay function with `callback = \"param = export\"` and an interface of callbacks (C calls a guest export); for a pointer C hands back, a resource with `function = true` (made automatically for a typedef whose parameters and result are values)",
         )
-    } else if has("a guest could alias") {
-        (
-            "a list whose elements hold strings",
-            "nothing: every element could point at one large string of the guest's, copied once per element; an overlay function taking one element",
-        )
     } else if has("a variable of type") {
         (
             "a variable of another type",

@@ -299,9 +299,16 @@ pub fn lower<T: DlwitView>(
             }
             (Param::List { arg, len, elem }, Val::List(items)) => {
                 let size = cx.plan.size_align(elem.ctype()).0;
+                // An array of strings ends with NULL too: C may read it to
+                // there (`g_strv_length`), or as far as its count says.
+                let terminated = matches!(elem, Shape::CStr { .. });
+                let slots = items.len() + usize::from(terminated);
                 let at = frame
-                    .alloc(items.len() * size)
+                    .alloc(slots * size)
                     .map_err(|o| list_over(o, &name()))?;
+                if terminated {
+                    frame.scratch(at + items.len() * size, size).fill(0);
+                }
                 for (k, item) in items.iter().enumerate() {
                     let (dst, kept) = frame.scratch_kept(at + k * size, size);
                     match elem {

@@ -115,9 +115,9 @@ pub fn write_val(
         (Shape::CStr { .. }, Val::String(text)) => {
             let addr = kept.keep(text).map_err(|e| match e {
                 CStrError::Nul(at) => format!(
-                    "a `const char *` field's string contains a NUL byte at offset {at}; C strings end at the first NUL"
+                    "a `const char *` string (a field's or a list element's) contains a NUL byte at offset {at}; C strings end at the first NUL"
                 ),
-                CStrError::Over(o) => o.message("a `const char *` field's string copy"),
+                CStrError::Over(o) => o.message("a `const char *` string's copy"),
                 CStrError::Utf8(e) => e.to_string(),
             })?;
             put(dst, addr);

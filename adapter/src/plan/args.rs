@@ -27,7 +27,8 @@ impl Builder<'_> {
             return;
         }
         for (i, p) in f.params.iter().enumerate() {
-            let unbounded = matches!(p, Param::List { len: None, .. })
+            // (An array of strings ends with NULL: C reads it to there.)
+            let unbounded = matches!(p, Param::List { len: None, elem, .. } if !matches!(elem, Shape::CStr { .. }))
                 && !f.require.iter().any(|r| {
                     r.shown
                         .iter()

@@ -616,18 +616,12 @@ impl Builder<'_> {
                 Some(Param::String { arg })
             }
             Peeled::List(elem) => {
+                // Strings in a list (`char **`, or records with `const char
+                // *` fields): every element may point at one large string
+                // of the guest's; wasmtime's lifting charges each copy to
+                // the call's hostcall fuel, and the host's copies into the
+                // frame count against the store's limit.
                 let (elem, spelling) = self.field_shape(&elem, span).ok()?;
-                // Every element could point at one large string of the
-                // guest's: its lifting (a `Val` per element) would copy it
-                // once per element, far beyond any budget.
-                if self.holds_string(&elem) {
-                    self.fail(
-                        format!("parameter `{name}`: a list whose elements hold strings (`{spelling}`) has no C mapping"),
-                        self.world.locate(span),
-                        "a guest could point every element at one large string and make the host copy it once per element; pass the strings one call at a time",
-                    );
-                    return None;
-                }
                 // `Z3_ast const args[]`: the C pointers of handles the
                 // guest lends; not an own handle (C would take over one
                 // the table still holds), nor a struct held by value.
@@ -648,7 +642,7 @@ impl Builder<'_> {
                     }
                 }
                 let spelling = match elem {
-                    Shape::Handle { .. } => format!("{spelling} const *"),
+                    Shape::Handle { .. } | Shape::CStr { .. } => format!("{spelling} const *"),
                     _ => format!("const {spelling} *"),
                 };
                 put(arg, ptr, spelling, name.into());

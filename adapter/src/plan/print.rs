@@ -97,6 +97,18 @@ pub fn render(plan: &Plan) -> String {
                             _ => format!("`{}`: NUL-terminated copy", f.args[*arg].name),
                         }
                     }
+                    Param::List {
+                        arg,
+                        len,
+                        elem: Shape::CStr { .. },
+                    } => format!(
+                        "`{}`: an array of NUL-terminated copies, NULL after the last{}",
+                        f.args[*arg].name,
+                        match len {
+                            Some(len) => format!(", length in `{}`", f.args[*len].name),
+                            None => String::new(),
+                        }
+                    ),
                     Param::List { arg, len, .. } => match len {
                         Some(len) => format!(
                             "`{}`: C-layout copy of the list, length in `{}`",

@@ -517,13 +517,6 @@ impl Builder<'_> {
         array
     }
 
-    /// Whether a value of `shape` holds a `const char *` (in a field, an
-    /// array element or a union case).
-    pub(super) fn holds_string(&self, shape: &Shape) -> bool {
-        self.plan
-            .any_leaf(shape, &|s| matches!(s, Shape::CStr { .. }))
-    }
-
     /// A struct field without `array`, or a list element: a `string` or
     /// `option<string>` is a `const char *`, anything else as [`Self::shape`].
     pub(super) fn field_shape(&mut self, ty: &Type, span: Span) -> Result<(Shape, String), ()> {

@@ -26,6 +26,13 @@
 //!   must trap, and free it.
 //! * `frees`: prints `frees N`, how many such strings were freed.
 //!
+//! * `strings`: a counted and a NULL-terminated list of strings; prints
+//!   `strings 9 3009`.
+//! * `strings-alias N`: through the raw import, a list of N elements that
+//!   all point at one 1 MiB string: the host must trap (wasmtime's
+//!   hostcall fuel, or the store's limit on the copies) before it copies
+//!   N MiB.
+//!
 //! After a call the host must refuse, `unreachable` is printed only if it
 //! did not.
 
@@ -39,7 +46,7 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::memory::{
     Token, bad_frees, bad_utf8, bad_utf8_or_none, bad_utf8_out, bytes_sum, bytes_sum_copied, fill,
-    str_len,
+    str_len, strs_total, strv_total,
 };
 
 // The same imports as the bindings above, declared by hand so that they can
@@ -50,6 +57,8 @@ unsafe extern "C" {
     fn raw_bytes_sum(ptr: usize, len: usize) -> i64;
     #[link_name = "str-len"]
     fn raw_str_len(ptr: usize, len: usize) -> i64;
+    #[link_name = "strs-total"]
+    fn raw_strs_total(ptr: usize, len: usize) -> i64;
 }
 
 /// The size of the guest's memory, in bytes.
@@ -92,6 +101,20 @@ fn main() -> ExitCode {
             let b = vec![1u8; n as usize];
             assert_eq!(bytes_sum_copied(&b), n);
             println!("bytes-copied {n}");
+        }
+        ["strings"] => {
+            let strs = ["ab".to_string(), "cde".into(), "fghi".into()];
+            println!("strings {} {}", strs_total(&strs), strv_total(&strs));
+        }
+        ["strings-alias", n] => {
+            let big = "s".repeat(1 << 20);
+            let pairs: Vec<[usize; 2]> = (0..size(n))
+                .map(|_| [big.as_ptr() as usize, big.len()])
+                .collect();
+            // SAFETY: the host checks every (pointer, length) against the
+            // memory; they all name `big`, which lives past the call.
+            let r = unsafe { raw_strs_total(pairs.as_ptr() as usize, pairs.len()) };
+            println!("unreachable: {r}");
         }
         ["list-past-end"] => {
             // SAFETY: the host checks (pointer, length) against the memory.

@@ -230,27 +230,6 @@ impl Mapper<'_> {
             .is_some_and(|fs| !fs.is_empty() && fs.iter().all(|f| plain_ty(self, &f.ty, 0)))
     }
 
-    /// Whether struct `key` holds a `const char *` (an `option<string>`
-    /// field), itself or in a nested struct or array: a list of it is not
-    /// mapped (a guest could alias every element's string).
-    fn holds_text(&self, key: &str) -> bool {
-        fn text_ty(m: &Mapper<'_>, ty: &Ty, depth: usize) -> bool {
-            match &ty.kind {
-                Kind::Ptr(p) => is_text(p),
-                Kind::Array(t, _) => text_ty(m, t, depth),
-                Kind::Struct(k) if depth < 16 => m.model.structs[k]
-                    .fields
-                    .as_ref()
-                    .is_some_and(|fs| fs.iter().any(|f| text_ty(m, &f.ty, depth + 1))),
-                _ => false,
-            }
-        }
-        self.model.structs[key]
-            .fields
-            .as_ref()
-            .is_some_and(|fs| fs.iter().any(|f| text_ty(self, &f.ty, 0)))
-    }
-
     /// The handle a function named like a destructor that takes more than
     /// its object frees, taken as `own`: the one the words after the
     /// destructor's word name (`xmlFreeDocElementContent(doc, cur)`,
@@ -933,15 +912,6 @@ impl Mapper<'_> {
                                 params.push(in_param(WitTy::List(Box::new(elem))));
                                 took_count(&mut params, &mut i);
                             }
-                            Kind::Struct(k) if counted && self.holds_text(k) => {
-                                return Err(skip(
-                                    format!(
-                                        "parameter `{cname}` is a list of `{}`, whose strings a guest could alias",
-                                        ty.spelling
-                                    ),
-                                    Category::Pointers,
-                                ));
-                            }
                             Kind::Struct(_) if counted && keeps => return kept(cname),
                             Kind::Struct(k) => {
                                 let rec = self.struct_ty(k)?;
@@ -967,14 +937,24 @@ impl Mapper<'_> {
                                 params.push(in_param(WitTy::List(Box::new(WitTy::Borrow(r)))));
                                 took_count(&mut params, &mut i);
                             }
-                            Kind::Ptr(inner) if is_text(inner) && counted => {
-                                return Err(skip(
-                                    format!(
-                                        "parameter `{cname}` is `{}`, a list of strings a guest could alias",
-                                        ty.spelling
-                                    ),
-                                    Category::Pointers,
-                                ));
+                            // `const char *const names[], int n`: strings,
+                            // copied, in an array with NULL after them;
+                            // without a count, C reads it to the NULL
+                            // (`g_strv_length(const gchar *const *strv)`).
+                            Kind::Ptr(inner)
+                                if is_text(inner)
+                                    && self.handle_of(pointee).is_none()
+                                    && (counted || loose_count.is_none()) =>
+                            {
+                                if keeps {
+                                    return kept(cname);
+                                }
+                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
+                                if counted {
+                                    took_count(&mut params, &mut i);
+                                } else {
+                                    count_keys.push((wit_name.clone(), "_".into()));
+                                }
                             }
                             Kind::Function => {
                                 return Err(skip(
@@ -1084,20 +1064,27 @@ impl Mapper<'_> {
                                 }
                                 outs.push(Some(rec));
                             }
-                            // `const char **names, int n`: a list of
-                            // strings, not an out-parameter.
+                            // `const char **names, int n`, `int argc, char
+                            // **argv`: strings C reads, not an out-parameter
+                            // (copied, in an array with NULL after them);
+                            // `char **argv` alone, read to its NULL.
                             Kind::Ptr(inner)
-                                if is_text(inner)
-                                    && counted
-                                    && self.handle_of(pointee).is_none() =>
+                                if matches!(inner.kind, Kind::Scalar(CName::Char))
+                                    && self.handle_of(pointee).is_none()
+                                    && ((counted && (is_text(inner) || names_argv(cname)))
+                                        || (!counted
+                                            && loose_count.is_none()
+                                            && names_argv(cname))) =>
                             {
-                                return Err(skip(
-                                    format!(
-                                        "parameter `{cname}` is `{}`, a list of strings a guest could alias",
-                                        ty.spelling
-                                    ),
-                                    Category::Pointers,
-                                ));
+                                if keeps {
+                                    return kept(cname);
+                                }
+                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
+                                if counted {
+                                    took_count(&mut params, &mut i);
+                                } else {
+                                    count_keys.push((wit_name.clone(), "_".into()));
+                                }
                             }
                             // (`Image **` points at a pointer, no handle.)
                             Kind::Ptr(inner) => {
@@ -1548,6 +1535,15 @@ fn text_char(ty: &Ty) -> bool {
                 .typedef
                 .as_deref()
                 .is_some_and(|t| t.to_ascii_lowercase().contains("char")))
+}
+
+/// A `char **` named as the strings a program's `main` gets (`argv`,
+/// `objv`, `envp`, `strv`, `str_array`): a list C reads.
+fn names_argv(name: &str) -> bool {
+    crate::names::words(name).iter().any(|w| {
+        matches!(w.as_str(), "argv" | "envp" | "strv" | "array")
+            || (w.len() > 2 && w.ends_with("argv"))
+    }) || name.eq_ignore_ascii_case("objv")
 }
 
 /// Whether `char **name` is a string C writes (`char **errmsg`,

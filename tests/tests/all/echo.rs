@@ -208,7 +208,7 @@ fn sad_string_fields_are_checked() {
         "fx_person_make",
     ]);
     runner().run("echo", &["nul-field"]).expect_trap(&[
-        "a `const char *` field's string contains a NUL byte at offset 2; C strings end at the first NUL",
+        "a `const char *` string (a field's or a list element's) contains a NUL byte at offset 2; C strings end at the first NUL",
         "fx_person_weigh",
     ]);
     the_host_serves_the_next_store();

@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 112 functions, 8 records, 4 enums, 2 flags, 17 resources"),
+        err.contains("imported 113 functions, 8 records, 4 enums, 2 flags, 17 resources"),
         "{err}"
     );
 }
@@ -77,7 +77,7 @@ fn every_skip_reason_golden() {
         assert!(err.contains(kind), "no `{kind}` in the summary: {err}");
     }
     // Every skipped declaration says why, in the WIT.
-    assert_eq!(wit.matches("// skipped `").count(), 55, "{wit}");
+    assert_eq!(wit.matches("// skipped `").count(), 54, "{wit}");
 }
 
 #[test]
@@ -328,6 +328,9 @@ fn the_generated_wits_are_up_to_date() {
             "gmp",
             vec![s(&gmp_h), "--lib", "libgmp.so.10", "--allow", GMP_ALLOWED],
         ),
+        // `sqlite3_create_filename(..., int nParam, const char **azParam)`
+        // reads 2 * nParam strings (names and values), which no count
+        // says.
         (
             "sqlite",
             vec![
@@ -336,6 +339,8 @@ fn the_generated_wits_are_up_to_date() {
                 "sqlite3_",
                 "--lib",
                 "libsqlite3.so.0",
+                "--block",
+                "^sqlite3_create_filename$",
             ],
         ),
         (
@@ -361,7 +366,7 @@ fn the_generated_wits_are_up_to_date() {
         // sqlite.h declares functions this build leaves out: the share of
         // the exported ones too.
         if name == "sqlite" {
-            assert!(err.contains("of the 277 the library exports ("), "{err}");
+            assert!(err.contains("of the 276 the library exports ("), "{err}");
         }
         golden(
             &format!("../wit/generated/{name}.wit"),

@@ -283,3 +283,28 @@ fn the_cli_takes_a_memory_limit() {
         "{err}"
     );
 }
+
+/// Lists of strings (`char **`): a counted array and a NULL-terminated one
+/// of NUL-terminated copies. A list whose elements all point at one 1 MiB
+/// string is stopped before the host holds that many copies: by wasmtime's
+/// hostcall fuel, which each element's bytes are charged to when lifted
+/// (128 MiB a call), or by the store's limit on the copies into the frame.
+#[test]
+fn lists_of_strings_are_copied_and_aliasing_is_bounded() {
+    let b = memory();
+    for (path, options) in paths() {
+        let runner = Runner::with_options(&b, options);
+        let out = runner.run(GUEST, &["strings"]);
+        assert_eq!(out.result, Ok(()), "{path}: {}", out.stdout);
+        assert_eq!(out.stdout, "strings 9 3009\n", "{path}");
+        let out = runner.run(GUEST, &["strings-alias", "1000"]);
+        out.expect_trap(&["too much data is being copied between the host and the guest"]);
+        serves(&runner, path);
+        let out = runner.run(GUEST, &["strings-alias", "100"]);
+        out.expect_trap(&[&format!(
+            "{}a `const char *` string's copy (67109736 bytes with the call's other copies), over the store's limit of {DEFAULT_MEMORY_LIMIT} bytes",
+            context("strs-total", "fx_strs_total")
+        )]);
+        serves(&runner, path);
+    }
+}
