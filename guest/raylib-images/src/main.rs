@@ -19,7 +19,8 @@
 //! * `arrays`: what raylib returns as arrays (colors, a palette,
 //!   codepoints, random values, hashes, compressed and Base64 bytes),
 //!   copied and freed by the host, and text written into the guest's
-//!   buffers (`TextCopy`, `TextAppend`).
+//!   buffers (`TextCopy`, `TextAppend`), and a list of strings joined
+//!   (`TextJoin`).
 //! * `short-copy`, `long-sequence`: a buffer too short for what C writes,
 //!   a sequence longer than the WIT allows: refused before C runs; prints
 //!   `unreachable` if not.
@@ -190,5 +191,8 @@ fn arrays() {
     println!("copied = {n} {:?}", String::from_utf8_lossy(&dst));
     let (text, position) = rl::text_append(b"ab\0.....", "cd", 2);
     println!("appended = {position} {:?}", String::from_utf8_lossy(&text));
+    // `const char **textList, int count`: a list of strings, copied.
+    let parts = ["a".to_string(), "bc".into(), "déf".into()];
+    println!("joined = {:?}", rl::text_join(&parts, ", "));
     println!("arrays = ok");
 }

@@ -213,6 +213,7 @@ fn generated_raylib_returns_arrays_and_writes_bounded_buffers() {
     assert_eq!(value(out, "base64"), "aGVsbG8=");
     assert_eq!(value(out, "copied"), "3 \"abc\\0..\"");
     assert_eq!(value(out, "appended"), "4 \"abcd\\0...\"");
+    assert_eq!(value(out, "joined"), "Some(\"a, bc, d\u{e9}f\")");
     assert_eq!(value(out, "arrays"), "ok");
 
     for (mode, c, condition) in [
