@@ -70,10 +70,16 @@ void sk_gen_ids(int n, int flags, unsigned *ids);
  * may be its length (like Xlib's `XGetAtomNames`). */
 int sk_get_names(unsigned long *, int, char **);
 
-/* `char **` that is not one string C writes: a list of them C reads, and
- * bytes C reads or writes there. */
-int sk_run(int flags, char **argv);
+/* `char **` that is not one string C writes: bytes C reads or writes
+ * there. */
 int sk_decode(const unsigned char **in, long len);
+
+/* Lists of strings C frees (`g_strfreev`), counts by a pointer
+ * (`glutInit(int *pargc, char **argv)`), or a program's `main` runs on
+ * (and may end the process after). */
+void sk_strfreev(char **str_array);
+void sk_glut_init(int *pargc, char **argv);
+int sk_tool_main(int argc, char **argv);
 
 /* Bytes with no count: C reads as many as it means to, not to a NUL. */
 int sk_verify32(const unsigned char *x, const unsigned char *y);

@@ -48,7 +48,13 @@ impl Mapper<'_> {
                 ),
                 Category::NotExported,
             ))
-        } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty()) {
+        } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty()).or_else(|| {
+            // `Py_BytesMain(argc, argv)`, `Tcl_MainEx(argc, argv, ...)`: a
+            // program's `main`, which ends the process when it is done.
+            let main = crate::names::words(&f.name).iter().any(|w| w == "main");
+            (main && f.params.iter().any(|(n, _)| names_argv(n)))
+                .then_some("runs a program's `main` (it may end the process)")
+        }) {
             Err(skip(
                 format!("it {what}, which no guest may do to its host"),
                 Category::Other,
@@ -652,6 +658,12 @@ impl Mapper<'_> {
             (is_int(t) && (looks_like_count(&cnames[j]) || unnamed) && !length && !first)
                 .then(|| cnames[j].clone())
         });
+        // `glutInit(int *pargc, char **argv)`: a count of an `argv` that
+        // is no integer parameter (C reads as many as `*pargc` says).
+        let argc_elsewhere = cnames.iter().any(|n| {
+            let n = n.to_ascii_lowercase();
+            n.ends_with("argc") || n.ends_with("objc") || n.ends_with("argcp")
+        });
         let kept = |cname: &str| {
             Err(skip(
                 format!(
@@ -663,10 +675,14 @@ impl Mapper<'_> {
         // `UnloadImageColors(Color *colors)`, `UnloadCodepoints(int *)`:
         // C frees what its first pointer points at, which must then be C's
         // own memory, never a copy dlwit made.
+        // (`g_strfreev(gchar **str_array)`: `free` inside a word.)
         if let Some((_, ty)) = f.params.first()
             && matches!(&ty.kind, Kind::Ptr(p) if !p.is_const)
             && self.handle_of(ty).is_none()
-            && named_like_destructor(&f.name)
+            && (named_like_destructor(&f.name)
+                || crate::names::words(&f.name)
+                    .iter()
+                    .any(|w| w.contains("free")))
         {
             return Err(skip(
                 format!(
@@ -944,7 +960,7 @@ impl Mapper<'_> {
                             Kind::Ptr(inner)
                                 if is_text(inner)
                                     && self.handle_of(pointee).is_none()
-                                    && (counted || loose_count.is_none()) =>
+                                    && (counted || (loose_count.is_none() && !argc_elsewhere)) =>
                             {
                                 if keeps {
                                     return kept(cname);
@@ -1071,9 +1087,11 @@ impl Mapper<'_> {
                             Kind::Ptr(inner)
                                 if matches!(inner.kind, Kind::Scalar(CName::Char))
                                     && self.handle_of(pointee).is_none()
+                                    && names_out(cname).is_none()
                                     && ((counted && (is_text(inner) || names_argv(cname)))
                                         || (!counted
                                             && loose_count.is_none()
+                                            && !argc_elsewhere
                                             && names_argv(cname))) =>
                             {
                                 if keeps {
