@@ -839,6 +839,26 @@ impl Mapper<'_> {
                         Category::Pointers,
                     ));
                 }
+                // `const char *const names[], int n`, `int argc, char
+                // **argv`: strings C reads, copied, in an array with NULL
+                // after them; without a count, C reads it to the NULL
+                // (`g_strv_length(const gchar *const *strv)`, `char
+                // **argv` alone).
+                Kind::Ptr(pointee)
+                    if self.handle_of(ty).is_none()
+                        && reads_strings(pointee, cname, counted)
+                        && (counted || (loose_count.is_none() && !argc_elsewhere)) =>
+                {
+                    if keeps {
+                        return kept(cname);
+                    }
+                    params.push(in_param(WitTy::List(Box::new(builtin("string")))));
+                    if counted {
+                        took_count(&mut params, &mut i);
+                    } else {
+                        count_keys.push((wit_name.clone(), "_".into()));
+                    }
+                }
                 Kind::Ptr(pointee) => {
                     if let Some(r) = self.handle_of(ty) {
                         if i == 0 && made.is_some() {
@@ -953,25 +973,6 @@ impl Mapper<'_> {
                                 params.push(in_param(WitTy::List(Box::new(WitTy::Borrow(r)))));
                                 took_count(&mut params, &mut i);
                             }
-                            // `const char *const names[], int n`: strings,
-                            // copied, in an array with NULL after them;
-                            // without a count, C reads it to the NULL
-                            // (`g_strv_length(const gchar *const *strv)`).
-                            Kind::Ptr(inner)
-                                if is_text(inner)
-                                    && self.handle_of(pointee).is_none()
-                                    && (counted || (loose_count.is_none() && !argc_elsewhere)) =>
-                            {
-                                if keeps {
-                                    return kept(cname);
-                                }
-                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
-                                if counted {
-                                    took_count(&mut params, &mut i);
-                                } else {
-                                    count_keys.push((wit_name.clone(), "_".into()));
-                                }
-                            }
                             Kind::Function => {
                                 return Err(skip(
                                     format!("parameter `{cname}` is a function pointer"),
@@ -1079,30 +1080,6 @@ impl Mapper<'_> {
                                     inout.push(wit_name.clone());
                                 }
                                 outs.push(Some(rec));
-                            }
-                            // `const char **names, int n`, `int argc, char
-                            // **argv`: strings C reads, not an out-parameter
-                            // (copied, in an array with NULL after them);
-                            // `char **argv` alone, read to its NULL.
-                            Kind::Ptr(inner)
-                                if matches!(inner.kind, Kind::Scalar(CName::Char))
-                                    && self.handle_of(pointee).is_none()
-                                    && names_out(cname).is_none()
-                                    && ((counted && (is_text(inner) || names_argv(cname)))
-                                        || (!counted
-                                            && loose_count.is_none()
-                                            && !argc_elsewhere
-                                            && names_argv(cname))) =>
-                            {
-                                if keeps {
-                                    return kept(cname);
-                                }
-                                params.push(in_param(WitTy::List(Box::new(builtin("string")))));
-                                if counted {
-                                    took_count(&mut params, &mut i);
-                                } else {
-                                    count_keys.push((wit_name.clone(), "_".into()));
-                                }
                             }
                             // (`Image **` points at a pointer, no handle.)
                             Kind::Ptr(inner) => {
@@ -1553,6 +1530,23 @@ fn text_char(ty: &Ty) -> bool {
                 .typedef
                 .as_deref()
                 .is_some_and(|t| t.to_ascii_lowercase().contains("char")))
+}
+
+/// Whether `pointee` of a `char **` parameter `name` is strings C reads:
+/// `const char *` elements, or any named like `argv`; without a count, C
+/// reads them to a NULL only when the array is `const` too (`const char
+/// *const *strv`) or named so. Not when named as C's output.
+fn reads_strings(pointee: &Ty, name: &str, counted: bool) -> bool {
+    let Kind::Ptr(inner) = &pointee.kind else {
+        return false;
+    };
+    let argv = names_argv(name);
+    matches!(inner.kind, Kind::Scalar(CName::Char))
+        && names_out(name).is_none()
+        && match counted {
+            true => is_text(inner) || argv,
+            false => argv || (pointee.is_const && is_text(inner)),
+        }
 }
 
 /// A `char **` named as the strings a program's `main` gets (`argv`,
