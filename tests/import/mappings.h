@@ -232,9 +232,9 @@ int mp_hash_password(unsigned long long passwdlen, const unsigned char *passwd);
 
 /* Lists of strings: an array of copies, NULL after the last; read by C to
  * its count (`int argc, char **argv`) or to the NULL (`g_strv_length`). */
-int mp_run(int flags, char **argv);
+int mp_parse_flags(int flags, char **argv);
 unsigned mp_strv_length(const char *const *strv);
-int mp_exec_args(int argc, char **argv);
+int mp_count_args(int argc, char **argv);
 
 /* Parameters written as arrays of a few elements (libuv's `uv_loadavg(double
  * avg[3])`): tuples, copied in and, when C may write them, read back. */

@@ -81,6 +81,11 @@ void sk_strfreev(char **str_array);
 void sk_glut_init(int *pargc, char **argv);
 int sk_tool_main(int argc, char **argv);
 
+/* Programs run with arguments (`gpgme_op_spawn`, `rpm_execcon`), or by a
+ * function named for spawning (`uv_spawn`, `g_spawn_command_line_async`). */
+int sk_exec_tool(const char *file, const char *const *argv);
+int sk_spawn(const char *command_line);
+
 /* Bytes with no count: C reads as many as it means to, not to a NUL. */
 int sk_verify32(const unsigned char *x, const unsigned char *y);
 

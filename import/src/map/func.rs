@@ -50,10 +50,31 @@ impl Mapper<'_> {
             ))
         } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty()).or_else(|| {
             // `Py_BytesMain(argc, argv)`, `Tcl_MainEx(argc, argv, ...)`: a
-            // program's `main`, which ends the process when it is done.
-            let main = crate::names::words(&f.name).iter().any(|w| w == "main");
-            (main && f.params.iter().any(|(n, _)| names_argv(n)))
-                .then_some("runs a program's `main` (it may end the process)")
+            // program's `main`, which ends the process when it is done;
+            // `gpgme_op_spawn(ctx, file, argv, ...)`,
+            // `assuan_pipe_connect(ctx, name, argv, ...)`, `rpm_execcon`:
+            // a program run with those arguments.
+            let words = crate::names::words(&f.name);
+            let argv = f.params.iter().any(|(n, _)| {
+                let n = n.to_ascii_lowercase();
+                n.ends_with("argv") || n == "envp"
+            });
+            // (`uv_spawn(loop, process, options)`,
+            // `g_spawn_command_line_async(command_line, error)`.)
+            if words.iter().any(|w| w == "spawn") {
+                Some("runs programs")
+            } else if !argv {
+                None
+            } else if words.iter().any(|w| w == "main") {
+                Some("runs a program's `main` (it may end the process)")
+            } else {
+                (words.iter())
+                    .any(|w| {
+                        matches!(w.as_str(), "spawn" | "pipe" | "launch" | "run")
+                            || w.starts_with("exec")
+                    })
+                    .then_some("runs programs")
+            }
         }) {
             Err(skip(
                 format!("it {what}, which no guest may do to its host"),
@@ -851,6 +872,19 @@ impl Mapper<'_> {
                 {
                     if keeps {
                         return kept(cname);
+                    }
+                    // `_Py_FreeCharPArray(char *const *array)` frees them.
+                    if named_like_destructor(&f.name)
+                        || crate::names::words(&f.name)
+                            .iter()
+                            .any(|w| w.contains("free"))
+                    {
+                        return Err(skip(
+                            format!(
+                                "named like a destructor, so it frees `{cname}`, which only C's own memory can be"
+                            ),
+                            Category::Pointers,
+                        ));
                     }
                     params.push(in_param(WitTy::List(Box::new(builtin("string")))));
                     if counted {
