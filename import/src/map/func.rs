@@ -2,7 +2,7 @@
 
 use super::hints::{
     acts_on_files, acts_on_memory, ends_a_range, names_a_file, names_an_address,
-    of_the_host_process,
+    of_the_host_process, runs_a_program,
 };
 use super::{
     CONSTRUCTOR_WORDS, KEEPING_WORDS, Mapper, Skip, TAKING_WORDS, USER_DATA_WORDS, builtin, counts,
@@ -48,34 +48,9 @@ impl Mapper<'_> {
                 ),
                 Category::NotExported,
             ))
-        } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty()).or_else(|| {
-            // `Py_BytesMain(argc, argv)`, `Tcl_MainEx(argc, argv, ...)`: a
-            // program's `main`, which ends the process when it is done;
-            // `gpgme_op_spawn(ctx, file, argv, ...)`,
-            // `assuan_pipe_connect(ctx, name, argv, ...)`, `rpm_execcon`:
-            // a program run with those arguments.
-            let words = crate::names::words(&f.name);
-            let argv = f.params.iter().any(|(n, _)| {
-                let n = n.to_ascii_lowercase();
-                n.ends_with("argv") || n == "envp"
-            });
-            // (`uv_spawn(loop, process, options)`,
-            // `g_spawn_command_line_async(command_line, error)`.)
-            if words.iter().any(|w| w == "spawn") {
-                Some("runs programs")
-            } else if !argv {
-                None
-            } else if words.iter().any(|w| w == "main") {
-                Some("runs a program's `main` (it may end the process)")
-            } else {
-                (words.iter())
-                    .any(|w| {
-                        matches!(w.as_str(), "spawn" | "pipe" | "launch" | "run")
-                            || w.starts_with("exec")
-                    })
-                    .then_some("runs programs")
-            }
-        }) {
+        } else if let Some(what) = of_the_host_process(&f.name, f.params.is_empty())
+            .or_else(|| runs_a_program(&f.name, f.params.iter().map(|(n, _)| n.as_str())))
+        {
             Err(skip(
                 format!("it {what}, which no guest may do to its host"),
                 Category::Other,

@@ -37,6 +37,36 @@ pub(super) fn of_the_host_process(name: &str, takes_nothing: bool) -> Option<&'s
     })
 }
 
+/// Whether a function runs a program, by its name and its parameters'
+/// (any library's): named for spawning (`uv_spawn(loop, process,
+/// options)`, `g_spawn_command_line_async`), or taking an `argv` (or
+/// `envp`) and named for running it (`gpgme_op_spawn(ctx, file, argv,
+/// ...)`, `assuan_pipe_connect(ctx, name, argv, ...)`, `rpm_execcon`) or a
+/// program's `main` (`Py_BytesMain(argc, argv)`, `Tcl_MainEx`, which end
+/// the process when they are done).
+pub(super) fn runs_a_program<'a>(
+    name: &str,
+    mut params: impl Iterator<Item = &'a str>,
+) -> Option<&'static str> {
+    let words = crate::names::words(name);
+    let has = |f: &dyn Fn(&str) -> bool| words.iter().any(|w| f(w));
+    if has(&|w| w == "spawn") {
+        return Some("runs programs");
+    }
+    let argv = params.any(|n| {
+        let n = n.to_ascii_lowercase();
+        n.ends_with("argv") || n == "envp"
+    });
+    if !argv {
+        None
+    } else if has(&|w| w == "main") {
+        Some("runs a program's `main` (it may end the process)")
+    } else {
+        has(&|w| matches!(w, "pipe" | "launch" | "run") || w.starts_with("exec"))
+            .then_some("runs programs")
+    }
+}
+
 /// What else a function's name says it does to the whole process: load
 /// native code (`dlopen`, `uv_dlopen`, `sqlite3_load_extension`,
 /// `sqlite3_enable_load_extension`, `sqlite3_auto_extension`,
