@@ -671,14 +671,10 @@ impl Mapper<'_> {
         // `UnloadImageColors(Color *colors)`, `UnloadCodepoints(int *)`:
         // C frees what its first pointer points at, which must then be C's
         // own memory, never a copy dlwit made.
-        // (`g_strfreev(gchar **str_array)`: `free` inside a word.)
         if let Some((_, ty)) = f.params.first()
             && matches!(&ty.kind, Kind::Ptr(p) if !p.is_const)
             && self.handle_of(ty).is_none()
-            && (named_like_destructor(&f.name)
-                || crate::names::words(&f.name)
-                    .iter()
-                    .any(|w| w.contains("free")))
+            && frees_by_name(&f.name)
         {
             return Err(skip(
                 format!(
@@ -849,11 +845,7 @@ impl Mapper<'_> {
                         return kept(cname);
                     }
                     // `_Py_FreeCharPArray(char *const *array)` frees them.
-                    if named_like_destructor(&f.name)
-                        || crate::names::words(&f.name)
-                            .iter()
-                            .any(|w| w.contains("free"))
-                    {
+                    if frees_by_name(&f.name) {
                         return Err(skip(
                             format!(
                                 "named like a destructor, so it frees `{cname}`, which only C's own memory can be"
@@ -1556,6 +1548,13 @@ fn reads_strings(pointee: &Ty, name: &str, counted: bool) -> bool {
             true => is_text(inner) || argv,
             false => argv || (pointee.is_const && is_text(inner)),
         }
+}
+
+/// Named like a function that frees what its pointer points at: like a
+/// destructor, or with `free` inside a word (`g_strfreev(gchar
+/// **str_array)`, `_Py_FreeCharPArray`).
+fn frees_by_name(name: &str) -> bool {
+    named_like_destructor(name) || crate::names::words(name).iter().any(|w| w.contains("free"))
 }
 
 /// A `char **` named as the strings a program's `main` gets (`argv`,
