@@ -27,7 +27,9 @@
 use crate::native::callback::{Callbacks, Closures};
 use crate::native::{Blob, Budget, Destructor};
 use crate::plan::Buffer;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use wasmtime::component::Func;
 
 /// Gives dlwit its handle table inside a store's data, as `WasiView` gives
@@ -51,6 +53,39 @@ pub const CALLBACK_QUEUE_LIMIT: usize = 1024;
 
 /// Numbers stores for their callbacks (0: not yet numbered).
 static NEXT_TENANT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The C objects guests own handles of, in every store of the process (C's
+/// objects are the process's: two stores owning one would destroy it
+/// twice), with how many handles: more than one only from functions that
+/// are `refcounted`. Not C's own objects (`borrowed`), nor the host's
+/// (structs held by value or in place).
+static OWNED: LazyLock<Mutex<HashMap<u64, u32>>> = LazyLock::new(Default::default);
+
+/// Counts a new owned handle of `ptr`, unless one exists and this one is
+/// not `shared` ([`Handles::insert`]).
+fn claim(ptr: u64, shared: bool) -> bool {
+    let mut owned = OWNED.lock().unwrap_or_else(PoisonError::into_inner);
+    match owned.entry(ptr) {
+        Slot::Occupied(mut o) if shared => *o.get_mut() += 1,
+        Slot::Occupied(_) => return false,
+        Slot::Vacant(v) => {
+            v.insert(1);
+        }
+    }
+    true
+}
+
+/// Gives back what [`claim`] counted, before C destroys the object (after,
+/// C could hand out its address again before it is given back).
+fn unclaim(ptr: u64) {
+    let mut owned = OWNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Slot::Occupied(mut o) = owned.entry(ptr) {
+        *o.get_mut() -= 1;
+        if *o.get() == 0 {
+            o.remove();
+        }
+    }
+}
 
 /// The default of [`Handles::limit`]: 64 MiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 64 << 20;
@@ -137,6 +172,9 @@ struct Entry {
     /// C's own object, which C handed out (`@ffi(borrowed = true)`): no
     /// destructor runs, and C may not be given it as `own`.
     borrowed: bool,
+    /// Counted in [`Handles::owners`]: an object C made that the guest
+    /// owns.
+    owned: bool,
     /// Handed out as `const T *` by a `borrowed` function: only C
     /// parameters spelled `const T *` take it (it may be read-only memory).
     readonly: bool,
@@ -314,15 +352,37 @@ impl Handles {
     }
 
     /// Inserts the handle C made, or, when its entry would go over the
-    /// limit, destroys the C object and refuses.
+    /// limit, destroys the C object and refuses. C's object must not be one
+    /// a guest already owns a handle of (two handles would destroy it
+    /// twice), unless handles of it are `shared` (its function is
+    /// `refcounted`: each handle holds one of C's references; or it is one
+    /// of C's functions, which nothing destroys): else it is refused and
+    /// left to its owner.
     pub(crate) fn insert(
         &mut self,
         ptr: u64,
         resource: u32,
         drop: Option<Destructor>,
+        shared: bool,
     ) -> Result<u32, String> {
-        self.check_entry(None, ptr, &drop)?;
-        Ok(self.insert_entry(ptr, None, resource, drop))
+        if !claim(ptr, shared) {
+            let rep = self.entries.iter().position(|e| {
+                e.as_ref()
+                    .is_some_and(|e| e.owned && e.ptr == ptr && !e.hidden)
+            });
+            let held = match rep {
+                Some(rep) => format!("as handle {rep}"),
+                None => "(in another store, or through a dropped handle whose children are alive)"
+                    .into(),
+            };
+            return Err(format!(
+                "C returned an object a guest already owns {held}: a second owned handle would destroy it twice, so none is made (a function that hands out one object again, as ncurses' `initscr` does, is `@ffi(borrowed = true)` when the object is C's, or `@ffi(refcounted = true)` when C counts references to it)"
+            ));
+        }
+        self.check_entry(None, ptr, &drop, true)?;
+        let rep = self.insert_entry(ptr, None, resource, drop);
+        self.entries[rep as usize].as_mut().expect("inserted").owned = true;
+        Ok(rep)
     }
 
     /// Inserts a handle to an object C owns (`@ffi(borrowed = true)`):
@@ -334,11 +394,11 @@ impl Handles {
         resource: u32,
         readonly: bool,
     ) -> Result<u32, String> {
-        let rep = self.insert(ptr, resource, None)?;
-        if let Some(Some(e)) = self.entries.get_mut(rep as usize) {
-            e.borrowed = true;
-            e.readonly = readonly;
-        }
+        self.check_entry(None, ptr, &None, false)?;
+        let rep = self.insert_entry(ptr, None, resource, None);
+        let e = self.entries[rep as usize].as_mut().expect("inserted");
+        e.borrowed = true;
+        e.readonly = readonly;
         Ok(rep)
     }
 
@@ -351,11 +411,12 @@ impl Handles {
         drop: Option<Destructor>,
     ) -> Result<u32, String> {
         let blob = Blob::new(bytes);
-        self.check_entry(Some(&blob), blob.addr(), &drop)?;
+        self.check_entry(Some(&blob), blob.addr(), &drop, false)?;
         Ok(self.insert_entry(blob.addr(), Some(blob), resource, drop))
     }
 
-    /// Refuses a new entry over the limit, destroying what C made.
+    /// Refuses a new entry over the limit, destroying what C made (and
+    /// giving back its [`claim`], if `claimed`).
     #[expect(
         unsafe_code,
         reason = "calls C through `Destructor::destroy`; see `SAFETY:`"
@@ -365,11 +426,15 @@ impl Handles {
         value: Option<&Blob>,
         ptr: u64,
         drop: &Option<Destructor>,
+        claimed: bool,
     ) -> Result<(), String> {
         let cost = entry_cost(value);
         let Err(over) = self.budget().check(cost, 0, cost) else {
             return Ok(());
         };
+        if claimed {
+            unclaim(ptr);
+        }
         if let Some(d) = drop {
             // SAFETY: `ptr` (or the struct `value` holds) is what C just
             // made for this handle, not yet in the table: destroyed once,
@@ -406,6 +471,7 @@ impl Handles {
             children: 0,
             hidden: false,
             borrowed: false,
+            owned: false,
             readonly: false,
             busy: 0,
         });
@@ -501,7 +567,7 @@ impl Handles {
     ) -> Result<u32, String> {
         let blob = Blob::zeroed(size);
         // Nothing of C's to destroy yet when it is refused.
-        self.check_entry(Some(&blob), blob.addr(), &None)?;
+        self.check_entry(Some(&blob), blob.addr(), &None, false)?;
         let rep = self.insert_entry(blob.addr(), Some(blob), resource, drop);
         let entry = self.entries[rep as usize].as_mut().expect("just made");
         entry.buffers = (0..buffers).map(|_| None).collect();
@@ -682,9 +748,7 @@ impl Handles {
     /// [`Handles::release_consumed`], once the consuming call returned.
     pub(crate) fn take(&mut self, rep: u32, resource: u32) -> Result<u64, String> {
         self.consumable(rep, resource)?;
-        let entry = self.entries[rep as usize].take().expect("checked above");
-        self.vacant.push(rep);
-        self.in_use -= entry.cost();
+        let entry = self.vacate(rep);
         if let Some(p) = entry.parent {
             self.consumed_parents.push(p);
         }
@@ -730,6 +794,18 @@ impl Handles {
         doomed.destroy();
     }
 
+    /// Takes the live entry `rep` out of the table: its slot is free again,
+    /// its cost given back, its pointer no longer the guest's.
+    fn vacate(&mut self, rep: u32) -> Entry {
+        let entry = self.entries[rep as usize].take().expect("a live entry");
+        self.vacant.push(rep);
+        self.in_use -= entry.cost();
+        if entry.owned {
+            unclaim(entry.ptr);
+        }
+        entry
+    }
+
     /// Takes `rep` out of the table for destruction: a parent with live
     /// children is only hidden from the guest, and destroyed with its last
     /// child. The caller runs the C destructors ([`Doomed::destroy`]) once
@@ -752,9 +828,7 @@ impl Handles {
     /// Takes the childless entry `rep` out for destruction (into `doomed`),
     /// and releases its parent.
     fn remove(&mut self, rep: u32, doomed: &mut Doomed) {
-        let entry = self.entries[rep as usize].take().expect("a live entry");
-        self.vacant.push(rep);
-        self.in_use -= entry.cost();
+        let entry = self.vacate(rep);
         let parent = entry.parent;
         doomed.0.push(entry);
         if let Some(p) = parent {
@@ -774,9 +848,7 @@ impl Handles {
             if e.children > 0 || !e.hidden {
                 return;
             }
-            let entry = self.entries[rep as usize].take().expect("checked above");
-            self.vacant.push(rep);
-            self.in_use -= entry.cost();
+            let entry = self.vacate(rep);
             let parent = entry.parent;
             doomed.0.push(entry);
             match parent {
@@ -857,6 +929,9 @@ impl Drop for Handles {
                 {
                     parent.children -= 1;
                 }
+                if entry.owned {
+                    unclaim(entry.ptr);
+                }
                 entry.destroy();
             }
         }
@@ -876,9 +951,9 @@ mod tests {
     #[test]
     fn a_handle_keeps_one_other_and_never_its_keeper() {
         let mut h = Handles::with_limit(1 << 20);
-        let a = h.insert(0x1000, 0, None).unwrap();
-        let b = h.insert(0x2000, 0, None).unwrap();
-        let c = h.insert(0x3000, 0, None).unwrap();
+        let a = h.insert(0x11000, 0, None, false).unwrap();
+        let b = h.insert(0x12000, 0, None, false).unwrap();
+        let c = h.insert(0x13000, 0, None, false).unwrap();
         h.keep(a, b).unwrap();
         h.keep(a, b).unwrap();
         let e = h.keep(a, c).unwrap_err();
@@ -893,15 +968,64 @@ mod tests {
         assert_eq!(h.live(), 3);
     }
 
+    /// One C object is owned by one handle, unless its functions are
+    /// `refcounted`: a second owned handle of it is refused while the first
+    /// lives (as a hidden parent too), and made again once it is gone; C's
+    /// own objects (`borrowed`) and the host's (held by value) are not
+    /// counted.
+    #[test]
+    fn an_object_the_guest_owns_is_not_handed_out_twice_unless_refcounted() {
+        let mut h = Handles::with_limit(1 << 20);
+        let a = h.insert(0x21000, 0, None, false).unwrap();
+        let e = h.insert(0x21000, 0, None, false).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "C returned an object a guest already owns as handle {a}: a second owned handle would destroy it twice, so none is made"
+            )),
+            "{e}"
+        );
+        // Another resource type with the same pointer is the same object.
+        assert!(h.insert(0x21000, 1, None, false).is_err());
+        // C's own object, and shared references, are not refused.
+        let seen = h.insert_borrowed(0x21000, 0, false).unwrap();
+        let b = h.insert(0x21000, 0, None, true).unwrap();
+        let c = h.insert(0x21000, 0, None, true).unwrap();
+        assert_eq!(h.live(), 4);
+        for rep in [a, b, seen] {
+            h.detach(rep, 0).unwrap().destroy();
+        }
+        assert!(h.insert(0x21000, 0, None, false).is_err());
+        h.take(c, 0).unwrap();
+        let child = h.insert(0x22000, 0, None, false).unwrap();
+        let parent = h.insert(0x21000, 0, None, false).unwrap();
+        h.adopt(child, parent).unwrap();
+        assert!(h.detach(parent, 0).unwrap().is_empty());
+        let e = h.insert(0x21000, 0, None, false).unwrap_err();
+        assert!(
+            e.contains("already owns (in another store, or through a dropped handle whose children are alive)"),
+            "{e}"
+        );
+        h.detach(child, 0).unwrap().destroy();
+        let mine = h.insert(0x21000, 0, None, false).unwrap();
+        // C's objects are the process's: another store cannot own it too,
+        // until this one is gone.
+        let mut other = Handles::with_limit(1 << 20);
+        assert!(other.insert(0x21000, 0, None, false).is_err());
+        assert!(other.insert(0x21000, 0, None, true).is_ok());
+        h.detach(mine, 0).unwrap().destroy();
+        drop(other);
+        assert!(h.insert(0x21000, 0, None, false).is_ok());
+    }
+
     /// A C call that lends the store makes the handles it was given busy,
     /// and their parents, for as long as it runs (nested calls add up):
     /// only a `reentrant` function takes them meanwhile.
     #[test]
     fn handles_a_lending_call_was_given_are_busy_until_it_returns() {
         let mut h = Handles::with_limit(1 << 20);
-        let db = h.insert(0x1000, 0, None).unwrap();
-        let stmt = h.insert(0x2000, 0, None).unwrap();
-        let other = h.insert(0x3000, 0, None).unwrap();
+        let db = h.insert(0x31000, 0, None, false).unwrap();
+        let stmt = h.insert(0x32000, 0, None, false).unwrap();
+        let other = h.insert(0x33000, 0, None, false).unwrap();
         h.adopt(stmt, db).unwrap();
         let take = |h: &Handles, rep, reentrant| h.get_for(rep, 0, reentrant, || true);
         h.lend_store(&[stmt]);
@@ -916,11 +1040,11 @@ mod tests {
             );
             assert!(take(&h, rep, true).is_ok());
         }
-        assert_eq!(take(&h, other, false), Ok(0x3000));
+        assert_eq!(take(&h, other, false), Ok(0x33000));
         h.unlend(&[stmt]);
         assert!(take(&h, db, false).is_err(), "the outer call still runs");
         h.unlend(&[stmt]);
-        assert_eq!(take(&h, stmt, false), Ok(0x2000));
-        assert_eq!(take(&h, db, false), Ok(0x1000));
+        assert_eq!(take(&h, stmt, false), Ok(0x32000));
+        assert_eq!(take(&h, db, false), Ok(0x31000));
     }
 }

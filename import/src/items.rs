@@ -85,6 +85,19 @@ pub struct Case {
     pub value: i64,
 }
 
+/// Whose the handle a function returns is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Owner {
+    /// The caller's, which its drop destroys.
+    #[default]
+    Caller,
+    /// C's own object (`@ffi(borrowed = true)`).
+    C,
+    /// One more of C's references to an object the caller may hold
+    /// already (`@ffi(refcounted = true)`: `cairo_reference`).
+    Shared,
+}
+
 /// One generated WIT item.
 #[derive(Debug, Clone)]
 pub enum Item {
@@ -180,8 +193,8 @@ pub enum Item {
         /// The handle parameter the returned handles keep alive
         /// (`@ffi(parent = ...)`).
         parent: Option<String>,
-        /// The returned handle is C's own object (`@ffi(borrowed = true)`).
-        borrowed: bool,
+        /// Whose the returned handle is.
+        owner: Owner,
         /// Function-pointer parameters filled with a callback export: the
         /// C parameter and the export (`@ffi(callback = ...)`).
         callbacks: Vec<(String, String)>,

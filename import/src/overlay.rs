@@ -786,7 +786,7 @@ world app { import %demo; }
             counts: Vec::new(),
             require: require.into(),
             parent: None,
-            borrowed: false,
+            owner: crate::items::Owner::Caller,
             callbacks: Vec::new(),
             nulls: Vec::new(),
             variable: false,

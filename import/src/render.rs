@@ -3,7 +3,7 @@
 //! other items, interfaces of callbacks and worlds, and the summary.
 
 use crate::check::cross_check;
-use crate::items::{Generated, Held, Item, WitTy, ctype_key, prelude_order, prelude_uses};
+use crate::items::{Generated, Held, Item, Owner, WitTy, ctype_key, prelude_order, prelude_uses};
 use crate::model::Model;
 use crate::names::ident;
 use crate::overlay::{Overlay, OverlayItem};
@@ -568,7 +568,7 @@ fn render_item(
             counts,
             require,
             parent,
-            borrowed,
+            owner,
             callbacks,
             nulls,
             variable,
@@ -604,8 +604,10 @@ fn render_item(
             if let Some(parent) = parent {
                 s.push_str(&format!("  /// @ffi(parent = \"{parent}\")\n"));
             }
-            if *borrowed {
-                s.push_str("  /// @ffi(borrowed = true)\n");
+            match owner {
+                Owner::Caller => {}
+                Owner::C => s.push_str("  /// @ffi(borrowed = true)\n"),
+                Owner::Shared => s.push_str("  /// @ffi(refcounted = true)\n"),
             }
             if !callbacks.is_empty() {
                 let mut keys: Vec<String> = nulls.iter().map(|n| format!("{n} = null")).collect();

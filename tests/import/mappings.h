@@ -264,7 +264,8 @@ typedef void (*mp_on_text)(void *userData, const char *s, int len);
 void mp_set_text_handler(mp_db *db, mp_on_text handler);
 /* A reference counted object: `_ref` of its one argument is a new
  * reference (`cairo_reference`, `g_tree_ref`), owned, which the handle's
- * drop, `_unref`, releases. */
+ * drop, `_unref`, releases; `refcounted`, as the guest may own a handle
+ * of the object already. */
 typedef struct mp_shared mp_shared;
 mp_shared *mp_shared_new(void);
 mp_shared *mp_shared_ref(mp_shared *s);

@@ -228,7 +228,10 @@ pub fn lift_flat<T: DlwitView>(
             }
             let tag = cx.payloads[*resource];
             let drop = cx.destructor(*resource);
-            let rep = store.data_mut().handles().insert(ptr, tag, drop)?;
+            let rep = store
+                .data_mut()
+                .handles()
+                .insert(ptr, tag, drop, cx.shares(*resource))?;
             Ok(RawFlat::Handle(ResourceDynamic::new_own(rep, tag)))
         }
         _ => Err("not a flat result".into()),

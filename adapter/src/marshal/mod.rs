@@ -58,6 +58,13 @@ impl<'a> Ctx<'a> {
         crate::bindings::destructor(self.plan, self.calls, resource)
     }
 
+    /// Whether the `resource` handles this call makes may be of objects a
+    /// guest owns already: C counts references (`refcounted`), or they are
+    /// C's functions, which nothing destroys.
+    pub fn shares(&self, resource: usize) -> bool {
+        self.func.refcounted || self.plan.resources[resource].function
+    }
+
     /// What callbacks need of this call's context.
     pub fn back(&self) -> callback::Back<'a> {
         callback::Back {

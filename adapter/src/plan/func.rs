@@ -170,6 +170,7 @@ impl Builder<'_> {
             parent: None,
             keep: None,
             borrowed: false,
+            refcounted: false,
             readonly: false,
             reads_only: proto
                 .as_ref()
@@ -251,11 +252,22 @@ impl Builder<'_> {
         }
         if let Some(ann) = &notes.borrowed {
             let loc = self.world.locate_doc(span, ann.line, "borrowed");
-            f.borrowed = self.borrowed(&f, loc);
+            f.borrowed = self.returns_c_handles(&f, "borrowed", loc);
             f.readonly = f.borrowed
                 && proto
                     .as_ref()
                     .is_some_and(|p| p.ret == (Class::Ptr { input: true }));
+        }
+        if let Some(ann) = &notes.refcounted {
+            let loc = self.world.locate_doc(span, ann.line, "refcounted");
+            f.refcounted = self.returns_c_handles(&f, "refcounted", loc.clone());
+            if f.refcounted && f.borrowed {
+                self.fail(
+                    format!("`{}`: both `borrowed` and `refcounted` are given", f.name),
+                    loc,
+                    "`borrowed` handles are C's own objects, which no drop gives back; `refcounted` ones each hold a reference the guest gives back by dropping it",
+                );
+            }
         }
         if let Some((text, ann)) = &notes.then {
             let loc = self.world.locate_doc(span, ann.line, "then");
@@ -443,9 +455,15 @@ impl Builder<'_> {
         index
     }
 
-    /// `borrowed = true`: the function must return handles C holds by
-    /// pointer (a struct held by value is the host's copy, always owned).
-    fn borrowed(&mut self, f: &Function, loc: Option<crate::error::Location>) -> bool {
+    /// `borrowed = true` and `refcounted = true` (the flag `key`): the
+    /// function must return handles C holds by pointer (a struct held by
+    /// value is the host's copy, always owned and never shared).
+    fn returns_c_handles(
+        &mut self,
+        f: &Function,
+        key: &str,
+        loc: Option<crate::error::Location>,
+    ) -> bool {
         let handles: Vec<&Shape> = match &f.ret {
             Ret::Value(s) | Ret::NullableHandle(s) => vec![s],
             _ => Vec::new(),
@@ -463,11 +481,14 @@ impl Builder<'_> {
         if handles.is_empty() || by_value {
             self.fail(
                 format!(
-                    "`{}`: `borrowed` is given, but the function returns no handle C holds by pointer",
+                    "`{}`: `{key}` is given, but the function returns no handle C holds by pointer",
                     f.name
                 ),
                 loc,
-                "`borrowed = true` says the handles the function returns are C's own objects; a struct held by value is always the host's copy",
+                match key {
+                    "borrowed" => "`borrowed = true` says the handles the function returns are C's own objects; a struct held by value is always the host's copy",
+                    _ => "`refcounted = true` says the handles the function returns may be objects the guest already owns, each holding one of C's references; a struct held by value is always a new copy",
+                },
             );
             return false;
         }

@@ -722,6 +722,13 @@ pub struct Function {
     /// static digest, an accessor's `get0` object): no destructor runs
     /// when the guest drops them, and no `own` parameter takes them.
     pub borrowed: bool,
+    /// `@ffi(refcounted = true)`: the handles the function returns may be
+    /// objects the guest already owns handles of, because C counts
+    /// references to them (`cairo_reference`, `g_object_ref`): each handle
+    /// holds one, which its drop gives back. Without it the host refuses
+    /// a second owned handle of one object, which would be destroyed twice
+    /// (`initscr()` returns ncurses' one `stdscr` each time).
+    pub refcounted: bool,
     /// With `borrowed`: the prototype returns `const T *`, an object C
     /// may keep in read-only memory: only parameters the prototype spells
     /// `const T *` ([`Function::reads_only`]) take its handles.

@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "parent",
     "keep",
     "borrowed",
+    "refcounted",
     "then",
     "copy",
     "count",
@@ -79,6 +80,9 @@ pub(super) struct Notes {
     pub(super) call: Option<Annotation>,
     /// `borrowed = true`: the handles the function returns are C's own.
     pub(super) borrowed: Option<Annotation>,
+    /// `refcounted = true`: the handles it returns may be objects the
+    /// guest already owns, each holding one of C's references.
+    pub(super) refcounted: Option<Annotation>,
     pub(super) message: Option<(String, Annotation)>,
     /// `then = "fn(args)"`: a call made after every successful call.
     pub(super) then: Option<(String, Annotation)>,
@@ -187,9 +191,12 @@ impl Builder<'_> {
                 }
                 continue;
             }
-            if ann.key == "borrowed" {
+            if ann.key == "borrowed" || ann.key == "refcounted" {
                 if self.expect_flag(&ann, span) == Some(true) {
-                    n.borrowed = Some(ann);
+                    match ann.key.as_str() {
+                        "borrowed" => n.borrowed = Some(ann),
+                        _ => n.refcounted = Some(ann),
+                    }
                 }
                 continue;
             }

@@ -163,6 +163,12 @@ pub fn render(plan: &Plan) -> String {
                     "    new handles are C's own: dropping them runs no destructor, and no `own` parameter takes them"
                 );
             }
+            if f.refcounted {
+                let _ = writeln!(
+                    out,
+                    "    new handles may be objects the guest owns already: each holds one of C's references, which its drop gives back"
+                );
+            }
             if let Some((keeper, kept)) = f.keep
                 && let (Param::Value { arg: a, .. }, Param::Value { arg: b, .. }) =
                     (&f.params[keeper], &f.params[kept])

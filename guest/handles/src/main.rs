@@ -32,6 +32,12 @@
 //!   `binop`, `fn-after-drop` a dropped `binop`, `fn-marker` the marker
 //!   `(fx_binop)1` C hands back: the host must trap.
 //!
+//! * `single`: the one counter C hands out again (`counter-single`), taken,
+//!   dropped, taken again; and `counter-ref`'s references to one counter,
+//!   dropped in any order; prints `single: ok`. `single-twice` and
+//!   `single-twice-general` ask for a second handle of the one counter
+//!   while the first lives: the host must trap.
+//!
 //! A wrong value panics, so the component traps with a message saying what
 //! was expected.
 
@@ -46,9 +52,10 @@ wit_bindgen::generate!({
 
 use dlwit::fixture::handles::{
     Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_global,
-    counter_maybe, counter_or_none, counter_shared, counter_sum, created, describe, destroyed,
-    fail_errno, fail_quiet, fill, fill_first, live, make_counter, parse, pick_op, pools_live,
-    span_widen, strdup_count, string_allocs, string_frees,
+    counter_maybe, counter_or_none, counter_ref, counter_shared, counter_single,
+    counter_single_or_none, counter_sum, created, describe, destroyed, fail_errno, fail_quiet,
+    fill, fill_first, live, make_counter, parse, pick_op, pools_live, span_widen, strdup_count,
+    string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -64,7 +71,8 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | life-consume-parent | life-stale-parent \
                      | function-pointers | fn-wrong-type | fn-after-drop | fn-marker \
                      | list-of-handles | list-stale-handle | list-wrong-type \
-                     | borrowed | borrowed-consume | borrowed-write-const";
+                     | borrowed | borrowed-consume | borrowed-write-const \
+                     | single | single-twice | single-twice-general";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -249,6 +257,21 @@ fn main() -> ExitCode {
             println!("unreachable");
             std::mem::forget(fake);
         }
+        ["single"] => single(),
+        ["single-twice"] => {
+            // C hands out the counter the guest owns again: two owned
+            // handles would free it twice.
+            let first = counter_single();
+            let second = counter_single();
+            black_box((&first, &second));
+            println!("unreachable");
+        }
+        ["single-twice-general"] => {
+            let first = counter_single_or_none();
+            let second = counter_single_or_none();
+            black_box((&first, &second));
+            println!("unreachable");
+        }
         ["null-handle"] => {
             // C returns NULL from the constructor: there is no handle to give.
             let c = Counter::new(-1);
@@ -417,6 +440,28 @@ struct Leaked {
     _pool: Pool,
     _items: [Item; 2],
     _tile: Tile,
+}
+
+/// The counter C hands out again, once the guest gave back its handle;
+/// references C counts, each handle giving back one.
+fn single() {
+    let before = Counts::now();
+    let one = counter_single();
+    one.add(5);
+    drop(one);
+    // Its drop freed it: the next call makes a new one.
+    let again = counter_single_or_none().expect("a counter");
+    assert_eq!(again.get(), 0, "a new single counter");
+    let also = counter_ref(&again);
+    let third = counter_ref(&also);
+    drop(again);
+    also.add(2);
+    assert_eq!(third.get(), 2, "three handles of one counter");
+    assert_eq!(Counter::finish(also), 2);
+    assert_eq!(third.get(), 2, "the last reference");
+    drop(third);
+    before.objects(2, 2);
+    println!("single: ok");
 }
 
 fn lifecycle() {

@@ -10,7 +10,7 @@ use super::{
     named_like_destructor, selected, skip, strides, unmappable,
 };
 use crate::exports::Exports;
-use crate::items::{CallbackItem, Category, Item, WitTy};
+use crate::items::{CallbackItem, Category, Item, Owner, WitTy};
 use crate::model::{Function, Kind, Ty};
 use crate::names::{kebab, norm};
 use dlwit_ctype::CName;
@@ -74,7 +74,7 @@ impl Mapper<'_> {
                 counts,
                 requires,
                 parent,
-                borrowed,
+                owner,
                 callbacks,
                 nulls,
             }) => {
@@ -122,7 +122,7 @@ impl Mapper<'_> {
                     counts,
                     require: requires.join(" && "),
                     parent,
-                    borrowed,
+                    owner,
                     callbacks,
                     nulls,
                     variable: f.variable,
@@ -1195,13 +1195,13 @@ impl Mapper<'_> {
         }
         let mut results = Vec::new();
         let mut length = None;
-        let mut borrowed = false;
+        let mut owner = Owner::Caller;
         match &f.ret.kind {
             Kind::Void => {}
             Kind::Ptr(pointee) => {
                 // (`Material *` is an array of structs held by value.)
                 if let Some(r) = self.handle_of(&f.ret).filter(|r| !self.values.contains(r)) {
-                    borrowed = self.owns_result(f, &r, true)?;
+                    owner = self.owns_result(f, &r, true)?;
                     results.push(WitTy::Option(Box::new(WitTy::Named(r))));
                 } else if let Some((_, size)) =
                     size_out.clone().filter(|(i, _)| *i + 1 == outs.len())
@@ -1346,7 +1346,7 @@ impl Mapper<'_> {
             counts: count_keys,
             requires,
             parent,
-            borrowed,
+            owner,
             callbacks: exports_of
                 .into_iter()
                 .map(|(j, item)| (cnames[j].clone(), item))
@@ -1368,7 +1368,7 @@ impl Mapper<'_> {
     /// caller's"), and takes no handle: what another object holds lives
     /// only as long as that object keeps it, which the host cannot follow
     /// (`EVP_MD_CTX_get0_md(ctx)` dies when `ctx` is set up again).
-    fn owns_result(&self, f: &Function, r: &str, by_pointer: bool) -> Result<bool, Skip> {
+    fn owns_result(&self, f: &Function, r: &str, by_pointer: bool) -> Result<Owner, Skip> {
         let has_drop = self.resource_drop.contains_key(r);
         let aliases = f.params.iter().any(|(_, t)| {
             self.handle_of(t).as_deref() == Some(r) || self.value_handle(t).as_deref() == Some(r)
@@ -1387,9 +1387,18 @@ impl Mapper<'_> {
             .iter()
             .any(|(_, t)| self.handle_of(t).is_some() || self.value_handle(t).is_some());
         if !has_drop || made && !alias {
-            Ok(false)
+            Ok(match aliases && references(f) {
+                true if by_pointer => Owner::Shared,
+                true => {
+                    return Err(skip(
+                        format!("returns another reference to a `{r}` held by value"),
+                        Category::Pointers,
+                    ));
+                }
+                false => Owner::Caller,
+            })
         } else if by_pointer && kept && !takes_handles {
-            Ok(true)
+            Ok(Owner::C)
         } else {
             Err(skip(
                 format!("returns a `{r}` it may not own (name it in the overlay)"),
@@ -1630,8 +1639,8 @@ struct Mapped {
     requires: Vec<String>,
     /// The handle parameter a returned handle keeps alive (`parent`).
     parent: Option<String>,
-    /// The returned handle is C's own object (`borrowed = true`).
-    borrowed: bool,
+    /// Whose the returned handle is (`borrowed`, `refcounted`).
+    owner: Owner,
     /// Function-pointer parameters and the callback exports C calls.
     callbacks: Vec<(String, CallbackItem)>,
     /// The user data of those callbacks, passed NULL.
@@ -1663,14 +1672,20 @@ fn is_wide(ty: &Ty) -> bool {
 
 /// Whether `f` returns an object of its own made from its argument: a
 /// duplicate (`X509_dup`, `strdup`), or a reference counted object's new
-/// reference (`cairo_reference(cr)`, `g_tree_ref(tree)`), which the
-/// handle's drop (`cairo_destroy`, `g_tree_unref`) releases.
+/// reference ([`references`]).
 fn copies(f: &Function) -> bool {
-    let reference = f.params.len() == 1
+    references(f) || named_like(&f.name, &["dup", "copy", "clone"])
+}
+
+/// A function of one parameter that returns another reference to it
+/// (`cairo_reference(cr)`, `g_tree_ref(tree)`, `hb_blob_reference`): C
+/// counts them, and the handle's drop (`cairo_destroy`, `g_tree_unref`)
+/// gives one back.
+fn references(f: &Function) -> bool {
+    f.params.len() == 1
         && crate::names::words(&f.name)
             .iter()
-            .any(|w| w == "ref" || w == "reference");
-    reference || named_like(&f.name, &["dup", "copy", "clone"])
+            .any(|w| matches!(w.as_str(), "ref" | "reference" | "retain"))
 }
 
 /// Words of an integer parameter that make it an entry's index or key

@@ -242,6 +242,35 @@ fn borrowed_handles_are_c_objects_the_host_never_destroys() {
     before.balanced(&Counts::now(), "borrowed");
 }
 
+/// One C object, one owned handle: the counter C hands out again (as
+/// ncurses' `initscr()` does `stdscr`) is the guest's again once it dropped
+/// it, and `refcounted` references to one counter are each given back by
+/// their drop (the fixture aborts on a double free).
+#[test]
+fn an_object_c_hands_out_again_is_owned_once_unless_refcounted() {
+    let _serial = serial();
+    let before = Counts::now();
+    let out = runner().run("handles", &["single"]);
+    expect_ok(&out, "single: ok");
+    before.balanced(&Counts::now(), "single");
+}
+
+/// A second owned handle of the counter the guest owns is refused, on the
+/// fast path and on the general one, and the first is destroyed once, with
+/// its store.
+#[test]
+fn sad_a_second_owned_handle_of_one_object_traps() {
+    let message = "C returned an object a guest already owns as handle 0: a second owned handle would destroy it twice, so none is made (a function that hands out one object again, as ncurses' `initscr` does, is `@ffi(borrowed = true)` when the object is C's, or `@ffi(refcounted = true)` when C counts references to it)";
+    sad(
+        "single-twice",
+        &["dlwit:fixture/handles#counter-single", message],
+    );
+    sad(
+        "single-twice-general",
+        &["dlwit:fixture/handles#counter-single-or-none", message],
+    );
+}
+
 #[test]
 fn sad_a_borrowed_handle_passed_as_own_traps() {
     sad(
