@@ -410,6 +410,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a packed or over-aligned struct",
             "an overlay record with explicit padding fields, checked with `dlwit check --verify-layout`",
         )
+    } else if has("which the header leaves unnamed") {
+        (
+            "an unnamed parameter that may be a length",
+            "an overlay function that names it: `count = \"text = n\"` with the string as a `list<u8>` when it is the string's length, or the function as it is when it is not",
+        )
     } else if has("a pointer of unknown length") {
         (
             "a pointer of unknown length",
@@ -619,6 +624,11 @@ mod tests {
                 "`libz.so.1` does not export it",
                 Category::NotExported,
                 "not exported by the library",
+            ),
+            (
+                "parameter `p2`, which the header leaves unnamed, may be the length of the string `p1`, which C would read that far",
+                Category::Pointers,
+                "an unnamed parameter that may be a length",
             ),
             (
                 "parameter `pp` is `int **`",

@@ -1,5 +1,6 @@
 /* Every reason `dlwit import` skips something (golden: tests/golden/import/skips.wit). */
 #include <stdarg.h>
+#include <stddef.h>
 
 union sk_value { int i; float f; };
 struct sk_bits { unsigned a : 3; unsigned b : 5; };
@@ -69,6 +70,10 @@ void sk_gen_ids(int n, int flags, unsigned *ids);
 /* Parameters the header leaves unnamed: an integer right after a pointer
  * may be its length (like Xlib's `XGetAtomNames`). */
 int sk_get_names(unsigned long *, int, char **);
+/* ... and right after a string (like Xlib's `XDrawString(..., const char *,
+ * int)`, libzip's `zip_open(const char *, int, int *)`). */
+int sk_draw_text(const char *, int);
+int sk_hash_text(const char *, size_t);
 
 /* `char **` that is not one string C writes: bytes C reads or writes
  * there. */

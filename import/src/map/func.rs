@@ -915,6 +915,25 @@ impl Mapper<'_> {
                                     && crate::names::words(&f.name)
                                         .iter()
                                         .any(|w| w.starts_with("open") || w.ends_with("open"));
+                                // `XDrawString(..., const char *, int)`:
+                                // an integer the header leaves unnamed
+                                // after a string may be its length, which
+                                // a guest could make longer than the copy
+                                // C gets (or a mode: `zip_open(const char
+                                // *, int, int *)`).
+                                if let Some((next, t)) = f.params.get(i + 1)
+                                    && next.is_empty()
+                                    && is_int(t)
+                                    && t.typedef.as_deref().is_none_or(|d| d.contains("size"))
+                                {
+                                    return Err(skip(
+                                        format!(
+                                            "parameter `{}`, which the header leaves unnamed, may be the length of the string `{cname}`, which C would read that far",
+                                            cnames[i + 1]
+                                        ),
+                                        Category::Pointers,
+                                    ));
+                                }
                                 if pointee.is_char
                                     && (names_a_file(&wit_name)
                                         || acts_on_files(&f.name)
