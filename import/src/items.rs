@@ -445,7 +445,7 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "the end of a range another parameter begins",
             "an overlay function taking one string or list, the end `set` from it, or nothing",
         )
-    } else if has("which no guest may do to its host") {
+    } else if has("which no guest may do to its host") || has("which no guest may be given") {
         (
             "acts on the host process",
             "nothing, or an overlay function if the host means to give the guest that power",

@@ -270,6 +270,9 @@ typedef struct mp_shared mp_shared;
 mp_shared *mp_shared_new(void);
 mp_shared *mp_shared_ref(mp_shared *s);
 void mp_shared_unref(mp_shared *s);
+/* A variable holding one of the library's own objects (GraphBLAS's
+ * `GxB_PLUS_TIMES_FP64`): a `borrowed` getter. */
+extern mp_shared *mp_default_shared;
 /* Short destructor words that only stand alone: `put` (json-c's last
  * reference, `json_object_put`), `exit` (`libusb_exit(ctx)`). */
 typedef struct mp_json mp_json;

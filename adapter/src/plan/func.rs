@@ -258,6 +258,24 @@ impl Builder<'_> {
                     .as_ref()
                     .is_some_and(|p| p.ret == (Class::Ptr { input: true }));
         }
+        // A variable's object is the library's: the guest never owns it.
+        if f.variable.is_some()
+            && !f.borrowed
+            && matches!(
+                &f.ret,
+                Ret::Value(Shape::Handle { .. }) | Ret::NullableHandle(_)
+            )
+        {
+            let loc = notes
+                .variable
+                .as_ref()
+                .and_then(|(_, ann)| self.world.locate_doc(span, ann.line, "variable"));
+            self.fail(
+                format!("`{}`: the variable holds a handle, but `borrowed` is not given", f.name),
+                loc,
+                "a variable's object is the library's own, never the guest's to destroy: add `borrowed = true`",
+            );
+        }
         if let Some(ann) = &notes.refcounted {
             let loc = self.world.locate_doc(span, ann.line, "refcounted");
             f.refcounted = self.returns_c_handles(&f, "refcounted", loc.clone());
@@ -326,11 +344,11 @@ impl Builder<'_> {
             .lines
             .iter()
             .map(|(k, _)| k.as_str())
-            .filter(|k| !matches!(*k, "variable" | "symbol"))
+            .filter(|k| !matches!(*k, "variable" | "symbol" | "borrowed"))
             .collect();
         if !others.is_empty() || !func.params.is_empty() || func.result.is_none() {
             self.fail(
-                format!("`{}`: a `variable` getter takes no parameters, returns the value, and has no other keys than `symbol` (it has {})", func.name, if others.is_empty() { "parameters or no result".to_string() } else { format!("`{}`", others.join("`, `")) }),
+                format!("`{}`: a `variable` getter takes no parameters, returns the value, and has no other keys than `symbol` and `borrowed` (it has {})", func.name, if others.is_empty() { "parameters or no result".to_string() } else { format!("`{}`", others.join("`, `")) }),
                 loc,
                 "write `/// @ffi(variable = \"const char sqlite3_version[]\")` above `version: func() -> string;`",
             );

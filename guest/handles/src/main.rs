@@ -53,9 +53,9 @@ wit_bindgen::generate!({
 use dlwit::fixture::handles::{
     Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_global,
     counter_maybe, counter_or_none, counter_ref, counter_shared, counter_single,
-    counter_single_or_none, counter_sum, created, describe, destroyed, fail_errno, fail_quiet,
-    fill, fill_first, live, make_counter, parse, pick_op, pools_live, span_widen, strdup_count,
-    string_allocs, string_frees,
+    counter_single_or_none, counter_sum, created, default_counter, describe, destroyed, fail_errno,
+    fail_quiet, fill, fill_first, live, make_counter, no_counter, parse, pick_op, pools_live,
+    span_widen, strdup_count, string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -144,6 +144,11 @@ fn main() -> ExitCode {
             // The value persists in C across stores: print what changed.
             let now = Counter::peek(&again);
             let constant = counter_shared();
+            // The same counter through the variable that holds it.
+            let held = default_counter().expect("fx_default_counter is set");
+            assert_eq!(Counter::peek(&held), now, "the variable's counter");
+            assert!(no_counter().is_none(), "fx_no_counter is NULL");
+            drop(held);
             println!(
                 "global +{} sum {} shared {}",
                 now - before,

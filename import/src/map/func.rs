@@ -511,6 +511,43 @@ impl Mapper<'_> {
                 WitTy::Option(Box::new(builtin("string"))),
                 declared(&f.ret.spelling, name),
             ),
+            // GraphBLAS's `extern GrB_Semiring GxB_PLUS_TIMES_FP64`: one
+            // of the library's own objects, C's (`borrowed`); `none` while
+            // NULL. Not the host process's streams (`stdin`).
+            Kind::Ptr(_)
+                if let Some(r) = self
+                    .handle_of(&f.ret)
+                    .filter(|r| !self.values.contains(r) && !self.is_held(r)) =>
+            {
+                let stream = matches!(name.as_str(), "stdin" | "stdout" | "stderr")
+                    || self
+                        .model
+                        .structs
+                        .get(&handle_key(&f.ret).unwrap_or_default())
+                        .is_some_and(|s| {
+                            s.aliases
+                                .iter()
+                                .chain([&s.c_name])
+                                .any(|n| n.ends_with("FILE"))
+                        });
+                if stream {
+                    return Err(skip(
+                        format!(
+                            "`{name}` is a stream of the host process, which no guest may be given"
+                        ),
+                        Category::Other,
+                    ));
+                }
+                return Ok(Mapped {
+                    results: vec![WitTy::Option(Box::new(WitTy::Named(r)))],
+                    proto: declared(&self.spell(&f.ret), name),
+                    notes: vec![format!(
+                        "Reads the variable `{name}`: the library's own object, never destroyed."
+                    )],
+                    owner: Owner::C,
+                    ..Mapped::default()
+                });
+            }
             Kind::Scalar(_) | Kind::Enum(_) | Kind::Struct(_) => {
                 (self.value_ty(&f.ret)?, declared(&self.spell(&f.ret), name))
             }

@@ -56,7 +56,7 @@ fn every_mapping_golden() {
     ]);
     golden("golden/import/mappings.wit", &wit);
     assert!(
-        err.contains("imported 116 functions, 8 records, 4 enums, 2 flags, 17 resources"),
+        err.contains("imported 117 functions, 8 records, 4 enums, 2 flags, 17 resources"),
         "{err}"
     );
 }
