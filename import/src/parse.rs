@@ -351,6 +351,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
             reading: Default::default(),
             macro_values: HashMap::new(),
             void_handles: HashMap::new(),
+            void_pointers: Vec::new(),
             inline_fns: HashMap::new(),
         };
         reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
@@ -358,6 +359,7 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
         for e in tu.get_entity().get_children() {
             reader.top(e);
         }
+        reader.void_pointer_handles();
         Ok(reader.model)
     })
 }
@@ -391,6 +393,9 @@ struct Reader {
     /// `void` that only pointers use, read as an incomplete struct (a
     /// handle type), by the key it is registered under.
     void_handles: HashMap<String, String>,
+    /// `typedef void *cmsHPROFILE;` of the imported headers, with their
+    /// docs: handles when functions make and end them.
+    void_pointers: Vec<(String, Option<String>)>,
     /// Function types written out in parameters, by their canonical
     /// spelling: the name given to the first (one export for
     /// `sqlite3_auto_extension` and `sqlite3_cancel_auto_extension`, so
@@ -821,6 +826,15 @@ impl Reader {
                     self.fn_typedef(name, &e, canon);
                     return;
                 }
+                // `typedef void *cmsHPROFILE`: perhaps a handle
+                // ([`Reader::void_pointer_handles`]).
+                if canon.get_kind() == TypeKind::Void
+                    && !canon.is_const_qualified()
+                    && self.header_of(&e).is_some()
+                {
+                    self.void_pointers.push((name, doc_of(&e)));
+                    return;
+                }
                 if canon.get_kind() != TypeKind::Record {
                     return;
                 }
@@ -838,6 +852,107 @@ impl Reader {
                 });
             }
             _ => {}
+        }
+    }
+
+    /// Typedefs of `void *` that are handles: a function named like a
+    /// constructor returns one and one function named like a destructor
+    /// (only one: the typedef stands for one kind of object) takes it
+    /// alone (lcms2's `cmsHPROFILE cmsOpenProfileFromFile(...)` and
+    /// `cmsCloseProfile(cmsHPROFILE)`), and the name is not a generic
+    /// pointer's (zlib's `voidpf`, GLib's `gpointer`). Each becomes an
+    /// incomplete struct the typedef points to, as if the header had
+    /// written `typedef struct cmsHPROFILE_s *cmsHPROFILE`: every type
+    /// spelled with it points to that struct.
+    fn void_pointer_handles(&mut self) {
+        let generic = |name: &str| {
+            let n = name.to_ascii_lowercase();
+            [
+                "ptr", "pointer", "void", "data", "buf", "addr", "mem", "arg", "user", "opaque",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+                || n.ends_with('p')
+        };
+        let mut keys: HashMap<String, String> = HashMap::new();
+        for (name, doc) in std::mem::take(&mut self.void_pointers) {
+            let is_it = |t: &Ty| {
+                t.typedef.as_deref() == Some(name.as_str())
+                    && matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Void)
+            };
+            let fns = &self.model.functions;
+            let made = fns.iter().any(|f| {
+                is_it(&f.ret) && crate::map::named_like(&f.name, crate::map::CONSTRUCTOR_WORDS)
+            });
+            let ends = fns.iter().filter(|f| {
+                f.params.len() == 1
+                    && is_it(&f.params[0].1)
+                    && crate::map::named_like_destructor(&f.name)
+            });
+            // One: lcms2's `cmsHANDLE` is an IT8 table's (`cmsIT8Free`), a
+            // dictionary's (`cmsDictFree`) or a gamut boundary's
+            // (`cmsGBDFree`), which no one destructor ends.
+            if generic(&name) || !made || ends.count() != 1 {
+                continue;
+            }
+            let key = format!("void*:{name}");
+            self.model.struct_order.push(key.clone());
+            self.model.structs.insert(
+                key.clone(),
+                Struct {
+                    c_name: name.clone(),
+                    base: name.clone(),
+                    fields: None,
+                    natural: true,
+                    has_typedef: true,
+                    aliases: Vec::new(),
+                    in_headers: true,
+                    doc,
+                },
+            );
+            self.model.handles.push(HandleTypedef {
+                name: name.clone(),
+                target: key.clone(),
+                is_pointer: true,
+            });
+            keys.insert(name, key);
+        }
+        if keys.is_empty() {
+            return;
+        }
+        fn point(t: &mut Ty, keys: &HashMap<String, String>) {
+            if let Some((name, key)) = t.typedef.as_ref().and_then(|n| keys.get_key_value(n))
+                && let Kind::Ptr(p) = &mut t.kind
+                && p.kind == Kind::Void
+            {
+                p.kind = Kind::Struct(key.clone());
+                // Spelled by its name, not as the `void *` it stands for.
+                t.spelling = match t.is_const {
+                    true => format!("{name} const"),
+                    false => name.clone(),
+                };
+                return;
+            }
+            match &mut t.kind {
+                Kind::Ptr(inner) | Kind::Array(inner, _) | Kind::FlexArray(inner) => {
+                    point(inner, keys)
+                }
+                _ => {}
+            }
+        }
+        let m = &mut self.model;
+        for f in &mut m.functions {
+            f.params.iter_mut().for_each(|(_, t)| point(t, &keys));
+            point(&mut f.ret, &keys);
+        }
+        for f in m.fn_typedefs.values_mut() {
+            f.params.iter_mut().for_each(|(_, t)| point(t, &keys));
+            point(&mut f.ret, &keys);
+        }
+        for s in m.structs.values_mut() {
+            for field in s.fields.iter_mut().flatten() {
+                point(&mut field.ty, &keys);
+            }
         }
     }
 

@@ -273,6 +273,12 @@ void mp_shared_unref(mp_shared *s);
 /* A variable holding one of the library's own objects (GraphBLAS's
  * `GxB_PLUS_TIMES_FP64`): a `borrowed` getter. */
 extern mp_shared *mp_default_shared;
+/* A handle typedef of `void *` (lcms2's `cmsHPROFILE`): a constructor
+ * returns it, one destructor ends it. */
+typedef void *mp_hprofile;
+mp_hprofile mp_open_profile(const char *name);
+int mp_profile_version(mp_hprofile p);
+int mp_close_profile(mp_hprofile p);
 /* Short destructor words that only stand alone: `put` (json-c's last
  * reference, `json_object_put`), `exit` (`libusb_exit(ctx)`). */
 typedef struct mp_json mp_json;

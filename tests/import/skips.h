@@ -163,3 +163,13 @@ void sk_state_mem_free(sk_state *s, void *mem);
 /* An accessor of a destructor frees nothing it is given. */
 typedef void (*sk_cleanup_fn)(int code);
 void sk_state_set_cleanup(sk_state *s, sk_cleanup_fn cleanup);
+
+/* Typedefs of `void *` that are no handles: one ended by two destructors
+ * (lcms2's `cmsHANDLE`), and a generic pointer (zlib's `voidpf`). */
+typedef void *sk_handle;
+sk_handle sk_table_alloc(void);
+void sk_table_free(sk_handle h);
+void sk_dict_free(sk_handle h);
+typedef void *sk_voidp;
+sk_voidp sk_mem_alloc(void);
+void sk_mem_free(sk_voidp p);

@@ -47,7 +47,7 @@ const USER_DATA_WORDS: &[&str] = &[
     "param", "priv", "client",
 ];
 /// Words in a function name that make a returned handle owned.
-const CONSTRUCTOR_WORDS: &[&str] = &[
+pub(crate) const CONSTRUCTOR_WORDS: &[&str] = &[
     "open", "new", "create", "alloc", "init", "load", "dup", "copy", "clone", "make", "mk",
     "connect", "gen", "parse",
 ];
@@ -67,7 +67,7 @@ const TAKING_WORDS: &[&str] = &[
 
 /// Whether a word of `name` starts or ends with one of `words`
 /// (`gzclose`, `fopen`, `sqlite3_open_v2`).
-fn named_like(name: &str, words: &[&str]) -> bool {
+pub(crate) fn named_like(name: &str, words: &[&str]) -> bool {
     crate::names::words(name)
         .iter()
         .any(|w| words.iter().any(|d| w.starts_with(d) || w.ends_with(d)))
@@ -78,7 +78,7 @@ fn named_like(name: &str, words: &[&str]) -> bool {
 /// stand alone: z3's `del` (`Z3_del_context`), json-c's `put` (the last
 /// reference: `json_object_put`), libusb's `exit` (`libusb_exit(ctx)`
 /// frees the context; `PQexitPipelineMode` does not).
-fn named_like_destructor(name: &str) -> bool {
+pub(crate) fn named_like_destructor(name: &str) -> bool {
     named_like(name, DESTRUCTOR_WORDS)
         || (crate::names::words(name).iter()).any(|w| matches!(w.as_str(), "del" | "put" | "exit"))
 }
