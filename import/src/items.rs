@@ -435,6 +435,11 @@ pub fn remedy(reason: &str, category: Category) -> (&'static str, &'static str) 
             "a `char **` before other out-parameters",
             "an overlay function with `inout` for a value C reads and changes, or one that reads the out-parameters it needs",
         )
+    } else if has("close it when that object ends") {
+        (
+            "C may keep a stream in an object it makes",
+            "an overlay function with `parent` naming the stream (the object's end leaves it open) or taking it as `own` (its end closes it)",
+        )
     } else if has("or take it over") {
         (
             "C may keep one object in another",

@@ -66,6 +66,10 @@ pub struct Function {
     /// An exported variable (`extern const char v[];`), of type `ret`,
     /// with no parameters: imported as a getter.
     pub variable: bool,
+    /// The C library's (`fopen`, `fclose`), declared by its headers and
+    /// imported for a library whose functions take its type (`FILE *`):
+    /// found through the library, which depends on it.
+    pub from_libc: bool,
 }
 
 impl Function {

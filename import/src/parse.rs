@@ -356,9 +356,11 @@ pub fn parse(opts: &ParseOptions) -> Result<Model, Error> {
         };
         reader.model.header_lines = headers.iter().map(|h| lines_of(h)).collect();
         reader.glibc_parts(&tu.get_entity().get_children());
-        for e in tu.get_entity().get_children() {
-            reader.top(e);
+        let top = tu.get_entity().get_children();
+        for e in &top {
+            reader.top(*e);
         }
+        reader.streams(&top);
         reader.void_pointer_handles();
         Ok(reader.model)
     })
@@ -515,6 +517,41 @@ impl Reader {
         let Some(name) = self.first_declared(&e) else {
             return;
         };
+        self.read_function(name, e, false);
+    }
+
+    /// `FILE *` in the library's functions (`TIFFPrintDirectory(TIFF *,
+    /// FILE *, long)`, `mpz_out_str(FILE *, int, const mpz_t)`): the C
+    /// library's `fopen` and `fclose` too, which make `FILE` a handle the
+    /// guest opens in its own directories and drops to close.
+    fn streams(&mut self, top: &[Entity<'_>]) {
+        let file = self.model.structs.iter().find_map(|(k, s)| {
+            (s.c_name == "FILE" || s.aliases.iter().any(|a| a == "FILE")).then(|| k.clone())
+        });
+        let Some(file) = file else { return };
+        let takes =
+            |t: &Ty| matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Struct(file.clone()));
+        if !self
+            .model
+            .functions
+            .iter()
+            .any(|f| f.params.iter().any(|(_, t)| takes(t)))
+        {
+            return;
+        }
+        for want in ["fopen", "fclose"] {
+            let found = top.iter().find(|e| {
+                e.get_kind() == EntityKind::FunctionDecl && e.get_name().as_deref() == Some(want)
+            });
+            if let Some(e) = found
+                && self.seen.insert(want.to_string(), ()).is_none()
+            {
+                self.read_function(want.to_string(), *e, true);
+            }
+        }
+    }
+
+    fn read_function(&mut self, name: String, e: Entity<'_>, from_libc: bool) {
         let mut arrays = Vec::new();
         let params = e
             .get_arguments()
@@ -571,6 +608,7 @@ impl Reader {
             is_static: e.get_storage_class() == Some(StorageClass::Static),
             doc: doc_of(&e),
             variable: false,
+            from_libc,
         });
     }
 
@@ -589,6 +627,7 @@ impl Reader {
             is_static: e.get_storage_class() == Some(StorageClass::Static),
             doc: doc_of(&e),
             variable: true,
+            from_libc: false,
         });
     }
 
@@ -1268,7 +1307,15 @@ mod tests {
         );
         assert_eq!(opts.includes, ["stddef.h", "stdio.h", "stdarg.h"]);
         let model = parse(&opts).unwrap();
-        assert_eq!(model.functions.len(), 2);
+        let names = |libc: bool| -> Vec<&str> {
+            (model.functions.iter())
+                .filter(|f| f.from_libc == libc)
+                .map(|f| f.name.as_str())
+                .collect()
+        };
+        assert_eq!(names(false), ["n_read", "vlog"]);
+        // `FILE *` brings the C library's way to open and close one.
+        assert_eq!(names(true), ["fopen", "fclose"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

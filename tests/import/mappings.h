@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uchar.h>
 
 /* Scalars: C types, prelude aliases and fixed-width typedefs. */
@@ -329,3 +330,8 @@ int mp_db_lookup(mp_db *db, mp_oid *id_in_out);
 /* A callback lent a struct of plain data gets a copy of it. */
 typedef int (*mp_oid_cb)(const mp_oid *id, void *payload);
 int mp_each_oid(mp_db *db, mp_oid_cb cb, void *payload);
+
+/* `FILE *` (libtiff's `TIFFPrintDirectory(TIFF *, FILE *, long)`): the C
+ * library's `fopen` and `fclose` come with it, a `file` resource the guest
+ * opens in its own directories. */
+int mp_dump(mp_db *db, FILE *out);

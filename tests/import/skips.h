@@ -1,6 +1,7 @@
 /* Every reason `dlwit import` skips something (golden: tests/golden/import/skips.wit). */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 union sk_value { int i; float f; };
 struct sk_bits { unsigned a : 3; unsigned b : 5; };
@@ -173,3 +174,8 @@ void sk_dict_free(sk_handle h);
 typedef void *sk_voidp;
 sk_voidp sk_mem_alloc(void);
 void sk_mem_free(sk_voidp p);
+
+/* An object made from a stream (bzip2's `BZ2_bzWriteOpen(&err, FILE *f,
+ * ...)`): its end may close the stream, which the stream's drop would
+ * close again. */
+sk_rw *sk_rw_open_file(FILE *f);

@@ -20,9 +20,20 @@ impl Mapper<'_> {
     // ---- functions -------------------------------------------------------
 
     pub(super) fn function(&mut self, f: &Function, exports: Option<&Exports>) {
+        let counts = (self.imported, self.skipped_functions);
+        self.map_function(f, exports);
+        // The C library's `fopen` and `fclose` are not the library's own:
+        // its coverage does not count them.
+        if f.from_libc {
+            (self.imported, self.skipped_functions) = counts;
+        }
+    }
+
+    fn map_function(&mut self, f: &Function, exports: Option<&Exports>) {
         let base = match &self.opts.prefix {
             Some(p) => match f.name.strip_prefix(p.as_str()) {
                 Some(rest) if !rest.is_empty() => rest,
+                _ if f.from_libc => f.name.as_str(),
                 _ => return,
             },
             None => f.name.as_str(),
@@ -40,7 +51,7 @@ impl Mapper<'_> {
                 "`static` in the header, so no library exports it",
                 Category::NotExported,
             ))
-        } else if exports.is_some_and(|e| !e.symbols.contains(&f.name)) {
+        } else if !f.from_libc && exports.is_some_and(|e| !e.symbols.contains(&f.name)) {
             Err(skip(
                 format!(
                     "`{}` does not export it",
@@ -1354,6 +1365,22 @@ impl Mapper<'_> {
             WitTy::Option(inner) => matches!(&**inner, WitTy::Named(r) if handle(r)),
             _ => false,
         });
+        // `BZ2_bzWriteOpen(&err, FILE *f, ...)`: the object made keeps the
+        // stream, and its end may close it (`BZ2_bzclose` does), after
+        // which the stream's own drop would close it again.
+        if made
+            && let Some((p, _)) = params.iter().find(|(_, t)| {
+                matches!(t, WitTy::Borrow(r) if self.items.iter().any(|i| matches!(i,
+                    Item::Resource { name, c_name, .. } if name == r && c_name == "FILE *")))
+            })
+        {
+            return Err(skip(
+                format!(
+                    "C may keep the stream `{p}` in the object it returns, and close it when that object ends (the overlay says which: `parent`, or `own`)"
+                ),
+                Category::Pointers,
+            ));
+        }
         let parent = (made && !copies(f))
             .then(|| {
                 params.iter().find_map(|(p, t)| match t {

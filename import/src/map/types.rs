@@ -21,7 +21,7 @@ pub(super) const TUPLE_ARRAY: usize = 12;
 
 /// Whether the library exports `f` (every function, without `--lib`).
 fn exported(f: &Function, exports: Option<&Exports>) -> bool {
-    !f.is_static && exports.is_none_or(|e| e.symbols.contains(&f.name))
+    !f.is_static && (f.from_libc || exports.is_none_or(|e| e.symbols.contains(&f.name)))
 }
 
 /// Whether `f` gives nothing or a scalar back, as a handle's drop must.
