@@ -781,27 +781,8 @@ impl Reader {
             // `typedef void BZFILE;`, `typedef void CURL;`: what `BZFILE *`
             // points to is the library's, as an incomplete struct's is.
             TypeKind::Void if self.header_of(&e).is_some() => {
-                let key = format!("void:{name}");
-                self.model.struct_order.push(key.clone());
-                self.model.structs.insert(
-                    key.clone(),
-                    Struct {
-                        c_name: name.clone(),
-                        base: name.clone(),
-                        fields: None,
-                        natural: true,
-                        has_typedef: true,
-                        aliases: Vec::new(),
-                        in_headers: true,
-                        doc: doc_of(&e),
-                    },
-                );
-                self.void_handles.insert(name.clone(), key.clone());
-                self.model.handles.push(HandleTypedef {
-                    name,
-                    target: key,
-                    is_pointer: false,
-                });
+                let key = self.opaque_typedef("void", name.clone(), doc_of(&e), false);
+                self.void_handles.insert(name, key);
             }
             TypeKind::Record => {
                 let Some(decl) = t.get_declaration() else {
@@ -894,6 +875,39 @@ impl Reader {
         }
     }
 
+    /// Registers the typedef `name` of `void` (or of `void *`, `pointer`)
+    /// as a handle typedef of an incomplete struct of that name, under a
+    /// key with `kind`; returns the key.
+    fn opaque_typedef(
+        &mut self,
+        kind: &str,
+        name: String,
+        doc: Option<String>,
+        pointer: bool,
+    ) -> String {
+        let key = format!("{kind}:{name}");
+        self.model.struct_order.push(key.clone());
+        self.model.structs.insert(
+            key.clone(),
+            Struct {
+                c_name: name.clone(),
+                base: name.clone(),
+                fields: None,
+                natural: true,
+                has_typedef: true,
+                aliases: Vec::new(),
+                in_headers: true,
+                doc,
+            },
+        );
+        self.model.handles.push(HandleTypedef {
+            name,
+            target: key.clone(),
+            is_pointer: pointer,
+        });
+        key
+    }
+
     /// Typedefs of `void *` that are handles: a function named like a
     /// constructor returns one and one function named like a destructor
     /// (only one: the typedef stands for one kind of object) takes it
@@ -934,26 +948,7 @@ impl Reader {
             if generic(&name) || !made || ends.count() != 1 {
                 continue;
             }
-            let key = format!("void*:{name}");
-            self.model.struct_order.push(key.clone());
-            self.model.structs.insert(
-                key.clone(),
-                Struct {
-                    c_name: name.clone(),
-                    base: name.clone(),
-                    fields: None,
-                    natural: true,
-                    has_typedef: true,
-                    aliases: Vec::new(),
-                    in_headers: true,
-                    doc,
-                },
-            );
-            self.model.handles.push(HandleTypedef {
-                name: name.clone(),
-                target: key.clone(),
-                is_pointer: true,
-            });
+            let key = self.opaque_typedef("void*", name.clone(), doc, true);
             keys.insert(name, key);
         }
         if keys.is_empty() {

@@ -152,11 +152,16 @@ fn leaked_handles_are_destroyed_when_the_store_is_dropped() {
 
 #[test]
 fn error_conventions_returned_memory_and_buffers() {
+    balanced_run("errors", "errors: ok");
+}
+
+/// Runs a case that must print `done` and leave the counts balanced.
+fn balanced_run(case: &str, done: &str) {
     let _serial = serial();
     let before = Counts::now();
-    let out = runner().run("handles", &["errors"]);
-    expect_ok(&out, "errors: ok");
-    before.balanced(&Counts::now(), "errors");
+    let out = runner().run("handles", &[case]);
+    expect_ok(&out, done);
+    before.balanced(&Counts::now(), case);
 }
 
 /// Runs a sad case: it must trap with `needles` in the message, leave the
@@ -190,11 +195,7 @@ fn sad_handle_used_after_an_own_parameter_consumed_it_traps() {
 
 #[test]
 fn function_pointers_c_hands_back_are_called_and_passed_back() {
-    let _serial = serial();
-    let before = Counts::now();
-    let out = runner().run("handles", &["function-pointers"]);
-    expect_ok(&out, "function-pointers: ok");
-    before.balanced(&Counts::now(), "function-pointers");
+    balanced_run("function-pointers", "function-pointers: ok");
 }
 
 #[test]
@@ -222,11 +223,7 @@ fn sad_a_function_pointer_used_after_drop_traps() {
 /// or foreign handle in the list traps before C is called.
 #[test]
 fn lists_of_handles_pass_their_c_pointers() {
-    let _serial = serial();
-    let before = Counts::now();
-    let out = runner().run("handles", &["list-of-handles"]);
-    expect_ok(&out, "sums 321 601 0");
-    before.balanced(&Counts::now(), "list-of-handles");
+    balanced_run("list-of-handles", "sums 321 601 0");
 }
 
 /// `borrowed = true`: C's own counters, handed out in two stores, keep
@@ -235,11 +232,7 @@ fn lists_of_handles_pass_their_c_pointers() {
 /// counts stay balanced.
 #[test]
 fn borrowed_handles_are_c_objects_the_host_never_destroys() {
-    let _serial = serial();
-    let before = Counts::now();
-    let out = runner().run("handles", &["borrowed"]);
-    expect_ok(&out, "global +10 sum true shared 42");
-    before.balanced(&Counts::now(), "borrowed");
+    balanced_run("borrowed", "global +10 sum true shared 42");
 }
 
 /// One C object, one owned handle: the counter C hands out again (as
@@ -248,11 +241,7 @@ fn borrowed_handles_are_c_objects_the_host_never_destroys() {
 /// their drop (the fixture aborts on a double free).
 #[test]
 fn an_object_c_hands_out_again_is_owned_once_unless_refcounted() {
-    let _serial = serial();
-    let before = Counts::now();
-    let out = runner().run("handles", &["single"]);
-    expect_ok(&out, "single: ok");
-    before.balanced(&Counts::now(), "single");
+    balanced_run("single", "single: ok");
 }
 
 /// A second owned handle of the counter the guest owns is refused, on the
