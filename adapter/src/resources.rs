@@ -54,34 +54,65 @@ pub const CALLBACK_QUEUE_LIMIT: usize = 1024;
 /// Numbers stores for their callbacks (0: not yet numbered).
 static NEXT_TENANT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// The C objects guests own handles of, in every store of the process (C's
-/// objects are the process's: two stores owning one would destroy it
-/// twice), with how many handles: more than one only from functions that
-/// are `refcounted`. Not C's own objects (`borrowed`), nor the host's
-/// (structs held by value or in place).
-static OWNED: LazyLock<Mutex<HashMap<u64, u32>>> = LazyLock::new(Default::default);
+/// How the guests of every store of the process hold one C object (C's
+/// objects are the process's): owned handles, each destroying it once
+/// (more than one only from functions that are `refcounted`), and handles
+/// of it as C's own (`borrowed`) with no parent to keep an owner alive,
+/// which must never see it destroyed. Not the host's objects (structs held
+/// by value or in place), nor what callbacks are lent.
+#[derive(Default)]
+struct Held {
+    owned: u32,
+    borrowed: u32,
+}
 
-/// Counts a new owned handle of `ptr`, unless one exists and this one is
-/// not `shared` ([`Handles::insert`]).
-fn claim(ptr: u64, shared: bool) -> bool {
-    let mut owned = OWNED.lock().unwrap_or_else(PoisonError::into_inner);
-    match owned.entry(ptr) {
-        Slot::Occupied(mut o) if shared => *o.get_mut() += 1,
-        Slot::Occupied(_) => return false,
-        Slot::Vacant(v) => {
-            v.insert(1);
+static HELD: LazyLock<Mutex<HashMap<u64, Held>>> = LazyLock::new(Default::default);
+
+/// How an entry counts in [`HELD`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Claim {
+    Owned,
+    Borrowed,
+}
+
+/// Counts a new handle of `ptr`, unless it clashes with those there are:
+/// `Err(Claim::Owned)` when a guest owns it (a second owner would destroy
+/// it twice, unless `shared`; C's own object cannot be a guest's),
+/// `Err(Claim::Borrowed)` when a guest holds it as C's own (an owner would
+/// destroy it under that handle).
+fn claim(ptr: u64, claim: Claim, shared: bool) -> Result<(), Claim> {
+    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    let h = held.entry(ptr).or_default();
+    let clash = match claim {
+        Claim::Owned if h.borrowed > 0 => Some(Claim::Borrowed),
+        Claim::Owned if h.owned > 0 && !shared => Some(Claim::Owned),
+        Claim::Owned => None,
+        Claim::Borrowed => (h.owned > 0).then_some(Claim::Owned),
+    };
+    match (clash, claim) {
+        (Some(clash), _) => {
+            if h.owned == 0 && h.borrowed == 0 {
+                held.remove(&ptr);
+            }
+            return Err(clash);
         }
+        (None, Claim::Owned) => h.owned += 1,
+        (None, Claim::Borrowed) => h.borrowed += 1,
     }
-    true
+    Ok(())
 }
 
 /// Gives back what [`claim`] counted, before C destroys the object (after,
 /// C could hand out its address again before it is given back).
-fn unclaim(ptr: u64) {
-    let mut owned = OWNED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Slot::Occupied(mut o) = owned.entry(ptr) {
-        *o.get_mut() -= 1;
-        if *o.get() == 0 {
+fn unclaim(ptr: u64, claim: Claim) {
+    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Slot::Occupied(mut o) = held.entry(ptr) {
+        let h = o.get_mut();
+        match claim {
+            Claim::Owned => h.owned -= 1,
+            Claim::Borrowed => h.borrowed -= 1,
+        }
+        if h.owned == 0 && h.borrowed == 0 {
             o.remove();
         }
     }
@@ -172,9 +203,8 @@ struct Entry {
     /// C's own object, which C handed out (`@ffi(borrowed = true)`): no
     /// destructor runs, and C may not be given it as `own`.
     borrowed: bool,
-    /// Counted in [`Handles::owners`]: an object C made that the guest
-    /// owns.
-    owned: bool,
+    /// How it counts in [`HELD`], if it does.
+    claim: Option<Claim>,
     /// Handed out as `const T *` by a `borrowed` function: only C
     /// parameters spelled `const T *` take it (it may be read-only memory).
     readonly: bool,
@@ -365,40 +395,69 @@ impl Handles {
         drop: Option<Destructor>,
         shared: bool,
     ) -> Result<u32, String> {
-        if !claim(ptr, shared) {
-            let rep = self.entries.iter().position(|e| {
-                e.as_ref()
-                    .is_some_and(|e| e.owned && e.ptr == ptr && !e.hidden)
+        if let Err(clash) = claim(ptr, Claim::Owned, shared) {
+            return Err(match clash {
+                Claim::Owned => format!(
+                    "C returned an object a guest already owns {}: a second owned handle would destroy it twice, so none is made (a function that hands out one object again, as ncurses' `initscr` does, is `@ffi(borrowed = true)` when the object is C's, or `@ffi(refcounted = true)` when C counts references to it)",
+                    self.held(ptr, Claim::Owned)
+                ),
+                Claim::Borrowed => format!(
+                    "C returned an object a guest holds {} as C's own (from a `borrowed` function): an owned handle would destroy it under that one, so none is made",
+                    self.held(ptr, Claim::Borrowed)
+                ),
             });
-            let held = match rep {
-                Some(rep) => format!("as handle {rep}"),
-                None => "(in another store, or through a dropped handle whose children are alive)"
-                    .into(),
-            };
-            return Err(format!(
-                "C returned an object a guest already owns {held}: a second owned handle would destroy it twice, so none is made (a function that hands out one object again, as ncurses' `initscr` does, is `@ffi(borrowed = true)` when the object is C's, or `@ffi(refcounted = true)` when C counts references to it)"
-            ));
         }
         self.check_entry(None, ptr, &drop, true)?;
         let rep = self.insert_entry(ptr, None, resource, drop);
-        self.entries[rep as usize].as_mut().expect("inserted").owned = true;
+        self.entries[rep as usize].as_mut().expect("inserted").claim = Some(Claim::Owned);
         Ok(rep)
+    }
+
+    /// Where this store holds `ptr` as `claim`: `as handle N`, or a
+    /// phrase for another store (or a parent only hidden).
+    fn held(&self, ptr: u64, claim: Claim) -> String {
+        let rep = self.entries.iter().position(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.claim == Some(claim) && e.ptr == ptr && !e.hidden)
+        });
+        match rep {
+            Some(rep) => format!("as handle {rep}"),
+            None => {
+                "(in another store, or through a dropped handle whose children are alive)".into()
+            }
+        }
     }
 
     /// Inserts a handle to an object C owns (`@ffi(borrowed = true)`):
     /// dropping it runs no destructor, and no `own` parameter takes it;
-    /// `readonly`: nor a `T *` one ([`Handles::get_for`]).
+    /// `readonly`: nor a `T *` one ([`Handles::get_for`]). Unless it is
+    /// `kept` by a parent (`@ffi(parent = ...)`, which keeps the object's
+    /// owner alive), the object must be none a guest owns: the owner's
+    /// drop would destroy it under this handle.
     pub(crate) fn insert_borrowed(
         &mut self,
         ptr: u64,
         resource: u32,
         readonly: bool,
+        kept: bool,
     ) -> Result<u32, String> {
-        self.check_entry(None, ptr, &None, false)?;
+        if !kept && claim(ptr, Claim::Borrowed, false).is_err() {
+            return Err(format!(
+                "C returned as its own (the function is `borrowed`) an object a guest owns {}: the owner's drop would destroy it under this handle, so none is made (give the function a `parent` that keeps the owner alive)",
+                self.held(ptr, Claim::Owned)
+            ));
+        }
+        if let Err(e) = self.check_entry(None, ptr, &None, false) {
+            if !kept {
+                unclaim(ptr, Claim::Borrowed);
+            }
+            return Err(e);
+        }
         let rep = self.insert_entry(ptr, None, resource, None);
         let e = self.entries[rep as usize].as_mut().expect("inserted");
         e.borrowed = true;
         e.readonly = readonly;
+        e.claim = (!kept).then_some(Claim::Borrowed);
         Ok(rep)
     }
 
@@ -433,7 +492,7 @@ impl Handles {
             return Ok(());
         };
         if claimed {
-            unclaim(ptr);
+            unclaim(ptr, Claim::Owned);
         }
         if let Some(d) = drop {
             // SAFETY: `ptr` (or the struct `value` holds) is what C just
@@ -471,7 +530,7 @@ impl Handles {
             children: 0,
             hidden: false,
             borrowed: false,
-            owned: false,
+            claim: None,
             readonly: false,
             busy: 0,
         });
@@ -800,8 +859,8 @@ impl Handles {
         let entry = self.entries[rep as usize].take().expect("a live entry");
         self.vacant.push(rep);
         self.in_use -= entry.cost();
-        if entry.owned {
-            unclaim(entry.ptr);
+        if let Some(claim) = entry.claim {
+            unclaim(entry.ptr, claim);
         }
         entry
     }
@@ -929,8 +988,8 @@ impl Drop for Handles {
                 {
                     parent.children -= 1;
                 }
-                if entry.owned {
-                    unclaim(entry.ptr);
+                if let Some(claim) = entry.claim {
+                    unclaim(entry.ptr, claim);
                 }
                 entry.destroy();
             }
@@ -970,9 +1029,9 @@ mod tests {
 
     /// One C object is owned by one handle, unless its functions are
     /// `refcounted`: a second owned handle of it is refused while the first
-    /// lives (as a hidden parent too), and made again once it is gone; C's
-    /// own objects (`borrowed`) and the host's (held by value) are not
-    /// counted.
+    /// lives (as a hidden parent too, or in another store), and made again
+    /// once it is gone; C's own objects (`borrowed`) are never owned, and
+    /// an owned one is C's own only under a parent.
     #[test]
     fn an_object_the_guest_owns_is_not_handed_out_twice_unless_refcounted() {
         let mut h = Handles::with_limit(1 << 20);
@@ -986,8 +1045,16 @@ mod tests {
         );
         // Another resource type with the same pointer is the same object.
         assert!(h.insert(0x21000, 1, None, false).is_err());
-        // C's own object, and shared references, are not refused.
-        let seen = h.insert_borrowed(0x21000, 0, false).unwrap();
+        // Nor, as C's own, unless a parent keeps the owner alive.
+        let e = h.insert_borrowed(0x21000, 0, false, false).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "C returned as its own (the function is `borrowed`) an object a guest owns as handle {a}: the owner's drop would destroy it under this handle, so none is made"
+            )),
+            "{e}"
+        );
+        let seen = h.insert_borrowed(0x21000, 0, false, true).unwrap();
+        // Shared references are not refused.
         let b = h.insert(0x21000, 0, None, true).unwrap();
         let c = h.insert(0x21000, 0, None, true).unwrap();
         assert_eq!(h.live(), 4);
@@ -1014,6 +1081,20 @@ mod tests {
         assert!(other.insert(0x21000, 0, None, true).is_ok());
         h.detach(mine, 0).unwrap().destroy();
         drop(other);
+        // C's own object, held as such, is never a guest's.
+        let own = h.insert_borrowed(0x23000, 0, false, false).unwrap();
+        let also = h.insert_borrowed(0x23000, 0, false, false).unwrap();
+        let e = h.insert(0x23000, 0, None, true).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "C returned an object a guest holds as handle {own} as C's own (from a `borrowed` function): an owned handle would destroy it under that one, so none is made"
+            )),
+            "{e}"
+        );
+        for rep in [own, also] {
+            h.detach(rep, 0).unwrap().destroy();
+        }
+        assert!(h.insert(0x23000, 0, None, false).is_ok());
         assert!(h.insert(0x21000, 0, None, false).is_ok());
     }
 

@@ -156,7 +156,7 @@ fn new_handle<T: DlwitView>(
     let handles = store.data_mut().handles();
     let rep = match made {
         Made::Ptr(ptr) if cx.func.borrowed => {
-            handles.insert_borrowed(ptr, tag, cx.func.readonly)?
+            handles.insert_borrowed(ptr, tag, cx.func.readonly, cx.parent.is_some())?
         }
         Made::Ptr(ptr) => handles.insert(ptr, tag, drop, cx.shares(resource))?,
         Made::Value(bytes) => handles.insert_value(bytes, tag, drop)?,

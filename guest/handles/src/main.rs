@@ -36,7 +36,8 @@
 //!   dropped, taken again; and `counter-ref`'s references to one counter,
 //!   dropped in any order; prints `single: ok`. `single-twice` and
 //!   `single-twice-general` ask for a second handle of the one counter
-//!   while the first lives: the host must trap.
+//!   while the first lives, `single-as-c` a handle of it as C's own: the
+//!   host must trap.
 //!
 //! A wrong value panics, so the component traps with a message saying what
 //! was expected.
@@ -53,9 +54,9 @@ wit_bindgen::generate!({
 use dlwit::fixture::handles::{
     Binop, Counter, Item, Pool, Span, Tile, apply, bump, checked_div, code_message, counter_global,
     counter_maybe, counter_or_none, counter_ref, counter_shared, counter_single,
-    counter_single_or_none, counter_sum, created, default_counter, describe, destroyed, fail_errno,
-    fail_quiet, fill, fill_first, live, make_counter, no_counter, parse, pick_op, pools_live,
-    span_widen, strdup_count, string_allocs, string_frees,
+    counter_single_as_c, counter_single_or_none, counter_sum, created, default_counter, describe,
+    destroyed, fail_errno, fail_quiet, fill, fill_first, live, make_counter, no_counter, parse,
+    pick_op, pools_live, span_widen, strdup_count, string_allocs, string_frees,
 };
 
 /// EINVAL on Linux, and the fixture's code for an invalid argument.
@@ -72,7 +73,7 @@ const USAGE: &str = "usage: handles lifecycle | counts | errors | soak N \
                      | function-pointers | fn-wrong-type | fn-after-drop | fn-marker \
                      | list-of-handles | list-stale-handle | list-wrong-type \
                      | borrowed | borrowed-consume | borrowed-write-const \
-                     | single | single-twice | single-twice-general";
+                     | single | single-twice | single-twice-general | single-as-c";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -268,6 +269,13 @@ fn main() -> ExitCode {
             // handles would free it twice.
             let first = counter_single();
             let second = counter_single();
+            black_box((&first, &second));
+            println!("unreachable");
+        }
+        ["single-as-c"] => {
+            // The owner's drop would free what this handle points at.
+            let first = counter_single();
+            let second = counter_single_as_c();
             black_box((&first, &second));
             println!("unreachable");
         }

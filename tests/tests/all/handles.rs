@@ -260,6 +260,20 @@ fn sad_a_second_owned_handle_of_one_object_traps() {
     );
 }
 
+/// An object the guest owns is not C's own too: a handle of it from a
+/// `borrowed` function (with no parent keeping the owner alive) would see
+/// it destroyed by the owner's drop.
+#[test]
+fn sad_a_borrowed_handle_of_an_owned_object_traps() {
+    sad(
+        "single-as-c",
+        &[
+            "dlwit:fixture/handles#counter-single-as-c",
+            "C returned as its own (the function is `borrowed`) an object a guest owns as handle 0: the owner's drop would destroy it under this handle, so none is made (give the function a `parent` that keeps the owner alive)",
+        ],
+    );
+}
+
 #[test]
 fn sad_a_borrowed_handle_passed_as_own_traps() {
     sad(
