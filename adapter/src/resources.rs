@@ -68,6 +68,17 @@ struct Held {
 
 static HELD: LazyLock<Mutex<HashMap<u64, Held>>> = LazyLock::new(Default::default);
 
+/// How many owned handles one C object may have ([`Handles::insert`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Owners {
+    /// One.
+    One,
+    /// Any number, each holding one of C's references (`refcounted`).
+    Counted,
+    /// Any number, not counted: C's functions, which nothing destroys.
+    Any,
+}
+
 /// How an entry counts in [`HELD`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Claim {
@@ -384,18 +395,20 @@ impl Handles {
     /// Inserts the handle C made, or, when its entry would go over the
     /// limit, destroys the C object and refuses. C's object must not be one
     /// a guest already owns a handle of (two handles would destroy it
-    /// twice), unless handles of it are `shared` (its function is
-    /// `refcounted`: each handle holds one of C's references; or it is one
-    /// of C's functions, which nothing destroys): else it is refused and
-    /// left to its owner.
+    /// twice), unless it may have more `owners`, nor one a guest holds as
+    /// C's own: else it is refused and left to its holder.
     pub(crate) fn insert(
         &mut self,
         ptr: u64,
         resource: u32,
         drop: Option<Destructor>,
-        shared: bool,
+        owners: Owners,
     ) -> Result<u32, String> {
-        if let Err(clash) = claim(ptr, Claim::Owned, shared) {
+        if owners == Owners::Any {
+            self.check_entry(None, ptr, &drop, None)?;
+            return Ok(self.insert_entry(ptr, None, resource, drop));
+        }
+        if let Err(clash) = claim(ptr, Claim::Owned, owners == Owners::Counted) {
             return Err(match clash {
                 Claim::Owned => format!(
                     "C returned an object a guest already owns {}: a second owned handle would destroy it twice, so none is made (a function that hands out one object again, as ncurses' `initscr` does, is `@ffi(borrowed = true)` when the object is C's, or `@ffi(refcounted = true)` when C counts references to it)",
@@ -407,7 +420,7 @@ impl Handles {
                 ),
             });
         }
-        self.check_entry(None, ptr, &drop, true)?;
+        self.check_entry(None, ptr, &drop, Some(Claim::Owned))?;
         let rep = self.insert_entry(ptr, None, resource, drop);
         self.entries[rep as usize].as_mut().expect("inserted").claim = Some(Claim::Owned);
         Ok(rep)
@@ -447,17 +460,13 @@ impl Handles {
                 self.held(ptr, Claim::Owned)
             ));
         }
-        if let Err(e) = self.check_entry(None, ptr, &None, false) {
-            if !kept {
-                unclaim(ptr, Claim::Borrowed);
-            }
-            return Err(e);
-        }
+        let claim = (!kept).then_some(Claim::Borrowed);
+        self.check_entry(None, ptr, &None, claim)?;
         let rep = self.insert_entry(ptr, None, resource, None);
         let e = self.entries[rep as usize].as_mut().expect("inserted");
         e.borrowed = true;
         e.readonly = readonly;
-        e.claim = (!kept).then_some(Claim::Borrowed);
+        e.claim = claim;
         Ok(rep)
     }
 
@@ -470,12 +479,12 @@ impl Handles {
         drop: Option<Destructor>,
     ) -> Result<u32, String> {
         let blob = Blob::new(bytes);
-        self.check_entry(Some(&blob), blob.addr(), &drop, false)?;
+        self.check_entry(Some(&blob), blob.addr(), &drop, None)?;
         Ok(self.insert_entry(blob.addr(), Some(blob), resource, drop))
     }
 
     /// Refuses a new entry over the limit, destroying what C made (and
-    /// giving back its [`claim`], if `claimed`).
+    /// giving back its [`claim`], if `claimed`, first).
     #[expect(
         unsafe_code,
         reason = "calls C through `Destructor::destroy`; see `SAFETY:`"
@@ -485,14 +494,14 @@ impl Handles {
         value: Option<&Blob>,
         ptr: u64,
         drop: &Option<Destructor>,
-        claimed: bool,
+        claimed: Option<Claim>,
     ) -> Result<(), String> {
         let cost = entry_cost(value);
         let Err(over) = self.budget().check(cost, 0, cost) else {
             return Ok(());
         };
-        if claimed {
-            unclaim(ptr, Claim::Owned);
+        if let Some(claim) = claimed {
+            unclaim(ptr, claim);
         }
         if let Some(d) = drop {
             // SAFETY: `ptr` (or the struct `value` holds) is what C just
@@ -626,7 +635,7 @@ impl Handles {
     ) -> Result<u32, String> {
         let blob = Blob::zeroed(size);
         // Nothing of C's to destroy yet when it is refused.
-        self.check_entry(Some(&blob), blob.addr(), &None, false)?;
+        self.check_entry(Some(&blob), blob.addr(), &None, None)?;
         let rep = self.insert_entry(blob.addr(), Some(blob), resource, drop);
         let entry = self.entries[rep as usize].as_mut().expect("just made");
         entry.buffers = (0..buffers).map(|_| None).collect();
@@ -1003,16 +1012,16 @@ impl Drop for Handles {
 
 #[cfg(test)]
 mod tests {
-    use super::Handles;
+    use super::{Handles, Owners};
 
     /// `keep`: a handle keeps one other alive; keeping it again is nothing
     /// new, another is refused, and so is a cycle, however long.
     #[test]
     fn a_handle_keeps_one_other_and_never_its_keeper() {
         let mut h = Handles::with_limit(1 << 20);
-        let a = h.insert(0x11000, 0, None, false).unwrap();
-        let b = h.insert(0x12000, 0, None, false).unwrap();
-        let c = h.insert(0x13000, 0, None, false).unwrap();
+        let a = h.insert(0x11000, 0, None, Owners::One).unwrap();
+        let b = h.insert(0x12000, 0, None, Owners::One).unwrap();
+        let c = h.insert(0x13000, 0, None, Owners::One).unwrap();
         h.keep(a, b).unwrap();
         h.keep(a, b).unwrap();
         let e = h.keep(a, c).unwrap_err();
@@ -1035,8 +1044,8 @@ mod tests {
     #[test]
     fn an_object_the_guest_owns_is_not_handed_out_twice_unless_refcounted() {
         let mut h = Handles::with_limit(1 << 20);
-        let a = h.insert(0x21000, 0, None, false).unwrap();
-        let e = h.insert(0x21000, 0, None, false).unwrap_err();
+        let a = h.insert(0x21000, 0, None, Owners::One).unwrap();
+        let e = h.insert(0x21000, 0, None, Owners::One).unwrap_err();
         assert!(
             e.starts_with(&format!(
                 "C returned an object a guest already owns as handle {a}: a second owned handle would destroy it twice, so none is made"
@@ -1044,7 +1053,7 @@ mod tests {
             "{e}"
         );
         // Another resource type with the same pointer is the same object.
-        assert!(h.insert(0x21000, 1, None, false).is_err());
+        assert!(h.insert(0x21000, 1, None, Owners::One).is_err());
         // Nor, as C's own, unless a parent keeps the owner alive.
         let e = h.insert_borrowed(0x21000, 0, false, false).unwrap_err();
         assert!(
@@ -1055,36 +1064,36 @@ mod tests {
         );
         let seen = h.insert_borrowed(0x21000, 0, false, true).unwrap();
         // Shared references are not refused.
-        let b = h.insert(0x21000, 0, None, true).unwrap();
-        let c = h.insert(0x21000, 0, None, true).unwrap();
+        let b = h.insert(0x21000, 0, None, Owners::Counted).unwrap();
+        let c = h.insert(0x21000, 0, None, Owners::Counted).unwrap();
         assert_eq!(h.live(), 4);
         for rep in [a, b, seen] {
             h.detach(rep, 0).unwrap().destroy();
         }
-        assert!(h.insert(0x21000, 0, None, false).is_err());
+        assert!(h.insert(0x21000, 0, None, Owners::One).is_err());
         h.take(c, 0).unwrap();
-        let child = h.insert(0x22000, 0, None, false).unwrap();
-        let parent = h.insert(0x21000, 0, None, false).unwrap();
+        let child = h.insert(0x22000, 0, None, Owners::One).unwrap();
+        let parent = h.insert(0x21000, 0, None, Owners::One).unwrap();
         h.adopt(child, parent).unwrap();
         assert!(h.detach(parent, 0).unwrap().is_empty());
-        let e = h.insert(0x21000, 0, None, false).unwrap_err();
+        let e = h.insert(0x21000, 0, None, Owners::One).unwrap_err();
         assert!(
             e.contains("already owns (in another store, or through a dropped handle whose children are alive)"),
             "{e}"
         );
         h.detach(child, 0).unwrap().destroy();
-        let mine = h.insert(0x21000, 0, None, false).unwrap();
+        let mine = h.insert(0x21000, 0, None, Owners::One).unwrap();
         // C's objects are the process's: another store cannot own it too,
         // until this one is gone.
         let mut other = Handles::with_limit(1 << 20);
-        assert!(other.insert(0x21000, 0, None, false).is_err());
-        assert!(other.insert(0x21000, 0, None, true).is_ok());
+        assert!(other.insert(0x21000, 0, None, Owners::One).is_err());
+        assert!(other.insert(0x21000, 0, None, Owners::Counted).is_ok());
         h.detach(mine, 0).unwrap().destroy();
         drop(other);
         // C's own object, held as such, is never a guest's.
         let own = h.insert_borrowed(0x23000, 0, false, false).unwrap();
         let also = h.insert_borrowed(0x23000, 0, false, false).unwrap();
-        let e = h.insert(0x23000, 0, None, true).unwrap_err();
+        let e = h.insert(0x23000, 0, None, Owners::Counted).unwrap_err();
         assert!(
             e.starts_with(&format!(
                 "C returned an object a guest holds as handle {own} as C's own (from a `borrowed` function): an owned handle would destroy it under that one, so none is made"
@@ -1094,8 +1103,14 @@ mod tests {
         for rep in [own, also] {
             h.detach(rep, 0).unwrap().destroy();
         }
-        assert!(h.insert(0x23000, 0, None, false).is_ok());
-        assert!(h.insert(0x21000, 0, None, false).is_ok());
+        assert!(h.insert(0x23000, 0, None, Owners::One).is_ok());
+        // C's functions are nobody's: any number of handles, as any kind.
+        for _ in 0..2 {
+            h.insert(0x24000, 0, None, Owners::Any).unwrap();
+        }
+        h.insert_borrowed(0x24000, 0, false, false).unwrap();
+        h.insert(0x24000, 0, None, Owners::Any).unwrap();
+        assert!(h.insert(0x21000, 0, None, Owners::One).is_ok());
     }
 
     /// A C call that lends the store makes the handles it was given busy,
@@ -1104,9 +1119,9 @@ mod tests {
     #[test]
     fn handles_a_lending_call_was_given_are_busy_until_it_returns() {
         let mut h = Handles::with_limit(1 << 20);
-        let db = h.insert(0x31000, 0, None, false).unwrap();
-        let stmt = h.insert(0x32000, 0, None, false).unwrap();
-        let other = h.insert(0x33000, 0, None, false).unwrap();
+        let db = h.insert(0x31000, 0, None, Owners::One).unwrap();
+        let stmt = h.insert(0x32000, 0, None, Owners::One).unwrap();
+        let other = h.insert(0x33000, 0, None, Owners::One).unwrap();
         h.adopt(stmt, db).unwrap();
         let take = |h: &Handles, rep, reentrant| h.get_for(rep, 0, reentrant, || true);
         h.lend_store(&[stmt]);

@@ -231,7 +231,7 @@ pub fn lift_flat<T: DlwitView>(
             let rep = store
                 .data_mut()
                 .handles()
-                .insert(ptr, tag, drop, cx.shares(*resource))?;
+                .insert(ptr, tag, drop, cx.owners(*resource))?;
             Ok(RawFlat::Handle(ResourceDynamic::new_own(rep, tag)))
         }
         _ => Err("not a flat result".into()),

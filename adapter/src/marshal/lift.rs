@@ -158,7 +158,7 @@ fn new_handle<T: DlwitView>(
         Made::Ptr(ptr) if cx.func.borrowed => {
             handles.insert_borrowed(ptr, tag, cx.func.readonly, cx.parent.is_some())?
         }
-        Made::Ptr(ptr) => handles.insert(ptr, tag, drop, cx.shares(resource))?,
+        Made::Ptr(ptr) => handles.insert(ptr, tag, drop, cx.owners(resource))?,
         Made::Value(bytes) => handles.insert_value(bytes, tag, drop)?,
     };
     if let Some(parent) = cx.parent {

@@ -58,11 +58,16 @@ impl<'a> Ctx<'a> {
         crate::bindings::destructor(self.plan, self.calls, resource)
     }
 
-    /// Whether the `resource` handles this call makes may be of objects a
-    /// guest owns already: C counts references (`refcounted`), or they are
-    /// C's functions, which nothing destroys.
-    pub fn shares(&self, resource: usize) -> bool {
-        self.func.refcounted || self.plan.resources[resource].function
+    /// How many owned handles the objects of the `resource` handles this
+    /// call makes may have: one, as many as C counts references
+    /// (`refcounted`), or any (C's functions, which nothing destroys).
+    pub(crate) fn owners(&self, resource: usize) -> crate::resources::Owners {
+        use crate::resources::Owners;
+        match (self.plan.resources[resource].function, self.func.refcounted) {
+            (true, _) => Owners::Any,
+            (false, true) => Owners::Counted,
+            (false, false) => Owners::One,
+        }
     }
 
     /// What callbacks need of this call's context.
