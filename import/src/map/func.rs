@@ -503,6 +503,13 @@ impl Mapper<'_> {
         handle_key(ty).and_then(|k| self.resources.get(&k).cloned())
     }
 
+    /// Whether resource `r` is the C library's `FILE *`.
+    fn is_stream(&self, r: &str) -> bool {
+        self.items.iter().any(
+            |i| matches!(i, Item::Resource { name, c_name, .. } if name == r && c_name == "FILE *"),
+        )
+    }
+
     /// An exported variable's getter: no parameters, its value (or, for
     /// an array, what is at its address) as the result, and its declaration.
     fn getter(&mut self, f: &Function) -> Result<Mapped, Skip> {
@@ -530,18 +537,7 @@ impl Mapper<'_> {
                     .handle_of(&f.ret)
                     .filter(|r| !self.values.contains(r) && !self.is_held(r)) =>
             {
-                let stream = matches!(name.as_str(), "stdin" | "stdout" | "stderr")
-                    || self
-                        .model
-                        .structs
-                        .get(&handle_key(&f.ret).unwrap_or_default())
-                        .is_some_and(|s| {
-                            s.aliases
-                                .iter()
-                                .chain([&s.c_name])
-                                .any(|n| n.ends_with("FILE"))
-                        });
-                if stream {
+                if matches!(name.as_str(), "stdin" | "stdout" | "stderr") || self.is_stream(&r) {
                     return Err(skip(
                         format!(
                             "`{name}` is a stream of the host process, which no guest may be given"
@@ -1369,10 +1365,8 @@ impl Mapper<'_> {
         // stream, and its end may close it (`BZ2_bzclose` does), after
         // which the stream's own drop would close it again.
         if made
-            && let Some((p, _)) = params.iter().find(|(_, t)| {
-                matches!(t, WitTy::Borrow(r) if self.items.iter().any(|i| matches!(i,
-                    Item::Resource { name, c_name, .. } if name == r && c_name == "FILE *")))
-            })
+            && let Some((p, _)) =
+                (params.iter()).find(|(_, t)| matches!(t, WitTy::Borrow(r) if self.is_stream(r)))
         {
             return Err(skip(
                 format!(
