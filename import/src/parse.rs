@@ -529,8 +529,7 @@ impl Reader {
             (s.c_name == "FILE" || s.aliases.iter().any(|a| a == "FILE")).then(|| k.clone())
         });
         let Some(file) = file else { return };
-        let takes =
-            |t: &Ty| matches!(&t.kind, Kind::Ptr(p) if p.kind == Kind::Struct(file.clone()));
+        let takes = |t: &Ty| matches!(&t.kind, Kind::Ptr(p) if matches!(&p.kind, Kind::Struct(k) if *k == file));
         if !self
             .model
             .functions
@@ -875,9 +874,9 @@ impl Reader {
         }
     }
 
-    /// Registers the typedef `name` of `void` (or of `void *`, `pointer`)
-    /// as a handle typedef of an incomplete struct of that name, under a
-    /// key with `kind`; returns the key.
+    /// Registers the typedef `name` of `void` (or, with `pointer`, of
+    /// `void *`) as a handle typedef of an incomplete struct of that name,
+    /// under a key with `kind`; returns the key.
     fn opaque_typedef(
         &mut self,
         kind: &str,

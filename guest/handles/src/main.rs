@@ -264,27 +264,12 @@ fn main() -> ExitCode {
             std::mem::forget(fake);
         }
         ["single"] => single(),
-        ["single-twice"] => {
-            // C hands out the counter the guest owns again: two owned
-            // handles would free it twice.
-            let first = counter_single();
-            let second = counter_single();
-            black_box((&first, &second));
-            println!("unreachable");
-        }
-        ["single-as-c"] => {
-            // The owner's drop would free what this handle points at.
-            let first = counter_single();
-            let second = counter_single_as_c();
-            black_box((&first, &second));
-            println!("unreachable");
-        }
-        ["single-twice-general"] => {
-            let first = counter_single_or_none();
-            let second = counter_single_or_none();
-            black_box((&first, &second));
-            println!("unreachable");
-        }
+        // C hands out the counter the guest owns again: two owned handles
+        // would free it twice.
+        ["single-twice"] => second_handle(counter_single(), counter_single),
+        ["single-twice-general"] => second_handle(counter_single_or_none(), counter_single_or_none),
+        // The owner's drop would free what this handle points at.
+        ["single-as-c"] => second_handle(counter_single(), counter_single_as_c),
         ["null-handle"] => {
             // C returns NULL from the constructor: there is no handle to give.
             let c = Counter::new(-1);
@@ -453,6 +438,14 @@ struct Leaked {
     _pool: Pool,
     _items: [Item; 2],
     _tile: Tile,
+}
+
+/// Asks C for a second handle of the one counter while `first` holds it:
+/// the host must trap.
+fn second_handle<T, U>(first: T, second: impl FnOnce() -> U) {
+    let second = second();
+    black_box((&first, &second));
+    println!("unreachable");
 }
 
 /// The counter C hands out again, once the guest gave back its handle;
